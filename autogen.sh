@@ -1,0 +1,10 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# autogen.sh: generate configure and the Makefile templates from a git clone.
+set -e
+cd "$(dirname "$0")"
+mkdir -p autotools/m4
+autoreconf -fi
+for f in tap-driver.sh; do
+    [ -f "autotools/$f" ] || cp "$(automake --print-libdir)/$f" autotools/
+done

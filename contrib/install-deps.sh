@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# contrib/install-deps.sh: install what driftsync needs on Debian 12 (root).
+#   build  compiler, autotools and the libraries
+#   test   build + the servers and tools the test suite starts (sshd,
+#          openssl, git, dpkg-dev, libvirt's test driver)
+#   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed
+set -eu
+what=${1:-build}
+pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
+      libvirt-dev libgit2-dev libjansson-dev libcurl4-openssl-dev libglib2.0-dev"
+case "$what" in
+build) ;;
+test) pkgs="$pkgs openssh-server openssh-client openssl dpkg-dev python3 jq
+      libvirt-daemon libvirt-clients valgrind" ;;
+e2e) pkgs="$pkgs openssh-server openssh-client openssl dpkg-dev python3 jq
+      libvirt-daemon libvirt-clients valgrind libvirt-daemon-driver-qemu
+      qemu-system-x86 qemu-utils debootstrap e2fsprogs" ;;
+*) echo "usage: $0 build|test|e2e" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+        missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root)" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 $missing >/dev/null

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# doc/local.mk: what doc/ adds to the build.

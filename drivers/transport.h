@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/transport.h: how driftsync reaches a host.  Each transport is a
+ * table of operations registered by URI scheme; a NULL slot means the
+ * transport does not support that operation (DS_EUNSUPPORTED). */
+#pragma once
+
+#include <glib.h>
+
+/* Options a transport may use; every field may be NULL/0 (defaults). */
+typedef struct ds_transport_options {
+    const char *host;          /* host name for messages ("web01") */
+    const char *identity_file; /* ssh: -i */
+    const char *known_hosts;   /* ssh: UserKnownHostsFile */
+    const char *const *ssh_options; /* ssh: extra -o values, NULL-terminated */
+    const char *control_dir;   /* ssh: where ControlPath sockets live */
+    const char *ca_file;       /* https: CA bundle */
+    const char *auth_file;     /* https: "Bearer TOKEN" or "user:password" */
+    gboolean allow_http;       /* https: accept plain http:// */
+    const char *libvirt_uri;   /* agent: the libvirt connection URI */
+    int connect_timeout_ms;    /* 0: transport default */
+    int timeout_ms;            /* per command / request; 0: default */
+    gsize max_output;          /* bytes of stdout/stderr or body; 0: default */
+} ds_transport_options;
+
+#define DS_TRANSPORT_DEFAULT_MAX_OUTPUT (64u * 1024 * 1024)
+#define DS_TRANSPORT_DEFAULT_TIMEOUT_MS (300 * 1000)
+
+typedef struct ds_run_result {
+    int status;     /* exit status, or 128+signal; -1 when not run */
+    GBytes *out;    /* stdout (never NULL after success) */
+    GBytes *err;    /* stderr (never NULL after success) */
+} ds_run_result;
+
+void ds_run_result_clear(ds_run_result *r);
+
+typedef struct ds_transport_ops {
+    const char *scheme; /* "local", "ssh", "https", "agent" */
+    int (*open)(void **state, const char *uri,
+                const ds_transport_options *opts, GError **err);
+    /* Run argv (never through a local shell; remote shells get every
+     * argument quoted by ds_shell_quote).  A non-zero exit status is not
+     * an error: it is returned in result->status. */
+    int (*run)(void *state, const char *const *argv, GBytes *stdin_data,
+               ds_run_result *result, GError **err);
+    int (*read_file)(void *state, const char *path, GBytes **out,
+                     GError **err);
+    int (*write_file)(void *state, const char *path, GBytes *data,
+                      guint mode, GError **err);
+    /* https only: fetch the manifest document the URI points at. */
+    int (*fetch)(void *state, GBytes **out, GError **err);
+    void (*close)(void *state);
+} ds_transport_ops;
+
+typedef struct ds_transport ds_transport;
+
+/* Open a transport for a source URI: "local:", "local:/srv/root",
+ * "ssh://root@web01:22", "https://inv.example.com/web01.json",
+ * "agent:web01-lab".  DS_EINVALID for a malformed URI, DS_EUNSUPPORTED for
+ * an unknown scheme. */
+int ds_transport_open(ds_transport **out, const char *uri,
+                      const ds_transport_options *opts, GError **err);
+void ds_transport_free(ds_transport *t);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_transport, ds_transport_free)
+
+const char *ds_transport_scheme(const ds_transport *t);
+int ds_transport_run(ds_transport *t, const char *const *argv,
+                     GBytes *stdin_data, ds_run_result *result, GError **err);
+int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
+                           GError **err);
+int ds_transport_write_file(ds_transport *t, const char *path, GBytes *data,
+                            guint mode, GError **err);
+int ds_transport_fetch(ds_transport *t, GBytes **out, GError **err);
+
+/* Quote one argument for a POSIX shell ('...' with ' as '\''); the one
+ * audited place where data meets a remote shell. */
+char *ds_shell_quote(const char *arg);
+/* Join argv into one shell command line, each argument quoted. */
+char *ds_shell_join(const char *const *argv);

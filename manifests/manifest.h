@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manifests/manifest.h: what a host looks like (schema driftsync/manifest/v1):
+ * the in-memory model, validated parsing and canonical serialisation. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#define DS_MANIFEST_SCHEMA "driftsync/manifest/v1"
+/* Limits applied when parsing a document (bytes, nesting depth). */
+#define DS_MANIFEST_MAX_BYTES (64u * 1024 * 1024)
+#define DS_MANIFEST_MAX_DEPTH 8
+#define DS_MANIFEST_MAX_STRING (64u * 1024)
+
+typedef enum { DS_ROLE_PROD = 0, DS_ROLE_LAB = 1 } ds_role;
+const char *ds_role_name(ds_role role); /* "prod" | "lab" */
+
+typedef struct ds_package {
+    char *name;    /* dpkg ${binary:Package}: "openssl", "libc6:i386" */
+    char *version; /* Debian version string */
+    char *arch;    /* "amd64", "all", ... */
+    char *source;  /* apt origin ("Debian:bookworm-security"), or NULL */
+} ds_package;
+
+typedef enum {
+    DS_FILE_REGULAR = 0,
+    DS_FILE_SYMLINK = 1,
+} ds_file_type;
+
+typedef struct ds_file {
+    char *path;         /* absolute, normalised: "/etc/ssh/sshd_config" */
+    ds_file_type type;
+    char *sha256;       /* hex digest of content; NULL when secret */
+    char *hmac;         /* hex HMAC-SHA256 of content, secret files only */
+    bool secret;        /* content is never stored */
+    guint mode;         /* permission bits, 07777 */
+    char *owner;
+    char *group;
+    char *target;       /* symlink target, symlinks only */
+    char *content_ref;  /* git blob id of the stored content, or NULL */
+    GBytes *content;    /* not serialised: content carried from the
+                         * collector to the store, NULL when not captured */
+} ds_file;
+
+typedef struct ds_service {
+    char *name;    /* "ssh.service" */
+    char *enabled; /* "enabled" "disabled" "static" "masked" ... "unknown" */
+    char *active;  /* "active" "inactive" "failed" ... "unknown" */
+} ds_service;
+
+typedef struct ds_manifest {
+    char *host;
+    ds_role role;
+    char *collected_at; /* RFC 3339 UTC: "2026-11-27T12:00:00Z" */
+    struct {
+        char *id;      /* os-release ID: "debian" */
+        char *version; /* os-release VERSION_ID: "12" */
+        char *name;    /* os-release PRETTY_NAME */
+    } os;
+    struct {
+        char *running;        /* uname -r */
+        GPtrArray *installed; /* char *, sorted: kernel versions installed */
+    } kernel;
+    bool reboot_required;
+    GPtrArray *packages; /* ds_package *, sorted by name, unique */
+    GPtrArray *sources;  /* char *, normalised apt lines, sorted, unique */
+    GPtrArray *files;    /* ds_file *, sorted by path, unique */
+    GPtrArray *services; /* ds_service *, sorted by name, unique */
+    struct {
+        char *version;   /* driftsync version that collected it */
+        char *transport; /* "local", "ssh", "agent", "https", "import" */
+    } collector;
+} ds_manifest;
+
+ds_manifest *ds_manifest_new(const char *host, ds_role role);
+void ds_manifest_free(ds_manifest *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_manifest, ds_manifest_free)
+
+ds_package *ds_package_new(const char *name, const char *version,
+                           const char *arch, const char *source);
+void ds_package_free(ds_package *p);
+ds_file *ds_file_new(const char *path);
+void ds_file_free(ds_file *f);
+ds_service *ds_service_new(const char *name, const char *enabled,
+                           const char *active);
+void ds_service_free(ds_service *s);
+
+/* Sort every list and drop exact duplicates, so that serialising gives
+ * canonical bytes.  Returns DS_EINVALID when two entries share a key
+ * with different values (the message names the key). */
+int ds_manifest_normalise(ds_manifest *m, GError **err);
+
+/* Look-ups on a normalised manifest (binary search); NULL if absent. */
+const ds_package *ds_manifest_find_package(const ds_manifest *m,
+                                           const char *name);
+const ds_file *ds_manifest_find_file(const ds_manifest *m, const char *path);
+const ds_service *ds_manifest_find_service(const ds_manifest *m,
+                                           const char *name);
+
+/* Parse and validate a document.  `origin` names it in errors (a file
+ * path, a URL, "prod/web01.json@abc123").  Errors are DS_EINVALID with one
+ * message: "ORIGIN: PATH.TO.FIELD: what is wrong". */
+int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
+                      const char *origin, GError **err);
+int ds_manifest_load(ds_manifest **out, const char *filename, GError **err);
+
+/* Canonical bytes: sorted keys, 2-space indent, one entry per line,
+ * trailing newline.  The same state always gives the same bytes. */
+int ds_manifest_serialise(GBytes **out, const ds_manifest *m, GError **err);
+
+/* Deep equality of the serialised state (content buffers ignored). */
+bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b);
+
+/* Validation of names that end up in paths, commands or libvirt calls. */
+bool ds_name_is_safe_host(const char *name);    /* [A-Za-z0-9][A-Za-z0-9._-]*, no ".." */
+bool ds_name_is_safe_package(const char *name); /* Debian package name [:arch] */
+bool ds_name_is_safe_path(const char *path);    /* absolute, no "..", no NUL/control */
+bool ds_name_is_safe_service(const char *name); /* systemd unit name */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manifests/store.h: the git store of manifests (libgit2, bare repository,
+ * written straight into the object database).  Layout:
+ *   prod/HOST.json  lab/HOST.json  files/{prod,lab}/HOST/PATH
+ * One commit per run, only when something changed. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "manifests/ignore.h"
+#include "manifests/manifest.h"
+
+typedef struct ds_store ds_store;
+
+/* Create a new store at path (a bare git repository with an empty tree
+ * commit-less HEAD on refs/heads/main).  DS_ECONFLICT if one exists. */
+int ds_store_init(const char *path, GError **err);
+
+/* Open an existing store.  DS_ENOTFOUND when path is not a store. */
+int ds_store_open(ds_store **out, const char *path, GError **err);
+void ds_store_free(ds_store *st);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store, ds_store_free)
+
+const char *ds_store_path(const ds_store *st);
+
+/* Take the writer lock (a lock file holding our pid).  Waits up to
+ * timeout_ms, then DS_ECONFLICT naming the holder's pid.  A stale lock
+ * (holder dead) is taken over.  Released by ds_store_unlock / free. */
+int ds_store_lock(ds_store *st, int timeout_ms, GError **err);
+void ds_store_unlock(ds_store *st);
+
+/* Resolve a revision ("HEAD", "HEAD~3", a hex id, a date "2026-11-01")
+ * to a full hex commit id.  DS_ENOTFOUND if it does not exist. */
+int ds_store_resolve(char **out_oid, ds_store *st, const char *rev,
+                     GError **err);
+
+/* Read a host's manifest at rev (NULL = HEAD).  DS_ENOTFOUND when the
+ * host has none there. */
+int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
+                  ds_role role, const char *host, GError **err);
+
+/* Read the stored content of a captured file. */
+int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,
+                       ds_role role, const char *host, const char *path,
+                       GError **err);
+
+/* Host names that have a manifest for role at rev (NULL = HEAD), sorted. */
+int ds_store_list_hosts(GPtrArray **out, ds_store *st, const char *rev,
+                        ds_role role, GError **err);
+
+/* A write transaction: stage manifests (with file contents), then commit
+ * once.  Nothing is visible until ds_store_txn_commit succeeds; HEAD moves
+ * only to a whole commit. */
+typedef struct ds_store_txn ds_store_txn;
+
+int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err);
+/* Stage m (normalised by the caller) as ROLE/HOST.json and the content of
+ * each file that carries content.  Content of secret files is refused. */
+int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err);
+/* Write the commit if anything changed.  *out_oid (may be NULL) receives
+ * the new commit id, or NULL when nothing changed (no commit made).
+ * `verb` is "record" or "sync"; `run_id` goes into Driftsync-Run:.  The
+ * message lists each changed host with its semantic changes. */
+int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
+                        const char *run_id, const ds_ignore *ignore,
+                        GError **err);
+void ds_store_txn_free(ds_store_txn *txn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_txn, ds_store_txn_free)
+
+/* One commit in a host's history. */
+typedef struct ds_history_entry {
+    char *oid;       /* commit id, hex */
+    gint64 time;     /* commit time, seconds since the epoch */
+    char *summary;   /* first line of the message */
+    char *run_id;    /* Driftsync-Run: trailer, or NULL */
+    GPtrArray *changes; /* ds_change *: from the parent's manifest */
+} ds_history_entry;
+
+void ds_history_entry_free(ds_history_entry *e);
+
+/* The commits that changed ROLE/HOST.json, newest first, since `since`
+ * (seconds since the epoch, 0 = all), at most `limit` (0 = all). */
+int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
+                     const char *host, gint64 since, guint limit,
+                     const ds_ignore *ignore, GError **err);

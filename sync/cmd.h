@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/cmd.h: the command table and what every verb gets from main(). */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+#include "sync/config.h"
+
+/* Exit codes shared by all verbs (a verb may add 1 and 3, see DESIGN.md). */
+enum { DS_EXIT_OK = 0, DS_EXIT_DIFF = 1, DS_EXIT_ERROR = 2, DS_EXIT_PARTIAL = 3 };
+
+typedef struct ds_cli {
+    const char *config_file; /* --config, or NULL for the default */
+    bool config_given;       /* --config was on the command line */
+    const char *store_dir;   /* --store, overrides [store] path */
+    int verbosity;           /* -q: -1, default 0, -v: 1, -vv: 2 */
+    bool json;               /* --json */
+    bool colour;             /* stdout is a terminal and NO_COLOR unset */
+    bool progress;           /* stderr is a terminal and not -q */
+    const char *prog;        /* "driftsync" */
+} ds_cli;
+
+typedef struct ds_cmd_entry {
+    const char *name;
+    const char *args;    /* "[HOST...]" */
+    const char *summary; /* one line for `driftsync --help` */
+    /* argv[0] is the verb; returns the exit code. */
+    int (*exec)(ds_cli *cli, int argc, char **argv);
+} ds_cmd_entry;
+
+/* Load the config: --config if given (must exist), else the default file
+ * if it exists, else defaults.  --store overrides the store path.  Prints
+ * the error and returns NULL on failure. */
+ds_config *ds_cli_config(ds_cli *cli);
+
+/* Print "driftsync: MESSAGE" on stderr (one line). */
+void ds_cli_error(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void ds_cli_error_gerror(ds_cli *cli, const GError *err);
+/* Informational line on stderr unless -q; verbose only with -v. */
+void ds_cli_info(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Colour helpers: return the escape sequence, or "" when colour is off. */
+const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "bold" "reset" */
+
+/* Parse a verb's options with GOptionContext; handles --help (prints and
+ * returns 0 in *exit_code) and errors (prints, exit 2).  Returns true
+ * when the verb should go on. */
+bool ds_cli_parse(ds_cli *cli, const ds_cmd_entry *cmd, GOptionEntry *entries,
+                  int *argc, char ***argv, int *exit_code);
+
+/* Print a jansson value to stdout, indented, with a newline. */
+struct json_t;
+void ds_cli_print_json(struct json_t *value);
+
+/* The verbs (one file each: sync/cmd-NAME.c). */
+extern const ds_cmd_entry ds_cmd_init_entry;
+extern const ds_cmd_entry ds_cmd_record_entry;
+extern const ds_cmd_entry ds_cmd_show_entry;
+extern const ds_cmd_entry ds_cmd_diff_entry;
+extern const ds_cmd_entry ds_cmd_log_entry;

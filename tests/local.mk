@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/local.mk: unit tests (GTest, --tap), CLI and integration tests
+# (shell, sourcing tests/setup.sh).  All run under the TAP driver.
+LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh
+SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh $(SHELL)
+EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh
+
+ds_test_ldadd = libdriftsync.la $(DS_LIBS)
+
+# Unit tests: tests/unit/test-NAME.c -> tests/unit/test-NAME
+unit_tests =
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+# Shell tests (CLI, integration): tests/*/NAME.sh
+shell_tests =
+TESTS += $(shell_tests)
+EXTRA_DIST += $(shell_tests)
+
+include tests/unit/local.mk
+include tests/cli/local.mk
+include tests/integration/local.mk

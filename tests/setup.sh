@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/setup.sh: sourced by every shell test: TAP output helpers, a
+# private temporary directory, and where the built program and the test
+# data are.  Set DS_VALGRIND=1 to run driftsync under valgrind.
+set -u
+
+: "${DS_BUILDDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${DS_SRCDIR:=$DS_BUILDDIR}"
+: "${DRIFTSYNC:=$DS_BUILDDIR/driftsync}"
+DATA="$DS_SRCDIR/tests/data"
+export LC_ALL=C.UTF-8 NO_COLOR=1
+unset DRIFTSYNC_CONFIG
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ds-test.XXXXXX")
+ds_cleanup_hooks=""
+ds_cleanup() {
+    for h in $ds_cleanup_hooks; do "$h" || :; done
+    rm -rf "$T"
+}
+trap ds_cleanup EXIT
+# Register a function to run at exit (servers to stop, ...).
+at_exit() { ds_cleanup_hooks="$1 $ds_cleanup_hooks"; }
+
+ds_n=0
+ds_failed=0
+plan() { ds_planned=1; echo "1..$1"; }
+# skip_all REASON: the whole test cannot run here (exit 77, says why).
+skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+ok() { ds_n=$((ds_n + 1)); echo "ok $ds_n - $*"; }
+not_ok() { ds_n=$((ds_n + 1)); ds_failed=$((ds_failed + 1)); echo "not ok $ds_n - $*"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
+skip() { ds_n=$((ds_n + 1)); echo "ok $ds_n # SKIP $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+    local what=$1; shift
+    if "$@" >"$T/check.out" 2>&1; then ok "$what"; else
+        not_ok "$what"; diag "command: $*" "$(tail -n 20 "$T/check.out")"; fi
+}
+# expect_status CODE DESCRIPTION COMMAND...: ok when COMMAND exits with CODE.
+# Its stdout is in $T/out, its stderr in $T/err afterwards.
+expect_status() {
+    local want=$1 what=$2; shift 2
+    local rc=0
+    "$@" >"$T/out" 2>"$T/err" || rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$what"; else
+        not_ok "$what (exit $rc, wanted $want)"
+        diag "command: $*" "stderr: $(head -c 2000 "$T/err")"; fi
+}
+# grep_ok DESCRIPTION PATTERN FILE: ok when FILE matches the regex.
+grep_ok() {
+    if grep -Eq -- "$2" "$3"; then ok "$1"; else
+        not_ok "$1"; diag "no match for /$2/ in $3:" "$(head -c 2000 "$3")"; fi
+}
+grep_not() {
+    if grep -Eq -- "$2" "$3"; then not_ok "$1"; diag "unexpected /$2/ in $3"; else ok "$1"; fi
+}
+done_testing() { [ -n "${ds_planned:-}" ] || echo "1..$ds_n"; exit $((ds_failed > 0)); }
+
+# The program, optionally under valgrind.
+ds() {
+    if [ "${DS_VALGRIND:-0}" = 1 ]; then
+        valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite "$DRIFTSYNC" "$@"
+    else
+        "$DRIFTSYNC" "$@"
+    fi
+}
