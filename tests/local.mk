@@ -17,6 +17,3 @@ shell_tests =
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests)
 
-include tests/unit/local.mk
-include tests/cli/local.mk
-include tests/integration/local.mk

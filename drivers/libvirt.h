@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/libvirt.h: reach lab domains: one libvirt connection per URI,
+ * domain look-up, power state, and commands to the guest agent. */
+#pragma once
+
+#include <glib.h>
+#include <jansson.h>
+#include <libvirt/libvirt.h>
+
+typedef struct ds_lab ds_lab; /* a libvirt connection */
+
+/* Open (or reuse, per URI within this process) a connection.  Errors
+ * name the URI and the cause: daemon not running, refused, bad URI. */
+int ds_lab_open(ds_lab **out, const char *uri, GError **err);
+void ds_lab_free(ds_lab *lab);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_lab, ds_lab_free)
+
+const char *ds_lab_uri(const ds_lab *lab);
+virConnectPtr ds_lab_conn(ds_lab *lab);
+
+/* Look up a domain by name (validated first).  DS_ENOTFOUND names it.
+ * The caller frees the result with virDomainFree. */
+int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
+                  GError **err);
+
+/* Start a shut-off domain (no-op when running). */
+int ds_lab_start(ds_lab *lab, virDomainPtr dom, GError **err);
+
+/* Wait until the guest agent answers guest-ping, at most timeout_ms. */
+int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                      GError **err);
+
+/* Send one guest agent command (a JSON object) and return its "return"
+ * member.  DS_EUNSUPPORTED when the driver has no agent; DS_EINTERRUPTED
+ * on timeout. */
+int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
+                 json_t *command, int timeout_ms, GError **err);
+
+/* Reboot through the agent and wait for it to answer again (the boot id
+ * changes), or shut down and wait for the domain to be off. */
+int ds_lab_reboot(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                  GError **err);
+int ds_lab_shutdown(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                    GError **err);
