@@ -387,18 +387,21 @@ static int parse_root(pctx *c, ds_manifest *m, const json_t *root)
     if ((rc = fill_slots(c, &w, root, t, G_N_ELEMENTS(t))) < 0)
         return rc;
 
-    for (int i = T_HOST; i <= T_COLLECTOR; i++) {
-        bool optional = i == T_COLLECTED_AT || i == T_OS ||
-                        i == T_COLLECTOR;
-        w.field = t[i].name;
-        if (!t[i].value && !optional)
-            return FAIL(c, &w, "missing");
-    }
+    /* Then every member in a fixed order (not the document's), each
+     * required unless said otherwise. */
+#define REQUIRED(i)                                                          \
+    do {                                                                     \
+        w.field = t[i].name;                                                 \
+        if (!t[i].value)                                                     \
+            return FAIL(c, &w, "missing");                                   \
+    } while (0)
 
-    w.field = "host";
+    REQUIRED(T_HOST);
     if ((rc = get_string(c, &w, t[T_HOST].value, &m->host)) < 0)
         return rc;
-    w.field = "role";
+    if (!ds_name_is_safe_host(m->host))
+        return ds_manifest_check(m, c->origin, c->err);
+    REQUIRED(T_ROLE);
     if ((rc = get_string(c, &w, t[T_ROLE].value, &role)) < 0)
         return rc;
     if (strcmp(role, "prod") == 0)
@@ -426,6 +429,7 @@ static int parse_root(pctx *c, ds_manifest *m, const json_t *root)
         }
     }
 
+    REQUIRED(T_KERNEL);
     {
         slot s[] = { { "running", NULL }, { "installed", NULL } };
         where wk = { "kernel", NULL, 0, NULL };
@@ -444,16 +448,22 @@ static int parse_root(pctx *c, ds_manifest *m, const json_t *root)
             return rc;
     }
 
-    w.field = "reboot_required";
+    REQUIRED(T_REBOOT);
     if ((rc = get_bool(c, &w, t[T_REBOOT].value, &m->reboot_required)) < 0)
         return rc;
-
+    REQUIRED(T_PACKAGES);
     if ((rc = parse_map(c, m, "packages", t[T_PACKAGES].value,
-                        parse_package)) < 0 ||
-        (rc = get_string_array(c, "sources", t[T_SOURCES].value,
-                               m->sources)) < 0 ||
-        (rc = parse_map(c, m, "files", t[T_FILES].value, parse_file)) < 0 ||
-        (rc = parse_map(c, m, "services", t[T_SERVICES].value,
+                        parse_package)) < 0)
+        return rc;
+    REQUIRED(T_SOURCES);
+    if ((rc = get_string_array(c, "sources", t[T_SOURCES].value,
+                               m->sources)) < 0)
+        return rc;
+    REQUIRED(T_FILES);
+    if ((rc = parse_map(c, m, "files", t[T_FILES].value, parse_file)) < 0)
+        return rc;
+    REQUIRED(T_SERVICES);
+    if ((rc = parse_map(c, m, "services", t[T_SERVICES].value,
                         parse_service)) < 0)
         return rc;
 
@@ -471,6 +481,7 @@ static int parse_root(pctx *c, ds_manifest *m, const json_t *root)
         }
     }
     return 0;
+#undef REQUIRED
 }
 
 static void line_col(const char *data, gsize off, gsize *line, gsize *col)
@@ -553,6 +564,9 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
         ;
     if (i == len)
         return fail(&c, "", NULL, 0, NULL, "empty document");
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        return fail(&c, "", NULL, 0, NULL, "starts with a byte order mark "
+                    "(a manifest is plain UTF-8 JSON)");
     if ((rc = prescan(&c, data, len)) < 0)
         return rc;
 

@@ -271,6 +271,212 @@ static void test_error_messages(void)
     }
 }
 
+
+/* ---- the hostile corpus -------------------------------------------------- */
+
+static void test_bad_corpus(void)
+{
+    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "data", "bad",
+                                                 NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
+    const char *name;
+    guint n = 0;
+
+    g_assert_no_error(err);
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *path = g_build_filename(dir, name, NULL);
+        g_autoptr(GError) e = NULL;
+        ds_manifest *m = NULL;
+        int rc = ds_manifest_load(&m, path, &e);
+
+        if (rc != DS_EINVALID)
+            g_error("%s: expected DS_EINVALID, got %d", name, rc);
+        g_assert_null(m);
+        g_assert_nonnull(e);
+        g_assert_cmpint(ds_error_code_of(e), ==, DS_EINVALID);
+        /* one line, starting with the file name */
+        g_assert_true(g_str_has_prefix(e->message, path));
+        g_assert_null(strchr(e->message, '\n'));
+        g_assert_cmpuint(strlen(e->message), <, 600);
+        g_test_message("%s: %s", name, e->message);
+        n++;
+    }
+    g_assert_cmpuint(n, >=, 25);
+}
+
+/* Specific files give messages naming the field (path) and the cause. */
+static void test_bad_corpus_messages(void)
+{
+    struct {
+        const char *file, *expect;
+    } cases[] = {
+        { "package-version-integer.json",
+          ": packages.openssl.version: expected a string, got an integer" },
+        { "missing-schema.json", ": schema: missing" },
+        { "wrong-schema.json", ": schema: unsupported schema" },
+        { "missing-host.json", ": host: missing" },
+        { "host-dotdot.json", ": host: \"../etc\" is not a safe host name" },
+        { "host-nul.json", ": host: contains a NUL character" },
+        { "package-name-shell.json",
+          ": packages.\"$(reboot)\": not a safe package name" },
+        { "package-name-newline.json",
+          ": packages.\"foo\\nbar\": not a safe package name" },
+        { "file-path-relative.json",
+          ": files.\"etc/passwd\": not a safe file path" },
+        { "file-path-nul.json",
+          ": line 36, column 23: invalid JSON: NUL byte in object key" },
+        { "bom.json", ": starts with a byte order mark" },
+        { "file-sha256-short.json",
+          ": files.\"/etc/ssh/sshd_config\".sha256: not a SHA-256 digest" },
+        { "file-mode-too-big.json",
+          ": files.\"/etc/ssh/sshd_config\".mode: expected four octal" },
+        { "non-utf8.json", ": line 68, column 40: " },
+        { "non-utf8.json", ": not valid UTF-8" },
+        { "invalid-json.json", ": invalid JSON: " },
+        { "trailing-garbage.json", ": invalid JSON: end of file expected" },
+        { "duplicate-keys.json", ": invalid JSON: duplicate object key" },
+        { "deep-nesting.json", ": line 1, column 9: nested deeper than 8" },
+        { "role-staging.json", ": role: expected \"prod\" or \"lab\"" },
+        { "collected-at-not-a-date.json",
+          ": collected_at: not an RFC 3339 UTC time" },
+        { "sources-newline.json", ": sources[3]: contains a line break" },
+        { "service-bad-name.json",
+          ": services.\"ssh;reboot.service\": not a safe systemd unit name" },
+        { "reboot-required-string.json",
+          ": reboot_required: expected a boolean, got a string" },
+        { "empty.json", ": empty document" },
+        { "top-level-array.json",
+          ": expected a JSON object at the top level, got an array" },
+        { "unknown-top-level-key.json", ": colour: unknown key" },
+        { "os-name-too-long.json", ": os.name: string of 70000 bytes" },
+        { "nul-byte-raw.json", ": NUL byte in the document" },
+        { "file-secret-with-sha256.json",
+          ": files.\"/etc/shadow\".sha256: a secret file has an hmac" },
+        { "package-arch-mismatch.json",
+          ": packages.libc6:i386.arch: \"amd64\" does not match" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *path = g_test_build_filename(
+            G_TEST_DIST, "data", "bad", cases[i].file, NULL);
+        g_autoptr(GError) e = NULL;
+        ds_manifest *m = NULL;
+
+        g_assert_cmpint(ds_manifest_load(&m, path, &e), ==, DS_EINVALID);
+        g_assert_nonnull(e);
+        if (!strstr(e->message, cases[i].expect))
+            g_error("%s: got \"%s\", expected it to contain \"%s\"",
+                    cases[i].file, e->message, cases[i].expect);
+    }
+}
+
+/* Limits that need input too big to commit: made at test time. */
+static void test_limits(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *tmpdir = g_dir_make_tmp("test-manifest-XXXXXX", &err);
+    g_autofree char *huge = NULL;
+    g_autofree char *msg = NULL;
+    g_autofree char *deep = NULL;
+    g_autofree char *doc = NULL;
+    const gsize deep_n = 100000;
+    const gsize huge_n = 100u * 1024 * 1024;
+    ds_manifest *m = NULL;
+    FILE *fp;
+
+    g_assert_no_error(err);
+
+    /* a 100 MB string, written to a file: refused by size before reading */
+    huge = g_build_filename(tmpdir, "huge-string.json", NULL);
+    fp = fopen(huge, "w");
+    g_assert_nonnull(fp);
+    fputs("{\"schema\": \"driftsync/manifest/v1\", \"host\": \"", fp);
+    for (gsize i = 0; i < huge_n / 65536; i++) {
+        static char chunk[65536];
+        memset(chunk, 'a', sizeof chunk);
+        g_assert_cmpuint(fwrite(chunk, 1, sizeof chunk, fp), ==,
+                         sizeof chunk);
+    }
+    fputs("\"}\n", fp);
+    g_assert_cmpint(fclose(fp), ==, 0);
+    g_assert_cmpint(ds_manifest_load(&m, huge, &err), ==, DS_EINVALID);
+    g_assert_null(m);
+    g_assert_nonnull(strstr(err->message, "huge-string.json: "));
+    g_assert_nonnull(strstr(err->message, "larger than the limit"));
+    g_clear_error(&err);
+    g_assert_cmpint(g_unlink(huge), ==, 0);
+
+    /* the same from memory (just over the limit) */
+    doc = g_malloc(DS_MANIFEST_MAX_BYTES + 1);
+    memset(doc, ' ', DS_MANIFEST_MAX_BYTES + 1);
+    msg = parse_fails(doc, DS_MANIFEST_MAX_BYTES + 1, "mem");
+    g_assert_true(g_str_has_prefix(msg, "mem: document of"));
+    g_clear_pointer(&msg, g_free);
+    g_clear_pointer(&doc, g_free);
+
+    /* a string just over DS_MANIFEST_MAX_STRING inside a field */
+    {
+        g_autofree char *big = g_strnfill(DS_MANIFEST_MAX_STRING + 1, 'v');
+        doc = g_strdup_printf("{\"schema\": \"%s\", \"host\": \"web01\", "
+                              "\"role\": \"prod\", \"kernel\": "
+                              "{\"installed\": []}, \"reboot_required\": "
+                              "false, \"sources\": [], \"files\": {}, "
+                              "\"services\": {}, "
+                              "\"packages\": {\"openssl\": {\"version\": "
+                              "\"%s\", \"arch\": \"amd64\"}}}",
+                              DS_MANIFEST_SCHEMA, big);
+        msg = parse_fails(doc, strlen(doc), "big");
+        g_assert_nonnull(strstr(msg, "big: packages.openssl.version: "
+                                     "string of 65537 bytes"));
+        g_clear_pointer(&msg, g_free);
+        g_clear_pointer(&doc, g_free);
+    }
+
+    /* 100000-deep arrays and objects: refused cleanly, no recursion */
+    deep = g_malloc(deep_n * 2);
+    memset(deep, '[', deep_n);
+    memset(deep + deep_n, ']', deep_n);
+    msg = parse_fails(deep, deep_n * 2, "deep");
+    g_assert_nonnull(strstr(msg, "deep: line 1, column 9: nested deeper"));
+    g_clear_pointer(&msg, g_free);
+    for (gsize i = 0; i < deep_n; i++)
+        deep[i] = i % 2 ? '[' : '{';
+    msg = parse_fails(deep, deep_n, "deep");
+    g_assert_nonnull(strstr(msg, "nested deeper than 8 levels"));
+    g_clear_pointer(&msg, g_free);
+
+    /* brackets inside strings do not count */
+    doc = g_strdup("{\"schema\": \"driftsync/manifest/v1\", \"host\": "
+                   "\"[[[[[[[[[[[[[[\"}");
+    msg = parse_fails(doc, strlen(doc), "s");
+    g_assert_nonnull(strstr(msg, "s: host: \"[[[[[["));
+    g_clear_pointer(&msg, g_free);
+    g_clear_pointer(&doc, g_free);
+
+    /* a NUL inside a buffer with an explicit length */
+    {
+        static const char nul_host[] =
+            "{\"schema\": \"driftsync/manifest/v1\", \"host\": \"a\0b\"}";
+        msg = parse_fails(nul_host, sizeof nul_host - 1, "n");
+        g_assert_nonnull(strstr(msg, "n: line 1, column 47: NUL byte"));
+        g_clear_pointer(&msg, g_free);
+    }
+
+    /* missing file, directory */
+    {
+        g_autofree char *missing = g_build_filename(tmpdir, "nope.json", NULL);
+        g_assert_cmpint(ds_manifest_load(&m, missing, &err), ==,
+                        DS_ENOTFOUND);
+        g_assert_nonnull(strstr(err->message, "nope.json: cannot open"));
+        g_clear_error(&err);
+        g_assert_cmpint(ds_manifest_load(&m, tmpdir, &err), <, 0);
+        g_assert_null(m);
+        g_clear_error(&err);
+    }
+    g_assert_cmpint(g_rmdir(tmpdir), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -279,5 +485,8 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/web01-fields", test_web01_fields);
     g_test_add_func("/manifest/names", test_names);
     g_test_add_func("/manifest/error-messages", test_error_messages);
+    g_test_add_func("/manifest/bad-corpus", test_bad_corpus);
+    g_test_add_func("/manifest/bad-corpus-messages", test_bad_corpus_messages);
+    g_test_add_func("/manifest/limits", test_limits);
     return g_test_run();
 }
