@@ -272,6 +272,380 @@ static void test_error_messages(void)
 }
 
 
+/* ---- random manifests ------------------------------------------------------ */
+
+static char *rand_from(const char *first, const char *rest, int minlen,
+                       int maxlen)
+{
+    int n = g_test_rand_int_range(minlen, maxlen + 1);
+    GString *g = g_string_new(NULL);
+
+    g_string_append_c(g, first[g_test_rand_int_range(0, (int)strlen(first))]);
+    for (int i = 1; i < n; i++)
+        g_string_append_c(g, rest[g_test_rand_int_range(0, (int)strlen(rest))]);
+    return g_string_free(g, FALSE);
+}
+
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define DIGIT "0123456789"
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+/* printable ASCII without space: quotes and backslashes test escaping */
+#define TOKEN LOWER UPPER DIGIT "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+
+static char *rand_token(void)
+{
+    return rand_from(TOKEN, TOKEN, 1, 24);
+}
+
+static char *rand_maybe(char *(*fn)(void))
+{
+    return g_test_rand_int_range(0, 5) == 0 ? NULL : fn();
+}
+
+static const char *const words[] = {
+    "Debian", "GNU/Linux", "12", "(bookworm)", "caf\xc3\xa9",
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "\xf0\x9f\x90\xa7",
+    "\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9", "\"quoted\"", "back\\slash",
+    "deb", "http://deb.debian.org/debian", "main", "[arch=amd64]", "/",
+};
+
+static char *rand_text(void)
+{
+    int n = g_test_rand_int_range(1, 6);
+    GString *g = g_string_new(NULL);
+
+    for (int i = 0; i < n; i++) {
+        if (i)
+            g_string_append_c(g, ' ');
+        g_string_append(g, words[g_test_rand_int_range(0,
+                                                       G_N_ELEMENTS(words))]);
+    }
+    return g_string_free(g, FALSE);
+}
+
+static char *rand_hex(int n)
+{
+    return rand_from(DIGIT "abcdef", DIGIT "abcdef", n, n);
+}
+
+static char *rand_host(void)
+{
+    for (;;) {
+        char *h = rand_from(LOWER UPPER DIGIT, LOWER UPPER DIGIT "._-", 1, 30);
+        if (ds_name_is_safe_host(h))
+            return h;
+        g_free(h);
+    }
+}
+
+static char *rand_package_name(void)
+{
+    char *base = rand_from(LOWER DIGIT, LOWER DIGIT "+.-", 2, 20);
+    char *name;
+
+    if (g_test_rand_int_range(0, 8))
+        return base;
+    name = g_strconcat(base, ":i386", NULL);
+    g_free(base);
+    return name;
+}
+
+static char *rand_path(void)
+{
+    int n = g_test_rand_int_range(1, 5);
+    GString *g = g_string_new(NULL);
+
+    for (int i = 0; i < n; i++) {
+        g_autofree char *c = rand_from(LOWER UPPER DIGIT "._-",
+                                       LOWER UPPER DIGIT "._- ", 1, 12);
+        if (c[0] == '.')
+            c[0] = 'x';
+        g_string_append_c(g, '/');
+        g_string_append(g, c);
+        if (i == n - 1 && g_test_rand_int_range(0, 6) == 0)
+            g_string_append(g, "-\xc3\xa9t\xc3\xa9");
+    }
+    return g_string_free(g, FALSE);
+}
+
+static char *rand_service_name(void)
+{
+    static const char *const types[] = { ".service", ".timer", ".socket",
+                                         ".mount", ".target", ".path" };
+    g_autofree char *base = rand_from(LOWER UPPER DIGIT, LOWER DIGIT ":_.-\\",
+                                      1, 20);
+    const char *type = types[g_test_rand_int_range(0, G_N_ELEMENTS(types))];
+
+    if (g_test_rand_int_range(0, 4) == 0) {
+        g_autofree char *inst = rand_from(LOWER DIGIT, LOWER DIGIT "-", 1, 8);
+        return g_strconcat(base, "@", inst, type, NULL);
+    }
+    return g_strconcat(base, type, NULL);
+}
+
+static char *rand_state(void)
+{
+    static const char *const states[] = { "enabled", "disabled", "static",
+                                          "masked", "active", "inactive",
+                                          "failed", "enabled-runtime",
+                                          "unknown" };
+    return g_strdup(states[g_test_rand_int_range(0, G_N_ELEMENTS(states))]);
+}
+
+static char *rand_time(void)
+{
+    GString *g = g_string_new(NULL);
+    int month = g_test_rand_int_range(1, 13);
+    int year = g_test_rand_int_range(1970, 2100);
+
+    g_string_printf(g, "%04d-%02d-%02dT%02d:%02d:%02d", year, month,
+                    g_test_rand_int_range(1, 29), g_test_rand_int_range(0, 24),
+                    g_test_rand_int_range(0, 60), g_test_rand_int_range(0, 60));
+    if (g_test_rand_int_range(0, 4) == 0)
+        g_string_append_printf(g, ".%d", g_test_rand_int_range(0, 1000000));
+    g_string_append_c(g, 'Z');
+    return g_string_free(g, FALSE);
+}
+
+/* A random valid manifest, normalised.  `scale` bounds the list sizes. */
+static ds_manifest *rand_manifest(int scale)
+{
+    ds_manifest *m = ds_manifest_new(NULL, g_test_rand_bit() ? DS_ROLE_LAB
+                                                              : DS_ROLE_PROD);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
+                                                       g_str_equal, g_free,
+                                                       NULL);
+    g_autoptr(GError) err = NULL;
+    int n;
+
+    m->host = rand_host();
+    m->collected_at = g_test_rand_int_range(0, 5) ? rand_time() : NULL;
+    m->os.id = rand_maybe(rand_token);
+    m->os.version = rand_maybe(rand_token);
+    m->os.name = rand_maybe(rand_text);
+    m->kernel.running = rand_maybe(rand_token);
+    n = g_test_rand_int_range(0, 4);
+    for (int i = 0; i < n; i++)
+        g_ptr_array_add(m->kernel.installed, rand_token());
+    if (n && g_test_rand_bit()) /* an exact duplicate, dropped */
+        g_ptr_array_add(m->kernel.installed,
+                        g_strdup(m->kernel.installed->pdata[0]));
+    m->reboot_required = g_test_rand_bit();
+
+    n = g_test_rand_int_range(0, scale + 1);
+    for (int i = 0; i < n; i++) {
+        char *name = rand_package_name();
+        const char *colon = strchr(name, ':');
+        g_autofree char *version = rand_token();
+        g_autofree char *source = g_test_rand_bit() ? rand_text() : NULL;
+        if (!g_hash_table_add(seen, name))
+            continue;
+        g_ptr_array_add(m->packages,
+                        ds_package_new(name, version,
+                                       colon ? colon + 1 : "amd64", source));
+    }
+    n = g_test_rand_int_range(0, 6);
+    for (int i = 0; i < n; i++)
+        g_ptr_array_add(m->sources, rand_text());
+
+    n = g_test_rand_int_range(0, scale / 4 + 2);
+    for (int i = 0; i < n; i++) {
+        char *path = rand_path();
+        ds_file *f;
+        if (!g_hash_table_add(seen, path))
+            continue;
+        f = ds_file_new(path);
+        f->mode = (guint)g_test_rand_int_range(0, 07777 + 1);
+        f->owner = rand_token();
+        f->group = rand_token();
+        switch (g_test_rand_int_range(0, 4)) {
+        case 0:
+            f->type = DS_FILE_SYMLINK;
+            f->target = rand_text();
+            break;
+        case 1:
+            f->secret = true;
+            f->hmac = rand_hex(64);
+            break;
+        default:
+            f->sha256 = rand_hex(64);
+            if (g_test_rand_bit())
+                f->content_ref = rand_hex(40);
+            if (g_test_rand_int_range(0, 4) == 0)
+                f->content = g_bytes_new_static("not serialised", 14);
+            break;
+        }
+        g_ptr_array_add(m->files, f);
+    }
+
+    n = g_test_rand_int_range(0, scale / 4 + 2);
+    for (int i = 0; i < n; i++) {
+        char *name = rand_service_name();
+        g_autofree char *enabled = rand_state();
+        g_autofree char *active = rand_state();
+        if (!g_hash_table_add(seen, name))
+            continue;
+        g_ptr_array_add(m->services, ds_service_new(name, enabled, active));
+    }
+    m->collector.version = rand_maybe(rand_token);
+    m->collector.transport = rand_maybe(rand_token);
+
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
+    g_assert_no_error(err);
+    return m;
+}
+
+/* jansson's own canonical dump of the same document, as a cross-check of
+ * the hand-written serialiser. */
+static char *jansson_canonical(GBytes *b)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(g_bytes_get_data(b, NULL), g_bytes_get_size(b),
+                              JSON_REJECT_DUPLICATES, &jerr);
+    char *dump, *out;
+
+    g_assert_nonnull(root);
+    dump = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(root);
+    out = g_strconcat(dump, "\n", NULL);
+    free(dump);
+    return out;
+}
+
+/* A copy of v with every object's members inserted in a random order. */
+static json_t *shuffled(json_t *v)
+{
+    if (json_is_object(v)) {
+        g_autoptr(GPtrArray) keys = g_ptr_array_new();
+        json_t *o = json_object();
+        const char *k;
+        json_t *e;
+
+        json_object_foreach(v, k, e)
+            g_ptr_array_add(keys, (gpointer)k);
+        for (guint i = keys->len; i > 1; i--) {
+            guint j = (guint)g_test_rand_int_range(0, (gint32)i);
+            gpointer t = keys->pdata[i - 1];
+            keys->pdata[i - 1] = keys->pdata[j];
+            keys->pdata[j] = t;
+        }
+        for (guint i = 0; i < keys->len; i++)
+            json_object_set_new(o, keys->pdata[i],
+                                shuffled(json_object_get(v, keys->pdata[i])));
+        return o;
+    }
+    if (json_is_array(v)) {
+        json_t *a = json_array();
+        size_t i;
+        json_t *e;
+        json_array_foreach(v, i, e)
+            json_array_append_new(a, shuffled(e));
+        /* reverse the order: parse sorts arrays again */
+        for (size_t x = 0, y = json_array_size(a); y > x + 1; x++, y--) {
+            json_t *t1 = json_incref(json_array_get(a, x));
+            json_t *t2 = json_incref(json_array_get(a, y - 1));
+            json_array_set_new(a, x, t2);
+            json_array_set_new(a, y - 1, t1);
+        }
+        return a;
+    }
+    return json_incref(v);
+}
+
+static void test_round_trip(void)
+{
+    const int iterations = g_test_quick() ? 300 : 1000;
+
+    for (int it = 0; it < iterations; it++) {
+        g_autoptr(ds_manifest) m = rand_manifest(it % 10 == 0 ? 200 : 30);
+        g_autoptr(ds_manifest) back = NULL;
+        g_autoptr(ds_manifest) back2 = NULL;
+        g_autoptr(GBytes) b1 = serialise_ok(m);
+        g_autoptr(GBytes) b2 = serialise_ok(m);
+        g_autoptr(GBytes) b3 = NULL;
+        g_autoptr(GBytes) b4 = NULL;
+        g_autofree char *viajansson = NULL;
+        json_t *root, *shuf;
+        char *dump;
+        gsize len;
+        const char *data = g_bytes_get_data(b1, &len);
+
+        /* serialising twice: the same bytes */
+        g_assert_true(g_bytes_equal(b1, b2));
+        /* serialise -> parse -> equal */
+        back = parse_ok(data, len, "random");
+        g_assert_true(ds_manifest_equal(m, back));
+        /* serialise(parse(canonical)) == canonical */
+        b3 = serialise_ok(back);
+        g_assert_true(g_bytes_equal(b1, b3));
+        /* same bytes as jansson's sorted, indented dump */
+        viajansson = jansson_canonical(b1);
+        g_assert_cmpmem(data, len, viajansson, strlen(viajansson));
+        /* key and array order of the input does not matter */
+        root = json_loadb(data, len, 0, NULL);
+        g_assert_nonnull(root);
+        shuf = shuffled(root);
+        dump = json_dumps(shuf, JSON_COMPACT);
+        back2 = parse_ok(dump, strlen(dump), "shuffled");
+        b4 = serialise_ok(back2);
+        g_assert_true(g_bytes_equal(b1, b4));
+        free(dump);
+        json_decref(shuf);
+        json_decref(root);
+        /* content buffers are not part of the state */
+        for (guint i = 0; i < back->files->len; i++)
+            g_assert_null(((ds_file *)back->files->pdata[i])->content);
+    }
+}
+
+/* Changing any one field changes equality and the bytes. */
+static void test_equal_detects_changes(void)
+{
+    g_autofree char *path = good_path("web01.json");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_manifest) a = NULL;
+    g_autoptr(GBytes) ba = NULL;
+    enum { N_MUT = 14 };
+
+    g_assert_cmpint(ds_manifest_load(&a, path, &err), ==, 0);
+    ba = serialise_ok(a);
+    for (int k = 0; k < N_MUT; k++) {
+        g_autoptr(ds_manifest) b = NULL;
+        g_autoptr(GBytes) bb = NULL;
+        ds_package *p;
+        ds_file *f;
+        ds_service *s;
+
+        g_assert_cmpint(ds_manifest_load(&b, path, &err), ==, 0);
+        g_assert_true(ds_manifest_equal(a, b));
+        p = (ds_package *)ds_manifest_find_package(b, "openssl");
+        f = (ds_file *)ds_manifest_find_file(b, "/etc/ssh/sshd_config");
+        s = (ds_service *)ds_manifest_find_service(b, "ssh.service");
+        switch (k) {
+        case 0: b->role = DS_ROLE_LAB; break;
+        case 1: g_free(p->version); p->version = g_strdup("3.0.16-1"); break;
+        case 2: g_free(p->source); p->source = NULL; break;
+        case 3: f->mode = 0600; break;
+        case 4: g_free(f->owner); f->owner = g_strdup("www-data"); break;
+        case 5: g_free(f->sha256); f->sha256 = g_strnfill(64, '0'); break;
+        case 6: g_free(f->content_ref); f->content_ref = NULL; break;
+        case 7: g_free(s->active); s->active = g_strdup("failed"); break;
+        case 8: b->reboot_required = !b->reboot_required; break;
+        case 9: g_ptr_array_remove_index(b->sources, 0); break;
+        case 10: g_ptr_array_add(b->kernel.installed, g_strdup("6.1.0-29-amd64")); break;
+        case 11: g_free(b->os.name); b->os.name = NULL; break;
+        case 12: g_ptr_array_remove_index(b->packages, 3); break;
+        case 13: g_free(b->collector.transport); b->collector.transport = g_strdup("local"); break;
+        }
+        g_assert_false(ds_manifest_equal(a, b));
+        g_assert_false(ds_manifest_equal(b, a));
+        bb = serialise_ok(b);
+        g_assert_false(g_bytes_equal(ba, bb));
+    }
+    g_assert_true(ds_manifest_equal(NULL, NULL));
+    g_assert_false(ds_manifest_equal(a, NULL));
+}
+
 /* ---- the hostile corpus -------------------------------------------------- */
 
 static void test_bad_corpus(void)
@@ -485,6 +859,8 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/web01-fields", test_web01_fields);
     g_test_add_func("/manifest/names", test_names);
     g_test_add_func("/manifest/error-messages", test_error_messages);
+    g_test_add_func("/manifest/round-trip", test_round_trip);
+    g_test_add_func("/manifest/equal", test_equal_detects_changes);
     g_test_add_func("/manifest/bad-corpus", test_bad_corpus);
     g_test_add_func("/manifest/bad-corpus-messages", test_bad_corpus_messages);
     g_test_add_func("/manifest/limits", test_limits);
