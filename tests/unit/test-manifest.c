@@ -646,6 +646,173 @@ static void test_equal_detects_changes(void)
     g_assert_false(ds_manifest_equal(a, NULL));
 }
 
+/* ---- normalise, serialise refusals, look-ups ----------------------------- */
+
+static void test_normalise(void)
+{
+    g_autoptr(ds_manifest) m = ds_manifest_new("web01", DS_ROLE_PROD);
+    g_autoptr(GError) err = NULL;
+    const char *names[] = { "zlib1g", "openssl", "apt", "libc6", "bash" };
+    const char *order[] = { "apt", "bash", "libc6", "openssl", "zlib1g" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+        g_ptr_array_add(m->packages,
+                        ds_package_new(names[i], "1.0", "amd64", NULL));
+    /* an exact duplicate is dropped */
+    g_ptr_array_add(m->packages, ds_package_new("bash", "1.0", "amd64", NULL));
+    g_ptr_array_add(m->sources, g_strdup("deb http://b/ x main"));
+    g_ptr_array_add(m->sources, g_strdup("deb http://a/ x main"));
+    g_ptr_array_add(m->sources, g_strdup("deb http://b/ x main"));
+    g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-28-amd64"));
+    g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-27-amd64"));
+    g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-28-amd64"));
+    g_ptr_array_add(m->services, ds_service_new("ssh.service", "enabled",
+                                                "active"));
+    g_ptr_array_add(m->services, ds_service_new("cron.service", "enabled",
+                                                "active"));
+    g_ptr_array_add(m->services, ds_service_new("ssh.service", "enabled",
+                                                "active"));
+
+    /* look-ups need a normalised manifest */
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(m->packages->len, ==, G_N_ELEMENTS(order));
+    for (gsize i = 0; i < G_N_ELEMENTS(order); i++) {
+        g_assert_cmpstr(((ds_package *)m->packages->pdata[i])->name, ==,
+                        order[i]);
+        g_assert_true(ds_manifest_find_package(m, order[i]) ==
+                      m->packages->pdata[i]);
+    }
+    g_assert_cmpuint(m->sources->len, ==, 2);
+    g_assert_cmpstr(m->sources->pdata[0], ==, "deb http://a/ x main");
+    g_assert_cmpuint(m->kernel.installed->len, ==, 2);
+    g_assert_cmpstr(m->kernel.installed->pdata[0], ==, "6.1.0-27-amd64");
+    g_assert_cmpuint(m->services->len, ==, 2);
+    g_assert_cmpstr(((ds_service *)m->services->pdata[0])->name, ==,
+                    "cron.service");
+    g_assert_null(ds_manifest_find_service(m, "nginx.service"));
+    g_assert_null(ds_manifest_find_file(m, "/etc/shadow"));
+    g_assert_null(ds_manifest_find_package(NULL, "apt"));
+    /* idempotent */
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
+    g_assert_cmpuint(m->packages->len, ==, G_N_ELEMENTS(order));
+
+    /* same key, different values: refused, naming the key */
+    g_ptr_array_add(m->packages, ds_package_new("openssl", "3.0.16-1",
+                                                "amd64", NULL));
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, DS_EINVALID);
+    g_assert_cmpstr(err->message, ==,
+                    "web01: packages.openssl: two entries with different "
+                    "values");
+    g_clear_error(&err);
+    g_ptr_array_set_size(m->packages, 0);
+    {
+        ds_file *a = ds_file_new("/etc/hosts");
+        ds_file *b = ds_file_new("/etc/hosts");
+        a->mode = 0644;
+        b->mode = 0600;
+        g_ptr_array_add(m->files, a);
+        g_ptr_array_add(m->files, b);
+    }
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, DS_EINVALID);
+    g_assert_cmpstr(err->message, ==,
+                    "web01: files.\"/etc/hosts\": two entries with different "
+                    "values");
+}
+
+/* The serialiser refuses what the parser would refuse, and sorts what it
+ * is given. */
+static void test_serialise_checks(void)
+{
+    g_autofree char *path = good_path("db01.json");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GBytes) canon = NULL;
+    g_autoptr(GBytes) again = NULL;
+    GBytes *b = NULL;
+    struct {
+        const char *what, *expect;
+    } cases[] = {
+        { "host", "manifest: host: \"../x\" is not a safe host name" },
+        { "package", "db01: packages.\"x;reboot\": not a safe package name" },
+        { "path", "db01: files.\"/etc/../x\": not a safe file path" },
+        { "service", "db01: services.\"a b.service\": not a safe systemd" },
+        { "version", "db01: packages.apt.version: contains whitespace" },
+        { "mode", "db01: files.\"/etc/apt/sources.list\".mode: 010000 is not" },
+        { "owner", "db01: files.\"/etc/apt/sources.list\".owner: missing" },
+        { "duplicate", "db01: packages.apt: listed twice" },
+        { "source", "db01: sources[0]: contains a line break" },
+        { "time", "db01: collected_at: not an RFC 3339 UTC time" },
+    };
+
+    g_assert_cmpint(ds_manifest_load(&m, path, &err), ==, 0);
+    canon = serialise_ok(m);
+    /* unsorted lists are written sorted, without touching the manifest */
+    {
+        gpointer first = g_ptr_array_steal_index(m->packages, 0);
+        g_ptr_array_add(m->packages, first);
+        g_ptr_array_add(m->sources, g_strdup(m->sources->pdata[0]));
+        again = serialise_ok(m);
+        g_assert_true(g_bytes_equal(canon, again));
+        g_assert_true(m->packages->pdata[m->packages->len - 1] == first);
+    }
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(ds_manifest) c = NULL;
+        ds_package *apt;
+        ds_file *f;
+
+        g_assert_cmpint(ds_manifest_load(&c, path, &err), ==, 0);
+        apt = c->packages->pdata[0];
+        f = (ds_file *)ds_manifest_find_file(c, "/etc/apt/sources.list");
+        switch (i) {
+        case 0: g_free(c->host); c->host = g_strdup("../x"); break;
+        case 1: g_ptr_array_add(c->packages,
+                                ds_package_new("x;reboot", "1", "amd64",
+                                               NULL)); break;
+        case 2: g_ptr_array_add(c->files, ds_file_new("/etc/../x")); break;
+        case 3: g_ptr_array_add(c->services,
+                                ds_service_new("a b.service", "enabled",
+                                               "active")); break;
+        case 4: g_free(apt->version); apt->version = g_strdup("2.6 1"); break;
+        case 5: f->mode = 010000; break;
+        case 6: g_free(f->owner); f->owner = NULL; break;
+        case 7: g_ptr_array_add(c->packages,
+                                ds_package_new("apt", "2.7", "amd64",
+                                               NULL)); break;
+        case 8: g_free(c->sources->pdata[0]);
+                c->sources->pdata[0] = g_strdup("deb x\ndeb y"); break;
+        case 9: g_free(c->collected_at);
+                c->collected_at = g_strdup("2026-11-27 02:00:05"); break;
+        }
+        g_assert_cmpint(ds_manifest_serialise(&b, c, &err), ==, DS_EINVALID);
+        g_assert_null(b);
+        if (!g_str_has_prefix(err->message, cases[i].expect))
+            g_error("%s: got \"%s\", expected \"%s...\"", cases[i].what,
+                    err->message, cases[i].expect);
+        g_clear_error(&err);
+    }
+
+    /* a new, nearly empty manifest serialises and parses back */
+    {
+        g_autoptr(ds_manifest) e = ds_manifest_new("lab-1", DS_ROLE_LAB);
+        g_autoptr(ds_manifest) back = NULL;
+        g_autoptr(GBytes) eb = serialise_ok(e);
+        static const char expect[] =
+            "{\n  \"collector\": {},\n  \"files\": {},\n"
+            "  \"host\": \"lab-1\",\n  \"kernel\": {\n"
+            "    \"installed\": []\n  },\n  \"os\": {},\n"
+            "  \"packages\": {},\n  \"reboot_required\": false,\n"
+            "  \"role\": \"lab\",\n"
+            "  \"schema\": \"driftsync/manifest/v1\",\n"
+            "  \"services\": {},\n  \"sources\": []\n}\n";
+        g_assert_cmpmem(g_bytes_get_data(eb, NULL), g_bytes_get_size(eb),
+                        expect, sizeof expect - 1);
+        back = parse_ok(expect, sizeof expect - 1, "empty");
+        g_assert_true(ds_manifest_equal(e, back));
+    }
+}
+
 /* ---- the hostile corpus -------------------------------------------------- */
 
 static void test_bad_corpus(void)
@@ -861,6 +1028,8 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/error-messages", test_error_messages);
     g_test_add_func("/manifest/round-trip", test_round_trip);
     g_test_add_func("/manifest/equal", test_equal_detects_changes);
+    g_test_add_func("/manifest/normalise", test_normalise);
+    g_test_add_func("/manifest/serialise-checks", test_serialise_checks);
     g_test_add_func("/manifest/bad-corpus", test_bad_corpus);
     g_test_add_func("/manifest/bad-corpus-messages", test_bad_corpus_messages);
     g_test_add_func("/manifest/limits", test_limits);
