@@ -89,3 +89,4 @@ EXTRA_DIST += \
 	tests/data/bad/unknown-top-level-key.json \
 	tests/data/bad/whitespace-only.json \
 	tests/data/bad/wrong-schema.json
+EXTRA_DIST += doc/manifest-format.md

@@ -140,6 +140,30 @@ static void test_web01_fields(void)
     g_assert_cmpstr(m->collector.transport, ==, "ssh");
 }
 
+/* The example in doc/manifest-format.md is a canonical manifest. */
+static void test_doc_example(void)
+{
+    g_autofree char *path = g_test_build_filename(G_TEST_DIST, "..", "doc",
+                                                  "manifest-format.md", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GBytes) out = NULL;
+    const char *start, *end;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    start = strstr(text, "```json\n");
+    g_assert_nonnull(start);
+    start += strlen("```json\n");
+    end = strstr(start, "\n```\n");
+    g_assert_nonnull(end);
+    end++;
+    m = parse_ok(start, (gsize)(end - start), "manifest-format.md");
+    g_assert_nonnull(ds_manifest_find_file(m, "/etc/shadow"));
+    out = serialise_ok(m);
+    g_assert_cmpmem(g_bytes_get_data(out, NULL), g_bytes_get_size(out), start,
+                    (gsize)(end - start));
+}
+
 /* ---- names ----------------------------------------------------------------- */
 
 static void test_names(void)
@@ -1024,6 +1048,7 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/good-fixtures-canonical",
                     test_good_fixtures_are_canonical);
     g_test_add_func("/manifest/web01-fields", test_web01_fields);
+    g_test_add_func("/manifest/doc-example", test_doc_example);
     g_test_add_func("/manifest/names", test_names);
     g_test_add_func("/manifest/error-messages", test_error_messages);
     g_test_add_func("/manifest/round-trip", test_round_trip);
