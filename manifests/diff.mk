@@ -6,3 +6,7 @@ unit_tests += tests/unit/test-version
 tests_unit_test_version_SOURCES = tests/unit/test-version.c
 tests_unit_test_version_LDADD = $(ds_test_ldadd)
 EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh
+
+unit_tests += tests/unit/test-ignore
+tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
+tests_unit_test_ignore_LDADD = $(ds_test_ldadd)
