@@ -10,3 +10,7 @@ EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh
 unit_tests += tests/unit/test-ignore
 tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
 tests_unit_test_ignore_LDADD = $(ds_test_ldadd)
+
+unit_tests += tests/unit/test-diff
+tests_unit_test_diff_SOURCES = tests/unit/test-diff.c
+tests_unit_test_diff_LDADD = $(ds_test_ldadd)
