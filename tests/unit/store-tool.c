@@ -87,6 +87,68 @@ static int cmd_commit(const char *store, int argc, char **argv)
     return 0;
 }
 
+/* Write n canonical manifests host0000.json ... into dir; `salt` picks
+ * the host (salt % n) whose openssl is upgraded (0: none). */
+static int cmd_gen(const char *dir, guint n, guint salt, guint npkg)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        fprintf(stderr, "store-tool: %s: cannot create\n", dir);
+        return 2;
+    }
+    for (guint i = 0; i < n; i++) {
+        g_autofree char *host = g_strdup_printf("host%04u", i);
+        g_autofree char *file = g_strdup_printf("%s/%s.json", dir, host);
+        g_autoptr(ds_manifest) m = ds_manifest_new(host, DS_ROLE_PROD);
+        g_autoptr(GBytes) bytes = NULL;
+
+        m->collected_at = g_strdup("2026-11-27T02:00:00Z");
+        m->os.id = g_strdup("debian");
+        m->os.version = g_strdup("12");
+        m->os.name = g_strdup("Debian GNU/Linux 12 (bookworm)");
+        m->kernel.running = g_strdup("6.1.0-26-amd64");
+        g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-26-amd64"));
+        g_ptr_array_add(m->sources, g_strdup("deb http://deb.debian.org/"
+                                             "debian bookworm main"));
+        g_ptr_array_add(m->packages, ds_package_new(
+            "openssl", salt && i == salt % n ? "3.0.13-1" : "3.0.11-1",
+            "amd64", NULL));
+        for (guint k = 0; k < npkg; k++) {
+            g_autofree char *name = g_strdup_printf("lib%c%03u",
+                                                    'a' + k % 26, k);
+            g_ptr_array_add(m->packages,
+                            ds_package_new(name, "1.0-1", "amd64", NULL));
+        }
+        for (guint k = 0; k < 20; k++) {
+            g_autofree char *path = g_strdup_printf("/etc/app%02u/conf%03u"
+                                                    ".conf", k % 4, k);
+            ds_file *f = ds_file_new(path);
+
+            f->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+                                                      f->path, -1);
+            f->mode = 0644;
+            f->owner = g_strdup("root");
+            f->group = g_strdup("root");
+            g_ptr_array_add(m->files, f);
+        }
+        for (guint k = 0; k < 10; k++) {
+            g_autofree char *name = g_strdup_printf("svc%02u.service", k);
+            g_ptr_array_add(m->services,
+                            ds_service_new(name, "enabled", "active"));
+        }
+        m->collector.version = g_strdup("0.1.0");
+        m->collector.transport = g_strdup("import");
+        if (ds_manifest_normalise(m, &err) < 0 ||
+            ds_manifest_serialise(&bytes, m, &err) < 0)
+            return fail(err);
+        if (!g_file_set_contents(file, g_bytes_get_data(bytes, NULL),
+                                 (gssize)g_bytes_get_size(bytes), &err))
+            return fail(err);
+    }
+    return 0;
+}
+
 static int cmd_history(const char *store, const char *host)
 {
     g_autoptr(GError) err = NULL;
@@ -131,6 +193,9 @@ int main(int argc, char **argv)
         return ds_store_init(argv[2], &err) < 0 ? fail(err) : 0;
     if (argc >= 3 && !strcmp(argv[1], "commit"))
         return cmd_commit(argv[2], argc - 3, argv + 3);
+    if (argc >= 5 && !strcmp(argv[1], "gen"))
+        return cmd_gen(argv[2], (guint)atoi(argv[3]), (guint)atoi(argv[4]),
+                       argc > 5 ? (guint)atoi(argv[5]) : 50);
     if (argc == 4 && !strcmp(argv[1], "history"))
         return cmd_history(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "hold"))
@@ -138,6 +203,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: store-tool init STORE\n"
                     "       store-tool commit STORE [--verb V] [--run ID] "
                     "[--wait MS] [--content SALT] [--fsync-gitdir] FILE...\n"
+                    "       store-tool gen DIR N SALT [NPKG]\n"
                     "       store-tool history STORE HOST\n"
                     "       store-tool hold STORE SECONDS\n");
     return 2;
