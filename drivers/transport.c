@@ -15,6 +15,9 @@
  * fragment) or call ds_transport_register() before the first open. */
 static const ds_transport_ops *const builtin_transports[] = {
     &ds_transport_local_ops,
+    &ds_transport_ssh_ops,
+    &ds_transport_https_ops,
+    &ds_transport_http_ops,
 };
 
 static GMutex registry_lock;
