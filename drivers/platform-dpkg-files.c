@@ -187,7 +187,8 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
         path = ds_dpkg_host_path(c, f[7]);
         if (!path || !ds_name_is_safe_path(path) ||
             !g_utf8_validate(path, -1, NULL)) {
-            g_autofree char *show = ds_dpkg_show(f[7], strlen(f[7]));
+            const char *bad = path ? path : f[7];
+            g_autofree char *show = ds_dpkg_show(bad, strlen(bad));
             return ds_error_set(err, DS_EINVALID,
                                 "%s: file path %s is not a safe UTF-8 path",
                                 c->host, show);

@@ -30,7 +30,7 @@ const char *ds_dpkg_host_path(const ds_dpkg_ctx *c, const char *cmd_path)
 char *ds_dpkg_show(const char *s, gsize len)
 {
     g_autoptr(GString) g = g_string_new("'");
-    gsize max = MIN(len, 80);
+    gsize max = MIN(len, 300);
 
     for (gsize i = 0; i < max; i++) {
         guchar ch = (guchar)s[i];
@@ -64,10 +64,20 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
     if (res.status < 0 || res.status > max_ok) {
         gsize n = 0;
         const char *e = res.err ? g_bytes_get_data(res.err, &n) : NULL;
-        const char *nl = e ? memchr(e, '\n', n) : NULL;
-        g_autofree char *first =
-            e && n ? ds_dpkg_show(e, nl ? (gsize)(nl - e) : n) : NULL;
+        g_autoptr(GString) msg = g_string_new(NULL);
+        g_autofree char *first = NULL;
 
+        /* stderr on one line: blanks and newlines folded into spaces */
+        for (gsize i = 0; e && i < n && msg->len < 300; i++) {
+            gboolean blank = g_ascii_isspace(e[i]);
+            if (!blank)
+                g_string_append_c(msg, e[i]);
+            else if (msg->len && msg->str[msg->len - 1] != ' ')
+                g_string_append_c(msg, ' ');
+        }
+        g_strchomp(msg->str);
+        if (*msg->str)
+            first = ds_dpkg_show(msg->str, strlen(msg->str));
         rc = ds_error_set(err, res.status == 127 ? DS_ENOTFOUND : DS_EGENERIC,
                           "%s: %s failed (exit status %d)%s%s", c->host,
                           argv[0], res.status, first ? ": " : "",

@@ -51,52 +51,108 @@ static gboolean is_release(const char *s)
     return TRUE;
 }
 
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static gint cmp_release(gconstpointer a, gconstpointer b)
 {
     return ds_version_compare(*(char *const *)a, *(char *const *)b);
 }
 
 /* What one `find` tells about the host layout: sources files, kernels in
- * /boot, whether systemd runs and whether a reboot was requested. */
+ * /boot, whether systemd runs, whether a reboot was requested, and the
+ * systemd unit files with their enablement links. */
 typedef struct probe {
     GPtrArray *sources; /* host paths */
     GPtrArray *kernels; /* release strings */
     gboolean systemd;
     gboolean reboot_flag;
+    GHashTable *units;  /* unit name -> "unknown" | "enabled" | "masked" */
+    GHashTable *wanted; /* unit names linked from /etc's .wants/.requires */
 } probe;
+
+static const char *const unit_dirs[] = {"/etc/systemd/system",
+                                        "/lib/systemd/system",
+                                        "/usr/lib/systemd/system"};
+
+static void probe_unit(probe *pr, const char *dir, const char *base,
+                       char type, const char *target)
+{
+    const char *at;
+
+    if (!g_str_has_suffix(base, ".service") || !ds_name_is_safe_service(base))
+        return;
+    if (strcmp(dir, unit_dirs[0]) == 0 && type == 'l' &&
+        (strcmp(target, "/dev/null") == 0 || !*target)) {
+        g_hash_table_replace(pr->units, g_strdup(base), "masked");
+        return;
+    }
+    if (strcmp(dir, unit_dirs[0]) == 0 && type == 'l') {
+        const char *slash = strrchr(target, '/');
+        if (strcmp(slash ? slash + 1 : target, base) != 0) {
+            g_hash_table_replace(pr->units, g_strdup(base), "alias");
+            return;
+        }
+    }
+    if (g_str_has_prefix(dir, "/etc/systemd/system/") &&
+        !strchr(dir + 20, '/') &&
+        (g_str_has_suffix(dir, ".wants") || g_str_has_suffix(dir, ".requires"))) {
+        /* foo@bar.service enables the template foo@.service */
+        at = strchr(base, '@');
+        g_hash_table_add(pr->wanted,
+                         at ? g_strdup_printf("%.*s.service",
+                                              (int)(at - base + 1), base)
+                            : g_strdup(base));
+        return;
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(unit_dirs); i++)
+        if (strcmp(dir, unit_dirs[i]) == 0 && (type == 'f' || type == 'l') &&
+            !g_hash_table_contains(pr->units, base))
+            g_hash_table_insert(pr->units, g_strdup(base), "unknown");
+}
 
 static int run_probe(probe *pr, ds_dpkg_ctx *c, GError **err)
 {
-    g_autofree char *boot = ds_dpkg_cmd_path(c, "/boot");
-    g_autofree char *list = ds_dpkg_cmd_path(c, "/etc/apt/sources.list");
-    g_autofree char *listd = ds_dpkg_cmd_path(c, "/etc/apt/sources.list.d");
-    g_autofree char *sysd = ds_dpkg_cmd_path(c, "/run/systemd/system");
-    g_autofree char *reboot = ds_dpkg_cmd_path(c, "/run/reboot-required");
-    const char *argv[] = {"find",     boot,     list, listd, sysd,
-                          reboot,     "-maxdepth", "1", "-printf",
-                          "%y %p\\0", NULL};
+    static const char *const starts[] = {
+        "/boot", "/etc/apt/sources.list", "/etc/apt/sources.list.d",
+        "/run/systemd/system", "/run/reboot-required", "/etc/systemd/system",
+        "/lib/systemd/system", "/usr/lib/systemd/system"};
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GBytes) out = NULL;
     const char *p, *end;
     gsize len;
     int rc;
 
-    rc = ds_dpkg_run(&out, NULL, c, argv, 1, err);
+    g_ptr_array_add(argv, g_strdup("find"));
+    for (gsize i = 0; i < G_N_ELEMENTS(starts); i++)
+        g_ptr_array_add(argv, ds_dpkg_cmd_path(c, starts[i]));
+    g_ptr_array_add(argv, g_strdup("-maxdepth"));
+    g_ptr_array_add(argv, g_strdup("2"));
+    g_ptr_array_add(argv, g_strdup("-printf"));
+    g_ptr_array_add(argv, g_strdup("%y %p\\0%l\\0"));
+    g_ptr_array_add(argv, NULL);
+    /* Exit 1: some start point does not exist, which is an answer. */
+    rc = ds_dpkg_run(&out, NULL, c, (const char *const *)argv->pdata, 1, err);
     if (rc < 0)
         return rc;
     p = g_bytes_get_data(out, &len);
     end = p + len;
     while (p < end) {
         const char *z = memchr(p, '\0', (gsize)(end - p));
+        const char *z2 = z ? memchr(z + 1, '\0', (gsize)(end - z - 1)) : NULL;
         g_autofree char *dir = NULL;
-        const char *path, *base;
+        const char *path, *base, *target;
         char type;
 
-        if (!z || z - p < 3 || p[1] != ' ')
+        if (!z2 || z - p < 3 || p[1] != ' ')
             return ds_error_set(err, DS_EINVALID,
                                 "%s: find output: malformed record", c->host);
         type = p[0];
         path = ds_dpkg_host_path(c, p + 2);
-        p = z + 1;
+        target = z + 1;
+        p = z2 + 1;
         if (!path || !g_utf8_validate(path, -1, NULL))
             continue;
         dir = g_path_get_dirname(path);
@@ -119,7 +175,12 @@ static int run_probe(probe *pr, ds_dpkg_ctx *c, GError **err)
         else if (strcmp(dir, "/boot") == 0 &&
                  g_str_has_prefix(base, "vmlinuz-") && is_release(base + 8))
             g_ptr_array_add(pr->kernels, g_strdup(base + 8));
+        else if (g_str_has_prefix(path, "/etc/systemd/system/") ||
+                 g_str_has_prefix(path, "/lib/systemd/system/") ||
+                 g_str_has_prefix(path, "/usr/lib/systemd/system/"))
+            probe_unit(pr, dir, base, type, target);
     }
+    g_ptr_array_sort(pr->sources, cmp_str);
     return 0;
 }
 
@@ -290,9 +351,13 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
 
 /* Services.  Where systemd runs: enablement from list-unit-files and
  * activity from list-units.  Where it does not (a container, an image
- * under local:/ROOT): enablement as systemd would see it on disk
- * (systemctl --root), activity "unknown"; no systemctl at all gives no
- * services rather than guesses. */
+ * under local:/ROOT) nothing can say what is active, so activity is
+ * "unknown", and enablement is read from the unit directories the probe
+ * listed: "masked" (linked to /dev/null in /etc), "enabled" (linked from
+ * a .wants/.requires directory in /etc), otherwise "unknown" -- telling
+ * "disabled" from "static" would need every unit file's [Install]
+ * section, and `systemctl --root` costs more than the rest of a
+ * collection together. */
 static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
                             GError **err)
 {
@@ -300,56 +365,41 @@ static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) active =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autofree char *rootopt =
-        g_strconcat("--root=", c->root ? c->root : "/", NULL);
     g_autoptr(GBytes) out = NULL;
     GHashTableIter it;
     gpointer k, v;
-    GError *local = NULL;
     int rc;
 
-    if (pr->systemd) {
-        const char *files[] = {"systemctl", "list-unit-files",
-                               "--type=service", "--no-legend", "--no-pager",
-                               NULL};
-        const char *units[] = {"systemctl",   "list-units", "--type=service",
-                               "--all",       "--no-legend", "--no-pager",
-                               "--plain",     NULL};
-        rc = ds_dpkg_run(&out, NULL, c, files, 1, err);
-        if (rc < 0 || (rc = parse_units(enabled, c, out, 1, 0, NULL,
-                                        "systemctl list-unit-files", err)) < 0)
-            return rc;
-        g_clear_pointer(&out, g_bytes_unref);
-        rc = ds_dpkg_run(&out, NULL, c, units, 1, err);
-        if (rc < 0 || (rc = parse_units(active, c, out, 2, 1, "not-found",
-                                        "systemctl list-units", err)) < 0)
-            return rc;
-    } else {
-        const char *files[] = {"systemctl",  rootopt,       "list-unit-files",
-                               "--type=service", "--no-legend", "--no-pager",
-                               NULL};
-        rc = ds_dpkg_run(&out, NULL, c, files, 1, &local);
-        if (rc == DS_ENOTFOUND) {
-            g_clear_error(&local);
-            return 0;
+    if (!pr->systemd) {
+        g_hash_table_iter_init(&it, pr->units);
+        while (g_hash_table_iter_next(&it, &k, &v)) {
+            const char *state = v;
+            if (strcmp(state, "unknown") == 0 &&
+                g_hash_table_contains(pr->wanted, k))
+                state = "enabled";
+            g_ptr_array_add(m->services, ds_service_new(k, state, "unknown"));
         }
-        if (rc < 0) {
-            g_propagate_error(err, local);
-            return rc;
-        }
-        rc = parse_units(enabled, c, out, 1, 0, NULL,
-                         "systemctl list-unit-files", err);
-        if (rc < 0)
-            return rc;
+        return 0;
     }
+    const char *files[] = {"systemctl", "list-unit-files", "--type=service",
+                           "--no-legend", "--no-pager", NULL};
+    const char *units[] = {"systemctl",   "list-units", "--type=service",
+                           "--all",       "--no-legend", "--no-pager",
+                           "--plain",     NULL};
+    rc = ds_dpkg_run(&out, NULL, c, files, 1, err);
+    if (rc < 0 || (rc = parse_units(enabled, c, out, 1, 0, NULL,
+                                    "systemctl list-unit-files", err)) < 0)
+        return rc;
+    g_clear_pointer(&out, g_bytes_unref);
+    rc = ds_dpkg_run(&out, NULL, c, units, 1, err);
+    if (rc < 0 || (rc = parse_units(active, c, out, 2, 1, "not-found",
+                                    "systemctl list-units", err)) < 0)
+        return rc;
     g_hash_table_iter_init(&it, enabled);
     while (g_hash_table_iter_next(&it, &k, &v)) {
-        const char *a = pr->systemd ? g_hash_table_lookup(active, k) : NULL;
+        const char *a = g_hash_table_lookup(active, k);
         g_ptr_array_add(m->services,
-                        ds_service_new(k, v,
-                                       a ? a
-                                         : pr->systemd ? "inactive"
-                                                       : "unknown"));
+                        ds_service_new(k, v, a ? a : "inactive"));
     }
     /* Loaded units without a unit file of their own (generated, transient). */
     g_hash_table_iter_init(&it, active);
@@ -408,6 +458,8 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
             c.root[strlen(c.root) - 1] = '\0';
     pr.sources = g_ptr_array_new_with_free_func(g_free);
     pr.kernels = g_ptr_array_new_with_free_func(g_free);
+    pr.units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr.wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m = ds_manifest_new(c.host, opts->role);
     m->collected_at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
     m->collector.version = g_strdup(PACKAGE_VERSION);
@@ -448,6 +500,8 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
 done:
     g_ptr_array_unref(pr.sources);
     g_ptr_array_unref(pr.kernels);
+    g_hash_table_unref(pr.units);
+    g_hash_table_unref(pr.wanted);
     g_clear_pointer(&c.uids, g_hash_table_unref);
     g_clear_pointer(&c.gids, g_hash_table_unref);
     g_free(c.root);
