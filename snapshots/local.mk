@@ -1,2 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # snapshots/local.mk: what snapshots/ adds to the build.
+libdriftsync_la_SOURCES += \
+	snapshots/snapshot.h snapshots/snapshot-priv.h snapshots/snapshot.c \
+	snapshots/internal.c snapshots/overlay.c snapshots/metadata.c \
+	snapshots/domxml.c
+
+unit_tests += tests/unit/test-snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
+tests_unit_test_snapshot_LDADD = $(ds_test_ldadd)
+EXTRA_DIST += tests/data/test-node.xml
