@@ -3,7 +3,7 @@
  * section and key by line and strips trailing comments, GKeyFile reads
  * the cleaned text, then each value is checked against the schema, with
  * errors as "FILE:LINE: [section] key: what is wrong". */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/main.c: driftsync's entry point: global options, then the verb. */
-#include "config.h"
+#include <config.h>
 
 #include <locale.h>
 #include <stdio.h>
