@@ -8,3 +8,7 @@ driftsync_SOURCES += \
 	sync/main.c sync/cmd.h sync/cli.c \
 	sync/cmd-init.c sync/cmd-record.c sync/cmd-show.c sync/cmd-diff.c \
 	sync/cmd-log.c
+
+unit_tests += tests/unit/test-config
+tests_unit_test_config_SOURCES = tests/unit/test-config.c
+tests_unit_test_config_LDADD = $(ds_test_ldadd)
