@@ -17,7 +17,14 @@ ds_config *ds_cli_config(ds_cli *cli)
 {
     g_autoptr(GError) err = NULL;
     ds_config *cfg = NULL;
+    const char *env = g_getenv("DRIFTSYNC_CONFIG");
     const char *file = cli->config_file ? cli->config_file : DS_DEFAULT_CONFIG;
+
+    /* $DRIFTSYNC_CONFIG stands in for --config (so it must exist). */
+    if (!cli->config_file && env && *env) {
+        file = env;
+        cli->config_given = true;
+    }
 
     if (ds_config_load(&cfg, file, &err) < 0) {
         if (ds_error_code_of(err) == DS_ENOTFOUND && !cli->config_given) {

@@ -12,11 +12,12 @@
 #include "manifests/store.h"
 #include "sync/cmd.h"
 
-/* "2026-11-01", "2026-11-01T12:00:00Z" (no zone: UTC) or "@SECONDS". */
+/* "2026-11-01", "2026-11-01T12:00:00[Z|+01:00]" (no zone: local time, as
+ * the store's date revisions) or "@SECONDS". */
 static int parse_since(gint64 *out, const char *s, GError **err)
 {
     g_autoptr(GDateTime) dt = NULL;
-    g_autoptr(GTimeZone) utc = g_time_zone_new_utc();
+    g_autoptr(GTimeZone) local = g_time_zone_new_local();
     guint64 n;
 
     if (s[0] == '@' &&
@@ -27,9 +28,9 @@ static int parse_since(gint64 *out, const char *s, GError **err)
     if (strlen(s) == 10) {
         g_autofree char *full = g_strdup_printf("%sT00:00:00", s);
 
-        dt = g_date_time_new_from_iso8601(full, utc);
+        dt = g_date_time_new_from_iso8601(full, local);
     } else {
-        dt = g_date_time_new_from_iso8601(s, utc);
+        dt = g_date_time_new_from_iso8601(s, local);
     }
     if (!dt)
         return ds_error_set(err, DS_EINVALID,

@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     int i;
 
     setlocale(LC_ALL, "");
+    g_set_prgname(cli.prog);
     /* Global options come before the verb; parsed by hand so that the
      * verb's own options are left for it. */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
