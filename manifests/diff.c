@@ -123,7 +123,9 @@ static GPtrArray *sorted_view(GPtrArray *list, key_fn key, GPtrArray **tmp)
         return NULL;
     for (guint i = 1; i < list->len; i++) {
         if (strcmp(key(list->pdata[i - 1]), key(list->pdata[i])) > 0) {
+            /* A shallow copy: it must not free the elements. */
             *tmp = g_ptr_array_copy(list, NULL, NULL);
+            g_ptr_array_set_free_func(*tmp, NULL);
             g_ptr_array_sort_with_data(*tmp, cmp_by_key, (gpointer)key);
             return *tmp;
         }
