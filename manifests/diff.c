@@ -193,8 +193,8 @@ static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
     if (ds_ignore_match(ctx->ignore, DS_CAT_PACKAGES, name))
         return;
     if (!b)
-        emit(ctx, DS_CHANGE_PACKAGE_REMOVED, DS_CAT_PACKAGES, name,
-             a->version, NULL);
+        emit(ctx, DS_CHANGE_PACKAGE_REMOVED, DS_CAT_PACKAGES, name, a->version,
+             NULL);
     else if (!a)
         emit(ctx, DS_CHANGE_PACKAGE_INSTALLED, DS_CAT_PACKAGES, name, NULL,
              b->version);
@@ -336,8 +336,7 @@ static char *os_label(const ds_manifest *m)
     return g_strdup(m->os.name);
 }
 
-static void host_pair(diff_ctx *ctx, const ds_manifest *a,
-                      const ds_manifest *b)
+static void host_pair(diff_ctx *ctx, const ds_manifest *a, const ds_manifest *b)
 {
     const char *ka = a->kernel.running, *kb = b->kernel.running;
 
@@ -421,8 +420,8 @@ static void append_package_changes(GString *s, const char *old_label,
         const char *y = i < nb ? b[i] : "(none)";
         if (strcmp(x, y) == 0)
             continue;
-        g_string_append_printf(s, "%s%s %s -> %s", first ? "" : ", ",
-                               what[i], x, y);
+        g_string_append_printf(s, "%s%s %s -> %s", first ? "" : ", ", what[i],
+                               x, y);
         first = false;
     }
 }
@@ -453,8 +452,8 @@ char *ds_change_describe(const ds_change *c)
         g_string_printf(s, "%s %s removed", n, or_none(o));
         break;
     case DS_CHANGE_PACKAGE_CHANGED: {
-        g_autofree char *version = g_strndup(o ? o : "",
-                                             strcspn(o ? o : "", " "));
+        g_autofree char *version =
+            g_strndup(o ? o : "", strcspn(o ? o : "", " "));
         g_string_printf(s, "%s %s changed (", n, version);
         append_package_changes(s, o, v);
         g_string_append_c(s, ')');
@@ -491,9 +490,8 @@ char *ds_change_describe(const ds_change *c)
         break;
     case DS_CHANGE_SERVICE_DISABLED:
     case DS_CHANGE_SERVICE_STOPPED: {
-        const char *plain = c->kind == DS_CHANGE_SERVICE_DISABLED
-                                ? "disabled"
-                                : "inactive";
+        const char *plain =
+            c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled" : "inactive";
         if (g_strcmp0(v, plain) == 0)
             g_string_printf(s, "%s %s", n,
                             c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled"

@@ -162,8 +162,7 @@ static char *dump(GPtrArray *changes)
                                ds_change_kind_name(c->kind),
                                ds_category_name(c->category), c->name,
                                c->old_value ? c->old_value : "-",
-                               c->new_value ? c->new_value : "-",
-                               c->file_bits);
+                               c->new_value ? c->new_value : "-", c->file_bits);
     }
     return g_string_free(s, FALSE);
 }
@@ -297,8 +296,7 @@ static void test_package_versions(void)
             continue;
         }
         g_assert_cmpuint(d->len, ==, 1);
-        g_assert_cmpstr(ds_change_kind_name(
-                            ((ds_change *)d->pdata[0])->kind),
+        g_assert_cmpstr(ds_change_kind_name(((ds_change *)d->pdata[0])->kind),
                         ==, cases[i].kind);
     }
 }
@@ -401,8 +399,8 @@ static void test_null_side(void)
     g_autoptr(GPtrArray) d = diff(NULL, a, NULL);
     g_autoptr(GPtrArray) back = diff(a, NULL, NULL);
     GPtrArray *out = (GPtrArray *)0x1;
-    guint n = a->packages->len + a->sources->len + a->files->len +
-              a->services->len;
+    guint n =
+        a->packages->len + a->sources->len + a->files->len + a->services->len;
 
     /* Everything is new, plus kernel and os (reboot_required is false). */
     g_assert_cmpuint(d->len, ==, n + 2);
@@ -411,8 +409,7 @@ static void test_null_side(void)
                     DS_CHANGE_PACKAGE_INSTALLED);
     g_assert_cmpint(((ds_change *)back->pdata[0])->kind, ==,
                     DS_CHANGE_PACKAGE_REMOVED);
-    g_assert_cmpint(ds_manifest_diff(NULL, a, a, NULL, NULL), ==,
-                    DS_EINVALID);
+    g_assert_cmpint(ds_manifest_diff(NULL, a, a, NULL, NULL), ==, DS_EINVALID);
     g_assert_cmpint(ds_manifest_diff(&out, a, a, NULL, NULL), ==, 0);
     g_assert_cmpuint(out->len, ==, 0);
     g_ptr_array_unref(out);
@@ -427,17 +424,16 @@ static void test_ignore(void)
     g_autoptr(GPtrArray) d = NULL;
     g_autofree char *text = NULL;
 
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, "lib* nginx", NULL),
-                    ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SOURCES, "*backports*", NULL),
-                    ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_FILES,
-                                  "/etc/nginx/ /etc/shadow *.conf", NULL),
-                    ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SERVICES, "nginx old", NULL),
-                    ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_KERNEL, "6.1.0-*", NULL), ==,
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, "lib* nginx", NULL), ==,
                     0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SOURCES, "*backports*", NULL), ==,
+                    0);
+    g_assert_cmpint(
+        ds_ignore_add(ig, DS_CAT_FILES, "/etc/nginx/ /etc/shadow *.conf", NULL),
+        ==, 0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SERVICES, "nginx old", NULL), ==,
+                    0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_KERNEL, "6.1.0-*", NULL), ==, 0);
     d = diff(a, b, ig);
     text = dump(d);
     g_assert_cmpstr(
@@ -512,8 +508,7 @@ static const present_case present_cases[] = {
      "\"old\":null}"},
     {DS_CHANGE_SOURCE_REMOVED, "deb x y", NULL, NULL, 0,
      "source removed: deb x y", NULL},
-    {DS_CHANGE_FILE_ADDED, "/etc/motd", NULL, NULL, 0, "/etc/motd added",
-     NULL},
+    {DS_CHANGE_FILE_ADDED, "/etc/motd", NULL, NULL, 0, "/etc/motd added", NULL},
     {DS_CHANGE_FILE_REMOVED, "/etc/motd", NULL, NULL, 0, "/etc/motd removed",
      NULL},
     {DS_CHANGE_FILE_CHANGED, "/etc/ssh/sshd_config", NULL, NULL,
@@ -543,8 +538,8 @@ static const present_case present_cases[] = {
      "cron.service stopped", NULL},
     {DS_CHANGE_SERVICE_STOPPED, "cron.service", "active", "failed", 0,
      "cron.service failed (was active)", NULL},
-    {DS_CHANGE_KERNEL_CHANGED, "kernel", "6.1.0-25-amd64", "6.1.0-26-amd64",
-     0, "kernel 6.1.0-25-amd64 -> 6.1.0-26-amd64",
+    {DS_CHANGE_KERNEL_CHANGED, "kernel", "6.1.0-25-amd64", "6.1.0-26-amd64", 0,
+     "kernel 6.1.0-25-amd64 -> 6.1.0-26-amd64",
      "{\"category\":\"kernel\",\"kind\":\"kernel-changed\",\"name\":"
      "\"kernel\",\"new\":\"6.1.0-26-amd64\",\"old\":\"6.1.0-25-amd64\"}"},
     {DS_CHANGE_KERNEL_CHANGED, "kernel", NULL, "6.1.0-26-amd64", 0,
@@ -643,8 +638,7 @@ static void test_kind_names(void)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-    for (int k = DS_CHANGE_PACKAGE_INSTALLED; k <= DS_CHANGE_OS_CHANGED;
-         k++) {
+    for (int k = DS_CHANGE_PACKAGE_INSTALLED; k <= DS_CHANGE_OS_CHANGED; k++) {
         const char *n = ds_change_kind_name(k);
         g_assert_cmpstr(n, !=, "unknown");
         g_assert_false(g_hash_table_contains(seen, n));
@@ -660,13 +654,13 @@ static void test_kind_names(void)
 static ds_manifest *random_host(GRand *r)
 {
     static const char *const versions[] = {
-        "1.0", "1.0-1", "1.0-1+deb12u1", "1.0~rc1", "1:0.9", "2.4-1",
-        "2.30-1", "0.9+dfsg-2", "1.0a"};
+        "1.0",   "1.0-1",  "1.0-1+deb12u1", "1.0~rc1", "1:0.9",
+        "2.4-1", "2.30-1", "0.9+dfsg-2",    "1.0a"};
     static const char *const states[] = {"enabled", "disabled", "static",
                                          "masked"};
     static const char *const active[] = {"active", "inactive", "failed"};
-    ds_manifest *m = host(g_rand_boolean(r) ? "6.1.0-25-amd64"
-                                            : "6.1.0-26-amd64");
+    ds_manifest *m =
+        host(g_rand_boolean(r) ? "6.1.0-25-amd64" : "6.1.0-26-amd64");
 
     m->reboot_required = g_rand_boolean(r);
     for (int i = 0; i < 60; i++) {
@@ -775,8 +769,7 @@ static void test_properties(void)
                                 ==, x->new_value);
             }
             if (x->kind == DS_CHANGE_PACKAGE_UPGRADED)
-                g_assert_cmpint(ds_version_compare(x->old_value,
-                                                   x->new_value),
+                g_assert_cmpint(ds_version_compare(x->old_value, x->new_value),
                                 <, 0);
         }
     }
