@@ -433,9 +433,15 @@ static const char *or_none(const char *s)
 
 char *ds_change_describe(const ds_change *c)
 {
-    GString *s = g_string_new(NULL);
-    const char *n = c->name ? c->name : "";
-    const char *o = c->old_value, *v = c->new_value;
+    GString *s;
+    const char *n, *o, *v;
+
+    if (!c)
+        return g_strdup("");
+    s = g_string_new(NULL);
+    n = c->name ? c->name : "";
+    o = c->old_value;
+    v = c->new_value;
 
     switch (c->kind) {
     case DS_CHANGE_PACKAGE_INSTALLED:
@@ -535,8 +541,11 @@ static json_t *string_or_null(const char *s)
 
 json_t *ds_change_to_json(const ds_change *c)
 {
-    json_t *o = json_object();
+    json_t *o;
 
+    if (!c)
+        return json_null();
+    o = json_object();
     json_object_set_new(o, "kind", json_string(ds_change_kind_name(c->kind)));
     json_object_set_new(o, "category",
                         json_string(ds_category_name(c->category)));

@@ -135,8 +135,11 @@ int ds_ignore_add(ds_ignore *ig, ds_category cat, const char *patterns,
     g_autoptr(GArray) add = NULL;
     const char *p = patterns;
 
-    if (!ig || (int)cat < 0 || cat >= DS_CAT_COUNT)
-        return ds_error_set(err, DS_EINVALID, "ignore: no such category");
+    if (!ig)
+        return ds_error_set(err, DS_EINVALID, "ignore %s: no rule set", cname);
+    if ((int)cat < 0 || cat >= DS_CAT_COUNT)
+        return ds_error_set(err, DS_EINVALID, "ignore: no category %d",
+                            (int)cat);
     add = g_array_new(FALSE, FALSE, sizeof(ds_pattern));
     g_array_set_clear_func(add, pattern_clear);
     while (p && *p) {

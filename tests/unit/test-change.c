@@ -188,6 +188,13 @@ static void test_kind_names(void)
     g_assert_cmpstr(ds_change_kind_name(DS_CHANGE_PACKAGE_UPGRADED), ==,
                     "package-upgraded");
     g_assert_cmpstr(ds_change_kind_name(999), ==, "unknown");
+    {
+        g_autofree char *d = ds_change_describe(NULL);
+        json_t *j = ds_change_to_json(NULL);
+        g_assert_cmpstr(d, ==, "");
+        g_assert_true(json_is_null(j));
+        json_decref(j);
+    }
 }
 
 int main(int argc, char **argv)

@@ -182,6 +182,21 @@ static void test_errors(void)
         g_assert_false(ds_ignore_match(ig, cases[i].cat, "good"));
         g_assert_false(ds_ignore_match(ig, cases[i].cat, "/etc/x"));
     }
+    /* No such category, no rule set. */
+    {
+        g_autoptr(ds_ignore) ig = ds_ignore_new();
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GError) err2 = NULL;
+
+        g_assert_cmpint(ds_ignore_add(ig, DS_CAT_COUNT, "x", &err), ==,
+                        DS_EINVALID);
+        g_assert_error(err, DS_ERROR, -DS_EINVALID);
+        g_assert_nonnull(strstr(err->message, "no category"));
+        g_assert_false(ds_ignore_match(ig, DS_CAT_COUNT, "x"));
+        g_assert_cmpint(ds_ignore_add(NULL, DS_CAT_FILES, "/x", &err2), ==,
+                        DS_EINVALID);
+        g_assert_nonnull(strstr(err2->message, "ignore files"));
+    }
     /* Valid corners: the longest pattern, a ']' first in brackets, an
      * escaped bracket, a class. */
     {
