@@ -223,11 +223,15 @@ static int ssh_open(void **state, const char *uri,
     if (opts->control_dir) {
         s->control_dir = g_strdup(opts->control_dir);
     } else {
-        g_autoptr(GError) e = NULL;
-        s->control_dir = g_dir_make_tmp("driftsync-ssh-XXXXXX", &e);
-        if (!s->control_dir) {
-            rc = ds_error_set(err, DS_EGENERIC, "%s: ssh control directory:"
-                              " %s", s->host, e->message);
+        /* A private directory; under /tmp when $TMPDIR is too long. */
+        const char *tmp = g_get_tmp_dir();
+        s->control_dir = g_build_filename(
+            strlen(tmp) + 22 <= SSH_CONTROL_DIR_MAX ? tmp : "/tmp",
+            "driftsync-ssh-XXXXXX", NULL);
+        if (!g_mkdtemp(s->control_dir)) {
+            rc = ds_error_set(err, DS_EGENERIC,
+                              "%s: ssh control directory %s: %s", s->host,
+                              s->control_dir, g_strerror(errno));
             goto fail;
         }
         s->own_control_dir = TRUE;
