@@ -16,7 +16,7 @@ tool_bin() {
     fi
 }
 SSHD=/usr/sbin/sshd
-plan 33
+plan 36
 
 # A required part of the suite: missing tools are failures, not skips.
 for p in "$SSHD" ssh ssh-keygen python3; do
@@ -120,6 +120,12 @@ expect_status 0 "write_file" write_it
 check "write_file content" sh -c "printf 'new\\n\$x' | cmp - '$T/written it'"
 check "write_file mode 0640" test "$(stat -c %a "$T/written it")" = 640
 check "no temporary file left" test -z "$(ls -A "$T" | grep '\.ds-')"
+expect_status 106 "read_file over the size limit" tool --max-output 10 \
+    "$URI" read "$T/remote file"
+grep_ok "size limit names the file" \
+    "^transport-tool: web01: $T/remote file: file over 10 bytes$" "$T/err"
+write_missing() { echo x | tool "$URI" write "$T/no/such/dir/f" 644; }
+expect_status 102 "write_file into a missing directory" write_missing
 
 # 3. One master connection for several commands.
 before=$(grep -c 'Accepted publickey' "$T/sshd.log")
