@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/main.c: driftsync's entry point: global options, then the verb. */
-#include "config.h"
+#include <config.h>
 
 #include <locale.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 static const ds_cmd_entry *const commands[] = {
     &ds_cmd_init_entry, &ds_cmd_record_entry, &ds_cmd_show_entry,
-    &ds_cmd_diff_entry, &ds_cmd_log_entry,
+    &ds_cmd_diff_entry, &ds_cmd_log_entry, &ds_cmd_snapshot_entry,
 };
 
 static void usage(FILE *f)
@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     int i;
 
     setlocale(LC_ALL, "");
+    g_set_prgname(cli.prog);
     /* Global options come before the verb; parsed by hand so that the
      * verb's own options are left for it. */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
