@@ -6,20 +6,20 @@
 
 #include <string.h>
 
+#include "drivers/transport-agent.h"
 #include "drivers/transport-int.h"
 #include "drivers/transport.h"
 #include "manifests/error.h"
 
-/* The built-in transports.  To add a driver (the agent transport does so):
- * declare its table in drivers/transport-int.h
- * (extern const ds_transport_ops ds_transport_agent_ops;), list it here
- * (&ds_transport_agent_ops,) and add its file to a make fragment.  A
- * driver outside the library may call ds_transport_register() instead,
- * before its first open. */
+/* The built-in transports.  To add a driver: declare its table in a header
+ * (as drivers/transport-agent.h does), list it here and add its file to a
+ * make fragment.  A driver outside the library may call
+ * ds_transport_register() instead, before its first open. */
 static const ds_transport_ops *const builtin_transports[] = {
     &ds_transport_local_ops,
     &ds_transport_ssh_ops,
     &ds_transport_https_ops,
+    &ds_transport_agent_ops,
 };
 
 /* Schemes served by another scheme's driver: "http://" is the https

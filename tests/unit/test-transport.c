@@ -281,6 +281,8 @@ static const ds_transport_ops fake_local_ops = {
 
 static void test_registry(void)
 {
+    static const char *const builtin[] = { "local", "ssh", "https", "http",
+                                           "agent" };
     ds_transport_options opts = { .host = "web01" };
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(GError) error = NULL;
@@ -297,6 +299,11 @@ static void test_registry(void)
     g_assert_cmpint(ds_transport_register(&fake_ops), ==, 0);
     g_assert_cmpint(ds_transport_register(&fake_ops), ==, DS_ECONFLICT);
     g_assert_cmpint(ds_transport_register(&fake_local_ops), ==, DS_ECONFLICT);
+    for (gsize i = 0; i < G_N_ELEMENTS(builtin); i++) {
+        ds_transport_ops taken = fake_local_ops;
+        taken.scheme = builtin[i];
+        g_assert_cmpint(ds_transport_register(&taken), ==, DS_ECONFLICT);
+    }
     g_assert_cmpint(ds_transport_open(&t, "DStest:abc", &opts, &error), ==, 0);
     g_assert_cmpstr(ds_transport_scheme(t), ==, "dstest");
     g_assert_cmpint(ds_transport_fetch(t, &body, &error), ==, 0);
