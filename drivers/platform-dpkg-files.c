@@ -294,9 +294,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
     f->group = g_strdup(m->group);
     if (m->type == 'l') {
         f->type = DS_FILE_SYMLINK;
-        f->target = g_strdup(m->target);
-        f->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
-                                                  m->target, -1);
+        f->target = g_strdup(m->target); /* a symlink has only a target */
         *out = f;
         return 0;
     }
