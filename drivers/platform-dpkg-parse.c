@@ -81,7 +81,8 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
     if (rc < 0) {
         g_propagate_error(err, local);
         ds_run_result_clear(&res);
-        return ds_error_prefix(err, rc, "%s: %s: ", c->host, argv[0]);
+        return ds_error_prefix(err, rc, "%s%s%s: ", c->host ? c->host : "",
+                               c->host ? ": " : "", argv[0]);
     }
     if (status)
         *status = res.status;
@@ -104,7 +105,8 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
         if (*msg->str)
             first = ds_dpkg_show(msg->str, strlen(msg->str));
         rc = ds_error_set(err, res.status == 127 ? DS_ENOTFOUND : DS_EGENERIC,
-                          "%s: %s failed (exit status %d)%s%s", c->host,
+                          "%s%s%s failed (exit status %d)%s%s",
+                          c->host ? c->host : "", c->host ? ": " : "",
                           argv[0], res.status, first ? ": " : "",
                           first ? first : "");
         ds_run_result_clear(&res);
