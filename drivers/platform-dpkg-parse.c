@@ -93,17 +93,22 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
         g_autoptr(GString) msg = g_string_new(NULL);
         g_autofree char *first = NULL;
 
-        /* stderr on one line: blanks and newlines folded into spaces */
+        /* stderr on one line: blanks folded into spaces, other control
+         * and non-ASCII bytes escaped */
         for (gsize i = 0; e && i < n && msg->len < 300; i++) {
-            gboolean blank = g_ascii_isspace(e[i]);
-            if (!blank)
-                g_string_append_c(msg, e[i]);
-            else if (msg->len && msg->str[msg->len - 1] != ' ')
-                g_string_append_c(msg, ' ');
+            guchar ch = (guchar)e[i];
+            if (g_ascii_isspace(ch)) {
+                if (msg->len && msg->str[msg->len - 1] != ' ')
+                    g_string_append_c(msg, ' ');
+            } else if (ch < 0x20 || ch >= 0x7f) {
+                g_string_append_printf(msg, "\\x%02x", ch);
+            } else {
+                g_string_append_c(msg, (char)ch);
+            }
         }
         g_strchomp(msg->str);
         if (*msg->str)
-            first = ds_dpkg_show(msg->str, strlen(msg->str));
+            first = g_strdup(msg->str);
         rc = ds_error_set(err, res.status == 127 ? DS_ENOTFOUND : DS_EGENERIC,
                           "%s%s%s failed (exit status %d)%s%s",
                           c->host ? c->host : "", c->host ? ": " : "",
