@@ -138,6 +138,8 @@ static void test_parse_os_release(void)
     g_assert_cmpstr(ver, ==, "24.04");
     g_assert_cmpstr(name, ==, "Ubuntu 24.04 \"LTS\"");
     g_clear_pointer(&id, g_free);
+    g_clear_pointer(&ver, g_free);
+    g_clear_pointer(&name, g_free);
     g_assert_cmpint(ds_dpkg_parse_os_release(&id, &ver, &name, "web01: os",
                                              evil, strlen(evil), &err),
                     ==, DS_EINVALID);
