@@ -1,2 +1,3 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# bench/local.mk: what bench/ adds to the build.
+# bench/local.mk: benchmarks against the peers (not run by make check).
+EXTRA_DIST += bench/store bench/genmanifests.py bench/collect

@@ -8,7 +8,7 @@ libdriftsync_la_SOURCES += \
 unit_tests += tests/unit/test-snapshot
 tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
 tests_unit_test_snapshot_LDADD = $(ds_test_ldadd)
-EXTRA_DIST += tests/data/test-node.xml
+EXTRA_DIST += tests/data/snapshot-node.xml
 
 # Overlay snapshots on a real libvirt daemon with QEMU (skipped without).
 unit_tests += tests/unit/test-snapshot-qemu

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "manifests/manifest.h"
 #include "sync/config.h"
 
 /* Exit codes shared by all verbs (a verb may add 1 and 3, see DESIGN.md). */
@@ -53,6 +54,30 @@ bool ds_cli_parse(ds_cli *cli, const ds_cmd_entry *cmd, GOptionEntry *entries,
 /* Print a jansson value to stdout, indented, with a newline. */
 struct json_t;
 void ds_cli_print_json(struct json_t *value);
+
+/* Helpers shared by the verbs that read the store (sync/cli.c). */
+struct ds_store;
+struct ds_change;
+/* Open the configured store; prints the error and returns DS_EXIT_ERROR,
+ * or DS_EXIT_OK with *out set. */
+int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg);
+
+/* Split "[prod:|lab:]HOST[@REV]" into its parts (*rev NULL when absent;
+ * *role left alone without a prefix).  The host name is validated. */
+int ds_cli_split_ref(char **host, char **rev, ds_role *role, const char *arg,
+                     GError **err);
+
+/* '+' (only in the newer / prod side), '-' (only in the older / lab
+ * side) or '~' (different) for a change. */
+char ds_cli_change_marker(const struct ds_change *c);
+/* Print one change as "INDENT+ description" (coloured on a terminal). */
+void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
+                         const char *indent);
+/* Print changes grouped by category under "INDENTcategory:" headings. */
+void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
+                          const char *indent);
+/* JSON array of the changes (new reference). */
+struct json_t *ds_cli_changes_json(GPtrArray *changes);
 
 /* The verbs (one file each: sync/cmd-NAME.c). */
 extern const ds_cmd_entry ds_cmd_init_entry;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/main.c: driftsync's entry point: global options, then the verb. */
-#include "config.h"
+#include <config.h>
 
 #include <locale.h>
 #include <stdio.h>
@@ -42,6 +42,7 @@ int main(int argc, char **argv)
     int i;
 
     setlocale(LC_ALL, "");
+    g_set_prgname(cli.prog);
     /* Global options come before the verb; parsed by hand so that the
      * verb's own options are left for it. */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {

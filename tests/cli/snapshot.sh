@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/cli/snapshot.sh: `driftsync snapshot` against libvirt's test driver
-# (tests/data/test-node.xml).  Each invocation gets a fresh test driver
+# (tests/data/snapshot-node.xml).  Each invocation gets a fresh test driver
 # state, so each case checks what one invocation can show.
 . "$DS_SRCDIR/tests/setup.sh"
 
@@ -13,7 +13,7 @@ write_config() {
 path = $T/store
 
 [lab]
-uri = test://$DATA/test-node.xml
+uri = test://$DATA/snapshot-node.xml
 snapshots = auto
 keep-snapshots = $1
 

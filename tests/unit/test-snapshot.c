@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-snapshot.c: snapshots/ against libvirt's test:/// driver
- * (tests/data/test-node.xml): names, mode choice, internal snapshots,
+ * (tests/data/snapshot-node.xml): names, mode choice, internal snapshots,
  * ownership, retention, domain metadata and the domain XML rewriter. */
 #include "config.h"
 
@@ -29,7 +29,7 @@ static void setup(fixture *f, gconstpointer data)
 {
     g_autofree char *uri = g_strconcat(
         "test://",
-        g_test_get_filename(G_TEST_DIST, "data", "test-node.xml", NULL),
+        g_test_get_filename(G_TEST_DIST, "data", "snapshot-node.xml", NULL),
         NULL);
 
     (void)data;

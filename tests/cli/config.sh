@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/cli/config.sh: the configuration as the program sees it: values
+# with trailing comments are used, a wrong file is refused with its line
+# number and nothing is done.
+. "$DS_SRCDIR/tests/setup.sh"
+plan 17
+
+cat >"$T/good.conf" <<CONF
+# a comment
+; another
+[store]
+path = $T/store      ; the store, trailing comment
+parallel = 2         # another style
+
+[lab]
+uri = test:///default
+
+[host web01]
+source = ssh://root@web01.example.com   ; production
+lab = web01-lab
+files = /etc/nginx/ /etc/ssh/sshd_config
+
+[ignore]
+packages = linux-image-*
+CONF
+expect_status 0 "init with a commented config" ds --config "$T/good.conf" init
+check "the store is at [store] path, comment stripped" \
+    git -C "$T/store" rev-parse --is-bare-repository
+grep_ok "init says where" "$T/store" "$T/out"
+
+# A bad value on line 7.
+cat >"$T/bad.conf" <<CONF
+[store]
+path = $T/store2
+
+[lab]
+uri = test:///default
+
+parallel = many
+CONF
+expect_status 2 "a bad value exits 2" ds --config "$T/bad.conf" init
+grep_ok "the error gives file, line, section, key and value" \
+    "^driftsync: $T/bad.conf:7: \[lab\] parallel: expected a positive integer, got 'many'$" \
+    "$T/err"
+if [ -e "$T/store2" ]; then not_ok "nothing created on a config error"; else
+    ok "nothing created on a config error"; fi
+
+printf '[store]\npath = %s\n[lab]\nparalel = 2\n' "$T/store3" >"$T/typo.conf"
+expect_status 2 "a typo in a key exits 2" ds --config "$T/typo.conf" init
+grep_ok "the typo is named with its line and a suggestion" \
+    "typo.conf:4: \[lab\] unknown key 'paralel' \(did you mean 'parallel'\?\)" \
+    "$T/err"
+
+printf '[store]\npath = %s\n\n[hosts web01]\nsource = local:\n' "$T/s" \
+    >"$T/section.conf"
+expect_status 2 "an unknown section exits 2" ds --config "$T/section.conf" init
+grep_ok "the section is named with its line" \
+    "section.conf:4: unknown section \[hosts web01\]" "$T/err"
+
+printf '[host web01]\nsource = ftp://web01\n' >"$T/source.conf"
+expect_status 2 "a bad source exits 2" ds --config "$T/source.conf" diff
+grep_ok "the bad source is named with its line" \
+    "source.conf:2: \[host web01\] source: .*got 'ftp://web01'" "$T/err"
+
+expect_status 2 "a missing --config file exits 2" \
+    ds --config "$T/nonexistent.conf" init
+grep_ok "the missing file is named" "nonexistent.conf" "$T/err"
+
+# --store wins over [store] path.
+expect_status 0 "--store overrides [store] path" \
+    ds --config "$T/good.conf" --store "$T/other" init
+check "the store went to --store" test -f "$T/other/HEAD"
+if [ "$(wc -l <"$T/err")" -eq 0 ]; then ok "nothing on stderr on success"
+else not_ok "nothing on stderr on success"; diag "$(cat "$T/err")"; fi
+done_testing

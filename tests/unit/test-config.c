@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tests/unit/test-config.c: driftsync.conf parsing: values, defaults,
+ * trailing comments, and errors that name the file and the line. */
+#include <config.h>
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "manifests/error.h"
+#include "sync/config.h"
+
+typedef struct {
+    char *dir;
+    char *file;
+} fixture;
+
+static void fixture_setup(fixture *f, gconstpointer data)
+{
+    f->dir = g_dir_make_tmp("ds-config-XXXXXX", NULL);
+    g_assert_nonnull(f->dir);
+    f->file = g_build_filename(f->dir, "driftsync.conf", NULL);
+}
+
+static void fixture_teardown(fixture *f, gconstpointer data)
+{
+    g_unlink(f->file);
+    g_rmdir(f->dir);
+    g_free(f->file);
+    g_free(f->dir);
+}
+
+static ds_config *load(fixture *f, const char *text, GError **err)
+{
+    ds_config *cfg = NULL;
+    int rc;
+
+    g_assert_true(g_file_set_contents(f->file, text, -1, NULL));
+    rc = ds_config_load(&cfg, f->file, err);
+    g_assert_true((rc == 0) == (cfg != NULL));
+    return cfg;
+}
+
+/* The load fails with DS_EINVALID and the message starts "FILE:LINE: "
+ * and contains `what`. */
+static void expect_error(fixture *f, const char *text, int line,
+                         const char *what)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(f, text, &err);
+    g_autofree char *prefix = g_strdup_printf("%s:%d: ", f->file, line);
+
+    g_assert_null(cfg);
+    g_assert_nonnull(err);
+    g_assert_cmpint(ds_error_code_of(err), ==, DS_EINVALID);
+    if (!g_str_has_prefix(err->message, prefix) ||
+        !strstr(err->message, what))
+        g_error("wanted '%s...%s', got '%s'", prefix, what, err->message);
+    g_assert_null(strchr(err->message, '\n'));
+}
+
+/* DESIGN.md's example, trailing comments and all. */
+static const char design_example[] =
+    "# driftsync configuration\n"
+    "[store]\n"
+    "path = /var/lib/driftsync/store\n"
+    "remote = ssh://git@gitserver/lab/manifests.git   ; optional\n"
+    "\n"
+    "[lab]\n"
+    "uri = qemu:///system          ; any libvirt URI, qemu+ssh://hv2/system "
+    "too\n"
+    "snapshots = auto              ; internal | overlay | auto\n"
+    "on-failure = revert           ; revert | keep\n"
+    "parallel = 4\n"
+    "\n"
+    "[host web01]\n"
+    "source = ssh://root@web01.example.com      ; local: | ssh:// | "
+    "https:// (manifest URL)\n"
+    "lab = web01-lab                            ; libvirt domain name\n"
+    "lab-access = agent                         ; agent (qemu-guest-agent) "
+    "| ssh://...\n"
+    "files = /etc/nginx/ /etc/ssh/sshd_config   ; config captured with "
+    "content\n"
+    "\n"
+    "[ignore]\n"
+    "packages = linux-image-*\n"
+    "files = /etc/machine-id /etc/hostname /etc/adjtime\n"
+    "\n"
+    "[notify]\n"
+    "webhook = https://chat.example.com/hooks/abc\n";
+
+static void test_design_example(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(f, design_example, &err);
+    const ds_host_config *h;
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(cfg->filename, ==, f->file);
+    g_assert_cmpstr(cfg->store_path, ==, "/var/lib/driftsync/store");
+    g_assert_cmpstr(cfg->store_remote, ==,
+                    "ssh://git@gitserver/lab/manifests.git");
+    g_assert_cmpstr(cfg->lab_uri, ==, "qemu:///system");
+    g_assert_cmpstr(cfg->snapshots, ==, "auto");
+    g_assert_cmpstr(cfg->on_failure, ==, "revert");
+    g_assert_cmpint(cfg->lab_parallel, ==, 4);
+    g_assert_cmpint(cfg->keep_snapshots, ==, 5);
+    g_assert_cmpint(cfg->record_parallel, ==, 8);
+    g_assert_cmpstr(cfg->notify_webhook, ==,
+                    "https://chat.example.com/hooks/abc");
+    g_assert_cmpuint(cfg->hosts->len, ==, 1);
+    h = ds_config_find_host(cfg, "web01");
+    g_assert_nonnull(h);
+    g_assert_cmpstr(h->name, ==, "web01");
+    g_assert_cmpstr(h->source, ==, "ssh://root@web01.example.com");
+    g_assert_cmpstr(h->lab, ==, "web01-lab");
+    g_assert_cmpstr(h->lab_access, ==, "agent");
+    g_assert_null(h->lab_uri);
+    g_assert_cmpuint(g_strv_length(h->files), ==, 2);
+    g_assert_cmpstr(h->files[0], ==, "/etc/nginx/");
+    g_assert_cmpstr(h->files[1], ==, "/etc/ssh/sshd_config");
+    g_assert_cmpuint(g_strv_length(h->groups), ==, 0);
+    g_assert_false(h->allow_http);
+    g_assert_null(ds_config_find_host(cfg, "web02"));
+
+    g_assert_true(ds_ignore_match(cfg->ignore, DS_CAT_PACKAGES,
+                                  "linux-image-6.1.0-18-amd64"));
+    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_PACKAGES, "openssl"));
+    g_assert_true(ds_ignore_match(cfg->ignore, DS_CAT_FILES, "/etc/hostname"));
+    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_FILES, "/etc/hosts"));
+    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
+                                   "/etc/hostname"));
+}
+
+static void test_every_key(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(
+        f,
+        "[store]\npath = /srv/store\nstate = /srv/state\nparallel = 3\n"
+        "[lab]\nsnapshots = overlay\non-failure = keep\nkeep-snapshots = 0\n"
+        "[host db1]\nsource = local:/srv/root\nlab-uri = test:///default\n"
+        "lab-access = ssh://root@db1-lab:2222\ngroups = db  bookworm\n"
+        "identity-file = /root/.ssh/id_ed25519\n"
+        "known-hosts = /etc/driftsync/known_hosts\n"
+        "ssh-options = ConnectTimeout=5 ServerAliveInterval=10\n"
+        "[host inv]\nsource = http://inventory.example/inv.json#frag\n"
+        "allow-http = yes\nca-file = /etc/ssl/ca.pem\n"
+        "auth-file = /etc/driftsync/token\n"
+        "[host vm]\nsource = agent:vm-lab\n"
+        "[secrets]\nfiles = /etc/shadow /etc/ssl/private/*\n"
+        "[packages]\ncache = /var/cache/ds\nrepository = /srv/repo\n"
+        "[ignore]\nservices = getty@*.service\nsources =\n",
+        &err);
+    const ds_host_config *db, *inv;
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(cfg->store_path, ==, "/srv/store");
+    g_assert_cmpstr(cfg->state_dir, ==, "/srv/state");
+    g_assert_cmpint(cfg->record_parallel, ==, 3);
+    g_assert_cmpstr(cfg->snapshots, ==, "overlay");
+    g_assert_cmpstr(cfg->on_failure, ==, "keep");
+    g_assert_cmpint(cfg->keep_snapshots, ==, 0);
+    g_assert_cmpstr(cfg->lab_uri, ==, "qemu:///system");
+    g_assert_cmpuint(cfg->hosts->len, ==, 3);
+    /* File order is kept. */
+    g_assert_cmpstr(((ds_host_config *)g_ptr_array_index(cfg->hosts, 0))->name,
+                    ==, "db1");
+    g_assert_cmpstr(((ds_host_config *)g_ptr_array_index(cfg->hosts, 2))->name,
+                    ==, "vm");
+    db = ds_config_find_host(cfg, "db1");
+    g_assert_cmpstr(db->source, ==, "local:/srv/root");
+    g_assert_cmpstr(db->lab_uri, ==, "test:///default");
+    g_assert_cmpstr(db->lab_access, ==, "ssh://root@db1-lab:2222");
+    g_assert_null(db->lab);
+    g_assert_cmpuint(g_strv_length(db->groups), ==, 2);
+    g_assert_cmpstr(db->groups[1], ==, "bookworm");
+    g_assert_cmpuint(g_strv_length(db->files), ==, 0);
+    g_assert_cmpstr(db->identity_file, ==, "/root/.ssh/id_ed25519");
+    g_assert_cmpstr(db->known_hosts, ==, "/etc/driftsync/known_hosts");
+    g_assert_cmpuint(g_strv_length(db->ssh_options), ==, 2);
+    g_assert_cmpstr(db->ssh_options[0], ==, "ConnectTimeout=5");
+    inv = ds_config_find_host(cfg, "inv");
+    /* '#' not preceded by a blank is part of the value. */
+    g_assert_cmpstr(inv->source, ==, "http://inventory.example/inv.json#frag");
+    g_assert_true(inv->allow_http);
+    g_assert_cmpstr(inv->ca_file, ==, "/etc/ssl/ca.pem");
+    g_assert_cmpstr(inv->auth_file, ==, "/etc/driftsync/token");
+    g_assert_cmpuint(g_strv_length(cfg->secret_patterns), ==, 2);
+    g_assert_cmpstr(cfg->secret_patterns[1], ==, "/etc/ssl/private/*");
+    g_assert_cmpstr(cfg->package_cache, ==, "/var/cache/ds");
+    g_assert_cmpstr(cfg->package_repository, ==, "/srv/repo");
+    g_assert_true(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
+                                  "getty@tty1.service"));
+    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
+                                   "ssh.service"));
+}
+
+static void test_defaults(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(f, "; only a comment\n\n", &err);
+    g_autoptr(ds_config) def = ds_config_new_default();
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(cfg->store_path, ==, DS_DEFAULT_STORE);
+    g_assert_cmpstr(def->store_path, ==, DS_DEFAULT_STORE);
+    g_assert_cmpstr(cfg->lab_uri, ==, "qemu:///system");
+    g_assert_cmpstr(cfg->snapshots, ==, "auto");
+    g_assert_cmpstr(cfg->on_failure, ==, "revert");
+    g_assert_cmpint(cfg->lab_parallel, ==, 2);
+    g_assert_cmpint(cfg->record_parallel, ==, 8);
+    g_assert_cmpint(cfg->keep_snapshots, ==, 5);
+    g_assert_null(cfg->store_remote);
+    g_assert_null(cfg->notify_webhook);
+    g_assert_nonnull(cfg->secret_patterns);
+    g_assert_cmpuint(cfg->hosts->len, ==, 0);
+    g_assert_nonnull(cfg->ignore);
+    g_assert_null(def->filename);
+    ds_config_free(NULL);
+}
+
+static void test_missing_file(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    ds_config *cfg = NULL;
+
+    g_assert_cmpint(ds_config_load(&cfg, f->file, &err), ==, DS_ENOTFOUND);
+    g_assert_null(cfg);
+    g_assert_nonnull(strstr(err->message, f->file));
+}
+
+static void test_errors(fixture *f, gconstpointer data)
+{
+    expect_error(f, "[store]\npath = /s\n\n[lab]\nuri = test:///default\n\n"
+                    "parallel = many\n",
+                 7, "[lab] parallel: expected a positive integer, got 'many'");
+    expect_error(f, "[lab]\nparallel = 0\n", 2, "positive integer");
+    expect_error(f, "[store]\nparallel = 3 apples\n", 2, "got '3 apples'");
+    expect_error(f, "[lab]\nkeep-snapshots = -1\n", 2,
+                 "non-negative integer, got '-1'");
+    expect_error(f, "[lab]\n\nparalel = 4\n", 3,
+                 "[lab] unknown key 'paralel' (did you mean 'parallel'?)");
+    expect_error(f, "[store]\npath = /s\nbogus = 1\n", 3,
+                 "[store] unknown key 'bogus'");
+    expect_error(f, "[store]\npath = /s\n[labs]\n", 3,
+                 "unknown section [labs]");
+    expect_error(f, "[host]\nsource = local:\n", 1, "[host NAME]");
+    expect_error(f, "# c\n[host ../etc]\nsource = local:\n", 2,
+                 "not a valid host name");
+    expect_error(f, "[host web01]\nlab = web01-lab\n", 1, "needs a source");
+    expect_error(f, "[host web01]\nsource = ftp://web01\n", 2,
+                 "[host web01] source: expected local:");
+    expect_error(f, "[host web01]\nsource = ssh://\n", 2, "source");
+    expect_error(f, "[host web01]\nsource = local:relative\n", 2,
+                 "absolute root");
+    expect_error(f, "[host web01]\nsource = agent:a/b\n", 2, "agent:");
+    expect_error(f, "[host w]\n\nsource = http://inv/w.json\n", 3,
+                 "allow-http = true");
+    expect_error(f, "[host w]\nsource = local:\nallow-http = maybe\n", 3,
+                 "expected true or false, got 'maybe'");
+    expect_error(f, "[host w]\nsource = local:\nfiles = /etc/a etc/b\n", 3,
+                 "'etc/b' is not an absolute path");
+    expect_error(f, "[host w]\nsource = local:\nfiles = /etc/../root\n", 3,
+                 "not an absolute path");
+    expect_error(f, "[host w]\nsource = local:\ngroups = ok b@d\n", 3,
+                 "'b@d' is not a valid name");
+    expect_error(f, "[host w]\nsource = local:\nlab = x;y\n", 3,
+                 "not a valid domain name");
+    expect_error(f, "[host w]\nsource = local:\nlab-access = telnet\n", 3,
+                 "expected agent or ssh://");
+    expect_error(f, "[lab]\nsnapshots = always\n", 2,
+                 "expected internal | overlay | auto, got 'always'");
+    expect_error(f, "[lab]\non-failure = ignore\n", 2, "revert | keep");
+    expect_error(f, "[store]\npath =   ; nothing\n", 2,
+                 "[store] path: expected a value");
+    expect_error(f, "[notify]\nwebhook = mailto:root\n", 2, "https://");
+    expect_error(f, "[store]\npath = /a\npath = /b\n", 3,
+                 "set twice (first on line 2)");
+    expect_error(f, "[lab]\n[store]\n[lab]\n", 3,
+                 "section [lab] appears twice (first on line 1)");
+    expect_error(f, "[store]\njust some words\n", 2,
+                 "expected 'key = value' or '[section]'");
+    expect_error(f, "path = /s\n[store]\n", 1, "before any [section]");
+    expect_error(f, "[store\npath = /s\n", 1, "lacks ']'");
+    expect_error(f, "[store] path = /s\n", 1, "unexpected");
+    expect_error(f, "[store]\npa th = /s\n", 2, "bad key name");
+    expect_error(f, "[store]\n= /s\n", 2, "missing key");
+    expect_error(f, "[ignore]\npackages = linux-*\nkernels = x\n", 3,
+                 "[ignore] unknown key 'kernels'");
+    expect_error(f, "[store]\npath = /s\n\xff\xfe = 1\n", 3, "UTF-8");
+}
+
+/* "[host  web01]" names the same host as "[host web01]". */
+static void test_host_spacing(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg =
+        load(f, "[host  web01 ]   ; trailing\nsource = local:\n", &err);
+
+    g_assert_no_error(err);
+    g_assert_nonnull(ds_config_find_host(cfg, "web01"));
+    expect_error(f, "[host web01]\nsource = local:\n[host  web01]\n", 3,
+                 "appears twice");
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+#define ADD(name, fn)                                                          \
+    g_test_add(name, fixture, NULL, fixture_setup, fn, fixture_teardown)
+    ADD("/config/design-example", test_design_example);
+    ADD("/config/every-key", test_every_key);
+    ADD("/config/defaults", test_defaults);
+    ADD("/config/missing-file", test_missing_file);
+    ADD("/config/errors", test_errors);
+    ADD("/config/host-spacing", test_host_spacing);
+    return g_test_run();
+}
