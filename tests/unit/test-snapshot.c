@@ -584,7 +584,7 @@ static void test_daemon_lost(void)
     g_autofree char *sock = g_build_filename(run, "libvirt", "libvirt-sock",
                                              NULL);
     g_autofree char *node =
-        g_test_build_filename(G_TEST_DIST, "data", "test-node.xml", NULL);
+        g_test_build_filename(G_TEST_DIST, "data", "snapshot-node.xml", NULL);
     g_autofree char *uri = NULL;
     g_autofree char *env_home = g_strconcat("HOME=", tmp, NULL);
     g_autofree char *env_run = g_strconcat("XDG_RUNTIME_DIR=", run, NULL);
