@@ -1,3 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # drivers/dpkg.mk: platforms (dpkg/apt).
-libdriftsync_la_SOURCES += drivers/platform.c drivers/platform.h
+libdriftsync_la_SOURCES += drivers/platform.c drivers/platform.h \
+	drivers/platform-dpkg.h drivers/platform-dpkg.c \
+	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \
+	drivers/platform-dpkg-files.c drivers/platform-tar.c
+
+unit_tests += tests/unit/test-dpkg
+tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c
+tests_unit_test_dpkg_LDADD = $(ds_test_ldadd)
+EXTRA_DIST += tests/data/dpkg/mkroot.sh

@@ -49,7 +49,16 @@ typedef struct ds_transport_ops {
     /* https only: fetch the manifest document the URI points at. */
     int (*fetch)(void *state, GBytes **out, GError **err);
     void (*close)(void *state);
+    /* Optional: the root file system the transport reads ("local:/srv/root"
+     * gives "/srv/root"); NULL slot or NULL result: the host itself. */
+    const char *(*root)(void *state);
 } ds_transport_ops;
+
+/* Add a transport at run time (the built-in ones, local, ssh, https/http,
+ * are listed in transport.c's table; a driver may be added either there or
+ * with this call).  DS_ECONFLICT when the scheme is taken, DS_EINVALID for
+ * a malformed table.  ops must stay valid for the life of the program. */
+int ds_transport_register(const ds_transport_ops *ops);
 
 typedef struct ds_transport ds_transport;
 
@@ -63,6 +72,9 @@ void ds_transport_free(ds_transport *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_transport, ds_transport_free)
 
 const char *ds_transport_scheme(const ds_transport *t);
+/* The root file system the transport reads ("local:/srv/root" gives
+ * "/srv/root", canonical), or NULL for the host itself. */
+const char *ds_transport_root(const ds_transport *t);
 int ds_transport_run(ds_transport *t, const char *const *argv,
                      GBytes *stdin_data, ds_run_result *result, GError **err);
 int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
@@ -76,3 +88,16 @@ int ds_transport_fetch(ds_transport *t, GBytes **out, GError **err);
 char *ds_shell_quote(const char *arg);
 /* Join argv into one shell command line, each argument quoted. */
 char *ds_shell_join(const char *const *argv);
+
+/* For transport implementations (local, ssh): run argv on this machine
+ * (g_spawn, no shell) in its own process group, feeding stdin_data and
+ * capturing stdout and stderr.  opts->timeout_ms (default
+ * DS_TRANSPORT_DEFAULT_TIMEOUT_MS) bounds the whole run: past it the
+ * process group is killed and DS_EINTERRUPTED returned ("command timed out
+ * after N s: ARGV0"); stdout or stderr over opts->max_output bytes (default
+ * DS_TRANSPORT_DEFAULT_MAX_OUTPUT) kills it too (DS_EINVALID, "output over
+ * N bytes").  Messages start with opts->host.  A non-zero exit is not an
+ * error: see result->status. */
+int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
+                       const ds_transport_options *opts,
+                       ds_run_result *result, GError **err);

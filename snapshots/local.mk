@@ -1,2 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # snapshots/local.mk: what snapshots/ adds to the build.
+libdriftsync_la_SOURCES += \
+	snapshots/snapshot.h snapshots/snapshot-priv.h snapshots/snapshot.c \
+	snapshots/internal.c snapshots/overlay.c snapshots/metadata.c \
+	snapshots/domxml.c
+
+unit_tests += tests/unit/test-snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
+tests_unit_test_snapshot_LDADD = $(ds_test_ldadd)
+EXTRA_DIST += tests/data/snapshot-node.xml
+
+# Overlay snapshots on a real libvirt daemon with QEMU (skipped without).
+unit_tests += tests/unit/test-snapshot-qemu
+tests_unit_test_snapshot_qemu_SOURCES = tests/unit/test-snapshot-qemu.c
+tests_unit_test_snapshot_qemu_LDADD = $(ds_test_ldadd)
+
+shell_tests += tests/cli/snapshot.sh
+
+# The `snapshot` verb.
+driftsync_SOURCES += sync/cmd-snapshot.c

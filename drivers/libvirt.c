@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/libvirt.c: libvirt connections shared per URI, domain look-up,
+ * power state, and commands to the QEMU guest agent, with libvirt's
+ * errors translated into driftsync's codes and messages. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/virterror.h>
+
+#include "drivers/libvirt.h"
+#include "manifests/error.h"
+
+#define DS_LAB_DEFAULT_URI "qemu:///system"
+#define DS_LAB_NAME_MAX 200
+#define DS_LAB_AGENT_DEFAULT_MS (30 * 1000)
+#define DS_LAB_POLL_MS 200
+
+/* Local name so the cleanup function cannot clash with another file's. */
+typedef json_t lab_json;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_json, json_decref)
+
+struct ds_lab {
+    char *uri;
+    virConnectPtr conn;
+    int refs; /* guarded by lab_cache_lock */
+};
+
+/* The process-wide cache: URI -> ds_lab (weak; an entry leaves when its
+ * last reference is dropped). */
+static GMutex lab_cache_lock;
+static GHashTable *lab_cache;
+
+static void lab_silent_error(void *payload, virErrorPtr error)
+{
+    (void)payload;
+    (void)error; /* libvirt would print to stderr; we report through GError */
+}
+
+static gpointer lab_init_once(gpointer unused)
+{
+    (void)unused;
+    virInitialize();
+    virSetErrorFunc(NULL, lab_silent_error);
+    return NULL;
+}
+
+static void lab_init(void)
+{
+    static GOnce once = G_ONCE_INIT;
+    g_once(&once, lab_init_once, NULL);
+}
+
+/* libvirt's last error message for this thread, or a fallback. */
+static const char *lab_last_message(void)
+{
+    virErrorPtr e = virGetLastError();
+    return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* Domain names end up in libvirt calls and in messages: same rule as host
+ * names, so a hostile string never reaches the daemon. */
+static gboolean lab_name_is_safe(const char *name)
+{
+    size_t len;
+
+    if (!name || !g_ascii_isalnum(name[0]))
+        return FALSE;
+    len = strlen(name);
+    if (len > DS_LAB_NAME_MAX || strstr(name, ".."))
+        return FALSE;
+    for (const char *p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '_' && *p != '-')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Quote a string that failed validation so a message stays one line. */
+static char *lab_quote(const char *s)
+{
+    g_autofree char *esc = g_strescape(s ? s : "(null)", NULL);
+    if (strlen(esc) > 80)
+        return g_strdup_printf("%.77s...", esc);
+    return g_steal_pointer(&esc);
+}
+
+/* Translate a failed virConnectOpen into a code and one clear message. */
+static int lab_open_error(GError **err, const char *uri)
+{
+    virErrorPtr e = virGetLastError();
+    int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
+    int sys = e && e->code == VIR_ERR_SYSTEM_ERROR ? e->int1 : 0;
+    const char *msg = lab_last_message();
+
+    if (code == VIR_ERR_NO_CONNECT &&
+        strstr(msg, "no connection driver available"))
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "%s: no libvirt driver for this URI (%s)", uri,
+                            msg);
+    if (code == VIR_ERR_INVALID_ARG || code == VIR_ERR_NO_CONNECT ||
+        code == VIR_ERR_CONFIG_UNSUPPORTED || code == VIR_ERR_XML_ERROR ||
+        code == VIR_ERR_PARSE_FAILED || code == VIR_ERR_INTERNAL_ERROR)
+        return ds_error_set(err, DS_EINVALID, "%s: bad libvirt URI (%s)",
+                            uri, msg);
+    /* A unix socket that is missing or has nobody behind it. */
+    if (sys == ENOENT ||
+        (sys == ECONNREFUSED && strstr(msg, "Failed to connect socket")))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: the libvirt daemon is not running (%s)", uri,
+                            msg);
+    /* ssh reports a refused port as its own message, not as errno. */
+    if (sys == ECONNREFUSED || strstr(msg, "Connection refused") ||
+        strstr(msg, "Permission denied") || code == VIR_ERR_AUTH_FAILED ||
+        code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE ||
+        sys == EACCES || sys == EPERM)
+        return ds_error_set(err, DS_EGENERIC, "%s: connection refused (%s)",
+                            uri, msg);
+    return ds_error_set(err, DS_EGENERIC, "%s: cannot connect (%s)", uri,
+                        msg);
+}
+
+int ds_lab_open(ds_lab **out, const char *uri, GError **err)
+{
+    ds_lab *lab;
+    virConnectPtr conn;
+
+    *out = NULL;
+    lab_init();
+    if (!uri || !*uri)
+        uri = DS_LAB_DEFAULT_URI;
+    for (const char *p = uri; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            g_autofree char *q = lab_quote(uri);
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: bad libvirt URI (control character)", q);
+        }
+    }
+
+    g_mutex_lock(&lab_cache_lock);
+    if (!lab_cache)
+        lab_cache = g_hash_table_new(g_str_hash, g_str_equal);
+    lab = g_hash_table_lookup(lab_cache, uri);
+    if (lab && virConnectIsAlive(lab->conn) == 1) {
+        lab->refs++;
+        g_mutex_unlock(&lab_cache_lock);
+        *out = lab;
+        return 0;
+    }
+    if (lab) /* dead: forget it; its holders keep their reference */
+        g_hash_table_remove(lab_cache, uri);
+    g_mutex_unlock(&lab_cache_lock);
+
+    conn = virConnectOpen(uri);
+    if (!conn)
+        return lab_open_error(err, uri);
+
+    lab = g_new0(ds_lab, 1);
+    lab->uri = g_strdup(uri);
+    lab->conn = conn;
+    lab->refs = 1;
+    g_mutex_lock(&lab_cache_lock);
+    if (!g_hash_table_contains(lab_cache, lab->uri))
+        g_hash_table_insert(lab_cache, lab->uri, lab);
+    g_mutex_unlock(&lab_cache_lock);
+    *out = lab;
+    return 0;
+}
+
+void ds_lab_free(ds_lab *lab)
+{
+    if (!lab)
+        return;
+    g_mutex_lock(&lab_cache_lock);
+    if (--lab->refs > 0) {
+        g_mutex_unlock(&lab_cache_lock);
+        return;
+    }
+    if (lab_cache && g_hash_table_lookup(lab_cache, lab->uri) == lab)
+        g_hash_table_remove(lab_cache, lab->uri);
+    g_mutex_unlock(&lab_cache_lock);
+    virConnectClose(lab->conn);
+    g_free(lab->uri);
+    g_free(lab);
+}
+
+const char *ds_lab_uri(const ds_lab *lab)
+{
+    return lab->uri;
+}
+
+virConnectPtr ds_lab_conn(ds_lab *lab)
+{
+    return lab->conn;
+}
+
+int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
+                  GError **err)
+{
+    virDomainPtr dom;
+    virErrorPtr e;
+
+    *out = NULL;
+    if (!lab_name_is_safe(name)) {
+        g_autofree char *q = lab_quote(name);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: refusing unsafe domain name \"%s\"",
+                            lab->uri, q);
+    }
+    dom = virDomainLookupByName(lab->conn, name);
+    if (!dom) {
+        e = virGetLastError();
+        if (e && e->code == VIR_ERR_NO_DOMAIN)
+            return ds_error_set(err, DS_ENOTFOUND,
+                                "%s: no domain named '%s'", lab->uri, name);
+        return ds_error_set(err, DS_EGENERIC, "%s: looking up '%s': %s",
+                            lab->uri, name, lab_last_message());
+    }
+    *out = dom;
+    return 0;
+}
+
+static const char *lab_dom_name(virDomainPtr dom)
+{
+    const char *n = virDomainGetName(dom);
+    return n ? n : "?";
+}
+
+static int lab_state(ds_lab *lab, virDomainPtr dom, int *state,
+                     GError **err)
+{
+    int reason;
+
+    if (virDomainGetState(dom, state, &reason, 0) < 0)
+        return ds_error_set(err, DS_EGENERIC, "%s: %s: reading state: %s",
+                            lab->uri, lab_dom_name(dom), lab_last_message());
+    return 0;
+}
+
+int ds_lab_start(ds_lab *lab, virDomainPtr dom, GError **err)
+{
+    int state, rc;
+
+    if ((rc = lab_state(lab, dom, &state, err)) < 0)
+        return rc;
+    if (state == VIR_DOMAIN_PAUSED) {
+        if (virDomainResume(dom) < 0)
+            return ds_error_set(err, DS_EGENERIC, "%s: %s: resuming: %s",
+                                lab->uri, lab_dom_name(dom),
+                                lab_last_message());
+        return 0;
+    }
+    if (state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
+        state != VIR_DOMAIN_NOSTATE)
+        return 0;
+    if (virDomainCreate(dom) < 0)
+        return ds_error_set(err, DS_EGENERIC, "%s: %s: starting: %s",
+                            lab->uri, lab_dom_name(dom), lab_last_message());
+    return 0;
+}
+
+/* Translate a failed agent call.  `what` names the command. */
+static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
+                           const char *what)
+{
+    virErrorPtr e = virGetLastError();
+    int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
+    const char *msg = lab_last_message();
+    const char *name = lab_dom_name(dom);
+
+    switch (code) {
+    case VIR_ERR_NO_SUPPORT:
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "%s: %s: this libvirt driver cannot talk to a "
+                            "guest agent (%s)", lab->uri, name, msg);
+    case VIR_ERR_ARGUMENT_UNSUPPORTED:
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "%s: %s: no guest agent channel configured (%s)",
+                            lab->uri, name, msg);
+    case VIR_ERR_AGENT_UNRESPONSIVE:
+    case VIR_ERR_AGENT_UNSYNCED:
+    case VIR_ERR_OPERATION_TIMEOUT:
+        return ds_error_set(err, DS_EINTERRUPTED,
+                            "%s: %s: guest agent not answering %s (%s)",
+                            lab->uri, name, what, msg);
+    case VIR_ERR_OPERATION_INVALID:
+        return ds_error_set(err, DS_ECONFLICT, "%s: %s: %s: %s", lab->uri,
+                            name, what, msg);
+    case VIR_ERR_NO_DOMAIN:
+        return ds_error_set(err, DS_ENOTFOUND, "%s: %s: domain vanished (%s)",
+                            lab->uri, name, msg);
+    default:
+        if (e && (e->domain == VIR_FROM_RPC || e->domain == VIR_FROM_REMOTE))
+            return ds_error_set(err, DS_EINTERRUPTED,
+                                "%s: %s: connection lost during %s (%s)",
+                                lab->uri, name, what, msg);
+        return ds_error_set(err, DS_EGENERIC, "%s: %s: %s failed: %s",
+                            lab->uri, name, what, msg);
+    }
+}
+
+int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
+                 json_t *command, int timeout_ms, GError **err)
+{
+    g_autofree char *cmd = NULL;
+    g_autofree char *reply = NULL; /* libvirt's, freed with free() == g_free */
+    json_t *doc, *ret;
+    json_error_t jerr;
+    const char *what;
+    int secs;
+
+    *out_return = NULL;
+    what = json_string_value(json_object_get(command, "execute"));
+    if (!json_is_object(command) || !what)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: agent command without \"execute\"",
+                            lab->uri, lab_dom_name(dom));
+    cmd = json_dumps(command, JSON_COMPACT);
+    if (!cmd)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: cannot encode agent command %s",
+                            lab->uri, lab_dom_name(dom), what);
+    if (timeout_ms <= 0)
+        timeout_ms = DS_LAB_AGENT_DEFAULT_MS;
+    secs = (timeout_ms + 999) / 1000;
+
+    reply = virDomainQemuAgentCommand(dom, cmd, secs, 0);
+    if (!reply)
+        return lab_agent_error(err, lab, dom, what);
+    doc = json_loads(reply, 0, &jerr);
+    if (!doc)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: unreadable reply to %s: %s", lab->uri,
+                            lab_dom_name(dom), what, jerr.text);
+    ret = json_object_get(doc, "return");
+    if (!ret) {
+        json_t *e = json_object_get(doc, "error");
+        const char *desc = json_string_value(json_object_get(e, "desc"));
+        ds_error_set(err, DS_EGENERIC, "%s: %s: %s failed: %s", lab->uri,
+                     lab_dom_name(dom), what,
+                     desc ? desc : "reply has no \"return\"");
+        json_decref(doc);
+        return DS_EGENERIC;
+    }
+    *out_return = json_incref(ret);
+    json_decref(doc);
+    return 0;
+}
+
+static int lab_ms_left(gint64 deadline)
+{
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    return left > 0 ? (int)left : 0;
+}
+
+int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                      GError **err)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_autoptr(lab_json) ping = json_pack("{s:s}", "execute", "guest-ping");
+    g_autoptr(GError) last = NULL;
+
+    for (;;) {
+        g_autoptr(lab_json) ret = NULL;
+        int left = lab_ms_left(deadline);
+        int rc;
+
+        g_clear_error(&last);
+        rc = ds_lab_agent(&ret, lab, dom, ping,
+                          MIN(MAX(left, 1000), 2000), &last);
+        if (rc == 0)
+            return 0;
+        /* Not configured or not possible: waiting will not help. */
+        if (rc != DS_EINTERRUPTED) {
+            g_propagate_error(err, g_steal_pointer(&last));
+            return rc;
+        }
+        if (lab_ms_left(deadline) == 0)
+            break;
+        g_usleep(MIN(DS_LAB_POLL_MS, lab_ms_left(deadline)) * 1000);
+    }
+    return ds_error_set(err, DS_EINTERRUPTED,
+                        "%s: %s: guest agent did not answer within %d ms "
+                        "(%s)", lab->uri, lab_dom_name(dom), timeout_ms,
+                        last ? last->message : "no reply");
+}
+
+/* Read a small guest file (the boot id) through guest-file-*. */
+static int lab_read_small(char **out, ds_lab *lab, virDomainPtr dom,
+                          const char *path, int timeout_ms, GError **err)
+{
+    g_autoptr(lab_json) open_cmd = NULL, read_cmd = NULL, close_cmd = NULL;
+    g_autoptr(lab_json) handle = NULL, data = NULL, closed = NULL;
+    const char *b64;
+    int rc;
+
+    *out = NULL;
+    open_cmd = json_pack("{s:s,s:{s:s,s:s}}", "execute", "guest-file-open",
+                         "arguments", "path", path, "mode", "r");
+    if ((rc = ds_lab_agent(&handle, lab, dom, open_cmd, timeout_ms, err)) < 0)
+        return rc;
+    read_cmd = json_pack("{s:s,s:{s:O,s:i}}", "execute", "guest-file-read",
+                         "arguments", "handle", handle, "count", 4096);
+    rc = ds_lab_agent(&data, lab, dom, read_cmd, timeout_ms, err);
+    close_cmd = json_pack("{s:s,s:{s:O}}", "execute", "guest-file-close",
+                          "arguments", "handle", handle);
+    ds_lab_agent(&closed, lab, dom, close_cmd, timeout_ms, NULL);
+    if (rc < 0)
+        return rc;
+    b64 = json_string_value(json_object_get(data, "buf-b64"));
+    if (b64) {
+        gsize len;
+        g_autofree guchar *raw = g_base64_decode(b64, &len);
+        *out = g_strstrip(g_strndup((const char *)raw, len));
+    } else {
+        *out = g_strdup("");
+    }
+    return 0;
+}
+
+#define DS_LAB_BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+int ds_lab_reboot(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                  GError **err)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_autofree char *before = NULL;
+    int rc;
+
+    if ((rc = lab_read_small(&before, lab, dom, DS_LAB_BOOT_ID,
+                             MAX(timeout_ms, 1000), err)) < 0)
+        return ds_error_prefix(err, rc, "reboot: ");
+    if (virDomainReboot(dom, VIR_DOMAIN_REBOOT_GUEST_AGENT) < 0)
+        return ds_error_prefix(err, lab_agent_error(err, lab, dom,
+                                                    "guest-shutdown"),
+                               "reboot: ");
+    while (lab_ms_left(deadline) > 0) {
+        g_autofree char *now = NULL;
+        g_autoptr(GError) e = NULL;
+
+        rc = ds_lab_wait_agent(lab, dom, MAX(lab_ms_left(deadline), 1), &e);
+        if (rc == DS_EINTERRUPTED)
+            break;
+        if (rc < 0) {
+            g_propagate_error(err, g_steal_pointer(&e));
+            return ds_error_prefix(err, rc, "reboot: ");
+        }
+        if (lab_read_small(&now, lab, dom, DS_LAB_BOOT_ID, 2000, NULL) == 0 &&
+            *now && g_strcmp0(now, before) != 0)
+            return 0;
+        g_usleep(MIN(DS_LAB_POLL_MS * 1000, lab_ms_left(deadline) * 1000));
+    }
+    return ds_error_set(err, DS_EINTERRUPTED,
+                        "%s: %s: reboot: guest did not come back within "
+                        "%d ms", lab->uri, lab_dom_name(dom), timeout_ms);
+}
+
+int ds_lab_shutdown(ds_lab *lab, virDomainPtr dom, int timeout_ms,
+                    GError **err)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    int state, rc;
+
+    if ((rc = lab_state(lab, dom, &state, err)) < 0)
+        return rc;
+    if (state == VIR_DOMAIN_SHUTOFF)
+        return 0;
+    if (virDomainShutdownFlags(dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) < 0) {
+        virErrorPtr e = virGetLastError();
+        /* No agent on this driver or domain: ask the way a power button
+         * does instead. */
+        if (!e || (e->code != VIR_ERR_NO_SUPPORT &&
+                   e->code != VIR_ERR_ARGUMENT_UNSUPPORTED &&
+                   e->code != VIR_ERR_INVALID_ARG))
+            return ds_error_prefix(err, lab_agent_error(err, lab, dom,
+                                                        "guest-shutdown"),
+                                   "shutdown: ");
+        if (virDomainShutdown(dom) < 0)
+            return ds_error_set(err, DS_EGENERIC, "%s: %s: shutdown: %s",
+                                lab->uri, lab_dom_name(dom),
+                                lab_last_message());
+    }
+    for (;;) {
+        if ((rc = lab_state(lab, dom, &state, err)) < 0)
+            return rc;
+        if (state == VIR_DOMAIN_SHUTOFF)
+            return 0;
+        if (lab_ms_left(deadline) == 0)
+            break;
+        g_usleep(MIN(DS_LAB_POLL_MS, lab_ms_left(deadline)) * 1000);
+    }
+    return ds_error_set(err, DS_EINTERRUPTED,
+                        "%s: %s: still running %d ms after shutdown",
+                        lab->uri, lab_dom_name(dom), timeout_ms);
+}

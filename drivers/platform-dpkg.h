@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/platform-dpkg.h: internals shared by the dpkg platform's files
+ * (collection context, parsers of collector output); not a public API. */
+#pragma once
+
+#include <glib.h>
+
+#include "drivers/platform.h"
+
+extern const ds_platform_ops ds_platform_dpkg_ops;
+
+/* One collection run against one host. */
+typedef struct ds_dpkg_ctx {
+    ds_transport *t;
+    const ds_collect_options *opts;
+    const char *host; /* for messages */
+    char *root;       /* local:/ROOT without a trailing '/', or NULL */
+    GHashTable *uids; /* root only: uid string -> user name */
+    GHashTable *gids; /* root only: gid string -> group name */
+} ds_dpkg_ctx;
+
+/* A path of the host as given to a command (ROOT prefixed). */
+char *ds_dpkg_cmd_path(const ds_dpkg_ctx *c, const char *path);
+/* The host path of a command path, or NULL when outside the root. */
+const char *ds_dpkg_host_path(const ds_dpkg_ctx *c, const char *cmd_path);
+
+/* Run argv; *out gets stdout.  Exit statuses up to max_ok are accepted
+ * (find and tar report missing files with 1 or 2); anything else is an
+ * error naming the host, the command and its first line of stderr. */
+int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
+                const char *const *argv, int max_ok, GError **err);
+
+/* Quote a hostile string for an error message (escaped, truncated). */
+char *ds_dpkg_show(const char *s, gsize len);
+
+/* A conffile dpkg knows about: path and packaged md5. */
+typedef struct ds_conffile {
+    char *path;
+    char *md5;
+} ds_conffile;
+void ds_conffile_free(ds_conffile *cf);
+
+/* Parse `dpkg-query -W -f DS_DPKG_QUERY_FORMAT` output: installed
+ * packages into `packages` (ds_package *), their live conffiles into
+ * `conffiles` (ds_conffile *).  Every name, version and path validated. */
+#define DS_DPKG_QUERY_FORMAT                                                \
+    "${binary:Package}\\t${Version}\\t${Architecture}\\t"                   \
+    "${db:Status-Abbrev}\\n${Conffiles}\\n"
+int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
+                        const char *host, const char *data, gsize len,
+                        GError **err);
+
+/* Parse os-release (shell-style KEY=value lines). */
+int ds_dpkg_parse_os_release(char **id, char **version, char **name,
+                             const char *origin, const char *data, gsize len,
+                             GError **err);
+
+/* Parse an apt sources file into normalised one-line entries (char *).
+ * deb822 for *.sources, one-line format otherwise. */
+int ds_apt_parse_sources(GPtrArray *out, const char *origin,
+                         const char *data, gsize len, gboolean deb822,
+                         GError **err);
+
+/* Collect files: the configured paths plus modified conffiles. */
+int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
+                          GPtrArray *conffiles, GError **err);
+
+/* Whether PATH is secret by name (defaults plus opts->secret_patterns). */
+gboolean ds_dpkg_path_is_secret(const char *path,
+                                const char *const *patterns);
+
+/* Parse a GNU/ustar tar stream: calls fn for every regular file and
+ * symlink member.  DS_EINVALID on a malformed archive. */
+typedef int (*ds_tar_member_fn)(const char *name, char type,
+                                const char *target, GBytes *content,
+                                void *payload, GError **err);
+int ds_tar_parse(GBytes *archive, ds_tar_member_fn fn, void *payload,
+                 const char *origin, GError **err);

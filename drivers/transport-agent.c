@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/transport-agent.c: the "agent:DOMAIN" transport: run commands
+ * and read or write files in a libvirt guest through qemu-guest-agent
+ * (guest-exec, guest-file-*), with no network and no shell in between. */
+#include "config.h"
+
+#include <string.h>
+
+#include "drivers/libvirt.h"
+#include "drivers/transport-agent.h"
+#include "manifests/error.h"
+
+#define AGENT_DEFAULT_URI "qemu:///system"
+#define AGENT_CALL_MS (30 * 1000) /* one agent round trip */
+#define AGENT_CHUNK (48 * 1024)   /* guest-file-read/write, raw bytes */
+/* libvirt carries an agent command and its reply as one RPC string of at
+ * most 4 MiB; keep stdin well below that once base64-encoded. */
+#define AGENT_MAX_STDIN (2 * 1024 * 1024)
+
+typedef json_t agent_json;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(agent_json, json_decref)
+
+typedef struct agent_state {
+    ds_lab *lab;
+    virDomainPtr dom;
+    char *host;       /* for messages: opts->host or the domain name */
+    int timeout_ms;   /* per command */
+    gsize max_output; /* per stream / per file */
+} agent_state;
+
+static void agent_close(void *state)
+{
+    agent_state *st = state;
+
+    if (!st)
+        return;
+    if (st->dom)
+        virDomainFree(st->dom);
+    ds_lab_free(st->lab);
+    g_free(st->host);
+    g_free(st);
+}
+
+static int agent_open(void **state, const char *uri,
+                      const ds_transport_options *opts, GError **err)
+{
+    const char *name;
+    const char *lab_uri;
+    agent_state *st;
+    int rc;
+
+    *state = NULL;
+    if (!uri || !g_str_has_prefix(uri, "agent:"))
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: not an agent:DOMAIN URI", uri ? uri : "");
+    name = uri + strlen("agent:");
+    if (g_str_has_prefix(name, "//"))
+        name += 2; /* agent://DOMAIN reads the same */
+    lab_uri = opts && opts->libvirt_uri ? opts->libvirt_uri
+                                        : AGENT_DEFAULT_URI;
+
+    st = g_new0(agent_state, 1);
+    st->host = g_strdup(opts && opts->host ? opts->host : name);
+    st->timeout_ms = opts && opts->timeout_ms > 0
+                         ? opts->timeout_ms
+                         : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
+    st->max_output = opts && opts->max_output > 0
+                         ? opts->max_output
+                         : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
+    if ((rc = ds_lab_open(&st->lab, lab_uri, err)) < 0 ||
+        (rc = ds_lab_domain(&st->dom, st->lab, name, err)) < 0) {
+        agent_close(st);
+        return rc;
+    }
+    *state = st;
+    return 0;
+}
+
+/* One agent command built with json_pack's format; returns "return". */
+static int agent_call(agent_state *st, json_t **out, int timeout_ms,
+                      GError **err, json_t *cmd)
+{
+    g_autoptr(agent_json) owned = cmd;
+
+    *out = NULL;
+    if (!cmd)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: cannot build agent command", st->host);
+    return ds_lab_agent(out, st->lab, st->dom, cmd, timeout_ms, err);
+}
+
+static gboolean agent_path_is_safe(const char *path)
+{
+    if (!path || path[0] != '/' || strlen(path) > 4000)
+        return FALSE;
+    for (const char *p = path; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return FALSE;
+    }
+    /* no ".." component */
+    for (const char *p = strstr(path, ".."); p; p = strstr(p + 1, "..")) {
+        if (p[-1] == '/' && (p[2] == '/' || p[2] == '\0'))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Decode a base64 member into bytes, refusing more than `limit`. */
+static int agent_decode(GBytes **out, agent_state *st, json_t *obj,
+                        const char *member, const char *what, GError **err)
+{
+    const char *b64 = json_string_value(json_object_get(obj, member));
+    guchar *raw;
+    gsize len = 0;
+
+    *out = NULL;
+    if (!b64 || !*b64) {
+        *out = g_bytes_new(NULL, 0);
+        return 0;
+    }
+    /* base64 is 4 characters per 3 bytes: check before decoding */
+    if (strlen(b64) / 4 * 3 > st->max_output + 2)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: output exceeds the limit of %" G_GSIZE_FORMAT
+                            " bytes", st->host, what, st->max_output);
+    raw = g_base64_decode(b64, &len);
+    if (len > st->max_output) {
+        g_free(raw);
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: output exceeds the limit of %" G_GSIZE_FORMAT
+                            " bytes", st->host, what, st->max_output);
+    }
+    *out = g_bytes_new_take(raw, len);
+    return 0;
+}
+
+/* Kill a guest process that ran out of time and collect its record so the
+ * agent forgets it. */
+static void agent_kill(agent_state *st, json_int_t pid)
+{
+    g_autofree char *spid = g_strdup_printf("%" JSON_INTEGER_FORMAT, pid);
+    g_autoptr(agent_json) ret = NULL, status = NULL;
+    json_int_t kpid;
+
+    if (agent_call(st, &ret, AGENT_CALL_MS, NULL,
+                   json_pack("{s:s,s:{s:s,s:[s,s]}}", "execute", "guest-exec",
+                             "arguments", "path", "kill", "arg", "-KILL",
+                             spid)) < 0)
+        return;
+    kpid = json_integer_value(json_object_get(ret, "pid"));
+    for (int i = 0; i < 50; i++) {
+        g_clear_pointer(&status, json_decref);
+        if (agent_call(st, &status, AGENT_CALL_MS, NULL,
+                       json_pack("{s:s,s:{s:I}}", "execute",
+                                 "guest-exec-status", "arguments", "pid",
+                                 kpid)) < 0 ||
+            json_is_true(json_object_get(status, "exited")))
+            break;
+        g_usleep(20 * 1000);
+    }
+    for (int i = 0; i < 50; i++) {
+        g_clear_pointer(&status, json_decref);
+        if (agent_call(st, &status, AGENT_CALL_MS, NULL,
+                       json_pack("{s:s,s:{s:I}}", "execute",
+                                 "guest-exec-status", "arguments", "pid",
+                                 pid)) < 0 ||
+            json_is_true(json_object_get(status, "exited")))
+            break;
+        g_usleep(20 * 1000);
+    }
+}
+
+/* guest-exec argv, wait until it exits (at most timeout_ms), return the
+ * final guest-exec-status object. */
+static int agent_exec(json_t **out, agent_state *st,
+                      const char *const *argv, GBytes *stdin_data,
+                      gboolean capture, int timeout_ms, GError **err)
+{
+    g_autoptr(agent_json) args = json_array();
+    g_autoptr(agent_json) cmd = NULL;
+    g_autoptr(agent_json) ret = NULL;
+    gint64 deadline;
+    json_int_t pid;
+    gulong sleep_us = 2000;
+    int rc;
+
+    *out = NULL;
+    if (!argv || !argv[0] || !*argv[0])
+        return ds_error_set(err, DS_EINVALID, "%s: empty command",
+                            st->host);
+    for (int i = 1; argv[i]; i++) {
+        if (!g_utf8_validate(argv[i], -1, NULL))
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: %s: argument %d is not UTF-8 (the "
+                                "guest agent speaks JSON)", st->host, argv[0],
+                                i);
+        json_array_append_new(args, json_string(argv[i]));
+    }
+    if (!g_utf8_validate(argv[0], -1, NULL))
+        return ds_error_set(err, DS_EINVALID, "%s: command is not UTF-8",
+                            st->host);
+    cmd = json_pack("{s:s,s:{s:s,s:O,s:b}}", "execute", "guest-exec",
+                    "arguments", "path", argv[0], "arg", args,
+                    "capture-output", capture);
+    if (stdin_data && g_bytes_get_size(stdin_data) > 0) {
+        gsize len;
+        const guchar *d = g_bytes_get_data(stdin_data, &len);
+        g_autofree char *b64 = NULL;
+
+        if (len > AGENT_MAX_STDIN)
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input "
+                                "exceed the agent transport's limit of %d",
+                                st->host, argv[0], len, AGENT_MAX_STDIN);
+        b64 = g_base64_encode(d, len);
+        json_object_set_new(json_object_get(cmd, "arguments"), "input-data",
+                            json_string(b64));
+    }
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    if ((rc = ds_lab_agent(&ret, st->lab, st->dom, cmd, AGENT_CALL_MS,
+                           err)) < 0)
+        return ds_error_prefix(err, rc, "%s: running %s: ", st->host,
+                               argv[0]);
+    pid = json_integer_value(json_object_get(ret, "pid"));
+
+    for (;;) {
+        g_autoptr(agent_json) status = NULL;
+
+        rc = agent_call(st, &status, AGENT_CALL_MS, err,
+                        json_pack("{s:s,s:{s:I}}", "execute",
+                                  "guest-exec-status", "arguments", "pid",
+                                  pid));
+        if (rc < 0)
+            return ds_error_prefix(err, rc, "%s: waiting for %s: ",
+                                   st->host, argv[0]);
+        if (json_is_true(json_object_get(status, "exited"))) {
+            *out = g_steal_pointer(&status);
+            return 0;
+        }
+        if (g_get_monotonic_time() >= deadline) {
+            agent_kill(st, pid);
+            return ds_error_set(err, DS_EINTERRUPTED,
+                                "%s: %s did not finish within %d ms "
+                                "(killed)", st->host, argv[0], timeout_ms);
+        }
+        /* short commands answer within a few ms; back off for long ones */
+        g_usleep(sleep_us);
+        sleep_us = MIN(sleep_us * 2, 100 * 1000);
+    }
+}
+
+static int agent_status_of(json_t *status)
+{
+    json_t *code = json_object_get(status, "exitcode");
+    json_t *sig = json_object_get(status, "signal");
+
+    if (json_is_integer(sig))
+        return 128 + (int)json_integer_value(sig);
+    if (json_is_integer(code))
+        return (int)json_integer_value(code);
+    return -1;
+}
+
+static int agent_run(void *state, const char *const *argv,
+                     GBytes *stdin_data, ds_run_result *result, GError **err)
+{
+    agent_state *st = state;
+    g_autoptr(agent_json) status = NULL;
+    int rc;
+
+    result->status = -1;
+    if ((rc = agent_exec(&status, st, argv, stdin_data, TRUE,
+                         st->timeout_ms, err)) < 0)
+        return rc;
+    if (json_is_true(json_object_get(status, "out-truncated")) ||
+        json_is_true(json_object_get(status, "err-truncated")))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: output exceeds the guest agent's "
+                            "capture limit", st->host, argv[0]);
+    if ((rc = agent_decode(&result->out, st, status, "out-data", argv[0],
+                           err)) < 0 ||
+        (rc = agent_decode(&result->err, st, status, "err-data", argv[0],
+                           err)) < 0) {
+        g_clear_pointer(&result->out, g_bytes_unref);
+        g_clear_pointer(&result->err, g_bytes_unref);
+        return rc;
+    }
+    result->status = agent_status_of(status);
+    return 0;
+}
+
+static int agent_file_close(agent_state *st, json_t *handle, GError **err)
+{
+    g_autoptr(agent_json) ret = NULL;
+
+    return agent_call(st, &ret, AGENT_CALL_MS, err,
+                      json_pack("{s:s,s:{s:O}}", "execute", "guest-file-close",
+                                "arguments", "handle", handle));
+}
+
+/* guest-file-open errors carry the guest's strerror text. */
+static int agent_file_error(GError **err, int rc, agent_state *st,
+                            const char *path)
+{
+    if (err && *err && strstr((*err)->message, "No such file or directory")) {
+        g_clear_error(err);
+        return ds_error_set(err, DS_ENOTFOUND, "%s: %s: no such file",
+                            st->host, path);
+    }
+    return ds_error_prefix(err, rc, "%s: %s: ", st->host, path);
+}
+
+static int agent_read_file(void *state, const char *path, GBytes **out,
+                           GError **err)
+{
+    agent_state *st = state;
+    g_autoptr(agent_json) handle = NULL;
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    int rc;
+
+    *out = NULL;
+    if (!agent_path_is_safe(path))
+        return ds_error_set(err, DS_EINVALID, "%s: refusing unsafe path",
+                            st->host);
+    rc = agent_call(st, &handle, AGENT_CALL_MS, err,
+                    json_pack("{s:s,s:{s:s,s:s}}", "execute",
+                              "guest-file-open", "arguments", "path", path,
+                              "mode", "r"));
+    if (rc < 0)
+        return agent_file_error(err, rc, st, path);
+
+    for (;;) {
+        g_autoptr(agent_json) chunk = NULL;
+        const char *b64;
+
+        rc = agent_call(st, &chunk, AGENT_CALL_MS, err,
+                        json_pack("{s:s,s:{s:O,s:i}}", "execute",
+                                  "guest-file-read", "arguments", "handle",
+                                  handle, "count", AGENT_CHUNK));
+        if (rc < 0)
+            break;
+        b64 = json_string_value(json_object_get(chunk, "buf-b64"));
+        if (b64 && *b64) {
+            gsize len;
+            g_autofree guchar *raw = g_base64_decode(b64, &len);
+
+            if (buf->len + len > st->max_output) {
+                rc = ds_error_set(err, DS_EGENERIC,
+                                  "%s: %s: file exceeds the limit of "
+                                  "%" G_GSIZE_FORMAT " bytes", st->host,
+                                  path, st->max_output);
+                break;
+            }
+            g_byte_array_append(buf, raw, len);
+        }
+        if (json_is_true(json_object_get(chunk, "eof")) ||
+            json_integer_value(json_object_get(chunk, "count")) == 0)
+            break;
+    }
+    /* always close, also after an error (keep the first error) */
+    agent_file_close(st, handle, rc < 0 ? NULL : err);
+    if (rc < 0)
+        return ds_error_prefix(err, rc, "%s: reading %s: ", st->host, path);
+    *out = g_byte_array_free_to_bytes(g_steal_pointer(&buf));
+    return 0;
+}
+
+/* Run a helper in the guest (chmod, mv, rm) and insist on success. */
+static int agent_helper(agent_state *st, const char *const *argv,
+                        GError **err)
+{
+    g_autoptr(agent_json) status = NULL;
+    int rc, code;
+
+    if ((rc = agent_exec(&status, st, argv, NULL, TRUE, AGENT_CALL_MS,
+                         err)) < 0)
+        return rc;
+    code = agent_status_of(status);
+    if (code != 0) {
+        g_autoptr(GBytes) e = NULL;
+        g_autofree char *msg = NULL;
+
+        agent_decode(&e, st, status, "err-data", argv[0], NULL);
+        msg = e ? g_strndup(g_bytes_get_data(e, NULL),
+                            MIN(g_bytes_get_size(e), 200))
+                : g_strdup("");
+        g_strdelimit(msg, "\r\n", ' ');
+        return ds_error_set(err, DS_EGENERIC, "%s: %s exited with %d: %s",
+                            st->host, argv[0], code, g_strstrip(msg));
+    }
+    return 0;
+}
+
+static int agent_write_chunks(agent_state *st, json_t *handle, GBytes *data,
+                              GError **err)
+{
+    gsize len;
+    const guchar *d = g_bytes_get_data(data, &len);
+
+    for (gsize off = 0; off < len; off += AGENT_CHUNK) {
+        gsize n = MIN(AGENT_CHUNK, len - off);
+        g_autofree char *b64 = g_base64_encode(d + off, n);
+        g_autoptr(agent_json) ret = NULL;
+        int rc;
+
+        rc = agent_call(st, &ret, AGENT_CALL_MS, err,
+                        json_pack("{s:s,s:{s:O,s:s,s:I}}", "execute",
+                                  "guest-file-write", "arguments", "handle",
+                                  handle, "buf-b64", b64, "count",
+                                  (json_int_t)n));
+        if (rc < 0)
+            return rc;
+        if ((gsize)json_integer_value(json_object_get(ret, "count")) != n)
+            return ds_error_set(err, DS_EGENERIC, "short write in the guest");
+    }
+    return 0;
+}
+
+static int agent_write_file(void *state, const char *path, GBytes *data,
+                            guint mode, GError **err)
+{
+    agent_state *st = state;
+    g_autoptr(agent_json) handle = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *smode = g_strdup_printf("%o", mode & 07777);
+    g_autoptr(GBytes) empty = NULL;
+    int rc;
+
+    if (!agent_path_is_safe(path) || g_str_has_suffix(path, "/"))
+        return ds_error_set(err, DS_EINVALID, "%s: refusing unsafe path",
+                            st->host);
+    if (!data)
+        data = empty = g_bytes_new(NULL, 0);
+    /* a temporary file next to the target, renamed over it at the end, so
+     * the target is never half-written */
+    tmp = g_strdup_printf("%s.driftsync-%08x%08x", path, g_random_int(),
+                          g_random_int());
+    rc = agent_call(st, &handle, AGENT_CALL_MS, err,
+                    json_pack("{s:s,s:{s:s,s:s}}", "execute",
+                              "guest-file-open", "arguments", "path", tmp,
+                              "mode", "w"));
+    if (rc < 0)
+        return agent_file_error(err, rc, st, path);
+    rc = agent_write_chunks(st, handle, data, err);
+    if (agent_file_close(st, handle, rc < 0 ? NULL : err) < 0 && rc == 0)
+        rc = DS_EGENERIC;
+    if (rc == 0) {
+        const char *chmod_argv[] = {"chmod", smode, "--", tmp, NULL};
+        const char *mv_argv[] = {"mv", "-f", "-T", "--", tmp, path, NULL};
+
+        rc = agent_helper(st, chmod_argv, err);
+        if (rc == 0)
+            rc = agent_helper(st, mv_argv, err);
+    }
+    if (rc < 0) {
+        const char *rm_argv[] = {"rm", "-f", "--", tmp, NULL};
+
+        agent_helper(st, rm_argv, NULL);
+        return ds_error_prefix(err, rc, "%s: writing %s: ", st->host, path);
+    }
+    return 0;
+}
+
+const ds_transport_ops ds_transport_agent_ops = {
+    .scheme = "agent",
+    .open = agent_open,
+    .run = agent_run,
+    .read_file = agent_read_file,
+    .write_file = agent_write_file,
+    .fetch = NULL,
+    .close = agent_close,
+};

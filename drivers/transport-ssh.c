@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* drivers/transport-ssh.c: the "ssh://[user@]host[:port]" transport: the
+ * OpenSSH client in batch mode, host keys checked strictly, one master
+ * connection reused by every command (ControlMaster), each remote command
+ * a single line of arguments quoted by ds_shell_join. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "drivers/transport-int.h"
+#include "manifests/error.h"
+
+#define SSH_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)
+#define SSH_CLOSE_TIMEOUT_MS (5 * 1000)
+/* sun_path holds 108 bytes; ssh adds "/" + 40 (%C) + 17 (temporary). */
+#define SSH_CONTROL_DIR_MAX 48
+
+typedef struct ssh_state {
+    char *host;        /* for messages */
+    char *user;        /* NULL: ssh's default */
+    char *hostname;    /* validated, brackets removed for IPv6 */
+    char *port;        /* validated digits, "22" by default */
+    char *dest;        /* "user@host" or "host" */
+    char *where;       /* "host:port" for messages */
+    char *control_dir;
+    gboolean own_control_dir; /* created here, removed at close */
+    gboolean used;            /* a master may be running */
+    GPtrArray *base_argv;     /* "ssh" and options up to the destination */
+    ds_transport_options opts;
+} ssh_state;
+
+static gboolean valid_user(const char *s)
+{
+    if (!*s || *s == '-')
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && !strchr("._-", *s))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean valid_hostname(const char *s)
+{
+    if (!*s || *s == '-' || *s == '.')
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isalnum(*s) && !strchr(".-_", *s))
+            return FALSE;
+    return TRUE;
+}
+
+static gboolean valid_ipv6(const char *s)
+{
+    if (!*s)
+        return FALSE;
+    for (; *s; s++)
+        if (!g_ascii_isxdigit(*s) && *s != ':' && *s != '.')
+            return FALSE;
+    return TRUE;
+}
+
+/* Paths handed to ssh options: ssh splits on whitespace and expands
+ * %-tokens, so those characters are refused rather than escaped. */
+static gboolean valid_option_path(const char *s)
+{
+    return s && *s && *s != '-' && !strpbrk(s, " \t\r\n\"'%\\");
+}
+
+static int parse_uri(ssh_state *s, const char *uri, GError **err)
+{
+    const char *p = uri + strlen("ssh://"), *end, *at, *colon;
+    g_autofree char *hostport = NULL;
+
+    if (g_ascii_strncasecmp(uri, "ssh://", 6) != 0)
+        goto bad;
+    end = p + strcspn(p, "/?#");
+    if (*end && strcmp(end, "/") != 0)
+        goto bad; /* no path, query or fragment */
+    hostport = g_strndup(p, end - p);
+    at = strrchr(hostport, '@');
+    if (at) {
+        s->user = g_strndup(hostport, at - hostport);
+        if (!valid_user(s->user))
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: '%s': unsafe ssh user name", s->host,
+                                uri);
+        p = at + 1;
+    } else {
+        p = hostport;
+    }
+    if (*p == '[') {
+        const char *close = strchr(p, ']');
+        if (!close)
+            goto bad;
+        s->hostname = g_strndup(p + 1, close - p - 1);
+        if (!valid_ipv6(s->hostname))
+            goto bad_host;
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close[1] && !colon)
+            goto bad;
+    } else {
+        colon = strchr(p, ':');
+        s->hostname = colon ? g_strndup(p, colon - p) : g_strdup(p);
+        if (!valid_hostname(s->hostname))
+            goto bad_host;
+    }
+    if (colon) {
+        guint64 port = 0;
+        if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port,
+                                        NULL))
+            return ds_error_set(err, DS_EINVALID, "%s: '%s': bad ssh port",
+                                s->host, uri);
+        s->port = g_strdup_printf("%u", (unsigned)port);
+    } else {
+        s->port = g_strdup("22");
+    }
+    s->dest = s->user ? g_strdup_printf("%s@%s", s->user, s->hostname)
+                      : g_strdup(s->hostname);
+    s->where = g_strdup_printf(strchr(s->hostname, ':') ? "[%s]:%s"
+                                                        : "%s:%s",
+                               s->hostname, s->port);
+    return 0;
+bad_host:
+    return ds_error_set(err, DS_EINVALID, "%s: '%s': unsafe ssh host name",
+                        s->host, uri);
+bad:
+    return ds_error_set(err, DS_EINVALID,
+                        "%s: '%s' is not ssh://[USER@]HOST[:PORT]", s->host,
+                        uri);
+}
+
+static void add(GPtrArray *a, const char *s)
+{
+    g_ptr_array_add(a, g_strdup(s));
+}
+
+static void add_option(GPtrArray *a, const char *key, const char *value)
+{
+    add(a, "-o");
+    g_ptr_array_add(a, g_strdup_printf("%s=%s", key, value));
+}
+
+static void ssh_close(void *state)
+{
+    ssh_state *s = state;
+
+    if (!s)
+        return;
+    if (s->used && s->base_argv) {
+        /* Stop the master; quietly, it may have gone already. */
+        g_autoptr(GPtrArray) argv = g_ptr_array_new();
+        ds_transport_options o = s->opts;
+        ds_run_result res = { .status = -1 };
+        g_autofree char *cp = g_strdup_printf("ControlPath=%s/%%C",
+                                              s->control_dir);
+        g_ptr_array_add(argv, "ssh");
+        g_ptr_array_add(argv, "-o");
+        g_ptr_array_add(argv, cp);
+        g_ptr_array_add(argv, "-O");
+        g_ptr_array_add(argv, "exit");
+        g_ptr_array_add(argv, "-p");
+        g_ptr_array_add(argv, s->port);
+        g_ptr_array_add(argv, "--");
+        g_ptr_array_add(argv, s->dest);
+        g_ptr_array_add(argv, NULL);
+        o.timeout_ms = SSH_CLOSE_TIMEOUT_MS;
+        ds_transport_spawn((const char *const *)argv->pdata, NULL, &o, &res,
+                           NULL);
+        ds_run_result_clear(&res);
+    }
+    if (s->own_control_dir && s->control_dir)
+        rmdir(s->control_dir);
+    if (s->base_argv)
+        g_ptr_array_unref(s->base_argv);
+    g_free(s->host);
+    g_free(s->user);
+    g_free(s->hostname);
+    g_free(s->port);
+    g_free(s->dest);
+    g_free(s->where);
+    g_free(s->control_dir);
+    g_free(s);
+}
+
+static int ssh_open(void **state, const char *uri,
+                    const ds_transport_options *opts, GError **err)
+{
+    ssh_state *s = g_new0(ssh_state, 1);
+    int connect_ms = opts->connect_timeout_ms > 0
+                         ? opts->connect_timeout_ms
+                         : SSH_DEFAULT_CONNECT_TIMEOUT_MS;
+    g_autofree char *timeout = NULL, *cp = NULL;
+    GPtrArray *a;
+    int rc;
+
+    s->host = g_strdup(opts->host ? opts->host : "ssh");
+    rc = parse_uri(s, uri, err);
+    if (rc < 0)
+        goto fail;
+    if (!opts->host) {
+        g_free(s->host);
+        s->host = g_strdup(s->hostname);
+    }
+    if ((opts->known_hosts && !valid_option_path(opts->known_hosts)) ||
+        (opts->identity_file && !valid_option_path(opts->identity_file)) ||
+        (opts->control_dir && !valid_option_path(opts->control_dir))) {
+        rc = ds_error_set(err, DS_EINVALID,
+                          "%s: ssh key, known_hosts and control paths must "
+                          "not contain spaces, quotes or '%%'", s->host);
+        goto fail;
+    }
+    for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
+        const char *o = opts->ssh_options[i];
+        if (!*o || *o == '-' || strpbrk(o, "\r\n")) {
+            rc = ds_error_set(err, DS_EINVALID,
+                              "%s: bad ssh option '%s' (KEY=VALUE)", s->host,
+                              o);
+            goto fail;
+        }
+    }
+    if (opts->control_dir) {
+        s->control_dir = g_strdup(opts->control_dir);
+    } else {
+        g_autoptr(GError) e = NULL;
+        s->control_dir = g_dir_make_tmp("driftsync-ssh-XXXXXX", &e);
+        if (!s->control_dir) {
+            rc = ds_error_set(err, DS_EGENERIC, "%s: ssh control directory:"
+                              " %s", s->host, e->message);
+            goto fail;
+        }
+        s->own_control_dir = TRUE;
+    }
+    if (strlen(s->control_dir) > SSH_CONTROL_DIR_MAX) {
+        rc = ds_error_set(err, DS_EINVALID,
+                          "%s: ssh control directory %s is too long for a "
+                          "socket path (%d bytes at most)", s->host,
+                          s->control_dir, SSH_CONTROL_DIR_MAX);
+        goto fail;
+    }
+
+    a = s->base_argv = g_ptr_array_new_with_free_func(g_free);
+    add(a, "ssh");
+    add_option(a, "BatchMode", "yes");
+    add_option(a, "StrictHostKeyChecking", "yes");
+    add_option(a, "ControlMaster", "auto");
+    cp = g_strdup_printf("%s/%%C", s->control_dir);
+    add_option(a, "ControlPath", cp);
+    add_option(a, "ControlPersist", "60");
+    timeout = g_strdup_printf("%d", (connect_ms + 999) / 1000);
+    add_option(a, "ConnectTimeout", timeout);
+    if (opts->known_hosts)
+        add_option(a, "UserKnownHostsFile", opts->known_hosts);
+    if (opts->identity_file) {
+        add(a, "-i");
+        add(a, opts->identity_file);
+        add_option(a, "IdentitiesOnly", "yes");
+    }
+    for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
+        add(a, "-o");
+        add(a, opts->ssh_options[i]);
+    }
+    add(a, "-p");
+    add(a, s->port);
+    add(a, s->dest);
+    add(a, "--");
+
+    s->opts.host = s->host;
+    s->opts.timeout_ms = opts->timeout_ms;
+    s->opts.max_output = opts->max_output;
+    *state = s;
+    return 0;
+fail:
+    ssh_close(s);
+    return rc;
+}
+
+/* The last non-empty line of stderr, without "ssh: " and CR. */
+static char *last_line(GBytes *err)
+{
+    gsize len = 0;
+    const char *data = err ? g_bytes_get_data(err, &len) : NULL;
+    g_autofree char *text = g_strndup(data ? data : "", len);
+    g_auto(GStrv) lines = NULL;
+    const char *found = "";
+
+    g_strdelimit(text, "\r", '\n');
+    lines = g_strsplit(text, "\n", -1);
+    for (gsize i = 0; lines[i]; i++)
+        if (*g_strstrip(lines[i]))
+            found = lines[i];
+    if (g_str_has_prefix(found, "ssh: "))
+        found += 5;
+    return g_strdup(found);
+}
+
+static gboolean err_has(GBytes *err, const char *what)
+{
+    gsize len = 0;
+    const char *data = err ? g_bytes_get_data(err, &len) : NULL;
+
+    return data && memmem(data, len, what, strlen(what)) != NULL;
+}
+
+/* Exit status 255 is ssh's own failure when stderr says so (a remote
+ * command may exit 255 too; then it is passed on as a status). */
+static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
+{
+    static const char *const ssh_says[] = {
+        "ssh: ", "Host key verification failed", "Permission denied (",
+        "Connection closed", "Connection reset", "Connection timed out",
+        "kex_exchange_identification", "Control socket", "mux_client",
+        "Could not resolve", "Broken pipe",
+    };
+    g_autofree char *line = NULL;
+    gboolean is_ssh = FALSE;
+
+    if (res->status != 255)
+        return 0;
+    for (gsize i = 0; i < G_N_ELEMENTS(ssh_says); i++)
+        is_ssh = is_ssh || err_has(res->err, ssh_says[i]);
+    if (!is_ssh)
+        return 0;
+    if (err_has(res->err, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: ssh host key for %s does not match "
+                            "known_hosts (possible man-in-the-middle); "
+                            "refusing", s->host, s->where);
+    if (err_has(res->err, "Host key verification failed"))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: ssh host key for %s is not in known_hosts;"
+                            " refusing", s->host, s->where);
+    line = last_line(res->err);
+    return ds_error_set(err,
+                        strstr(line, "timed out") ||
+                                strstr(line, "Connection closed") ||
+                                strstr(line, "Connection reset") ||
+                                strstr(line, "Broken pipe")
+                            ? DS_EINTERRUPTED
+                            : DS_EGENERIC,
+                        "%s: ssh: %s", s->host,
+                        *line ? line : "connection failed");
+}
+
+static int ssh_run(void *state, const char *const *argv, GBytes *stdin_data,
+                   ds_run_result *result, GError **err)
+{
+    ssh_state *s = state;
+    g_autoptr(GPtrArray) full = g_ptr_array_new();
+    g_autofree char *line = ds_shell_join(argv);
+    int rc;
+
+    for (guint i = 0; i < s->base_argv->len; i++)
+        g_ptr_array_add(full, g_ptr_array_index(s->base_argv, i));
+    g_ptr_array_add(full, line);
+    g_ptr_array_add(full, NULL);
+    s->used = TRUE;
+    rc = ds_transport_spawn((const char *const *)full->pdata, stdin_data,
+                            &s->opts, result, err);
+    if (rc < 0)
+        return rc;
+    rc = ssh_failure(s, result, err);
+    if (rc < 0)
+        ds_run_result_clear(result);
+    return rc;
+}
+
+static int remote_failure(ssh_state *s, const char *what, const char *path,
+                          ds_run_result *res, GError **err)
+{
+    g_autofree char *line = last_line(res->err);
+    const char *cause = line;
+    const char *p = g_strrstr(line, ": ");
+
+    if (p && (strstr(line, path) || g_str_has_prefix(line, "cat:")))
+        cause = p + 2; /* "cat: /x: No such file" -> "No such file" */
+    return ds_error_set(err,
+                        strstr(cause, "No such file") ? DS_ENOTFOUND
+                                                      : DS_EGENERIC,
+                        "%s: cannot %s %s: %s", s->host, what, path,
+                        *cause ? cause : "failed");
+}
+
+static int ssh_read_file(void *state, const char *path, GBytes **out,
+                         GError **err)
+{
+    ssh_state *s = state;
+    const char *argv[] = { "cat", "--", path, NULL };
+    ds_run_result res = { .status = -1 };
+    int rc;
+
+    rc = ssh_run(s, argv, NULL, &res, err);
+    if (rc < 0)
+        return rc;
+    if (res.status != 0)
+        rc = remote_failure(s, "read", path, &res, err);
+    else
+        *out = g_steal_pointer(&res.out);
+    ds_run_result_clear(&res);
+    return rc;
+}
+
+/* The data goes through stdin; the paths and mode are positional
+ * arguments of a fixed script, quoted like every other argument. */
+static const char write_script[] =
+    "umask 077; "
+    "if [ -d \"$3\" ] && [ ! -L \"$3\" ]; then "
+    "echo \"$3: is a directory\" >&2; exit 1; fi; "
+    "cat > \"$1\" && chmod \"$2\" \"$1\" && mv -f -- \"$1\" \"$3\" || "
+    "{ rc=$?; rm -f -- \"$1\"; exit $rc; }";
+
+static int ssh_write_file(void *state, const char *path, GBytes *data,
+                          guint mode, GError **err)
+{
+    ssh_state *s = state;
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *tmp = NULL, *mode_s = g_strdup_printf("%04o", mode);
+    g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
+    ds_run_result res = { .status = -1 };
+    const char *argv[] = { "sh", "-c", write_script, "sh", NULL, mode_s,
+                           path, NULL };
+    int rc;
+
+    if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..") ||
+        !strcmp(base, "/"))
+        return ds_error_set(err, DS_EINVALID, "%s: %s is not a file path",
+                            s->host, path);
+    tmp = g_strdup_printf("%s%s.%s.ds-%08x", dir,
+                          g_str_has_suffix(dir, "/") ? "" : "/", base,
+                          g_random_int());
+    argv[4] = tmp;
+    rc = ssh_run(s, argv, data ? data : empty, &res, err);
+    if (rc < 0)
+        return rc;
+    if (res.status != 0)
+        rc = remote_failure(s, "write", path, &res, err);
+    ds_run_result_clear(&res);
+    return rc;
+}
+
+const ds_transport_ops ds_transport_ssh_ops = {
+    .scheme = "ssh",
+    .open = ssh_open,
+    .run = ssh_run,
+    .read_file = ssh_read_file,
+    .write_file = ssh_write_file,
+    .fetch = NULL,
+    .close = ssh_close,
+};

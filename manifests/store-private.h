@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manifests/store-private.h: what store.c, store-txn.c, store-history.c
+ * and store-lock.c share about the git store; not a public contract. */
+#pragma once
+
+#include <git2.h>
+
+#include "manifests/error.h"
+#include "manifests/store.h"
+
+struct ds_store {
+    char *path;           /* as given to ds_store_open */
+    git_repository *repo; /* bare repository */
+    int lock_fd;          /* -1 when we do not hold the writer lock */
+    bool in_txn;          /* a transaction is open on this handle */
+};
+
+/* Set err from libgit2's last error: "WHAT: libgit2 message". */
+int ds_store_git_error(GError **err, int code, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+/* The commit rev names (NULL = HEAD).  DS_ENOTFOUND when the store has no
+ * commit yet or rev does not exist. */
+int ds_store_lookup_commit(git_commit **out, ds_store *st, const char *rev,
+                           GError **err);
+
+/* The blob at path in tree: 0 and *out set, 1 when absent (*out zeroed). */
+int ds_store_tree_blob_id(git_oid *out, const git_tree *tree,
+                          const char *path, git_object_t type);
+
+/* Parse the manifest stored in blob id; origin names it in errors. */
+int ds_store_parse_blob(ds_manifest **out, ds_store *st, const git_oid *id,
+                        const char *origin, GError **err);
+
+/* Whether every component of a relative tree path is one git accepts and
+ * `git fsck --strict` does not flag (no "", ".", "..", ".git"...). */
+bool ds_store_path_is_storable(const char *relpath);
+
+/* Make everything written to the store so far durable (syncfs(2) on its
+ * file system: one call instead of an fsync per loose object). */
+int ds_store_sync_objects(ds_store *st, GError **err);

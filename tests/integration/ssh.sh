@@ -1,0 +1,179 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/integration/ssh.sh: the ssh transport against a real OpenSSH
+# server on 127.0.0.1 (own host key, own authorized_keys, random port):
+# hostile arguments, files, master reuse, changed host keys, dead ports.
+. "$DS_SRCDIR/tests/setup.sh"
+
+TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
+SSHD=/usr/sbin/sshd
+plan 34
+
+# A required part of the suite: missing tools are failures, not skips.
+for p in "$SSHD" ssh ssh-keygen python3; do
+    command -v "$p" >/dev/null 2>&1 || {
+        echo "Bail out! $p is missing (contrib/install-deps.sh test)"
+        exit 1; }
+done
+[ "$(id -u)" = 0 ] || skip_all "sshd must start as root to log in as root"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Short socket paths: ControlPath lives in a short private directory.
+CTL=$(mktemp -d /tmp/ds-ssh.XXXXXX)
+mkdir -p /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" -C host
+ssh-keygen -q -t ed25519 -N '' -f "$T/other_host_key" -C other
+ssh-keygen -q -t ed25519 -N '' -f "$T/user_key" -C user
+cp "$T/user_key.pub" "$T/authorized_keys"
+PORT=$(free_port)
+cat >"$T/sshd_config" <<EOF
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $T/host_key
+PidFile $T/sshd.pid
+AuthorizedKeysFile $T/authorized_keys
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+LogLevel INFO
+EOF
+"$SSHD" -D -f "$T/sshd_config" -e 2>"$T/sshd.log" &
+SSHD_PID=$!
+STALL_PID=""
+stop_servers() {
+    kill "$SSHD_PID" 2>/dev/null
+    [ -n "$STALL_PID" ] && kill "$STALL_PID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$CTL"
+}
+at_exit stop_servers
+
+printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$T/host_key.pub")" \
+    >"$T/known_hosts"
+printf '[127.0.0.1]:%s %s\n' "$PORT" \
+    "$(cut -d' ' -f1,2 "$T/other_host_key.pub")" >"$T/wrong_known_hosts"
+: >"$T/empty_known_hosts"
+
+up=no
+for _ in $(seq 1 100); do
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; then
+        up=yes; break; fi
+    kill -0 "$SSHD_PID" 2>/dev/null || break
+    sleep 0.1
+done
+if [ "$up" = yes ]; then ok "sshd listens on 127.0.0.1:$PORT"; else
+    not_ok "sshd did not start"; diag "$(cat "$T/sshd.log")"; exit 1; fi
+
+URI="ssh://root@127.0.0.1:$PORT"
+tool() {
+    "$TOOL" --host web01 --identity "$T/user_key" --known-hosts \
+        "$T/known_hosts" --control-dir "$CTL" --connect-timeout 2000 "$@"
+}
+
+# 1. Arguments round-trip byte for byte, and none of them runs.
+nl='
+'
+expect_status 0 "run with hostile arguments" tool "$URI" run printf '%s\000' \
+    "\$(touch $T/canary1)" ';' "touch $T/canary2" "'" '"' "a${nl}b" \
+    "\`touch $T/canary3\`" '-n' '*' '&&' '|' "\\" ' lead' '' 'end'
+printf '%s\000' "\$(touch $T/canary1)" ';' "touch $T/canary2" "'" '"' \
+    "a${nl}b" "\`touch $T/canary3\`" '-n' '*' '&&' '|' "\\" ' lead' '' 'end' \
+    >"$T/want"
+check "the remote command saw exactly these arguments" cmp "$T/out" "$T/want"
+if [ -e "$T/canary1" ] || [ -e "$T/canary2" ] || [ -e "$T/canary3" ]; then
+    not_ok "no injected command ran"; else ok "no injected command ran"; fi
+
+expect_status 7 "exit status and stderr pass through" tool "$URI" run \
+    sh -c 'echo to-out; echo to-err >&2; exit 7'
+grep_ok "stdout captured" '^to-out$' "$T/out"
+grep_ok "stderr captured" '^to-err$' "$T/err"
+
+head -c 300000 /dev/urandom >"$T/blob"
+expect_status 0 "stdin data reaches the command" tool --stdin-file \
+    "$T/blob" "$URI" run cat
+check "stdin round-trips (300 kB)" cmp "$T/out" "$T/blob"
+
+# 2. Files.
+printf 'line one\nline two\n' >"$T/remote file"
+expect_status 0 "read_file" tool "$URI" read "$T/remote file"
+check "read_file content" cmp "$T/out" "$T/remote file"
+expect_status 102 "read_file of a missing file: not found" tool "$URI" read \
+    "$T/missing"
+grep_ok "missing file named in the error" \
+    "^transport-tool: web01: cannot read $T/missing: No such file" "$T/err"
+expect_status 0 "write_file" sh -c "printf 'new\\n\$x' | \"$TOOL\" --identity \
+    '$T/user_key' --known-hosts '$T/known_hosts' --control-dir '$CTL' \
+    '$URI' write '$T/written it' 640"
+check "write_file content" sh -c "printf 'new\\n\$x' | cmp - '$T/written it'"
+check "write_file mode 0640" test "$(stat -c %a "$T/written it")" = 640
+check "no temporary file left" test -z "$(ls -A "$T" | grep '\.ds-')"
+
+# 3. One master connection for several commands.
+before=$(grep -c 'Accepted publickey' "$T/sshd.log")
+expect_status 0 "three commands through one transport" tool --repeat 3 \
+    "$URI" run sh -c "ls -A '$CTL'"
+after=$(grep -c 'Accepted publickey' "$T/sshd.log")
+diag "$(grep '^run' "$T/err")"
+check "one login for three commands (ControlMaster)" \
+    test "$((after - before))" -eq 1
+check "master socket present while the transport is open" test -s "$T/out"
+check "master stopped at close (ssh -O exit)" test -z "$(ls -A "$CTL")"
+
+# 4. Host keys.
+expect_status 101 "changed host key refused" "$TOOL" --host web01 \
+    --identity "$T/user_key" --known-hosts "$T/wrong_known_hosts" \
+    --control-dir "$CTL" "$URI" run touch "$T/canary4"
+grep_ok "changed key: clear message" \
+    "^transport-tool: web01: ssh host key for 127.0.0.1:$PORT does not match known_hosts \\(possible man-in-the-middle\\); refusing$" \
+    "$T/err"
+check "nothing ran on a host with a changed key" test ! -e "$T/canary4"
+expect_status 101 "unknown host key refused" "$TOOL" --host web01 \
+    --identity "$T/user_key" --known-hosts "$T/empty_known_hosts" \
+    --control-dir "$CTL" "$URI" run true
+grep_ok "unknown key: clear message" \
+    "web01: ssh host key for 127.0.0.1:$PORT is not in known_hosts; refusing" \
+    "$T/err"
+
+# 5. Dead ports: refused at once; a silent listener within the timeout.
+DEAD=$(free_port)
+expect_status 101 "closed port reported" tool "ssh://root@127.0.0.1:$DEAD" \
+    run true
+grep_ok "closed port: ssh's reason" \
+    "^transport-tool: web01: ssh: connect to host 127.0.0.1 port $DEAD: Connection refused" \
+    "$T/err"
+# A listener that accepts and never says a word (gone after 30 s).
+STALL=$(free_port)
+python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $STALL)); s.listen(5)
+open('$T/stall.ready', 'w').close()
+conns = []
+t = time.time() + 30
+while time.time() < t:
+    s.settimeout(max(0.1, t - time.time()))
+    try: conns.append(s.accept())
+    except socket.timeout: pass
+" &
+STALL_PID=$!
+for _ in $(seq 1 100); do [ -e "$T/stall.ready" ] && break; sleep 0.1; done
+t0=$(date +%s%N)
+expect_status 105 "silent server: timed out" tool \
+    "ssh://root@127.0.0.1:$STALL" run true
+ms=$((($(date +%s%N) - t0) / 1000000))
+diag "silent server reported after $ms ms: $(cat "$T/err")"
+check "reported within the 2 s connect timeout (+slack)" test "$ms" -lt 5000
+grep_ok "silent server: ssh says it timed out" \
+    "^transport-tool: web01: ssh: .*timed out" "$T/err"
+
+# 6. Hostile URIs never reach ssh's argv.
+expect_status 106 "user with a leading '-' refused" tool \
+    "ssh://-oProxyCommand=id@127.0.0.1:$PORT" run true
+expect_status 106 "host with a leading '-' refused" tool \
+    "ssh://root@-oProxyCommand=x:$PORT" run true
+done_testing
