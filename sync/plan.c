@@ -130,11 +130,15 @@ static ds_action *add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
     return a;
 }
 
+/* The error for a hostile value; control characters are shown escaped
+ * so that the message stays one line. */
 static int refuse(plan_ctx *ctx, const char *what, const char *name)
 {
+    g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
+
     return ds_error_set(ctx->err, DS_EINVALID,
                         "%s: refusing %s '%s': not a safe name",
-                        ctx->plan->host, what, name ? name : "(null)");
+                        ctx->plan->host, what, shown);
 }
 
 /* Printable, no blanks or newline inside a single apt source line. */
@@ -327,12 +331,12 @@ static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
             return ds_error_set(ctx->err, DS_EINVALID,
                                 "%s: package %s is not in prod's manifest",
                                 ctx->plan->host, c->name);
-        if (!version_is_safe(p->version))
-            return ds_error_set(ctx->err, DS_EINVALID,
-                                "%s: refusing version '%s' of package %s: "
-                                "not a valid Debian version",
-                                ctx->plan->host,
-                                p->version ? p->version : "(null)", c->name);
+        if (!version_is_safe(p->version)) {
+            g_autofree char *label = g_strdup_printf("the version of %s",
+                                                    c->name);
+
+            return refuse(ctx, label, p->version);
+        }
         g_ptr_array_add(reqs, package_request(p, arch_changed));
         switch (c->kind) {
         case DS_CHANGE_PACKAGE_INSTALLED:
@@ -517,6 +521,11 @@ static int plan_file(plan_ctx *ctx, const ds_change *c)
                          f);
             a->target = g_strdup(f->target);
         }
+        /* A new link is created by root: chown only for someone else. */
+        if (c->kind == DS_CHANGE_FILE_ADDED &&
+            g_strcmp0(f->owner ? f->owner : "root", "root") == 0 &&
+            g_strcmp0(f->group ? f->group : "root", "root") == 0)
+            return 0;
         plan_file_attrs(ctx, f, bits & (DS_FILE_DIFF_OWNER |
                                         DS_FILE_DIFF_GROUP));
         return 0;
