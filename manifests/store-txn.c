@@ -526,3 +526,40 @@ done:
     g_ptr_array_unref(paths);
     return rc;
 }
+
+int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
+                             const char *host, bool *changed, bool *is_new,
+                             const GPtrArray **changes, GError **err)
+{
+    g_autofree char *key = g_strdup_printf("%s/%s", ds_role_name(role),
+                                           host ? host : "");
+    const staged *s = g_hash_table_lookup(txn->staged, key);
+
+    if (!s)
+        return ds_error_set(err, DS_ENOTFOUND,
+                            "%s (%s) was not put in this transaction",
+                            host ? host : "(null)", ds_role_name(role));
+    if (changed)
+        *changed = s->changed;
+    if (is_new)
+        *is_new = s->first;
+    if (changes)
+        *changes = s->changes;
+    return 0;
+}
+
+bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
+                             const char *host, const void *data, gsize len)
+{
+    g_autofree char *path = NULL;
+    git_oid want, got;
+
+    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
+        return false;
+    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    if (ds_store_tree_blob_id(&want, txn->base_tree, path,
+                              GIT_OBJECT_BLOB) != 0 ||
+        git_odb_hash(&got, data, len, GIT_OBJECT_BLOB) < 0)
+        return false;
+    return git_oid_equal(&want, &got);
+}

@@ -584,6 +584,66 @@ static void test_concurrent_writer(fixture *fx, gconstpointer data)
     git_repository_free(repo);
 }
 
+static void test_txn_status(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(ds_manifest) w1 = make_manifest("web01", 3, false);
+    g_autoptr(ds_manifest) w2 = make_manifest("web01", 3, true);
+    g_autoptr(ds_manifest) d1 = make_manifest("db01", 3, false);
+    g_autoptr(GBytes) b1 = NULL;
+    g_autoptr(GBytes) b2 = NULL;
+    g_autofree char *c1 = NULL;
+    const GPtrArray *changes = NULL;
+    const ds_change *ch;
+    bool changed = false, is_new = true;
+
+    g_assert_cmpint(ds_store_open(&st, fx->path, &err), ==, 0);
+    c1 = commit_all(st, &w1, 1);
+    g_assert_cmpint(ds_manifest_serialise(&b1, w1, &err), ==, 0);
+    g_assert_cmpint(ds_manifest_serialise(&b2, w2, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
+    g_assert_true(ds_store_txn_same_bytes(txn, DS_ROLE_PROD, "web01",
+                                          g_bytes_get_data(b1, NULL),
+                                          g_bytes_get_size(b1)));
+    g_assert_false(ds_store_txn_same_bytes(txn, DS_ROLE_PROD, "web01",
+                                           g_bytes_get_data(b2, NULL),
+                                           g_bytes_get_size(b2)));
+    g_assert_false(ds_store_txn_same_bytes(txn, DS_ROLE_LAB, "web01",
+                                           g_bytes_get_data(b1, NULL),
+                                           g_bytes_get_size(b1)));
+
+    g_assert_cmpint(ds_store_txn_put(txn, w2, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_put(txn, d1, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "web01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_true(changed);
+    g_assert_false(is_new);
+    g_assert_nonnull(changes);
+    g_assert_cmpuint(changes->len, ==, 1);
+    ch = g_ptr_array_index(changes, 0);
+    g_assert_cmpint(ch->kind, ==, DS_CHANGE_PACKAGE_UPGRADED);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "db01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_true(changed);
+    g_assert_true(is_new);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_LAB, "db01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, DS_ENOTFOUND);
+    g_clear_error(&err);
+
+    /* Putting the committed state back: staged, but not changed. */
+    g_assert_cmpint(ds_store_txn_put(txn, w1, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "web01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_false(changed);
+    g_assert_null(changes);
+}
+
 /* A child process takes the lock and reports on a pipe. */
 static pid_t fork_holder(const char *path, int hold_ms)
 {
@@ -682,6 +742,7 @@ int main(int argc, char **argv)
     ADD("revisions", test_revisions);
     ADD("refusals", test_refusals);
     ADD("concurrent-writer", test_concurrent_writer);
+    ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
     return g_test_run();
 }
