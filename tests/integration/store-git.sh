@@ -85,7 +85,7 @@ expect_status 0 "a dead holder's lock is taken over" "$TOOL" commit "$S" --wait 
 
 # kill -9 in the middle of large commits: HEAD is the old or the new
 # commit, never anything else, and the repository stays clean.
-check "generate 300 hosts" "$TOOL" gen "$T/big" 300 0 200
+check "generate 300 hosts" "$TOOL" gen "$T/big" 300 0 60
 interrupted=0
 for round in 1 2 3 4; do
     old=$(G rev-parse HEAD)

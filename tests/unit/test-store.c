@@ -221,6 +221,7 @@ static void test_roundtrip(fixture *fx, gconstpointer data)
     g_clear_pointer(&head, g_free);
     g_assert_cmpint(ds_store_resolve(&head, st, "HEAD", &err), ==, 0);
     g_assert_cmpstr(head, ==, c1);
+    g_clear_pointer(&head, g_free);
     g_assert_cmpint(ds_store_resolve(&head, st, "HEAD~1", &err), ==,
                     DS_ENOTFOUND);
 }
@@ -677,9 +678,9 @@ static void test_lock(fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(ds_store) st = NULL;
-    g_autofree char *want = NULL;
     g_autofree char *lockfile = NULL;
     g_autofree char *text = NULL;
+    char want[1024];
     gint64 t0;
     pid_t pid;
     int status;
@@ -691,8 +692,8 @@ static void test_lock(fixture *fx, gconstpointer data)
     t0 = g_get_monotonic_time();
     g_assert_cmpint(ds_store_lock(st, 300, &err), ==, DS_ECONFLICT);
     g_assert_cmpint(g_get_monotonic_time() - t0, >=, 250 * 1000);
-    want = g_strdup_printf("store %s is locked by pid %ld on ", fx->path,
-                           (long)pid);
+    g_snprintf(want, sizeof(want), "store %s is locked by pid %ld on ",
+               fx->path, (long)pid);
     g_assert_true(g_str_has_prefix(err->message, want));
     g_assert_nonnull(strstr(err->message, "(since "));
     g_clear_error(&err);
@@ -722,8 +723,7 @@ static void test_lock(fixture *fx, gconstpointer data)
 
         g_assert_cmpint(ds_store_open(&st2, fx->path, &err), ==, 0);
         g_assert_cmpint(ds_store_lock(st2, 100, &err), ==, DS_ECONFLICT);
-        g_clear_pointer(&want, g_free);
-        want = g_strdup_printf("locked by pid %ld ", (long)getpid());
+        g_snprintf(want, sizeof(want), "locked by pid %ld ", (long)getpid());
         g_assert_nonnull(strstr(err->message, want));
     }
 }
