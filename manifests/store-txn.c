@@ -285,13 +285,15 @@ static gint cmp_staged(gconstpointer a, gconstpointer b)
 }
 
 /* "web01: openssl 3.0.11-1 -> 3.0.13-1, /etc/ssh/sshd_config changed" */
-static void describe_host(GString *msg, const staged *s,
+static void describe_host(GString *msg, const staged *s, bool both_roles,
                           const ds_ignore *ignore)
 {
     guint shown = 0, total = 0;
 
-    g_string_append_printf(msg, "%s%s: ", s->host,
-                           s->role == DS_ROLE_LAB ? " (lab)" : "");
+    /* The role is named only when both of a host's changed in this run. */
+    g_string_append_printf(msg, "%s%s%s: ", s->host,
+                           both_roles ? " " : "",
+                           both_roles ? ds_role_name(s->role) : "");
     if (s->first) {
         g_string_append_printf(msg, "first record (%u package%s, %u file%s, "
                                "%u service%s)\n",
@@ -350,8 +352,17 @@ static char *build_message(GPtrArray *changed, const char *verb,
     }
     g_string_append_printf(msg, "%s: %u host%s changed\n\n", verb, hosts->len,
                            hosts->len == 1 ? "" : "s");
-    for (guint i = 0; i < changed->len; i++)
-        describe_host(msg, g_ptr_array_index(changed, i), ignore);
+    for (guint i = 0; i < changed->len; i++) {
+        const staged *s = g_ptr_array_index(changed, i);
+        const staged *prev = i ? g_ptr_array_index(changed, i - 1) : NULL;
+        const staged *next = i + 1 < changed->len
+                                 ? g_ptr_array_index(changed, i + 1)
+                                 : NULL;
+        bool both = (prev && !strcmp(prev->host, s->host)) ||
+                    (next && !strcmp(next->host, s->host));
+
+        describe_host(msg, s, both, ignore);
+    }
     g_string_append_c(msg, '\n');
     if (run_id)
         g_string_append_printf(msg, "Driftsync-Run: %s\n", run_id);

@@ -269,6 +269,40 @@ static void test_message(fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(msg, ", ..., and 6 more\n"));
     g_assert_null(strstr(msg, "web01"));
     g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: db01\n"));
+    g_clear_pointer(&msg, g_free);
+
+    /* A sync of the lab copy: the role shows only when both changed. */
+    {
+        g_autoptr(ds_manifest) lab = make_manifest("web01", 3, false);
+        g_autoptr(ds_manifest) lab2 = make_manifest("web01", 3, true);
+        g_autoptr(ds_manifest) prod2 = make_manifest("web01", 3, true);
+        g_autoptr(ds_store_txn) txn = NULL;
+        g_autofree char *c3 = NULL;
+        g_autofree char *c4 = NULL;
+
+        lab->role = DS_ROLE_LAB;
+        g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_put(txn, lab, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_commit(&c3, txn, "sync", "run-2", NULL,
+                                            &err), ==, 0);
+        g_assert_nonnull(c3);
+        msg = head_message(fx->path);
+        g_assert_true(g_str_has_prefix(msg, "sync: 1 host changed\n\n"
+                                            "web01: first record ("));
+        g_clear_pointer(&msg, g_free);
+
+        lab2->role = DS_ROLE_LAB;
+        g_assert_cmpint(ds_store_txn_put(txn, lab2, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_put(txn, prod2, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_commit(&c4, txn, "sync", "run-3", NULL,
+                                            &err), ==, 0);
+        g_assert_nonnull(c4);
+        msg = head_message(fx->path);
+        g_assert_true(g_str_has_prefix(msg, "sync: 1 host changed\n\n"
+                                            "web01 prod: openssl 3.0.11-1 -> "
+                                            "3.0.13-1\nweb01 lab: openssl "));
+        g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: web01\n"));
+    }
     ds_manifest_free(ms[0]);
     ds_manifest_free(ms[1]);
 }
