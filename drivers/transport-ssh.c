@@ -261,6 +261,8 @@ static int ssh_open(void **state, const char *uri,
         add(a, opts->identity_file);
         add_option(a, "IdentitiesOnly", "yes");
     }
+    /* ssh keeps the first value of each option: the extras come after
+     * ours, so they cannot turn batch mode or host key checks off. */
     for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
         add(a, "-o");
         add(a, opts->ssh_options[i]);

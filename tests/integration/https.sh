@@ -15,7 +15,7 @@ tool_bin() {
         "$TOOL" "$@"
     fi
 }
-plan 42
+plan 46
 
 for p in openssl python3; do
     command -v "$p" >/dev/null 2>&1 || {
@@ -87,6 +87,12 @@ class H(http.server.BaseHTTPRequestHandler):
             return
         if p == "/stall":  # headers read, answer never comes
             time.sleep(30)
+            return
+        if p in ("/moved", "/loop"):
+            self.send_response(302)
+            self.send_header("Location", "/web01.json" if p == "/moved" else "/loop")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         if p == "/error":
             return self.send_body(b"oops\n", code=503)
@@ -181,6 +187,12 @@ expect_status 0 "http:// when allowed" tool --allow-http \
 check "http body" cmp "$T/out" "$T/www/web01.json"
 expect_status 101 "redirect from https to http refused" tool --allow-http \
     --ca-file "$T/ca.pem" "$BASE/to-http" fetch
+expect_status 0 "an https redirect is followed" tool --ca-file "$T/ca.pem" \
+    "$BASE/moved" fetch
+check "redirected body" cmp "$T/out" "$T/www/web01.json"
+expect_status 101 "endless redirects stop" tool --ca-file "$T/ca.pem" \
+    "$BASE/loop" fetch
+grep_ok "redirect limit named" "Maximum \(3\) redirects followed" "$T/err"
 
 # 5. Credentials from a file, never in messages.
 expect_status 0 "bearer token sent" tool --ca-file "$T/ca.pem" \
