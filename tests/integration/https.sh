@@ -165,7 +165,7 @@ expect_status 105 "silent server: timed out" tool --ca-file "$T/ca.pem" \
     --connect-timeout 2000 --timeout 2000 "https://127.0.0.1:$MUTE/web01.json" fetch
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "reported after $ms ms: $(cat "$T/err")"
-check "within the 2 s limit (+slack)" test "$ms" -lt 5000
+check "within the 2 s limit (+slack for a loaded machine)" test "$ms" -lt 8000
 grep_ok "timeout named" "web01: https://127.0.0.1:$MUTE/web01.json: .*[Tt]imed out" \
     "$T/err"
 
@@ -174,7 +174,7 @@ expect_status 105 "server that never answers the request: timed out" tool \
     --ca-file "$T/ca.pem" --timeout 2000 "$BASE/stall" fetch
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "reported after $ms ms: $(cat "$T/err")"
-check "within the 2 s limit (+slack) again" test "$ms" -lt 5000
+check "within the 2 s limit again" test "$ms" -lt 8000
 grep_ok "operation timeout named" "web01: $BASE/stall: Operation timed out" \
     "$T/err"
 

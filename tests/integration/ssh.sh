@@ -188,7 +188,7 @@ expect_status 105 "silent server: timed out" tool --connect-timeout 2000 \
     "ssh://root@127.0.0.1:$STALL" run true
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "silent server reported after $ms ms: $(cat "$T/err")"
-check "reported within the 2 s connect timeout (+slack)" test "$ms" -lt 5000
+check "reported within the 2 s connect timeout (+slack for a loaded machine)" test "$ms" -lt 8000
 grep_ok "silent server: ssh says it timed out" \
     "^transport-tool: web01: ssh: .*timed out" "$T/err"
 
