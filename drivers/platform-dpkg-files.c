@@ -4,8 +4,9 @@
  * package, with mode, owner, digest and content; secret files get a keyed
  * HMAC and their content never leaves this file.
  *
- * Round-trips are batched: one `md5sum -z` for all conffiles, one `find
- * -printf` for all metadata, one `tar -c` for all content (each split only
+ * Round-trips are batched: the conffiles' md5 come with the collection
+ * script, then one `find -printf` for all metadata, one `tar -c` for all
+ * content (each split only
  * when the argument list or the output would grow too big); paths are
  * always separate arguments after "--" or absolute start points. */
 #include "config.h"
@@ -98,8 +99,8 @@ static int run_batched(ds_dpkg_ctx *c, const char *const *prefix,
 }
 
 /* "HEX  PATH\0" records of md5sum -z / sha256sum -z into path -> hex. */
-static int parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
-                      GError **err)
+int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
+                       GError **err)
 {
     GHashTable *sums = payload;
     gsize len;
@@ -369,35 +370,22 @@ static int read_whole(ds_dpkg_ctx *c, const char *path, meta *m,
     return 0;
 }
 
-static int find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
-                         GPtrArray *conffiles, GError **err)
+/* Conffiles whose current md5 (from the collection script) differs from
+ * the packaged one; a missing conffile is not a change we record. */
+static void find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
+                          GPtrArray *conffiles, GHashTable *md5s)
 {
-    g_autoptr(GHashTable) sums =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
-    static const char *const md5[] = {"md5sum", "-z", "--", NULL};
-
-    if (!conffiles->len)
-        return 0;
-    for (guint i = 0; i < conffiles->len; i++) {
+    for (guint i = 0; md5s && i < conffiles->len; i++) {
         ds_conffile *cf = conffiles->pdata[i];
-        g_ptr_array_add(paths, ds_dpkg_cmd_path(c, cf->path));
-    }
-    /* Exit 1: some conffile is missing, which is not a change we record. */
-    int rc = run_batched(c, md5, NULL, paths, NULL, 1, parse_sums, sums, err);
-    if (rc < 0)
-        return rc;
-    for (guint i = 0; i < conffiles->len; i++) {
-        ds_conffile *cf = conffiles->pdata[i];
-        const char *now = g_hash_table_lookup(sums, cf->path);
+        const char *now = g_hash_table_lookup(md5s, cf->path);
         if (now && strcmp(now, cf->md5) != 0)
             g_ptr_array_add(targets, ds_dpkg_cmd_path(c, cf->path));
     }
-    return 0;
 }
 
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
-                          GPtrArray *conffiles, GError **err)
+                          GPtrArray *conffiles, GHashTable *md5s,
+                          GError **err)
 {
     const ds_collect_options *o = c->opts;
     gsize max = o->max_file_size ? o->max_file_size : DS_DEFAULT_MAX_FILE_SIZE;
@@ -438,9 +426,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         }
         g_ptr_array_add(targets, ds_dpkg_cmd_path(c, p));
     }
-    rc = find_modified(targets, c, conffiles, err);
-    if (rc < 0)
-        return rc;
+    find_modified(targets, c, conffiles, md5s);
     if (!targets->len)
         return 0;
     /* Exit 1: a configured path does not exist: nothing to record. */
@@ -476,7 +462,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
                           parse_tar, metas, err)) < 0)
         return rc;
     if (big->len) {
-        if ((rc = run_batched(c, sha, NULL, big, NULL, 1, parse_sums,
+        if ((rc = run_batched(c, sha, NULL, big, NULL, 1, ds_dpkg_parse_sums,
                               big_sums, err)) < 0 ||
             (rc = run_batched(c, grep, NULL, big, NULL, 1, parse_grep,
                               keyed, err)) < 0)
