@@ -19,6 +19,7 @@
 static const char facts_script[] =
     "n=$1 r=$2 fmt=$3\n"
     "s() { printf '\\n%s %s\\n' \"$n\" \"$1\"; }\n"
+    "[ -f \"$r/var/lib/dpkg/status\" ] || { s no-dpkg; s end; exit 0; }\n"
     "s uname; uname -r\n"
     "s probe\n"
     "find \"$r/boot\" \"$r/etc/apt/sources.list\" \"$r/etc/apt/sources.list.d\""
@@ -132,20 +133,27 @@ ds_dpkg_facts *ds_dpkg_facts_new(void)
     return f;
 }
 
+void ds_dpkg_marker(char marker[40])
+{
+    guint32 raw[4];
+
+    /* GLib's generator is seeded from /dev/urandom; getrandom() first. */
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        for (gsize i = 0; i < G_N_ELEMENTS(raw); i++)
+            raw[i] = g_random_int();
+    g_snprintf(marker, 40, "DS-%08x%08x%08x%08x", raw[0], raw[1], raw[2],
+               raw[3]);
+}
+
 int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err)
 {
-    guint8 raw[16];
-    char marker[40] = "DS-";
+    char marker[40];
     ds_dpkg_facts *f;
     g_autoptr(GBytes) stdout_ = NULL;
     int rc;
 
     *out = NULL;
-    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-        return ds_error_set(err, DS_EGENERIC, "%s: no random bytes",
-                            c->host);
-    for (gsize i = 0; i < sizeof raw; i++)
-        g_snprintf(marker + 3 + 2 * i, 3, "%02x", raw[i]);
+    ds_dpkg_marker(marker);
     const char *argv[] = {"sh",   "-c", facts_script, "sh", marker,
                           c->root ? c->root : "", DS_DPKG_QUERY_FORMAT,
                           NULL};

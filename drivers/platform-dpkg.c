@@ -488,6 +488,13 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     rc = ds_dpkg_facts_collect(&facts, &c, err);
     if (rc < 0)
         goto done;
+    if (ds_dpkg_facts_get(facts, "no-dpkg")) {
+        rc = ds_error_set(err, DS_EUNSUPPORTED,
+                          "%s: unknown platform (no dpkg database in "
+                          "/var/lib/dpkg)",
+                          c.host);
+        goto done;
+    }
     if (facts->dpkg_status != 0) {
         g_autofree char *why = ds_dpkg_fold_stderr(facts->err);
         rc = ds_error_set(err, facts->dpkg_status == 127 ? DS_ENOTFOUND

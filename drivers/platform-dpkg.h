@@ -56,6 +56,8 @@ GBytes *ds_dpkg_facts_get(const ds_dpkg_facts *f, const char *name);
  * unless it ends with the "end" section. */
 int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,
                         const char *host, GError **err);
+/* A fresh unpredictable section marker "DS-<32 hex>". */
+void ds_dpkg_marker(char marker[40]);
 int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err);
 
 /* "HEX  PATH\0" records (md5sum -z, sha256sum -z) into payload, a

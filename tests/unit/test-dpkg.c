@@ -595,6 +595,29 @@ static void test_hostile(void)
     g_assert_cmpint(g_chdir(cwd), ==, 0);
 }
 
+/* A tree without a dpkg database is no dpkg host. */
+static void test_not_dpkg(void)
+{
+    g_autofree char *dir = g_build_filename(tmpdir, "empty", NULL);
+    g_autofree char *uri = g_strconcat("local:", dir, NULL);
+    g_autoptr(ds_transport) t = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GError) err = NULL;
+    const ds_platform_ops *ops = ds_platform_find("dpkg");
+
+    g_assert_nonnull(ops);
+    g_assert_null(ds_platform_find("rpm"));
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_cmpint(ds_transport_open(&t, uri, NULL, &err), ==, 0);
+    g_assert_cmpint(ops->detect(t, &err), ==, DS_ENOTFOUND);
+    g_assert_no_error(err);
+    g_assert_cmpint(collect(&m, uri, NULL, &err), ==, DS_EUNSUPPORTED);
+    g_assert_cmpstr(err->message, ==,
+                    "web01: unknown platform (no dpkg database in "
+                    "/var/lib/dpkg)");
+    g_assert_null(m);
+}
+
 /* This machine through local:, checked against dpkg-query itself. */
 static void test_collect_self(void)
 {
@@ -656,6 +679,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpkg/collect/hmac-tracks-content",
                     test_hmac_tracks_content);
     g_test_add_func("/dpkg/collect/hostile", test_hostile);
+    g_test_add_func("/dpkg/collect/not-dpkg", test_not_dpkg);
     g_test_add_func("/dpkg/collect/self", test_collect_self);
     rc = g_test_run();
     {
