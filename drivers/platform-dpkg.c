@@ -483,6 +483,19 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     m->collector.version = g_strdup(PACKAGE_VERSION);
     m->collector.transport = g_strdup(ds_transport_scheme(t));
 
+    /* Refuse bad configuration before reaching the host. */
+    for (guint i = 0; opts->files && opts->files[i]; i++)
+        if (!ds_name_is_safe_path(opts->files[i]) &&
+            !(g_str_has_suffix(opts->files[i], "/") &&
+              opts->files[i][0] == '/')) {
+            g_autofree char *show =
+                ds_dpkg_show(opts->files[i], strlen(opts->files[i]));
+            rc = ds_error_set(err, DS_EINVALID,
+                              "%s: configured file %s is not a safe "
+                              "absolute path",
+                              c.host, show);
+            goto done;
+        }
     /* One round-trip for packages, conffile checksums, kernel, layout,
      * os-release, sources and services. */
     rc = ds_dpkg_facts_collect(&facts, &c, err);
