@@ -51,9 +51,9 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
     GString *installed = g_string_new(NULL);
 
     os = g_strdup_printf("%s%s%s %s%s", m->os.name ? m->os.name : "",
-                         m->os.name ? " (" : "", m->os.id ? m->os.id : "?",
+                         m->os.name ? " [" : "", m->os.id ? m->os.id : "?",
                          m->os.version ? m->os.version : "",
-                         m->os.name ? ")" : "");
+                         m->os.name ? "]" : "");
     for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len;
          i++)
         g_string_append_printf(installed, "%s%s", i ? " " : "",

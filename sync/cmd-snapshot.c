@@ -12,7 +12,6 @@
 #include "snapshots/snapshot.h"
 #include "sync/cmd.h"
 
-extern const ds_cmd_entry ds_cmd_snapshot_entry;
 
 /* The lab domain of HOST, opened. */
 typedef struct lab_target {

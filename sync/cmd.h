@@ -85,3 +85,4 @@ extern const ds_cmd_entry ds_cmd_record_entry;
 extern const ds_cmd_entry ds_cmd_show_entry;
 extern const ds_cmd_entry ds_cmd_diff_entry;
 extern const ds_cmd_entry ds_cmd_log_entry;
+extern const ds_cmd_entry ds_cmd_snapshot_entry;

@@ -299,7 +299,13 @@ static int get_list(char ***out, const cfg_reader *r, GKeyFile *kf,
     g_auto(GStrv) items = split_list(v);
 
     for (int i = 0; items[i]; i++) {
-        if (kind == LIST_PATHS && !ds_name_is_safe_path(items[i]))
+        /* A directory ("/etc/nginx/") is checked without its last '/'. */
+        g_autofree char *path = g_strdup(items[i]);
+        gsize len = strlen(path);
+
+        if (len > 1 && path[len - 1] == '/')
+            path[len - 1] = '\0';
+        if (kind == LIST_PATHS && !ds_name_is_safe_path(path))
             return BAD_VALUE("'%s' is not an absolute path (no '..', no "
                              "control characters)",
                              items[i]);

@@ -4,7 +4,7 @@
 # 1 / 2 like diff(1), changes grouped by category with +/-/~ markers,
 # hosts without a lab, two revisions, ignore rules, --json.
 . "$DS_SRCDIR/tests/setup.sh"
-plan 32
+plan 34
 
 GOOD="$DATA/good"
 EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
@@ -35,6 +35,18 @@ grep_not "no colour when not on a terminal" "$(printf '\033')" "$T/out"
 if [ "$(grep -n '^  packages:' "$T/out" | cut -d: -f1)" -lt \
     "$(grep -n '^  services:' "$T/out" | cut -d: -f1)" ]; then
     ok "categories in a stable order"; else not_ok "categories in a stable order"; fi
+
+# Colour only on a terminal (script(1) gives the program a pty).
+if command -v script >/dev/null 2>&1; then
+    env -u NO_COLOR script -qec "'$DRIFTSYNC' --config '$T/ds.conf' diff web01" \
+        /dev/null >"$T/tty" 2>&1 </dev/null
+    grep_ok "colour on a terminal: + in green" "$(printf '\033')\[32m\+ " "$T/tty"
+    NO_COLOR=1 script -qec "'$DRIFTSYNC' --config '$T/ds.conf' diff web01" \
+        /dev/null >"$T/tty" 2>&1 </dev/null
+    grep_not "no colour on a terminal with NO_COLOR" "$(printf '\033')" "$T/tty"
+else
+    skip "script(1) is not installed"; skip "script(1) is not installed"
+fi
 
 expect_status 0 "db01 has no lab manifest: exit 0" dsc diff db01
 grep_ok "it says so" "^db01: no lab manifest" "$T/out"
