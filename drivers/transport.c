@@ -18,6 +18,7 @@ static const ds_transport_ops *const builtin_transports[] = {
     &ds_transport_ssh_ops,
     &ds_transport_https_ops,
     &ds_transport_http_ops,
+    &ds_transport_agent_ops,
 };
 
 static GMutex registry_lock;
