@@ -8,6 +8,8 @@
  *                         exit status is the command's
  *     read PATH           file content to stdout
  *     write PATH MODE     stdin to the file (MODE octal)
+ *     collect [PATH...]   the dpkg platform's manifest (canonical JSON),
+ *                         capturing PATHs, collected through the agent
  *     start | wait MS | reboot MS | shutdown MS
  *
  * Errors: one line on stderr "agent-tool: CODE: message", exit 100 - CODE
@@ -19,6 +21,7 @@
 #include <unistd.h>
 
 #include "drivers/libvirt.h"
+#include "drivers/platform.h"
 #include "drivers/transport.h"
 #include "manifests/error.h"
 
@@ -132,6 +135,23 @@ int main(int argc, char **argv)
             rc = fail(rc, err);
         }
         ds_run_result_clear(&r);
+    } else if (g_str_equal(verb, "collect")) {
+        g_autoptr(ds_manifest) m = NULL;
+        g_autoptr(GBytes) json = NULL;
+        g_autoptr(GBytes) key = g_bytes_new_static("e2e-hmac-key", 12);
+        ds_collect_options co = {
+            .host = argv[1],
+            .role = DS_ROLE_PROD,
+            .files = (const char *const *)argv + 3,
+            .hmac_key = key,
+        };
+
+        if ((rc = ds_platform_collect(&m, t, &co, &err)) < 0 ||
+            (rc = ds_manifest_normalise(m, &err)) < 0 ||
+            (rc = ds_manifest_serialise(&json, m, &err)) < 0)
+            rc = fail(rc, err);
+        else
+            write_all(stdout, json);
     } else if (g_str_equal(verb, "read") && argc == 4) {
         g_autoptr(GBytes) out = NULL;
 
