@@ -52,7 +52,8 @@ static void print_host_line(ds_cli *cli, const record_host *h)
     }
     printf("%u change%s: ", h->changes->len, h->changes->len == 1 ? "" : "s");
     for (guint i = 0; i < h->changes->len && i < RECORD_SUMMARY_ITEMS; i++) {
-        g_autofree char *d = ds_change_describe(g_ptr_array_index(h->changes, i));
+        g_autofree char *d =
+            ds_change_describe(g_ptr_array_index(h->changes, i));
 
         printf("%s%s", i ? "; " : "", d);
     }
@@ -63,7 +64,7 @@ static void print_host_line(ds_cli *cli, const record_host *h)
 
 static json_t *host_json(const record_host *h)
 {
-    const char *status = h->is_new ? "new"
+    const char *status = h->is_new         ? "new"
                          : h->changes->len ? "changed"
                                            : "unchanged";
 
@@ -116,8 +117,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     for (guint i = 0; i < manifests->len; i++)
         if (ds_store_txn_put(txn, g_ptr_array_index(manifests, i), &err) < 0)
             goto fail;
-    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) <
-        0)
+    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) < 0)
         goto fail;
     ds_store_unlock(st);
 
@@ -213,13 +213,12 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     g_autoptr(GPtrArray) manifests = NULL;
     int code = DS_EXIT_OK;
 
-    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv,
-                      &code))
+    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
     if (!from) {
         ds_cli_error(cli, "record: collecting hosts is not available in "
-                     "this build; import manifests with `driftsync record "
-                     "--from FILE...`");
+                          "this build; import manifests with `driftsync record "
+                          "--from FILE...`");
         return DS_EXIT_ERROR;
     }
     if (argc < 2) {

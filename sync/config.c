@@ -17,12 +17,11 @@
 /* What the pre-pass learnt: the cleaned text and where things are. */
 typedef struct cfg_reader {
     const char *filename;
-    GString *clean;     /* text for GKeyFile */
-    GHashTable *lines;  /* "section" or "section\nkey" -> line (int) */
+    GString *clean;    /* text for GKeyFile */
+    GHashTable *lines; /* "section" or "section\nkey" -> line (int) */
 } cfg_reader;
 
-static int reader_line(const cfg_reader *r, const char *group,
-                       const char *key)
+static int reader_line(const cfg_reader *r, const char *group, const char *key)
 {
     g_autofree char *id =
         key ? g_strdup_printf("%s\n%s", group, key) : g_strdup(group);
@@ -56,7 +55,8 @@ static bool is_key_char(char c)
 static void strip_trailing_comment(char *value)
 {
     for (char *p = value; *p; p++) {
-        if ((*p == ';' || *p == '#') && (p == value || g_ascii_isspace(p[-1]))) {
+        if ((*p == ';' || *p == '#') &&
+            (p == value || g_ascii_isspace(p[-1]))) {
             *p = '\0';
             return;
         }
@@ -139,15 +139,13 @@ static int reader_scan(cfg_reader *r, const char *text, GError **err)
             if (!is_key_char(*p))
                 return reader_fail(r, err, n, "bad key name '%s'", key);
         if (!section)
-            return reader_fail(r, err, n,
-                               "key '%s' before any [section]", key);
+            return reader_fail(r, err, n, "key '%s' before any [section]", key);
         id = g_strdup_printf("%s\n%s", section, key);
         if (g_hash_table_lookup_extended(r->lines, id, NULL, &seen))
             return reader_fail(r, err, n,
-                               "[%s] %s: set twice (first on line %d)",
-                               section, key, GPOINTER_TO_INT(seen));
-        g_hash_table_insert(r->lines, g_steal_pointer(&id),
-                            GINT_TO_POINTER(n));
+                               "[%s] %s: set twice (first on line %d)", section,
+                               key, GPOINTER_TO_INT(seen));
+        g_hash_table_insert(r->lines, g_steal_pointer(&id), GINT_TO_POINTER(n));
         g_string_append_printf(r->clean, "%s=%s\n", key, value);
     }
     return 0;
@@ -180,9 +178,8 @@ static guint edit_distance(const char *a, const char *b)
 }
 
 /* Refuse a key the section does not know, suggesting a near one. */
-static int check_known(const cfg_reader *r, const char *group,
-                       const char *key, const char *const *known,
-                       GError **err)
+static int check_known(const cfg_reader *r, const char *group, const char *key,
+                       const char *const *known, GError **err)
 {
     const char *near = NULL;
 
@@ -195,8 +192,8 @@ static int check_known(const cfg_reader *r, const char *group,
         }
     if (near)
         return reader_fail(r, err, reader_line(r, group, key),
-                           "[%s] unknown key '%s' (did you mean '%s'?)",
-                           group, key, near);
+                           "[%s] unknown key '%s' (did you mean '%s'?)", group,
+                           key, near);
     return reader_fail(r, err, reader_line(r, group, key),
                        "[%s] unknown key '%s'", group, key);
 }
@@ -209,8 +206,8 @@ static char *get_value(GKeyFile *kf, const char *group, const char *key)
     return v ? g_strstrip(v) : g_strdup("");
 }
 
-#define BAD_VALUE(what, ...)                                                 \
-    reader_fail(r, err, reader_line(r, group, key), "[%s] %s: " what, group, \
+#define BAD_VALUE(what, ...)                                                   \
+    reader_fail(r, err, reader_line(r, group, key), "[%s] %s: " what, group,   \
                 key, __VA_ARGS__)
 
 static int get_string(char **out, const cfg_reader *r, GKeyFile *kf,
@@ -231,8 +228,7 @@ static int get_string(char **out, const cfg_reader *r, GKeyFile *kf,
 }
 
 static int get_int(int *out, const cfg_reader *r, GKeyFile *kf,
-                   const char *group, const char *key, int min,
-                   GError **err)
+                   const char *group, const char *key, int min, GError **err)
 {
     g_autofree char *v = get_value(kf, group, key);
     gint64 n;
@@ -292,8 +288,7 @@ static char **split_list(const char *v)
 enum { LIST_ANY, LIST_PATHS, LIST_NAMES };
 
 static int get_list(char ***out, const cfg_reader *r, GKeyFile *kf,
-                    const char *group, const char *key, int kind,
-                    GError **err)
+                    const char *group, const char *key, int kind, GError **err)
 {
     g_autofree char *v = get_value(kf, group, key);
     g_auto(GStrv) items = split_list(v);
@@ -374,8 +369,8 @@ static int read_store(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
 static int read_lab(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
                     const char *group, const char *key, GError **err)
 {
-    static const char *const known[] = {"uri", "snapshots", "on-failure",
-                                        "parallel", "keep-snapshots", NULL};
+    static const char *const known[] = {
+        "uri", "snapshots", "on-failure", "parallel", "keep-snapshots", NULL};
     static const char *const snapshots[] = {"internal", "overlay", "auto",
                                             NULL};
     static const char *const on_failure[] = {"revert", "keep", NULL};
@@ -387,21 +382,19 @@ static int read_lab(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
     if (!strcmp(key, "snapshots"))
         return get_choice(&cfg->snapshots, r, kf, group, key, snapshots, err);
     if (!strcmp(key, "on-failure"))
-        return get_choice(&cfg->on_failure, r, kf, group, key, on_failure,
-                          err);
+        return get_choice(&cfg->on_failure, r, kf, group, key, on_failure, err);
     if (!strcmp(key, "parallel"))
         return get_int(&cfg->lab_parallel, r, kf, group, key, 1, err);
     return get_int(&cfg->keep_snapshots, r, kf, group, key, 0, err);
 }
 
-static int read_host_key(ds_host_config *h, const cfg_reader *r,
-                         GKeyFile *kf, const char *group, const char *key,
-                         GError **err)
+static int read_host_key(ds_host_config *h, const cfg_reader *r, GKeyFile *kf,
+                         const char *group, const char *key, GError **err)
 {
     static const char *const known[] = {
-        "source",   "lab",           "lab-access",  "lab-uri",
-        "files",    "groups",        "identity-file", "known-hosts",
-        "ssh-options", "ca-file",    "auth-file",   "allow-http", NULL};
+        "source",    "lab",           "lab-access",  "lab-uri",     "files",
+        "groups",    "identity-file", "known-hosts", "ssh-options", "ca-file",
+        "auth-file", "allow-http",    NULL};
     const char *why;
     int rc;
 
@@ -526,9 +519,9 @@ static int read_ignore(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
     if (!*v)
         return 0;
     if (ds_ignore_add(cfg->ignore, (ds_category)cat, v, err) < 0)
-        return ds_error_prefix(err, DS_EINVALID, "%s:%d: [%s] %s: ",
-                               r->filename, reader_line(r, group, key), group,
-                               key);
+        return ds_error_prefix(err, DS_EINVALID,
+                               "%s:%d: [%s] %s: ", r->filename,
+                               reader_line(r, group, key), group, key);
     return 0;
 }
 
@@ -569,9 +562,8 @@ static int read_other(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
 static int read_group(ds_config *cfg, const cfg_reader *r, GKeyFile *kf,
                       const char *group, GError **err)
 {
-    static const char *const simple[] = {"store",   "lab",      "ignore",
-                                         "secrets", "packages", "notify",
-                                         NULL};
+    static const char *const simple[] = {
+        "store", "lab", "ignore", "secrets", "packages", "notify", NULL};
     g_auto(GStrv) keys = NULL;
 
     if (g_str_has_prefix(group, "host "))
@@ -620,8 +612,8 @@ ds_config *ds_config_new_default(void)
     cfg->lab_parallel = 2;
     cfg->keep_snapshots = 5;
     cfg->secret_patterns = g_new0(char *, 1);
-    cfg->hosts = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)host_config_free);
+    cfg->hosts =
+        g_ptr_array_new_with_free_func((GDestroyNotify)host_config_free);
     cfg->ignore = ds_ignore_new();
     return cfg;
 }
@@ -679,8 +671,7 @@ int ds_config_load(ds_config **out, const char *filename, GError **err)
         goto done;
     if (!g_key_file_load_from_data(kf, r.clean->str, r.clean->len,
                                    G_KEY_FILE_NONE, &kferr)) {
-        rc = ds_error_set(err, DS_EINVALID, "%s: %s", filename,
-                          kferr->message);
+        rc = ds_error_set(err, DS_EINVALID, "%s: %s", filename, kferr->message);
         goto done;
     }
 
