@@ -222,10 +222,37 @@ int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
     return 0;
 }
 
+/* The domain's name for messages.  Every libvirt call resets the thread's
+ * last error, so callers take the error (lab_error_take) before this. */
 static const char *lab_dom_name(virDomainPtr dom)
 {
     const char *n = virDomainGetName(dom);
     return n ? n : "?";
+}
+
+typedef virError lab_error;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_error, virFreeError)
+
+/* A copy of this thread's last libvirt error (never NULL). */
+static lab_error *lab_error_take(void)
+{
+    lab_error *e = virSaveLastError();
+    if (!e) {
+        e = g_new0(lab_error, 1);
+        e->code = VIR_ERR_INTERNAL_ERROR;
+    }
+    if (!e->message)
+        e->message = g_strdup("unknown libvirt error");
+    return e;
+}
+
+/* "URI: DOMAIN: WHAT: libvirt's message" for a failed domain call. */
+static int lab_fail(GError **err, int code, ds_lab *lab, virDomainPtr dom,
+                    const char *what)
+{
+    g_autoptr(lab_error) e = lab_error_take();
+    return ds_error_set(err, code, "%s: %s: %s: %s", lab->uri,
+                        lab_dom_name(dom), what, e->message);
 }
 
 static int lab_state(ds_lab *lab, virDomainPtr dom, int *state,
@@ -234,8 +261,7 @@ static int lab_state(ds_lab *lab, virDomainPtr dom, int *state,
     int reason;
 
     if (virDomainGetState(dom, state, &reason, 0) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: %s: reading state: %s",
-                            lab->uri, lab_dom_name(dom), lab_last_message());
+        return lab_fail(err, DS_EGENERIC, lab, dom, "reading state");
     return 0;
 }
 
@@ -247,17 +273,14 @@ int ds_lab_start(ds_lab *lab, virDomainPtr dom, GError **err)
         return rc;
     if (state == VIR_DOMAIN_PAUSED) {
         if (virDomainResume(dom) < 0)
-            return ds_error_set(err, DS_EGENERIC, "%s: %s: resuming: %s",
-                                lab->uri, lab_dom_name(dom),
-                                lab_last_message());
+            return lab_fail(err, DS_EGENERIC, lab, dom, "resuming");
         return 0;
     }
     if (state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
         state != VIR_DOMAIN_NOSTATE)
         return 0;
     if (virDomainCreate(dom) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: %s: starting: %s",
-                            lab->uri, lab_dom_name(dom), lab_last_message());
+        return lab_fail(err, DS_EGENERIC, lab, dom, "starting");
     return 0;
 }
 
@@ -265,9 +288,9 @@ int ds_lab_start(ds_lab *lab, virDomainPtr dom, GError **err)
 static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
                            const char *what)
 {
-    virErrorPtr e = virGetLastError();
-    int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
-    const char *msg = lab_last_message();
+    g_autoptr(lab_error) e = lab_error_take();
+    int code = e->code;
+    const char *msg = e->message;
     const char *name = lab_dom_name(dom);
 
     switch (code) {
@@ -292,7 +315,7 @@ static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
         return ds_error_set(err, DS_ENOTFOUND, "%s: %s: domain vanished (%s)",
                             lab->uri, name, msg);
     default:
-        if (e && (e->domain == VIR_FROM_RPC || e->domain == VIR_FROM_REMOTE))
+        if ((e->domain == VIR_FROM_RPC || e->domain == VIR_FROM_REMOTE))
             return ds_error_set(err, DS_EINTERRUPTED,
                                 "%s: %s: connection lost during %s (%s)",
                                 lab->uri, name, what, msg);
@@ -478,9 +501,7 @@ int ds_lab_shutdown(ds_lab *lab, virDomainPtr dom, int timeout_ms,
                                                         "guest-shutdown"),
                                    "shutdown: ");
         if (virDomainShutdown(dom) < 0)
-            return ds_error_set(err, DS_EGENERIC, "%s: %s: shutdown: %s",
-                                lab->uri, lab_dom_name(dom),
-                                lab_last_message());
+            return lab_fail(err, DS_EGENERIC, lab, dom, "shutdown");
     }
     for (;;) {
         if ((rc = lab_state(lab, dom, &state, err)) < 0)

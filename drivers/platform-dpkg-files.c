@@ -153,6 +153,17 @@ static gboolean is_plain(const char *s)
     return TRUE;
 }
 
+/* One line of UTF-8 without control characters (a symlink target). */
+static gboolean is_text(const char *s)
+{
+    if (!*s || !g_utf8_validate(s, -1, NULL))
+        return FALSE;
+    for (; *s; s++)
+        if ((guchar)*s < 0x20 || *s == 0x7f)
+            return FALSE;
+    return TRUE;
+}
+
 static char *owner_name(ds_dpkg_ctx *c, GHashTable *ids, const char *num,
                         const char *name)
 {
@@ -203,10 +214,7 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
             m->target = g_strdup(z1 + 1);
         g_hash_table_replace(metas, g_strdup(path), m);
         if (!is_plain(m->owner) || !is_plain(m->group) ||
-            (m->target && (!*m->target || !g_utf8_validate(m->target, -1, NULL) ||
-                           !ds_name_is_safe_path(m->target[0] == '/'
-                                                     ? m->target
-                                                     : "/")))) {
+            (m->target && !is_text(m->target))) {
             g_autofree char *show = ds_dpkg_show(path, strlen(path));
             return ds_error_set(err, DS_EINVALID,
                                 "%s: file %s: owner, group or symlink target "
@@ -294,9 +302,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
     f->group = g_strdup(m->group);
     if (m->type == 'l') {
         f->type = DS_FILE_SYMLINK;
-        f->target = g_strdup(m->target);
-        f->sha256 = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
-                                                  m->target, -1);
+        f->target = g_strdup(m->target); /* a symlink has only a target */
         *out = f;
         return 0;
     }

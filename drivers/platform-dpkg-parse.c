@@ -45,6 +45,30 @@ char *ds_dpkg_show(const char *s, gsize len)
     return g_string_free(g_steal_pointer(&g), FALSE);
 }
 
+/* Whether stderr only reports files that do not exist (or changed while
+ * read): the answers a tolerated non-zero exit status may carry.  Anything
+ * else (permission denied, a usage error) is a failure, not an absence. */
+static gboolean only_vanished(GBytes *err)
+{
+    static const char *const ok[] = {
+        "No such file or directory", "file changed as we read it",
+        "file removed before we read it",
+        "Exiting with failure status due to previous errors"};
+    gsize n = 0;
+    const char *e = err ? g_bytes_get_data(err, &n) : NULL;
+    g_autofree char *text = e ? g_strndup(e, n) : NULL;
+    g_auto(GStrv) lines = text ? g_strsplit(text, "\n", -1) : NULL;
+
+    for (guint i = 0; lines && lines[i]; i++) {
+        gboolean fine = !*lines[i];
+        for (gsize j = 0; j < G_N_ELEMENTS(ok) && !fine; j++)
+            fine = strstr(lines[i], ok[j]) != NULL;
+        if (!fine)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
                 const char *const *argv, int max_ok, GError **err)
 {
@@ -57,29 +81,37 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
     if (rc < 0) {
         g_propagate_error(err, local);
         ds_run_result_clear(&res);
-        return ds_error_prefix(err, rc, "%s: %s: ", c->host, argv[0]);
+        return ds_error_prefix(err, rc, "%s%s%s: ", c->host ? c->host : "",
+                               c->host ? ": " : "", argv[0]);
     }
     if (status)
         *status = res.status;
-    if (res.status < 0 || res.status > max_ok) {
+    if (res.status < 0 || res.status > max_ok ||
+        (res.status > 0 && !only_vanished(res.err))) {
         gsize n = 0;
         const char *e = res.err ? g_bytes_get_data(res.err, &n) : NULL;
         g_autoptr(GString) msg = g_string_new(NULL);
         g_autofree char *first = NULL;
 
-        /* stderr on one line: blanks and newlines folded into spaces */
+        /* stderr on one line: blanks folded into spaces, other control
+         * and non-ASCII bytes escaped */
         for (gsize i = 0; e && i < n && msg->len < 300; i++) {
-            gboolean blank = g_ascii_isspace(e[i]);
-            if (!blank)
-                g_string_append_c(msg, e[i]);
-            else if (msg->len && msg->str[msg->len - 1] != ' ')
-                g_string_append_c(msg, ' ');
+            guchar ch = (guchar)e[i];
+            if (g_ascii_isspace(ch)) {
+                if (msg->len && msg->str[msg->len - 1] != ' ')
+                    g_string_append_c(msg, ' ');
+            } else if (ch < 0x20 || ch >= 0x7f) {
+                g_string_append_printf(msg, "\\x%02x", ch);
+            } else {
+                g_string_append_c(msg, (char)ch);
+            }
         }
         g_strchomp(msg->str);
         if (*msg->str)
-            first = ds_dpkg_show(msg->str, strlen(msg->str));
+            first = g_strdup(msg->str);
         rc = ds_error_set(err, res.status == 127 ? DS_ENOTFOUND : DS_EGENERIC,
-                          "%s: %s failed (exit status %d)%s%s", c->host,
+                          "%s%s%s failed (exit status %d)%s%s",
+                          c->host ? c->host : "", c->host ? ": " : "",
                           argv[0], res.status, first ? ": " : "",
                           first ? first : "");
         ds_run_result_clear(&res);
@@ -317,7 +349,7 @@ int ds_dpkg_parse_os_release(char **id, char **version, char **name,
                                     "%s: line %u: %s: control character",
                                     origin, i + 1, l);
         g_free(*slot);
-        *slot = g_steal_pointer(&val);
+        *slot = *val ? g_steal_pointer(&val) : NULL; /* "" says nothing */
     }
     return 0;
 }

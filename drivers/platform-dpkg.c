@@ -18,7 +18,7 @@
 
 static int dpkg_detect(ds_transport *t, GError **err)
 {
-    ds_dpkg_ctx c = {.t = t, .host = "host"};
+    ds_dpkg_ctx c = {.t = t}; /* no host name: the caller prefixes it */
     const char *root = ds_transport_root(t);
     g_autofree char *status = NULL;
     g_autoptr(GBytes) out = NULL;

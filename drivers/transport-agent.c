@@ -142,9 +142,11 @@ static void agent_kill(agent_state *st, json_int_t pid)
     g_autoptr(agent_json) ret = NULL, status = NULL;
     json_int_t kpid;
 
+    /* minbase has no kill(1): the shell's builtin, the pid as argv */
     if (agent_call(st, &ret, AGENT_CALL_MS, NULL,
-                   json_pack("{s:s,s:{s:s,s:[s,s]}}", "execute", "guest-exec",
-                             "arguments", "path", "kill", "arg", "-KILL",
+                   json_pack("{s:s,s:{s:s,s:[s,s,s,s]}}", "execute",
+                             "guest-exec", "arguments", "path", "/bin/sh",
+                             "arg", "-c", "kill -KILL \"$1\"", "sh",
                              spid)) < 0)
         return;
     kpid = json_integer_value(json_object_get(ret, "pid"));
@@ -170,11 +172,12 @@ static void agent_kill(agent_state *st, json_int_t pid)
     }
 }
 
-/* guest-exec argv, wait until it exits (at most timeout_ms), return the
- * final guest-exec-status object. */
-static int agent_exec(json_t **out, agent_state *st,
+/* guest-exec argv, wait until it exits (at most timeout_ms; then it is
+ * killed and *timed_out set), return the final guest-exec-status object.
+ * `label` names the command in messages (argv[0] when NULL). */
+static int agent_exec(json_t **out, agent_state *st, const char *label,
                       const char *const *argv, GBytes *stdin_data,
-                      gboolean capture, int timeout_ms, GError **err)
+                      int timeout_ms, gboolean *timed_out, GError **err)
 {
     g_autoptr(agent_json) args = json_array();
     g_autoptr(agent_json) cmd = NULL;
@@ -185,23 +188,26 @@ static int agent_exec(json_t **out, agent_state *st,
     int rc;
 
     *out = NULL;
+    if (timed_out)
+        *timed_out = FALSE;
     if (!argv || !argv[0] || !*argv[0])
         return ds_error_set(err, DS_EINVALID, "%s: empty command",
                             st->host);
-    for (int i = 1; argv[i]; i++) {
+    if (!label)
+        label = argv[0];
+    for (int i = 0; argv[i]; i++) {
         if (!g_utf8_validate(argv[i], -1, NULL))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: argument %d is not UTF-8 (the "
-                                "guest agent speaks JSON)", st->host, argv[0],
-                                i);
-        json_array_append_new(args, json_string(argv[i]));
+                                "%s: %s: an argument is not UTF-8 (the "
+                                "guest agent speaks JSON)", st->host,
+                                g_utf8_validate(label, -1, NULL) ? label
+                                                                 : "command");
+        if (i > 0)
+            json_array_append_new(args, json_string(argv[i]));
     }
-    if (!g_utf8_validate(argv[0], -1, NULL))
-        return ds_error_set(err, DS_EINVALID, "%s: command is not UTF-8",
-                            st->host);
     cmd = json_pack("{s:s,s:{s:s,s:O,s:b}}", "execute", "guest-exec",
                     "arguments", "path", argv[0], "arg", args,
-                    "capture-output", capture);
+                    "capture-output", TRUE);
     if (stdin_data && g_bytes_get_size(stdin_data) > 0) {
         gsize len;
         const guchar *d = g_bytes_get_data(stdin_data, &len);
@@ -211,16 +217,24 @@ static int agent_exec(json_t **out, agent_state *st,
             return ds_error_set(err, DS_EINVALID,
                                 "%s: %s: %" G_GSIZE_FORMAT " bytes of input "
                                 "exceed the agent transport's limit of %d",
-                                st->host, argv[0], len, AGENT_MAX_STDIN);
+                                st->host, label, len, AGENT_MAX_STDIN);
         b64 = g_base64_encode(d, len);
         json_object_set_new(json_object_get(cmd, "arguments"), "input-data",
                             json_string(b64));
     }
     deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     if ((rc = ds_lab_agent(&ret, st->lab, st->dom, cmd, AGENT_CALL_MS,
-                           err)) < 0)
-        return ds_error_prefix(err, rc, "%s: running %s: ", st->host,
-                               argv[0]);
+                           err)) < 0) {
+        /* qemu-ga could not spawn it: g_spawn's text says why */
+        if (err && *err &&
+            strstr((*err)->message, "No such file or directory")) {
+            g_clear_error(err);
+            return ds_error_set(err, DS_ENOTFOUND,
+                                "%s: %s: no such program in the guest",
+                                st->host, label);
+        }
+        return ds_error_prefix(err, rc, "%s: running %s: ", st->host, label);
+    }
     pid = json_integer_value(json_object_get(ret, "pid"));
 
     for (;;) {
@@ -232,16 +246,18 @@ static int agent_exec(json_t **out, agent_state *st,
                                   pid));
         if (rc < 0)
             return ds_error_prefix(err, rc, "%s: waiting for %s: ",
-                                   st->host, argv[0]);
+                                   st->host, label);
         if (json_is_true(json_object_get(status, "exited"))) {
             *out = g_steal_pointer(&status);
             return 0;
         }
         if (g_get_monotonic_time() >= deadline) {
             agent_kill(st, pid);
+            if (timed_out)
+                *timed_out = TRUE;
             return ds_error_set(err, DS_EINTERRUPTED,
                                 "%s: %s did not finish within %d ms "
-                                "(killed)", st->host, argv[0], timeout_ms);
+                                "(killed)", st->host, label, timeout_ms);
         }
         /* short commands answer within a few ms; back off for long ones */
         g_usleep(sleep_us);
@@ -259,34 +275,6 @@ static int agent_status_of(json_t *status)
     if (json_is_integer(code))
         return (int)json_integer_value(code);
     return -1;
-}
-
-static int agent_run(void *state, const char *const *argv,
-                     GBytes *stdin_data, ds_run_result *result, GError **err)
-{
-    agent_state *st = state;
-    g_autoptr(agent_json) status = NULL;
-    int rc;
-
-    result->status = -1;
-    if ((rc = agent_exec(&status, st, argv, stdin_data, TRUE,
-                         st->timeout_ms, err)) < 0)
-        return rc;
-    if (json_is_true(json_object_get(status, "out-truncated")) ||
-        json_is_true(json_object_get(status, "err-truncated")))
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: output exceeds the guest agent's "
-                            "capture limit", st->host, argv[0]);
-    if ((rc = agent_decode(&result->out, st, status, "out-data", argv[0],
-                           err)) < 0 ||
-        (rc = agent_decode(&result->err, st, status, "err-data", argv[0],
-                           err)) < 0) {
-        g_clear_pointer(&result->out, g_bytes_unref);
-        g_clear_pointer(&result->err, g_bytes_unref);
-        return rc;
-    }
-    result->status = agent_status_of(status);
-    return 0;
 }
 
 static int agent_file_close(agent_state *st, json_t *handle, GError **err)
@@ -310,18 +298,15 @@ static int agent_file_error(GError **err, int rc, agent_state *st,
     return ds_error_prefix(err, rc, "%s: %s: ", st->host, path);
 }
 
-static int agent_read_file(void *state, const char *path, GBytes **out,
-                           GError **err)
+/* Read a guest file in chunks, refusing more than `limit` bytes. */
+static int agent_read(agent_state *st, const char *path, gsize limit,
+                      GBytes **out, GError **err)
 {
-    agent_state *st = state;
     g_autoptr(agent_json) handle = NULL;
     g_autoptr(GByteArray) buf = g_byte_array_new();
     int rc;
 
     *out = NULL;
-    if (!agent_path_is_safe(path))
-        return ds_error_set(err, DS_EINVALID, "%s: refusing unsafe path",
-                            st->host);
     rc = agent_call(st, &handle, AGENT_CALL_MS, err,
                     json_pack("{s:s,s:{s:s,s:s}}", "execute",
                               "guest-file-open", "arguments", "path", path,
@@ -344,11 +329,11 @@ static int agent_read_file(void *state, const char *path, GBytes **out,
             gsize len;
             g_autofree guchar *raw = g_base64_decode(b64, &len);
 
-            if (buf->len + len > st->max_output) {
+            if (buf->len + len > limit) {
                 rc = ds_error_set(err, DS_EGENERIC,
                                   "%s: %s: file exceeds the limit of "
                                   "%" G_GSIZE_FORMAT " bytes", st->host,
-                                  path, st->max_output);
+                                  path, limit);
                 break;
             }
             g_byte_array_append(buf, raw, len);
@@ -365,6 +350,166 @@ static int agent_read_file(void *state, const char *path, GBytes **out,
     return 0;
 }
 
+static int agent_read_file(void *state, const char *path, GBytes **out,
+                           GError **err)
+{
+    agent_state *st = state;
+
+    *out = NULL;
+    if (!agent_path_is_safe(path))
+        return ds_error_set(err, DS_EINVALID, "%s: refusing unsafe path",
+                            st->host);
+    return agent_read(st, path, st->max_output, out, err);
+}
+
+/* Every command runs under this fixed script; the command itself is
+ * "$@", argv passed as positional parameters, never parsed by a shell.
+ * Why not guest-exec's capture alone: libvirt gives up on an agent reply
+ * over 10 MiB and then declares the domain's agent broken until the guest
+ * reopens its port, and its RPC refuses strings over 4 MiB.  So output
+ * goes to files in a fresh private directory; up to INLINE bytes per
+ * stream come back in the guest-exec-status reply, anything larger is
+ * left there and read with guest-file-read, within max_output.  The pid
+ * is kept so a timeout can kill the command itself.
+ *   $1 DIR  $2 TOKEN  $3 INLINE  $4 STDIN(0|1)  $5... the command */
+static const char agent_wrapper[] =
+    "d=$1 t=$2 l=$3 i=$4; shift 4\n"
+    "mkdir -m 700 \"$d\" || { echo \"$t mkdir\"; exit 125; }\n"
+    "if [ \"$i\" = 1 ]; then exec 3<&0; else exec 3</dev/null; fi\n"
+    "\"$@\" <&3 >\"$d/o\" 2>\"$d/e\" &\n"
+    "echo $! >\"$d/p\"\n"
+    "wait $!; r=$?\n"
+    "exec 3<&-\n"
+    "set -- $(stat -c %s \"$d/o\" \"$d/e\")\n"
+    "if [ \"$1\" -le \"$l\" ] && [ \"$2\" -le \"$l\" ]; then\n"
+    "  cat \"$d/o\"; cat \"$d/e\" >&2; rm -rf \"$d\"; exit \"$r\"\n"
+    "fi\n"
+    "echo \"$t $r $1 $2\"\n";
+
+/* Largest output per stream returned inline (base64 of both streams
+ * stays well under libvirt's 4 MiB string limit). */
+#define AGENT_INLINE (1024 * 1024)
+
+/* Remove the command's directory, killing the command if it still runs
+ * (after a timeout only the wrapper was killed). */
+static void agent_cleanup(agent_state *st, const char *dir)
+{
+    const char *kill_argv[] = {
+        "/bin/sh", "-c",
+        "[ -s \"$1/p\" ] && kill -KILL \"$(cat \"$1/p\")\" 2>/dev/null; "
+        "rm -rf \"$1\"",
+        "sh", dir, NULL};
+    g_autoptr(agent_json) status = NULL;
+
+    agent_exec(&status, st, "cleanup", kill_argv, NULL, AGENT_CALL_MS, NULL,
+               NULL);
+}
+
+/* The wrapper left large output in DIR: fetch it within the limit. */
+static int agent_spilled(agent_state *st, const char *cmd, const char *dir,
+                         const char *line, ds_run_result *result,
+                         GError **err)
+{
+    g_autofree char *o = g_build_filename(dir, "o", NULL);
+    g_autofree char *e = g_build_filename(dir, "e", NULL);
+    guint64 so, se;
+    int status, rc;
+
+    if (sscanf(line, "%d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &status,
+               &so, &se) != 3)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: unreadable reply from the guest",
+                            st->host, cmd);
+    if (so > st->max_output || se > st->max_output)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: output exceeds the limit of "
+                            "%" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT
+                            " bytes)", st->host, cmd, st->max_output,
+                            MAX(so, se));
+    if ((rc = agent_read(st, o, st->max_output, &result->out, err)) < 0 ||
+        (rc = agent_read(st, e, st->max_output, &result->err, err)) < 0)
+        return ds_error_prefix(err, rc, "%s: output: ", cmd);
+    result->status = status;
+    return 0;
+}
+
+static int agent_run(void *state, const char *const *argv,
+                     GBytes *stdin_data, ds_run_result *result, GError **err)
+{
+    agent_state *st = state;
+    g_autoptr(agent_json) status = NULL;
+    g_autoptr(GPtrArray) wargv = g_ptr_array_new();
+    g_autofree char *dir = NULL, *token = NULL, *inline_max = NULL;
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GBytes) errb = NULL;
+    gboolean has_stdin = stdin_data && g_bytes_get_size(stdin_data) > 0;
+    gboolean timed_out = FALSE;
+    const char *data;
+    gsize len;
+    int rc = 0;
+
+    result->status = -1;
+    result->out = result->err = NULL;
+    if (!argv || !argv[0] || !*argv[0])
+        return ds_error_set(err, DS_EINVALID, "%s: empty command",
+                            st->host);
+    dir = g_strdup_printf("/tmp/.driftsync-%08x%08x%08x", g_random_int(),
+                          g_random_int(), g_random_int());
+    token = g_strdup_printf("driftsync-%08x%08x%08x%08x", g_random_int(),
+                            g_random_int(), g_random_int(), g_random_int());
+    inline_max = g_strdup_printf("%" G_GSIZE_FORMAT,
+                                 MIN((gsize)AGENT_INLINE, st->max_output));
+    g_ptr_array_add(wargv, (char *)"/bin/sh");
+    g_ptr_array_add(wargv, (char *)"-c");
+    g_ptr_array_add(wargv, (char *)agent_wrapper);
+    g_ptr_array_add(wargv, (char *)"driftsync");
+    g_ptr_array_add(wargv, dir);
+    g_ptr_array_add(wargv, token);
+    g_ptr_array_add(wargv, inline_max);
+    g_ptr_array_add(wargv, (char *)(has_stdin ? "1" : "0"));
+    for (int i = 0; argv[i]; i++)
+        g_ptr_array_add(wargv, (char *)argv[i]);
+    g_ptr_array_add(wargv, NULL);
+
+    rc = agent_exec(&status, st, argv[0], (const char *const *)wargv->pdata,
+                    stdin_data, st->timeout_ms, &timed_out, err);
+    if (timed_out) /* only the wrapper was killed: now the command */
+        agent_cleanup(st, dir);
+    if (rc < 0)
+        return rc;
+    if ((rc = agent_decode(&out, st, status, "out-data", argv[0], err)) < 0 ||
+        (rc = agent_decode(&errb, st, status, "err-data", argv[0], err)) < 0) {
+        agent_cleanup(st, dir);
+        return rc;
+    }
+    data = g_bytes_get_data(out, &len);
+    if (len > strlen(token) && len < 200 &&
+        memcmp(data, token, strlen(token)) == 0 &&
+        data[strlen(token)] == ' ') {
+        g_autofree char *line = g_strndup(data + strlen(token) + 1,
+                                          len - strlen(token) - 1);
+        if (g_str_has_prefix(line, "mkdir")) {
+            g_autofree char *why = g_strndup(g_bytes_get_data(errb, NULL),
+                                             g_bytes_get_size(errb));
+            return ds_error_set(err, DS_EGENERIC,
+                                "%s: %s: cannot make a private directory "
+                                "in the guest's /tmp: %s", st->host, argv[0],
+                                g_strstrip(g_strdelimit(why, "\n", ' ')));
+        }
+        rc = agent_spilled(st, argv[0], dir, line, result, err);
+        agent_cleanup(st, dir);
+        if (rc < 0) {
+            g_clear_pointer(&result->out, g_bytes_unref);
+            g_clear_pointer(&result->err, g_bytes_unref);
+        }
+        return rc;
+    }
+    result->out = g_steal_pointer(&out);
+    result->err = g_steal_pointer(&errb);
+    result->status = agent_status_of(status);
+    return 0;
+}
+
 /* Run a helper in the guest (chmod, mv, rm) and insist on success. */
 static int agent_helper(agent_state *st, const char *const *argv,
                         GError **err)
@@ -372,7 +517,7 @@ static int agent_helper(agent_state *st, const char *const *argv,
     g_autoptr(agent_json) status = NULL;
     int rc, code;
 
-    if ((rc = agent_exec(&status, st, argv, NULL, TRUE, AGENT_CALL_MS,
+    if ((rc = agent_exec(&status, st, NULL, argv, NULL, AGENT_CALL_MS, NULL,
                          err)) < 0)
         return rc;
     code = agent_status_of(status);

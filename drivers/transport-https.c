@@ -262,10 +262,3 @@ const ds_transport_ops ds_transport_https_ops = {
     .close = https_close,
 };
 
-/* The same driver for "http://", refused at open unless allow_http. */
-const ds_transport_ops ds_transport_http_ops = {
-    .scheme = "http",
-    .open = https_open,
-    .fetch = https_fetch,
-    .close = https_close,
-};

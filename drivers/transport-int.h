@@ -8,7 +8,6 @@
 extern const ds_transport_ops ds_transport_local_ops;
 extern const ds_transport_ops ds_transport_ssh_ops;
 extern const ds_transport_ops ds_transport_https_ops;
-extern const ds_transport_ops ds_transport_http_ops;
 
 /* Open PATH (absolute, seen from inside the directory root_fd as if it
  * were "/", like chroot: absolute symlinks and ".." never leave it) with

@@ -223,11 +223,15 @@ static int ssh_open(void **state, const char *uri,
     if (opts->control_dir) {
         s->control_dir = g_strdup(opts->control_dir);
     } else {
-        g_autoptr(GError) e = NULL;
-        s->control_dir = g_dir_make_tmp("driftsync-ssh-XXXXXX", &e);
-        if (!s->control_dir) {
-            rc = ds_error_set(err, DS_EGENERIC, "%s: ssh control directory:"
-                              " %s", s->host, e->message);
+        /* A private directory; under /tmp when $TMPDIR is too long. */
+        const char *tmp = g_get_tmp_dir();
+        s->control_dir = g_build_filename(
+            strlen(tmp) + 22 <= SSH_CONTROL_DIR_MAX ? tmp : "/tmp",
+            "driftsync-ssh-XXXXXX", NULL);
+        if (!g_mkdtemp(s->control_dir)) {
+            rc = ds_error_set(err, DS_EGENERIC,
+                              "%s: ssh control directory %s: %s", s->host,
+                              s->control_dir, g_strerror(errno));
             goto fail;
         }
         s->own_control_dir = TRUE;
@@ -343,12 +347,18 @@ static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
                         *line ? line : "connection failed");
 }
 
-static int ssh_run(void *state, const char *const *argv, GBytes *stdin_data,
-                   ds_run_result *result, GError **err)
+/* Run argv remotely.  Timeouts and the output limit are reported about
+ * the remote command (or the file being read), not about "ssh". */
+static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
+                    const char *file, ds_run_result *result, GError **err)
 {
-    ssh_state *s = state;
     g_autoptr(GPtrArray) full = g_ptr_array_new();
     g_autofree char *line = ds_shell_join(argv);
+    g_autoptr(GError) e = NULL;
+    int timeout_ms = s->opts.timeout_ms > 0 ? s->opts.timeout_ms
+                                            : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
+    gsize limit = s->opts.max_output ? s->opts.max_output
+                                     : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
     int rc;
 
     for (guint i = 0; i < s->base_argv->len; i++)
@@ -357,13 +367,29 @@ static int ssh_run(void *state, const char *const *argv, GBytes *stdin_data,
     g_ptr_array_add(full, NULL);
     s->used = TRUE;
     rc = ds_transport_spawn((const char *const *)full->pdata, stdin_data,
-                            &s->opts, result, err);
-    if (rc < 0)
+                            &s->opts, result, &e);
+    if (rc == DS_EINTERRUPTED)
+        return ds_error_set(err, rc, "%s: command timed out after %g s: %s",
+                            s->host, timeout_ms / 1000.0,
+                            file ? file : argv[0]);
+    if (rc == DS_EINVALID)
+        return ds_error_set(err, rc, "%s: %s: %s over %" G_GSIZE_FORMAT
+                            " bytes", s->host, file ? file : argv[0],
+                            file ? "file" : "output", limit);
+    if (rc < 0) {
+        g_propagate_error(err, g_steal_pointer(&e));
         return rc;
+    }
     rc = ssh_failure(s, result, err);
     if (rc < 0)
         ds_run_result_clear(result);
     return rc;
+}
+
+static int ssh_run(void *state, const char *const *argv, GBytes *stdin_data,
+                   ds_run_result *result, GError **err)
+{
+    return ssh_exec(state, argv, stdin_data, NULL, result, err);
 }
 
 static int remote_failure(ssh_state *s, const char *what, const char *path,
@@ -376,8 +402,10 @@ static int remote_failure(ssh_state *s, const char *what, const char *path,
     if (p && (strstr(line, path) || g_str_has_prefix(line, "cat:")))
         cause = p + 2; /* "cat: /x: No such file" -> "No such file" */
     return ds_error_set(err,
-                        strstr(cause, "No such file") ? DS_ENOTFOUND
-                                                      : DS_EGENERIC,
+                        strstr(cause, "No such file") ||
+                                strstr(cause, "nonexistent")
+                            ? DS_ENOTFOUND
+                            : DS_EGENERIC,
                         "%s: cannot %s %s: %s", s->host, what, path,
                         *cause ? cause : "failed");
 }
@@ -386,11 +414,11 @@ static int ssh_read_file(void *state, const char *path, GBytes **out,
                          GError **err)
 {
     ssh_state *s = state;
-    const char *argv[] = { "cat", "--", path, NULL };
+    const char *argv[] = { "env", "LC_ALL=C", "cat", "--", path, NULL };
     ds_run_result res = { .status = -1 };
     int rc;
 
-    rc = ssh_run(s, argv, NULL, &res, err);
+    rc = ssh_exec(s, argv, NULL, path, &res, err);
     if (rc < 0)
         return rc;
     if (res.status != 0)
@@ -419,8 +447,8 @@ static int ssh_write_file(void *state, const char *path, GBytes *data,
     g_autofree char *tmp = NULL, *mode_s = g_strdup_printf("%04o", mode);
     g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
     ds_run_result res = { .status = -1 };
-    const char *argv[] = { "sh", "-c", write_script, "sh", NULL, mode_s,
-                           path, NULL };
+    const char *argv[] = { "env", "LC_ALL=C", "sh", "-c", write_script,
+                           "sh", NULL, mode_s, path, NULL };
     int rc;
 
     if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..") ||
@@ -430,8 +458,8 @@ static int ssh_write_file(void *state, const char *path, GBytes *data,
     tmp = g_strdup_printf("%s%s.%s.ds-%08x", dir,
                           g_str_has_suffix(dir, "/") ? "" : "/", base,
                           g_random_int());
-    argv[4] = tmp;
-    rc = ssh_run(s, argv, data ? data : empty, &res, err);
+    argv[6] = tmp;
+    rc = ssh_exec(s, argv, data ? data : empty, path, &res, err);
     if (rc < 0)
         return rc;
     if (res.status != 0)

@@ -6,18 +6,28 @@
 
 #include <string.h>
 
+#include "drivers/transport-agent.h"
 #include "drivers/transport-int.h"
 #include "drivers/transport.h"
 #include "manifests/error.h"
 
-/* The built-in transports.  To add a driver, either list its table here
- * (declare it extern in drivers/transport-int.h, add its file to a make
- * fragment) or call ds_transport_register() before the first open. */
+/* The built-in transports.  To add a driver: declare its table in a header
+ * (as drivers/transport-agent.h does), list it here and add its file to a
+ * make fragment.  A driver outside the library may call
+ * ds_transport_register() instead, before its first open. */
 static const ds_transport_ops *const builtin_transports[] = {
     &ds_transport_local_ops,
     &ds_transport_ssh_ops,
     &ds_transport_https_ops,
-    &ds_transport_http_ops,
+    &ds_transport_agent_ops,
+};
+
+/* Schemes served by another scheme's driver: "http://" is the https
+ * driver's (refused there unless allow_http), so callers see "https". */
+static const struct {
+    const char *alias, *scheme;
+} scheme_aliases[] = {
+    { "http", "https" },
 };
 
 static GMutex registry_lock;
@@ -33,6 +43,9 @@ static const ds_transport_ops *lookup(const char *scheme)
 {
     const ds_transport_ops *found = NULL;
 
+    for (gsize i = 0; i < G_N_ELEMENTS(scheme_aliases); i++)
+        if (strcmp(scheme_aliases[i].alias, scheme) == 0)
+            scheme = scheme_aliases[i].scheme;
     for (gsize i = 0; i < G_N_ELEMENTS(builtin_transports); i++)
         if (strcmp(builtin_transports[i]->scheme, scheme) == 0)
             return builtin_transports[i];

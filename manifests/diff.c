@@ -123,7 +123,9 @@ static GPtrArray *sorted_view(GPtrArray *list, key_fn key, GPtrArray **tmp)
         return NULL;
     for (guint i = 1; i < list->len; i++) {
         if (strcmp(key(list->pdata[i - 1]), key(list->pdata[i])) > 0) {
+            /* A shallow copy: it must not free the elements. */
             *tmp = g_ptr_array_copy(list, NULL, NULL);
+            g_ptr_array_set_free_func(*tmp, NULL);
             g_ptr_array_sort_with_data(*tmp, cmp_by_key, (gpointer)key);
             return *tmp;
         }
@@ -191,8 +193,8 @@ static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
     if (ds_ignore_match(ctx->ignore, DS_CAT_PACKAGES, name))
         return;
     if (!b)
-        emit(ctx, DS_CHANGE_PACKAGE_REMOVED, DS_CAT_PACKAGES, name,
-             a->version, NULL);
+        emit(ctx, DS_CHANGE_PACKAGE_REMOVED, DS_CAT_PACKAGES, name, a->version,
+             NULL);
     else if (!a)
         emit(ctx, DS_CHANGE_PACKAGE_INSTALLED, DS_CAT_PACKAGES, name, NULL,
              b->version);
@@ -334,8 +336,7 @@ static char *os_label(const ds_manifest *m)
     return g_strdup(m->os.name);
 }
 
-static void host_pair(diff_ctx *ctx, const ds_manifest *a,
-                      const ds_manifest *b)
+static void host_pair(diff_ctx *ctx, const ds_manifest *a, const ds_manifest *b)
 {
     const char *ka = a->kernel.running, *kb = b->kernel.running;
 
@@ -419,8 +420,8 @@ static void append_package_changes(GString *s, const char *old_label,
         const char *y = i < nb ? b[i] : "(none)";
         if (strcmp(x, y) == 0)
             continue;
-        g_string_append_printf(s, "%s%s %s -> %s", first ? "" : ", ",
-                               what[i], x, y);
+        g_string_append_printf(s, "%s%s %s -> %s", first ? "" : ", ", what[i],
+                               x, y);
         first = false;
     }
 }
@@ -432,9 +433,15 @@ static const char *or_none(const char *s)
 
 char *ds_change_describe(const ds_change *c)
 {
-    GString *s = g_string_new(NULL);
-    const char *n = c->name ? c->name : "";
-    const char *o = c->old_value, *v = c->new_value;
+    GString *s;
+    const char *n, *o, *v;
+
+    if (!c)
+        return g_strdup("");
+    s = g_string_new(NULL);
+    n = c->name ? c->name : "";
+    o = c->old_value;
+    v = c->new_value;
 
     switch (c->kind) {
     case DS_CHANGE_PACKAGE_INSTALLED:
@@ -451,8 +458,8 @@ char *ds_change_describe(const ds_change *c)
         g_string_printf(s, "%s %s removed", n, or_none(o));
         break;
     case DS_CHANGE_PACKAGE_CHANGED: {
-        g_autofree char *version = g_strndup(o ? o : "",
-                                             strcspn(o ? o : "", " "));
+        g_autofree char *version =
+            g_strndup(o ? o : "", strcspn(o ? o : "", " "));
         g_string_printf(s, "%s %s changed (", n, version);
         append_package_changes(s, o, v);
         g_string_append_c(s, ')');
@@ -489,9 +496,8 @@ char *ds_change_describe(const ds_change *c)
         break;
     case DS_CHANGE_SERVICE_DISABLED:
     case DS_CHANGE_SERVICE_STOPPED: {
-        const char *plain = c->kind == DS_CHANGE_SERVICE_DISABLED
-                                ? "disabled"
-                                : "inactive";
+        const char *plain =
+            c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled" : "inactive";
         if (g_strcmp0(v, plain) == 0)
             g_string_printf(s, "%s %s", n,
                             c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled"
@@ -535,8 +541,11 @@ static json_t *string_or_null(const char *s)
 
 json_t *ds_change_to_json(const ds_change *c)
 {
-    json_t *o = json_object();
+    json_t *o;
 
+    if (!c)
+        return json_null();
+    o = json_object();
     json_object_set_new(o, "kind", json_string(ds_change_kind_name(c->kind)));
     json_object_set_new(o, "category",
                         json_string(ds_category_name(c->category)));

@@ -52,7 +52,9 @@ void ds_change_free(ds_change *c);
 
 /* Typed changes that take `from` to `to`, in a stable order: by category
  * (packages, sources, files, services, kernel/os), then by name.
- * *out is a GPtrArray of ds_change * owned by the caller. */
+ * *out is a GPtrArray of ds_change * owned by the caller (unref frees the
+ * changes too).  A NULL manifest stands for an empty host.  The values
+ * each kind carries are listed at the top of manifests/diff.c. */
 int ds_manifest_diff(GPtrArray **out, const ds_manifest *from,
                      const ds_manifest *to, const ds_ignore *ignore,
                      GError **err);

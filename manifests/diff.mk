@@ -12,5 +12,11 @@ tests_unit_test_ignore_SOURCES = tests/unit/test-ignore.c
 tests_unit_test_ignore_LDADD = $(ds_test_ldadd)
 
 unit_tests += tests/unit/test-diff
-tests_unit_test_diff_SOURCES = tests/unit/test-diff.c
+tests_unit_test_diff_SOURCES = tests/unit/test-diff.c \
+	tests/unit/diff-hosts.c tests/unit/diff-hosts.h
 tests_unit_test_diff_LDADD = $(ds_test_ldadd)
+
+unit_tests += tests/unit/test-change
+tests_unit_test_change_SOURCES = tests/unit/test-change.c \
+	tests/unit/diff-hosts.c tests/unit/diff-hosts.h
+tests_unit_test_change_LDADD = $(ds_test_ldadd)

@@ -97,8 +97,8 @@ static bool pattern_is_valid(const char *p, size_t len, ds_category cat,
                 j++;
             while (j < len && p[j] != ']') {
                 if (p[j] == '[' && j + 1 < len && p[j + 1] == ':') {
-                    const char *end = g_strstr_len(p + j + 2,
-                                                   (gssize)(len - j - 2), ":]");
+                    const char *end =
+                        g_strstr_len(p + j + 2, (gssize)(len - j - 2), ":]");
                     if (!end)
                         break;
                     j = (size_t)(end - p) + 2;
@@ -135,8 +135,11 @@ int ds_ignore_add(ds_ignore *ig, ds_category cat, const char *patterns,
     g_autoptr(GArray) add = NULL;
     const char *p = patterns;
 
-    if (!ig || (int)cat < 0 || cat >= DS_CAT_COUNT)
-        return ds_error_set(err, DS_EINVALID, "ignore: no such category");
+    if (!ig)
+        return ds_error_set(err, DS_EINVALID, "ignore %s: no rule set", cname);
+    if ((int)cat < 0 || cat >= DS_CAT_COUNT)
+        return ds_error_set(err, DS_EINVALID, "ignore: no category %d",
+                            (int)cat);
     add = g_array_new(FALSE, FALSE, sizeof(ds_pattern));
     g_array_set_clear_func(add, pattern_clear);
     while (p && *p) {
@@ -162,8 +165,8 @@ int ds_ignore_add(ds_ignore *ig, ds_category cat, const char *patterns,
                                 cname, start, len, DS_IGNORE_MAX_PATTERN);
         if (!pattern_is_valid(start, len, cat, &why))
             return ds_error_set(err, DS_EINVALID,
-                                "ignore %s: pattern '%.*s' %s", cname,
-                                (int)len, start, why);
+                                "ignore %s: pattern '%.*s' %s", cname, (int)len,
+                                start, why);
         if (cat == DS_CAT_FILES && start[len - 1] == '/' &&
             (len < 2 || start[len - 2] != '\\')) {
             pat.glob = g_strndup(start, len - 1);
@@ -230,8 +233,7 @@ bool ds_ignore_match(const ds_ignore *ig, ds_category cat, const char *name)
         q = strchr(name, ':');
         return match_with_short(pats, name, q ? (size_t)(q - name) : 0);
     case DS_CAT_SERVICES:
-        q = g_str_has_suffix(name, ".service") ? name + strlen(name) - 8
-                                                : NULL;
+        q = g_str_has_suffix(name, ".service") ? name + strlen(name) - 8 : NULL;
         return match_with_short(pats, name, q ? (size_t)(q - name) : 0);
     default:
         return match_any(pats, name);

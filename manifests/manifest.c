@@ -279,7 +279,12 @@ static int sort_unique(GPtrArray *a, GCompareFunc cmp, eq_fn eq,
             return ds_error_set(err, DS_EINVALID, "%s: %s: entry %u has no name",
                                 host, section, i);
     }
-    g_ptr_array_sort(a, cmp);
+    for (guint i = 1; i < a->len; i++) {
+        if (cmp(&a->pdata[i - 1], &a->pdata[i]) >= 0) {
+            g_ptr_array_sort(a, cmp);
+            break;
+        }
+    }
     for (guint i = 1; i < a->len; i++) {
         void *prev = a->pdata[out];
         void *cur = a->pdata[i];

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # manifests/model.mk: the manifest model, parsing and canonical JSON.
 libdriftsync_la_SOURCES += manifests/manifest.c manifests/manifest.h \
-	manifests/manifest-check.c manifests/manifest-json.c \
+	manifests/manifest-check.c manifests/manifest-parse.c \
+	manifests/manifest-serialise.c \
 	manifests/manifest-private.h
 
 unit_tests += tests/unit/test-manifest
@@ -89,3 +90,4 @@ EXTRA_DIST += \
 	tests/data/bad/unknown-top-level-key.json \
 	tests/data/bad/whitespace-only.json \
 	tests/data/bad/wrong-schema.json
+EXTRA_DIST += doc/manifest-format.md

@@ -90,6 +90,28 @@ static int manifest_for(ds_manifest **out, cached_manifest *cache,
     return rc;
 }
 
+static void copy_str(char **dst, const char *src)
+{
+    g_free(*dst);
+    *dst = g_strdup(src);
+}
+
+static void same_system(ds_manifest *empty, const ds_manifest *like)
+{
+    copy_str(&empty->collected_at, like->collected_at);
+    copy_str(&empty->os.id, like->os.id);
+    copy_str(&empty->os.version, like->os.version);
+    copy_str(&empty->os.name, like->os.name);
+    copy_str(&empty->kernel.running, like->kernel.running);
+    for (guint i = 0; like->kernel.installed && i < like->kernel.installed->len;
+         i++)
+        g_ptr_array_add(empty->kernel.installed,
+                        g_strdup(g_ptr_array_index(like->kernel.installed, i)));
+    empty->reboot_required = like->reboot_required;
+    copy_str(&empty->collector.version, like->collector.version);
+    copy_str(&empty->collector.transport, like->collector.transport);
+}
+
 int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err)
@@ -180,6 +202,14 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
             (rc = manifest_for(&from, &cache, st, &par, par_state == 0, role,
                                host, path, err)) < 0)
             goto done;
+        /* Before its first record (or after a removal) a host has no
+         * packages, files or services, but the same os and kernel: the
+         * changes are then what it has (or had), not a rewrite of every
+         * field. */
+        if (par_state != 0)
+            same_system(from, to);
+        else if (cur_state != 0)
+            same_system(to, from);
         if ((rc = ds_manifest_diff(&e->changes, from, to, ignore, err)) < 0) {
             ds_error_prefix(err, rc, "%s: %.12s: ", host, e->oid);
             goto done;

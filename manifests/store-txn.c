@@ -505,6 +505,8 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
     if ((rc = ds_store_sync_objects(st, err)) < 0 ||
         (rc = move_branch(txn, &commit_id, reflog, err)) < 0)
         goto done;
+    /* The commit is made; flushing the branch update is best effort. */
+    (void)ds_store_sync_objects(st, NULL);
 
     /* The transaction continues from the new commit. */
     txn->base_id = commit_id;

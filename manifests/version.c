@@ -159,8 +159,7 @@ int ds_version_compare(const char *a, const char *b)
     rc = epochcmp(pa.epoch, pa.epoch_len, pb.epoch, pb.epoch_len);
     if (rc)
         return rc;
-    rc = verrevcmp(pa.upstream, pa.upstream_len, pb.upstream,
-                   pb.upstream_len);
+    rc = verrevcmp(pa.upstream, pa.upstream_len, pb.upstream, pb.upstream_len);
     if (rc)
         return rc;
     return verrevcmp(pa.revision, pa.revision_len, pb.revision,

@@ -19,3 +19,6 @@ shell_tests += tests/cli/snapshot.sh
 
 # The `snapshot` verb.
 driftsync_SOURCES += sync/cmd-snapshot.c
+
+# End-to-end (make check-e2e, DS_E2E=1): both modes on the bed's lab VM.
+e2e_tests += tests/e2e/snapshot.sh

@@ -334,8 +334,11 @@ static int merge_live(virDomainPtr dom, GPtrArray *disks, bool top,
         int rc;
 
         if (top) {
+            /* Shallow: into the image right below, not the whole chain
+             * (the lab's own disk is often an overlay itself). */
             if (virDomainBlockCommit(dom, d->target, NULL, NULL, 0,
-                                     VIR_DOMAIN_BLOCK_COMMIT_ACTIVE) < 0)
+                                     VIR_DOMAIN_BLOCK_COMMIT_ACTIVE |
+                                         VIR_DOMAIN_BLOCK_COMMIT_SHALLOW) < 0)
                 return ds_snapshot_virt_error(err, dom, "merging an overlay");
             if ((rc = wait_blockjob(dom, d->target, true, err)) < 0)
                 return rc;
@@ -346,8 +349,8 @@ static int merge_live(virDomainPtr dom, GPtrArray *disks, bool top,
             if ((rc = wait_blockjob(dom, d->target, false, err)) < 0)
                 return rc;
         } else {
-            if (virDomainBlockCommit(dom, d->target, d->base, d->overlay, 0,
-                                     0) < 0)
+            if (virDomainBlockCommit(dom, d->target, NULL, d->overlay, 0,
+                                     VIR_DOMAIN_BLOCK_COMMIT_SHALLOW) < 0)
                 return ds_snapshot_virt_error(err, dom, "merging an overlay");
             if ((rc = wait_blockjob(dom, d->target, false, err)) < 0)
                 return rc;

@@ -86,7 +86,8 @@ char *ds_snapshot_name_for_run(const char *run_id)
 
 int ds_snapshot_virt_error(GError **err, virDomainPtr dom, const char *what)
 {
-    virErrorPtr e = virGetLastError();
+    /* Saved first: any libvirt call (virDomainGetName too) resets it. */
+    virErrorPtr e = virSaveLastError();
     const char *name = dom ? virDomainGetName(dom) : NULL;
     const char *msg = e && e->message ? e->message : "unknown libvirt error";
     int code = DS_EGENERIC;
@@ -113,11 +114,13 @@ int ds_snapshot_virt_error(GError **err, virDomainPtr dom, const char *what)
             code = DS_EINTERRUPTED;
     }
     if (code == DS_EINTERRUPTED)
-        return ds_error_set(err, code,
-                            "%s: %s: lost the connection to libvirt (%s)",
-                            name ? name : "libvirt", what, msg);
-    return ds_error_set(err, code, "%s: %s: %s", name ? name : "libvirt",
-                        what, msg);
+        ds_error_set(err, code, "%s: %s: lost the connection to libvirt (%s)",
+                     name ? name : "libvirt", what, msg);
+    else
+        ds_error_set(err, code, "%s: %s: %s", name ? name : "libvirt", what,
+                     msg);
+    virFreeError(e);
+    return code;
 }
 
 int ds_snapshot_choose_mode(ds_snapshot_mode *out, char **why,

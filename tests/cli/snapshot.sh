@@ -48,7 +48,7 @@ snap() { ds --config "$T/ds.conf" snapshot "$@"; }
 
 
 expect_status 0 "list shows the domain's snapshots" snap list web01
-grep_ok "someone else's snapshot is listed" '^ +baseline +internal +2023-11-14T22:13:20Z +shutoff +other +taken by hand' "$T/out"
+grep_ok "someone else's snapshot is listed" '^[* ] baseline +internal +2023-11-14T22:13:20Z +shutoff +other +taken by hand' "$T/out"
 
 expect_status 0 "list --json" snap list --json web01
 check "json: baseline is not driftsync's" \

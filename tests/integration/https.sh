@@ -6,7 +6,16 @@
 . "$DS_SRCDIR/tests/setup.sh"
 
 TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
-plan 34
+# The test program, under valgrind with DS_VALGRIND=1.
+tool_bin() {
+    if [ "${DS_VALGRIND:-0}" = 1 ]; then
+        valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite "$TOOL" "$@"
+    else
+        "$TOOL" "$@"
+    fi
+}
+plan 42
 
 for p in openssl python3; do
     command -v "$p" >/dev/null 2>&1 || {
@@ -40,12 +49,12 @@ printf 'just-a-token\n' >"$T/auth-bad"
 chmod 600 "$T"/auth-*
 
 # One python program: the TLS server, a plain http server, and a listener
-# that accepts and never answers.  Ports go to $T/ports; gone after 60 s.
+# that accepts and never answers.  Ports go to $T/ports; gone after 240 s.
 cat >"$T/server.py" <<'EOF'
-import base64, http.server, os, socket, ssl, sys, threading
+import base64, http.server, os, socket, ssl, sys, threading, time
 T, token = sys.argv[1], sys.argv[2]
 www = os.path.join(T, "www")
-threading.Timer(60, lambda: os._exit(0)).start()
+threading.Timer(240, lambda: os._exit(0)).start()
 
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
@@ -75,6 +84,9 @@ class H(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", "http://127.0.0.1:%d/web01.json" % plain.server_port)
             self.send_header("Content-Length", "0")
             self.end_headers()
+            return
+        if p == "/stall":  # headers read, answer never comes
+            time.sleep(30)
             return
         if p == "/error":
             return self.send_body(b"oops\n", code=503)
@@ -114,7 +126,8 @@ if [ -e "$T/ports" ]; then ok "servers started"; else
 read -r PORT PLAIN MUTE <"$T/ports"
 BASE="https://127.0.0.1:$PORT"
 
-tool() { "$TOOL" --host web01 --connect-timeout 2000 --timeout 5000 "$@"; }
+# Generous limits for the normal cases; the timeout case sets its own.
+tool() { tool_bin --host web01 --connect-timeout 10000 --timeout 20000 "$@"; }
 
 # 1. Verification.
 expect_status 0 "valid certificate with the CA file" tool --ca-file \
@@ -143,11 +156,20 @@ grep_ok "streamed size error" "body over 100000 bytes" "$T/err"
 # 3. A server that accepts and never answers.
 t0=$(date +%s%N)
 expect_status 105 "silent server: timed out" tool --ca-file "$T/ca.pem" \
-    --timeout 2000 "https://127.0.0.1:$MUTE/web01.json" fetch
+    --connect-timeout 2000 --timeout 2000 "https://127.0.0.1:$MUTE/web01.json" fetch
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "reported after $ms ms: $(cat "$T/err")"
 check "within the 2 s limit (+slack)" test "$ms" -lt 5000
 grep_ok "timeout named" "web01: https://127.0.0.1:$MUTE/web01.json: .*[Tt]imed out" \
+    "$T/err"
+
+t0=$(date +%s%N)
+expect_status 105 "server that never answers the request: timed out" tool \
+    --ca-file "$T/ca.pem" --timeout 2000 "$BASE/stall" fetch
+ms=$((($(date +%s%N) - t0) / 1000000))
+diag "reported after $ms ms: $(cat "$T/err")"
+check "within the 2 s limit (+slack) again" test "$ms" -lt 5000
+grep_ok "operation timeout named" "web01: $BASE/stall: Operation timed out" \
     "$T/err"
 
 # 4. Plain http only when allowed; https never redirects to it.

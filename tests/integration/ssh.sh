@@ -6,8 +6,17 @@
 . "$DS_SRCDIR/tests/setup.sh"
 
 TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
+# The test program, under valgrind with DS_VALGRIND=1.
+tool_bin() {
+    if [ "${DS_VALGRIND:-0}" = 1 ]; then
+        valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite "$TOOL" "$@"
+    else
+        "$TOOL" "$@"
+    fi
+}
 SSHD=/usr/sbin/sshd
-plan 34
+plan 36
 
 # A required part of the suite: missing tools are failures, not skips.
 for p in "$SSHD" ssh ssh-keygen python3; do
@@ -71,8 +80,8 @@ if [ "$up" = yes ]; then ok "sshd listens on 127.0.0.1:$PORT"; else
 
 URI="ssh://root@127.0.0.1:$PORT"
 tool() {
-    "$TOOL" --host web01 --identity "$T/user_key" --known-hosts \
-        "$T/known_hosts" --control-dir "$CTL" --connect-timeout 2000 "$@"
+    tool_bin --host web01 --identity "$T/user_key" --known-hosts \
+        "$T/known_hosts" --control-dir "$CTL" --connect-timeout 10000 "$@"
 }
 
 # 1. Arguments round-trip byte for byte, and none of them runs.
@@ -106,33 +115,38 @@ expect_status 102 "read_file of a missing file: not found" tool "$URI" read \
     "$T/missing"
 grep_ok "missing file named in the error" \
     "^transport-tool: web01: cannot read $T/missing: No such file" "$T/err"
-expect_status 0 "write_file" sh -c "printf 'new\\n\$x' | \"$TOOL\" --identity \
-    '$T/user_key' --known-hosts '$T/known_hosts' --control-dir '$CTL' \
-    '$URI' write '$T/written it' 640"
+write_it() { printf 'new\n$x' | tool "$URI" write "$T/written it" 640; }
+expect_status 0 "write_file" write_it
 check "write_file content" sh -c "printf 'new\\n\$x' | cmp - '$T/written it'"
 check "write_file mode 0640" test "$(stat -c %a "$T/written it")" = 640
 check "no temporary file left" test -z "$(ls -A "$T" | grep '\.ds-')"
+expect_status 106 "read_file over the size limit" tool --max-output 10 \
+    "$URI" read "$T/remote file"
+grep_ok "size limit names the file" \
+    "^transport-tool: web01: $T/remote file: file over 10 bytes$" "$T/err"
+write_missing() { echo x | tool "$URI" write "$T/no/such/dir/f" 644; }
+expect_status 102 "write_file into a missing directory" write_missing
 
 # 3. One master connection for several commands.
 before=$(grep -c 'Accepted publickey' "$T/sshd.log")
-expect_status 0 "three commands through one transport" tool --repeat 3 \
+expect_status 0 "two commands through one transport" tool --repeat 2 \
     "$URI" run sh -c "ls -A '$CTL'"
 after=$(grep -c 'Accepted publickey' "$T/sshd.log")
 diag "$(grep '^run' "$T/err")"
-check "one login for three commands (ControlMaster)" \
+check "one login for two commands (ControlMaster)" \
     test "$((after - before))" -eq 1
 check "master socket present while the transport is open" test -s "$T/out"
 check "master stopped at close (ssh -O exit)" test -z "$(ls -A "$CTL")"
 
 # 4. Host keys.
-expect_status 101 "changed host key refused" "$TOOL" --host web01 \
+expect_status 101 "changed host key refused" tool_bin --host web01 \
     --identity "$T/user_key" --known-hosts "$T/wrong_known_hosts" \
     --control-dir "$CTL" "$URI" run touch "$T/canary4"
 grep_ok "changed key: clear message" \
     "^transport-tool: web01: ssh host key for 127.0.0.1:$PORT does not match known_hosts \\(possible man-in-the-middle\\); refusing$" \
     "$T/err"
 check "nothing ran on a host with a changed key" test ! -e "$T/canary4"
-expect_status 101 "unknown host key refused" "$TOOL" --host web01 \
+expect_status 101 "unknown host key refused" tool_bin --host web01 \
     --identity "$T/user_key" --known-hosts "$T/empty_known_hosts" \
     --control-dir "$CTL" "$URI" run true
 grep_ok "unknown key: clear message" \
@@ -163,7 +177,7 @@ while time.time() < t:
 STALL_PID=$!
 for _ in $(seq 1 100); do [ -e "$T/stall.ready" ] && break; sleep 0.1; done
 t0=$(date +%s%N)
-expect_status 105 "silent server: timed out" tool \
+expect_status 105 "silent server: timed out" tool --connect-timeout 2000 \
     "ssh://root@127.0.0.1:$STALL" run true
 ms=$((($(date +%s%N) - t0) / 1000000))
 diag "silent server reported after $ms ms: $(cat "$T/err")"

@@ -22,9 +22,9 @@ static int fail(GError *err)
 
 /* Give every non-secret regular file generated content (and the sha256
  * that goes with it), so that commits carry file blobs too. */
-static void gen_content(ds_manifest *m, guint salt)
+static void gen_content(ds_manifest *m, guint salt, guint max)
 {
-    for (guint i = 0; m->files && i < m->files->len; i++) {
+    for (guint i = 0; m->files && i < m->files->len && i < max; i++) {
         ds_file *f = g_ptr_array_index(m->files, i);
         GString *s;
 
@@ -49,7 +49,7 @@ static int cmd_commit(const char *store, int argc, char **argv)
     g_autoptr(ds_store_txn) txn = NULL;
     g_autofree char *oid = NULL;
     const char *verb = "record", *run_id = "test-run";
-    int timeout = 0, salt = -1, i;
+    int timeout = 0, salt = -1, max = G_MAXINT, i;
 
     for (i = 0; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--verb") && i + 1 < argc)
@@ -60,6 +60,8 @@ static int cmd_commit(const char *store, int argc, char **argv)
             timeout = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--content") && i + 1 < argc)
             salt = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--content-max") && i + 1 < argc)
+            max = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--fsync-gitdir"))
             git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
         else {
@@ -77,7 +79,7 @@ static int cmd_commit(const char *store, int argc, char **argv)
         if (ds_manifest_load(&m, argv[i], &err) < 0)
             return fail(err);
         if (salt >= 0)
-            gen_content(m, (guint)salt);
+            gen_content(m, (guint)salt, (guint)max);
         if (ds_store_txn_put(txn, m, &err) < 0)
             return fail(err);
     }
@@ -202,7 +204,8 @@ int main(int argc, char **argv)
         return cmd_hold(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: store-tool init STORE\n"
                     "       store-tool commit STORE [--verb V] [--run ID] "
-                    "[--wait MS] [--content SALT] [--fsync-gitdir] FILE...\n"
+                    "[--wait MS] [--content SALT [--content-max N]]\n"
+                    "               [--fsync-gitdir] FILE...\n"
                     "       store-tool gen DIR N SALT [NPKG]\n"
                     "       store-tool history STORE HOST\n"
                     "       store-tool hold STORE SECONDS\n");

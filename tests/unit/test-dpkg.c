@@ -56,7 +56,10 @@ static int collect(ds_manifest **m, const char *uri, const char *const *files,
 
     if (rc < 0)
         return rc;
-    return ds_platform_collect(m, t, &o, err);
+    rc = ds_platform_collect(m, t, &o, err);
+    if (rc < 0 && g_test_verbose())
+        g_test_message("collect %s: %s", uri, (*err)->message);
+    return rc;
 }
 
 static void write_file(const char *path, const char *text)
@@ -97,7 +100,7 @@ static void test_parse_query(void)
     struct {
         const char *out, *msg;
     } bad[] = {
-        {"a\t1\tall\tii \nb\t1\tall\tii \nfoo;rm\t1\tall\tii \n",
+        {"aa\t1\tall\tii \nbb\t1\tall\tii \nfoo;rm\t1\tall\tii \n",
          "web01: dpkg-query output line 3: package name 'foo;rm' is not a "
          "valid Debian package name"},
         {"foo\nbar\t1.0\tall\tii \n",
@@ -135,6 +138,8 @@ static void test_parse_os_release(void)
     g_assert_cmpstr(ver, ==, "24.04");
     g_assert_cmpstr(name, ==, "Ubuntu 24.04 \"LTS\"");
     g_clear_pointer(&id, g_free);
+    g_clear_pointer(&ver, g_free);
+    g_clear_pointer(&name, g_free);
     g_assert_cmpint(ds_dpkg_parse_os_release(&id, &ver, &name, "web01: os",
                                              evil, strlen(evil), &err),
                     ==, DS_EINVALID);

@@ -39,26 +39,26 @@ static void test_packages(void)
     g_autoptr(ds_ignore) ig =
         ignore_with(DS_CAT_PACKAGES, "  linux-image-*\tfirmware-*\n libc6 ");
 
-    g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES,
-                                  "linux-image-6.1.0-26-amd64"));
+    g_assert_true(
+        ds_ignore_match(ig, DS_CAT_PACKAGES, "linux-image-6.1.0-26-amd64"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, "linux-image-amd64"));
-    g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES,
-                                  "firmware-misc-nonfree"));
+    g_assert_true(
+        ds_ignore_match(ig, DS_CAT_PACKAGES, "firmware-misc-nonfree"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, "libc6"));
     /* An arch-qualified name matches its bare name too. */
     g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, "libc6:i386"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_PACKAGES, "libc6-dev"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_PACKAGES, "libc6-dev:i386"));
-    g_assert_false(ds_ignore_match(ig, DS_CAT_PACKAGES,
-                                   "linux-headers-6.1.0-26-amd64"));
+    g_assert_false(
+        ds_ignore_match(ig, DS_CAT_PACKAGES, "linux-headers-6.1.0-26-amd64"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_PACKAGES, "openssl"));
     /* Other categories are not affected. */
     g_assert_false(ds_ignore_match(ig, DS_CAT_SERVICES, "libc6"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "libc6"));
 
     /* Patterns accumulate over several values; brackets work. */
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, "lib[a-c]z*", NULL),
-                    ==, 0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, "lib[a-c]z*", NULL), ==,
+                    0);
     g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, "libbz2-1.0"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_PACKAGES, "libdz"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, "firmware-iwlwifi"));
@@ -72,8 +72,8 @@ static void test_files(void)
 
     /* A directory pattern: everything below, and the directory itself. */
     g_assert_true(ds_ignore_match(ig, DS_CAT_FILES, "/etc/nginx/nginx.conf"));
-    g_assert_true(ds_ignore_match(ig, DS_CAT_FILES,
-                                  "/etc/nginx/sites-enabled/default"));
+    g_assert_true(
+        ds_ignore_match(ig, DS_CAT_FILES, "/etc/nginx/sites-enabled/default"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_FILES, "/etc/nginx"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "/etc/nginx2/x"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "/etc/nginxfoo"));
@@ -82,15 +82,15 @@ static void test_files(void)
     /* Exact paths. */
     g_assert_true(ds_ignore_match(ig, DS_CAT_FILES, "/etc/machine-id"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "/etc/machine-id.bak"));
-    g_assert_false(ds_ignore_match(ig, DS_CAT_FILES,
-                                   "/var/lib/dbus/machine-id"));
+    g_assert_false(
+        ds_ignore_match(ig, DS_CAT_FILES, "/var/lib/dbus/machine-id"));
     /* '*' crosses '/'. */
     g_assert_true(ds_ignore_match(ig, DS_CAT_FILES, "/etc/resolv.conf"));
-    g_assert_true(ds_ignore_match(ig, DS_CAT_FILES,
-                                  "/etc/systemd/journald.conf"));
+    g_assert_true(
+        ds_ignore_match(ig, DS_CAT_FILES, "/etc/systemd/journald.conf"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "/etc/conf"));
-    g_assert_true(ds_ignore_match(ig, DS_CAT_FILES,
-                                  "/etc/default/grub.dpkg-old"));
+    g_assert_true(
+        ds_ignore_match(ig, DS_CAT_FILES, "/etc/default/grub.dpkg-old"));
     /* A leading dot is nothing special. */
     g_assert_true(ds_ignore_match(ig, DS_CAT_FILES, "/etc/.hidden.conf"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_FILES, "/etc/ssh/sshd_config"));
@@ -101,14 +101,12 @@ static void test_services_sources_kernel(void)
     g_autoptr(ds_ignore) ig = ds_ignore_new();
 
     g_assert_cmpint(
-        ds_ignore_add(ig, DS_CAT_SERVICES, "getty@* ssh *.timer", NULL), ==,
-        0);
+        ds_ignore_add(ig, DS_CAT_SERVICES, "getty@* ssh *.timer", NULL), ==, 0);
     g_assert_true(ds_ignore_match(ig, DS_CAT_SERVICES, "getty@tty1.service"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_SERVICES, "ssh.service"));
     g_assert_true(ds_ignore_match(ig, DS_CAT_SERVICES, "apt-daily.timer"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_SERVICES, "ssh.socket"));
-    g_assert_false(ds_ignore_match(ig, DS_CAT_SERVICES,
-                                   "sshd-keygen.service"));
+    g_assert_false(ds_ignore_match(ig, DS_CAT_SERVICES, "sshd-keygen.service"));
 
     /* Source lines contain blanks: a backslash keeps one in a pattern. */
     g_assert_cmpint(
@@ -127,8 +125,7 @@ static void test_services_sources_kernel(void)
                                    "deb http://deb.debian.org/debian "
                                    "bookworm main contrib"));
 
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_KERNEL, "6.1.0-*-rt-amd64",
-                                  NULL),
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_KERNEL, "6.1.0-*-rt-amd64", NULL),
                     ==, 0);
     g_assert_true(ds_ignore_match(ig, DS_CAT_KERNEL, "6.1.0-26-rt-amd64"));
     g_assert_false(ds_ignore_match(ig, DS_CAT_KERNEL, "6.1.0-26-amd64"));
@@ -185,15 +182,30 @@ static void test_errors(void)
         g_assert_false(ds_ignore_match(ig, cases[i].cat, "good"));
         g_assert_false(ds_ignore_match(ig, cases[i].cat, "/etc/x"));
     }
+    /* No such category, no rule set. */
+    {
+        g_autoptr(ds_ignore) ig = ds_ignore_new();
+        g_autoptr(GError) err = NULL;
+        g_autoptr(GError) err2 = NULL;
+
+        g_assert_cmpint(ds_ignore_add(ig, DS_CAT_COUNT, "x", &err), ==,
+                        DS_EINVALID);
+        g_assert_error(err, DS_ERROR, -DS_EINVALID);
+        g_assert_nonnull(strstr(err->message, "no category"));
+        g_assert_false(ds_ignore_match(ig, DS_CAT_COUNT, "x"));
+        g_assert_cmpint(ds_ignore_add(NULL, DS_CAT_FILES, "/x", &err2), ==,
+                        DS_EINVALID);
+        g_assert_nonnull(strstr(err2->message, "ignore files"));
+    }
     /* Valid corners: the longest pattern, a ']' first in brackets, an
      * escaped bracket, a class. */
     {
         g_autoptr(ds_ignore) ig = ds_ignore_new();
         g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, max, NULL), ==, 0);
         g_assert_true(ds_ignore_match(ig, DS_CAT_PACKAGES, max));
-        g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SOURCES,
-                                      "x[]] y\\[ [[:digit:]]*", NULL),
-                        ==, 0);
+        g_assert_cmpint(
+            ds_ignore_add(ig, DS_CAT_SOURCES, "x[]] y\\[ [[:digit:]]*", NULL),
+            ==, 0);
         g_assert_true(ds_ignore_match(ig, DS_CAT_SOURCES, "x]"));
         g_assert_true(ds_ignore_match(ig, DS_CAT_SOURCES, "y["));
         g_assert_true(ds_ignore_match(ig, DS_CAT_SOURCES, "7zip"));

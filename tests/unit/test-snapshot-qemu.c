@@ -3,8 +3,9 @@
  * daemon with QEMU (qemu:///system, or DS_TEST_QEMU_URI): a tiny domain on
  * a raw disk image, no guest OS.  Disk content is written and checked
  * with qemu-io while the domain is off; the running path (live switch,
- * live merge) is checked on the backing chain.  Skipped when no libvirt
- * daemon answers. */
+ * live merge) is checked on the backing chain of a second domain whose
+ * disk is a qcow2 overlay on a golden image, as lab VMs often are.
+ * Skipped when no libvirt daemon answers. */
 #include "config.h"
 
 #include <errno.h>
@@ -18,7 +19,8 @@
 #include "snapshots/snapshot-priv.h"
 
 static virConnectPtr conn;
-static virDomainPtr dom;
+static virDomainPtr dom; /* the domain the current case works on */
+static virDomainPtr raw_dom, chain_dom;
 static char *dir;
 static char *base;
 static char *name;
@@ -31,7 +33,8 @@ static void quiet(void *payload, virErrorPtr e)
 
 static char *overlay_path(const char *snap)
 {
-    g_autofree char *file = g_strdup_printf("%s-vda.%s.qcow2", name, snap);
+    g_autofree char *file =
+        g_strdup_printf("%s-vda.%s.qcow2", virDomainGetName(dom), snap);
 
     return g_build_filename(dir, file, NULL);
 }
@@ -109,6 +112,7 @@ static guint overlay_records(void)
 
 static void test_offline(void)
 {
+    dom = raw_dom;
     g_autoptr(ds_snapshot) s1 = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) list = NULL;
@@ -186,6 +190,7 @@ static void test_offline(void)
 
 static void test_refusals(void)
 {
+    dom = raw_dom;
     g_autofree char *ov = overlay_path("driftsync-x");
     g_autoptr(GError) err = NULL;
 
@@ -209,15 +214,21 @@ static void test_refusals(void)
 
 static void test_running(void)
 {
-    g_autofree char *ov3 = overlay_path("driftsync-r3");
-    g_autofree char *ov4 = overlay_path("driftsync-r4");
+    g_autofree char *vm = g_build_filename(dir, "vm.qcow2", NULL);
+    g_autofree char *golden = g_build_filename(dir, "golden.img", NULL);
+
+    g_autofree char *ov3 = NULL;
+    g_autofree char *ov4 = NULL;
     g_autoptr(ds_snapshot) s3 = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *b = NULL;
 
+    dom = chain_dom;
+    ov3 = overlay_path("driftsync-r3");
+    ov4 = overlay_path("driftsync-r4");
     g_assert_cmpint(virDomainCreate(dom), ==, 0);
     g_assert_cmpint(ds_snapshot_create(&s3, dom, "driftsync-r3", "live",
-                                       DS_SNAPSHOT_AUTO, &err), ==, 0);
+                                       DS_SNAPSHOT_OVERLAY, &err), ==, 0);
     g_assert_no_error(err);
     g_assert_cmpstr(s3->state, ==, "running");
     g_assert_cmpint(virDomainIsActive(dom), ==, 1);
@@ -230,7 +241,7 @@ static void test_running(void)
     g_assert_cmpint(virDomainIsActive(dom), ==, 1);
     assert_on(ov3);
     b = backing_of(ov3);
-    g_assert_cmpstr(b, ==, base);
+    g_assert_cmpstr(b, ==, vm);
 
     /* Stack a second one, then merge the first live (not the top). */
     g_assert_cmpint(ds_snapshot_create(NULL, dom, "driftsync-r4", "live 2",
@@ -242,7 +253,7 @@ static void test_running(void)
     g_assert_false(g_file_test(ov3, G_FILE_TEST_EXISTS));
     g_clear_pointer(&b, g_free);
     b = backing_of(ov4);
-    g_assert_cmpstr(b, ==, base);
+    g_assert_cmpstr(b, ==, vm);
     assert_on(ov4);
 
     /* And the top one: active merge and pivot, still running. */
@@ -250,8 +261,28 @@ static void test_running(void)
     g_assert_no_error(err);
     g_assert_cmpint(virDomainIsActive(dom), ==, 1);
     g_assert_false(g_file_test(ov4, G_FILE_TEST_EXISTS));
-    assert_on(base);
+    /* Merged into the lab's own disk, not down into the golden image. */
+    assert_on(vm);
+    g_clear_pointer(&b, g_free);
+    b = backing_of(vm);
+    g_assert_cmpstr(b, ==, golden);
     g_assert_cmpuint(overlay_records(), ==, 0);
+}
+
+static virDomainPtr define(const char *dname, const char *format,
+                          const char *image)
+{
+    g_autofree char *xml = g_strdup_printf(
+        "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>"
+        "<devices><disk type='file' device='disk'>"
+        "<driver name='qemu' type='%s'/><source file='%s'/>"
+        "<target dev='vda' bus='virtio'/></disk></devices></domain>",
+        dname, format, image);
+    virDomainPtr d = virDomainDefineXML(conn, xml);
+
+    g_assert_nonnull(d);
+    return d;
 }
 
 /* Domains left by an earlier run that died on a failed assertion. */
@@ -281,7 +312,6 @@ static void remove_stale_domains(void)
 int main(int argc, char **argv)
 {
     const char *uri = g_getenv("DS_TEST_QEMU_URI");
-    g_autofree char *xml = NULL;
     g_autofree char *qemu_img = g_find_program_in_path("qemu-img");
     g_autofree char *qemu_io_path = g_find_program_in_path("qemu-io");
     int rc;
@@ -312,25 +342,34 @@ int main(int argc, char **argv)
 
         g_assert_true(run(argv_create, NULL));
     }
-    xml = g_strdup_printf(
-        "<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory>"
-        "<os><type arch='x86_64'>hvm</type><boot dev='hd'/></os>"
-        "<devices><disk type='file' device='disk'>"
-        "<driver name='qemu' type='raw'/><source file='%s'/>"
-        "<target dev='vda' bus='virtio'/></disk></devices></domain>",
-        name, base);
-    dom = virDomainDefineXML(conn, xml);
-    g_assert_nonnull(dom);
+    raw_dom = define(name, "raw", base);
+    {
+        g_autofree char *golden = g_build_filename(dir, "golden.img", NULL);
+        g_autofree char *vm = g_build_filename(dir, "vm.qcow2", NULL);
+        g_autofree char *name2 = g_strconcat(name, "-chain", NULL);
+        const char *mk_golden[] = {"qemu-img", "create", "-q", "-f", "raw",
+                                   golden, "8M", NULL};
+        const char *mk_vm[] = {"qemu-img", "create", "-q", "-f", "qcow2",
+                               "-F", "raw", "-b", golden, vm, NULL};
+
+        g_assert_true(run(mk_golden, NULL));
+        g_assert_true(run(mk_vm, NULL));
+        chain_dom = define(name2, "qcow2", vm);
+    }
 
     g_test_add_func("/snapshot-qemu/offline", test_offline);
     g_test_add_func("/snapshot-qemu/refusals", test_refusals);
     g_test_add_func("/snapshot-qemu/running", test_running);
     rc = g_test_run();
 
-    if (virDomainIsActive(dom) == 1)
-        virDomainDestroy(dom);
-    virDomainUndefineFlags(dom, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA);
-    virDomainFree(dom);
+    for (int i = 0; i < 2; i++) {
+        virDomainPtr d = i ? chain_dom : raw_dom;
+
+        if (virDomainIsActive(d) == 1)
+            virDomainDestroy(d);
+        virDomainUndefineFlags(d, VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA);
+        virDomainFree(d);
+    }
     virConnectClose(conn);
     {
         g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);

@@ -281,6 +281,8 @@ static const ds_transport_ops fake_local_ops = {
 
 static void test_registry(void)
 {
+    static const char *const builtin[] = { "local", "ssh", "https", "http",
+                                           "agent" };
     ds_transport_options opts = { .host = "web01" };
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(GError) error = NULL;
@@ -297,6 +299,11 @@ static void test_registry(void)
     g_assert_cmpint(ds_transport_register(&fake_ops), ==, 0);
     g_assert_cmpint(ds_transport_register(&fake_ops), ==, DS_ECONFLICT);
     g_assert_cmpint(ds_transport_register(&fake_local_ops), ==, DS_ECONFLICT);
+    for (gsize i = 0; i < G_N_ELEMENTS(builtin); i++) {
+        ds_transport_ops taken = fake_local_ops;
+        taken.scheme = builtin[i];
+        g_assert_cmpint(ds_transport_register(&taken), ==, DS_ECONFLICT);
+    }
     g_assert_cmpint(ds_transport_open(&t, "DStest:abc", &opts, &error), ==, 0);
     g_assert_cmpstr(ds_transport_scheme(t), ==, "dstest");
     g_assert_cmpint(ds_transport_fetch(t, &body, &error), ==, 0);
@@ -312,6 +319,7 @@ static void test_registry(void)
     g_clear_pointer(&t, ds_transport_free);
 
     t = open_local("local:", 0, 0);
+    g_clear_pointer(&body, g_bytes_unref);
     g_assert_cmpint(ds_transport_fetch(t, &body, &error), ==,
                     DS_EUNSUPPORTED);
     g_assert_null(body);
@@ -331,6 +339,63 @@ static void test_registry(void)
     g_assert_true(g_str_has_prefix(error->message, "web01: root "));
     g_assert_null(t);
     ds_transport_free(NULL);
+}
+
+/* URIs are checked before anything reaches ssh's argv (nothing connects
+ * at open); http:// is the https driver, and only when allowed. */
+static void test_uri_validation(void)
+{
+    static const char *const good[] = {
+        "ssh://web01", "ssh://root@web01.example.com:2222", "ssh://h/",
+        "SSH://u_1.x-y@10.0.0.1", "ssh://root@[::1]:22", "ssh://[fe80::1]",
+    };
+    static const char *const bad[] = {
+        "ssh://", "ssh://root@", "ssh://a b", "ssh://host:0",
+        "ssh://host:99999", "ssh://host:22x", "ssh://host/etc",
+        "ssh://ro;ot@h", "ssh://h;reboot", "ssh://-oProxyCommand=x",
+        "ssh://-l@h", "ssh://root@-h", "ssh://.h", "ssh://h?x", "ssh://[::1",
+        "ssh://[::1]x", "ssh://[a$b]", "ssh://$(reboot)", "ssh://h\nx",
+        "ssh:host",
+    };
+    ds_transport_options opts = { .host = "web01" };
+    ds_transport_options http_ok = { .host = "web01", .allow_http = TRUE };
+    ds_transport_options long_dir = {
+        .host = "web01",
+        .control_dir = "/tmp/a-directory-name-that-is-far-too-long-for-sun",
+    };
+    g_autoptr(GError) error = NULL;
+    ds_transport *t = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_assert_cmpint(ds_transport_open(&t, good[i], &opts, &error), ==, 0);
+        g_assert_no_error(error);
+        g_assert_cmpstr(ds_transport_scheme(t), ==, "ssh");
+        g_clear_pointer(&t, ds_transport_free);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        if (ds_transport_open(&t, bad[i], &opts, &error) != DS_EINVALID)
+            g_error("%s was accepted", bad[i]);
+        g_assert_true(g_str_has_prefix(error->message, "web01: "));
+        g_assert_null(t);
+        g_clear_error(&error);
+    }
+    g_assert_cmpint(ds_transport_open(&t, "ssh://h", &long_dir, &error), ==,
+                    DS_EINVALID);
+    g_clear_error(&error);
+
+    g_assert_cmpint(ds_transport_open(&t, "http://127.0.0.1:1/m.json",
+                                      &opts, &error), ==, DS_EINVALID);
+    g_assert_cmpstr(error->message, ==,
+                    "web01: http://127.0.0.1:1/m.json: plain http is "
+                    "refused (allow it explicitly)");
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_open(&t, "http://127.0.0.1:1/m.json",
+                                      &http_ok, &error), ==, 0);
+    g_assert_cmpstr(ds_transport_scheme(t), ==, "https");
+    g_clear_pointer(&t, ds_transport_free);
+    g_assert_cmpint(ds_transport_open(&t, "https://u:pw@h/m.json", &opts,
+                                      &error), ==, DS_EINVALID);
+    g_assert_null(strstr(error->message, "pw"));
 }
 
 /* ---- local files in a root ------------------------------------------ */
@@ -437,6 +502,7 @@ static void test_local_read_write(fixture *f, gconstpointer data)
     g_assert_cmpint(ds_transport_read_file(t, "/etc/app.conf", &b, &error),
                     ==, 0);
     g_assert_true(g_bytes_equal(b, v2));
+    g_clear_pointer(&b, g_bytes_unref);
     g_assert_cmpint(stat(onhost, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0600);
     /* No temporary file left behind. */
@@ -579,6 +645,7 @@ int main(int argc, char **argv)
     g_test_add_func("/transport/run/timeout", test_run_timeout);
     g_test_add_func("/transport/run/missing", test_run_missing_program);
     g_test_add_func("/transport/registry", test_registry);
+    g_test_add_func("/transport/uri", test_uri_validation);
     g_test_add("/transport/local/read-write", fixture, NULL, fixture_set_up,
                test_local_read_write, fixture_tear_down);
     g_test_add("/transport/local/read-limit", fixture, NULL, fixture_set_up,

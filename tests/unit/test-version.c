@@ -15,7 +15,7 @@ typedef struct {
     int rel; /* -1, 0, 1 */
 } pair;
 
-static GArray *pairs;      /* pair */
+static GArray *pairs;       /* pair */
 static GPtrArray *versions; /* char *, every version of the pairs, unique */
 static char *dpkg;          /* dpkg program, or NULL */
 
@@ -31,8 +31,8 @@ static void load_pairs(void)
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     g_auto(GStrv) lines = NULL;
 
-    file = g_test_build_filename(G_TEST_DIST, "data", "version-pairs.txt",
-                                 NULL);
+    file =
+        g_test_build_filename(G_TEST_DIST, "data", "version-pairs.txt", NULL);
     g_file_get_contents(file, &text, NULL, &err);
     g_assert_no_error(err);
     pairs = g_array_new(FALSE, FALSE, sizeof(pair));
@@ -75,15 +75,14 @@ static int dpkg_compare(const char *a, const char *b, bool *warned)
     bool warn = false;
 
     for (int i = 0; i < 2; i++) {
-        const char *argv[] = {dpkg, "--compare-versions", a, rels[i], b,
-                              NULL};
+        const char *argv[] = {dpkg, "--compare-versions", a, rels[i], b, NULL};
         g_autofree char *errout = NULL;
         g_autoptr(GError) err = NULL;
         int status;
 
         g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
-                                   G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
-                                   NULL, &errout, &status, &err));
+                                   G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                                   &errout, &status, &err));
         g_assert_no_error(err);
         if (errout && strstr(errout, "warning"))
             warn = true;
@@ -113,8 +112,8 @@ static void test_recorded_pairs(void)
         int back = sign(ds_version_compare(p->b, p->a));
 
         if (got != p->rel || back != -p->rel)
-            g_test_message("%s vs %s: want %d, got %d / %d", p->a, p->b,
-                           p->rel, got, back);
+            g_test_message("%s vs %s: want %d, got %d / %d", p->a, p->b, p->rel,
+                           got, back);
         g_assert_cmpint(got, ==, p->rel);
         g_assert_cmpint(back, ==, -p->rel);
         /* dpkg accepted every recorded version that starts with a digit
@@ -152,15 +151,30 @@ static void test_corners(void)
     g_assert_cmpint(ds_version_compare("~", NULL), <, 0);
 }
 
-static const char *const valid[] = {
-    "1", "1.0", "1:1.0", "0:0", "1.0-1", "1.0-1+deb12u1", "1:9.2p1-2",
-    "1.0~rc1-0~exp1", "2.36-9+deb12u10", "1.0-1-1", "1:2:3", "1:2-3:4-5",
-    "3.0.13-1~deb12u1", "2147483647:1", "0.0.8-rc5+git20190411+0ff1383-5",
-    "20230311.1", "1.0+dfsg1", "1.0A", NULL};
+static const char *const valid[] = {"1",
+                                    "1.0",
+                                    "1:1.0",
+                                    "0:0",
+                                    "1.0-1",
+                                    "1.0-1+deb12u1",
+                                    "1:9.2p1-2",
+                                    "1.0~rc1-0~exp1",
+                                    "2.36-9+deb12u10",
+                                    "1.0-1-1",
+                                    "1:2:3",
+                                    "1:2-3:4-5",
+                                    "3.0.13-1~deb12u1",
+                                    "2147483647:1",
+                                    "0.0.8-rc5+git20190411+0ff1383-5",
+                                    "20230311.1",
+                                    "1.0+dfsg1",
+                                    "1.0A",
+                                    NULL};
 static const char *const invalid[] = {
-    "", "a", "~1", "1.0-", "1:", ":1", "a:1", "1.0 1", "1_0", "1.0-1_2",
-    "1.0-1:2", "1.0/1", "2147483648:1", "1:a", "1.0-1@2", "-1", " 1.0",
-    "1.0\t", "1,0", NULL};
+    "",        "a",     "~1",           "1.0-", "1:",
+    ":1",      "a:1",   "1.0 1",        "1_0",  "1.0-1_2",
+    "1.0-1:2", "1.0/1", "2147483648:1", "1:a",  "1.0-1@2",
+    "-1",      " 1.0",  "1.0\t",        "1,0",  NULL};
 
 static void test_valid(void)
 {
@@ -221,8 +235,11 @@ static void test_recorded_live(void)
 static char *random_version(GRand *r)
 {
     static const char *const pieces[] = {
-        "0", "1", "2", "9", "10", "00", "007", "123456789012345678901234",
-        ".", ".", "+", "~", "~", "a", "b", "rc", "dfsg", "deb12u", "Z", "p"};
+        "0",    "1",      "2",   "9",
+        "10",   "00",     "007", "123456789012345678901234",
+        ".",    ".",      "+",   "~",
+        "~",    "a",      "b",   "rc",
+        "dfsg", "deb12u", "Z",   "p"};
     GString *s = g_string_new(NULL);
     int n = g_rand_int_range(r, 1, 7);
 
@@ -230,14 +247,14 @@ static char *random_version(GRand *r)
         g_string_append_printf(s, "%d:", g_rand_int_range(r, 0, 3));
     g_string_append_printf(s, "%d", g_rand_int_range(r, 0, 12));
     for (int i = 0; i < n; i++)
-        g_string_append(s, pieces[g_rand_int_range(r, 0,
-                                                   G_N_ELEMENTS(pieces))]);
+        g_string_append(s,
+                        pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
     if (g_rand_int_range(r, 0, 2) == 0) {
         g_string_append_c(s, '-');
         n = g_rand_int_range(r, 1, 4);
         for (int i = 0; i < n; i++)
-            g_string_append(s, pieces[g_rand_int_range(
-                                   r, 0, G_N_ELEMENTS(pieces))]);
+            g_string_append(
+                s, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
     }
     if (g_rand_int_range(r, 0, 10) == 0) /* an invalid character */
         g_string_insert_c(s, g_rand_int_range(r, 1, (int)s->len + 1),

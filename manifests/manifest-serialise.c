@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manifests/manifest-serialise.c: the canonical bytes of a manifest,
+ * written directly (sorted keys, 2-space indent, trailing newline). */
+#include "config.h"
+
+#include <string.h>
+
+#include "manifests/error.h"
+#include "manifests/manifest-private.h"
+
+/* ---- canonical serialisation -------------------------------------------- */
+
+/* A JSON string, escaped as jansson's dumper does (UTF-8 kept as is). */
+static void put_str(GString *g, const char *s)
+{
+    const char *run = s;
+
+    g_string_append_c(g, '"');
+    for (const char *p = s; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        g_string_append_len(g, run, p - run);
+        run = p + 1;
+        switch (ch) {
+        case '"': g_string_append(g, "\\\""); break;
+        case '\\': g_string_append(g, "\\\\"); break;
+        case '\b': g_string_append(g, "\\b"); break;
+        case '\f': g_string_append(g, "\\f"); break;
+        case '\n': g_string_append(g, "\\n"); break;
+        case '\r': g_string_append(g, "\\r"); break;
+        case '\t': g_string_append(g, "\\t"); break;
+        default: g_string_append_printf(g, "\\u%04X", ch); break;
+        }
+    }
+    g_string_append_len(g, run, (gssize)strlen(run));
+    g_string_append_c(g, '"');
+}
+
+static const char spaces[] = "            ";
+
+/* Start a member of an object at `indent`: separator, new line, key. */
+static void member(GString *g, int *n, int indent, const char *key,
+                   bool escape)
+{
+    if ((*n)++)
+        g_string_append_c(g, ',');
+    g_string_append_c(g, '\n');
+    g_string_append_len(g, spaces, indent);
+    if (escape) {
+        put_str(g, key);
+    } else {
+        g_string_append_c(g, '"');
+        g_string_append(g, key);
+        g_string_append_c(g, '"');
+    }
+    g_string_append(g, ": ");
+}
+
+static void close_obj(GString *g, int n, int indent, char bracket)
+{
+    if (n) {
+        g_string_append_c(g, '\n');
+        g_string_append_len(g, spaces, indent);
+    }
+    g_string_append_c(g, bracket);
+}
+
+static void put_member_str(GString *g, int *n, int indent, const char *key,
+                           const char *value)
+{
+    if (!value)
+        return;
+    member(g, n, indent, key, false);
+    put_str(g, value);
+}
+
+static void put_string_array(GString *g, GPtrArray *a, int indent)
+{
+    int n = 0;
+    const char *prev = NULL;
+
+    g_string_append_c(g, '[');
+    for (guint i = 0; a && i < a->len; i++) {
+        const char *s = a->pdata[i];
+        if (prev && strcmp(prev, s) == 0)
+            continue;
+        prev = s;
+        if (n++)
+            g_string_append_c(g, ',');
+        g_string_append_c(g, '\n');
+        g_string_append_len(g, spaces, indent + 2);
+        put_str(g, s);
+    }
+    close_obj(g, n, indent, ']');
+}
+
+/* The array itself when strictly sorted by cmp (copy == NULL), else a
+ * sorted copy; adjacent equal keys are duplicates. */
+static int sorted_for_output(GPtrArray **view, GPtrArray *a, GCompareFunc cmp,
+                             bool strings, const char *origin,
+                             const char *section, GError **err)
+{
+    GPtrArray *copy = NULL;
+
+    *view = a;
+    for (guint i = 1; i < a->len; i++) {
+        if (cmp(&a->pdata[i - 1], &a->pdata[i]) >= 0) {
+            copy = g_ptr_array_sized_new(a->len);
+            for (guint j = 0; j < a->len; j++)
+                g_ptr_array_add(copy, a->pdata[j]);
+            g_ptr_array_sort(copy, cmp);
+            *view = copy;
+            break;
+        }
+    }
+    if (!copy || strings)
+        return 0;
+    for (guint i = 1; i < copy->len; i++) {
+        if (cmp(&copy->pdata[i - 1], &copy->pdata[i]) == 0) {
+            /* every entry type starts with its name */
+            const char *k = *(char **)copy->pdata[i];
+            g_autoptr(GString) path = g_string_new(section);
+            ds_manifest_path_key(path, k, strlen(k));
+            g_ptr_array_unref(copy);
+            *view = NULL;
+            return ds_error_set(err, DS_EINVALID, "%s: %s: listed twice "
+                                "(the manifest is not normalised)", origin,
+                                path->str);
+        }
+    }
+    return 0;
+}
+
+static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
+                           GPtrArray *srcs, GPtrArray *files,
+                           GPtrArray *svcs, GPtrArray *kernels)
+{
+    int n = 0, k;
+    char mode[8];
+
+    g_string_append_c(g, '{');
+    put_member_str(g, &n, 2, "collected_at", m->collected_at);
+
+    member(g, &n, 2, "collector", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    put_member_str(g, &k, 4, "transport", m->collector.transport);
+    put_member_str(g, &k, 4, "version", m->collector.version);
+    close_obj(g, k, 2, '}');
+
+    member(g, &n, 2, "files", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    for (guint i = 0; i < files->len; i++) {
+        const ds_file *f = files->pdata[i];
+        int e = 0;
+        member(g, &k, 4, f->path, true);
+        g_string_append_c(g, '{');
+        put_member_str(g, &e, 6, "content_ref", f->content_ref);
+        put_member_str(g, &e, 6, "group", f->group);
+        put_member_str(g, &e, 6, "hmac", f->hmac);
+        g_snprintf(mode, sizeof mode, "%04o", f->mode);
+        put_member_str(g, &e, 6, "mode", mode);
+        put_member_str(g, &e, 6, "owner", f->owner);
+        if (f->secret) {
+            member(g, &e, 6, "secret", false);
+            g_string_append(g, "true");
+        }
+        put_member_str(g, &e, 6, "sha256", f->sha256);
+        put_member_str(g, &e, 6, "target", f->target);
+        if (f->type == DS_FILE_SYMLINK)
+            put_member_str(g, &e, 6, "type", "symlink");
+        close_obj(g, e, 4, '}');
+    }
+    close_obj(g, k, 2, '}');
+
+    put_member_str(g, &n, 2, "host", m->host);
+
+    member(g, &n, 2, "kernel", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    member(g, &k, 4, "installed", false);
+    put_string_array(g, kernels, 4);
+    put_member_str(g, &k, 4, "running", m->kernel.running);
+    close_obj(g, k, 2, '}');
+
+    member(g, &n, 2, "os", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    put_member_str(g, &k, 4, "id", m->os.id);
+    put_member_str(g, &k, 4, "name", m->os.name);
+    put_member_str(g, &k, 4, "version", m->os.version);
+    close_obj(g, k, 2, '}');
+
+    member(g, &n, 2, "packages", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    for (guint i = 0; i < pkgs->len; i++) {
+        const ds_package *p = pkgs->pdata[i];
+        int e = 0;
+        member(g, &k, 4, p->name, true);
+        g_string_append_c(g, '{');
+        put_member_str(g, &e, 6, "arch", p->arch);
+        put_member_str(g, &e, 6, "source", p->source);
+        put_member_str(g, &e, 6, "version", p->version);
+        close_obj(g, e, 4, '}');
+    }
+    close_obj(g, k, 2, '}');
+
+    member(g, &n, 2, "reboot_required", false);
+    g_string_append(g, m->reboot_required ? "true" : "false");
+    put_member_str(g, &n, 2, "role", ds_role_name(m->role));
+    put_member_str(g, &n, 2, "schema", DS_MANIFEST_SCHEMA);
+
+    member(g, &n, 2, "services", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    for (guint i = 0; i < svcs->len; i++) {
+        const ds_service *s = svcs->pdata[i];
+        int e = 0;
+        member(g, &k, 4, s->name, true);
+        g_string_append_c(g, '{');
+        put_member_str(g, &e, 6, "active", s->active);
+        put_member_str(g, &e, 6, "enabled", s->enabled);
+        close_obj(g, e, 4, '}');
+    }
+    close_obj(g, k, 2, '}');
+
+    member(g, &n, 2, "sources", false);
+    put_string_array(g, srcs, 2);
+    close_obj(g, n, 0, '}');
+    g_string_append_c(g, '\n');
+}
+
+static void unref_if_copy(GPtrArray *view, GPtrArray *orig)
+{
+    if (view && view != orig)
+        g_ptr_array_unref(view);
+}
+
+int ds_manifest_serialise(GBytes **out, const ds_manifest *m, GError **err)
+{
+    g_autoptr(GPtrArray) empty = g_ptr_array_new();
+    GPtrArray *a_pkgs, *a_srcs, *a_files, *a_svcs, *a_kern;
+    GPtrArray *pkgs = NULL, *srcs = NULL, *files = NULL, *svcs = NULL,
+              *kern = NULL;
+    const char *origin;
+    GString *g;
+    gsize hint;
+    int rc;
+
+    *out = NULL;
+    g_return_val_if_fail(m != NULL, DS_EINVALID);
+    origin = m->host && ds_name_is_safe_host(m->host) ? m->host : "manifest";
+    if ((rc = ds_manifest_check(m, origin, err)) < 0)
+        return rc;
+    a_pkgs = m->packages ? m->packages : empty;
+    a_srcs = m->sources ? m->sources : empty;
+    a_files = m->files ? m->files : empty;
+    a_svcs = m->services ? m->services : empty;
+    a_kern = m->kernel.installed ? m->kernel.installed : empty;
+    if ((rc = sorted_for_output(&pkgs, a_pkgs, ds_manifest_cmp_package, false,
+                                origin, "packages", err)) < 0 ||
+        (rc = sorted_for_output(&files, a_files, ds_manifest_cmp_file, false,
+                                origin, "files", err)) < 0 ||
+        (rc = sorted_for_output(&svcs, a_svcs, ds_manifest_cmp_service, false,
+                                origin, "services", err)) < 0 ||
+        (rc = sorted_for_output(&srcs, a_srcs, ds_manifest_cmp_string, true,
+                                origin, "sources", err)) < 0 ||
+        (rc = sorted_for_output(&kern, a_kern, ds_manifest_cmp_string, true,
+                                origin, "kernel.installed", err)) < 0)
+        goto done;
+
+    hint = 1024 + pkgs->len * 120 + files->len * 320 + svcs->len * 96 +
+           srcs->len * 128 + kern->len * 48;
+    g = g_string_sized_new(hint);
+    write_manifest(g, m, pkgs, srcs, files, svcs, kern);
+    *out = g_string_free_to_bytes(g);
+    rc = 0;
+done:
+    unref_if_copy(pkgs, a_pkgs);
+    unref_if_copy(srcs, a_srcs);
+    unref_if_copy(files, a_files);
+    unref_if_copy(svcs, a_svcs);
+    unref_if_copy(kern, a_kern);
+    return rc;
+}

@@ -1,0 +1,102 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/e2e/snapshot.sh: `driftsync snapshot` on the real lab VM of the
+# end-to-end bed (lab-e2e, running, with qemu-guest-agent): an internal
+# and an overlay snapshot each undo a change made inside the guest, and an
+# overlay merged by delete keeps it.  Runs only with DS_E2E=1.
+. "$DS_SRCDIR/tests/setup.sh"
+
+[ "${DS_E2E:-0}" = 1 ] || skip_all "end-to-end test (set DS_E2E=1; make check-e2e)"
+URI=${DS_E2E_URI:-qemu:///system}
+DOM=${DS_E2E_LAB:-lab-e2e}
+V="virsh -q -c $URI"
+for tool in virsh jq base64; do
+    command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing"; exit 1; }
+done
+$V dominfo "$DOM" >/dev/null 2>&1 ||
+    { echo "Bail out! the bed's domain $DOM is not defined at $URI"; exit 1; }
+
+cat >"$T/ds.conf" <<EOF
+[store]
+path = $T/store
+[lab]
+uri = $URI
+snapshots = auto
+keep-snapshots = 5
+[host e2e]
+source = local:
+lab = $DOM
+EOF
+snap() { ds --config "$T/ds.conf" snapshot "$@"; }
+
+qga() { $V qemu-agent-command "$DOM" "$1" --timeout 30; }
+# gexec PATH ARGS...: run in the guest, return its exit code.
+gexec() {
+    p=$1; shift
+    a=$(if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi | jq -R . | jq -sc .)
+    pid=$(qga "$(jq -nc --arg p "$p" --argjson a "$a" \
+        '{execute:"guest-exec",arguments:{path:$p,arg:$a,"capture-output":true}}')" |
+        jq -r .return.pid) || return 255
+    while st=$(qga "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") &&
+        [ "$(printf '%s' "$st" | jq -r .return.exited)" != true ]; do sleep 0.1; done
+    return "$(printf '%s' "$st" | jq -r '.return.exitcode // 255')"
+}
+wait_agent() {
+    i=0
+    while [ $i -lt 600 ]; do
+        qga '{"execute":"guest-ping"}' >/dev/null 2>&1 && return 0
+        sleep 0.3; i=$((i + 1))
+    done
+    return 1
+}
+source_of_vda() { $V domblklist "$DOM" | awk '$1 == "vda" { print $2 }'; }
+
+[ "$($V domstate "$DOM")" = running ] || $V start "$DOM" >/dev/null
+check "the guest agent answers" wait_agent
+BASE=$(source_of_vda)
+
+# ---- internal ----
+expect_status 0 "internal snapshot of the running VM" snap create --mode internal e2e e2e-int
+grep_ok "named driftsync-*" '^driftsync-e2e-int$' "$T/out"
+check "a change in the guest" gexec /bin/touch /root/ds-marker-internal
+check "the change is there" gexec /usr/bin/test -e /root/ds-marker-internal
+expect_status 0 "revert to the internal snapshot" snap revert e2e driftsync-e2e-int
+check "the agent answers after the revert" wait_agent
+if gexec /usr/bin/test -e /root/ds-marker-internal; then
+    not_ok "the change is gone after the revert"
+else ok "the change is gone after the revert"; fi
+expect_status 0 "delete the internal snapshot" snap delete e2e driftsync-e2e-int
+expect_status 0 "list" snap list --json e2e
+check "no snapshot left" jq -e '[.snapshots[] | select(.name == "driftsync-e2e-int")] | length == 0' "$T/out"
+
+# ---- overlay ----
+expect_status 0 "overlay snapshot of the running VM" snap create --mode overlay e2e e2e-ovl
+OVL=$(source_of_vda)
+if [ "$OVL" != "$BASE" ] && [ -f "$OVL" ]; then ok "the VM runs on the overlay ($OVL)"
+else not_ok "the VM runs on the overlay (vda is $OVL)"; fi
+expect_status 0 "list shows the overlay snapshot" snap list --json e2e
+check "json: mode overlay, current" \
+    jq -e '.snapshots[] | select(.name == "driftsync-e2e-ovl") | .mode == "overlay" and .current' "$T/out"
+$V metadata "$DOM" https://driftsync.invalid/xmlns/lab/1 >"$T/meta" 2>&1
+grep_ok "recorded in the domain's metadata" '<overlay name="driftsync-e2e-ovl"' "$T/meta"
+check "a change in the guest" gexec /bin/touch /root/ds-marker-overlay
+gexec /bin/sync
+expect_status 0 "revert to the overlay snapshot" snap revert e2e driftsync-e2e-ovl
+check "running again after the revert" test "$($V domstate "$DOM")" = running
+check "the agent answers after the revert" wait_agent
+if gexec /usr/bin/test -e /root/ds-marker-overlay; then
+    not_ok "the change is gone after the revert"
+else ok "the change is gone after the revert"; fi
+check "still on the overlay" test "$(source_of_vda)" = "$OVL"
+
+check "a change to keep" gexec /bin/touch /root/ds-marker-kept
+gexec /bin/sync
+expect_status 0 "delete merges the overlay into the disk" snap delete e2e driftsync-e2e-ovl
+check "back on the original disk" test "$(source_of_vda)" = "$BASE"
+check "the overlay file is gone" test ! -e "$OVL"
+check "the merged change is kept" gexec /usr/bin/test -e /root/ds-marker-kept
+gexec /bin/rm -f /root/ds-marker-kept
+$V dumpxml --inactive "$DOM" >"$T/inactive.xml"
+grep_ok "the saved definition is on the original disk too" "source file='$BASE'" "$T/inactive.xml"
+
+done_testing
