@@ -56,7 +56,8 @@ static void print_host_line(ds_cli *cli, const record_host *h)
     }
     printf("%u change%s: ", h->changes->len, h->changes->len == 1 ? "" : "s");
     for (guint i = 0; i < h->changes->len && i < RECORD_SUMMARY_ITEMS; i++) {
-        g_autofree char *d = ds_change_describe(g_ptr_array_index(h->changes, i));
+        g_autofree char *d =
+            ds_change_describe(g_ptr_array_index(h->changes, i));
 
         printf("%s%s", i ? "; " : "", d);
     }
@@ -67,7 +68,7 @@ static void print_host_line(ds_cli *cli, const record_host *h)
 
 static json_t *host_json(const record_host *h)
 {
-    const char *status = h->is_new ? "new"
+    const char *status = h->is_new         ? "new"
                          : h->changes->len ? "changed"
                                            : "unchanged";
 
@@ -138,8 +139,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         if (!hosts[i].same &&
             ds_store_txn_put(txn, g_ptr_array_index(manifests, i), &err) < 0)
             goto fail;
-    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) <
-        0)
+    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) < 0)
         goto fail;
     ds_store_unlock(st);
 
@@ -381,8 +381,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     g_autoptr(GPtrArray) manifests = NULL;
     int code = DS_EXIT_OK;
 
-    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv,
-                      &code))
+    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
     if (from + local + lab > 1) {
         ds_cli_error(cli, "record: --from, --local and --lab exclude each "
