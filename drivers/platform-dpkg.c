@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/platform-dpkg.c: the dpkg/apt platform: collect a Debian or
  * Ubuntu host's packages, sources, kernel, services and os-release into a
- * manifest, in a handful of transport round-trips.
+ * manifest in two transport round-trips: the facts script
+ * (platform-dpkg-facts.c), then the files script (platform-dpkg-files.c).
  *
- * Every command is a fixed argv; host data (paths) only ever arrives as
- * separate arguments.  For a "local:/ROOT" transport commands run on this
- * machine against the tree under ROOT (dpkg-query --admindir, systemctl
- * --root, ROOT-prefixed paths), while files are read through the
- * transport, which maps them under ROOT. */
+ * Every command is a fixed argv or a fixed `sh -c` script; host data
+ * (paths) only ever arrives as separate arguments ("$@"), never as code.
+ * For a "local:/ROOT" transport commands run on this machine against the
+ * tree under ROOT (dpkg-query --admindir, ROOT-prefixed paths), while
+ * os-release, apt sources and passwd/group are read through the transport,
+ * which keeps symlinks inside ROOT. */
 #include "config.h"
 
 #include <string.h>
