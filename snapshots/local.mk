@@ -10,6 +10,11 @@ tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
 tests_unit_test_snapshot_LDADD = $(ds_test_ldadd)
 EXTRA_DIST += tests/data/snapshot-node.xml
 
+# The libvirt daemon lost mid-run (a private unprivileged libvirtd).
+unit_tests += tests/unit/test-snapshot-daemon
+tests_unit_test_snapshot_daemon_SOURCES = tests/unit/test-snapshot-daemon.c
+tests_unit_test_snapshot_daemon_LDADD = $(ds_test_ldadd)
+
 # Overlay snapshots on a real libvirt daemon with QEMU (skipped without).
 unit_tests += tests/unit/test-snapshot-qemu
 tests_unit_test_snapshot_qemu_SOURCES = tests/unit/test-snapshot-qemu.c

@@ -66,4 +66,17 @@ expect_status 0 "revert the kept trial by hand" snap revert e2e "$SNAP"
 check "the agent answers after the revert" wait_agent
 expect_status 0 "delete its snapshot" snap delete e2e "$SNAP"
 
+# The same in overlay mode: the revert restarts the VM on a fresh overlay.
+sed 's/^snapshots = auto$/snapshots = overlay/' "$T/ds.conf" >"$T/overlay.conf"
+expect_status 0 "a passing trial in overlay mode" \
+    ds --config "$T/overlay.conf" trial --json e2e \
+    --run 'echo overlay >/root/ds-trial-overlay' \
+    --check 'grep -q overlay /root/ds-trial-overlay'
+jq_ok "overlay: passed, reverted and verified" \
+    '.mode == "overlay" and .passed and .reverted and .verified'
+expect_status 0 "list after the overlay trial" snap list --json e2e
+jq_ok "no driftsync snapshot left" '[.snapshots[] | select(.driftsync)] | length == 0'
+check "the VM is back on its own disk" \
+    sh -c "$V domblklist '$DOM' | awk '\$1 == \"vda\" { print \$2 }' | grep -v driftsync-"
+
 done_testing
