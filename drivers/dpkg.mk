@@ -3,7 +3,8 @@
 libdriftsync_la_SOURCES += drivers/platform.c drivers/platform.h \
 	drivers/platform-dpkg.h drivers/platform-dpkg.c \
 	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \
-	drivers/platform-dpkg-files.c drivers/platform-tar.c
+	drivers/platform-dpkg-files.c drivers/platform-tar.c \
+	drivers/platform-dpkg-facts.c
 
 unit_tests += tests/unit/test-dpkg
 tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c

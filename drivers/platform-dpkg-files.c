@@ -4,8 +4,9 @@
  * package, with mode, owner, digest and content; secret files get a keyed
  * HMAC and their content never leaves this file.
  *
- * Round-trips are batched: one `md5sum -z` for all conffiles, one `find
- * -printf` for all metadata, one `tar -c` for all content (each split only
+ * Round-trips are batched: the conffiles' md5 come with the collection
+ * script, then one `find -printf` for all metadata, one `tar -c` for all
+ * content (each split only
  * when the argument list or the output would grow too big); paths are
  * always separate arguments after "--" or absolute start points. */
 #include "config.h"
@@ -98,8 +99,8 @@ static int run_batched(ds_dpkg_ctx *c, const char *const *prefix,
 }
 
 /* "HEX  PATH\0" records of md5sum -z / sha256sum -z into path -> hex. */
-static int parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
-                      GError **err)
+int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
+                       GError **err)
 {
     GHashTable *sums = payload;
     gsize len;
@@ -369,35 +370,87 @@ static int read_whole(ds_dpkg_ctx *c, const char *path, meta *m,
     return 0;
 }
 
-static int find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
-                         GPtrArray *conffiles, GError **err)
+/* Conffiles whose current md5 (from the collection script) differs from
+ * the packaged one; a missing conffile is not a change we record. */
+static void find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
+                          GPtrArray *conffiles, GHashTable *md5s)
 {
-    g_autoptr(GHashTable) sums =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
-    static const char *const md5[] = {"md5sum", "-z", "--", NULL};
-
-    if (!conffiles->len)
-        return 0;
-    for (guint i = 0; i < conffiles->len; i++) {
+    for (guint i = 0; md5s && i < conffiles->len; i++) {
         ds_conffile *cf = conffiles->pdata[i];
-        g_ptr_array_add(paths, ds_dpkg_cmd_path(c, cf->path));
-    }
-    /* Exit 1: some conffile is missing, which is not a change we record. */
-    int rc = run_batched(c, md5, NULL, paths, NULL, 1, parse_sums, sums, err);
-    if (rc < 0)
-        return rc;
-    for (guint i = 0; i < conffiles->len; i++) {
-        ds_conffile *cf = conffiles->pdata[i];
-        const char *now = g_hash_table_lookup(sums, cf->path);
+        const char *now = g_hash_table_lookup(md5s, cf->path);
         if (now && strcmp(now, cf->md5) != 0)
             g_ptr_array_add(targets, ds_dpkg_cmd_path(c, cf->path));
     }
-    return 0;
+}
+
+/* The files of the given start points in one round-trip: metadata of
+ * every regular file and symlink, the content of those up to the size
+ * limit (a tar stream), and for bigger ones a sha256 and whether they hold
+ * a private key.  A fixed script: $1 the section marker, $2/$3 find's
+ * size tests, then the paths, only ever expanded as "$@". */
+static const char files_script[] =
+    "n=$1 small=$2 large=$3; shift 3\n"
+    "s() { printf '\\n%s %s\\n' \"$n\" \"$1\"; }\n"
+    "s meta\n"
+    "find \"$@\" -xdev \\( -type f -o -type l \\) -printf '" FIND_FORMAT "'"
+    " 2>/dev/null\n"
+    "s tar\n"
+    "find \"$@\" -xdev -type f -size \"$small\" -print0 2>/dev/null |"
+    " xargs -0r tar -c -f - -P --no-recursion --hard-dereference"
+    " --format=gnu -- 2>/dev/null\n"
+    "s sums\n"
+    "find \"$@\" -xdev -type f -size \"$large\" -print0 2>/dev/null |"
+    " xargs -0r sha256sum -z -- 2>/dev/null\n"
+    "s keys\n"
+    "find \"$@\" -xdev -type f -size \"$large\" -print0 2>/dev/null |"
+    " xargs -0r grep -lZF -e 'PRIVATE KEY-----' -- 2>/dev/null\n"
+    "s end\n";
+
+typedef struct files_run {
+    GHashTable *metas, *sums, *keyed;
+    const char *marker;
+} files_run;
+
+static int parse_files(ds_dpkg_ctx *c, GBytes *out, void *payload,
+                       GError **err)
+{
+    files_run *run = payload;
+    ds_dpkg_facts *f = ds_dpkg_facts_new();
+    GBytes *sec;
+    int rc = ds_dpkg_facts_split(f, run->marker, out, c->host, err);
+
+    if (rc == 0 && (sec = ds_dpkg_facts_get(f, "meta")))
+        rc = parse_find(c, sec, run->metas, err);
+    if (rc == 0 && (sec = ds_dpkg_facts_get(f, "tar")))
+        rc = parse_tar(c, sec, run->metas, err);
+    if (rc == 0 && (sec = ds_dpkg_facts_get(f, "sums")))
+        rc = ds_dpkg_parse_sums(c, sec, run->sums, err);
+    if (rc == 0 && (sec = ds_dpkg_facts_get(f, "keys")))
+        rc = parse_grep(c, sec, run->keyed, err);
+    ds_dpkg_facts_free(f);
+    return rc;
+}
+
+/* Drop start points inside other start points (find would list their
+ * files twice). */
+static void drop_nested(GPtrArray *targets)
+{
+    g_ptr_array_sort(targets, cmp_str);
+    for (guint i = 1; i < targets->len;) {
+        const char *prev = targets->pdata[i - 1], *cur = targets->pdata[i];
+        gsize n = strlen(prev);
+        if (strcmp(prev, cur) == 0 ||
+            (strncmp(prev, cur, n) == 0 && cur[n] == '/') ||
+            strcmp(prev, "/") == 0)
+            g_ptr_array_remove_index(targets, i);
+        else
+            i++;
+    }
 }
 
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
-                          GPtrArray *conffiles, GError **err)
+                          GPtrArray *conffiles, GHashTable *md5s,
+                          GError **err)
 {
     const ds_collect_options *o = c->opts;
     gsize max = o->max_file_size ? o->max_file_size : DS_DEFAULT_MAX_FILE_SIZE;
@@ -408,20 +461,12 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) keyed =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    g_autoptr(GPtrArray) fetch = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) big = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GArray) weights = g_array_new(FALSE, FALSE, sizeof(gsize));
     g_autoptr(GPtrArray) order = NULL;
-    static const char *const find_pre[] = {"find", NULL};
-    static const char *const find_suf[] = {
-        "-xdev", "(", "-type", "f", "-o", "-type", "l", ")",
-        "-printf", FIND_FORMAT, NULL};
-    static const char *const tar[] = {"tar",  "-c", "-f", "-", "-P",
-                                      "--no-recursion", "--hard-dereference",
-                                      "--format=gnu", "--", NULL};
-    static const char *const sha[] = {"sha256sum", "-z", "--", NULL};
-    static const char *const grep[] = {"grep", "-lZF", "-e",
-                                       "PRIVATE KEY-----", "--", NULL};
+    g_autofree char *small = g_strdup_printf("-%" G_GSIZE_FORMAT "c", max + 1);
+    g_autofree char *large = g_strdup_printf("+%" G_GSIZE_FORMAT "c", max);
+    char marker[40];
+    files_run run = {.metas = metas, .sums = big_sums, .keyed = keyed,
+                     .marker = marker};
     int rc;
 
     for (guint i = 0; o->files && o->files[i]; i++) {
@@ -438,14 +483,15 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         }
         g_ptr_array_add(targets, ds_dpkg_cmd_path(c, p));
     }
-    rc = find_modified(targets, c, conffiles, err);
-    if (rc < 0)
-        return rc;
+    find_modified(targets, c, conffiles, md5s);
     if (!targets->len)
         return 0;
-    /* Exit 1: a configured path does not exist: nothing to record. */
-    rc = run_batched(c, find_pre, find_suf, targets, NULL, 1, parse_find,
-                     metas, err);
+    drop_nested(targets);
+    ds_dpkg_marker(marker);
+    const char *const script[] = {"sh", "-c", files_script, "sh", marker,
+                                  small, large, NULL};
+    rc = run_batched(c, script, NULL, targets, NULL, 0, parse_files, &run,
+                     err);
     if (rc < 0)
         return rc;
 
@@ -461,33 +507,12 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
     for (guint i = 0; i < order->len; i++) {
         const char *path = order->pdata[i];
         meta *m = g_hash_table_lookup(metas, path);
-        if (m->type != 'f')
-            continue;
-        if (m->size <= max || ds_dpkg_path_is_secret(path, o->secret_patterns)) {
-            g_ptr_array_add(fetch, ds_dpkg_cmd_path(c, path));
-            g_array_append_val(weights, m->size);
-        } else {
-            g_ptr_array_add(big, ds_dpkg_cmd_path(c, path));
-        }
-    }
-    /* Exit 1: a file changed while read; 2: one vanished (left out). */
-    if (fetch->len &&
-        (rc = run_batched(c, tar, NULL, fetch, (gsize *)weights->data, 2,
-                          parse_tar, metas, err)) < 0)
-        return rc;
-    if (big->len) {
-        if ((rc = run_batched(c, sha, NULL, big, NULL, 1, parse_sums,
-                              big_sums, err)) < 0 ||
-            (rc = run_batched(c, grep, NULL, big, NULL, 1, parse_grep,
-                              keyed, err)) < 0)
-            return rc;
-    }
-    for (guint i = 0; i < order->len; i++) {
-        const char *path = order->pdata[i];
-        meta *m = g_hash_table_lookup(metas, path);
         ds_file *f = NULL;
 
-        if (m->type == 'f' && !m->content && g_hash_table_contains(keyed, path) &&
+        /* The rare big file that is secret: read whole for its HMAC. */
+        if (m->type == 'f' && !m->content && m->size > max &&
+            (g_hash_table_contains(keyed, path) ||
+             ds_dpkg_path_is_secret(path, o->secret_patterns)) &&
             (rc = read_whole(c, path, m, err)) < 0)
             return rc;
         if (m->type == 'f' && !m->content && m->size <= max)

@@ -69,8 +69,32 @@ static gboolean only_vanished(GBytes *err)
     return TRUE;
 }
 
-int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
-                const char *const *argv, int max_ok, GError **err)
+char *ds_dpkg_fold_stderr(GBytes *err)
+{
+    gsize n = 0;
+    const char *e = err ? g_bytes_get_data(err, &n) : NULL;
+    g_autoptr(GString) msg = g_string_new(NULL);
+
+    /* blanks folded into spaces, other control and non-ASCII bytes
+     * escaped */
+    for (gsize i = 0; e && i < n && msg->len < 300; i++) {
+        guchar ch = (guchar)e[i];
+        if (g_ascii_isspace(ch)) {
+            if (msg->len && msg->str[msg->len - 1] != ' ')
+                g_string_append_c(msg, ' ');
+        } else if (ch < 0x20 || ch >= 0x7f) {
+            g_string_append_printf(msg, "\\x%02x", ch);
+        } else {
+            g_string_append_c(msg, (char)ch);
+        }
+    }
+    g_strchomp(msg->str);
+    return *msg->str ? g_strdup(msg->str) : NULL;
+}
+
+int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
+                     ds_dpkg_ctx *c, const char *const *argv, int max_ok,
+                     GError **err)
 {
     ds_run_result res = {.status = -1};
     GError *local = NULL;
@@ -88,27 +112,8 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
         *status = res.status;
     if (res.status < 0 || res.status > max_ok ||
         (res.status > 0 && !only_vanished(res.err))) {
-        gsize n = 0;
-        const char *e = res.err ? g_bytes_get_data(res.err, &n) : NULL;
-        g_autoptr(GString) msg = g_string_new(NULL);
-        g_autofree char *first = NULL;
+        g_autofree char *first = ds_dpkg_fold_stderr(res.err);
 
-        /* stderr on one line: blanks folded into spaces, other control
-         * and non-ASCII bytes escaped */
-        for (gsize i = 0; e && i < n && msg->len < 300; i++) {
-            guchar ch = (guchar)e[i];
-            if (g_ascii_isspace(ch)) {
-                if (msg->len && msg->str[msg->len - 1] != ' ')
-                    g_string_append_c(msg, ' ');
-            } else if (ch < 0x20 || ch >= 0x7f) {
-                g_string_append_printf(msg, "\\x%02x", ch);
-            } else {
-                g_string_append_c(msg, (char)ch);
-            }
-        }
-        g_strchomp(msg->str);
-        if (*msg->str)
-            first = g_strdup(msg->str);
         rc = ds_error_set(err, res.status == 127 ? DS_ENOTFOUND : DS_EGENERIC,
                           "%s%s%s failed (exit status %d)%s%s",
                           c->host ? c->host : "", c->host ? ": " : "",
@@ -118,8 +123,16 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
         return rc;
     }
     *out = res.out ? g_bytes_ref(res.out) : g_bytes_new(NULL, 0);
+    if (errout)
+        *errout = res.err ? g_bytes_ref(res.err) : g_bytes_new(NULL, 0);
     ds_run_result_clear(&res);
     return 0;
+}
+
+int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
+                const char *const *argv, int max_ok, GError **err)
+{
+    return ds_dpkg_run_full(out, NULL, status, c, argv, max_ok, err);
 }
 
 void ds_conffile_free(ds_conffile *cf)

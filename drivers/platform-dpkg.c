@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/platform-dpkg.c: the dpkg/apt platform: collect a Debian or
  * Ubuntu host's packages, sources, kernel, services and os-release into a
- * manifest, in a handful of transport round-trips.
+ * manifest in two transport round-trips: the facts script
+ * (platform-dpkg-facts.c), then the files script (platform-dpkg-files.c).
  *
- * Every command is a fixed argv; host data (paths) only ever arrives as
- * separate arguments.  For a "local:/ROOT" transport commands run on this
- * machine against the tree under ROOT (dpkg-query --admindir, systemctl
- * --root, ROOT-prefixed paths), while files are read through the
- * transport, which maps them under ROOT. */
+ * Every command is a fixed argv or a fixed `sh -c` script; host data
+ * (paths) only ever arrives as separate arguments ("$@"), never as code.
+ * For a "local:/ROOT" transport commands run on this machine against the
+ * tree under ROOT (dpkg-query --admindir, ROOT-prefixed paths), while
+ * os-release, apt sources and passwd/group are read through the transport,
+ * which keeps symlinks inside ROOT. */
 #include "config.h"
 
 #include <string.h>
@@ -113,30 +115,12 @@ static void probe_unit(probe *pr, const char *dir, const char *base,
             g_hash_table_insert(pr->units, g_strdup(base), "unknown");
 }
 
-static int run_probe(probe *pr, ds_dpkg_ctx *c, GError **err)
+static int parse_probe(probe *pr, ds_dpkg_ctx *c, GBytes *out,
+                       GError **err)
 {
-    static const char *const starts[] = {
-        "/boot", "/etc/apt/sources.list", "/etc/apt/sources.list.d",
-        "/run/systemd/system", "/run/reboot-required", "/etc/systemd/system",
-        "/lib/systemd/system", "/usr/lib/systemd/system"};
-    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GBytes) out = NULL;
     const char *p, *end;
     gsize len;
-    int rc;
 
-    g_ptr_array_add(argv, g_strdup("find"));
-    for (gsize i = 0; i < G_N_ELEMENTS(starts); i++)
-        g_ptr_array_add(argv, ds_dpkg_cmd_path(c, starts[i]));
-    g_ptr_array_add(argv, g_strdup("-maxdepth"));
-    g_ptr_array_add(argv, g_strdup("2"));
-    g_ptr_array_add(argv, g_strdup("-printf"));
-    g_ptr_array_add(argv, g_strdup("%y %p\\0%l\\0"));
-    g_ptr_array_add(argv, NULL);
-    /* Exit 1: some start point does not exist, which is an answer. */
-    rc = ds_dpkg_run(&out, NULL, c, (const char *const *)argv->pdata, 1, err);
-    if (rc < 0)
-        return rc;
     p = g_bytes_get_data(out, &len);
     end = p + len;
     while (p < end) {
@@ -185,7 +169,7 @@ static int run_probe(probe *pr, ds_dpkg_ctx *c, GError **err)
 }
 
 static int collect_kernel(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
-                          GError **err)
+                          ds_dpkg_facts *facts, GError **err)
 {
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     const char *newest = NULL;
@@ -210,15 +194,14 @@ static int collect_kernel(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
          * stands in for the running one. */
         m->kernel.running = g_strdup(newest ? newest : "unknown");
     } else {
-        const char *argv[] = {"uname", "-r", NULL};
-        g_autoptr(GBytes) out = NULL;
+        GBytes *out = ds_dpkg_facts_get(facts, "uname");
         g_autofree char *rel = NULL;
         gsize len;
         const char *d;
-        int rc = ds_dpkg_run(&out, NULL, c, argv, 0, err);
 
-        if (rc < 0)
-            return rc;
+        if (!out)
+            return ds_error_set(err, DS_EINVALID, "%s: no uname -r output",
+                                c->host);
         d = g_bytes_get_data(out, &len);
         rel = g_strstrip(g_strndup(d, len));
         if (!is_release(rel) || strlen(rel) != len - (len && d[len - 1] == '\n')) {
@@ -236,10 +219,20 @@ static int collect_kernel(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
     return 0;
 }
 
-static int collect_os(ds_manifest *m, ds_dpkg_ctx *c, GError **err)
+static int collect_os(ds_manifest *m, ds_dpkg_ctx *c, ds_dpkg_facts *facts,
+                      GError **err)
 {
     static const char *const paths[] = {"/etc/os-release",
                                         "/usr/lib/os-release"};
+    GBytes *os = ds_dpkg_facts_get(facts, "os-release");
+
+    if (!c->root) {
+        g_autofree char *origin = g_strdup_printf("%s: os-release", c->host);
+        gsize len = 0;
+        const char *d = os ? g_bytes_get_data(os, &len) : "";
+        return ds_dpkg_parse_os_release(&m->os.id, &m->os.version,
+                                        &m->os.name, origin, d, len, err);
+    }
     for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
         g_autoptr(GBytes) data = NULL;
         g_autofree char *origin = NULL;
@@ -265,8 +258,33 @@ static int collect_os(ds_manifest *m, ds_dpkg_ctx *c, GError **err)
 }
 
 static int collect_sources(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
-                           GError **err)
+                           ds_dpkg_facts *facts, GError **err)
 {
+    if (!c->root) {
+        for (guint i = 0; i < facts->sources->len; i++) {
+            ds_dpkg_source *src = facts->sources->pdata[i];
+            g_autofree char *origin = NULL;
+            const char *d;
+            gsize len;
+            int rc;
+
+            if (!ds_name_is_safe_path(src->path))
+                return ds_error_set(err, DS_EINVALID,
+                                    "%s: apt sources file name is not a "
+                                    "safe path",
+                                    c->host);
+            origin = g_strdup_printf("%s: %s", c->host, src->path);
+            d = g_bytes_get_data(src->data, &len);
+            rc = ds_apt_parse_sources(m->sources, origin, d, len,
+                                      g_str_has_suffix(src->path, ".sources"),
+                                      err);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    /* Under a root, files are read by the transport (it keeps symlinks
+     * inside the root). */
     for (guint i = 0; i < pr->sources->len; i++) {
         const char *path = pr->sources->pdata[i];
         g_autoptr(GBytes) data = NULL;
@@ -359,13 +377,13 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
  * section, and `systemctl --root` costs more than the rest of a
  * collection together. */
 static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
-                            GError **err)
+                            ds_dpkg_facts *facts, GError **err)
 {
     g_autoptr(GHashTable) enabled =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_autoptr(GHashTable) active =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_autoptr(GBytes) out = NULL;
+    GBytes *out;
     GHashTableIter it;
     gpointer k, v;
     int rc;
@@ -381,20 +399,20 @@ static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
         }
         return 0;
     }
-    const char *files[] = {"systemctl", "list-unit-files", "--type=service",
-                           "--no-legend", "--no-pager", NULL};
-    const char *units[] = {"systemctl",   "list-units", "--type=service",
-                           "--all",       "--no-legend", "--no-pager",
-                           "--plain",     NULL};
-    rc = ds_dpkg_run(&out, NULL, c, files, 1, err);
-    if (rc < 0 || (rc = parse_units(enabled, c, out, 1, 0, NULL,
-                                    "systemctl list-unit-files", err)) < 0)
-        return rc;
-    g_clear_pointer(&out, g_bytes_unref);
-    rc = ds_dpkg_run(&out, NULL, c, units, 1, err);
-    if (rc < 0 || (rc = parse_units(active, c, out, 2, 1, "not-found",
-                                    "systemctl list-units", err)) < 0)
-        return rc;
+    out = ds_dpkg_facts_get(facts, "unit-files");
+    if (!out || (rc = parse_units(enabled, c, out, 1, 0, NULL,
+                                  "systemctl list-unit-files", err)) < 0)
+        return out ? rc
+                   : ds_error_set(err, DS_EINVALID,
+                                  "%s: no systemctl list-unit-files output",
+                                  c->host);
+    out = ds_dpkg_facts_get(facts, "units");
+    if (!out || (rc = parse_units(active, c, out, 2, 1, "not-found",
+                                  "systemctl list-units", err)) < 0)
+        return out ? rc
+                   : ds_error_set(err, DS_EINVALID,
+                                  "%s: no systemctl list-units output",
+                                  c->host);
     g_hash_table_iter_init(&it, enabled);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         const char *a = g_hash_table_lookup(active, k);
@@ -442,8 +460,10 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     g_autoptr(GPtrArray) conffiles =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_conffile_free);
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *admindir = NULL;
-    g_autoptr(GBytes) q = NULL;
+    g_autoptr(GHashTable) md5s =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    ds_dpkg_facts *facts = NULL;
+    GBytes *q;
     probe pr = {0};
     const char *d;
     gsize len;
@@ -465,30 +485,60 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     m->collector.version = g_strdup(PACKAGE_VERSION);
     m->collector.transport = g_strdup(ds_transport_scheme(t));
 
-    /* 1: packages and their conffiles, one dpkg-query. */
-    admindir = g_strconcat("--admindir=", c.root ? c.root : "",
-                           "/var/lib/dpkg", NULL);
-    const char *query[] = {"dpkg-query", admindir, "-W", "-f",
-                           DS_DPKG_QUERY_FORMAT, NULL};
-    rc = ds_dpkg_run(&q, NULL, &c, query, 0, err);
+    /* Refuse bad configuration before reaching the host. */
+    for (guint i = 0; opts->files && opts->files[i]; i++)
+        if (!ds_name_is_safe_path(opts->files[i]) &&
+            !(g_str_has_suffix(opts->files[i], "/") &&
+              opts->files[i][0] == '/')) {
+            g_autofree char *show =
+                ds_dpkg_show(opts->files[i], strlen(opts->files[i]));
+            rc = ds_error_set(err, DS_EINVALID,
+                              "%s: configured file %s is not a safe "
+                              "absolute path",
+                              c.host, show);
+            goto done;
+        }
+    /* One round-trip for packages, conffile checksums, kernel, layout,
+     * os-release, sources and services. */
+    rc = ds_dpkg_facts_collect(&facts, &c, err);
     if (rc < 0)
         goto done;
-    d = g_bytes_get_data(q, &len);
+    if (ds_dpkg_facts_get(facts, "no-dpkg")) {
+        rc = ds_error_set(err, DS_EUNSUPPORTED,
+                          "%s: unknown platform (no dpkg database in "
+                          "/var/lib/dpkg)",
+                          c.host);
+        goto done;
+    }
+    if (facts->dpkg_status != 0) {
+        g_autofree char *why = ds_dpkg_fold_stderr(facts->err);
+        rc = ds_error_set(err, facts->dpkg_status == 127 ? DS_ENOTFOUND
+                                                        : DS_EGENERIC,
+                          "%s: dpkg-query failed (exit status %d)%s%s",
+                          c.host, facts->dpkg_status, why ? ": " : "",
+                          why ? why : "");
+        goto done;
+    }
+    q = ds_dpkg_facts_get(facts, "dpkg");
+    d = q ? g_bytes_get_data(q, &len) : (len = 0, "");
     rc = ds_dpkg_parse_query(m->packages, conffiles, c.host, d, len, err);
     if (rc < 0)
         goto done;
-    /* 2: os-release; 3: the layout probe; 4: uname. */
-    if ((rc = collect_os(m, &c, err)) < 0 ||
-        (rc = run_probe(&pr, &c, err)) < 0 ||
-        (rc = collect_kernel(m, &c, &pr, err)) < 0 ||
-        (rc = collect_sources(m, &c, &pr, err)) < 0 ||
-        (rc = collect_services(m, &c, &pr, err)) < 0)
+    q = ds_dpkg_facts_get(facts, "md5");
+    if (q && (rc = ds_dpkg_parse_sums(&c, q, md5s, err)) < 0)
+        goto done;
+    q = ds_dpkg_facts_get(facts, "probe");
+    if ((rc = parse_probe(&pr, &c, q, err)) < 0 ||
+        (rc = collect_os(m, &c, facts, err)) < 0 ||
+        (rc = collect_kernel(m, &c, &pr, facts, err)) < 0 ||
+        (rc = collect_sources(m, &c, &pr, facts, err)) < 0 ||
+        (rc = collect_services(m, &c, &pr, facts, err)) < 0)
         goto done;
     if (c.root) {
         load_ids(&c.uids, &c, "/etc/passwd");
         load_ids(&c.gids, &c, "/etc/group");
     }
-    rc = ds_dpkg_collect_files(m->files, &c, conffiles, err);
+    rc = ds_dpkg_collect_files(m->files, &c, conffiles, md5s, err);
     if (rc < 0)
         goto done;
     rc = ds_manifest_normalise(m, err);
@@ -505,6 +555,7 @@ done:
     g_clear_pointer(&c.uids, g_hash_table_unref);
     g_clear_pointer(&c.gids, g_hash_table_unref);
     g_free(c.root);
+    ds_dpkg_facts_free(facts);
     return rc;
 }
 

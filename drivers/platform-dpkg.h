@@ -29,6 +29,41 @@ const char *ds_dpkg_host_path(const ds_dpkg_ctx *c, const char *cmd_path);
  * error naming the host, the command and its first line of stderr. */
 int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
                 const char *const *argv, int max_ok, GError **err);
+/* The same, also handing back stderr. */
+int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
+                     ds_dpkg_ctx *c, const char *const *argv, int max_ok,
+                     GError **err);
+/* A command's stderr as one printable line (NULL when empty). */
+char *ds_dpkg_fold_stderr(GBytes *err);
+
+/* What the one-round-trip collection script reported (platform-dpkg-facts.c):
+ * sections "uname", "probe", "dpkg", "md5", and for the host itself
+ * "os-release", "unit-files", "units"; apt sources files in order. */
+typedef struct ds_dpkg_source {
+    char *path;
+    GBytes *data;
+} ds_dpkg_source;
+typedef struct ds_dpkg_facts {
+    GHashTable *sections; /* name -> GBytes */
+    GPtrArray *sources;   /* ds_dpkg_source * */
+    int dpkg_status;      /* dpkg-query's exit status */
+    GBytes *err;          /* the script's stderr */
+} ds_dpkg_facts;
+ds_dpkg_facts *ds_dpkg_facts_new(void);
+void ds_dpkg_facts_free(ds_dpkg_facts *f);
+GBytes *ds_dpkg_facts_get(const ds_dpkg_facts *f, const char *name);
+/* Split the script's output at "\nMARKER NAME\n" lines; DS_EINVALID
+ * unless it ends with the "end" section. */
+int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,
+                        const char *host, GError **err);
+/* A fresh unpredictable section marker "DS-<32 hex>". */
+void ds_dpkg_marker(char marker[40]);
+int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err);
+
+/* "HEX  PATH\0" records (md5sum -z, sha256sum -z) into payload, a
+ * GHashTable host path -> lowercase hex. */
+int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
+                       GError **err);
 
 /* Quote a hostile string for an error message (escaped, truncated). */
 char *ds_dpkg_show(const char *s, gsize len);
@@ -45,7 +80,7 @@ void ds_conffile_free(ds_conffile *cf);
  * `conffiles` (ds_conffile *).  Every name, version and path validated. */
 #define DS_DPKG_QUERY_FORMAT                                                \
     "${binary:Package}\\t${Version}\\t${Architecture}\\t"                   \
-    "${db:Status-Abbrev}\\n${Conffiles}\\n"
+    "${db:Status-Abbrev}\n${Conffiles}\n"
 int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
                         const char *host, const char *data, gsize len,
                         GError **err);
@@ -63,7 +98,8 @@ int ds_apt_parse_sources(GPtrArray *out, const char *origin,
 
 /* Collect files: the configured paths plus modified conffiles. */
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
-                          GPtrArray *conffiles, GError **err);
+                          GPtrArray *conffiles, GHashTable *md5s,
+                          GError **err);
 
 /* Whether PATH is secret by name (defaults plus opts->secret_patterns). */
 gboolean ds_dpkg_path_is_secret(const char *path,

@@ -90,7 +90,10 @@ int ds_tar_parse(GBytes *archive, ds_tar_member_fn fn, void *payload,
     gsize len, off = 0;
     const guchar *a = g_bytes_get_data(archive, &len);
     g_autofree char *long_name = NULL, *long_link = NULL;
+    gboolean ended = FALSE;
 
+    if (len == 0)
+        return 0; /* no members at all: nothing was archived */
     while (off + BLOCK <= len) {
         const guchar *h = a + off;
         guint64 size, sum_want, sum = 0;
@@ -101,8 +104,14 @@ int ds_tar_parse(GBytes *archive, ds_tar_member_fn fn, void *payload,
 
         for (gsize i = 0; i < BLOCK && zero; i++)
             zero = h[i] == 0;
-        if (zero)
-            return 0; /* end-of-archive marker */
+        if (zero) {
+            /* end-of-archive; another archive may follow (xargs may run
+             * tar more than once) */
+            ended = TRUE;
+            off += BLOCK;
+            continue;
+        }
+        ended = FALSE;
         for (gsize i = 0; i < BLOCK; i++)
             sum += (i >= 148 && i < 156) ? ' ' : h[i];
         if (!tar_number(&sum_want, h + 148, 8) || sum != sum_want ||
@@ -160,6 +169,8 @@ int ds_tar_parse(GBytes *archive, ds_tar_member_fn fn, void *payload,
         }
         /* Directories, hard links, devices: not collected. */
     }
+    if (ended && off == len)
+        return 0;
     return ds_error_set(err, DS_EINVALID,
                         "%s: truncated tar stream (no end-of-archive marker)",
                         origin);

@@ -40,6 +40,10 @@ int ds_platform_collect(ds_manifest **out, ds_transport *t,
         return ds_error_set(err, DS_EINVALID,
                             "%s: no transport or options to collect with",
                             host);
+    /* With a single platform, detection would only cost a round-trip:
+     * its collect says itself when the host is not of its kind. */
+    if (G_N_ELEMENTS(platforms) == 1)
+        return platforms[0]->collect(out, t, opts, err);
     for (gsize i = 0; i < G_N_ELEMENTS(platforms); i++) {
         const ds_platform_ops *p = platforms[i];
         GError *local = NULL;

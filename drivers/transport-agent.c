@@ -120,15 +120,15 @@ static int agent_decode(GBytes **out, agent_state *st, json_t *obj,
     }
     /* base64 is 4 characters per 3 bytes: check before decoding */
     if (strlen(b64) / 4 * 3 > st->max_output + 2)
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: output exceeds the limit of %" G_GSIZE_FORMAT
-                            " bytes", st->host, what, st->max_output);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
+                            st->host, what, st->max_output);
     raw = g_base64_decode(b64, &len);
     if (len > st->max_output) {
         g_free(raw);
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: output exceeds the limit of %" G_GSIZE_FORMAT
-                            " bytes", st->host, what, st->max_output);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
+                            st->host, what, st->max_output);
     }
     *out = g_bytes_new_take(raw, len);
     return 0;
@@ -330,10 +330,9 @@ static int agent_read(agent_state *st, const char *path, gsize limit,
             g_autofree guchar *raw = g_base64_decode(b64, &len);
 
             if (buf->len + len > limit) {
-                rc = ds_error_set(err, DS_EGENERIC,
-                                  "%s: %s: file exceeds the limit of "
-                                  "%" G_GSIZE_FORMAT " bytes", st->host,
-                                  path, limit);
+                rc = ds_error_set(err, DS_EINVALID,
+                                  "%s: %s: file over %" G_GSIZE_FORMAT
+                                  " bytes", st->host, path, limit);
                 break;
             }
             g_byte_array_append(buf, raw, len);
@@ -374,6 +373,7 @@ static int agent_read_file(void *state, const char *path, GBytes **out,
  *   $1 DIR  $2 TOKEN  $3 INLINE  $4 STDIN(0|1)  $5... the command */
 static const char agent_wrapper[] =
     "d=$1 t=$2 l=$3 i=$4; shift 4\n"
+    "command -v \"$1\" >/dev/null || { echo \"$t notfound\"; exit 127; }\n"
     "mkdir -m 700 \"$d\" || { echo \"$t mkdir\"; exit 125; }\n"
     "if [ \"$i\" = 1 ]; then exec 3<&0; else exec 3</dev/null; fi\n"
     "\"$@\" <&3 >\"$d/o\" 2>\"$d/e\" &\n"
@@ -421,11 +421,10 @@ static int agent_spilled(agent_state *st, const char *cmd, const char *dir,
                             "%s: %s: unreadable reply from the guest",
                             st->host, cmd);
     if (so > st->max_output || se > st->max_output)
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: output exceeds the limit of "
-                            "%" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT
-                            " bytes)", st->host, cmd, st->max_output,
-                            MAX(so, se));
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes "
+                            "(%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
+                            st->max_output, MAX(so, se));
     if ((rc = agent_read(st, o, st->max_output, &result->out, err)) < 0 ||
         (rc = agent_read(st, e, st->max_output, &result->err, err)) < 0)
         return ds_error_prefix(err, rc, "%s: output: ", cmd);
@@ -488,6 +487,10 @@ static int agent_run(void *state, const char *const *argv,
         data[strlen(token)] == ' ') {
         g_autofree char *line = g_strndup(data + strlen(token) + 1,
                                           len - strlen(token) - 1);
+        if (g_str_has_prefix(line, "notfound"))
+            return ds_error_set(err, DS_ENOTFOUND,
+                                "%s: cannot run %s: no such program in the "
+                                "guest", st->host, argv[0]);
         if (g_str_has_prefix(line, "mkdir")) {
             g_autofree char *why = g_strndup(g_bytes_get_data(errb, NULL),
                                              g_bytes_get_size(errb));
@@ -499,8 +502,7 @@ static int agent_run(void *state, const char *const *argv,
         rc = agent_spilled(st, argv[0], dir, line, result, err);
         agent_cleanup(st, dir);
         if (rc < 0) {
-            g_clear_pointer(&result->out, g_bytes_unref);
-            g_clear_pointer(&result->err, g_bytes_unref);
+            ds_run_result_clear(result);
         }
         return rc;
     }

@@ -15,9 +15,9 @@
 #define HTTPS_MAX_REDIRECTS 3L
 
 typedef struct https_state {
-    char *host;      /* for messages */
-    char *url;       /* what is fetched */
-    char *shown;     /* the URL in messages: no query, no fragment */
+    char *host;  /* for messages */
+    char *url;   /* what is fetched */
+    char *shown; /* the URL in messages: no query, no fragment */
     char *ca_file;
     char *auth_header; /* secret: "Authorization: Bearer ..." */
     char *userpwd;     /* secret: "user:password" */
@@ -66,11 +66,10 @@ static int load_auth(https_state *s, const char *path, GError **err)
     int rc = 0;
 
     if (!g_file_get_contents(path, &raw, &len, &e))
-        return ds_error_set(err, DS_EGENERIC, "%s: auth file %s: %s",
-                            s->host, path,
-                            e->code == G_FILE_ERROR_NOENT
-                                ? "No such file or directory"
-                                : "cannot be read");
+        return ds_error_set(
+            err, DS_EGENERIC, "%s: auth file %s: %s", s->host, path,
+            e->code == G_FILE_ERROR_NOENT ? "No such file or directory"
+                                          : "cannot be read");
     text = g_strstrip(raw);
     if (!*text || strpbrk(text, "\r\n"))
         rc = -1;
@@ -86,7 +85,8 @@ static int load_auth(https_state *s, const char *path, GError **err)
     if (rc < 0)
         return ds_error_set(err, DS_EINVALID,
                             "%s: auth file %s must hold one line, 'Bearer "
-                            "TOKEN' or 'user:password'", s->host, path);
+                            "TOKEN' or 'user:password'",
+                            s->host, path);
     return 0;
 }
 
@@ -113,14 +113,16 @@ static int https_open(void **state, const char *uri,
         s->shown = g_strdup("(URL with credentials)");
         rc = ds_error_set(err, DS_EINVALID,
                           "%s: credentials in a source URL are refused; put "
-                          "them in an auth file", s->host);
+                          "them in an auth file",
+                          s->host);
         goto done;
     }
     scheme = g_ascii_strdown(uri, strcspn(uri, ":"));
     if (strcmp(scheme, "http") == 0 && !opts->allow_http) {
         rc = ds_error_set(err, DS_EINVALID,
                           "%s: %s: plain http is refused (allow it "
-                          "explicitly)", s->host, s->shown);
+                          "explicitly)",
+                          s->host, s->shown);
         goto done;
     }
     s->url = g_strdup(uri);
@@ -131,13 +133,14 @@ static int https_open(void **state, const char *uri,
                         : HTTPS_DEFAULT_CONNECT_TIMEOUT_MS;
     s->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms
                                          : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
-    s->max = opts->max_output ? opts->max_output
-                              : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
+    s->max =
+        opts->max_output ? opts->max_output : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
     if (opts->auth_file) {
         if (strcmp(scheme, "https") != 0) {
             rc = ds_error_set(err, DS_EINVALID,
                               "%s: %s: credentials are only sent over "
-                              "https", s->host, s->shown);
+                              "https",
+                              s->host, s->shown);
             goto done;
         }
         rc = load_auth(s, opts->auth_file, err);
@@ -173,7 +176,7 @@ static int https_fetch(void *state, GBytes **out, GError **err)
     const char *protocols = s->allow_http ? "http,https" : "https";
     char errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *headers = NULL;
-    body b = { .buf = g_byte_array_new(), .max = s->max };
+    body b = {.buf = g_byte_array_new(), .max = s->max};
     long status = 0;
     CURLcode cc;
     CURL *c;
@@ -181,13 +184,14 @@ static int https_fetch(void *state, GBytes **out, GError **err)
 
     if (g_once_init_enter(&curl_ready))
         g_once_init_leave(&curl_ready,
-                          curl_global_init(CURL_GLOBAL_DEFAULT) == 0 ? 1
-                                                                     : 2);
+                          curl_global_init(CURL_GLOBAL_DEFAULT) == 0 ? 1 : 2);
     c = curl_ready == 1 ? curl_easy_init() : NULL;
     if (!c) {
         g_byte_array_unref(b.buf);
-        return ds_error_set(err, DS_EGENERIC, "%s: %s: libcurl could not "
-                            "start", s->host, s->shown);
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: libcurl could not "
+                            "start",
+                            s->host, s->shown);
     }
     curl_easy_setopt(c, CURLOPT_URL, s->url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
@@ -222,21 +226,18 @@ static int https_fetch(void *state, GBytes **out, GError **err)
                           "%s: %s: body over %" G_GSIZE_FORMAT " bytes",
                           s->host, s->shown, s->max);
     else if (cc != CURLE_OK)
-        rc = ds_error_set(err,
-                          cc == CURLE_OPERATION_TIMEDOUT ? DS_EINTERRUPTED
-                                                         : DS_EGENERIC,
-                          "%s: %s: %s", s->host, s->shown,
-                          errbuf[0] ? errbuf : curl_easy_strerror(cc));
+        rc = ds_error_set(
+            err, cc == CURLE_OPERATION_TIMEDOUT ? DS_EINTERRUPTED : DS_EGENERIC,
+            "%s: %s: %s", s->host, s->shown,
+            errbuf[0] ? errbuf : curl_easy_strerror(cc));
     else if (status >= 400)
-        rc = ds_error_set(err,
-                          status == 404 || status == 410 ? DS_ENOTFOUND
-                                                         : DS_EGENERIC,
-                          "%s: %s: HTTP status %ld", s->host, s->shown,
-                          status);
+        rc = ds_error_set(
+            err, status == 404 || status == 410 ? DS_ENOTFOUND : DS_EGENERIC,
+            "%s: %s: HTTP status %ld", s->host, s->shown, status);
     else if (status < 200 || status >= 300)
-        rc = ds_error_set(err, DS_EGENERIC,
-                          "%s: %s: unexpected HTTP status %ld", s->host,
-                          s->shown, status);
+        rc =
+            ds_error_set(err, DS_EGENERIC, "%s: %s: unexpected HTTP status %ld",
+                         s->host, s->shown, status);
 
     if (headers) {
         /* The slist holds a copy of the secret header: wipe it. */
@@ -261,4 +262,3 @@ const ds_transport_ops ds_transport_https_ops = {
     .fetch = https_fetch,
     .close = https_close,
 };
-

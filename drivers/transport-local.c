@@ -26,9 +26,9 @@
 #define MAX_SYMLINKS 40
 
 typedef struct local_state {
-    char *host;    /* for messages */
-    char *root;    /* canonical root, NULL for the host itself */
-    int root_fd;   /* O_PATH directory: root, or "/" */
+    char *host;  /* for messages */
+    char *root;  /* canonical root, NULL for the host itself */
+    int root_fd; /* O_PATH directory: root, or "/" */
     ds_transport_options opts;
 } local_state;
 
@@ -189,20 +189,19 @@ static int local_open(void **state, const char *uri,
     if (*path && *path != '/')
         return ds_error_set(err, DS_EINVALID,
                             "%s: '%s': the root in local:ROOT must be an "
-                            "absolute path", host, uri);
+                            "absolute path",
+                            host, uri);
     if (*path) {
         struct stat st;
         real = realpath(path, NULL);
         if (!real)
-            return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND
-                                                     : DS_EGENERIC,
-                                "%s: root %s: %s", host, path,
-                                g_strerror(errno));
+            return ds_error_set(
+                err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
+                "%s: root %s: %s", host, path, g_strerror(errno));
         if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
             free(real);
             return ds_error_set(err, DS_EINVALID,
-                                "%s: root %s is not a directory", host,
-                                path);
+                                "%s: root %s is not a directory", host, path);
         }
         if (strcmp(real, "/") == 0)
             g_clear_pointer(&real, free);
@@ -211,8 +210,8 @@ static int local_open(void **state, const char *uri,
     s->host = g_strdup(host);
     s->root = g_strdup(real);
     free(real);
-    s->root_fd = open(s->root ? s->root : "/",
-                      O_PATH | O_DIRECTORY | O_CLOEXEC);
+    s->root_fd =
+        open(s->root ? s->root : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (s->root_fd < 0) {
         int e = errno;
         int rc = ds_error_set(err, DS_EGENERIC, "%s: root %s: %s", host,
@@ -232,8 +231,8 @@ static const char *local_root(void *state)
     return ((local_state *)state)->root;
 }
 
-static int local_run(void *state, const char *const *argv,
-                     GBytes *stdin_data, ds_run_result *result, GError **err)
+static int local_run(void *state, const char *const *argv, GBytes *stdin_data,
+                     ds_run_result *result, GError **err)
 {
     local_state *s = state;
 
@@ -320,16 +319,14 @@ static int local_write_file(void *state, const char *path, GBytes *data,
         strcmp(base, "/") == 0)
         return ds_error_set(err, DS_EINVALID, "%s: %s is not a file path",
                             s->host, path);
-    dfd = ds_local_open_in_root(s->root_fd, dir, O_PATH | O_DIRECTORY,
-                                FALSE);
+    dfd = ds_local_open_in_root(s->root_fd, dir, O_PATH | O_DIRECTORY, FALSE);
     if (dfd < 0)
         return fail_errno(s, dir, -dfd, err);
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
         g_free(tmp);
         tmp = g_strdup_printf(".%s.ds-%08x", base, g_random_int());
         fd = openat(dfd, tmp,
-                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                    0600);
+                    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
         if (fd < 0 && errno != EEXIST)
             break;
     }

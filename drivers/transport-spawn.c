@@ -65,8 +65,8 @@ static void set_nonblock(int fd)
 }
 
 int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
-                       const ds_transport_options *opts,
-                       ds_run_result *result, GError **err)
+                       const ds_transport_options *opts, ds_run_result *result,
+                       GError **err)
 {
     static const ds_transport_options no_opts;
     const char *host;
@@ -89,26 +89,23 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
     host = opts->host ? opts->host : "localhost";
     timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms
                                       : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
-    limit = opts->max_output ? opts->max_output
-                             : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
+    limit =
+        opts->max_output ? opts->max_output : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
     if (!argv || !argv[0] || !argv[0][0])
         return ds_error_set(err, DS_EINVALID, "%s: empty command", host);
     if (stdin_data)
         in_buf = g_bytes_get_data(stdin_data, &in_len);
 
-    if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
-                                  G_SPAWN_SEARCH_PATH |
-                                      G_SPAWN_DO_NOT_REAP_CHILD,
-                                  child_setup, NULL, &pid,
-                                  in_len ? &in_fd : NULL, &out_fd, &err_fd,
-                                  &spawn_err))
-        return ds_error_set(err,
-                            g_error_matches(spawn_err, G_SPAWN_ERROR,
-                                            G_SPAWN_ERROR_NOENT)
-                                ? DS_ENOTFOUND
-                                : DS_EGENERIC,
-                            "%s: cannot run %s: %s", host, argv[0],
-                            spawn_err->message);
+    if (!g_spawn_async_with_pipes(
+            NULL, (char **)argv, NULL,
+            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
+            &pid, in_len ? &in_fd : NULL, &out_fd, &err_fd, &spawn_err))
+        return ds_error_set(
+            err,
+            g_error_matches(spawn_err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
+                ? DS_ENOTFOUND
+                : DS_EGENERIC,
+            "%s: cannot run %s: %s", host, argv[0], spawn_err->message);
     setpgid(pid, pid); /* also from here, so no kill can race the child */
     deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
 
@@ -136,15 +133,15 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
         }
         if (out_fd >= 0) {
             ipo = np;
-            p[np++] = (struct pollfd){ .fd = out_fd, .events = POLLIN };
+            p[np++] = (struct pollfd){.fd = out_fd, .events = POLLIN};
         }
         if (err_fd >= 0) {
             ipe = np;
-            p[np++] = (struct pollfd){ .fd = err_fd, .events = POLLIN };
+            p[np++] = (struct pollfd){.fd = err_fd, .events = POLLIN};
         }
         if (in_fd >= 0) {
             ipi = np;
-            p[np++] = (struct pollfd){ .fd = in_fd, .events = POLLOUT };
+            p[np++] = (struct pollfd){.fd = in_fd, .events = POLLOUT};
         }
         if (poll(p, np, (int)MIN(left, G_MAXINT)) < 0) {
             if (errno == EINTR)
@@ -154,8 +151,8 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
             break;
         }
         if (ipi >= 0 && p[ipi].revents) {
-            ssize_t n = write(in_fd, in_buf + in_off,
-                              MIN(in_len - in_off, 65536));
+            ssize_t n =
+                write(in_fd, in_buf + in_off, MIN(in_len - in_off, 65536));
             if (n > 0)
                 in_off += (gsize)n;
             if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
@@ -204,7 +201,7 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
 
     sigpending(&pending);
     if (!sigpipe_was_pending && sigismember(&pending, SIGPIPE)) {
-        struct timespec zero = { 0, 0 };
+        struct timespec zero = {0, 0};
         sigtimedwait(&pipe_set, NULL, &zero);
     }
     pthread_sigmask(SIG_SETMASK, &old_set, NULL);
@@ -215,8 +212,8 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
                             timeout_ms / 1000.0, argv[0]);
     if (rc == DS_EINVALID)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT
-                            " bytes", host, argv[0], limit);
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
+                            host, argv[0], limit);
     if (rc < 0)
         return rc;
     if (WIFEXITED(wstatus))

@@ -18,12 +18,12 @@
 #define SSH_CONTROL_DIR_MAX 48
 
 typedef struct ssh_state {
-    char *host;        /* for messages */
-    char *user;        /* NULL: ssh's default */
-    char *hostname;    /* validated, brackets removed for IPv6 */
-    char *port;        /* validated digits, "22" by default */
-    char *dest;        /* "user@host" or "host" */
-    char *where;       /* "host:port" for messages */
+    char *host;     /* for messages */
+    char *user;     /* NULL: ssh's default */
+    char *hostname; /* validated, brackets removed for IPv6 */
+    char *port;     /* validated digits, "22" by default */
+    char *dest;     /* "user@host" or "host" */
+    char *where;    /* "host:port" for messages */
     char *control_dir;
     gboolean own_control_dir; /* created here, removed at close */
     gboolean used;            /* a master may be running */
@@ -84,8 +84,7 @@ static int parse_uri(ssh_state *s, const char *uri, GError **err)
         s->user = g_strndup(hostport, at - hostport);
         if (!valid_user(s->user))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: '%s': unsafe ssh user name", s->host,
-                                uri);
+                                "%s: '%s': unsafe ssh user name", s->host, uri);
         p = at + 1;
     } else {
         p = hostport;
@@ -108,8 +107,7 @@ static int parse_uri(ssh_state *s, const char *uri, GError **err)
     }
     if (colon) {
         guint64 port = 0;
-        if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port,
-                                        NULL))
+        if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL))
             return ds_error_set(err, DS_EINVALID, "%s: '%s': bad ssh port",
                                 s->host, uri);
         s->port = g_strdup_printf("%u", (unsigned)port);
@@ -118,8 +116,7 @@ static int parse_uri(ssh_state *s, const char *uri, GError **err)
     }
     s->dest = s->user ? g_strdup_printf("%s@%s", s->user, s->hostname)
                       : g_strdup(s->hostname);
-    s->where = g_strdup_printf(strchr(s->hostname, ':') ? "[%s]:%s"
-                                                        : "%s:%s",
+    s->where = g_strdup_printf(strchr(s->hostname, ':') ? "[%s]:%s" : "%s:%s",
                                s->hostname, s->port);
     return 0;
 bad_host:
@@ -152,9 +149,9 @@ static void ssh_close(void *state)
         /* Stop the master; quietly, it may have gone already. */
         g_autoptr(GPtrArray) argv = g_ptr_array_new();
         ds_transport_options o = s->opts;
-        ds_run_result res = { .status = -1 };
-        g_autofree char *cp = g_strdup_printf("ControlPath=%s/%%C",
-                                              s->control_dir);
+        ds_run_result res = {.status = -1};
+        g_autofree char *cp =
+            g_strdup_printf("ControlPath=%s/%%C", s->control_dir);
         g_ptr_array_add(argv, "ssh");
         g_ptr_array_add(argv, "-o");
         g_ptr_array_add(argv, cp);
@@ -208,15 +205,16 @@ static int ssh_open(void **state, const char *uri,
         (opts->control_dir && !valid_option_path(opts->control_dir))) {
         rc = ds_error_set(err, DS_EINVALID,
                           "%s: ssh key, known_hosts and control paths must "
-                          "not contain spaces, quotes or '%%'", s->host);
+                          "not contain spaces, quotes or '%%'",
+                          s->host);
         goto fail;
     }
     for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
         const char *o = opts->ssh_options[i];
         if (!*o || *o == '-' || strpbrk(o, "\r\n")) {
-            rc = ds_error_set(err, DS_EINVALID,
-                              "%s: bad ssh option '%s' (KEY=VALUE)", s->host,
-                              o);
+            rc =
+                ds_error_set(err, DS_EINVALID,
+                             "%s: bad ssh option '%s' (KEY=VALUE)", s->host, o);
             goto fail;
         }
     }
@@ -239,8 +237,8 @@ static int ssh_open(void **state, const char *uri,
     if (strlen(s->control_dir) > SSH_CONTROL_DIR_MAX) {
         rc = ds_error_set(err, DS_EINVALID,
                           "%s: ssh control directory %s is too long for a "
-                          "socket path (%d bytes at most)", s->host,
-                          s->control_dir, SSH_CONTROL_DIR_MAX);
+                          "socket path (%d bytes at most)",
+                          s->host, s->control_dir, SSH_CONTROL_DIR_MAX);
         goto fail;
     }
 
@@ -261,6 +259,8 @@ static int ssh_open(void **state, const char *uri,
         add(a, opts->identity_file);
         add_option(a, "IdentitiesOnly", "yes");
     }
+    /* ssh keeps the first value of each option: the extras come after
+     * ours, so they cannot turn batch mode or host key checks off. */
     for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
         add(a, "-o");
         add(a, opts->ssh_options[i]);
@@ -312,10 +312,17 @@ static gboolean err_has(GBytes *err, const char *what)
 static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
 {
     static const char *const ssh_says[] = {
-        "ssh: ", "Host key verification failed", "Permission denied (",
-        "Connection closed", "Connection reset", "Connection timed out",
-        "kex_exchange_identification", "Control socket", "mux_client",
-        "Could not resolve", "Broken pipe",
+        "ssh: ",
+        "Host key verification failed",
+        "Permission denied (",
+        "Connection closed",
+        "Connection reset",
+        "Connection timed out",
+        "kex_exchange_identification",
+        "Control socket",
+        "mux_client",
+        "Could not resolve",
+        "Broken pipe",
     };
     g_autofree char *line = NULL;
     gboolean is_ssh = FALSE;
@@ -330,21 +337,21 @@ static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
         return ds_error_set(err, DS_EGENERIC,
                             "%s: ssh host key for %s does not match "
                             "known_hosts (possible man-in-the-middle); "
-                            "refusing", s->host, s->where);
+                            "refusing",
+                            s->host, s->where);
     if (err_has(res->err, "Host key verification failed"))
         return ds_error_set(err, DS_EGENERIC,
                             "%s: ssh host key for %s is not in known_hosts;"
-                            " refusing", s->host, s->where);
+                            " refusing",
+                            s->host, s->where);
     line = last_line(res->err);
-    return ds_error_set(err,
-                        strstr(line, "timed out") ||
-                                strstr(line, "Connection closed") ||
-                                strstr(line, "Connection reset") ||
-                                strstr(line, "Broken pipe")
-                            ? DS_EINTERRUPTED
-                            : DS_EGENERIC,
-                        "%s: ssh: %s", s->host,
-                        *line ? line : "connection failed");
+    return ds_error_set(
+        err,
+        strstr(line, "timed out") || strstr(line, "Connection closed") ||
+                strstr(line, "Connection reset") || strstr(line, "Broken pipe")
+            ? DS_EINTERRUPTED
+            : DS_EGENERIC,
+        "%s: ssh: %s", s->host, *line ? line : "connection failed");
 }
 
 /* Run argv remotely.  Timeouts and the output limit are reported about
@@ -373,9 +380,9 @@ static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
                             s->host, timeout_ms / 1000.0,
                             file ? file : argv[0]);
     if (rc == DS_EINVALID)
-        return ds_error_set(err, rc, "%s: %s: %s over %" G_GSIZE_FORMAT
-                            " bytes", s->host, file ? file : argv[0],
-                            file ? "file" : "output", limit);
+        return ds_error_set(
+            err, rc, "%s: %s: %s over %" G_GSIZE_FORMAT " bytes", s->host,
+            file ? file : argv[0], file ? "file" : "output", limit);
     if (rc < 0) {
         g_propagate_error(err, g_steal_pointer(&e));
         return rc;
@@ -401,21 +408,20 @@ static int remote_failure(ssh_state *s, const char *what, const char *path,
 
     if (p && (strstr(line, path) || g_str_has_prefix(line, "cat:")))
         cause = p + 2; /* "cat: /x: No such file" -> "No such file" */
-    return ds_error_set(err,
-                        strstr(cause, "No such file") ||
-                                strstr(cause, "nonexistent")
-                            ? DS_ENOTFOUND
-                            : DS_EGENERIC,
-                        "%s: cannot %s %s: %s", s->host, what, path,
-                        *cause ? cause : "failed");
+    return ds_error_set(
+        err,
+        strstr(cause, "No such file") || strstr(cause, "nonexistent")
+            ? DS_ENOTFOUND
+            : DS_EGENERIC,
+        "%s: cannot %s %s: %s", s->host, what, path, *cause ? cause : "failed");
 }
 
 static int ssh_read_file(void *state, const char *path, GBytes **out,
                          GError **err)
 {
     ssh_state *s = state;
-    const char *argv[] = { "env", "LC_ALL=C", "cat", "--", path, NULL };
-    ds_run_result res = { .status = -1 };
+    const char *argv[] = {"env", "LC_ALL=C", "cat", "--", path, NULL};
+    ds_run_result res = {.status = -1};
     int rc;
 
     rc = ssh_exec(s, argv, NULL, path, &res, err);
@@ -446,9 +452,9 @@ static int ssh_write_file(void *state, const char *path, GBytes *data,
     g_autofree char *base = g_path_get_basename(path);
     g_autofree char *tmp = NULL, *mode_s = g_strdup_printf("%04o", mode);
     g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
-    ds_run_result res = { .status = -1 };
-    const char *argv[] = { "env", "LC_ALL=C", "sh", "-c", write_script,
-                           "sh", NULL, mode_s, path, NULL };
+    ds_run_result res = {.status = -1};
+    const char *argv[] = {"env", "LC_ALL=C", "sh",   "-c", write_script,
+                          "sh",  NULL,       mode_s, path, NULL};
     int rc;
 
     if (!base[0] || !strcmp(base, ".") || !strcmp(base, "..") ||

@@ -27,7 +27,7 @@ static const ds_transport_ops *const builtin_transports[] = {
 static const struct {
     const char *alias, *scheme;
 } scheme_aliases[] = {
-    { "http", "https" },
+    {"http", "https"},
 };
 
 static GMutex registry_lock;
@@ -148,9 +148,8 @@ const char *ds_transport_root(const ds_transport *t)
 
 static int unsupported(const ds_transport *t, const char *what, GError **err)
 {
-    return ds_error_set(err, DS_EUNSUPPORTED,
-                        "%s: the %s transport cannot %s", t->label,
-                        t->ops->scheme, what);
+    return ds_error_set(err, DS_EUNSUPPORTED, "%s: the %s transport cannot %s",
+                        t->label, t->ops->scheme, what);
 }
 
 void ds_run_result_clear(ds_run_result *r)
@@ -180,8 +179,10 @@ int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
     if (!t->ops->read_file)
         return unsupported(t, "read files", err);
     if (!path || path[0] != '/')
-        return ds_error_set(err, DS_EINVALID, "%s: '%s' is not an absolute "
-                            "path", t->label, path ? path : "(null)");
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: '%s' is not an absolute "
+                            "path",
+                            t->label, path ? path : "(null)");
     return t->ops->read_file(t->state, path, out, err);
 }
 
@@ -191,11 +192,13 @@ int ds_transport_write_file(ds_transport *t, const char *path, GBytes *data,
     if (!t->ops->write_file)
         return unsupported(t, "write files", err);
     if (!path || path[0] != '/')
-        return ds_error_set(err, DS_EINVALID, "%s: '%s' is not an absolute "
-                            "path", t->label, path ? path : "(null)");
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: '%s' is not an absolute "
+                            "path",
+                            t->label, path ? path : "(null)");
     if (mode > 07777)
-        return ds_error_set(err, DS_EINVALID, "%s: %s: bad mode %o",
-                            t->label, path, mode);
+        return ds_error_set(err, DS_EINVALID, "%s: %s: bad mode %o", t->label,
+                            path, mode);
     return t->ops->write_file(t->state, path, data, mode, err);
 }
 

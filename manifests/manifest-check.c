@@ -11,9 +11,12 @@
 #include "manifests/manifest-private.h"
 
 /* "ORIGIN: SECTION[.KEY][.FIELD]: message" */
-static int G_GNUC_PRINTF(6, 7)
-bad(GError **err, const char *origin, const char *section, const char *key,
-    const char *field, const char *fmt, ...)
+static int bad(GError **err, const char *origin, const char *section,
+               const char *key, const char *field, const char *fmt, ...)
+    G_GNUC_PRINTF(6, 7);
+
+static int bad(GError **err, const char *origin, const char *section,
+               const char *key, const char *field, const char *fmt, ...)
 {
     g_autoptr(GString) path = g_string_new(section);
     g_autofree char *msg = NULL;
@@ -26,8 +29,7 @@ bad(GError **err, const char *origin, const char *section, const char *key,
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    return ds_error_set(err, DS_EINVALID, "%s: %s: %s", origin, path->str,
-                        msg);
+    return ds_error_set(err, DS_EINVALID, "%s: %s: %s", origin, path->str, msg);
 }
 
 /* NULL when s is a token: 1..256 printable ASCII characters, no spaces. */
@@ -136,12 +138,11 @@ static bool is_rfc3339_utc(const char *s)
     h = digits(s + 11, 2);
     mi = digits(s + 14, 2);
     sec = digits(s + 17, 2);
-    if (y < 1 || mo < 1 || d < 1 || h < 0 || mi < 0 || sec < 0 ||
-        s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-        s[16] != ':')
+    if (y < 1 || mo < 1 || d < 1 || h < 0 || mi < 0 || sec < 0 || s[4] != '-' ||
+        s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return false;
-    if (mo > 12 || d > g_date_get_days_in_month((GDateMonth)mo, (GDateYear)y)
-        || h > 23 || mi > 59 || sec > 60)
+    if (mo > 12 || d > g_date_get_days_in_month((GDateMonth)mo, (GDateYear)y) ||
+        h > 23 || mi > 59 || sec > 60)
         return false;
     p = s + 19;
     if (*p == '.') {
@@ -154,34 +155,33 @@ static bool is_rfc3339_utc(const char *s)
     return p[0] == 'Z' && p[1] == '\0';
 }
 
-#define CHECK_TOKEN(value, section, key, field)                              \
-    do {                                                                     \
-        const char *why_;                                                    \
-        if ((value) && (why_ = token_problem(value)))                        \
-            return bad(err, origin, section, key, field, "%s", why_);       \
+#define CHECK_TOKEN(value, section, key, field)                                \
+    do {                                                                       \
+        const char *why_;                                                      \
+        if ((value) && (why_ = token_problem(value)))                          \
+            return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
-#define CHECK_TEXT(value, max, section, key, field)                          \
-    do {                                                                     \
-        const char *why_;                                                    \
-        if ((value) && (why_ = text_problem(value, max)))                    \
-            return bad(err, origin, section, key, field, "%s", why_);       \
+#define CHECK_TEXT(value, max, section, key, field)                            \
+    do {                                                                       \
+        const char *why_;                                                      \
+        if ((value) && (why_ = text_problem(value, max)))                      \
+            return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
-#define REQUIRE(value, section, key, field)                                  \
-    do {                                                                     \
-        if (!(value))                                                        \
-            return bad(err, origin, section, key, field, "missing");         \
+#define REQUIRE(value, section, key, field)                                    \
+    do {                                                                       \
+        if (!(value))                                                          \
+            return bad(err, origin, section, key, field, "missing");           \
     } while (0)
 
-static int check_package(const ds_package *p, const char *origin,
-                         GError **err)
+static int check_package(const ds_package *p, const char *origin, GError **err)
 {
     const char *colon;
 
     if (!p->name || !ds_name_is_safe_package(p->name))
-        return bad(err, origin, "packages", p->name ? p->name : "(null)",
-                   NULL, "not a safe package name (Debian package name "
+        return bad(err, origin, "packages", p->name ? p->name : "(null)", NULL,
+                   "not a safe package name (Debian package name "
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     REQUIRE(p->version, "packages", p->name, "version");
     CHECK_TOKEN(p->version, "packages", p->name, "version");
@@ -193,8 +193,7 @@ static int check_package(const ds_package *p, const char *origin,
     if (colon && strcmp(colon + 1, p->arch) != 0)
         return bad(err, origin, "packages", p->name, "arch",
                    "\"%s\" does not match the name's architecture", p->arch);
-    CHECK_TEXT(p->source, DS_MANIFEST_MAX_TOKEN, "packages", p->name,
-               "source");
+    CHECK_TEXT(p->source, DS_MANIFEST_MAX_TOKEN, "packages", p->name, "source");
     return 0;
 }
 
@@ -255,12 +254,11 @@ static int check_file(const ds_file *f, const char *origin, GError **err)
     return 0;
 }
 
-static int check_service(const ds_service *s, const char *origin,
-                         GError **err)
+static int check_service(const ds_service *s, const char *origin, GError **err)
 {
     if (!s->name || !ds_name_is_safe_service(s->name))
-        return bad(err, origin, "services", s->name ? s->name : "(null)",
-                   NULL, "not a safe systemd unit name "
+        return bad(err, origin, "services", s->name ? s->name : "(null)", NULL,
+                   "not a safe systemd unit name "
                    "([A-Za-z0-9:_.\\@-] with a unit type suffix)");
     REQUIRE(s->enabled, "services", s->name, "enabled");
     if (!is_state_word(s->enabled))

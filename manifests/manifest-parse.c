@@ -19,62 +19,19 @@
 #include "manifests/error.h"
 #include "manifests/manifest-private.h"
 
-typedef struct {
-    const char *origin;
-    GError **err;
-    const char *start; /* the document */
-    const char *end;
-} rd;
-
-/* ---- positions and errors ------------------------------------------------ */
-
-static void line_col(const rd *r, const char *at, gsize *line, gsize *col)
-{
-    const char *nl = r->start;
-
-    *line = 1;
-    for (const char *p = r->start; p < at; p++) {
-        if (*p == '\n') {
-            (*line)++;
-            nl = p + 1;
-        }
-    }
-    *col = 1;
-    for (const char *p = nl; p < at; p++) /* characters, not bytes */
-        if (((unsigned char)*p & 0xc0) != 0x80)
-            (*col)++;
-}
-
-/* "ORIGIN: line L, column C: what" */
-static int G_GNUC_PRINTF(3, 4)
-at_error(rd *r, const char *at, const char *fmt, ...)
-{
-    g_autofree char *msg = NULL;
-    gsize line, col;
-    va_list ap;
-
-    line_col(r, at, &line, &col);
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    return ds_error_set(r->err, DS_EINVALID,
-                        "%s: line %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT
-                        ": %s", r->origin, line, col, msg);
-}
-
-#define SYNTAX(r, at, ...) at_error(r, at, "invalid JSON: " __VA_ARGS__)
-
 /* Where in the document a value sits, for messages:
  * SECTION[.KEY][.FIELD] where KEY may hold any bytes. */
 typedef struct {
     const char *section; /* "packages", "os", "kernel.installed[2]", "" */
     const char *key;     /* user key under section, or NULL */
     gsize keylen;
-    const char *field;   /* field under key, or NULL */
+    const char *field; /* field under key, or NULL */
 } where;
 
-static int G_GNUC_PRINTF(3, 4)
-fail(rd *r, const where *w, const char *fmt, ...)
+static int fail(ds_json_reader *r, const where *w, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
+static int fail(ds_json_reader *r, const where *w, const char *fmt, ...)
 {
     g_autoptr(GString) path = g_string_new(w->section);
     g_autofree char *msg = NULL;
@@ -89,384 +46,35 @@ fail(rd *r, const where *w, const char *fmt, ...)
     va_end(ap);
     if (path->len == 0)
         return ds_error_set(r->err, DS_EINVALID, "%s: %s", r->origin, msg);
-    return ds_error_set(r->err, DS_EINVALID, "%s: %s: %s", r->origin,
-                        path->str, msg);
+    return ds_error_set(r->err, DS_EINVALID, "%s: %s: %s", r->origin, path->str,
+                        msg);
 }
 
-/* ---- pass 1: strict JSON syntax ------------------------------------------ */
+/* ---- pass 2: the schema walk, on checked JSON -----------------------------
+ */
 
-/* Recursion is bounded: a container deeper than DS_MANIFEST_MAX_DEPTH is
- * refused before anything inside it is read. */
-
-static const char *ws(const char *p, const char *end)
-{
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-        p++;
-    return p;
-}
-
-static int hex4(const char *p, const char *end)
-{
-    int v = 0;
-
-    if (end - p < 4)
-        return -1;
-    for (int i = 0; i < 4; i++) {
-        int d = g_ascii_xdigit_value(p[i]);
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-static int check_string(rd *r, const char **pp)
-{
-    const char *p = *pp + 1;
-
-    for (;;) {
-        unsigned char c;
-        if (p >= r->end)
-            return SYNTAX(r, *pp, "unterminated string");
-        c = (unsigned char)*p;
-        if (c == '"')
-            break;
-        if (c == 0)
-            return at_error(r, p, "NUL byte in the document");
-        if (c < 0x20)
-            return SYNTAX(r, p, "control character 0x%02x in a string "
-                          "(write it as an escape)", c);
-        if (c != '\\') {
-            p++;
-            continue;
-        }
-        if (p + 1 >= r->end)
-            return SYNTAX(r, *pp, "unterminated string");
-        switch (p[1]) {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n':
-        case 'r': case 't':
-            p += 2;
-            break;
-        case 'u': {
-            int u = hex4(p + 2, r->end);
-            if (u < 0)
-                return SYNTAX(r, p, "invalid \\u escape");
-            if (u >= 0xdc00 && u <= 0xdfff)
-                return SYNTAX(r, p, "\\u escape of a lone low surrogate");
-            p += 6;
-            if (u >= 0xd800 && u <= 0xdbff) {
-                int lo = (r->end - p >= 6 && p[0] == '\\' && p[1] == 'u')
-                             ? hex4(p + 2, r->end) : -1;
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return SYNTAX(r, p - 6, "\\u escape of a lone high "
-                                  "surrogate");
-                p += 6;
-            }
-            break;
-        }
-        default:
-            return SYNTAX(r, p, "invalid escape '\\%c'", p[1]);
-        }
-    }
-    *pp = p + 1;
-    return 0;
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int check_number(rd *r, const char **pp)
-{
-    const char *p = *pp, *e = r->end;
-
-    if (p < e && *p == '-')
-        p++;
-    if (p < e && *p == '0')
-        p++;
-    else if (p < e && is_digit(*p))
-        while (p < e && is_digit(*p))
-            p++;
-    else
-        return SYNTAX(r, *pp, "invalid number");
-    if (p < e && *p == '.') {
-        if (++p >= e || !is_digit(*p))
-            return SYNTAX(r, *pp, "invalid number");
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    if (p < e && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < e && (*p == '+' || *p == '-'))
-            p++;
-        if (p >= e || !is_digit(*p))
-            return SYNTAX(r, *pp, "invalid number");
-        while (p < e && is_digit(*p))
-            p++;
-    }
-    *pp = p;
-    return 0;
-}
-
-static int check_value(rd *r, const char **pp, int depth);
-
-static int check_container(rd *r, const char **pp, int depth)
-{
-    bool object = **pp == '{';
-    char close = object ? '}' : ']';
-    const char *p = ws(*pp + 1, r->end);
-    int rc;
-
-    if (depth >= DS_MANIFEST_MAX_DEPTH)
-        return at_error(r, *pp, "nested deeper than %d levels",
-                        DS_MANIFEST_MAX_DEPTH);
-    if (p < r->end && *p == close) {
-        *pp = p + 1;
-        return 0;
-    }
-    for (;;) {
-        if (object) {
-            if (p >= r->end)
-                return SYNTAX(r, p, "unexpected end of document");
-            if (*p == '\0')
-                return at_error(r, p, "NUL byte in the document");
-            if (*p != '"')
-                return SYNTAX(r, p, "expected a string key");
-            if ((rc = check_string(r, &p)) < 0)
-                return rc;
-            p = ws(p, r->end);
-            if (p < r->end && *p == '\0')
-                return at_error(r, p, "NUL byte in the document");
-            if (p >= r->end || *p != ':')
-                return SYNTAX(r, p, "expected ':'");
-            p = ws(p + 1, r->end);
-        }
-        if ((rc = check_value(r, &p, depth + 1)) < 0)
-            return rc;
-        p = ws(p, r->end);
-        if (p < r->end && *p == ',') {
-            p = ws(p + 1, r->end);
-            continue;
-        }
-        if (p < r->end && *p == close)
-            break;
-        if (p >= r->end)
-            return SYNTAX(r, p, "unexpected end of document");
-        if (*p == '\0')
-            return at_error(r, p, "NUL byte in the document");
-        return SYNTAX(r, p, "expected ',' or '%c'", close);
-    }
-    *pp = p + 1;
-    return 0;
-}
-
-static int check_literal(rd *r, const char **pp, const char *word)
-{
-    gsize n = strlen(word);
-
-    if ((gsize)(r->end - *pp) < n || memcmp(*pp, word, n) != 0)
-        return SYNTAX(r, *pp, "unexpected character '%c'", **pp);
-    *pp += n;
-    return 0;
-}
-
-static int check_value(rd *r, const char **pp, int depth)
-{
-    if (*pp >= r->end)
-        return SYNTAX(r, *pp, "unexpected end of document");
-    switch (**pp) {
-    case '{':
-    case '[':
-        return check_container(r, pp, depth);
-    case '"':
-        return check_string(r, pp);
-    case 't':
-        return check_literal(r, pp, "true");
-    case 'f':
-        return check_literal(r, pp, "false");
-    case 'n':
-        return check_literal(r, pp, "null");
-    default:
-        if (**pp == '-' || is_digit(**pp))
-            return check_number(r, pp);
-        if (**pp == '\0')
-            return at_error(r, *pp, "NUL byte in the document");
-        if ((unsigned char)**pp < 0x80 && g_ascii_isprint(**pp))
-            return SYNTAX(r, *pp, "unexpected character '%c'", **pp);
-        return SYNTAX(r, *pp, "unexpected character");
-    }
-}
-
-/* ---- pass 2: the schema walk, on checked JSON ----------------------------- */
-
-/* Bytes that matter when skipping a container: quotes and brackets. */
-static const bool structural[256] = {
-    ['"'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
-};
-
-static const char *skip_string(const char *p)
-{
-    for (p++;; p++) {
-        /* a string ends at a quote not preceded by an odd number of
-         * backslashes; the syntax pass guaranteed it exists */
-        const char *q = strchr(p, '"');
-        const char *b = q;
-        if (!q) /* cannot happen on checked input; stay in bounds */
-            return p + strlen(p);
-        while (b > p && b[-1] == '\\')
-            b--;
-        p = q;
-        if ((q - b) % 2 == 0)
-            return q + 1;
-    }
-}
-
-static const char *skip_value(const char *p)
-{
-    int depth = 0;
-
-    switch (*p) {
-    case '"':
-        return skip_string(p);
-    case '{':
-    case '[':
-        break;
-    default: /* number or literal */
-        while (*p == '-' || *p == '+' || *p == '.' || g_ascii_isalnum(*p))
-            p++;
-        return p;
-    }
-    for (;;) {
-        while (!structural[(unsigned char)*p])
-            p++;
-        if (*p == '"') {
-            p = skip_string(p);
-            continue;
-        }
-        if (*p == '{' || *p == '[')
-            depth++;
-        else if (--depth == 0)
-            return p + 1;
-        p++;
-    }
-}
-
-static const char *kind_name(const char *p)
-{
-    switch (*p) {
-    case '{': return "an object";
-    case '[': return "an array";
-    case '"': return "a string";
-    case 't':
-    case 'f': return "a boolean";
-    case 'n': return "null";
-    }
-    for (; *p == '-' || *p == '+' || g_ascii_isalnum(*p) || *p == '.'; p++)
-        if (*p == '.' || *p == 'e' || *p == 'E')
-            return "a number";
-    return "an integer";
-}
-
-/* A decoded string: into the document when it has no escapes, else into
- * `owned`. */
-typedef struct {
-    const char *s;
-    gsize len;
-    char *owned;
-} str;
-
-static void put_utf8(GString *g, gunichar u)
-{
-    char buf[6];
-    g_string_append_len(g, buf, g_unichar_to_utf8(u, buf));
-}
-
-static const char *decode_string(const char *p, str *out)
-{
-    const char *q = p + 1;
-    GString *g;
-
-    while (*q != '"' && *q != '\\')
-        q++;
-    out->owned = NULL;
-    if (*q == '"') {
-        out->s = p + 1;
-        out->len = (gsize)(q - p - 1);
-        return q + 1;
-    }
-    g = g_string_new_len(p + 1, q - p - 1);
-    while (*q != '"') {
-        if (*q != '\\') {
-            g_string_append_c(g, *q++);
-            continue;
-        }
-        switch (q[1]) {
-        case 'b': g_string_append_c(g, '\b'); break;
-        case 'f': g_string_append_c(g, '\f'); break;
-        case 'n': g_string_append_c(g, '\n'); break;
-        case 'r': g_string_append_c(g, '\r'); break;
-        case 't': g_string_append_c(g, '\t'); break;
-        case 'u': {
-            gunichar u = (gunichar)hex4(q + 2, q + 6);
-            if (u >= 0xd800 && u <= 0xdbff) {
-                gunichar lo = (gunichar)hex4(q + 8, q + 12);
-                u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
-                q += 6;
-            }
-            put_utf8(g, u);
-            q += 6;
-            continue;
-        }
-        default: g_string_append_c(g, q[1]); break; /* " \ / */
-        }
-        q += 2;
-    }
-    out->len = g->len;
-    out->owned = g_string_free(g, FALSE);
-    out->s = out->owned;
-    return q + 1;
-}
-
-/* Object members one by one: *pp after '{' or after the last value. */
-static bool next_member(const char **pp, str *key, const char **value)
-{
-    const char *p = *pp;
-
-    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
-        p++;
-    if (*p == '}')
-        return false;
-    g_free(key->owned);
-    p = decode_string(p, key);
-    while (*p != ':')
-        p++;
-    p++;
-    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
-        p++;
-    *value = p;
-    *pp = skip_value(p);
-    return true;
-}
-
-static int check_raw_string(rd *r, const where *w, const char *s, gsize len)
+static int check_raw_string(ds_json_reader *r, const where *w, const char *s,
+                            gsize len)
 {
     if (len > DS_MANIFEST_MAX_STRING)
-        return fail(r, w, "string of %" G_GSIZE_FORMAT " bytes is longer "
-                    "than the limit of %u", len, DS_MANIFEST_MAX_STRING);
+        return fail(r, w,
+                    "string of %" G_GSIZE_FORMAT " bytes is longer "
+                    "than the limit of %u",
+                    len, DS_MANIFEST_MAX_STRING);
     if (memchr(s, '\0', len))
         return fail(r, w, "contains a NUL character");
     return 0;
 }
 
-static int get_string(rd *r, const where *w, const char *v, char **out)
+static int get_string(ds_json_reader *r, const where *w, const char *v,
+                      char **out)
 {
-    str s;
+    ds_json_str s;
     int rc;
 
     if (*v != '"')
-        return fail(r, w, "expected a string, got %s", kind_name(v));
-    decode_string(v, &s);
+        return fail(r, w, "expected a string, got %s", ds_json_kind(v));
+    ds_json_string(v, &s);
     if ((rc = check_raw_string(r, w, s.s, s.len)) < 0) {
         g_free(s.owned);
         return rc;
@@ -476,17 +84,17 @@ static int get_string(rd *r, const where *w, const char *v, char **out)
     return 0;
 }
 
-static int get_object(rd *r, const where *w, const char *v)
+static int get_object(ds_json_reader *r, const where *w, const char *v)
 {
     if (*v != '{')
-        return fail(r, w, "expected an object, got %s", kind_name(v));
+        return fail(r, w, "expected an object, got %s", ds_json_kind(v));
     return 0;
 }
 
-static int get_bool(rd *r, const where *w, const char *v, bool *out)
+static int get_bool(ds_json_reader *r, const where *w, const char *v, bool *out)
 {
     if (*v != 't' && *v != 'f')
-        return fail(r, w, "expected a boolean, got %s", kind_name(v));
+        return fail(r, w, "expected a boolean, got %s", ds_json_kind(v));
     *out = *v == 't';
     return 0;
 }
@@ -508,11 +116,11 @@ typedef struct {
     bool repeated;
 } bad_member;
 
-static int report_member(rd *r, const where *w, const char *key, gsize len,
-                         bool repeated)
+static int report_member(ds_json_reader *r, const where *w, const char *key,
+                         gsize len, bool repeated)
 {
     g_autoptr(GString) sec = g_string_new(w->section);
-    where wk = { NULL, key, len, NULL };
+    where wk = {NULL, key, len, NULL};
 
     if (w->key)
         ds_manifest_path_key(sec, w->key, w->keylen);
@@ -522,16 +130,17 @@ static int report_member(rd *r, const where *w, const char *key, gsize len,
     return fail(r, &wk, repeated ? "duplicate key" : "unknown key");
 }
 
-static int fill_slots_deferred(rd *r, const where *w, const char *obj,
-                               slot *slots, gsize nslots, bad_member *bad)
+static int fill_slots_deferred(ds_json_reader *r, const where *w,
+                               const char *obj, slot *slots, gsize nslots,
+                               bad_member *bad)
 {
     const char *p = obj + 1, *v;
-    str key = { NULL, 0, NULL };
+    ds_json_str key = {NULL, 0, NULL};
     int rc = 0;
 
     for (gsize i = 0; i < nslots; i++)
         slots[i].value = NULL;
-    while (next_member(&p, &key, &v)) {
+    while (ds_json_member(&p, &key, &v)) {
         gsize i;
         for (i = 0; i < nslots; i++)
             if (strlen(slots[i].name) == key.len &&
@@ -556,27 +165,26 @@ static int fill_slots_deferred(rd *r, const where *w, const char *obj,
     return rc;
 }
 
-static int fill_slots(rd *r, const where *w, const char *obj, slot *slots,
-                      gsize nslots)
+static int fill_slots(ds_json_reader *r, const where *w, const char *obj,
+                      slot *slots, gsize nslots)
 {
     return fill_slots_deferred(r, w, obj, slots, nslots, NULL);
 }
 
-static int get_string_array(rd *r, const char *section, const char *v,
-                            GPtrArray *out)
+static int get_string_array(ds_json_reader *r, const char *section,
+                            const char *v, GPtrArray *out)
 {
-    where w = { section, NULL, 0, NULL };
+    where w = {section, NULL, 0, NULL};
     const char *p = v + 1;
     guint i = 0;
     int rc;
 
     if (*v != '[')
-        return fail(r, &w, "expected an array, got %s", kind_name(v));
+        return fail(r, &w, "expected an array, got %s", ds_json_kind(v));
     for (;; i++) {
         g_autofree char *sec = NULL;
         char *s = NULL;
-        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' ||
-               *p == ',')
+        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
             p++;
         if (*p == ']')
             return 0;
@@ -585,17 +193,17 @@ static int get_string_array(rd *r, const char *section, const char *v,
         if ((rc = get_string(r, &w, p, &s)) < 0)
             return rc;
         g_ptr_array_add(out, s);
-        p = skip_value(p);
+        p = ds_json_skip(p);
     }
 }
 
 #define MEMBER(w_, f_) ((w_)->field = (f_), (w_))
 
-static int parse_package(rd *r, ds_manifest *m, const str *name,
-                         const char *v)
+static int parse_package(ds_json_reader *r, ds_manifest *m,
+                         const ds_json_str *name, const char *v)
 {
-    slot s[] = { { "version", NULL }, { "arch", NULL }, { "source", NULL } };
-    where w = { "packages", name->s, name->len, NULL };
+    slot s[] = {{"version", NULL}, {"arch", NULL}, {"source", NULL}};
+    where w = {"packages", name->s, name->len, NULL};
     ds_package *p;
     int rc;
 
@@ -608,8 +216,8 @@ static int parse_package(rd *r, ds_manifest *m, const str *name,
     g_ptr_array_add(m->packages, p);
     if (!s[0].value)
         return fail(r, MEMBER(&w, "version"), "missing");
-    if ((rc = get_string(r, MEMBER(&w, "version"), s[0].value,
-                         &p->version)) < 0)
+    if ((rc = get_string(r, MEMBER(&w, "version"), s[0].value, &p->version)) <
+        0)
         return rc;
     if (!s[1].value)
         return fail(r, MEMBER(&w, "arch"), "missing");
@@ -637,20 +245,35 @@ static bool parse_mode(const char *s, guint *out)
     return true;
 }
 
-enum { F_TYPE, F_SHA256, F_HMAC, F_SECRET, F_MODE, F_OWNER, F_GROUP,
-       F_TARGET, F_CONTENT_REF, F_N };
+enum {
+    F_TYPE,
+    F_SHA256,
+    F_HMAC,
+    F_SECRET,
+    F_MODE,
+    F_OWNER,
+    F_GROUP,
+    F_TARGET,
+    F_CONTENT_REF,
+    F_N
+};
 
-static int parse_file(rd *r, ds_manifest *m, const str *path, const char *v)
+static int parse_file(ds_json_reader *r, ds_manifest *m,
+                      const ds_json_str *path, const char *v)
 {
     slot s[] = {
-        [F_TYPE] = { "type", NULL },     [F_SHA256] = { "sha256", NULL },
-        [F_HMAC] = { "hmac", NULL },     [F_SECRET] = { "secret", NULL },
-        [F_MODE] = { "mode", NULL },     [F_OWNER] = { "owner", NULL },
-        [F_GROUP] = { "group", NULL },   [F_TARGET] = { "target", NULL },
-        [F_CONTENT_REF] = { "content_ref", NULL },
+        [F_TYPE] = {"type", NULL},
+        [F_SHA256] = {"sha256", NULL},
+        [F_HMAC] = {"hmac", NULL},
+        [F_SECRET] = {"secret", NULL},
+        [F_MODE] = {"mode", NULL},
+        [F_OWNER] = {"owner", NULL},
+        [F_GROUP] = {"group", NULL},
+        [F_TARGET] = {"target", NULL},
+        [F_CONTENT_REF] = {"content_ref", NULL},
     };
-    char **strings[F_N] = { NULL }; /* string members, by slot */
-    where w = { "files", path->s, path->len, NULL };
+    char **strings[F_N] = {NULL}; /* string members, by slot */
+    where w = {"files", path->s, path->len, NULL};
     g_autofree char *mode = NULL;
     g_autofree char *type = NULL;
     ds_file *f;
@@ -665,8 +288,8 @@ static int parse_file(rd *r, ds_manifest *m, const str *path, const char *v)
     g_ptr_array_add(m->files, f);
 
     if (s[F_TYPE].value) {
-        if ((rc = get_string(r, MEMBER(&w, "type"), s[F_TYPE].value,
-                             &type)) < 0)
+        if ((rc = get_string(r, MEMBER(&w, "type"), s[F_TYPE].value, &type)) <
+            0)
             return rc;
         if (strcmp(type, "symlink") == 0)
             f->type = DS_FILE_SYMLINK;
@@ -690,22 +313,21 @@ static int parse_file(rd *r, ds_manifest *m, const str *path, const char *v)
             continue;
         if (!s[i].value && (i == F_OWNER || i == F_GROUP))
             return fail(r, MEMBER(&w, s[i].name), "missing");
-        if (s[i].value && (rc = get_string(r, MEMBER(&w, s[i].name),
-                                           s[i].value, strings[i])) < 0)
+        if (s[i].value && (rc = get_string(r, MEMBER(&w, s[i].name), s[i].value,
+                                           strings[i])) < 0)
             return rc;
     }
-    if (s[F_SECRET].value &&
-        (rc = get_bool(r, MEMBER(&w, "secret"), s[F_SECRET].value,
-                       &f->secret)) < 0)
+    if (s[F_SECRET].value && (rc = get_bool(r, MEMBER(&w, "secret"),
+                                            s[F_SECRET].value, &f->secret)) < 0)
         return rc;
     return 0;
 }
 
-static int parse_service(rd *r, ds_manifest *m, const str *name,
-                         const char *v)
+static int parse_service(ds_json_reader *r, ds_manifest *m,
+                         const ds_json_str *name, const char *v)
 {
-    slot s[] = { { "enabled", NULL }, { "active", NULL } };
-    where w = { "services", name->s, name->len, NULL };
+    slot s[] = {{"enabled", NULL}, {"active", NULL}};
+    where w = {"services", name->s, name->len, NULL};
     ds_service *sv;
     int rc;
 
@@ -726,23 +348,23 @@ static int parse_service(rd *r, ds_manifest *m, const str *name,
     return 0;
 }
 
-typedef int (*entry_fn)(rd *r, ds_manifest *m, const str *key,
-                        const char *v);
+typedef int (*entry_fn)(ds_json_reader *r, ds_manifest *m,
+                        const ds_json_str *key, const char *v);
 
 /* An object of entries keyed by name.  A repeated name is found after
  * sorting: adjacent equal keys. */
-static int parse_map(rd *r, ds_manifest *m, const char *section,
+static int parse_map(ds_json_reader *r, ds_manifest *m, const char *section,
                      const char *v, entry_fn fn, GPtrArray *list,
                      GCompareFunc cmp)
 {
-    where w = { section, NULL, 0, NULL };
+    where w = {section, NULL, 0, NULL};
     const char *p = v + 1, *value;
-    str key = { NULL, 0, NULL };
+    ds_json_str key = {NULL, 0, NULL};
     int rc = 0;
 
     if ((rc = get_object(r, &w, v)) < 0)
         return rc;
-    while (next_member(&p, &key, &value))
+    while (ds_json_member(&p, &key, &value))
         if ((rc = fn(r, m, &key, value)) < 0)
             break;
     g_free(key.owned);
@@ -766,8 +388,8 @@ static int parse_map(rd *r, ds_manifest *m, const char *section,
     return 0;
 }
 
-static int parse_strings(rd *r, const where *w, const slot *s, char ***dst,
-                         int n)
+static int parse_strings(ds_json_reader *r, const where *w, const slot *s,
+                         char ***dst, int n)
 {
     where wf = *w;
     int rc;
@@ -779,29 +401,41 @@ static int parse_strings(rd *r, const where *w, const slot *s, char ***dst,
     return 0;
 }
 
-enum { T_SCHEMA, T_HOST, T_ROLE, T_COLLECTED_AT, T_OS, T_KERNEL,
-       T_REBOOT, T_PACKAGES, T_SOURCES, T_FILES, T_SERVICES, T_COLLECTOR };
+enum {
+    T_SCHEMA,
+    T_HOST,
+    T_ROLE,
+    T_COLLECTED_AT,
+    T_OS,
+    T_KERNEL,
+    T_REBOOT,
+    T_PACKAGES,
+    T_SOURCES,
+    T_FILES,
+    T_SERVICES,
+    T_COLLECTOR
+};
 
-static int parse_root(rd *r, ds_manifest *m, const char *root)
+static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
 {
     slot t[] = {
-        [T_SCHEMA] = { "schema", NULL },
-        [T_HOST] = { "host", NULL },
-        [T_ROLE] = { "role", NULL },
-        [T_COLLECTED_AT] = { "collected_at", NULL },
-        [T_OS] = { "os", NULL },
-        [T_KERNEL] = { "kernel", NULL },
-        [T_REBOOT] = { "reboot_required", NULL },
-        [T_PACKAGES] = { "packages", NULL },
-        [T_SOURCES] = { "sources", NULL },
-        [T_FILES] = { "files", NULL },
-        [T_SERVICES] = { "services", NULL },
-        [T_COLLECTOR] = { "collector", NULL },
+        [T_SCHEMA] = {"schema", NULL},
+        [T_HOST] = {"host", NULL},
+        [T_ROLE] = {"role", NULL},
+        [T_COLLECTED_AT] = {"collected_at", NULL},
+        [T_OS] = {"os", NULL},
+        [T_KERNEL] = {"kernel", NULL},
+        [T_REBOOT] = {"reboot_required", NULL},
+        [T_PACKAGES] = {"packages", NULL},
+        [T_SOURCES] = {"sources", NULL},
+        [T_FILES] = {"files", NULL},
+        [T_SERVICES] = {"services", NULL},
+        [T_COLLECTOR] = {"collector", NULL},
     };
-    where w = { "", NULL, 0, NULL };
+    where w = {"", NULL, 0, NULL};
     g_autofree char *schema = NULL;
     g_autofree char *role = NULL;
-    bad_member bad = { NULL, 0, NULL, false };
+    bad_member bad = {NULL, 0, NULL, false};
     int rc;
 
     /* The schema first: a document of another kind or version gets that
@@ -822,13 +456,13 @@ static int parse_root(rd *r, ds_manifest *m, const char *root)
     if (rc < 0)
         return rc;
 
-    /* Then every member in a fixed order (not the document's), each
-     * required unless said otherwise. */
-#define REQUIRED(i)                                                          \
-    do {                                                                     \
-        if (!t[i].value)                                                     \
-            return fail(r, MEMBER(&w, t[i].name), "missing");                \
-        w.field = t[i].name;                                                 \
+        /* Then every member in a fixed order (not the document's), each
+         * required unless said otherwise. */
+#define REQUIRED(i)                                                            \
+    do {                                                                       \
+        if (!t[i].value)                                                       \
+            return fail(r, MEMBER(&w, t[i].name), "missing");                  \
+        w.field = t[i].name;                                                   \
     } while (0)
 
     REQUIRED(T_HOST);
@@ -846,14 +480,14 @@ static int parse_root(rd *r, ds_manifest *m, const char *root)
     else
         return fail(r, &w, "expected \"prod\" or \"lab\"");
     if (t[T_COLLECTED_AT].value &&
-        (rc = get_string(r, MEMBER(&w, "collected_at"),
-                         t[T_COLLECTED_AT].value, &m->collected_at)) < 0)
+        (rc = get_string(r, MEMBER(&w, "collected_at"), t[T_COLLECTED_AT].value,
+                         &m->collected_at)) < 0)
         return rc;
 
     if (t[T_OS].value) {
-        slot s[] = { { "id", NULL }, { "version", NULL }, { "name", NULL } };
-        char **dst[] = { &m->os.id, &m->os.version, &m->os.name };
-        where wo = { "os", NULL, 0, NULL };
+        slot s[] = {{"id", NULL}, {"version", NULL}, {"name", NULL}};
+        char **dst[] = {&m->os.id, &m->os.version, &m->os.name};
+        where wo = {"os", NULL, 0, NULL};
         if ((rc = get_object(r, &wo, t[T_OS].value)) < 0 ||
             (rc = fill_slots(r, &wo, t[T_OS].value, s, 3)) < 0 ||
             (rc = parse_strings(r, &wo, s, dst, 3)) < 0)
@@ -862,14 +496,13 @@ static int parse_root(rd *r, ds_manifest *m, const char *root)
 
     REQUIRED(T_KERNEL);
     {
-        slot s[] = { { "running", NULL }, { "installed", NULL } };
-        where wk = { "kernel", NULL, 0, NULL };
+        slot s[] = {{"running", NULL}, {"installed", NULL}};
+        where wk = {"kernel", NULL, 0, NULL};
         if ((rc = get_object(r, &wk, t[T_KERNEL].value)) < 0 ||
             (rc = fill_slots(r, &wk, t[T_KERNEL].value, s, 2)) < 0)
             return rc;
-        if (s[0].value &&
-            (rc = get_string(r, MEMBER(&wk, "running"), s[0].value,
-                             &m->kernel.running)) < 0)
+        if (s[0].value && (rc = get_string(r, MEMBER(&wk, "running"),
+                                           s[0].value, &m->kernel.running)) < 0)
             return rc;
         if (!s[1].value)
             return fail(r, MEMBER(&wk, "installed"), "missing");
@@ -886,12 +519,12 @@ static int parse_root(rd *r, ds_manifest *m, const char *root)
                         m->packages, ds_manifest_cmp_package)) < 0)
         return rc;
     REQUIRED(T_SOURCES);
-    if ((rc = get_string_array(r, "sources", t[T_SOURCES].value,
-                               m->sources)) < 0)
+    if ((rc = get_string_array(r, "sources", t[T_SOURCES].value, m->sources)) <
+        0)
         return rc;
     REQUIRED(T_FILES);
-    if ((rc = parse_map(r, m, "files", t[T_FILES].value, parse_file,
-                        m->files, ds_manifest_cmp_file)) < 0)
+    if ((rc = parse_map(r, m, "files", t[T_FILES].value, parse_file, m->files,
+                        ds_manifest_cmp_file)) < 0)
         return rc;
     REQUIRED(T_SERVICES);
     if ((rc = parse_map(r, m, "services", t[T_SERVICES].value, parse_service,
@@ -900,9 +533,9 @@ static int parse_root(rd *r, ds_manifest *m, const char *root)
 #undef REQUIRED
 
     if (t[T_COLLECTOR].value) {
-        slot s[] = { { "version", NULL }, { "transport", NULL } };
-        char **dst[] = { &m->collector.version, &m->collector.transport };
-        where wc = { "collector", NULL, 0, NULL };
+        slot s[] = {{"version", NULL}, {"transport", NULL}};
+        char **dst[] = {&m->collector.version, &m->collector.transport};
+        where wc = {"collector", NULL, 0, NULL};
         if ((rc = get_object(r, &wc, t[T_COLLECTOR].value)) < 0 ||
             (rc = fill_slots(r, &wc, t[T_COLLECTOR].value, s, 2)) < 0 ||
             (rc = parse_strings(r, &wc, s, dst, 2)) < 0)
@@ -917,39 +550,31 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
                       const char *origin, GError **err)
 {
     g_autoptr(ds_manifest) m = NULL;
-    rd r = { origin ? origin : "manifest", err, data, data + len };
-    where top = { "", NULL, 0, NULL };
+    ds_json_reader r = {origin ? origin : "manifest", err, data, data + len};
+    where top = {"", NULL, 0, NULL};
     const char *p;
     int rc;
 
     *out = NULL;
     if (len > DS_MANIFEST_MAX_BYTES)
-        return fail(&r, &top, "document of %" G_GSIZE_FORMAT " bytes is "
-                    "larger than the limit of %u bytes", len,
-                    DS_MANIFEST_MAX_BYTES);
-    p = ws(data, r.end);
+        return fail(&r, &top,
+                    "document of %" G_GSIZE_FORMAT " bytes is "
+                    "larger than the limit of %u bytes",
+                    len, DS_MANIFEST_MAX_BYTES);
+    p = ds_json_ws(data, r.end);
     if (p == r.end)
         return fail(&r, &top, "empty document");
     if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-        return fail(&r, &top, "starts with a byte order mark (a manifest "
+        return fail(&r, &top,
+                    "starts with a byte order mark (a manifest "
                     "is plain UTF-8 JSON)");
-    {
-        const char *q = p, *bad;
-        if ((rc = check_value(&r, &q, 0)) < 0)
-            return rc;
-        q = ws(q, r.end);
-        if (q < r.end && *q == '\0')
-            return at_error(&r, q, "NUL byte in the document");
-        if (q != r.end)
-            return SYNTAX(&r, q, "data after the end of the document");
-        /* no NUL byte is left, so this reports only encoding errors */
-        if (!g_utf8_validate_len(data, len, &bad))
-            return at_error(&r, bad, "not valid UTF-8 (byte 0x%02x)",
-                            (unsigned char)*bad);
-    }
+    if ((rc = ds_json_check(&r, p)) < 0)
+        return rc;
     if (*p != '{')
-        return fail(&r, &top, "expected a JSON object at the top level, got "
-                    "%s", kind_name(p));
+        return fail(&r, &top,
+                    "expected a JSON object at the top level, got "
+                    "%s",
+                    ds_json_kind(p));
 
     m = ds_manifest_new(NULL, DS_ROLE_PROD);
     if ((rc = parse_root(&r, m, p)) < 0 ||
@@ -977,12 +602,13 @@ int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
     if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
         e = S_ISDIR(st.st_mode) ? EISDIR : errno;
         close(fd);
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s",
-                            filename, g_strerror(e));
+        return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s", filename,
+                            g_strerror(e));
     }
     if (S_ISREG(st.st_mode) && (guint64)st.st_size > DS_MANIFEST_MAX_BYTES) {
         close(fd);
-        return ds_error_set(err, DS_EINVALID, "%s: file of %" G_GUINT64_FORMAT
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: file of %" G_GUINT64_FORMAT
                             " bytes is larger than the limit of %u bytes",
                             filename, (guint64)st.st_size,
                             DS_MANIFEST_MAX_BYTES);
@@ -1013,7 +639,9 @@ int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
     }
     close(fd);
     if (len > DS_MANIFEST_MAX_BYTES)
-        return ds_error_set(err, DS_EINVALID, "%s: larger than the limit of "
-                            "%u bytes", filename, DS_MANIFEST_MAX_BYTES);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: larger than the limit of "
+                            "%u bytes",
+                            filename, DS_MANIFEST_MAX_BYTES);
     return ds_manifest_parse(out, buf, len, filename, err);
 }

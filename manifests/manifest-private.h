@@ -15,8 +15,7 @@
 /* Validate every field of a manifest (names, formats, required fields,
  * sortedness is NOT checked).  Errors are DS_EINVALID,
  * "ORIGIN: PATH.TO.FIELD: what is wrong". */
-int ds_manifest_check(const ds_manifest *m, const char *origin,
-                      GError **err);
+int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err);
 
 /* Append a JSON path step for a user-supplied key to `path`: ".key" when
  * the key is a plain word, otherwise ."escaped" (control characters
@@ -28,3 +27,42 @@ int ds_manifest_cmp_package(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_file(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_service(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_string(gconstpointer a, gconstpointer b);
+
+/* The strict JSON reader (manifest-json.c).  A document is checked once
+ * with ds_json_check; the other functions then walk the checked bytes
+ * without bounds checks of their own. */
+typedef struct {
+    const char *origin; /* names the document in errors */
+    GError **err;
+    const char *start; /* the document, not NUL-terminated */
+    const char *end;
+} ds_json_reader;
+
+/* A decoded string: pointing into the document when it has no escapes,
+ * else into `owned` (the caller frees it); may contain NUL from \u0000. */
+typedef struct {
+    const char *s;
+    gsize len;
+    char *owned;
+} ds_json_str;
+
+/* "ORIGIN: line L, column C: what" as DS_EINVALID. */
+int ds_json_error_at(ds_json_reader *r, const char *at, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+#define SYNTAX(r, at, ...) ds_json_error_at(r, at, "invalid JSON: " __VA_ARGS__)
+
+/* The first byte at or after p that is not JSON whitespace. */
+const char *ds_json_ws(const char *p, const char *end);
+
+/* Check that `value` .. end is exactly one RFC 8259 value (no NUL byte,
+ * nesting at most DS_MANIFEST_MAX_DEPTH) and the document valid UTF-8. */
+int ds_json_check(ds_json_reader *r, const char *value);
+
+/* On checked bytes: the end of the value at p; its kind for messages
+ * ("a string", "an integer", ...); the string at p decoded (returns the
+ * end); the next member of the object being read (*pp starts after '{';
+ * false at its end). */
+const char *ds_json_skip(const char *p);
+const char *ds_json_kind(const char *p);
+const char *ds_json_string(const char *p, ds_json_str *out);
+bool ds_json_member(const char **pp, ds_json_str *key, const char **value);

@@ -23,14 +23,30 @@ static void put_str(GString *g, const char *s)
         g_string_append_len(g, run, p - run);
         run = p + 1;
         switch (ch) {
-        case '"': g_string_append(g, "\\\""); break;
-        case '\\': g_string_append(g, "\\\\"); break;
-        case '\b': g_string_append(g, "\\b"); break;
-        case '\f': g_string_append(g, "\\f"); break;
-        case '\n': g_string_append(g, "\\n"); break;
-        case '\r': g_string_append(g, "\\r"); break;
-        case '\t': g_string_append(g, "\\t"); break;
-        default: g_string_append_printf(g, "\\u%04X", ch); break;
+        case '"':
+            g_string_append(g, "\\\"");
+            break;
+        case '\\':
+            g_string_append(g, "\\\\");
+            break;
+        case '\b':
+            g_string_append(g, "\\b");
+            break;
+        case '\f':
+            g_string_append(g, "\\f");
+            break;
+        case '\n':
+            g_string_append(g, "\\n");
+            break;
+        case '\r':
+            g_string_append(g, "\\r");
+            break;
+        case '\t':
+            g_string_append(g, "\\t");
+            break;
+        default:
+            g_string_append_printf(g, "\\u%04X", ch);
+            break;
         }
     }
     g_string_append_len(g, run, (gssize)strlen(run));
@@ -40,8 +56,7 @@ static void put_str(GString *g, const char *s)
 static const char spaces[] = "            ";
 
 /* Start a member of an object at `indent`: separator, new line, key. */
-static void member(GString *g, int *n, int indent, const char *key,
-                   bool escape)
+static void member(GString *g, int *n, int indent, const char *key, bool escape)
 {
     if ((*n)++)
         g_string_append_c(g, ',');
@@ -124,17 +139,18 @@ static int sorted_for_output(GPtrArray **view, GPtrArray *a, GCompareFunc cmp,
             ds_manifest_path_key(path, k, strlen(k));
             g_ptr_array_unref(copy);
             *view = NULL;
-            return ds_error_set(err, DS_EINVALID, "%s: %s: listed twice "
-                                "(the manifest is not normalised)", origin,
-                                path->str);
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: %s: listed twice "
+                                "(the manifest is not normalised)",
+                                origin, path->str);
         }
     }
     return 0;
 }
 
 static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
-                           GPtrArray *srcs, GPtrArray *files,
-                           GPtrArray *svcs, GPtrArray *kernels)
+                           GPtrArray *srcs, GPtrArray *files, GPtrArray *svcs,
+                           GPtrArray *kernels)
 {
     int n = 0, k;
     char mode[8];

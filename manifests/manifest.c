@@ -20,10 +20,12 @@ ds_manifest *ds_manifest_new(const char *host, ds_role role)
     m->host = g_strdup(host);
     m->role = role;
     m->kernel.installed = g_ptr_array_new_with_free_func(g_free);
-    m->packages = g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
+    m->packages =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
     m->sources = g_ptr_array_new_with_free_func(g_free);
     m->files = g_ptr_array_new_with_free_func((GDestroyNotify)ds_file_free);
-    m->services = g_ptr_array_new_with_free_func((GDestroyNotify)ds_service_free);
+    m->services =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_service_free);
     return m;
 }
 
@@ -214,8 +216,7 @@ static GPtrArray *sorted_view(GPtrArray *a, GCompareFunc cmp, GPtrArray **tmp)
     return a;
 }
 
-static bool array_equal(GPtrArray *a, GPtrArray *b, GCompareFunc cmp,
-                        eq_fn eq)
+static bool array_equal(GPtrArray *a, GPtrArray *b, GCompareFunc cmp, eq_fn eq)
 {
     g_autoptr(GPtrArray) ta = NULL;
     g_autoptr(GPtrArray) tb = NULL;
@@ -242,8 +243,7 @@ bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b)
         return false;
     return eq_str(a->host, b->host) && a->role == b->role &&
            eq_str(a->collected_at, b->collected_at) &&
-           eq_str(a->os.id, b->os.id) &&
-           eq_str(a->os.version, b->os.version) &&
+           eq_str(a->os.id, b->os.id) && eq_str(a->os.version, b->os.version) &&
            eq_str(a->os.name, b->os.name) &&
            eq_str(a->kernel.running, b->kernel.running) &&
            a->reboot_required == b->reboot_required &&
@@ -276,8 +276,9 @@ static int sort_unique(GPtrArray *a, GCompareFunc cmp, eq_fn eq,
         return 0;
     for (guint i = 0; i < a->len; i++) {
         if (!a->pdata[i] || !key(a->pdata[i]))
-            return ds_error_set(err, DS_EINVALID, "%s: %s: entry %u has no name",
-                                host, section, i);
+            return ds_error_set(err, DS_EINVALID,
+                                "%s: %s: entry %u has no name", host, section,
+                                i);
     }
     for (guint i = 1; i < a->len; i++) {
         if (cmp(&a->pdata[i - 1], &a->pdata[i]) >= 0) {
@@ -343,13 +344,13 @@ int ds_manifest_normalise(ds_manifest *m, GError **err)
     if (!m->sources)
         m->sources = g_ptr_array_new_with_free_func(g_free);
     if (!m->packages)
-        m->packages = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)ds_package_free);
+        m->packages =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
     if (!m->files)
         m->files = g_ptr_array_new_with_free_func((GDestroyNotify)ds_file_free);
     if (!m->services)
-        m->services = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)ds_service_free);
+        m->services =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_service_free);
 
     if ((rc = sort_unique(m->kernel.installed, ds_manifest_cmp_string,
                           (eq_fn)string_equal, key_string, host,
@@ -358,13 +359,13 @@ int ds_manifest_normalise(ds_manifest *m, GError **err)
                           (eq_fn)string_equal, key_string, host, "sources",
                           err)) < 0 ||
         (rc = sort_unique(m->packages, ds_manifest_cmp_package,
-                          (eq_fn)package_equal, key_package, host,
-                          "packages", err)) < 0 ||
+                          (eq_fn)package_equal, key_package, host, "packages",
+                          err)) < 0 ||
         (rc = sort_unique(m->files, ds_manifest_cmp_file, (eq_fn)file_equal,
                           key_file, host, "files", err)) < 0 ||
         (rc = sort_unique(m->services, ds_manifest_cmp_service,
-                          (eq_fn)service_equal, key_service, host,
-                          "services", err)) < 0)
+                          (eq_fn)service_equal, key_service, host, "services",
+                          err)) < 0)
         return rc;
     return 0;
 }
@@ -502,8 +503,7 @@ bool ds_name_is_safe_service(const char *name)
     gsize n;
     int ats = 0;
 
-    if (!name || !name[0] || name[0] == '-' || name[0] == '.' ||
-        name[0] == '@')
+    if (!name || !name[0] || name[0] == '-' || name[0] == '.' || name[0] == '@')
         return false;
     for (n = 0; name[n]; n++) {
         char c = name[n];

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # manifests/model.mk: the manifest model, parsing and canonical JSON.
 libdriftsync_la_SOURCES += manifests/manifest.c manifests/manifest.h \
-	manifests/manifest-check.c manifests/manifest-parse.c \
+	manifests/manifest-check.c manifests/manifest-json.c \
+	manifests/manifest-parse.c \
 	manifests/manifest-serialise.c \
 	manifests/manifest-private.h
 

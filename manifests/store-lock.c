@@ -32,9 +32,9 @@ static char *describe_holder(int fd)
     return g_strdup_printf("pid %ld on %s (since %s)", pid, host, since);
 }
 
-/* The lock file names a holder on this host whose process is gone.  With
- * flock this only happens when a holder died and its lock went with it;
- * the file is then simply rewritten by the next holder. */
+/* Name ourselves as the holder.  A holder that dies (kill -9, crash)
+ * loses its flock with its last file descriptor, so its stale lock file
+ * is simply rewritten here by the next writer: no pid probing needed. */
 static void write_holder(int fd)
 {
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();

@@ -285,13 +285,15 @@ static gint cmp_staged(gconstpointer a, gconstpointer b)
 }
 
 /* "web01: openssl 3.0.11-1 -> 3.0.13-1, /etc/ssh/sshd_config changed" */
-static void describe_host(GString *msg, const staged *s,
+static void describe_host(GString *msg, const staged *s, bool both_roles,
                           const ds_ignore *ignore)
 {
     guint shown = 0, total = 0;
 
-    g_string_append_printf(msg, "%s%s: ", s->host,
-                           s->role == DS_ROLE_LAB ? " (lab)" : "");
+    /* The role is named only when both of a host's changed in this run. */
+    g_string_append_printf(msg, "%s%s%s: ", s->host,
+                           both_roles ? " " : "",
+                           both_roles ? ds_role_name(s->role) : "");
     if (s->first) {
         g_string_append_printf(msg, "first record (%u package%s, %u file%s, "
                                "%u service%s)\n",
@@ -350,8 +352,17 @@ static char *build_message(GPtrArray *changed, const char *verb,
     }
     g_string_append_printf(msg, "%s: %u host%s changed\n\n", verb, hosts->len,
                            hosts->len == 1 ? "" : "s");
-    for (guint i = 0; i < changed->len; i++)
-        describe_host(msg, g_ptr_array_index(changed, i), ignore);
+    for (guint i = 0; i < changed->len; i++) {
+        const staged *s = g_ptr_array_index(changed, i);
+        const staged *prev = i ? g_ptr_array_index(changed, i - 1) : NULL;
+        const staged *next = i + 1 < changed->len
+                                 ? g_ptr_array_index(changed, i + 1)
+                                 : NULL;
+        bool both = (prev && !strcmp(prev->host, s->host)) ||
+                    (next && !strcmp(next->host, s->host));
+
+        describe_host(msg, s, both, ignore);
+    }
     g_string_append_c(msg, '\n');
     if (run_id)
         g_string_append_printf(msg, "Driftsync-Run: %s\n", run_id);
@@ -525,4 +536,41 @@ done:
     git_signature_free(sig);
     g_ptr_array_unref(paths);
     return rc;
+}
+
+int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
+                             const char *host, bool *changed, bool *is_new,
+                             const GPtrArray **changes, GError **err)
+{
+    g_autofree char *key = g_strdup_printf("%s/%s", ds_role_name(role),
+                                           host ? host : "");
+    const staged *s = g_hash_table_lookup(txn->staged, key);
+
+    if (!s)
+        return ds_error_set(err, DS_ENOTFOUND,
+                            "%s (%s) was not put in this transaction",
+                            host ? host : "(null)", ds_role_name(role));
+    if (changed)
+        *changed = s->changed;
+    if (is_new)
+        *is_new = s->first;
+    if (changes)
+        *changes = s->changes;
+    return 0;
+}
+
+bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
+                             const char *host, const void *data, gsize len)
+{
+    g_autofree char *path = NULL;
+    git_oid want, got;
+
+    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
+        return false;
+    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    if (ds_store_tree_blob_id(&want, txn->base_tree, path,
+                              GIT_OBJECT_BLOB) != 0 ||
+        git_odb_hash(&got, data, len, GIT_OBJECT_BLOB) < 0)
+        return false;
+    return git_oid_equal(&want, &got);
 }

@@ -422,6 +422,12 @@ int ds_store_list_hosts(GPtrArray **out, ds_store *st, const char *rev,
     return 0;
 }
 
+/* Durability: libgit2 writes loose objects and refs atomically (temporary
+ * file, then rename), so a killed writer leaves HEAD on a whole commit.
+ * Against power loss, GIT_OPT_ENABLE_FSYNC_GITDIR would fsync every loose
+ * object and its directory: measured 10 to 15 times slower on a commit of
+ * 300 hosts with 6,000 file blobs.  One syncfs(2) before the branch moves
+ * gives the same ordering (objects durable first) for one call. */
 int ds_store_sync_objects(ds_store *st, GError **err)
 {
     int fd = open(git_repository_path(st->repo),

@@ -66,6 +66,22 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
                         const char *run_id, const ds_ignore *ignore,
                         GError **err);
 void ds_store_txn_free(ds_store_txn *txn);
+
+/* After ds_store_txn_put and before the commit: how host compares with
+ * the commit the transaction began on.  *changed: its manifest or stored
+ * files differ; *is_new: it had no manifest there; *changes (may be
+ * NULL): the semantic changes before ignore rules, owned by the txn, NULL
+ * when new, unchanged or not comparable.  DS_ENOTFOUND if not put. */
+int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
+                             const char *host, bool *changed, bool *is_new,
+                             const GPtrArray **changes, GError **err);
+
+/* Whether data is byte for byte the ROLE/HOST.json of the commit the
+ * transaction began on (compared by blob id, nothing is parsed): a caller
+ * holding canonical bytes of an unchanged host may then skip parsing and
+ * putting it. */
+bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
+                             const char *host, const void *data, gsize len);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_txn, ds_store_txn_free)
 
 /* One commit in a host's history. */

@@ -158,7 +158,8 @@ int ds_snapshot_internal_create(virDomainPtr dom, const char *name,
     xml = g_strdup_printf("<domainsnapshot><name>%s</name>"
                           "<description>%s</description></domainsnapshot>",
                           ename, edesc);
-    vs = virDomainSnapshotCreateXML(dom, xml, VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
+    vs = virDomainSnapshotCreateXML(dom, xml,
+                                    VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
     if (!vs) {
         virErrorPtr verr = virGetLastError();
 

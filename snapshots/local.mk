@@ -10,6 +10,11 @@ tests_unit_test_snapshot_SOURCES = tests/unit/test-snapshot.c
 tests_unit_test_snapshot_LDADD = $(ds_test_ldadd)
 EXTRA_DIST += tests/data/snapshot-node.xml
 
+# The libvirt daemon lost mid-run (a private unprivileged libvirtd).
+unit_tests += tests/unit/test-snapshot-daemon
+tests_unit_test_snapshot_daemon_SOURCES = tests/unit/test-snapshot-daemon.c
+tests_unit_test_snapshot_daemon_LDADD = $(ds_test_ldadd)
+
 # Overlay snapshots on a real libvirt daemon with QEMU (skipped without).
 unit_tests += tests/unit/test-snapshot-qemu
 tests_unit_test_snapshot_qemu_SOURCES = tests/unit/test-snapshot-qemu.c
@@ -22,3 +27,8 @@ driftsync_SOURCES += sync/cmd-snapshot.c
 
 # End-to-end (make check-e2e, DS_E2E=1): both modes on the bed's lab VM.
 e2e_tests += tests/e2e/snapshot.sh
+
+# The `trial` verb.
+driftsync_SOURCES += sync/cmd-trial.c
+shell_tests += tests/cli/trial.sh
+e2e_tests += tests/e2e/trial.sh

@@ -85,7 +85,7 @@ const char *ds_cli_colour(const ds_cli *cli, const char *which)
 {
     static const struct {
         const char *name, *seq;
-    } table[] = {{"red", "\033[31m"},   {"green", "\033[32m"},
+    } table[] = {{"red", "\033[31m"},    {"green", "\033[32m"},
                  {"yellow", "\033[33m"}, {"bold", "\033[1m"},
                  {"dim", "\033[2m"},     {"reset", "\033[0m"}};
 
@@ -148,8 +148,10 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
     int rc = ds_store_open(out, cfg->store_path, &err);
 
     if (rc == DS_ENOTFOUND) {
-        ds_cli_error(cli, "%s: no store here (create it with `driftsync "
-                     "init`, or give --store)", cfg->store_path);
+        ds_cli_error(cli,
+                     "%s: no store here (create it with `driftsync "
+                     "init`, or give --store)",
+                     cfg->store_path);
         return DS_EXIT_ERROR;
     }
     if (rc < 0) {
@@ -177,11 +179,11 @@ int ds_cli_split_ref(char **host, char **rev, ds_role *role, const char *arg,
     at = strchr(arg, '@');
     h = at ? g_strndup(arg, (gsize)(at - arg)) : g_strdup(arg);
     if (!ds_name_is_safe_host(h))
-        return ds_error_set(err, DS_EINVALID,
-                            "'%s' is not a valid host name", h);
+        return ds_error_set(err, DS_EINVALID, "'%s' is not a valid host name",
+                            h);
     if (at && !at[1])
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: missing revision after '@'", h);
+        return ds_error_set(err, DS_EINVALID, "%s: missing revision after '@'",
+                            h);
     if (at)
         *rev = g_strdup(at + 1);
     *host = g_steal_pointer(&h);
@@ -241,6 +243,7 @@ struct json_t *ds_cli_changes_json(GPtrArray *changes)
     json_t *a = json_array();
 
     for (guint i = 0; changes && i < changes->len; i++)
-        json_array_append_new(a, ds_change_to_json(g_ptr_array_index(changes, i)));
+        json_array_append_new(a,
+                              ds_change_to_json(g_ptr_array_index(changes, i)));
     return a;
 }

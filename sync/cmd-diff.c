@@ -75,21 +75,20 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
         if (read_side(s, st, &err) < 0)
             goto fail;
         if (!s->m) {
-            ds_error_set(&err, DS_ENOTFOUND,
-                         "%s: no %s manifest at %s (%.12s)", s->host,
-                         ds_role_name(s->role), s->rev, s->oid);
+            ds_error_set(&err, DS_ENOTFOUND, "%s: no %s manifest at %s (%.12s)",
+                         s->host, ds_role_name(s->role), s->rev, s->oid);
             goto fail;
         }
     }
-    if (ds_manifest_diff(&changes, sides[0].m, sides[1].m, cfg->ignore,
-                         &err) < 0)
+    if (ds_manifest_diff(&changes, sides[0].m, sides[1].m, cfg->ignore, &err) <
+        0)
         goto fail;
 
     if (cli->json) {
-        json_t *o = json_pack("{s:o, s:o, s:b, s:o}", "from",
-                              side_json(&sides[0]), "to", side_json(&sides[1]),
-                              "drift", changes->len > 0, "changes",
-                              ds_cli_changes_json(changes));
+        json_t *o =
+            json_pack("{s:o, s:o, s:b, s:o}", "from", side_json(&sides[0]),
+                      "to", side_json(&sides[1]), "drift", changes->len > 0,
+                      "changes", ds_cli_changes_json(changes));
 
         ds_cli_print_json(o);
         json_decref(o);
@@ -126,10 +125,10 @@ done:
 static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                      const char *oid, const char *host, json_t *out)
 {
-    diff_side lab = {.host = g_strdup(host), .oid = g_strdup(oid),
-                     .role = DS_ROLE_LAB};
-    diff_side prod = {.host = g_strdup(host), .oid = g_strdup(oid),
-                      .role = DS_ROLE_PROD};
+    diff_side lab = {
+        .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_LAB};
+    diff_side prod = {
+        .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_PROD};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     const char *status;
@@ -138,8 +137,7 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
     if (read_side(&prod, st, &err) < 0 || read_side(&lab, st, &err) < 0)
         goto fail;
     if (!prod.m && !lab.m) {
-        ds_error_set(&err, DS_ENOTFOUND, "%s: no such host in the store",
-                     host);
+        ds_error_set(&err, DS_ENOTFOUND, "%s: no such host in the store", host);
         goto fail;
     }
     if (!prod.m || !lab.m) {
@@ -156,9 +154,9 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
         status = changes->len ? "drift" : "same";
         code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
         if (!cli->json && changes->len) {
-            g_autofree char *what = g_strdup_printf(
-                "%u difference%s (lab -> prod)", changes->len,
-                changes->len == 1 ? "" : "s");
+            g_autofree char *what =
+                g_strdup_printf("%u difference%s (lab -> prod)", changes->len,
+                                changes->len == 1 ? "" : "s");
 
             print_header(cli, host, what);
             ds_cli_print_changes(cli, changes, "  ");
@@ -167,11 +165,11 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
         }
     }
     if (out)
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:o, s:o, s:o}", "host", host,
-                           "status", status, "from", side_json(&lab), "to",
-                           side_json(&prod), "changes",
-                           ds_cli_changes_json(changes)));
+        json_array_append_new(out, json_pack("{s:s, s:s, s:o, s:o, s:o}",
+                                             "host", host, "status", status,
+                                             "from", side_json(&lab), "to",
+                                             side_json(&prod), "changes",
+                                             ds_cli_changes_json(changes)));
     goto done;
 
 fail:
@@ -234,8 +232,10 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     named = argc > 1;
     for (int i = 1; i < argc; i++) {
         if (strchr(argv[i], '@') && argc != 3) {
-            ds_cli_error(cli, "diff: '%s': to compare revisions give two "
-                         "HOST@REV (see driftsync diff --help)", argv[i]);
+            ds_cli_error(cli,
+                         "diff: '%s': to compare revisions give two "
+                         "HOST@REV (see driftsync diff --help)",
+                         argv[i]);
             return DS_EXIT_ERROR;
         }
     }
@@ -279,8 +279,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
         out = json_array();
     code = DS_EXIT_OK;
     for (guint i = 0; i < hosts->len; i++) {
-        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i),
-                          out);
+        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), out);
 
         drift |= c == DS_EXIT_DIFF;
         code = MAX(code, c);

@@ -20,8 +20,10 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_init_entry, NULL, &argc, &argv, &code))
         return code;
     if (argc > 1) {
-        ds_cli_error(cli, "init: unexpected argument '%s' (the store path "
-                     "comes from --store or [store] path)", argv[1]);
+        ds_cli_error(cli,
+                     "init: unexpected argument '%s' (the store path "
+                     "comes from --store or [store] path)",
+                     argv[1]);
         return DS_EXIT_ERROR;
     }
     if (!(cfg = ds_cli_config(cli)))
@@ -38,8 +40,8 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     if (cli->json) {
-        json_t *o = json_pack("{s:s, s:b}", "store", cfg->store_path,
-                              "created", 1);
+        json_t *o =
+            json_pack("{s:s, s:b}", "store", cfg->store_path, "created", 1);
 
         ds_cli_print_json(o);
         json_decref(o);

@@ -113,8 +113,7 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
         {"since", 0, 0, G_OPTION_ARG_STRING, &since_arg,
          "Only commits at or after DATE (YYYY-MM-DD, ISO 8601, @SECONDS)",
          "DATE"},
-        {"limit", 'n', 0, G_OPTION_ARG_INT, &limit,
-         "At most N commits", "N"},
+        {"limit", 'n', 0, G_OPTION_ARG_INT, &limit, "At most N commits", "N"},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
@@ -168,8 +167,8 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
         json_t *o;
 
         for (guint i = 0; i < entries_out->len; i++)
-            json_array_append_new(a, entry_json(g_ptr_array_index(entries_out,
-                                                                   i)));
+            json_array_append_new(
+                a, entry_json(g_ptr_array_index(entries_out, i)));
         o = json_pack("{s:s, s:s, s:o}", "host", host, "role",
                       ds_role_name(role), "commits", a);
         ds_cli_print_json(o);

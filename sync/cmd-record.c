@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cmd-record.c: `driftsync record`: put manifests into the store as
- * one commit.  `--from FILE...` imports manifests produced elsewhere;
- * whatever produces the manifests hands them to record_commit(), which
- * checks them, stages them in one transaction and reports per host. */
+ * one commit.  Hosts are collected through their transports (all
+ * configured production hosts, the named ones, the lab VMs with --lab, or
+ * this machine with --local); `--from FILE...` imports manifests produced
+ * elsewhere.  Either way the manifests go to record_commit(), which stages
+ * them in one transaction and reports per host. */
 #include <config.h>
 
 #include <jansson.h>
@@ -13,6 +15,7 @@
 #include "manifests/error.h"
 #include "manifests/store.h"
 #include "sync/cmd.h"
+#include "sync/collect.h"
 
 #define RECORD_LOCK_TIMEOUT_MS 30000
 #define RECORD_SUMMARY_ITEMS 3
@@ -21,6 +24,7 @@
 typedef struct record_host {
     const ds_manifest *m;
     bool is_new;
+    bool same;          /* the stored state, collected again: not staged */
     GPtrArray *changes; /* ds_change *, NULL for a new host */
 } record_host;
 
@@ -52,7 +56,8 @@ static void print_host_line(ds_cli *cli, const record_host *h)
     }
     printf("%u change%s: ", h->changes->len, h->changes->len == 1 ? "" : "s");
     for (guint i = 0; i < h->changes->len && i < RECORD_SUMMARY_ITEMS; i++) {
-        g_autofree char *d = ds_change_describe(g_ptr_array_index(h->changes, i));
+        g_autofree char *d =
+            ds_change_describe(g_ptr_array_index(h->changes, i));
 
         printf("%s%s", i ? "; " : "", d);
     }
@@ -63,7 +68,7 @@ static void print_host_line(ds_cli *cli, const record_host *h)
 
 static json_t *host_json(const record_host *h)
 {
-    const char *status = h->is_new ? "new"
+    const char *status = h->is_new         ? "new"
                          : h->changes->len ? "changed"
                                            : "unchanged";
 
@@ -72,10 +77,25 @@ static json_t *host_json(const record_host *h)
                      ds_cli_changes_json(h->changes));
 }
 
+/* Whether m is the stored state collected again: equal but for the time
+ * of collection.  The store keeps the time the state was first seen, so
+ * collecting an unchanged host makes no commit. */
+static bool same_state(const ds_manifest *old, const ds_manifest *m)
+{
+    ds_manifest *mm = (ds_manifest *)m;
+    char *when = mm->collected_at;
+    bool same;
+
+    mm->collected_at = old->collected_at;
+    same = ds_manifest_equal(old, mm);
+    mm->collected_at = when;
+    return same;
+}
+
 /* Commit the manifests (ds_manifest *, already valid) in one commit and
  * print one line per changed host.  Returns the exit code. */
 static int record_commit(ds_cli *cli, const ds_config *cfg,
-                         GPtrArray *manifests)
+                         GPtrArray *manifests, GPtrArray *failures)
 {
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
@@ -109,15 +129,17 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
             goto fail;
         if (hosts[i].changes->len)
             changed++;
+        else
+            hosts[i].same = same_state(old, m);
     }
 
     if (ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     for (guint i = 0; i < manifests->len; i++)
-        if (ds_store_txn_put(txn, g_ptr_array_index(manifests, i), &err) < 0)
+        if (!hosts[i].same &&
+            ds_store_txn_put(txn, g_ptr_array_index(manifests, i), &err) < 0)
             goto fail;
-    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) <
-        0)
+    if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) < 0)
         goto fail;
     ds_store_unlock(st);
 
@@ -130,10 +152,18 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         for (guint i = 0; i < manifests->len; i++)
             json_array_append_new(a, host_json(&hosts[i]));
         json_object_set_new(o, "hosts", a);
+        a = json_array();
+        for (guint i = 0; failures && i < failures->len; i++) {
+            const ds_collect_result *r = g_ptr_array_index(failures, i);
+
+            json_array_append_new(a, json_pack("{s:s, s:s}", "host", r->host,
+                                               "error", r->error->message));
+        }
+        json_object_set_new(o, "failed", a);
         ds_cli_print_json(o);
         json_decref(o);
     } else if (!oid) {
-        if (cli->verbosity >= 0)
+        if (cli->verbosity >= 0 && manifests->len)
             printf("no changes\n");
     } else if (!changed) {
         printf("no semantic changes (metadata only), commit %.12s\n", oid);
@@ -144,7 +174,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     }
     if (oid)
         ds_cli_verbose(cli, "committed %.12s (run %s)", oid, run_id);
-    code = DS_EXIT_OK;
+    code = failures && failures->len ? DS_EXIT_PARTIAL : DS_EXIT_OK;
     goto done;
 
 fail:
@@ -200,43 +230,190 @@ static int load_files(GPtrArray **out, ds_cli *cli, char **files, int n)
     return DS_EXIT_OK;
 }
 
+/* Progress on a terminal: how many hosts are done, which are running. */
+typedef struct {
+    ds_cli *cli;
+    GPtrArray *running; /* host names being collected */
+} record_progress;
+
+static void on_progress(const char *host, const ds_collect_result *r,
+                        guint done, guint total, void *payload)
+{
+    record_progress *p = payload;
+    g_autoptr(GString) line = g_string_new(NULL);
+
+    if (!r) {
+        g_ptr_array_add(p->running, (gpointer)host);
+    } else {
+        g_ptr_array_remove(p->running, (gpointer)host);
+        if (r->error)
+            ds_cli_verbose(p->cli, "%s: failed after %.1f s", host,
+                           r->seconds);
+        else
+            ds_cli_verbose(p->cli, "%s: collected in %.1f s", host,
+                           r->seconds);
+    }
+    if (!p->cli->progress)
+        return;
+    g_string_printf(line, "[%u/%u]", done, total);
+    for (guint i = 0; i < p->running->len && line->len < 70; i++)
+        g_string_append_printf(line, " %s",
+                               (char *)g_ptr_array_index(p->running, i));
+    fprintf(stderr, "\r\033[K%s", line->str);
+    if (done == total)
+        fputs("\r\033[K", stderr);
+    fflush(stderr);
+}
+
+/* Collect hosts (configured ones, or this machine with --local), report
+ * the ones that failed, and commit the others. */
+static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
+                          gboolean local, const char *local_name,
+                          const char *root, gboolean lab)
+{
+    g_autoptr(GPtrArray) results = NULL;
+    g_autoptr(GPtrArray) manifests = g_ptr_array_new();
+    g_autoptr(GPtrArray) failures = g_ptr_array_new();
+    g_autoptr(GError) err = NULL;
+    record_progress progress = {cli, g_ptr_array_new()};
+    int rc;
+
+    if (local) {
+        g_autofree char *name = g_strdup(local_name);
+        g_autofree char *uri = NULL;
+        ds_host_config fallback = {0};
+        const ds_host_config *h;
+        ds_collect_result *r = g_new0(ds_collect_result, 1);
+
+        if (!name && ds_collect_local_hostname(&name, &err) < 0) {
+            ds_cli_error_gerror(cli, err);
+            g_free(r);
+            g_ptr_array_unref(progress.running);
+            return DS_EXIT_ERROR;
+        }
+        if (!ds_name_is_safe_host(name)) {
+            ds_cli_error(cli, "record: '%s' is not a valid host name", name);
+            g_free(r);
+            g_ptr_array_unref(progress.running);
+            return DS_EXIT_ERROR;
+        }
+        /* The host's own section, when the config has one, gives the
+         * files to capture. */
+        h = ds_config_find_host(cfg, name);
+        if (!h) {
+            fallback.name = name;
+            h = &fallback;
+        }
+        uri = root ? g_strconcat("local:", root, NULL) : g_strdup("local:");
+        r->host = g_strdup(name);
+        ds_collect_one(&r->manifest, cfg, h, uri, DS_ROLE_PROD, &r->error);
+        results = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)ds_collect_result_free);
+        g_ptr_array_add(results, r);
+    } else {
+        if (cfg->hosts->len == 0) {
+            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] "
+                         "sections, or use --local or --from",
+                         cfg->filename ? cfg->filename : "the configuration");
+            g_ptr_array_unref(progress.running);
+            return DS_EXIT_ERROR;
+        }
+        rc = ds_collect_hosts(&results, cfg, (const char *const *)names,
+                              lab ? DS_ROLE_LAB : DS_ROLE_PROD,
+                              lab ? cfg->lab_parallel : cfg->record_parallel,
+                              on_progress, &progress, &err);
+        if (rc < 0) {
+            ds_cli_error_gerror(cli, err);
+            g_ptr_array_unref(progress.running);
+            return DS_EXIT_ERROR;
+        }
+    }
+    g_ptr_array_unref(progress.running);
+    for (guint i = 0; i < results->len; i++) {
+        ds_collect_result *r = g_ptr_array_index(results, i);
+
+        if (r->manifest) {
+            g_ptr_array_add(manifests, r->manifest);
+        } else {
+            g_ptr_array_add(failures, r);
+            if (!cli->json)
+                ds_cli_error_gerror(cli, r->error);
+        }
+    }
+    if (!manifests->len) {
+        if (cli->json)
+            return record_commit(cli, cfg, manifests, failures) ==
+                           DS_EXIT_ERROR
+                       ? DS_EXIT_ERROR
+                       : DS_EXIT_PARTIAL;
+        ds_cli_error(cli, "record: no host could be collected; the store "
+                     "is unchanged");
+        return DS_EXIT_PARTIAL;
+    }
+    return record_commit(cli, cfg, manifests, failures);
+}
+
 static int cmd_record(ds_cli *cli, int argc, char **argv)
 {
-    gboolean from = FALSE;
+    gboolean from = FALSE, local = FALSE, lab = FALSE;
+    g_autofree char *local_name = NULL;
+    g_autofree char *root = NULL;
     GOptionEntry entries[] = {
         {"from", 'f', 0, G_OPTION_ARG_NONE, &from,
          "Import the manifest files given as arguments instead of "
          "collecting hosts",
+         NULL},
+        {"local", 'l', 0, G_OPTION_ARG_NONE, &local,
+         "Record this machine (no configuration needed; for package "
+         "manager hooks)",
+         NULL},
+        {"host", 0, 0, G_OPTION_ARG_STRING, &local_name,
+         "With --local: the name to record this machine as (default: its "
+         "short host name)",
+         "NAME"},
+        {"root", 0, 0, G_OPTION_ARG_FILENAME, &root,
+         "With --local: read the unpacked root file system at DIR", "DIR"},
+        {"lab", 0, 0, G_OPTION_ARG_NONE, &lab,
+         "Collect the hosts' lab VMs (lab-access) instead of production",
          NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(GPtrArray) manifests = NULL;
     int code = DS_EXIT_OK;
 
-    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv,
-                      &code))
+    if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
-    if (!from) {
-        ds_cli_error(cli, "record: collecting hosts is not available in "
-                     "this build; import manifests with `driftsync record "
-                     "--from FILE...`");
+    if (from + local + lab > 1) {
+        ds_cli_error(cli, "record: --from, --local and --lab exclude each "
+                     "other");
         return DS_EXIT_ERROR;
     }
-    if (argc < 2) {
+    if ((local_name || root) && !local) {
+        ds_cli_error(cli, "record: --host and --root go with --local");
+        return DS_EXIT_ERROR;
+    }
+    if (local && argc > 1) {
+        ds_cli_error(cli, "record: --local takes no host names");
+        return DS_EXIT_ERROR;
+    }
+    if (from && argc < 2) {
         ds_cli_error(cli, "record: --from needs at least one manifest file");
         return DS_EXIT_ERROR;
     }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
+    if (!from)
+        return record_collect(cli, cfg, argv + 1, local, local_name, root,
+                              lab);
     if ((code = load_files(&manifests, cli, argv + 1, argc - 1)) != 0)
         return code;
-    return record_commit(cli, cfg, manifests);
+    return record_commit(cli, cfg, manifests, NULL);
 }
 
 const ds_cmd_entry ds_cmd_record_entry = {
     .name = "record",
-    .args = "[--from FILE...]",
-    .summary = "Record manifests into the store as one commit (no commit "
-               "when nothing changed).",
+    .args = "[HOST...] | --local | --from FILE...",
+    .summary = "Collect production hosts (all by default) and commit what "
+               "changed; exit 3 when some hosts failed.",
     .exec = cmd_record,
 };

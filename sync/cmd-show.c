@@ -42,8 +42,8 @@ static void print_file(const ds_file *f)
 
 static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
 {
-    g_autofree char *host = g_strdup_printf("%s (%s)", m->host,
-                                            ds_role_name(m->role));
+    g_autofree char *host =
+        g_strdup_printf("%s (%s)", m->host, ds_role_name(m->role));
     g_autofree char *os = NULL;
     g_autofree char *kernel = NULL;
     g_autofree char *collector = NULL;
@@ -54,20 +54,18 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
                          m->os.name ? " [" : "", m->os.id ? m->os.id : "?",
                          m->os.version ? m->os.version : "",
                          m->os.name ? "]" : "");
-    for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len;
-         i++)
-        g_string_append_printf(installed, "%s%s", i ? " " : "",
-                               (char *)g_ptr_array_index(m->kernel.installed,
-                                                         i));
+    for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len; i++)
+        g_string_append_printf(
+            installed, "%s%s", i ? " " : "",
+            (char *)g_ptr_array_index(m->kernel.installed, i));
     kernel = g_strdup_printf("%s (installed: %s)",
                              m->kernel.running ? m->kernel.running : "?",
                              installed->len ? installed->str : "none");
     g_string_free(installed, TRUE);
-    collector = g_strdup_printf("driftsync %s via %s",
-                                m->collector.version ? m->collector.version
-                                                     : "?",
-                                m->collector.transport ? m->collector.transport
-                                                       : "?");
+    collector =
+        g_strdup_printf("driftsync %s via %s",
+                        m->collector.version ? m->collector.version : "?",
+                        m->collector.transport ? m->collector.transport : "?");
 
     field(cli, "host", host);
     field(cli, "revision", rev);
@@ -107,10 +105,10 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
 static int cmd_show(ds_cli *cli, int argc, char **argv)
 {
     gboolean lab = FALSE;
-    GOptionEntry entries[] = {
-        {"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
-         "Show the lab manifest instead of production's", NULL},
-        {NULL}};
+    GOptionEntry entries[] = {{"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
+                               "Show the lab manifest instead of production's",
+                               NULL},
+                              {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_manifest) m = NULL;
@@ -126,7 +124,7 @@ static int cmd_show(ds_cli *cli, int argc, char **argv)
         return code;
     if (argc != 2) {
         ds_cli_error(cli, "show: expected one HOST[@REV] (see driftsync show "
-                     "--help)");
+                          "--help)");
         return DS_EXIT_ERROR;
     }
     role = lab ? DS_ROLE_LAB : DS_ROLE_PROD;

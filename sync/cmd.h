@@ -86,3 +86,5 @@ extern const ds_cmd_entry ds_cmd_show_entry;
 extern const ds_cmd_entry ds_cmd_diff_entry;
 extern const ds_cmd_entry ds_cmd_log_entry;
 extern const ds_cmd_entry ds_cmd_snapshot_entry;
+extern const ds_cmd_entry ds_cmd_plan_entry;
+extern const ds_cmd_entry ds_cmd_trial_entry;

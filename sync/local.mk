@@ -2,7 +2,7 @@
 # sync/local.mk: the engine (in the library) and the program (verbs, one
 # file each).
 libdriftsync_la_SOURCES += \
-	sync/config.c sync/config.h
+	sync/config.c sync/config.h sync/config-values.c sync/config-private.h
 
 driftsync_SOURCES += \
 	sync/main.c sync/cmd.h sync/cli.c \

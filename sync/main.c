@@ -9,13 +9,10 @@
 
 #include "sync/cmd.h"
 
-/* Until sync/cmd.h declares it. */
-extern const ds_cmd_entry ds_cmd_plan_entry;
-
 static const ds_cmd_entry *const commands[] = {
     &ds_cmd_init_entry, &ds_cmd_record_entry, &ds_cmd_show_entry,
     &ds_cmd_diff_entry, &ds_cmd_log_entry, &ds_cmd_snapshot_entry,
-    &ds_cmd_plan_entry,
+    &ds_cmd_plan_entry, &ds_cmd_trial_entry,
 };
 
 static void usage(FILE *f)
@@ -81,8 +78,10 @@ int main(int argc, char **argv)
         } else if (!strncmp(a, "--store=", 8)) {
             cli.store_dir = a + 8;
         } else {
-            fprintf(stderr, "driftsync: unknown option '%s' (see driftsync "
-                            "--help)\n", a);
+            fprintf(stderr,
+                    "driftsync: unknown option '%s' (see driftsync "
+                    "--help)\n",
+                    a);
             return DS_EXIT_ERROR;
         }
         if (slot) {

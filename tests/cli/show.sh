@@ -4,7 +4,7 @@
 # counts of the manifest, the canonical JSON, the lab side, older
 # revisions, and errors for unknown hosts and revisions.
 . "$DS_SRCDIR/tests/setup.sh"
-plan 25
+plan 27
 
 GOOD="$DATA/good"
 EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
@@ -52,6 +52,8 @@ if grep -q "^  openssl 3\.0\.15-1~deb12u1 " "$T/old" &&
     ok "web01@HEAD~1 shows the older version, web01 the newer"
 else not_ok "web01@HEAD~1 shows the older version, web01 the newer"; fi
 
+expect_status 0 "a date revision (today) works" dsc show "web01@$(date +%Y-%m-%d)"
+expect_status 2 "a date before the first commit exits 2" dsc show web01@2000-01-01
 expect_status 2 "an unknown host exits 2" dsc show web99
 grep_ok "one line naming the host" "^driftsync: web99: " "$T/err"
 expect_status 2 "an unknown revision exits 2" dsc show web01@nosuchrev

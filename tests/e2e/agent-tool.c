@@ -8,6 +8,8 @@
  *                         exit status is the command's
  *     read PATH           file content to stdout
  *     write PATH MODE     stdin to the file (MODE octal)
+ *     collect [PATH...]   the dpkg platform's manifest (canonical JSON),
+ *                         capturing PATHs, collected through the agent
  *     start | wait MS | reboot MS | shutdown MS
  *
  * Errors: one line on stderr "agent-tool: CODE: message", exit 100 - CODE
@@ -19,7 +21,8 @@
 #include <unistd.h>
 
 #include "drivers/libvirt.h"
-#include "drivers/transport-agent.h"
+#include "drivers/platform.h"
+#include "drivers/transport.h"
 #include "manifests/error.h"
 
 static int fail(int rc, GError *err)
@@ -84,9 +87,8 @@ int main(int argc, char **argv)
         g_option_context_new("DOMAIN run|read|write|start|wait|reboot|"
                              "shutdown ...");
     ds_transport_options opts = {0};
-    const ds_transport_ops *ops = &ds_transport_agent_ops;
+    g_autoptr(ds_transport) t = NULL;
     const char *verb;
-    void *st = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -109,7 +111,8 @@ int main(int argc, char **argv)
     opts.timeout_ms = timeout;
     opts.max_output = (gsize)max_output;
     target = g_strdup_printf("agent:%s", argv[1]);
-    if ((rc = ops->open(&st, target, &opts, &err)) < 0)
+    /* through the registry, as the program opens it */
+    if ((rc = ds_transport_open(&t, target, &opts, &err)) < 0)
         return fail(rc, err);
 
     if (g_str_equal(verb, "run") && argc > 3) {
@@ -122,7 +125,8 @@ int main(int argc, char **argv)
                 return fail(DS_EGENERIC, err);
             in = g_bytes_new_take(data, len);
         }
-        rc = ops->run(st, (const char *const *)argv + 3, in, &r, &err);
+        rc = ds_transport_run(t, (const char *const *)argv + 3, in, &r,
+                              &err);
         if (rc == 0) {
             write_all(stdout, r.out);
             write_all(stderr, r.err);
@@ -130,12 +134,28 @@ int main(int argc, char **argv)
         } else {
             rc = fail(rc, err);
         }
-        g_clear_pointer(&r.out, g_bytes_unref);
-        g_clear_pointer(&r.err, g_bytes_unref);
+        ds_run_result_clear(&r);
+    } else if (g_str_equal(verb, "collect")) {
+        g_autoptr(ds_manifest) m = NULL;
+        g_autoptr(GBytes) json = NULL;
+        g_autoptr(GBytes) key = g_bytes_new_static("e2e-hmac-key", 12);
+        ds_collect_options co = {
+            .host = argv[1],
+            .role = DS_ROLE_PROD,
+            .files = (const char *const *)argv + 3,
+            .hmac_key = key,
+        };
+
+        if ((rc = ds_platform_collect(&m, t, &co, &err)) < 0 ||
+            (rc = ds_manifest_normalise(m, &err)) < 0 ||
+            (rc = ds_manifest_serialise(&json, m, &err)) < 0)
+            rc = fail(rc, err);
+        else
+            write_all(stdout, json);
     } else if (g_str_equal(verb, "read") && argc == 4) {
         g_autoptr(GBytes) out = NULL;
 
-        rc = ops->read_file(st, argv[3], &out, &err);
+        rc = ds_transport_read_file(t, argv[3], &out, &err);
         if (rc == 0)
             write_all(stdout, out);
         else
@@ -151,8 +171,9 @@ int main(int argc, char **argv)
             rc = fail(DS_EGENERIC, err);
         else {
             g_autoptr(GBytes) b = g_bytes_new(data, len);
-            rc = ops->write_file(st, argv[3], b,
-                                 (guint)strtoul(argv[4], NULL, 8), &err);
+            rc = ds_transport_write_file(t, argv[3], b,
+                                         (guint)strtoul(argv[4], NULL, 8),
+                                         &err);
             if (rc < 0)
                 rc = fail(rc, err);
         }
@@ -160,6 +181,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "agent-tool: bad verb or arguments: %s\n", verb);
         rc = 2;
     }
-    ops->close(st);
     return rc;
 }

@@ -28,6 +28,8 @@ source = local:
 lab = $DOM
 EOF
 snap() { ds --config "$T/ds.conf" snapshot "$@"; }
+# jq_ok DESCRIPTION FILTER: the last command's JSON output passes FILTER.
+jq_ok() { check "$1" sh -c 'test -s "$1" && jq -e "$2" "$1"' jq_ok "$T/out" "$2"; }
 
 qga() { $V qemu-agent-command "$DOM" "$1" --timeout 30; }
 # gexec PATH ARGS...: run in the guest, return its exit code.
@@ -67,7 +69,7 @@ if gexec /usr/bin/test -e /root/ds-marker-internal; then
 else ok "the change is gone after the revert"; fi
 expect_status 0 "delete the internal snapshot" snap delete e2e driftsync-e2e-int
 expect_status 0 "list" snap list --json e2e
-check "no snapshot left" jq -e '[.snapshots[] | select(.name == "driftsync-e2e-int")] | length == 0' "$T/out"
+jq_ok "no snapshot left" '[.snapshots[] | select(.name == "driftsync-e2e-int")] | length == 0'
 
 # ---- overlay ----
 expect_status 0 "overlay snapshot of the running VM" snap create --mode overlay e2e e2e-ovl
@@ -75,8 +77,8 @@ OVL=$(source_of_vda)
 if [ "$OVL" != "$BASE" ] && [ -f "$OVL" ]; then ok "the VM runs on the overlay ($OVL)"
 else not_ok "the VM runs on the overlay (vda is $OVL)"; fi
 expect_status 0 "list shows the overlay snapshot" snap list --json e2e
-check "json: mode overlay, current" \
-    jq -e '.snapshots[] | select(.name == "driftsync-e2e-ovl") | .mode == "overlay" and .current' "$T/out"
+jq_ok "json: mode overlay, current" \
+    '.snapshots[] | select(.name == "driftsync-e2e-ovl") | .mode == "overlay" and .current'
 $V metadata "$DOM" https://driftsync.invalid/xmlns/lab/1 >"$T/meta" 2>&1
 grep_ok "recorded in the domain's metadata" '<overlay name="driftsync-e2e-ovl"' "$T/meta"
 check "a change in the guest" gexec /bin/touch /root/ds-marker-overlay

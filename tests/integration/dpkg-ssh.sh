@@ -117,10 +117,11 @@ grep_not "the secret's body is not in the manifest" SSHSECRETBODY "$T/ssh.json"
 keysum=$(sha256sum "$C/tls.key" | cut -d' ' -f1)
 grep_not "nor its sha256" "$keysum" "$T/ssh.json"
 
-# A change of the secret changes its HMAC (the key file is reused).
+# A change of the secret changes its HMAC (the key file is reused; local:
+# gives the same HMAC as ssh, checked above, and costs no round-trip).
 h1=$(grep -A3 '/tls.key"' "$T/ssh.json" | grep '"hmac"')
 printf -- '-----BEGIN PRIVATE KEY-----\nOTHER\n-----END PRIVATE KEY-----\n' >"$C/tls.key"
-expect_status 0 "collect again" collect "ssh://root@127.0.0.1:$PORT"
+expect_status 0 "collect again" collect local:
 h2=$(grep -A3 '/tls.key"' "$T/out" | grep '"hmac"')
 if [ -n "$h1" ] && [ "$h1" != "$h2" ]; then ok "secret change seen through its HMAC"
 else not_ok "secret change seen through its HMAC"; diag "$h1 / $h2"; fi

@@ -52,8 +52,7 @@ static void expect_error(fixture *f, const char *text, int line,
     g_assert_null(cfg);
     g_assert_nonnull(err);
     g_assert_cmpint(ds_error_code_of(err), ==, DS_EINVALID);
-    if (!g_str_has_prefix(err->message, prefix) ||
-        !strstr(err->message, what))
+    if (!g_str_has_prefix(err->message, prefix) || !strstr(err->message, what))
         g_error("wanted '%s...%s', got '%s'", prefix, what, err->message);
     g_assert_null(strchr(err->message, '\n'));
 }
@@ -127,8 +126,8 @@ static void test_design_example(fixture *f, gconstpointer data)
     g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_PACKAGES, "openssl"));
     g_assert_true(ds_ignore_match(cfg->ignore, DS_CAT_FILES, "/etc/hostname"));
     g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_FILES, "/etc/hosts"));
-    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
-                                   "/etc/hostname"));
+    g_assert_false(
+        ds_ignore_match(cfg->ignore, DS_CAT_SERVICES, "/etc/hostname"));
 }
 
 static void test_every_key(fixture *f, gconstpointer data)
@@ -189,10 +188,10 @@ static void test_every_key(fixture *f, gconstpointer data)
     g_assert_cmpstr(cfg->secret_patterns[1], ==, "/etc/ssl/private/*");
     g_assert_cmpstr(cfg->package_cache, ==, "/var/cache/ds");
     g_assert_cmpstr(cfg->package_repository, ==, "/srv/repo");
-    g_assert_true(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
-                                  "getty@tty1.service"));
-    g_assert_false(ds_ignore_match(cfg->ignore, DS_CAT_SERVICES,
-                                   "ssh.service"));
+    g_assert_true(
+        ds_ignore_match(cfg->ignore, DS_CAT_SERVICES, "getty@tty1.service"));
+    g_assert_false(
+        ds_ignore_match(cfg->ignore, DS_CAT_SERVICES, "ssh.service"));
 }
 
 static void test_defaults(fixture *f, gconstpointer data)
@@ -231,8 +230,9 @@ static void test_missing_file(fixture *f, gconstpointer data)
 
 static void test_errors(fixture *f, gconstpointer data)
 {
-    expect_error(f, "[store]\npath = /s\n\n[lab]\nuri = test:///default\n\n"
-                    "parallel = many\n",
+    expect_error(f,
+                 "[store]\npath = /s\n\n[lab]\nuri = test:///default\n\n"
+                 "parallel = many\n",
                  7, "[lab] parallel: expected a positive integer, got 'many'");
     expect_error(f, "[lab]\nparallel = 0\n", 2, "positive integer");
     expect_error(f, "[store]\nparallel = 3 apples\n", 2, "got '3 apples'");

@@ -250,6 +250,45 @@ static void test_tar(void)
     g_assert_nonnull(strstr(err->message, "malformed tar header"));
 }
 
+/* The collection script's framing: only the unpredictable marker splits
+ * sections; a forged one inside content stays content. */
+static void test_facts_split(void)
+{
+    const char good[] = "\nDS-1 uname\n6.1.0-9-amd64\n"
+                        "\nDS-1 source /etc/apt/sources.list\n"
+                        "deb x y z\n\nDS-0 end\n DS-1 dpkg\n"
+                        "\nDS-1 dpkg-status 2\n"
+                        "\nDS-1 os-release\nID=x\0y"
+                        "\nDS-1 end\n";
+    g_autoptr(GBytes) b = g_bytes_new(good, sizeof good - 1);
+    g_autoptr(GBytes) cut = g_bytes_new(good, sizeof good - 12);
+    g_autoptr(GError) err = NULL;
+    ds_dpkg_facts *f = ds_dpkg_facts_new();
+    GBytes *sec;
+
+    g_assert_cmpint(ds_dpkg_facts_split(f, "DS-1", b, "web01", &err), ==, 0);
+    g_assert_no_error(err);
+    sec = ds_dpkg_facts_get(f, "uname");
+    g_assert_cmpmem(g_bytes_get_data(sec, NULL), g_bytes_get_size(sec),
+                    "6.1.0-9-amd64\n", 14);
+    g_assert_cmpuint(f->sources->len, ==, 1);
+    sec = ((ds_dpkg_source *)f->sources->pdata[0])->data;
+    g_assert_cmpmem(g_bytes_get_data(sec, NULL), g_bytes_get_size(sec),
+                    "deb x y z\n\nDS-0 end\n DS-1 dpkg\n", 31);
+    g_assert_null(ds_dpkg_facts_get(f, "dpkg"));
+    g_assert_cmpint(f->dpkg_status, ==, 2);
+    sec = ds_dpkg_facts_get(f, "os-release");
+    g_assert_cmpuint(g_bytes_get_size(sec), ==, 6); /* NUL kept */
+    ds_dpkg_facts_free(f);
+
+    f = ds_dpkg_facts_new();
+    g_assert_cmpint(ds_dpkg_facts_split(f, "DS-1", cut, "web01", &err), ==,
+                    DS_EINVALID);
+    g_assert_nonnull(strstr(err->message, "web01: the collection script's "
+                                          "output is truncated"));
+    ds_dpkg_facts_free(f);
+}
+
 static void test_secret_paths(void)
 {
     const char *const pats[] = {"/etc/ssl/private/*", NULL};
@@ -556,6 +595,29 @@ static void test_hostile(void)
     g_assert_cmpint(g_chdir(cwd), ==, 0);
 }
 
+/* A tree without a dpkg database is no dpkg host. */
+static void test_not_dpkg(void)
+{
+    g_autofree char *dir = g_build_filename(tmpdir, "empty", NULL);
+    g_autofree char *uri = g_strconcat("local:", dir, NULL);
+    g_autoptr(ds_transport) t = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GError) err = NULL;
+    const ds_platform_ops *ops = ds_platform_find("dpkg");
+
+    g_assert_nonnull(ops);
+    g_assert_null(ds_platform_find("rpm"));
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_cmpint(ds_transport_open(&t, uri, NULL, &err), ==, 0);
+    g_assert_cmpint(ops->detect(t, &err), ==, DS_ENOTFOUND);
+    g_assert_no_error(err);
+    g_assert_cmpint(collect(&m, uri, NULL, &err), ==, DS_EUNSUPPORTED);
+    g_assert_cmpstr(err->message, ==,
+                    "web01: unknown platform (no dpkg database in "
+                    "/var/lib/dpkg)");
+    g_assert_null(m);
+}
+
 /* This machine through local:, checked against dpkg-query itself. */
 static void test_collect_self(void)
 {
@@ -608,6 +670,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpkg/parse/os-release", test_parse_os_release);
     g_test_add_func("/dpkg/parse/sources", test_parse_sources);
     g_test_add_func("/dpkg/parse/tar", test_tar);
+    g_test_add_func("/dpkg/parse/facts", test_facts_split);
     g_test_add_func("/dpkg/secret-paths", test_secret_paths);
     g_test_add_func("/dpkg/hmac-key", test_hmac_key);
     g_test_add_func("/dpkg/collect/root", test_collect_root);
@@ -616,6 +679,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpkg/collect/hmac-tracks-content",
                     test_hmac_tracks_content);
     g_test_add_func("/dpkg/collect/hostile", test_hostile);
+    g_test_add_func("/dpkg/collect/not-dpkg", test_not_dpkg);
     g_test_add_func("/dpkg/collect/self", test_collect_self);
     rc = g_test_run();
     {

@@ -65,7 +65,7 @@ static char *good_path(const char *name)
 
 static void test_good_fixtures_are_canonical(void)
 {
-    const char *names[] = { "web01.json", "db01.json", "web01-lab.json" };
+    const char *names[] = {"web01.json", "db01.json", "web01-lab.json"};
 
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
         g_autofree char *path = good_path(names[i]);
@@ -164,38 +164,69 @@ static void test_doc_example(void)
                     (gsize)(end - start));
 }
 
-/* ---- names ----------------------------------------------------------------- */
+/* ---- names -----------------------------------------------------------------
+ */
 
 static void test_names(void)
 {
-    const char *hosts_ok[] = { "web01", "db-01.example.com", "A", "x_y",
-                               "1host" };
-    const char *hosts_bad[] = { "", "../x", "..", "a/b", "a\nb", "$(reboot)",
-                                "; rm -rf /", "-web", ".web", "web..01",
-                                "web 01", "web01;", "wéb", "a\\b", "`id`" };
-    const char *pkgs_ok[] = { "openssl", "libc6:i386", "g++", "libstdc++6",
-                              "linux-image-6.1.0-28-amd64", "0ad", "xz-utils" };
-    const char *pkgs_bad[] = { "", "a", "Openssl", "../x", "a/b", "a\nb",
-                               "$(reboot)", "; rm -rf /", "-x", "+x",
-                               "foo;bar", "foo bar", "libc6:", "libc6:i 386",
-                               "foo:bar:baz" };
-    const char *paths_ok[] = { "/etc/ssh/sshd_config", "/etc/shadow", "/x",
-                               "/etc/.hidden", "/etc/..x", "/etc/x..",
-                               "/etc/caf\xc3\xa9.conf" };
-    const char *paths_bad[] = { "", "/", "etc/passwd", "../x", "/etc/../x",
-                                "/etc/./x", "/etc//x", "/etc/", "/..",
-                                "/etc/a\nb", "/etc/a\tb", "/etc/\x7f",
-                                "/etc/\xff" "bad", "./x", "a/b" };
-    const char *svcs_ok[] = { "ssh.service", "getty@tty1.service",
-                              "getty@.service", "apt-daily.timer",
-                              "dev-disk-by\\x2dlabel-root.device",
-                              "sys-fs-fuse-connections.mount", "a:b.socket" };
-    const char *svcs_bad[] = { "", "ssh", "ssh.foo", "../x.service",
-                               "a/b.service", "a\nb.service",
-                               "$(reboot).service", "; rm -rf /",
-                               "-x.service", "a b.service", ".service",
-                               "@x.service", "a@b@c.service",
-                               "x.service;reboot", "x.service\n" };
+    const char *hosts_ok[] = {"web01", "db-01.example.com", "A", "x_y",
+                              "1host"};
+    const char *hosts_bad[] = {"",     "../x",      "..",         "a/b",
+                               "a\nb", "$(reboot)", "; rm -rf /", "-web",
+                               ".web", "web..01",   "web 01",     "web01;",
+                               "wéb",  "a\\b",      "`id`"};
+    const char *pkgs_ok[] = {"openssl",
+                             "libc6:i386",
+                             "g++",
+                             "libstdc++6",
+                             "linux-image-6.1.0-28-amd64",
+                             "0ad",
+                             "xz-utils"};
+    const char *pkgs_bad[] = {
+        "",        "a",         "Openssl",    "../x",        "a/b",
+        "a\nb",    "$(reboot)", "; rm -rf /", "-x",          "+x",
+        "foo;bar", "foo bar",   "libc6:",     "libc6:i 386", "foo:bar:baz"};
+    const char *paths_ok[] = {"/etc/ssh/sshd_config", "/etc/shadow", "/x",
+                              "/etc/.hidden",         "/etc/..x",    "/etc/x..",
+                              "/etc/caf\xc3\xa9.conf"};
+    const char *paths_bad[] = {"",
+                               "/",
+                               "etc/passwd",
+                               "../x",
+                               "/etc/../x",
+                               "/etc/./x",
+                               "/etc//x",
+                               "/etc/",
+                               "/..",
+                               "/etc/a\nb",
+                               "/etc/a\tb",
+                               "/etc/\x7f",
+                               "/etc/\xff"
+                               "bad",
+                               "./x",
+                               "a/b"};
+    const char *svcs_ok[] = {"ssh.service",
+                             "getty@tty1.service",
+                             "getty@.service",
+                             "apt-daily.timer",
+                             "dev-disk-by\\x2dlabel-root.device",
+                             "sys-fs-fuse-connections.mount",
+                             "a:b.socket"};
+    const char *svcs_bad[] = {"",
+                              "ssh",
+                              "ssh.foo",
+                              "../x.service",
+                              "a/b.service",
+                              "a\nb.service",
+                              "$(reboot).service",
+                              "; rm -rf /",
+                              "-x.service",
+                              "a b.service",
+                              ".service",
+                              "@x.service",
+                              "a@b@c.service",
+                              "x.service;reboot",
+                              "x.service\n"};
     g_autofree char *longhost = g_strnfill(254, 'a');
     g_autofree char *okhost = g_strnfill(253, 'a');
     g_autofree char *longpath = NULL;
@@ -261,30 +292,30 @@ static void test_error_messages(void)
     struct {
         const char *from, *to, *expect;
     } cases[] = {
-        { "\"openssl\": {\n      \"arch\": \"amd64\",\n"
-          "      \"source\": \"Debian:bookworm-security\",\n"
-          "      \"version\": \"3.0.15-1~deb12u1\"",
-          "\"openssl\": {\"arch\": \"amd64\", \"version\": 3",
-          "web01.json: packages.openssl.version: expected a string, got an "
-          "integer" },
-        { "\"role\": \"prod\"", "\"role\": \"staging\"",
-          "web01.json: role: expected \"prod\" or \"lab\"" },
-        { "\"mode\": \"0640\"", "\"mode\": \"0999\"",
-          "web01.json: files.\"/etc/shadow\".mode: expected four octal "
-          "digits" },
-        { "\"ssh.service\": {", "\"ssh\": {",
-          "web01.json: services.ssh: not a safe systemd unit name" },
-        { "\"host\": \"web01\"", "\"host\": \"../etc\"",
-          "web01.json: host: \"../etc\" is not a safe host name" },
-        { "\"reboot_required\": false", "\"reboot_required\": \"no\"",
-          "web01.json: reboot_required: expected a boolean, got a string" },
-        { "\"schema\": \"driftsync/manifest/v1\"",
-          "\"schema\": \"driftsync/manifest/v2\"",
-          "web01.json: schema: unsupported schema" },
-        { "\"arch\": \"amd64\",\n      \"source\": \"Debian:bookworm\",\n"
-          "      \"version\": \"2.6.1\"",
-          "\"arch\": \"amd64\", \"version\": \"2.6.1\", \"colour\": 1",
-          "web01.json: packages.apt.colour: unknown key" },
+        {"\"openssl\": {\n      \"arch\": \"amd64\",\n"
+         "      \"source\": \"Debian:bookworm-security\",\n"
+         "      \"version\": \"3.0.15-1~deb12u1\"",
+         "\"openssl\": {\"arch\": \"amd64\", \"version\": 3",
+         "web01.json: packages.openssl.version: expected a string, got an "
+         "integer"},
+        {"\"role\": \"prod\"", "\"role\": \"staging\"",
+         "web01.json: role: expected \"prod\" or \"lab\""},
+        {"\"mode\": \"0640\"", "\"mode\": \"0999\"",
+         "web01.json: files.\"/etc/shadow\".mode: expected four octal "
+         "digits"},
+        {"\"ssh.service\": {", "\"ssh\": {",
+         "web01.json: services.ssh: not a safe systemd unit name"},
+        {"\"host\": \"web01\"", "\"host\": \"../etc\"",
+         "web01.json: host: \"../etc\" is not a safe host name"},
+        {"\"reboot_required\": false", "\"reboot_required\": \"no\"",
+         "web01.json: reboot_required: expected a boolean, got a string"},
+        {"\"schema\": \"driftsync/manifest/v1\"",
+         "\"schema\": \"driftsync/manifest/v2\"",
+         "web01.json: schema: unsupported schema"},
+        {"\"arch\": \"amd64\",\n      \"source\": \"Debian:bookworm\",\n"
+         "      \"version\": \"2.6.1\"",
+         "\"arch\": \"amd64\", \"version\": \"2.6.1\", \"colour\": 1",
+         "web01.json: packages.apt.colour: unknown key"},
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -295,8 +326,8 @@ static void test_error_messages(void)
     }
 }
 
-
-/* ---- random manifests ------------------------------------------------------ */
+/* ---- random manifests ------------------------------------------------------
+ */
 
 static char *rand_from(const char *first, const char *rest, int minlen,
                        int maxlen)
@@ -327,10 +358,23 @@ static char *rand_maybe(char *(*fn)(void))
 }
 
 static const char *const words[] = {
-    "Debian", "GNU/Linux", "12", "(bookworm)", "caf\xc3\xa9",
-    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "\xf0\x9f\x90\xa7",
-    "\xc3\xbcn\xc3\xaf" "c\xc3\xb8" "d\xc3\xa9", "\"quoted\"", "back\\slash",
-    "deb", "http://deb.debian.org/debian", "main", "[arch=amd64]", "/",
+    "Debian",
+    "GNU/Linux",
+    "12",
+    "(bookworm)",
+    "caf\xc3\xa9",
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
+    "\xf0\x9f\x90\xa7",
+    "\xc3\xbcn\xc3\xaf"
+    "c\xc3\xb8"
+    "d\xc3\xa9",
+    "\"quoted\"",
+    "back\\slash",
+    "deb",
+    "http://deb.debian.org/debian",
+    "main",
+    "[arch=amd64]",
+    "/",
 };
 
 static char *rand_text(void)
@@ -341,8 +385,8 @@ static char *rand_text(void)
     for (int i = 0; i < n; i++) {
         if (i)
             g_string_append_c(g, ' ');
-        g_string_append(g, words[g_test_rand_int_range(0,
-                                                       G_N_ELEMENTS(words))]);
+        g_string_append(g,
+                        words[g_test_rand_int_range(0, G_N_ELEMENTS(words))]);
     }
     return g_string_free(g, FALSE);
 }
@@ -380,8 +424,8 @@ static char *rand_path(void)
     GString *g = g_string_new(NULL);
 
     for (int i = 0; i < n; i++) {
-        g_autofree char *c = rand_from(LOWER UPPER DIGIT "._-",
-                                       LOWER UPPER DIGIT "._- ", 1, 12);
+        g_autofree char *c =
+            rand_from(LOWER UPPER DIGIT "._-", LOWER UPPER DIGIT "._- ", 1, 12);
         if (c[0] == '.')
             c[0] = 'x';
         g_string_append_c(g, '/');
@@ -394,10 +438,10 @@ static char *rand_path(void)
 
 static char *rand_service_name(void)
 {
-    static const char *const types[] = { ".service", ".timer", ".socket",
-                                         ".mount", ".target", ".path" };
-    g_autofree char *base = rand_from(LOWER UPPER DIGIT, LOWER DIGIT ":_.-\\",
-                                      1, 20);
+    static const char *const types[] = {".service", ".timer",  ".socket",
+                                        ".mount",   ".target", ".path"};
+    g_autofree char *base =
+        rand_from(LOWER UPPER DIGIT, LOWER DIGIT ":_.-\\", 1, 20);
     const char *type = types[g_test_rand_int_range(0, G_N_ELEMENTS(types))];
 
     if (g_test_rand_int_range(0, 4) == 0) {
@@ -409,10 +453,9 @@ static char *rand_service_name(void)
 
 static char *rand_state(void)
 {
-    static const char *const states[] = { "enabled", "disabled", "static",
-                                          "masked", "active", "inactive",
-                                          "failed", "enabled-runtime",
-                                          "unknown" };
+    static const char *const states[] = {
+        "enabled",  "disabled", "static",          "masked", "active",
+        "inactive", "failed",   "enabled-runtime", "unknown"};
     return g_strdup(states[g_test_rand_int_range(0, G_N_ELEMENTS(states))]);
 }
 
@@ -434,11 +477,10 @@ static char *rand_time(void)
 /* A random valid manifest, normalised.  `scale` bounds the list sizes. */
 static ds_manifest *rand_manifest(int scale)
 {
-    ds_manifest *m = ds_manifest_new(NULL, g_test_rand_bit() ? DS_ROLE_LAB
-                                                              : DS_ROLE_PROD);
-    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash,
-                                                       g_str_equal, g_free,
-                                                       NULL);
+    ds_manifest *m =
+        ds_manifest_new(NULL, g_test_rand_bit() ? DS_ROLE_LAB : DS_ROLE_PROD);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     g_autoptr(GError) err = NULL;
     int n;
 
@@ -464,9 +506,9 @@ static ds_manifest *rand_manifest(int scale)
         g_autofree char *source = g_test_rand_bit() ? rand_text() : NULL;
         if (!g_hash_table_add(seen, name))
             continue;
-        g_ptr_array_add(m->packages,
-                        ds_package_new(name, version,
-                                       colon ? colon + 1 : "amd64", source));
+        g_ptr_array_add(
+            m->packages,
+            ds_package_new(name, version, colon ? colon + 1 : "amd64", source));
     }
     n = g_test_rand_int_range(0, 6);
     for (int i = 0; i < n; i++)
@@ -545,8 +587,7 @@ static json_t *shuffled(json_t *v)
         const char *k;
         json_t *e;
 
-        json_object_foreach(v, k, e)
-            g_ptr_array_add(keys, (gpointer)k);
+        json_object_foreach(v, k, e) g_ptr_array_add(keys, (gpointer)k);
         for (guint i = keys->len; i > 1; i--) {
             guint j = (guint)g_test_rand_int_range(0, (gint32)i);
             gpointer t = keys->pdata[i - 1];
@@ -562,8 +603,7 @@ static json_t *shuffled(json_t *v)
         json_t *a = json_array();
         size_t i;
         json_t *e;
-        json_array_foreach(v, i, e)
-            json_array_append_new(a, shuffled(e));
+        json_array_foreach(v, i, e) json_array_append_new(a, shuffled(e));
         /* reverse the order: parse sorts arrays again */
         for (size_t x = 0, y = json_array_size(a); y > x + 1; x++, y--) {
             json_t *t1 = json_incref(json_array_get(a, x));
@@ -646,20 +686,56 @@ static void test_equal_detects_changes(void)
         f = (ds_file *)ds_manifest_find_file(b, "/etc/ssh/sshd_config");
         s = (ds_service *)ds_manifest_find_service(b, "ssh.service");
         switch (k) {
-        case 0: b->role = DS_ROLE_LAB; break;
-        case 1: g_free(p->version); p->version = g_strdup("3.0.16-1"); break;
-        case 2: g_free(p->source); p->source = NULL; break;
-        case 3: f->mode = 0600; break;
-        case 4: g_free(f->owner); f->owner = g_strdup("www-data"); break;
-        case 5: g_free(f->sha256); f->sha256 = g_strnfill(64, '0'); break;
-        case 6: g_free(f->content_ref); f->content_ref = NULL; break;
-        case 7: g_free(s->active); s->active = g_strdup("failed"); break;
-        case 8: b->reboot_required = !b->reboot_required; break;
-        case 9: g_ptr_array_remove_index(b->sources, 0); break;
-        case 10: g_ptr_array_add(b->kernel.installed, g_strdup("6.1.0-29-amd64")); break;
-        case 11: g_free(b->os.name); b->os.name = NULL; break;
-        case 12: g_ptr_array_remove_index(b->packages, 3); break;
-        case 13: g_free(b->collector.transport); b->collector.transport = g_strdup("local"); break;
+        case 0:
+            b->role = DS_ROLE_LAB;
+            break;
+        case 1:
+            g_free(p->version);
+            p->version = g_strdup("3.0.16-1");
+            break;
+        case 2:
+            g_free(p->source);
+            p->source = NULL;
+            break;
+        case 3:
+            f->mode = 0600;
+            break;
+        case 4:
+            g_free(f->owner);
+            f->owner = g_strdup("www-data");
+            break;
+        case 5:
+            g_free(f->sha256);
+            f->sha256 = g_strnfill(64, '0');
+            break;
+        case 6:
+            g_free(f->content_ref);
+            f->content_ref = NULL;
+            break;
+        case 7:
+            g_free(s->active);
+            s->active = g_strdup("failed");
+            break;
+        case 8:
+            b->reboot_required = !b->reboot_required;
+            break;
+        case 9:
+            g_ptr_array_remove_index(b->sources, 0);
+            break;
+        case 10:
+            g_ptr_array_add(b->kernel.installed, g_strdup("6.1.0-29-amd64"));
+            break;
+        case 11:
+            g_free(b->os.name);
+            b->os.name = NULL;
+            break;
+        case 12:
+            g_ptr_array_remove_index(b->packages, 3);
+            break;
+        case 13:
+            g_free(b->collector.transport);
+            b->collector.transport = g_strdup("local");
+            break;
         }
         g_assert_false(ds_manifest_equal(a, b));
         g_assert_false(ds_manifest_equal(b, a));
@@ -676,8 +752,8 @@ static void test_normalise(void)
 {
     g_autoptr(ds_manifest) m = ds_manifest_new("web01", DS_ROLE_PROD);
     g_autoptr(GError) err = NULL;
-    const char *names[] = { "zlib1g", "openssl", "apt", "libc6", "bash" };
-    const char *order[] = { "apt", "bash", "libc6", "openssl", "zlib1g" };
+    const char *names[] = {"zlib1g", "openssl", "apt", "libc6", "bash"};
+    const char *order[] = {"apt", "bash", "libc6", "openssl", "zlib1g"};
 
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
         g_ptr_array_add(m->packages,
@@ -690,12 +766,12 @@ static void test_normalise(void)
     g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-28-amd64"));
     g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-27-amd64"));
     g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-28-amd64"));
-    g_ptr_array_add(m->services, ds_service_new("ssh.service", "enabled",
-                                                "active"));
-    g_ptr_array_add(m->services, ds_service_new("cron.service", "enabled",
-                                                "active"));
-    g_ptr_array_add(m->services, ds_service_new("ssh.service", "enabled",
-                                                "active"));
+    g_ptr_array_add(m->services,
+                    ds_service_new("ssh.service", "enabled", "active"));
+    g_ptr_array_add(m->services,
+                    ds_service_new("cron.service", "enabled", "active"));
+    g_ptr_array_add(m->services,
+                    ds_service_new("ssh.service", "enabled", "active"));
 
     /* look-ups need a normalised manifest */
     g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
@@ -722,8 +798,8 @@ static void test_normalise(void)
     g_assert_cmpuint(m->packages->len, ==, G_N_ELEMENTS(order));
 
     /* same key, different values: refused, naming the key */
-    g_ptr_array_add(m->packages, ds_package_new("openssl", "3.0.16-1",
-                                                "amd64", NULL));
+    g_ptr_array_add(m->packages,
+                    ds_package_new("openssl", "3.0.16-1", "amd64", NULL));
     g_assert_cmpint(ds_manifest_normalise(m, &err), ==, DS_EINVALID);
     g_assert_cmpstr(err->message, ==,
                     "web01: packages.openssl: two entries with different "
@@ -757,16 +833,16 @@ static void test_serialise_checks(void)
     struct {
         const char *what, *expect;
     } cases[] = {
-        { "host", "manifest: host: \"../x\" is not a safe host name" },
-        { "package", "db01: packages.\"x;reboot\": not a safe package name" },
-        { "path", "db01: files.\"/etc/../x\": not a safe file path" },
-        { "service", "db01: services.\"a b.service\": not a safe systemd" },
-        { "version", "db01: packages.apt.version: contains whitespace" },
-        { "mode", "db01: files.\"/etc/apt/sources.list\".mode: 010000 is not" },
-        { "owner", "db01: files.\"/etc/apt/sources.list\".owner: missing" },
-        { "duplicate", "db01: packages.apt: listed twice" },
-        { "source", "db01: sources[0]: contains a line break" },
-        { "time", "db01: collected_at: not an RFC 3339 UTC time" },
+        {"host", "manifest: host: \"../x\" is not a safe host name"},
+        {"package", "db01: packages.\"x;reboot\": not a safe package name"},
+        {"path", "db01: files.\"/etc/../x\": not a safe file path"},
+        {"service", "db01: services.\"a b.service\": not a safe systemd"},
+        {"version", "db01: packages.apt.version: contains whitespace"},
+        {"mode", "db01: files.\"/etc/apt/sources.list\".mode: 010000 is not"},
+        {"owner", "db01: files.\"/etc/apt/sources.list\".owner: missing"},
+        {"duplicate", "db01: packages.apt: listed twice"},
+        {"source", "db01: sources[0]: contains a line break"},
+        {"time", "db01: collected_at: not an RFC 3339 UTC time"},
     };
 
     g_assert_cmpint(ds_manifest_load(&m, path, &err), ==, 0);
@@ -790,24 +866,44 @@ static void test_serialise_checks(void)
         apt = c->packages->pdata[0];
         f = (ds_file *)ds_manifest_find_file(c, "/etc/apt/sources.list");
         switch (i) {
-        case 0: g_free(c->host); c->host = g_strdup("../x"); break;
-        case 1: g_ptr_array_add(c->packages,
-                                ds_package_new("x;reboot", "1", "amd64",
-                                               NULL)); break;
-        case 2: g_ptr_array_add(c->files, ds_file_new("/etc/../x")); break;
-        case 3: g_ptr_array_add(c->services,
-                                ds_service_new("a b.service", "enabled",
-                                               "active")); break;
-        case 4: g_free(apt->version); apt->version = g_strdup("2.6 1"); break;
-        case 5: f->mode = 010000; break;
-        case 6: g_free(f->owner); f->owner = NULL; break;
-        case 7: g_ptr_array_add(c->packages,
-                                ds_package_new("apt", "2.7", "amd64",
-                                               NULL)); break;
-        case 8: g_free(c->sources->pdata[0]);
-                c->sources->pdata[0] = g_strdup("deb x\ndeb y"); break;
-        case 9: g_free(c->collected_at);
-                c->collected_at = g_strdup("2026-11-27 02:00:05"); break;
+        case 0:
+            g_free(c->host);
+            c->host = g_strdup("../x");
+            break;
+        case 1:
+            g_ptr_array_add(c->packages,
+                            ds_package_new("x;reboot", "1", "amd64", NULL));
+            break;
+        case 2:
+            g_ptr_array_add(c->files, ds_file_new("/etc/../x"));
+            break;
+        case 3:
+            g_ptr_array_add(c->services,
+                            ds_service_new("a b.service", "enabled", "active"));
+            break;
+        case 4:
+            g_free(apt->version);
+            apt->version = g_strdup("2.6 1");
+            break;
+        case 5:
+            f->mode = 010000;
+            break;
+        case 6:
+            g_free(f->owner);
+            f->owner = NULL;
+            break;
+        case 7:
+            g_ptr_array_add(c->packages,
+                            ds_package_new("apt", "2.7", "amd64", NULL));
+            break;
+        case 8:
+            g_free(c->sources->pdata[0]);
+            c->sources->pdata[0] = g_strdup("deb x\ndeb y");
+            break;
+        case 9:
+            g_free(c->collected_at);
+            c->collected_at = g_strdup("2026-11-27 02:00:05");
+            break;
         }
         g_assert_cmpint(ds_manifest_serialise(&b, c, &err), ==, DS_EINVALID);
         g_assert_null(b);
@@ -893,7 +989,7 @@ static void mutate(GString *g)
  * reads is never called invalid JSON. */
 static void test_differential(void)
 {
-    const char *names[] = { "web01.json", "db01.json" };
+    const char *names[] = {"web01.json", "db01.json"};
     const int iterations = 3000;
     guint accepted = 0;
 
@@ -945,8 +1041,8 @@ static void test_differential(void)
 
 static void test_bad_corpus(void)
 {
-    g_autofree char *dir = g_test_build_filename(G_TEST_DIST, "data", "bad",
-                                                 NULL);
+    g_autofree char *dir =
+        g_test_build_filename(G_TEST_DIST, "data", "bad", NULL);
     g_autoptr(GError) err = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
     const char *name;
@@ -980,52 +1076,53 @@ static void test_bad_corpus_messages(void)
     struct {
         const char *file, *expect;
     } cases[] = {
-        { "package-version-integer.json",
-          ": packages.openssl.version: expected a string, got an integer" },
-        { "missing-schema.json", ": schema: missing" },
-        { "wrong-schema.json", ": schema: unsupported schema" },
-        { "missing-host.json", ": host: missing" },
-        { "host-dotdot.json", ": host: \"../etc\" is not a safe host name" },
-        { "host-nul.json", ": host: contains a NUL character" },
-        { "package-name-shell.json",
-          ": packages.\"$(reboot)\": not a safe package name" },
-        { "package-name-newline.json",
-          ": packages.\"foo\\nbar\": not a safe package name" },
-        { "file-path-relative.json",
-          ": files.\"etc/passwd\": not a safe file path" },
-        { "file-path-nul.json",
-          ": files.\"/etc/pass\\u0000wd\": contains a NUL character" },
-        { "bom.json", ": starts with a byte order mark" },
-        { "file-sha256-short.json",
-          ": files.\"/etc/ssh/sshd_config\".sha256: not a SHA-256 digest" },
-        { "file-mode-too-big.json",
-          ": files.\"/etc/ssh/sshd_config\".mode: expected four octal" },
-        { "non-utf8.json", ": line 68, column 40: " },
-        { "non-utf8.json", ": not valid UTF-8" },
-        { "invalid-json.json", ": invalid JSON: " },
-        { "trailing-garbage.json", ": line 293, column 1: invalid JSON: data after the end of the "
-          "document" },
-        { "duplicate-keys.json", ": host: duplicate key" },
-        { "duplicate-package.json", ": packages.openssl: duplicate key" },
-        { "deep-nesting.json", ": line 1, column 9: nested deeper than 8" },
-        { "role-staging.json", ": role: expected \"prod\" or \"lab\"" },
-        { "collected-at-not-a-date.json",
-          ": collected_at: not an RFC 3339 UTC time" },
-        { "sources-newline.json", ": sources[3]: contains a line break" },
-        { "service-bad-name.json",
-          ": services.\"ssh;reboot.service\": not a safe systemd unit name" },
-        { "reboot-required-string.json",
-          ": reboot_required: expected a boolean, got a string" },
-        { "empty.json", ": empty document" },
-        { "top-level-array.json",
-          ": expected a JSON object at the top level, got an array" },
-        { "unknown-top-level-key.json", ": colour: unknown key" },
-        { "os-name-too-long.json", ": os.name: string of 70000 bytes" },
-        { "nul-byte-raw.json", ": NUL byte in the document" },
-        { "file-secret-with-sha256.json",
-          ": files.\"/etc/shadow\".sha256: a secret file has an hmac" },
-        { "package-arch-mismatch.json",
-          ": packages.libc6:i386.arch: \"amd64\" does not match" },
+        {"package-version-integer.json",
+         ": packages.openssl.version: expected a string, got an integer"},
+        {"missing-schema.json", ": schema: missing"},
+        {"wrong-schema.json", ": schema: unsupported schema"},
+        {"missing-host.json", ": host: missing"},
+        {"host-dotdot.json", ": host: \"../etc\" is not a safe host name"},
+        {"host-nul.json", ": host: contains a NUL character"},
+        {"package-name-shell.json",
+         ": packages.\"$(reboot)\": not a safe package name"},
+        {"package-name-newline.json",
+         ": packages.\"foo\\nbar\": not a safe package name"},
+        {"file-path-relative.json",
+         ": files.\"etc/passwd\": not a safe file path"},
+        {"file-path-nul.json",
+         ": files.\"/etc/pass\\u0000wd\": contains a NUL character"},
+        {"bom.json", ": starts with a byte order mark"},
+        {"file-sha256-short.json",
+         ": files.\"/etc/ssh/sshd_config\".sha256: not a SHA-256 digest"},
+        {"file-mode-too-big.json",
+         ": files.\"/etc/ssh/sshd_config\".mode: expected four octal"},
+        {"non-utf8.json", ": line 68, column 40: "},
+        {"non-utf8.json", ": not valid UTF-8"},
+        {"invalid-json.json", ": invalid JSON: "},
+        {"trailing-garbage.json",
+         ": line 293, column 1: invalid JSON: data after the end of the "
+         "document"},
+        {"duplicate-keys.json", ": host: duplicate key"},
+        {"duplicate-package.json", ": packages.openssl: duplicate key"},
+        {"deep-nesting.json", ": line 1, column 9: nested deeper than 8"},
+        {"role-staging.json", ": role: expected \"prod\" or \"lab\""},
+        {"collected-at-not-a-date.json",
+         ": collected_at: not an RFC 3339 UTC time"},
+        {"sources-newline.json", ": sources[3]: contains a line break"},
+        {"service-bad-name.json",
+         ": services.\"ssh;reboot.service\": not a safe systemd unit name"},
+        {"reboot-required-string.json",
+         ": reboot_required: expected a boolean, got a string"},
+        {"empty.json", ": empty document"},
+        {"top-level-array.json",
+         ": expected a JSON object at the top level, got an array"},
+        {"unknown-top-level-key.json", ": colour: unknown key"},
+        {"os-name-too-long.json", ": os.name: string of 70000 bytes"},
+        {"nul-byte-raw.json", ": NUL byte in the document"},
+        {"file-secret-with-sha256.json",
+         ": files.\"/etc/shadow\".sha256: a secret file has an hmac"},
+        {"package-arch-mismatch.json",
+         ": packages.libc6:i386.arch: \"amd64\" does not match"},
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -1066,8 +1163,7 @@ static void test_limits(void)
     for (gsize i = 0; i < huge_n / 65536; i++) {
         static char chunk[65536];
         memset(chunk, 'a', sizeof chunk);
-        g_assert_cmpuint(fwrite(chunk, 1, sizeof chunk, fp), ==,
-                         sizeof chunk);
+        g_assert_cmpuint(fwrite(chunk, 1, sizeof chunk, fp), ==, sizeof chunk);
     }
     fputs("\"}\n", fp);
     g_assert_cmpint(fclose(fp), ==, 0);
@@ -1141,8 +1237,7 @@ static void test_limits(void)
     /* missing file, directory */
     {
         g_autofree char *missing = g_build_filename(tmpdir, "nope.json", NULL);
-        g_assert_cmpint(ds_manifest_load(&m, missing, &err), ==,
-                        DS_ENOTFOUND);
+        g_assert_cmpint(ds_manifest_load(&m, missing, &err), ==, DS_ENOTFOUND);
         g_assert_nonnull(strstr(err->message, "nope.json: cannot open"));
         g_clear_error(&err);
         g_assert_cmpint(ds_manifest_load(&m, tmpdir, &err), <, 0);

@@ -221,6 +221,7 @@ static void test_roundtrip(fixture *fx, gconstpointer data)
     g_clear_pointer(&head, g_free);
     g_assert_cmpint(ds_store_resolve(&head, st, "HEAD", &err), ==, 0);
     g_assert_cmpstr(head, ==, c1);
+    g_clear_pointer(&head, g_free);
     g_assert_cmpint(ds_store_resolve(&head, st, "HEAD~1", &err), ==,
                     DS_ENOTFOUND);
 }
@@ -268,6 +269,40 @@ static void test_message(fixture *fx, gconstpointer data)
     g_assert_nonnull(strstr(msg, ", ..., and 6 more\n"));
     g_assert_null(strstr(msg, "web01"));
     g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: db01\n"));
+    g_clear_pointer(&msg, g_free);
+
+    /* A sync of the lab copy: the role shows only when both changed. */
+    {
+        g_autoptr(ds_manifest) lab = make_manifest("web01", 3, false);
+        g_autoptr(ds_manifest) lab2 = make_manifest("web01", 3, true);
+        g_autoptr(ds_manifest) prod2 = make_manifest("web01", 3, true);
+        g_autoptr(ds_store_txn) txn = NULL;
+        g_autofree char *c3 = NULL;
+        g_autofree char *c4 = NULL;
+
+        lab->role = DS_ROLE_LAB;
+        g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_put(txn, lab, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_commit(&c3, txn, "sync", "run-2", NULL,
+                                            &err), ==, 0);
+        g_assert_nonnull(c3);
+        msg = head_message(fx->path);
+        g_assert_true(g_str_has_prefix(msg, "sync: 1 host changed\n\n"
+                                            "web01: first record ("));
+        g_clear_pointer(&msg, g_free);
+
+        lab2->role = DS_ROLE_LAB;
+        g_assert_cmpint(ds_store_txn_put(txn, lab2, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_put(txn, prod2, &err), ==, 0);
+        g_assert_cmpint(ds_store_txn_commit(&c4, txn, "sync", "run-3", NULL,
+                                            &err), ==, 0);
+        g_assert_nonnull(c4);
+        msg = head_message(fx->path);
+        g_assert_true(g_str_has_prefix(msg, "sync: 1 host changed\n\n"
+                                            "web01 prod: openssl 3.0.11-1 -> "
+                                            "3.0.13-1\nweb01 lab: openssl "));
+        g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: web01\n"));
+    }
     ds_manifest_free(ms[0]);
     ds_manifest_free(ms[1]);
 }
@@ -584,6 +619,66 @@ static void test_concurrent_writer(fixture *fx, gconstpointer data)
     git_repository_free(repo);
 }
 
+static void test_txn_status(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(ds_manifest) w1 = make_manifest("web01", 3, false);
+    g_autoptr(ds_manifest) w2 = make_manifest("web01", 3, true);
+    g_autoptr(ds_manifest) d1 = make_manifest("db01", 3, false);
+    g_autoptr(GBytes) b1 = NULL;
+    g_autoptr(GBytes) b2 = NULL;
+    g_autofree char *c1 = NULL;
+    const GPtrArray *changes = NULL;
+    const ds_change *ch;
+    bool changed = false, is_new = true;
+
+    g_assert_cmpint(ds_store_open(&st, fx->path, &err), ==, 0);
+    c1 = commit_all(st, &w1, 1);
+    g_assert_cmpint(ds_manifest_serialise(&b1, w1, &err), ==, 0);
+    g_assert_cmpint(ds_manifest_serialise(&b2, w2, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
+    g_assert_true(ds_store_txn_same_bytes(txn, DS_ROLE_PROD, "web01",
+                                          g_bytes_get_data(b1, NULL),
+                                          g_bytes_get_size(b1)));
+    g_assert_false(ds_store_txn_same_bytes(txn, DS_ROLE_PROD, "web01",
+                                           g_bytes_get_data(b2, NULL),
+                                           g_bytes_get_size(b2)));
+    g_assert_false(ds_store_txn_same_bytes(txn, DS_ROLE_LAB, "web01",
+                                           g_bytes_get_data(b1, NULL),
+                                           g_bytes_get_size(b1)));
+
+    g_assert_cmpint(ds_store_txn_put(txn, w2, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_put(txn, d1, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "web01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_true(changed);
+    g_assert_false(is_new);
+    g_assert_nonnull(changes);
+    g_assert_cmpuint(changes->len, ==, 1);
+    ch = g_ptr_array_index(changes, 0);
+    g_assert_cmpint(ch->kind, ==, DS_CHANGE_PACKAGE_UPGRADED);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "db01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_true(changed);
+    g_assert_true(is_new);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_LAB, "db01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, DS_ENOTFOUND);
+    g_clear_error(&err);
+
+    /* Putting the committed state back: staged, but not changed. */
+    g_assert_cmpint(ds_store_txn_put(txn, w1, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_host_status(txn, DS_ROLE_PROD, "web01",
+                                             &changed, &is_new, &changes,
+                                             &err), ==, 0);
+    g_assert_false(changed);
+    g_assert_null(changes);
+}
+
 /* A child process takes the lock and reports on a pipe. */
 static pid_t fork_holder(const char *path, int hold_ms)
 {
@@ -617,9 +712,9 @@ static void test_lock(fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(ds_store) st = NULL;
-    g_autofree char *want = NULL;
     g_autofree char *lockfile = NULL;
     g_autofree char *text = NULL;
+    char want[1024];
     gint64 t0;
     pid_t pid;
     int status;
@@ -631,8 +726,8 @@ static void test_lock(fixture *fx, gconstpointer data)
     t0 = g_get_monotonic_time();
     g_assert_cmpint(ds_store_lock(st, 300, &err), ==, DS_ECONFLICT);
     g_assert_cmpint(g_get_monotonic_time() - t0, >=, 250 * 1000);
-    want = g_strdup_printf("store %s is locked by pid %ld on ", fx->path,
-                           (long)pid);
+    g_snprintf(want, sizeof(want), "store %s is locked by pid %ld on ",
+               fx->path, (long)pid);
     g_assert_true(g_str_has_prefix(err->message, want));
     g_assert_nonnull(strstr(err->message, "(since "));
     g_clear_error(&err);
@@ -662,8 +757,7 @@ static void test_lock(fixture *fx, gconstpointer data)
 
         g_assert_cmpint(ds_store_open(&st2, fx->path, &err), ==, 0);
         g_assert_cmpint(ds_store_lock(st2, 100, &err), ==, DS_ECONFLICT);
-        g_clear_pointer(&want, g_free);
-        want = g_strdup_printf("locked by pid %ld ", (long)getpid());
+        g_snprintf(want, sizeof(want), "locked by pid %ld ", (long)getpid());
         g_assert_nonnull(strstr(err->message, want));
     }
 }
@@ -682,6 +776,7 @@ int main(int argc, char **argv)
     ADD("revisions", test_revisions);
     ADD("refusals", test_refusals);
     ADD("concurrent-writer", test_concurrent_writer);
+    ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
     return g_test_run();
 }

@@ -73,6 +73,33 @@ static void test_agent_unsupported(void)
     ds_transport_agent_ops.close(st);
 }
 
+/* The registry knows the scheme: ds_transport_open reaches this table. */
+static void test_registry(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_transport) t = NULL;
+    g_autofree char *uri = node_uri();
+    ds_transport_options o = {.libvirt_uri = uri};
+    const char *argv[] = {"true", NULL};
+    ds_run_result r = {.status = -1};
+    GBytes *out = NULL;
+
+    g_assert_cmpint(ds_transport_open(&t, "agent:lab-agent01", &o, &err), ==,
+                    0);
+    g_assert_no_error(err);
+    g_assert_cmpstr(ds_transport_scheme(t), ==, "agent");
+    g_assert_cmpint(ds_transport_run(t, argv, NULL, &r, &err), ==,
+                    DS_EUNSUPPORTED);
+    g_clear_error(&err);
+    g_assert_cmpint(ds_transport_fetch(t, &out, &err), ==, DS_EUNSUPPORTED);
+    g_assert_null(out);
+    g_clear_error(&err);
+    g_clear_pointer(&t, ds_transport_free);
+    g_assert_cmpint(ds_transport_open(&t, "agent:a;b", &o, &err), ==,
+                    DS_EINVALID);
+    g_assert_null(t);
+}
+
 /* opts->host names the host in messages instead of the domain. */
 static void test_host_in_messages(void)
 {
@@ -190,6 +217,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/transport-agent/table", test_table);
+    g_test_add_func("/transport-agent/registry", test_registry);
     g_test_add_func("/transport-agent/agent-unsupported",
                     test_agent_unsupported);
     g_test_add_func("/transport-agent/host-in-messages",

@@ -41,12 +41,12 @@ static void check_round_trip(const char *shell, const char *const *argv)
 {
     g_autofree char *joined = ds_shell_join(argv);
     g_autofree char *script = g_strconcat("printf '%s\\0' ", joined, NULL);
-    const char *cmd[] = { shell, "-c", script, NULL };
+    const char *cmd[] = {shell, "-c", script, NULL};
     g_autoptr(GString) want = g_string_new(NULL);
     g_autofree char *out = NULL;
     gsize out_len = 0;
     g_autoptr(GError) error = NULL;
-    ds_run_result res = { .status = -1 };
+    ds_run_result res = {.status = -1};
     int rc;
 
     for (gsize i = 0; argv[i]; i++)
@@ -63,7 +63,7 @@ static void check_round_trip(const char *shell, const char *const *argv)
 
 static void test_quote_examples(void)
 {
-    const char *argv[] = { "a b", "it's", "", NULL };
+    const char *argv[] = {"a b", "it's", "", NULL};
     g_autofree char *q1 = ds_shell_quote("it's");
     g_autofree char *q2 = ds_shell_quote("");
     g_autofree char *q3 = ds_shell_quote("$(reboot)");
@@ -80,7 +80,7 @@ static void test_quote_examples(void)
 static void test_quote_property(void)
 {
     g_autoptr(GRand) r = g_rand_new_with_seed(20261127);
-    const char *shells[] = { "/bin/sh", "/bin/bash" };
+    const char *shells[] = {"/bin/sh", "/bin/bash"};
 
     for (int batch = 0; batch < 8; batch++) {
         g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
@@ -92,8 +92,7 @@ static void test_quote_property(void)
         g_ptr_array_add(argv, NULL);
         for (gsize s = 0; s < G_N_ELEMENTS(shells); s++)
             if (access(shells[s], X_OK) == 0)
-                check_round_trip(shells[s],
-                                 (const char *const *)argv->pdata);
+                check_round_trip(shells[s], (const char *const *)argv->pdata);
     }
 }
 
@@ -102,9 +101,8 @@ static void test_quote_property(void)
 static ds_transport *open_local(const char *uri, int timeout_ms,
                                 gsize max_output)
 {
-    ds_transport_options opts = { .host = "web01",
-                                  .timeout_ms = timeout_ms,
-                                  .max_output = max_output };
+    ds_transport_options opts = {
+        .host = "web01", .timeout_ms = timeout_ms, .max_output = max_output};
     g_autoptr(GError) error = NULL;
     ds_transport *t = NULL;
 
@@ -117,10 +115,9 @@ static ds_transport *open_local(const char *uri, int timeout_ms,
 static void test_run_status_output(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 0, 0);
-    const char *argv[] = { "sh", "-c", "echo out; echo err >&2; exit 3",
-                           NULL };
-    const char *kill9[] = { "sh", "-c", "kill -9 $$", NULL };
-    ds_run_result res = { .status = -1 };
+    const char *argv[] = {"sh", "-c", "echo out; echo err >&2; exit 3", NULL};
+    const char *kill9[] = {"sh", "-c", "kill -9 $$", NULL};
+    ds_run_result res = {.status = -1};
     g_autoptr(GError) error = NULL;
 
     g_assert_cmpstr(ds_transport_scheme(t), ==, "local");
@@ -128,10 +125,10 @@ static void test_run_status_output(void)
     g_assert_cmpint(ds_transport_run(t, argv, NULL, &res, &error), ==, 0);
     g_assert_no_error(error);
     g_assert_cmpint(res.status, ==, 3);
-    g_assert_cmpmem(g_bytes_get_data(res.out, NULL),
-                    g_bytes_get_size(res.out), "out\n", 4);
-    g_assert_cmpmem(g_bytes_get_data(res.err, NULL),
-                    g_bytes_get_size(res.err), "err\n", 4);
+    g_assert_cmpmem(g_bytes_get_data(res.out, NULL), g_bytes_get_size(res.out),
+                    "out\n", 4);
+    g_assert_cmpmem(g_bytes_get_data(res.err, NULL), g_bytes_get_size(res.err),
+                    "err\n", 4);
     g_assert_cmpint(ds_transport_run(t, kill9, NULL, &res, &error), ==, 0);
     g_assert_cmpint(res.status, ==, 128 + SIGKILL);
     ds_run_result_clear(&res);
@@ -140,12 +137,12 @@ static void test_run_status_output(void)
 static void test_run_stdin(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 0, 0);
-    const char *cat[] = { "cat", NULL };
-    const char *tru[] = { "true", NULL };
+    const char *cat[] = {"cat", NULL};
+    const char *tru[] = {"true", NULL};
     gsize n = 3 * 1024 * 1024 + 7;
     g_autofree guint8 *data = g_malloc(n);
     g_autoptr(GBytes) in = NULL;
-    ds_run_result res = { .status = -1 };
+    ds_run_result res = {.status = -1};
     g_autoptr(GError) error = NULL;
 
     for (gsize i = 0; i < n; i++)
@@ -166,9 +163,9 @@ static void test_run_stdin(void)
 static void test_run_limit(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 10000, 100000);
-    const char *yes[] = { "yes", NULL };
-    const char *yes_err[] = { "sh", "-c", "yes >&2", NULL };
-    ds_run_result res = { .status = -1 };
+    const char *yes[] = {"yes", NULL};
+    const char *yes_err[] = {"sh", "-c", "yes >&2", NULL};
+    ds_run_result res = {.status = -1};
     g_autoptr(GError) error = NULL;
     gint64 t0 = g_get_monotonic_time();
 
@@ -195,7 +192,7 @@ static gboolean process_gone(pid_t pid)
         return TRUE;
     if (!g_file_get_contents(stat_path, &stat, NULL, NULL))
         return TRUE;
-    p = strrchr(stat, ')'); /* "pid (comm) S ..." */
+    p = strrchr(stat, ')');                 /* "pid (comm) S ..." */
     return p && p[1] == ' ' && p[2] == 'Z'; /* a zombie is dead too */
 }
 
@@ -204,11 +201,11 @@ static void test_run_timeout(void)
     g_autoptr(ds_transport) t = open_local("local:", 1000, 0);
     g_autofree char *dir = g_dir_make_tmp("ds-timeout-XXXXXX", NULL);
     g_autofree char *pidfile = g_build_filename(dir, "pid", NULL);
-    g_autofree char *script = g_strdup_printf(
-        "sleep 100 & echo $! > '%s'; wait", pidfile);
-    const char *sleep_argv[] = { "sleep", "100", NULL };
-    const char *group[] = { "sh", "-c", script, NULL };
-    ds_run_result res = { .status = -1 };
+    g_autofree char *script =
+        g_strdup_printf("sleep 100 & echo $! > '%s'; wait", pidfile);
+    const char *sleep_argv[] = {"sleep", "100", NULL};
+    const char *group[] = {"sh", "-c", script, NULL};
+    ds_run_result res = {.status = -1};
     g_autoptr(GError) error = NULL;
     g_autofree char *pidtext = NULL;
     gint64 t0 = g_get_monotonic_time(), dt;
@@ -239,9 +236,9 @@ static void test_run_timeout(void)
 static void test_run_missing_program(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 0, 0);
-    const char *argv[] = { "/nonexistent/ds-no-such-program", NULL };
-    const char *empty[] = { NULL };
-    ds_run_result res = { .status = -1 };
+    const char *argv[] = {"/nonexistent/ds-no-such-program", NULL};
+    const char *empty[] = {NULL};
+    ds_run_result res = {.status = -1};
     g_autoptr(GError) error = NULL;
 
     g_assert_cmpint(ds_transport_run(t, argv, NULL, &res, &error), ==,
@@ -281,14 +278,14 @@ static const ds_transport_ops fake_local_ops = {
 
 static void test_registry(void)
 {
-    static const char *const builtin[] = { "local", "ssh", "https", "http",
-                                           "agent" };
-    ds_transport_options opts = { .host = "web01" };
+    static const char *const builtin[] = {"local", "ssh", "https", "http",
+                                          "agent"};
+    ds_transport_options opts = {.host = "web01"};
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GBytes) body = NULL;
-    ds_run_result res = { .status = -1 };
-    const char *argv[] = { "true", NULL };
+    ds_run_result res = {.status = -1};
+    const char *argv[] = {"true", NULL};
 
     g_assert_cmpint(ds_transport_open(&t, "dstest:abc", &opts, &error), ==,
                     DS_EUNSUPPORTED);
@@ -320,8 +317,7 @@ static void test_registry(void)
 
     t = open_local("local:", 0, 0);
     g_clear_pointer(&body, g_bytes_unref);
-    g_assert_cmpint(ds_transport_fetch(t, &body, &error), ==,
-                    DS_EUNSUPPORTED);
+    g_assert_cmpint(ds_transport_fetch(t, &body, &error), ==, DS_EUNSUPPORTED);
     g_assert_null(body);
     g_assert_cmpstr(error->message, ==,
                     "web01: the local transport cannot fetch");
@@ -331,11 +327,12 @@ static void test_registry(void)
     g_assert_cmpint(ds_transport_open(&t, "no-scheme", &opts, &error), ==,
                     DS_EINVALID);
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_open(&t, "local:relative/dir", &opts,
-                                      &error), ==, DS_EINVALID);
+    g_assert_cmpint(ds_transport_open(&t, "local:relative/dir", &opts, &error),
+                    ==, DS_EINVALID);
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_open(&t, "local:/nonexistent/ds-root", &opts,
-                                      &error), ==, DS_ENOTFOUND);
+    g_assert_cmpint(
+        ds_transport_open(&t, "local:/nonexistent/ds-root", &opts, &error), ==,
+        DS_ENOTFOUND);
     g_assert_true(g_str_has_prefix(error->message, "web01: root "));
     g_assert_null(t);
     ds_transport_free(NULL);
@@ -346,19 +343,27 @@ static void test_registry(void)
 static void test_uri_validation(void)
 {
     static const char *const good[] = {
-        "ssh://web01", "ssh://root@web01.example.com:2222", "ssh://h/",
-        "SSH://u_1.x-y@10.0.0.1", "ssh://root@[::1]:22", "ssh://[fe80::1]",
+        "ssh://web01",
+        "ssh://root@web01.example.com:2222",
+        "ssh://h/",
+        "SSH://u_1.x-y@10.0.0.1",
+        "ssh://root@[::1]:22",
+        "ssh://[fe80::1]",
     };
     static const char *const bad[] = {
-        "ssh://", "ssh://root@", "ssh://a b", "ssh://host:0",
-        "ssh://host:99999", "ssh://host:22x", "ssh://host/etc",
-        "ssh://ro;ot@h", "ssh://h;reboot", "ssh://-oProxyCommand=x",
-        "ssh://-l@h", "ssh://root@-h", "ssh://.h", "ssh://h?x", "ssh://[::1",
-        "ssh://[::1]x", "ssh://[a$b]", "ssh://$(reboot)", "ssh://h\nx",
-        "ssh:host",
+        "ssh://",           "ssh://root@",
+        "ssh://a b",        "ssh://host:0",
+        "ssh://host:99999", "ssh://host:22x",
+        "ssh://host/etc",   "ssh://ro;ot@h",
+        "ssh://h;reboot",   "ssh://-oProxyCommand=x",
+        "ssh://-l@h",       "ssh://root@-h",
+        "ssh://.h",         "ssh://h?x",
+        "ssh://[::1",       "ssh://[::1]x",
+        "ssh://[a$b]",      "ssh://$(reboot)",
+        "ssh://h\nx",       "ssh:host",
     };
-    ds_transport_options opts = { .host = "web01" };
-    ds_transport_options http_ok = { .host = "web01", .allow_http = TRUE };
+    ds_transport_options opts = {.host = "web01"};
+    ds_transport_options http_ok = {.host = "web01", .allow_http = TRUE};
     ds_transport_options long_dir = {
         .host = "web01",
         .control_dir = "/tmp/a-directory-name-that-is-far-too-long-for-sun",
@@ -383,18 +388,21 @@ static void test_uri_validation(void)
                     DS_EINVALID);
     g_clear_error(&error);
 
-    g_assert_cmpint(ds_transport_open(&t, "http://127.0.0.1:1/m.json",
-                                      &opts, &error), ==, DS_EINVALID);
+    g_assert_cmpint(
+        ds_transport_open(&t, "http://127.0.0.1:1/m.json", &opts, &error), ==,
+        DS_EINVALID);
     g_assert_cmpstr(error->message, ==,
                     "web01: http://127.0.0.1:1/m.json: plain http is "
                     "refused (allow it explicitly)");
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_open(&t, "http://127.0.0.1:1/m.json",
-                                      &http_ok, &error), ==, 0);
+    g_assert_cmpint(
+        ds_transport_open(&t, "http://127.0.0.1:1/m.json", &http_ok, &error),
+        ==, 0);
     g_assert_cmpstr(ds_transport_scheme(t), ==, "https");
     g_clear_pointer(&t, ds_transport_free);
-    g_assert_cmpint(ds_transport_open(&t, "https://u:pw@h/m.json", &opts,
-                                      &error), ==, DS_EINVALID);
+    g_assert_cmpint(
+        ds_transport_open(&t, "https://u:pw@h/m.json", &opts, &error), ==,
+        DS_EINVALID);
     g_assert_null(strstr(error->message, "pw"));
 }
 
@@ -446,7 +454,7 @@ static void fixture_set_up(fixture *f, gconstpointer data)
 
 static void fixture_tear_down(fixture *f, gconstpointer data)
 {
-    const char *argv[] = { "rm", "-rf", f->top, NULL };
+    const char *argv[] = {"rm", "-rf", f->top, NULL};
     g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH,
                                NULL, NULL, NULL, NULL, NULL, NULL));
     g_free(f->top);
@@ -460,8 +468,7 @@ static ds_transport *open_root(fixture *f, gsize max_output)
     return open_local(uri, 0, max_output);
 }
 
-static void assert_content(ds_transport *t, const char *path,
-                           const char *want)
+static void assert_content(ds_transport *t, const char *path, const char *want)
 {
     g_autoptr(GBytes) b = NULL;
     g_autoptr(GError) error = NULL;
@@ -476,8 +483,8 @@ static void test_local_read_write(fixture *f, gconstpointer data)
 {
     g_autoptr(ds_transport) t = open_root(f, 0);
     g_autofree char *real = realpath(f->root, NULL);
-    g_autofree char *onhost = g_build_filename(f->root, "etc", "app.conf",
-                                               NULL);
+    g_autofree char *onhost =
+        g_build_filename(f->root, "etc", "app.conf", NULL);
     g_autofree char *etc = g_build_filename(f->root, "etc", NULL);
     g_autoptr(GBytes) v1 = g_bytes_new_static("one\n", 4);
     g_autoptr(GBytes) v2 = g_bytes_new_static("two\0bytes\n", 10);
@@ -491,16 +498,16 @@ static void test_local_read_write(fixture *f, gconstpointer data)
     assert_content(t, "/etc/os-release", "ID=debian\n");
     assert_content(t, "/os", "ID=debian\n"); /* relative link inside */
 
-    g_assert_cmpint(ds_transport_write_file(t, "/etc/app.conf", v1, 0640,
-                                            &error), ==, 0);
+    g_assert_cmpint(
+        ds_transport_write_file(t, "/etc/app.conf", v1, 0640, &error), ==, 0);
     g_assert_no_error(error);
     g_assert_cmpint(stat(onhost, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0640);
     assert_content(t, "/etc/app.conf", "one\n");
-    g_assert_cmpint(ds_transport_write_file(t, "/etc/app.conf", v2, 0600,
-                                            &error), ==, 0);
-    g_assert_cmpint(ds_transport_read_file(t, "/etc/app.conf", &b, &error),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_transport_write_file(t, "/etc/app.conf", v2, 0600, &error), ==, 0);
+    g_assert_cmpint(ds_transport_read_file(t, "/etc/app.conf", &b, &error), ==,
+                    0);
     g_assert_true(g_bytes_equal(b, v2));
     g_clear_pointer(&b, g_bytes_unref);
     g_assert_cmpint(stat(onhost, &st), ==, 0);
@@ -510,8 +517,8 @@ static void test_local_read_write(fixture *f, gconstpointer data)
     while ((name = g_dir_read_name(dir)))
         g_assert_false(g_str_has_prefix(name, "."));
 
-    g_assert_cmpint(ds_transport_read_file(t, "/etc/missing", &b, &error),
-                    ==, DS_ENOTFOUND);
+    g_assert_cmpint(ds_transport_read_file(t, "/etc/missing", &b, &error), ==,
+                    DS_ENOTFOUND);
     g_assert_nonnull(strstr(error->message, "web01: /etc/missing (in "));
     g_clear_error(&error);
     g_assert_cmpint(ds_transport_read_file(t, "/etc", &b, &error), ==,
@@ -521,11 +528,11 @@ static void test_local_read_write(fixture *f, gconstpointer data)
     g_assert_cmpint(ds_transport_read_file(t, "/etc/loop", &b, &error), ==,
                     DS_EINVALID);
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_read_file(t, "etc/os-release", &b, &error),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(ds_transport_read_file(t, "etc/os-release", &b, &error), ==,
+                    DS_EINVALID);
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_write_file(t, "/nodir/x", v1, 0644,
-                                            &error), ==, DS_ENOTFOUND);
+    g_assert_cmpint(ds_transport_write_file(t, "/nodir/x", v1, 0644, &error),
+                    ==, DS_ENOTFOUND);
 }
 
 static void test_local_read_limit(fixture *f, gconstpointer data)
@@ -580,8 +587,8 @@ static void test_local_escape(fixture *f, gconstpointer data)
     g_assert_cmpint(stat(outside_new, &st), ==, -1);
 
     /* Writing over a symlink replaces the link, not its target. */
-    g_assert_cmpint(ds_transport_write_file(t, "/etc/target", v, 0644,
-                                            &error), ==, 0);
+    g_assert_cmpint(ds_transport_write_file(t, "/etc/target", v, 0644, &error),
+                    ==, 0);
     g_assert_true(g_file_get_contents(secret, &content, NULL, NULL));
     g_assert_cmpstr(content, ==, "TOP-SECRET\n");
     assert_content(t, "/etc/target", "written\n");
@@ -603,28 +610,28 @@ static void test_local_resolvers(fixture *f, gconstpointer data)
     g_autofree char *inside = g_build_filename(f->root, f->outside, NULL);
     g_autofree char *inside_secret = g_build_filename(inside, "secret", NULL);
     g_autofree char *dotdot = g_strconcat("/..", secret, NULL);
-    const char *paths[] = { "/etc/abs", "/etc/rel", "/evil/secret", dotdot };
+    const char *paths[] = {"/etc/abs", "/etc/rel", "/evil/secret", dotdot};
     int root_fd = open(f->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
     g_assert_cmpint(root_fd, >=, 0);
     for (int manual = 0; manual < 2; manual++) {
         for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
-            int fd = ds_local_open_in_root(root_fd, paths[i], O_RDONLY,
-                                           manual);
+            int fd = ds_local_open_in_root(root_fd, paths[i], O_RDONLY, manual);
             g_assert_cmpint(fd, ==, -ENOENT);
         }
-        g_assert_cmpint(ds_local_open_in_root(root_fd, "/etc/loop", O_RDONLY,
-                                              manual), ==, -ELOOP);
-        g_assert_cmpint(ds_local_open_in_root(root_fd, "/os/x", O_RDONLY,
-                                              manual), ==, -ENOTDIR);
+        g_assert_cmpint(
+            ds_local_open_in_root(root_fd, "/etc/loop", O_RDONLY, manual), ==,
+            -ELOOP);
+        g_assert_cmpint(
+            ds_local_open_in_root(root_fd, "/os/x", O_RDONLY, manual), ==,
+            -ENOTDIR);
     }
     g_assert_cmpint(g_mkdir_with_parents(inside, 0755), ==, 0);
     g_assert_true(g_file_set_contents(inside_secret, "inside\n", -1, NULL));
     for (int manual = 0; manual < 2; manual++) {
         for (gsize i = 0; i < G_N_ELEMENTS(paths); i++) {
-            char buf[16] = { 0 };
-            int fd = ds_local_open_in_root(root_fd, paths[i], O_RDONLY,
-                                           manual);
+            char buf[16] = {0};
+            int fd = ds_local_open_in_root(root_fd, paths[i], O_RDONLY, manual);
             g_assert_cmpint(fd, >=, 0);
             g_assert_cmpint(read(fd, buf, sizeof(buf) - 1), ==, 7);
             g_assert_cmpstr(buf, ==, "inside\n");

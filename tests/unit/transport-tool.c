@@ -22,8 +22,7 @@
 
 static int fail(GError *error, int rc)
 {
-    fprintf(stderr, "transport-tool: %s\n",
-            error ? error->message : "failed");
+    fprintf(stderr, "transport-tool: %s\n", error ? error->message : "failed");
     return 100 - rc;
 }
 
@@ -58,33 +57,28 @@ int main(int argc, char **argv)
     int connect_timeout = 0, timeout = 0, repeat = 1;
     gint64 max_output = 0;
     GOptionEntry entries[] = {
-        { "host", 0, 0, G_OPTION_ARG_STRING, &host, "name in messages",
-          "NAME" },
-        { "identity", 0, 0, G_OPTION_ARG_FILENAME, &identity, "ssh key",
-          "FILE" },
-        { "known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &known_hosts,
-          "ssh known_hosts", "FILE" },
-        { "control-dir", 0, 0, G_OPTION_ARG_FILENAME, &control_dir,
-          "ssh ControlPath directory", "DIR" },
-        { "ssh-option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ssh_options,
-          "extra ssh -o", "KEY=VALUE" },
-        { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "CA bundle",
-          "FILE" },
-        { "auth-file", 0, 0, G_OPTION_ARG_FILENAME, &auth_file,
-          "https credentials", "FILE" },
-        { "allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http,
-          "accept http://", NULL },
-        { "connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
-          "milliseconds", "MS" },
-        { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "milliseconds",
-          "MS" },
-        { "max-output", 0, 0, G_OPTION_ARG_INT64, &max_output, "bytes",
-          "N" },
-        { "stdin-file", 0, 0, G_OPTION_ARG_FILENAME, &stdin_file,
-          "run: feed this file to the command", "FILE" },
-        { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
-          "run: N times through one transport (times on stderr)", "N" },
-        { NULL },
+        {"host", 0, 0, G_OPTION_ARG_STRING, &host, "name in messages", "NAME"},
+        {"identity", 0, 0, G_OPTION_ARG_FILENAME, &identity, "ssh key", "FILE"},
+        {"known-hosts", 0, 0, G_OPTION_ARG_FILENAME, &known_hosts,
+         "ssh known_hosts", "FILE"},
+        {"control-dir", 0, 0, G_OPTION_ARG_FILENAME, &control_dir,
+         "ssh ControlPath directory", "DIR"},
+        {"ssh-option", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ssh_options,
+         "extra ssh -o", "KEY=VALUE"},
+        {"ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file, "CA bundle", "FILE"},
+        {"auth-file", 0, 0, G_OPTION_ARG_FILENAME, &auth_file,
+         "https credentials", "FILE"},
+        {"allow-http", 0, 0, G_OPTION_ARG_NONE, &allow_http, "accept http://",
+         NULL},
+        {"connect-timeout", 0, 0, G_OPTION_ARG_INT, &connect_timeout,
+         "milliseconds", "MS"},
+        {"timeout", 0, 0, G_OPTION_ARG_INT, &timeout, "milliseconds", "MS"},
+        {"max-output", 0, 0, G_OPTION_ARG_INT64, &max_output, "bytes", "N"},
+        {"stdin-file", 0, 0, G_OPTION_ARG_FILENAME, &stdin_file,
+         "run: feed this file to the command", "FILE"},
+        {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat,
+         "run: N times through one transport (times on stderr)", "N"},
+        {NULL},
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("URI ACTION ...");
     g_autoptr(ds_transport) t = NULL;
@@ -96,8 +90,9 @@ int main(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_strict_posix(ctx, TRUE); /* options end at URI */
     if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc < 3) {
-        fprintf(stderr, "usage: transport-tool [OPTION...] URI "
-                        "run|read|write|fetch ...%s%s\n",
+        fprintf(stderr,
+                "usage: transport-tool [OPTION...] URI "
+                "run|read|write|fetch ...%s%s\n",
                 error ? ": " : "", error ? error->message : "");
         return 2;
     }
@@ -121,7 +116,7 @@ int main(int argc, char **argv)
 
     if (g_str_equal(action, "run") && argc > 3) {
         g_autoptr(GBytes) in = NULL;
-        ds_run_result res = { .status = -1 };
+        ds_run_result res = {.status = -1};
         if (stdin_file) {
             g_autofree char *data = NULL;
             gsize len = 0;

@@ -1,0 +1,68 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/cli/record-collect.sh: `driftsync record` collecting real hosts: a
+# Debian root built with real dpkg (local:DIR), this machine (--local), and
+# a host that cannot be reached: the reachable ones are committed, the
+# failure is named with its cause, exit 3, and recording an unchanged host
+# again makes no commit.
+. "$DS_SRCDIR/tests/setup.sh"
+command -v dpkg-deb >/dev/null || skip_all "dpkg-deb is not installed"
+
+sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 || { echo "1..1"; echo "not ok 1 - mkroot"; exit 1; }
+S=$T/store
+cat >"$T/c.conf" <<CONF
+[store]
+path = $S
+state = $T/state
+parallel = 3
+
+[host alpha]
+source = local:$T/r1/root
+files = /etc/ds-conf/
+
+[host gone]
+source = ssh://root@127.0.0.1:1
+CONF
+dsc() { ds --config "$T/c.conf" "$@"; }
+dsc init >/dev/null
+
+expect_status 3 "record with an unreachable host exits 3" dsc record
+grep_ok "the unreachable host is named with the cause" \
+    '^driftsync: gone: .*(refused|unreachable|connect)' "$T/err"
+grep_ok "the reachable host is reported" '^alpha \(prod\): new host' "$T/out"
+check "the reachable host is in the store" git --git-dir="$S" cat-file -e HEAD:prod/alpha.json
+if git --git-dir="$S" cat-file -e HEAD:prod/gone.json 2>/dev/null; then
+    not_ok "nothing stored for the failed host"; else ok "nothing stored for the failed host"; fi
+check "git fsck --strict is clean" git --git-dir="$S" fsck --strict
+git --git-dir="$S" show HEAD:prod/alpha.json >"$T/alpha.json"
+grep_ok "the collected versions are dpkg's" '"version": "1:2.3-4"' "$T/alpha.json"
+check "captured file content is in the store" \
+    git --git-dir="$S" cat-file -e HEAD:files/prod/alpha/etc/ds-conf/a.conf
+
+head1=$(git --git-dir="$S" rev-parse HEAD)
+expect_status 0 "recording one unchanged host exits 0" dsc record alpha
+grep_ok "and says nothing changed" '^no changes$' "$T/out"
+head2=$(git --git-dir="$S" rev-parse HEAD)
+if [ "$head1" = "$head2" ]; then ok "no commit for an unchanged host"; else
+    not_ok "no commit for an unchanged host"; fi
+
+echo 'setting = changed on the host' >"$T/r1/root/etc/ds-conf/a.conf"
+expect_status 0 "recording a changed host exits 0" dsc record alpha
+grep_ok "the change is summarised" 'alpha \(prod\): .*/etc/ds-conf/a.conf' "$T/out"
+n=$(git --git-dir="$S" rev-list --count HEAD)
+if [ "$n" = 2 ]; then ok "one commit per run ($n)"; else not_ok "one commit per run ($n)"; fi
+
+expect_status 3 "--json with a failed host exits 3" dsc --json record gone
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["failed"][0]["host"]=="gone" and d["failed"][0]["error"]' "$T/out"; then
+    ok "--json lists the failed host with its error"; else not_ok "--json lists the failed host with its error"; fi
+
+expect_status 2 "an unknown host name exits 2" dsc record nosuch
+grep_ok "and names it" 'nosuch' "$T/err"
+
+expect_status 0 "record --local --root --host records a root without hosts" \
+    dsc record --local --root "$T/r1/root" --host beta
+check "beta is in the store" git --git-dir="$S" cat-file -e HEAD:prod/beta.json
+expect_status 2 "a hostile --host is refused" dsc record --local --host '../x'
+expect_status 2 "--root without --local is refused" dsc record --root /
+check "git fsck --strict is still clean" git --git-dir="$S" fsck --strict
+done_testing

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/e2e/lib.sh: sourced by the end-to-end tests after tests/setup.sh:
+# skips unless DS_E2E=1, makes sure the bed is up, and gives two ways into
+# a guest: `at` (driftsync's agent transport, through agent-tool) and
+# `vexec` (virsh qemu-agent-command + jq, independent of driftsync's code)
+# to check the first against.
+[ "${DS_E2E:-}" = 1 ] ||
+    skip_all "end-to-end test boots VMs: run make check-e2e (or set DS_E2E=1)"
+[ "$(id -u)" = 0 ] || skip_all "the end-to-end bed needs root"
+for tool in virsh jq base64; do
+    command -v "$tool" >/dev/null || { echo "1..1"; echo "not ok 1 - $tool missing (install-deps.sh e2e)"; exit 1; }
+done
+
+E2E_URI=${DS_E2E_URI:-qemu:///system}
+AGENT_TOOL=$DS_BUILDDIR/tests/e2e/agent-tool
+PROD=prod-e2e
+LAB=lab-e2e
+[ -x "$AGENT_TOOL" ] || { echo "1..1"; echo "not ok 1 - $AGENT_TOOL not built"; exit 1; }
+
+# The bed is brought up by `make check-e2e`; up is idempotent and quick
+# when it already runs, so a test started on its own works too.
+if ! bash "$DS_SRCDIR/tests/e2e/bed.sh" up >"$T/bed.log" 2>&1; then
+    echo "1..1"
+    echo "not ok 1 - test bed up"
+    sed 's/^/# /' "$T/bed.log"
+    exit 1
+fi
+
+# at DOMAIN [agent-tool options] VERB ARGS...: through driftsync's code.
+at() { "$AGENT_TOOL" -c "$E2E_URI" "$@"; }
+
+# vexec DOMAIN PATH ARGS...: run in the guest with virsh alone; stdout to
+# stdout, stderr to stderr, the guest's exit status as ours.
+vexec() {
+    local dom=$1 path=$2 args pid st
+    shift 2
+    args=$(for a in "$@"; do printf '%s' "$a" | jq -Rs .; done | jq -sc .)
+    pid=$(virsh -c "$E2E_URI" qemu-agent-command "$dom" --timeout 30 \
+        "$(jq -nc --arg p "$path" --argjson a "$args" \
+            '{execute: "guest-exec", arguments: {path: $p, arg: $a, "capture-output": true}}')" |
+        jq -r .return.pid) || return 125
+    while :; do
+        st=$(virsh -c "$E2E_URI" qemu-agent-command "$dom" --timeout 30 \
+            "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
+        [ "$(jq -r .return.exited <<<"$st")" = true ] && break
+        sleep 0.05
+    done
+    jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+    jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+    return "$(jq -r '.return.exitcode // 255' <<<"$st")"
+}
+
+# now_ms: wall clock in milliseconds, for timings in the log.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
