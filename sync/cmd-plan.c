@@ -15,8 +15,6 @@
 #include "sync/cmd.h"
 #include "sync/plan.h"
 
-extern const ds_cmd_entry ds_cmd_plan_entry;
-
 /* Read ROLE/HOST at oid, with a message that says how to get one. */
 static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
                          ds_role role, const char *host, GError **err)
@@ -33,8 +31,7 @@ static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
                             host, host);
     return ds_error_set(err, DS_ENOTFOUND,
                         "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync sync %s`, or `driftsync record "
-                        "--from` a lab manifest)",
+                        "first (`driftsync record --lab %s`)",
                         host, host);
 }
 
