@@ -12,6 +12,7 @@ typedef struct plan_ctx {
     const ds_manifest *prod;
     const ds_ignore *ignore;
     GError **err;
+    ds_plan_phase file_phase; /* where file steps go (keyrings: sources) */
 } plan_ctx;
 
 /* Append an action (argv copied, NULL for MANUAL; takes description). */

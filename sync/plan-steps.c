@@ -46,7 +46,7 @@ static ds_action *add_file(plan_ctx *ctx, ds_action_kind kind,
                            char *description, const char *const *argv,
                            const ds_file *f)
 {
-    ds_action *a = ds_plan_add(ctx, DS_PHASE_FILES, kind, description, argv);
+    ds_action *a = ds_plan_add(ctx, ctx->file_phase, kind, description, argv);
 
     a->path = g_strdup(f->path);
     a->mode = f->mode;

@@ -10,6 +10,8 @@
  *   (/etc/apt/sources.list, sources.list.d/ *.list and *.sources) is
  *   renamed with DS_PLAN_SOURCES_OFF, which apt does not read.  The lab's
  *   sources then equal prod's whatever file held which line.
+ * - Keyrings named by prod's sources (signed-by=/path) are written first,
+ *   in the sources phase, so that apt-get update can verify them.
  * - `apt-get update` runs after a sources change, and before any package
  *   transaction that installs something (pinned versions need fresh lists).
  * - Packages: ONE apt-get invocation: name=version for installs, upgrades
@@ -392,8 +394,32 @@ static bool touches_units(const ds_action *a)
             g_str_has_prefix(a->path, "/usr/lib/systemd/"));
 }
 
+/* The paths of the signed-by= options of m's source lines. */
+static GHashTable *signed_by_paths(const ds_manifest *m)
+{
+    GHashTable *keys =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; m->sources && i < m->sources->len; i++) {
+        const char *line = g_ptr_array_index(m->sources, i);
+        const char *open = strchr(line, '['), *close;
+        g_auto(GStrv) opts = NULL;
+        g_autofree char *inside = NULL;
+
+        if (!open || !(close = strchr(open, ']')))
+            continue;
+        inside = g_strndup(open + 1, (gsize)(close - open - 1));
+        opts = g_strsplit(inside, " ", -1);
+        for (guint j = 0; opts[j]; j++)
+            if (g_str_has_prefix(opts[j], "signed-by=") && opts[j][10] == '/')
+                g_hash_table_add(keys, g_strdup(opts[j] + 10));
+    }
+    return keys;
+}
+
 static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
 {
+    g_autoptr(GHashTable) keys = NULL;
     bool need_update = false, reload = false;
     int rc;
 
@@ -404,6 +430,20 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
                        k == DS_CHANGE_PACKAGE_UPGRADED ||
                        k == DS_CHANGE_PACKAGE_DOWNGRADED;
     }
+    /* Keyrings prod's sources name (signed-by=) go before the sources,
+     * so that apt-get update can check the new repositories. */
+    keys = signed_by_paths(ctx->prod);
+    ctx->file_phase = DS_PHASE_SOURCES;
+    for (guint i = 0; i < changes->len; i++) {
+        const ds_change *c = changes->pdata[i];
+
+        if (c->category == DS_CAT_FILES &&
+            g_hash_table_contains(keys, c->name) &&
+            c->kind != DS_CHANGE_FILE_REMOVED &&
+            (rc = ds_plan_file(ctx, c)) < 0)
+            return rc;
+    }
+    ctx->file_phase = DS_PHASE_FILES;
     if ((rc = plan_sources(ctx, changes, need_update)) < 0)
         return rc;
     for (guint i = 0; i < changes->len; i++) {
@@ -423,7 +463,10 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
-        if (c->category == DS_CAT_FILES && (rc = ds_plan_file(ctx, c)) < 0)
+        if (c->category == DS_CAT_FILES &&
+            !(g_hash_table_contains(keys, c->name) &&
+              c->kind != DS_CHANGE_FILE_REMOVED) &&
+            (rc = ds_plan_file(ctx, c)) < 0)
             return rc;
     }
     for (guint i = 0; i < ctx->plan->actions->len; i++)
@@ -481,8 +524,12 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_action_free);
     if ((rc = ds_manifest_diff(&changes, lab, prod, ignore, err)) < 0)
         return ds_error_prefix(err, rc, "%s: ", prod->host);
-    ctx = (plan_ctx){
-        .plan = plan, .lab = lab, .prod = prod, .ignore = ignore, .err = err};
+    ctx = (plan_ctx){.plan = plan,
+                     .lab = lab,
+                     .prod = prod,
+                     .ignore = ignore,
+                     .err = err,
+                     .file_phase = DS_PHASE_FILES};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
     *out = g_steal_pointer(&plan);

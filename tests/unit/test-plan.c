@@ -291,6 +291,39 @@ static void test_sources(void)
     g_assert_cmpint(nth(plan, 2)->kind, ==, DS_ACTION_APT_UPDATE);
 }
 
+/* A keyring prod's new source names is written before the sources and
+ * apt-get update; other files stay in the files phase. */
+static void test_keyring_first(void)
+{
+    g_autoptr(ds_manifest) prod = host(DS_ROLE_PROD);
+    g_autoptr(ds_manifest) lab = host(DS_ROLE_LAB);
+    g_autoptr(ds_plan) plan = NULL;
+    ds_action *k;
+
+    g_ptr_array_add(prod->sources,
+                    g_strdup("deb [arch=amd64 signed-by=/usr/share/keyrings/"
+                             "pgdg.gpg] http://apt.postgresql.org/pub/repos/"
+                             "apt bookworm-pgdg main"));
+    add_file(prod, "/usr/share/keyrings/pgdg.gpg", "KEY", 0644, "root", "root");
+    add_file(prod, "/etc/app.conf", "x\n", 0644, "root", "root");
+    add_pkg(prod, "postgresql-16", "16.4-1.pgdg120+2");
+    normalise(prod);
+    plan = build_ok(lab, prod, NULL);
+
+    k = nth(plan, 0);
+    g_assert_cmpint(k->kind, ==, DS_ACTION_FILE_WRITE);
+    g_assert_cmpint(k->phase, ==, DS_PHASE_SOURCES);
+    g_assert_cmpstr(k->path, ==, "/usr/share/keyrings/pgdg.gpg");
+    g_assert_cmpint(nth(plan, 1)->kind, ==, DS_ACTION_SOURCES_WRITE);
+    g_assert_cmpint(nth(plan, 2)->kind, ==, DS_ACTION_SOURCES_DISABLE);
+    g_assert_cmpint(nth(plan, 3)->kind, ==, DS_ACTION_APT_UPDATE);
+    g_assert_cmpint(nth(plan, 4)->kind, ==, DS_ACTION_PACKAGES);
+    k = find(plan, DS_ACTION_FILE_WRITE, "/etc/app.conf");
+    g_assert_nonnull(k);
+    g_assert_cmpint(k->phase, ==, DS_PHASE_FILES);
+    g_assert_cmpuint(count(plan, DS_ACTION_FILE_WRITE), ==, 2);
+}
+
 /* The sources-disable command run for real on a copy of /etc/apt layout:
  * the managed file stays, the others are renamed. */
 static void test_sources_disable_runs(void)
@@ -929,6 +962,7 @@ int main(int argc, char **argv)
     g_test_add_func("/plan/packages", test_packages);
     g_test_add_func("/plan/sources", test_sources);
     g_test_add_func("/plan/sources-disable-runs", test_sources_disable_runs);
+    g_test_add_func("/plan/keyring-first", test_keyring_first);
     g_test_add_func("/plan/files", test_files);
     g_test_add_func("/plan/files-run", test_files_run);
     g_test_add_func("/plan/services", test_services);
