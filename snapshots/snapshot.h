@@ -53,6 +53,9 @@ bool ds_snapshot_name_is_ours(const char *name);
 char *ds_snapshot_run_id_new(void);
 /* "driftsync-RUN" for a run id. */
 char *ds_snapshot_name_for_run(const char *run_id);
+/* The description of a sync's snapshot: "driftsync sync of web01 at store
+ * commit abc123" (commit shortened to 12 characters). */
+char *ds_snapshot_sync_description(const char *host, const char *commit);
 
 /* Resolve DS_SNAPSHOT_AUTO for a domain: internal when every writable
  * disk is qcow2 and the firmware is not pflash/UEFI, else overlay.  A
