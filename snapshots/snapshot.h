@@ -87,7 +87,9 @@ int ds_snapshot_create(ds_snapshot **out, virDomainPtr dom, const char *name,
 int ds_snapshot_revert(virDomainPtr dom, const char *name, GError **err);
 
 /* Delete snapshot NAME, keeping the domain's current state (an overlay is
- * merged into the disk below it). */
+ * merged into the disk below it, live when the domain runs).  Only
+ * driftsync's own (driftsync-*) are deleted: DS_EINVALID for others.
+ * Overlay mode needs a local QEMU connection (DS_EUNSUPPORTED else). */
 int ds_snapshot_delete(virDomainPtr dom, const char *name, GError **err);
 
 /* Retention: delete the oldest driftsync-* snapshots until at most keep
