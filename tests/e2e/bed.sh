@@ -10,6 +10,7 @@
 #   bed.sh fresh    like up, but redefines and reboots both domains
 #   bed.sh down     destroy and undefine both domains (the image stays)
 #   bed.sh status   what exists, one line per domain
+#   bed.sh clean    down, then remove cached images and debootstrap trees
 #
 # Environment (all optional):
 #   DS_E2E_DIR      domains' disks, XML and console logs (/var/lib/driftsync-e2e)
@@ -153,12 +154,15 @@ agent_ping() {
     V qemu-agent-command "$1" '{"execute":"guest-ping"}' --timeout 2 >/dev/null 2>&1
 }
 
-# Reuse a domain when it runs the current image (its agent is waited for
-# like a fresh one's: it may be rebooting).
+# Reuse a running domain (its agent is waited for like a fresh one's: it
+# may be rebooting).  One of an older image is kept too, with a note:
+# other checkouts may be running tests on it; `bed.sh fresh` switches.
 domain_current() {
     local name=$1 img=$2
     [ "$(V domstate "$name" 2>/dev/null)" = running ] || return 1
-    V dumpxml "$name" 2>/dev/null | grep -q "image=\"$(basename "$img")\""
+    V dumpxml "$name" 2>/dev/null | grep -q "image=\"$(basename "$img")\"" ||
+        say "$name: runs an older image than $(basename "$img") (bed.sh fresh to switch)"
+    return 0
 }
 
 domain_remove() {
@@ -249,10 +253,18 @@ status() {
     done
 }
 
+clean() {
+    down
+    rm -rf --one-file-system "$CACHE"/image-* "$CACHE"/rootfs-* "$CACHE"/build.* \
+        "$DIR"/cache
+    say "caches removed"
+}
+
 case "${1:-up}" in
 up) up 0 ;;
 fresh) up 1 ;;
 down) down ;;
 status) status ;;
-*) echo "usage: $0 [up|fresh|down|status]" >&2; exit 2 ;;
+clean) clean ;;
+*) echo "usage: $0 [up|fresh|down|status|clean]" >&2; exit 2 ;;
 esac

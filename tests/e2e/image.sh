@@ -126,8 +126,9 @@ build_image() {
     cp "$work"/rootfs/boot/initrd.img-* "$work/initrd.img"
     # ext4 filled from the directory (no loop mount), then qcow2 so
     # internal snapshots work
-    mke2fs -q -t ext4 -L root -d "$work/rootfs" "$work/root.raw" 2G
-    qemu-img convert -O qcow2 "$work/root.raw" "$work/base.qcow2"
+    # (stdout carries only the result's path: tools talk to stderr)
+    mke2fs -q -t ext4 -L root -d "$work/rootfs" "$work/root.raw" 2G >&2
+    qemu-img convert -O qcow2 "$work/root.raw" "$work/base.qcow2" >&2
     rm -rf "$work/rootfs" "$work/root.raw"
     chmod 444 "$work/base.qcow2"
     rm -rf "$out"
@@ -158,10 +159,15 @@ guest_image() {
             say "debootstrap done in $(elapsed "$t")s"
         fi
         build_image "$store/rootfs-$rkey/rootfs" "$store/image-$ikey"
-        # entries of older inputs are not used any more
-        find "$store" -maxdepth 1 \( -name 'image-*' ! -name "image-$ikey" -o \
-            -name 'rootfs-*' ! -name "rootfs-$rkey" -o -name 'build.*' \) \
-            -exec rm -rf --one-file-system {} + 2>/dev/null || :
+        # Older images go once no domain definition in DIR uses them (the
+        # bed may be shared by checkouts of different versions); debootstrap
+        # trees stay (an hour to rebuild on a busy machine): `bed.sh clean`.
+        for old in "$store"/image-*; do
+            [ "$old" = "$store/image-$ikey" ] && continue
+            grep -qs "$(basename "$old")" "$DIR"/*.xml ||
+                rm -rf --one-file-system "$old"
+        done
+        rm -rf --one-file-system "$store"/build.*
     fi
     echo "$store/image-$ikey"
 }
