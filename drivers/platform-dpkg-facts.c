@@ -14,6 +14,8 @@
 #include "manifests/error.h"
 
 /* $1 marker, $2 root ("" for the host itself), $3 dpkg-query format.
+ * dpkg-query runs once: the conffiles whose md5 is taken are the
+ * " /path MD5" lines of its own output.
  * Under a root only commands run here: files are read by the transport,
  * which keeps symlinks inside the root. */
 static const char facts_script[] =
@@ -27,13 +29,14 @@ static const char facts_script[] =
     " \"$r/etc/systemd/system\" \"$r/lib/systemd/system\""
     " \"$r/usr/lib/systemd/system\" -maxdepth 2 -printf '%y %p\\0%l\\0'"
     " 2>/dev/null\n"
-    "s dpkg; dpkg-query \"--admindir=$r/var/lib/dpkg\" -W -f \"$fmt\"\n"
-    "s \"dpkg-status $?\"\n"
+    "s dpkg; q=$(dpkg-query \"--admindir=$r/var/lib/dpkg\" -W -f \"$fmt\")\n"
+    "st=$?; printf '%s\\n' \"$q\"\n"
+    "s \"dpkg-status $st\"\n"
     "s md5\n"
-    "dpkg-query \"--admindir=$r/var/lib/dpkg\" -W -f '${Conffiles}\\n'"
-    " 2>/dev/null | sed -n 's/^ \\(\\/.*\\) [0-9a-f]\\{32\\}\\( .*\\)\\{0,1\\}$/"
-    "\\1/p' | while IFS= read -r p; do printf '%s%s\\0' \"$r\" \"$p\"; done"
-    " | xargs -0r md5sum -z -- 2>/dev/null\n"
+    "printf '%s\\n' \"$q\" |"
+    " sed -n 's/^ \\(\\/.*\\) [0-9a-f]\\{32\\}\\( .*\\)\\{0,1\\}$/\\1/p' |"
+    " while IFS= read -r p; do printf '%s%s\\0' \"$r\" \"$p\"; done |"
+    " xargs -0r md5sum -z -- 2>/dev/null\n"
     "if [ -z \"$r\" ]; then\n"
     "  s os-release\n"
     "  cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null\n"

@@ -365,7 +365,7 @@ static int read_whole(ds_dpkg_ctx *c, const char *path, meta *m,
 
     if (rc < 0) {
         g_propagate_error(err, local);
-        return ds_error_prefix(err, rc, "%s: ", c->host);
+        return ds_dpkg_name_host(err, rc, c->host);
     }
     return 0;
 }

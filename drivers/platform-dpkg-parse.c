@@ -92,6 +92,16 @@ char *ds_dpkg_fold_stderr(GBytes *err)
     return *msg->str ? g_strdup(msg->str) : NULL;
 }
 
+int ds_dpkg_name_host(GError **err, int rc, const char *host)
+{
+    const char *msg = err && *err ? (*err)->message : NULL;
+    gsize n = host ? strlen(host) : 0;
+
+    if (msg && n && !(strncmp(msg, host, n) == 0 && msg[n] == ':'))
+        ds_error_prefix(err, rc, "%s: ", host);
+    return rc;
+}
+
 int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
                      ds_dpkg_ctx *c, const char *const *argv, int max_ok,
                      GError **err)
@@ -103,10 +113,11 @@ int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
     *out = NULL;
     rc = ds_transport_run(c->t, argv, NULL, &res, &local);
     if (rc < 0) {
+        /* The transport's message names the host and the cause (and the
+         * command where it matters, as for a timeout). */
         g_propagate_error(err, local);
         ds_run_result_clear(&res);
-        return ds_error_prefix(err, rc, "%s%s%s: ", c->host ? c->host : "",
-                               c->host ? ": " : "", argv[0]);
+        return ds_dpkg_name_host(err, rc, c->host);
     }
     if (status)
         *status = res.status;

@@ -247,7 +247,7 @@ static int collect_os(ds_manifest *m, ds_dpkg_ctx *c, ds_dpkg_facts *facts,
         }
         if (rc < 0) {
             g_propagate_error(err, local);
-            return ds_error_prefix(err, rc, "%s: ", c->host);
+            return ds_dpkg_name_host(err, rc, c->host);
         }
         d = g_bytes_get_data(data, &len);
         origin = g_strdup_printf("%s: %s", c->host, paths[i]);
@@ -296,7 +296,7 @@ static int collect_sources(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
 
         if (rc < 0) {
             g_propagate_error(err, local);
-            return ds_error_prefix(err, rc, "%s: ", c->host);
+            return ds_dpkg_name_host(err, rc, c->host);
         }
         d = g_bytes_get_data(data, &len);
         rc = ds_apt_parse_sources(m->sources, origin, d, len,
@@ -543,7 +543,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
         goto done;
     rc = ds_manifest_normalise(m, err);
     if (rc < 0) {
-        ds_error_prefix(err, rc, "%s: ", c.host);
+        ds_dpkg_name_host(err, rc, c.host);
         goto done;
     }
     *out = g_steal_pointer(&m);

@@ -33,6 +33,9 @@ int ds_dpkg_run(GBytes **out, int *status, ds_dpkg_ctx *c,
 int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
                      ds_dpkg_ctx *c, const char *const *argv, int max_ok,
                      GError **err);
+/* Prefix *err with "HOST: " unless its message already starts so (the
+ * transports name the host themselves); returns rc. */
+int ds_dpkg_name_host(GError **err, int rc, const char *host);
 /* A command's stderr as one printable line (NULL when empty). */
 char *ds_dpkg_fold_stderr(GBytes *err);
 

@@ -20,6 +20,18 @@ static const ds_platform_ops *const platforms[] = {
     &ds_platform_dpkg_ops,
 };
 
+/* "HOST: " before a message that does not start with it already (the
+ * transports name the host themselves). */
+static int name_host(GError **err, int rc, const char *host)
+{
+    const char *msg = err && *err ? (*err)->message : NULL;
+    gsize n = strlen(host);
+
+    if (msg && !(strncmp(msg, host, n) == 0 && msg[n] == ':'))
+        ds_error_prefix(err, rc, "%s: ", host);
+    return rc;
+}
+
 const ds_platform_ops *ds_platform_find(const char *name)
 {
     if (!name)
@@ -58,7 +70,7 @@ int ds_platform_collect(ds_manifest **out, ds_transport *t,
         }
         if (rc < 0) {
             g_propagate_error(err, local);
-            return ds_error_prefix(err, rc, "%s: ", host);
+            return name_host(err, rc, host);
         }
         return p->collect(out, t, opts, err);
     }

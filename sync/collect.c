@@ -74,6 +74,19 @@ static int load_hmac_key(GBytes **out, const ds_config *cfg, GError **err)
     return ds_hmac_key_load(out, path, err);
 }
 
+/* "NAME: " before a message that does not start with it already: the
+ * transports, platforms and the manifest model name the host themselves,
+ * and one host name per message is enough. */
+static int name_host(GError **err, int rc, const char *name)
+{
+    const char *msg = err && *err ? (*err)->message : NULL;
+    gsize n = name ? strlen(name) : 0;
+
+    if (msg && n && !(strncmp(msg, name, n) == 0 && msg[n] == ':'))
+        ds_error_prefix(err, rc, "%s: ", name);
+    return rc;
+}
+
 static int collect_with_key(ds_manifest **out, const ds_config *cfg,
                             const ds_host_config *h, const char *name,
                             const char *uri, ds_role role, GBytes *key,
@@ -88,7 +101,7 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
     fill_transport_options(&topts, cfg, h, name);
     rc = ds_transport_open(&t, uri, &topts, err);
     if (rc < 0)
-        return ds_error_prefix(err, rc, "%s: ", name);
+        return name_host(err, rc, name);
     if (g_str_equal(ds_transport_scheme(t), "https")) {
         /* A manifest produced elsewhere: validated like any other. */
         g_autoptr(GBytes) body = NULL;
@@ -101,7 +114,7 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
         data = g_bytes_get_data(body, &len);
         rc = ds_manifest_parse(&m, data, len, uri, err);
         if (rc < 0)
-            return ds_error_prefix(err, rc, "%s: ", name);
+            return name_host(err, rc, name);
         if (strcmp(m->host, name) != 0)
             return ds_error_set(err, DS_EINVALID,
                                 "%s: %s describes host '%s', not '%s'", name,
@@ -115,11 +128,11 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
         copts.hmac_key = key;
         rc = ds_platform_collect(&m, t, &copts, err);
         if (rc < 0)
-            return rc;
+            return name_host(err, rc, name);
     }
     rc = ds_manifest_normalise(m, err);
     if (rc < 0)
-        return ds_error_prefix(err, rc, "%s: ", name);
+        return name_host(err, rc, name);
     *out = g_steal_pointer(&m);
     return 0;
 }

@@ -29,6 +29,8 @@ dsc init >/dev/null
 expect_status 3 "record with an unreachable host exits 3" dsc record
 grep_ok "the unreachable host is named with the cause" \
     '^driftsync: gone: .*(refused|unreachable|connect)' "$T/err"
+grep_ok "the host is named once, then ssh's reason" \
+    '^driftsync: gone: ssh: connect to host 127\.0\.0\.1 port 1: Connection refused$' "$T/err"
 grep_ok "the reachable host is reported" '^alpha \(prod\): new host' "$T/out"
 check "the reachable host is in the store" git --git-dir="$S" cat-file -e HEAD:prod/alpha.json
 if git --git-dir="$S" cat-file -e HEAD:prod/gone.json 2>/dev/null; then
