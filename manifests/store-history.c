@@ -60,34 +60,61 @@ static int entry_at(git_oid *out, ds_store *st, const git_oid *commit,
     return rc;
 }
 
-/* The manifest in blob id (an empty one for a zero id), parsed once: the
- * "from" of one entry is the "to" of the next older one. */
+/* Where an entry's manifests are: the blob at the commit (cur) and at its
+ * first parent (par), each present (state 0) or absent (1). */
+typedef struct {
+    git_oid cur, par;
+    int cur_state, par_state;
+} entry_blobs;
+
+/* A blob to parse, and what came of it.  The blobs of a window of
+ * entries are parsed in two threads: parsing is most of `log`. */
 typedef struct {
     git_oid id;
+    git_blob *blob;
+    char *origin;
     ds_manifest *m;
-} cached_manifest;
+    GError *err;
+} parse_job;
 
-static int manifest_for(ds_manifest **out, cached_manifest *cache,
-                        ds_store *st, const git_oid *id, bool present,
-                        ds_role role, const char *host, const char *path,
-                        GError **err)
+typedef struct {
+    parse_job *jobs;
+    gint next, n;
+} parse_work;
+
+#define HISTORY_WINDOW 32
+#define HISTORY_THREADS 2
+
+static gpointer parse_worker(gpointer data)
 {
-    g_autofree char *origin = NULL;
-    char hex[GIT_OID_HEXSZ + 1];
-    int rc;
+    parse_work *w = data;
+    gint i;
 
-    if (!present) {
-        *out = ds_manifest_new(host, role);
-        return 0;
+    while ((i = g_atomic_int_add(&w->next, 1)) < w->n) {
+        parse_job *j = &w->jobs[i];
+
+        ds_manifest_parse(&j->m, git_blob_rawcontent(j->blob),
+                          (gsize)git_blob_rawsize(j->blob), j->origin,
+                          &j->err);
     }
-    if (cache->m && git_oid_equal(&cache->id, id)) {
-        *out = g_steal_pointer(&cache->m);
-        return 0;
-    }
-    git_oid_tostr(hex, sizeof(hex), id);
-    origin = g_strdup_printf("%s (blob %.12s)", path, hex);
-    rc = ds_store_parse_blob(out, st, id, origin, err);
-    return rc;
+    return NULL;
+}
+
+static parse_job *find_job(GArray *jobs, const git_oid *id)
+{
+    for (guint i = 0; i < jobs->len; i++)
+        if (git_oid_equal(&g_array_index(jobs, parse_job, i).id, id))
+            return &g_array_index(jobs, parse_job, i);
+    return NULL;
+}
+
+static void clear_job(parse_job *j)
+{
+    git_blob_free(j->blob);
+    g_free(j->origin);
+    ds_manifest_free(j->m);
+    if (j->err)
+        g_error_free(j->err);
 }
 
 static void copy_str(char **dst, const char *src)
@@ -112,6 +139,94 @@ static void same_system(ds_manifest *empty, const ds_manifest *like)
     copy_str(&empty->collector.transport, like->collector.transport);
 }
 
+/* The changes of entries [w0, w0 + HISTORY_WINDOW): every blob they need
+ * is read, parsed (in threads) once, then each pair is compared. */
+static int diff_window(GPtrArray *entries, GArray *blobs, guint w0,
+                       ds_store *st, ds_role role, const char *host,
+                       const char *path, const ds_ignore *ignore,
+                       GError **err)
+{
+    guint w1 = MIN(entries->len, w0 + HISTORY_WINDOW);
+    GArray *jobs = g_array_new(FALSE, TRUE, sizeof(parse_job));
+    GThread *threads[HISTORY_THREADS - 1] = { NULL };
+    parse_work work = { NULL, 0, 0 };
+    int nthreads = 0, rc = 0;
+
+    for (guint i = w0; i < w1; i++) {
+        const entry_blobs *b = &g_array_index(blobs, entry_blobs, i);
+
+        for (int side = 0; side < 2; side++) {
+            const git_oid *id = side ? &b->par : &b->cur;
+            parse_job j = { { { 0 } }, NULL, NULL, NULL, NULL };
+            char hex[GIT_OID_HEXSZ + 1];
+
+            if ((side ? b->par_state : b->cur_state) != 0 ||
+                find_job(jobs, id))
+                continue;
+            j.id = *id;
+            if (git_blob_lookup(&j.blob, st->repo, id) < 0) {
+                git_oid_tostr(hex, sizeof(hex), id);
+                rc = ds_store_git_error(err, DS_EGENERIC, "%s (blob %.12s)",
+                                        path, hex);
+                goto done;
+            }
+            git_oid_tostr(hex, sizeof(hex), id);
+            j.origin = g_strdup_printf("%s (blob %.12s)", path, hex);
+            g_array_append_val(jobs, j);
+        }
+    }
+    work.jobs = (parse_job *)(void *)jobs->data;
+    work.n = (gint)jobs->len;
+    if (jobs->len >= 2)
+        nthreads = HISTORY_THREADS - 1;
+    for (int t = 0; t < nthreads; t++)
+        threads[t] = g_thread_new("history-parse", parse_worker, &work);
+    parse_worker(&work);
+    for (int t = 0; t < nthreads; t++)
+        g_thread_join(threads[t]);
+
+    for (guint i = w0; i < w1; i++) {
+        const entry_blobs *b = &g_array_index(blobs, entry_blobs, i);
+        ds_history_entry *e = g_ptr_array_index(entries, i);
+        g_autoptr(ds_manifest) empty = NULL;
+        const ds_manifest *from, *to;
+        parse_job *jf = b->par_state == 0 ? find_job(jobs, &b->par) : NULL;
+        parse_job *jt = b->cur_state == 0 ? find_job(jobs, &b->cur) : NULL;
+
+        for (int side = 0; side < 2; side++) {
+            parse_job *j = side ? jf : jt;
+
+            if (j && j->err) {
+                g_propagate_error(err, g_steal_pointer(&j->err));
+                rc = DS_EINVALID;
+                goto done;
+            }
+        }
+        /* Before its first record (or after a removal) a host has no
+         * packages, files or services, but the same os and kernel: the
+         * changes are then what it has (or had), not a rewrite of every
+         * field. */
+        if (!jf || !jt)
+            empty = ds_manifest_new(host, role);
+        if (!jf && jt)
+            same_system(empty, jt->m);
+        else if (jf && !jt)
+            same_system(empty, jf->m);
+        from = jf ? jf->m : empty;
+        to = jt ? jt->m : empty;
+        if ((rc = ds_manifest_diff(&e->changes, from, to, ignore, err)) < 0) {
+            ds_error_prefix(err, rc, "%s: %.12s: ", host, e->oid);
+            goto done;
+        }
+    }
+
+done:
+    for (guint i = 0; i < jobs->len; i++)
+        clear_job(&g_array_index(jobs, parse_job, i));
+    g_array_free(jobs, TRUE);
+    return rc;
+}
+
 int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err)
@@ -119,7 +234,7 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
     g_autoptr(GPtrArray) entries =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_history_entry_free);
     g_autofree char *path = NULL;
-    cached_manifest cache = { 0 };
+    g_autoptr(GArray) blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
     git_revwalk *walk = NULL;
     git_oid id;
     /* The entry of the commit walked next, known from its child. */
@@ -149,8 +264,7 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
         git_oid cur, par = { { 0 } };
         int cur_state, par_state = 1;
         ds_history_entry *e;
-        g_autoptr(ds_manifest) from = NULL;
-        g_autoptr(ds_manifest) to = NULL;
+        entry_blobs b;
 
         if (limit && entries->len >= limit)
             break;
@@ -197,33 +311,20 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
         e->run_id = run_trailer(git_commit_message(c));
         git_commit_free(c);
 
-        if ((rc = manifest_for(&to, &cache, st, &cur, cur_state == 0, role,
-                               host, path, err)) < 0 ||
-            (rc = manifest_for(&from, &cache, st, &par, par_state == 0, role,
-                               host, path, err)) < 0)
-            goto done;
-        /* Before its first record (or after a removal) a host has no
-         * packages, files or services, but the same os and kernel: the
-         * changes are then what it has (or had), not a rewrite of every
-         * field. */
-        if (par_state != 0)
-            same_system(from, to);
-        else if (cur_state != 0)
-            same_system(to, from);
-        if ((rc = ds_manifest_diff(&e->changes, from, to, ignore, err)) < 0) {
-            ds_error_prefix(err, rc, "%s: %.12s: ", host, e->oid);
-            goto done;
-        }
-        /* Keep the parent's manifest: the next older entry's "to". */
-        ds_manifest_free(cache.m);
-        cache.m = par_state == 0 ? g_steal_pointer(&from) : NULL;
-        cache.id = par;
+        b.cur = cur;
+        b.par = par;
+        b.cur_state = cur_state;
+        b.par_state = par_state;
+        g_array_append_val(blobs, b);
     }
     git_error_clear();
+    for (guint w0 = 0; w0 < entries->len; w0 += HISTORY_WINDOW)
+        if ((rc = diff_window(entries, blobs, w0, st, role, host, path,
+                              ignore, err)) < 0)
+            goto done;
     *out = g_steal_pointer(&entries);
 
 done:
-    ds_manifest_free(cache.m);
     git_revwalk_free(walk);
     return rc;
 }

@@ -107,14 +107,12 @@ void ds_store_txn_free(ds_store_txn *txn)
     g_free(txn);
 }
 
-/* Write data as a blob unless the object database already has it. */
+/* Write data as a blob unless the object database already has it
+ * (git_odb_write hashes once and skips an object it has: hashing first
+ * here as well cost a sixth of a first record). */
 static int write_blob(git_oid *out, git_odb *odb, const void *data,
                       size_t len)
 {
-    if (git_odb_hash(out, data, len, GIT_OBJECT_BLOB) < 0)
-        return -1;
-    if (git_odb_exists(odb, out))
-        return 0;
     return git_odb_write(out, odb, data, len, GIT_OBJECT_BLOB);
 }
 
@@ -195,10 +193,38 @@ static int write_files(git_oid *out, bool *has_tree, ds_store *st,
     return 0;
 }
 
-int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err)
+/* Entries of a top-level object of canonical bytes: the lines at four
+ * spaces of indent that open a key, between "\n  \"NAME\": {" and the
+ * object's closing line. */
+static guint canonical_count(const char *data, gsize len, const char *name)
+{
+    g_autofree char *open = g_strdup_printf("\n  \"%s\": {", name);
+    const char *p = memmem(data, len, open, strlen(open));
+    const char *end = data + len;
+    guint n = 0;
+
+    if (!p)
+        return 0;
+    p += strlen(open);
+    while (p < end && (p = memchr(p, '\n', (gsize)(end - p)))) {
+        if (end - p > 5 && !memcmp(p, "\n    \"", 6))
+            n++;
+        else if (end - p > 3 && !memcmp(p, "\n  }", 4))
+            break;
+        p++;
+    }
+    return n;
+}
+
+/* Stage the manifest blob `data` (canonical bytes) of role/host, with the
+ * tree of captured files `files_id` when has_files.  `m`, when NULL, is
+ * parsed from data only if the host had another manifest (for the
+ * message). */
+static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
+                   const ds_manifest *m, const git_oid *files_id,
+                   bool has_files, const void *data, gsize len, GError **err)
 {
     ds_store *st = txn->st;
-    g_autoptr(GBytes) bytes = NULL;
     g_autofree char *mpath = NULL;
     g_autofree char *fpath = NULL;
     git_odb *odb = NULL;
@@ -207,37 +233,22 @@ int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err)
     staged *s;
     int rc;
 
-    if (!m || !m->host || !ds_name_is_safe_host(m->host))
-        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
-                            m && m->host ? m->host : "(null)");
-    if (m->role != DS_ROLE_PROD && m->role != DS_ROLE_LAB)
-        return ds_error_set(err, DS_EINVALID, "%s: invalid role", m->host);
     if (git_repository_odb(&odb, st->repo) < 0)
         return ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
 
     s = g_new0(staged, 1);
-    s->role = m->role;
-    s->host = g_strdup(m->host);
-    if ((rc = write_files(&s->files_id, &s->has_files, st, odb, m, err)) < 0)
-        goto fail;
-    if ((rc = ds_manifest_serialise(&bytes, m, err)) < 0) {
-        ds_error_prefix(err, rc, "%s: ", m->host);
+    s->role = role;
+    s->host = g_strdup(host);
+    s->has_files = has_files;
+    if (has_files)
+        s->files_id = *files_id;
+    if (write_blob(&s->manifest_id, odb, data, len) < 0) {
+        rc = ds_store_git_error(err, DS_EGENERIC, "%s: manifest", host);
         goto fail;
     }
-    {
-        gsize len;
-        const void *data = g_bytes_get_data(bytes, &len);
 
-        if (write_blob(&s->manifest_id, odb, data, len) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "%s: manifest",
-                                    m->host);
-            goto fail;
-        }
-    }
-    g_clear_pointer(&bytes, g_bytes_unref);
-
-    mpath = g_strdup_printf("%s/%s.json", ds_role_name(m->role), m->host);
-    fpath = g_strdup_printf("files/%s/%s", ds_role_name(m->role), m->host);
+    mpath = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    fpath = g_strdup_printf("files/%s/%s", ds_role_name(role), host);
     had_m = ds_store_tree_blob_id(&old_m, txn->base_tree, mpath,
                                   GIT_OBJECT_BLOB) == 0;
     had_f = ds_store_tree_blob_id(&old_f, txn->base_tree, fpath,
@@ -247,24 +258,32 @@ int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err)
                  (had_f && !git_oid_equal(&old_f, &s->files_id));
     if (s->changed && !had_m) {
         s->first = true;
-        s->npackages = m->packages ? m->packages->len : 0;
-        s->nfiles = m->files ? m->files->len : 0;
-        s->nservices = m->services ? m->services->len : 0;
+        if (m) {
+            s->npackages = m->packages ? m->packages->len : 0;
+            s->nfiles = m->files ? m->files->len : 0;
+            s->nservices = m->services ? m->services->len : 0;
+        } else {
+            s->npackages = canonical_count(data, len, "packages");
+            s->nfiles = canonical_count(data, len, "files");
+            s->nservices = canonical_count(data, len, "services");
+        }
     } else if (s->changed && !git_oid_equal(&old_m, &s->manifest_id)) {
         g_autoptr(ds_manifest) old = NULL;
+        g_autoptr(ds_manifest) parsed = NULL;
         g_autoptr(GError) e = NULL;
         g_autofree char *origin = g_strdup_printf("%s@HEAD", mpath);
 
         /* The message is a courtesy: an old manifest that no longer parses
          * or compares must not stop the new one from being recorded. */
-        if (ds_store_parse_blob(&old, st, &old_m, origin, &e) < 0 ||
+        if (!m && ds_manifest_parse(&parsed, data, len, mpath, &e) == 0)
+            m = parsed;
+        if (!m || ds_store_parse_blob(&old, st, &old_m, origin, &e) < 0 ||
             ds_manifest_diff(&s->changes, old, m, NULL, &e) < 0)
             s->note = g_strdup_printf("manifest replaced (previous one not "
                                       "comparable: %s)", e->message);
     }
     g_hash_table_replace(txn->staged,
-                         g_strdup_printf("%s/%s", ds_role_name(m->role),
-                                         m->host),
+                         g_strdup_printf("%s/%s", ds_role_name(role), host),
                          s);
     git_odb_free(odb);
     return 0;
@@ -273,6 +292,56 @@ fail:
     staged_free(s);
     git_odb_free(odb);
     return rc;
+}
+
+static int check_put(ds_role role, const char *host, GError **err)
+{
+    if (!host || !ds_name_is_safe_host(host))
+        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                            host ? host : "(null)");
+    if (role != DS_ROLE_PROD && role != DS_ROLE_LAB)
+        return ds_error_set(err, DS_EINVALID, "%s: invalid role", host);
+    return 0;
+}
+
+int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err)
+{
+    g_autoptr(GBytes) bytes = NULL;
+    git_odb *odb = NULL;
+    git_oid files_id;
+    bool has_files;
+    gsize len;
+    const void *data;
+    int rc;
+
+    if ((rc = check_put(m ? m->role : DS_ROLE_PROD, m ? m->host : NULL,
+                        err)) < 0)
+        return rc;
+    if (git_repository_odb(&odb, txn->st->repo) < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "store %s",
+                                  txn->st->path);
+    rc = write_files(&files_id, &has_files, txn->st, odb, m, err);
+    git_odb_free(odb);
+    if (rc < 0)
+        return rc;
+    if ((rc = ds_manifest_serialise(&bytes, m, err)) < 0) {
+        ds_error_prefix(err, rc, "%s: ", m->host);
+        return rc;
+    }
+    data = g_bytes_get_data(bytes, &len);
+    return txn_put(txn, m->role, m->host, m, &files_id, has_files, data, len,
+                   err);
+}
+
+int ds_store_txn_put_canonical(ds_store_txn *txn, ds_role role,
+                               const char *host, const void *data, gsize len,
+                               GError **err)
+{
+    int rc;
+
+    if ((rc = check_put(role, host, err)) < 0)
+        return rc;
+    return txn_put(txn, role, host, NULL, NULL, false, data, len, err);
 }
 
 static gint cmp_staged(gconstpointer a, gconstpointer b)

@@ -58,6 +58,15 @@ int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err);
 /* Stage m (normalised by the caller) as ROLE/HOST.json and the content of
  * each file that carries content.  Content of secret files is refused. */
 int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err);
+/* Stage data as ROLE/HOST.json: the canonical bytes of a valid manifest
+ * of that host and role (what ds_manifest_serialise gives for it) that
+ * carries no file contents or content references, as a caller that has
+ * parsed and serialised it has checked.  Spares parsing it again: the
+ * document is parsed only when the host had another manifest before,
+ * for the commit message. */
+int ds_store_txn_put_canonical(ds_store_txn *txn, ds_role role,
+                               const char *host, const void *data, gsize len,
+                               GError **err);
 /* Write the commit if anything changed.  *out_oid (may be NULL) receives
  * the new commit id, or NULL when nothing changed (no commit made).
  * `verb` is "record" or "sync"; `run_id` goes into Driftsync-Run:.  The

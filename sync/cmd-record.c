@@ -3,13 +3,18 @@
  * one commit.  Hosts are collected through their transports (all
  * configured production hosts, the named ones, the lab VMs with --lab, or
  * this machine with --local); `--from FILE...` imports manifests produced
- * elsewhere.  Either way the manifests go to record_commit(), which stages
- * them in one transaction and reports per host. */
+ * elsewhere: every file is checked first (in two threads), then the ones
+ * that differ from the store are read again and staged one at a time, so
+ * that memory does not grow with the number of hosts. */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "manifests/diff.h"
 #include "manifests/error.h"
@@ -19,17 +24,21 @@
 
 #define RECORD_LOCK_TIMEOUT_MS 30000
 #define RECORD_SUMMARY_ITEMS 3
+#define RECORD_THREADS 2
 
 /* What a host's new manifest changes, for the summary. */
 typedef struct record_host {
-    const ds_manifest *m;
+    char *host;
+    ds_role role;
     bool is_new;
     bool same;          /* the stored state, collected again: not staged */
+    guint npackages, nsources, nfiles, nservices;
     GPtrArray *changes; /* ds_change *, NULL for a new host */
 } record_host;
 
 static void record_host_clear(record_host *h)
 {
+    g_free(h->host);
     if (h->changes)
         g_ptr_array_unref(h->changes);
 }
@@ -44,14 +53,11 @@ static char *run_id_new(void)
 
 static void print_host_line(ds_cli *cli, const record_host *h)
 {
-    const ds_manifest *m = h->m;
-
-    printf("%s%s%s (%s): ", ds_cli_colour(cli, "bold"), m->host,
-           ds_cli_colour(cli, "reset"), ds_role_name(m->role));
+    printf("%s%s%s (%s): ", ds_cli_colour(cli, "bold"), h->host,
+           ds_cli_colour(cli, "reset"), ds_role_name(h->role));
     if (h->is_new) {
         printf("new host: %u packages, %u sources, %u files, %u services\n",
-               m->packages->len, m->sources->len, m->files->len,
-               m->services->len);
+               h->npackages, h->nsources, h->nfiles, h->nservices);
         return;
     }
     printf("%u change%s: ", h->changes->len, h->changes->len == 1 ? "" : "s");
@@ -68,12 +74,12 @@ static void print_host_line(ds_cli *cli, const record_host *h)
 
 static json_t *host_json(const record_host *h)
 {
-    const char *status = h->is_new         ? "new"
-                         : h->changes->len ? "changed"
-                                           : "unchanged";
+    const char *status = h->is_new                        ? "new"
+                         : h->changes && h->changes->len ? "changed"
+                                                          : "unchanged";
 
-    return json_pack("{s:s, s:s, s:s, s:o}", "host", h->m->host, "role",
-                     ds_role_name(h->m->role), "status", status, "changes",
+    return json_pack("{s:s, s:s, s:s, s:o}", "host", h->host, "role",
+                     ds_role_name(h->role), "status", status, "changes",
                      ds_cli_changes_json(h->changes));
 }
 
@@ -92,55 +98,381 @@ static bool same_state(const ds_manifest *old, const ds_manifest *m)
     return same;
 }
 
-/* Commit the manifests (ds_manifest *, already valid) in one commit and
- * print one line per changed host.  Returns the exit code. */
+/* Compare m with the store's HEAD and stage it unless it is the stored
+ * state again; h receives what changed. */
+static int stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
+                      const ds_manifest *m, GError **err)
+{
+    g_autoptr(ds_manifest) old = NULL;
+    int rc;
+
+    h->host = g_strdup(m->host);
+    h->role = m->role;
+    h->npackages = m->packages->len;
+    h->nsources = m->sources->len;
+    h->nfiles = m->files->len;
+    h->nservices = m->services->len;
+    rc = ds_store_read(&old, st, NULL, m->role, m->host, err);
+    if (rc == DS_ENOTFOUND) {
+        g_clear_error(err);
+        h->is_new = true;
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
+            return rc;
+        if (!h->changes->len && (h->same = same_state(old, m)))
+            return 0;
+    }
+    return ds_store_txn_put(txn, m, err);
+}
+
+/* ---- --from FILE...: check every file, then stage one at a time ---- */
+
+/* What the first pass learnt about a file. */
+typedef struct checked_file {
+    const char *file;
+    char *host; /* when valid */
+    ds_role role;
+    bool same;  /* byte for byte the stored manifest: nothing to stage */
+    bool canonical; /* the file's bytes are the canonical ones, and it
+                     * carries no file contents to store */
+    guint npackages, nsources, nfiles, nservices;
+    GError *err;
+} checked_file;
+
+typedef struct {
+    ds_store_txn *txn;
+    checked_file *files;
+    gint next;
+    gint n;
+} check_work;
+
+/* The bytes of a manifest file, bounded by DS_MANIFEST_MAX_BYTES. */
+static int read_manifest_file(char **out, gsize *out_len, const char *filename,
+                              GError **err)
+{
+    g_autofree char *buf = NULL;
+    struct stat sb;
+    gsize len = 0, cap;
+    int fd, e;
+
+    fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        e = errno;
+        return ds_error_set(err, e == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
+                            "%s: cannot open: %s", filename, g_strerror(e));
+    }
+    if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
+        e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
+        close(fd);
+        return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s", filename,
+                            g_strerror(e));
+    }
+    if (S_ISREG(sb.st_mode) && (guint64)sb.st_size > DS_MANIFEST_MAX_BYTES) {
+        close(fd);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: file of %" G_GUINT64_FORMAT
+                            " bytes is larger than the limit of %u bytes",
+                            filename, (guint64)sb.st_size,
+                            DS_MANIFEST_MAX_BYTES);
+    }
+    /* Read at most one byte more than the limit, whatever stat said. */
+    cap = S_ISREG(sb.st_mode) ? (gsize)sb.st_size + 1 : 65536;
+    buf = g_malloc(cap);
+    for (;;) {
+        ssize_t n;
+
+        if (len == cap) {
+            if (cap > DS_MANIFEST_MAX_BYTES)
+                break;
+            cap = MIN(cap * 2, (gsize)DS_MANIFEST_MAX_BYTES + 1);
+            buf = g_realloc(buf, cap);
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            close(fd);
+            return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s",
+                                filename, g_strerror(e));
+        }
+        if (n == 0)
+            break;
+        len += (gsize)n;
+    }
+    close(fd);
+    if (len > DS_MANIFEST_MAX_BYTES)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: larger than the limit of %u bytes", filename,
+                            DS_MANIFEST_MAX_BYTES);
+    *out = g_steal_pointer(&buf);
+    *out_len = len;
+    return 0;
+}
+
+/* The value of a top-level string member where canonical bytes put it
+ * ("\n  \"KEY\": \"VALUE\",\n"), or NULL.  Only a guess to look the host
+ * up with: the store's blob id decides. */
+static char *canonical_member(const char *data, gsize len, const char *key)
+{
+    g_autofree char *pat = g_strdup_printf("\n  \"%s\": \"", key);
+    gsize plen = strlen(pat);
+    const char *p = memmem(data, len, pat, plen);
+    const char *end = data + len, *q;
+
+    if (!p)
+        return NULL;
+    p += plen;
+    for (q = p; q < end && q - p < 256; q++) {
+        if (*q == '"')
+            return g_strndup(p, (gsize)(q - p));
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* First pass over one file: the same bytes as stored (nothing to parse:
+ * the store holds only checked, canonical manifests), or a full parse
+ * and check.  Nothing is kept but the host's name and role. */
+static void check_file(ds_store_txn *txn, checked_file *c)
+{
+    g_autofree char *data = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *role = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    gsize len = 0;
+
+    if (read_manifest_file(&data, &len, c->file, &c->err) < 0)
+        return;
+    host = canonical_member(data, len, "host");
+    role = canonical_member(data, len, "role");
+    if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
+        ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
+
+        if (ds_store_txn_same_bytes(txn, r, host, data, len)) {
+            c->host = g_steal_pointer(&host);
+            c->role = r;
+            c->same = true;
+            return;
+        }
+    }
+    if (ds_manifest_parse(&m, data, len, c->file, &c->err) < 0 ||
+        ds_manifest_normalise(m, &c->err) < 0)
+        return;
+    if (!ds_name_is_safe_host(m->host)) {
+        ds_error_set(&c->err, DS_EINVALID,
+                     "%s: host: '%s' is not a valid host name", c->file,
+                     m->host);
+        return;
+    }
+    c->host = g_strdup(m->host);
+    c->role = m->role;
+    c->npackages = m->packages->len;
+    c->nsources = m->sources->len;
+    c->nfiles = m->files->len;
+    c->nservices = m->services->len;
+    /* A new host whose bytes are already canonical is then stored as they
+     * are, without parsing it again. */
+    c->canonical = m->collector.transport != NULL;
+    for (guint i = 0; c->canonical && i < m->files->len; i++) {
+        const ds_file *f = g_ptr_array_index(m->files, i);
+
+        if (f->content || f->content_ref)
+            c->canonical = false;
+    }
+    if (c->canonical) {
+        g_autoptr(GBytes) bytes = NULL;
+
+        c->canonical = ds_manifest_serialise(&bytes, m, NULL) == 0 &&
+                       g_bytes_get_size(bytes) == len &&
+                       !memcmp(g_bytes_get_data(bytes, NULL), data, len);
+    }
+}
+
+static gpointer check_worker(gpointer data)
+{
+    check_work *w = data;
+    gint i;
+
+    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
+        check_file(w->txn, &w->files[i]);
+    return NULL;
+}
+
+/* Check every file (in RECORD_THREADS threads); the first bad one in the
+ * order given is reported, as are two files for one host. */
+static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
+                       int n)
+{
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    check_work w = {txn, files, 0, n};
+    GThread *threads[RECORD_THREADS - 1] = {NULL};
+    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+
+    for (int t = 0; t < nthreads; t++)
+        threads[t] = g_thread_new("record-check", check_worker, &w);
+    check_worker(&w);
+    for (int t = 0; t < nthreads; t++)
+        g_thread_join(threads[t]);
+
+    for (int i = 0; i < n; i++) {
+        checked_file *c = &files[i];
+        char *key;
+        const char *other;
+
+        if (c->err) {
+            /* The parser's message names the file and the JSON path. */
+            if (!strstr(c->err->message, c->file))
+                g_prefix_error(&c->err, "%s: ", c->file);
+            ds_cli_error_gerror(cli, c->err);
+            return DS_EXIT_ERROR;
+        }
+        key = g_strdup_printf("%s/%s", ds_role_name(c->role), c->host);
+        if ((other = g_hash_table_lookup(seen, key))) {
+            ds_cli_error(cli, "%s: %s (%s) is also given by %s", c->file,
+                         c->host, ds_role_name(c->role), other);
+            g_free(key);
+            return DS_EXIT_ERROR;
+        }
+        g_hash_table_insert(seen, key, (gpointer)c->file);
+        ds_cli_verbose(cli, "%s: %s (%s), %s", c->file, c->host,
+                       ds_role_name(c->role),
+                       c->same ? "as stored" : "valid");
+    }
+    return DS_EXIT_OK;
+}
+
+/* Read a checked file again and stage it; `is_new`: the host has no
+ * manifest in the store. */
+static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
+                      const checked_file *c, bool is_new, GError **err)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    int rc;
+
+    if (is_new && c->canonical) {
+        g_autofree char *data = NULL;
+        gsize len;
+
+        h->host = g_strdup(c->host);
+        h->role = c->role;
+        h->is_new = true;
+        h->npackages = c->npackages;
+        h->nsources = c->nsources;
+        h->nfiles = c->nfiles;
+        h->nservices = c->nservices;
+        if ((rc = read_manifest_file(&data, &len, c->file, err)) < 0)
+            return rc;
+        return ds_store_txn_put_canonical(txn, c->role, c->host, data, len,
+                                          err);
+    }
+    if ((rc = ds_manifest_load(&m, c->file, err)) < 0 ||
+        (rc = ds_manifest_normalise(m, err)) < 0)
+        return rc;
+    if (g_strcmp0(m->host, c->host) || m->role != c->role)
+        return ds_error_set(err, DS_ECONFLICT,
+                            "%s: the file changed while it was recorded",
+                            c->file);
+    if (!m->collector.transport)
+        m->collector.transport = g_strdup("import");
+    return stage_host(h, st, txn, m, err);
+}
+
+/* Stage the manifest files: check them all, then stage the ones that are
+ * not the stored bytes, one at a time. */
+static int stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+                       record_host *hosts, char **files, int n, GError **err)
+{
+    checked_file *cf = g_new0(checked_file, MAX(n, 1));
+    g_autoptr(GHashTable) stored =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    int code = DS_EXIT_OK;
+
+    for (int i = 0; i < n; i++)
+        cf[i].file = files[i];
+    if ((code = check_files(cli, txn, cf, n)) != DS_EXIT_OK)
+        goto done;
+    for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
+        g_autoptr(GPtrArray) hosts_of_role = NULL;
+
+        if (ds_store_list_hosts(&hosts_of_role, st, NULL, r, err) < 0) {
+            code = -1;
+            goto done;
+        }
+        for (guint i = 0; i < hosts_of_role->len; i++)
+            g_hash_table_add(stored,
+                             g_strdup_printf("%s/%s", ds_role_name(r),
+                                             (char *)hosts_of_role->pdata[i]));
+    }
+    for (int i = 0; i < n; i++) {
+        if (cf[i].same) {
+            hosts[i].host = g_steal_pointer(&cf[i].host);
+            hosts[i].role = cf[i].role;
+            hosts[i].same = true;
+            hosts[i].changes = g_ptr_array_new();
+            continue;
+        }
+        g_autofree char *key =
+            g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
+
+        if (stage_file(&hosts[i], st, txn, &cf[i],
+                       !g_hash_table_contains(stored, key), err) < 0) {
+            code = -1; /* reported by the caller */
+            goto done;
+        }
+    }
+done:
+    for (int i = 0; i < n; i++) {
+        g_free(cf[i].host);
+        g_clear_error(&cf[i].err);
+    }
+    g_free(cf);
+    return code;
+}
+
+/* Stage the manifests (collected ones, ds_manifest * already valid, or
+ * the files of --from), commit them in one commit and print one line per
+ * changed host.  Returns the exit code. */
 static int record_commit(ds_cli *cli, const ds_config *cfg,
-                         GPtrArray *manifests, GPtrArray *failures)
+                         GPtrArray *manifests, char **files, int nfiles,
+                         GPtrArray *failures)
 {
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *oid = NULL;
     g_autofree char *run_id = run_id_new();
-    g_autofree record_host *hosts = g_new0(record_host, manifests->len + 1);
+    guint n = manifests ? manifests->len : (guint)nfiles;
+    g_autofree record_host *hosts = g_new0(record_host, n + 1);
     guint changed = 0;
     int code;
 
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
         return code;
-    if (ds_store_lock(st, RECORD_LOCK_TIMEOUT_MS, &err) < 0)
+    if (ds_store_lock(st, RECORD_LOCK_TIMEOUT_MS, &err) < 0 ||
+        ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
-
-    for (guint i = 0; i < manifests->len; i++) {
-        const ds_manifest *m = g_ptr_array_index(manifests, i);
-        g_autoptr(ds_manifest) old = NULL;
-        int rc = ds_store_read(&old, st, NULL, m->role, m->host, &err);
-
-        hosts[i].m = m;
-        if (rc == DS_ENOTFOUND) {
-            g_clear_error(&err);
-            hosts[i].is_new = true;
-            changed++;
-            continue;
-        }
-        if (rc < 0)
+    if (!manifests) {
+        code = stage_files(cli, st, txn, hosts, files, nfiles, &err);
+        if (code < 0)
             goto fail;
-        if (ds_manifest_diff(&hosts[i].changes, old, m, NULL, &err) < 0)
-            goto fail;
-        if (hosts[i].changes->len)
-            changed++;
-        else
-            hosts[i].same = same_state(old, m);
+        if (code != DS_EXIT_OK)
+            goto done;
     }
-
-    if (ds_store_txn_begin(&txn, st, &err) < 0)
-        goto fail;
-    for (guint i = 0; i < manifests->len; i++)
-        if (!hosts[i].same &&
-            ds_store_txn_put(txn, g_ptr_array_index(manifests, i), &err) < 0)
+    for (guint i = 0; manifests && i < manifests->len; i++)
+        if (stage_host(&hosts[i], st, txn, g_ptr_array_index(manifests, i),
+                       &err) < 0)
             goto fail;
+    for (guint i = 0; i < n; i++)
+        if (hosts[i].is_new || hosts[i].changes->len)
+            changed++;
     if (ds_store_txn_commit(&oid, txn, "record", run_id, cfg->ignore, &err) < 0)
         goto fail;
+    g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
 
     if (cli->json) {
@@ -149,7 +481,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
 
         json_object_set_new(o, "commit", oid ? json_string(oid) : json_null());
         json_object_set_new(o, "run", json_string(run_id));
-        for (guint i = 0; i < manifests->len; i++)
+        for (guint i = 0; i < n; i++)
             json_array_append_new(a, host_json(&hosts[i]));
         json_object_set_new(o, "hosts", a);
         a = json_array();
@@ -163,12 +495,12 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         ds_cli_print_json(o);
         json_decref(o);
     } else if (!oid) {
-        if (cli->verbosity >= 0 && manifests->len)
+        if (cli->verbosity >= 0 && n)
             printf("no changes\n");
     } else if (!changed) {
         printf("no semantic changes (metadata only), commit %.12s\n", oid);
     } else {
-        for (guint i = 0; i < manifests->len; i++)
+        for (guint i = 0; i < n; i++)
             if (hosts[i].is_new || hosts[i].changes->len)
                 print_host_line(cli, &hosts[i]);
     }
@@ -181,53 +513,9 @@ fail:
     ds_cli_error_gerror(cli, err);
     code = DS_EXIT_ERROR;
 done:
-    for (guint i = 0; i < manifests->len; i++)
+    for (guint i = 0; i < n; i++)
         record_host_clear(&hosts[i]);
     return code;
-}
-
-/* Parse and check every file before anything is written. */
-static int load_files(GPtrArray **out, ds_cli *cli, char **files, int n)
-{
-    g_autoptr(GPtrArray) ms =
-        g_ptr_array_new_with_free_func((GDestroyNotify)ds_manifest_free);
-    g_autoptr(GHashTable) seen =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-
-    for (int i = 0; i < n; i++) {
-        g_autoptr(GError) err = NULL;
-        g_autoptr(ds_manifest) m = NULL;
-        g_autofree char *key = NULL;
-        const char *other;
-
-        if (ds_manifest_load(&m, files[i], &err) < 0 ||
-            ds_manifest_normalise(m, &err) < 0) {
-            /* The parser's message names the file and the JSON path. */
-            if (err && !strstr(err->message, files[i]))
-                g_prefix_error(&err, "%s: ", files[i]);
-            ds_cli_error_gerror(cli, err);
-            return DS_EXIT_ERROR;
-        }
-        if (!ds_name_is_safe_host(m->host)) {
-            ds_cli_error(cli, "%s: host: '%s' is not a valid host name",
-                         files[i], m->host);
-            return DS_EXIT_ERROR;
-        }
-        key = g_strdup_printf("%s/%s", ds_role_name(m->role), m->host);
-        if ((other = g_hash_table_lookup(seen, key))) {
-            ds_cli_error(cli, "%s: %s (%s) is also given by %s", files[i],
-                         m->host, ds_role_name(m->role), other);
-            return DS_EXIT_ERROR;
-        }
-        g_hash_table_insert(seen, g_steal_pointer(&key), files[i]);
-        if (!m->collector.transport)
-            m->collector.transport = g_strdup("import");
-        ds_cli_verbose(cli, "%s: %s (%s), valid", files[i], m->host,
-                       ds_role_name(m->role));
-        g_ptr_array_add(ms, g_steal_pointer(&m));
-    }
-    *out = g_steal_pointer(&ms);
-    return DS_EXIT_OK;
 }
 
 /* Progress on a terminal: how many hosts are done, which are running. */
@@ -342,7 +630,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     }
     if (!manifests->len) {
         if (cli->json)
-            return record_commit(cli, cfg, manifests, failures) ==
+            return record_commit(cli, cfg, manifests, NULL, 0, failures) ==
                            DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
@@ -350,7 +638,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
                      "is unchanged");
         return DS_EXIT_PARTIAL;
     }
-    return record_commit(cli, cfg, manifests, failures);
+    return record_commit(cli, cfg, manifests, NULL, 0, failures);
 }
 
 static int cmd_record(ds_cli *cli, int argc, char **argv)
@@ -378,7 +666,6 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
          NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
-    g_autoptr(GPtrArray) manifests = NULL;
     int code = DS_EXIT_OK;
 
     if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
@@ -405,9 +692,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!from)
         return record_collect(cli, cfg, argv + 1, local, local_name, root,
                               lab);
-    if ((code = load_files(&manifests, cli, argv + 1, argc - 1)) != 0)
-        return code;
-    return record_commit(cli, cfg, manifests, NULL);
+    return record_commit(cli, cfg, NULL, argv + 1, argc - 1, NULL);
 }
 
 const ds_cmd_entry ds_cmd_record_entry = {
