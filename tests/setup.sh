@@ -76,3 +76,16 @@ require_cmds() {
             exit 1; }
     done
 }
+
+# use_store: a configuration file $T/ds.conf naming the store $T/store;
+# dsc runs the program with it, st runs git in the store, jcheck runs a
+# python3 assertion on the JSON in $T/out (as d), $GOOD are the good
+# manifests and $EDIT the manifest editor.
+use_store() {
+    GOOD="$DATA/good"
+    EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
+    printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
+}
+dsc() { ds --config "$T/ds.conf" "$@"; }
+st() { git -C "$T/store" "$@"; }
+jcheck() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$T/out"; }
