@@ -3,19 +3,26 @@
 # contrib/install-deps.sh: install what driftsync needs on Debian 12 (root).
 #   build  compiler, autotools and the libraries
 #   test   build + the servers and tools the test suite starts (sshd,
-#          openssl, git, dpkg-dev, libvirt's test driver)
+#          openssl, git, dpkg-dev, libvirt's test driver, groff for the
+#          man pages, valgrind for DS_VALGRIND=1)
 #   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed
 set -eu
 what=${1:-build}
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
       libvirt-dev libgit2-dev libjansson-dev libcurl4-openssl-dev libglib2.0-dev"
+# What the tests run, by command: sshd (openssh-server); ssh, ssh-keygen
+# (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
+# dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
+# (groff-base); valgrind; tar, getent, flock, timeout, sha256sum, cmp
+# (tar, libc-bin, util-linux, coreutils, diffutils).
+test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
+      libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
+      util-linux coreutils diffutils"
 case "$what" in
 build) ;;
-test) pkgs="$pkgs openssh-server openssh-client openssl dpkg-dev python3 jq
-      libvirt-daemon libvirt-clients valgrind" ;;
-e2e) pkgs="$pkgs openssh-server openssh-client openssl dpkg-dev python3 jq
-      libvirt-daemon libvirt-clients valgrind libvirt-daemon-driver-qemu
-      qemu-system-x86 qemu-utils debootstrap e2fsprogs" ;;
+test) pkgs="$pkgs $test_pkgs" ;;
+e2e) pkgs="$pkgs $test_pkgs libvirt-daemon-driver-qemu qemu-system-x86
+      qemu-utils debootstrap e2fsprogs" ;;
 *) echo "usage: $0 build|test|e2e" >&2; exit 2 ;;
 esac
 missing=""

@@ -56,12 +56,36 @@ grep_not() {
 }
 done_testing() { [ -n "${ds_planned:-}" ] || echo "1..$ds_n"; exit $((ds_failed > 0)); }
 
-# The program, optionally under valgrind.
-ds() {
+# ds_run PROGRAM ARGS...: a built program, under valgrind with DS_VALGRIND=1.
+ds_run() {
     if [ "${DS_VALGRIND:-0}" = 1 ]; then
         valgrind -q --error-exitcode=99 --leak-check=full \
-            --errors-for-leak-kinds=definite "$DRIFTSYNC" "$@"
+            --errors-for-leak-kinds=definite "$@"
     else
-        "$DRIFTSYNC" "$@"
+        "$@"
     fi
 }
+# The program, optionally under valgrind.
+ds() { ds_run "$DRIFTSYNC" "$@"; }
+# require_cmds COMMAND...: a required part of the suite; a missing one is a
+# failure (Bail out!), not a skip.
+require_cmds() {
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 || {
+            echo "Bail out! $p is missing (contrib/install-deps.sh test)"
+            exit 1; }
+    done
+}
+
+# use_store: a configuration file $T/ds.conf naming the store $T/store;
+# dsc runs the program with it, st runs git in the store, jcheck runs a
+# python3 assertion on the JSON in $T/out (as d), $GOOD are the good
+# manifests and $EDIT the manifest editor.
+use_store() {
+    GOOD="$DATA/good"
+    EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
+    printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
+}
+dsc() { ds --config "$T/ds.conf" "$@"; }
+st() { git -C "$T/store" "$@"; }
+jcheck() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$T/out"; }

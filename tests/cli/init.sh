@@ -5,8 +5,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 plan 14
 
-printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
-dsc() { ds --config "$T/ds.conf" "$@"; }
+use_store
 
 expect_status 0 "init exits 0" dsc init
 grep_ok "init says what it created" "store" "$T/out"

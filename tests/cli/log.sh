@@ -6,12 +6,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 plan 23
 
-GOOD="$DATA/good"
-EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
-printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
-dsc() { ds --config "$T/ds.conf" "$@"; }
-st() { git -C "$T/store" "$@"; }
-jcheck() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$T/out"; }
+use_store
 
 dsc init >/dev/null || { echo "Bail out! init failed"; exit 1; }
 # Four commits: web01 created, db01 only, web01 +tool, web01 tool upgraded

@@ -12,9 +12,7 @@ plan $((n * 5 + 2))
 if [ "$n" -ge 25 ]; then ok "the corpus of bad manifests has $n files (>= 25)"
 else not_ok "the corpus of bad manifests has $n files (>= 25)"; fi
 
-printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
-dsc() { ds --config "$T/ds.conf" "$@"; }
-st() { git -C "$T/store" "$@"; }
+use_store
 store_sum() { (cd "$T/store" && find . -type f -exec sha256sum {} + | sort); }
 
 dsc init >/dev/null && dsc record --from "$DATA/good/web01.json" >/dev/null ||

@@ -7,11 +7,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 plan 35
 
-GOOD="$DATA/good"
-EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
-printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
-dsc() { ds --config "$T/ds.conf" "$@"; }
-st() { git -C "$T/store" "$@"; }
+use_store
 store_sum() { (cd "$T/store" && find . -type f ! -name '*.lock' -exec sha256sum {} + | sort); }
 
 dsc init >/dev/null || { not_ok "init"; done_testing; }

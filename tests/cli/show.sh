@@ -6,11 +6,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 plan 27
 
-GOOD="$DATA/good"
-EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
-printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
-dsc() { ds --config "$T/ds.conf" "$@"; }
-st() { git -C "$T/store" "$@"; }
+use_store
 count() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))[sys.argv[2]]))' "$@"; }
 
 dsc init >/dev/null &&

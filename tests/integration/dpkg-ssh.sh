@@ -5,51 +5,14 @@
 # same manifest as through local:, with hostile file names passing through
 # the remote shell as data, secrets kept out, big files hashed only.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/sshd.sh"
 
 TOOL="$DS_BUILDDIR/tests/unit/collect-tool"
-SSHD=/usr/sbin/sshd
 plan 15
 
-for p in "$SSHD" ssh ssh-keygen python3 dpkg-query; do
-    command -v "$p" >/dev/null 2>&1 || {
-        echo "Bail out! $p is missing (contrib/install-deps.sh test)"
-        exit 1; }
-done
-[ "$(id -u)" = 0 ] || skip_all "sshd must start as root to log in as root"
-
-CTL=$(mktemp -d /tmp/ds-ssh.XXXXXX)
-mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" -C host
-ssh-keygen -q -t ed25519 -N '' -f "$T/user_key" -C user
-cp "$T/user_key.pub" "$T/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$T/sshd_config" <<CONF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-PidFile $T/sshd.pid
-AuthorizedKeysFile $T/authorized_keys
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-CONF
-"$SSHD" -D -f "$T/sshd_config" -e 2>"$T/sshd.log" &
-SSHD_PID=$!
-stop_sshd() { kill "$SSHD_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$CTL"; }
-at_exit stop_sshd
-printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$T/host_key.pub")" \
-    >"$T/known_hosts"
-up=no
-for _ in $(seq 1 100); do
-    if python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; then
-        up=yes; break; fi
-    kill -0 "$SSHD_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [ "$up" = yes ]; then ok "sshd listens on 127.0.0.1:$PORT"; else
-    not_ok "sshd did not start"; diag "$(cat "$T/sshd.log")"; exit 1; fi
+require_cmds dpkg-query
+start_sshd
+PORT=$SSHD_PORT
 
 # Files to capture: names that are shell code (a canary shows whether
 # anything ran, in the login's home or here), a secret, a big file.

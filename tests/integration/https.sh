@@ -7,21 +7,10 @@
 
 TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
 # The test program, under valgrind with DS_VALGRIND=1.
-tool_bin() {
-    if [ "${DS_VALGRIND:-0}" = 1 ]; then
-        valgrind -q --error-exitcode=99 --leak-check=full \
-            --errors-for-leak-kinds=definite "$TOOL" "$@"
-    else
-        "$TOOL" "$@"
-    fi
-}
+tool_bin() { ds_run "$TOOL" "$@"; }
 plan 46
 
-for p in openssl python3; do
-    command -v "$p" >/dev/null 2>&1 || {
-        echo "Bail out! $p is missing (contrib/install-deps.sh test)"
-        exit 1; }
-done
+require_cmds openssl python3
 
 # A CA, and a server certificate for 127.0.0.1 and localhost.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

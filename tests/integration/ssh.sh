@@ -4,79 +4,24 @@
 # server on 127.0.0.1 (own host key, own authorized_keys, random port):
 # hostile arguments, files, master reuse, changed host keys, dead ports.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/sshd.sh"
 
 TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
 # The test program, under valgrind with DS_VALGRIND=1.
-tool_bin() {
-    if [ "${DS_VALGRIND:-0}" = 1 ]; then
-        valgrind -q --error-exitcode=99 --leak-check=full \
-            --errors-for-leak-kinds=definite "$TOOL" "$@"
-    else
-        "$TOOL" "$@"
-    fi
-}
-SSHD=/usr/sbin/sshd
+tool_bin() { ds_run "$TOOL" "$@"; }
 plan 39
 
-# A required part of the suite: missing tools are failures, not skips.
-for p in "$SSHD" ssh ssh-keygen python3; do
-    command -v "$p" >/dev/null 2>&1 || {
-        echo "Bail out! $p is missing (contrib/install-deps.sh test)"
-        exit 1; }
-done
-[ "$(id -u)" = 0 ] || skip_all "sshd must start as root to log in as root"
-
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Short socket paths: ControlPath lives in a short private directory.
-CTL=$(mktemp -d /tmp/ds-ssh.XXXXXX)
-mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$T/host_key" -C host
+start_sshd
+PORT=$SSHD_PORT
 ssh-keygen -q -t ed25519 -N '' -f "$T/other_host_key" -C other
-ssh-keygen -q -t ed25519 -N '' -f "$T/user_key" -C user
-cp "$T/user_key.pub" "$T/authorized_keys"
-PORT=$(free_port)
-cat >"$T/sshd_config" <<EOF
-Port $PORT
-ListenAddress 127.0.0.1
-HostKey $T/host_key
-PidFile $T/sshd.pid
-AuthorizedKeysFile $T/authorized_keys
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-LogLevel INFO
-EOF
-"$SSHD" -D -f "$T/sshd_config" -e 2>"$T/sshd.log" &
-SSHD_PID=$!
-STALL_PID=""
-stop_servers() {
-    kill "$SSHD_PID" 2>/dev/null
-    [ -n "$STALL_PID" ] && kill "$STALL_PID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$CTL"
-}
-at_exit stop_servers
-
-printf '[127.0.0.1]:%s %s\n' "$PORT" "$(cut -d' ' -f1,2 "$T/host_key.pub")" \
-    >"$T/known_hosts"
-printf '[127.0.0.1]:%s %s\n' "$PORT" \
-    "$(cut -d' ' -f1,2 "$T/other_host_key.pub")" >"$T/wrong_known_hosts"
+known_hosts_line "$PORT" "$T/other_host_key.pub" >"$T/wrong_known_hosts"
 : >"$T/empty_known_hosts"
-
-up=no
-for _ in $(seq 1 100); do
-    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$PORT),1)" 2>/dev/null; then
-        up=yes; break; fi
-    kill -0 "$SSHD_PID" 2>/dev/null || break
-    sleep 0.1
-done
-if [ "$up" = yes ]; then ok "sshd listens on 127.0.0.1:$PORT"; else
-    not_ok "sshd did not start"; diag "$(cat "$T/sshd.log")"; exit 1; fi
+STALL_PID=""
+stop_stall() {
+    [ -n "$STALL_PID" ] || return 0
+    kill "$STALL_PID" 2>/dev/null; wait "$STALL_PID" 2>/dev/null
+}
+at_exit stop_stall
 
 URI="ssh://root@127.0.0.1:$PORT"
 tool() {
