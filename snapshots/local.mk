@@ -32,3 +32,5 @@ e2e_tests += tests/e2e/snapshot.sh
 driftsync_SOURCES += sync/cmd-trial.c
 shell_tests += tests/cli/trial.sh
 e2e_tests += tests/e2e/trial.sh
+driftsync_SOURCES += sync/trial.h sync/trial-run.c sync/trial-guard.h \
+	sync/trial-guard.c
