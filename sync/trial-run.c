@@ -142,7 +142,7 @@ static int guarded(ds_trial *tr, guest_job **jp, bool *t_alive, GError **err)
     int rc = 0;
     ds_guard_outcome o;
 
-    if (ds_guard_signals() > 0) {
+    if (ds_guard_signals() > tr->signals_seen) {
         tr->interrupted = true;
         return ds_error_set(err, DS_EINTERRUPTED, "interrupted (%s)",
                             ds_guard_signal_name());
@@ -409,6 +409,7 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
         return rc;
     }
     tr->reverted = true;
+    tr->signals_seen = ds_guard_signals();
     /* A second signal from here on does not stop the verification: the
      * guard's worker is simply abandoned and the lab stays reverted. */
     if ((rc = verify(tr, before, &err)) < 0) {
@@ -487,7 +488,7 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
                                       "%s", err->message));
         return rc;
     }
-    if (ds_guard_signals() > 0) {
+    if (ds_guard_signals() > tr->signals_seen) {
         tr->interrupted = true;
         set_error(tr, g_strdup_printf("interrupted (%s) before the trial "
                                       "changed anything",
@@ -515,6 +516,14 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
                 ds_snapshot_mode_to_string(tr->mode), tr->mode_why);
 
     rc = apply_and_check(tr, runs, checks, &err);
+    if (rc < 0 && !tr->interrupted && !tr->lost && (state = state_of(tr->dom))) {
+        /* The guest went away faster than the guard looked. */
+        tr->lost = true;
+        tr->lost_why = g_strdup(err->message);
+        g_clear_error(&err);
+        ds_error_set(&err, DS_EINTERRUPTED, "the lab domain %s is %s",
+                     tr->hc->lab, state);
+    }
     if (rc < 0 && tr->interrupted)
         cause = g_strdup(err->message);
     else if (rc < 0 && tr->lost)
@@ -527,7 +536,7 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
                                 "trial: %s", err->message);
     } else if (rc < 0)
         cause = g_strdup(err->message);
-    else if (ds_guard_signals() > 0) {
+    else if (ds_guard_signals() > tr->signals_seen) {
         tr->interrupted = true;
         cause = g_strdup_printf("interrupted (%s)", ds_guard_signal_name());
     }

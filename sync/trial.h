@@ -57,6 +57,7 @@ typedef struct ds_trial {
     char *lost_why;
     char *error;            /* what went wrong (exit 2), or NULL */
     GPtrArray *residue;     /* ds_change * left after the revert */
+    int signals_seen;       /* signals already acted upon */
     bool leak;              /* abandoned work may still use cfg/lab */
 } ds_trial;
 
