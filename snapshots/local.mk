@@ -27,6 +27,7 @@ driftsync_SOURCES += sync/cmd-snapshot.c
 
 # End-to-end (make check-e2e, DS_E2E=1): both modes on the bed's lab VM.
 e2e_tests += tests/e2e/snapshot.sh
+EXTRA_DIST += tests/e2e/own-lab.sh
 
 # The `trial` verb.
 driftsync_SOURCES += sync/cmd-trial.c

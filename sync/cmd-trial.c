@@ -84,7 +84,7 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
         return NULL;
     }
     d = g_new0(ds_trial_deb, 1);
-    d->path = g_strdup(path);
+    d->path = g_filename_display_name(path); /* shown, and in JSON */
     d->guest = g_strdup_printf("/var/tmp/driftsync-trial-%s/%s", tr->run_id,
                                base);
     d->data = g_bytes_new_take(g_steal_pointer(&data), len);
@@ -296,6 +296,12 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         return usage(cli, "no change (--install, --deb or --run)");
     if (!checks || !checks[0])
         return usage(cli, "no --check");
+    for (guint i = 0; i + 1 < all_runs->len; i++)
+        if (!g_utf8_validate(all_runs->pdata[i], -1, NULL))
+            return usage(cli, "a --run command is not UTF-8");
+    for (int i = 0; checks[i]; i++)
+        if (!g_utf8_validate(checks[i], -1, NULL))
+            return usage(cli, "a --check command is not UTF-8");
     if (timeout_s < 0 || timeout_s > 24 * 3600)
         return usage(cli, "--timeout takes 1 to 86400 seconds");
     tr.host = argv[1];
@@ -371,6 +377,10 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     if (tr.snapshot) {
         /* A trial took place: its record, whatever became of it. */
         doc = result_json(&tr, (char **)all_runs->pdata, checks);
+        if (!doc)
+            doc = json_pack("{s:s, s:s, s:s}", "schema",
+                            "driftsync/trial/v1", "run", tr.run_id,
+                            "error", "the result could not be encoded");
         if (save_result(&saved, &tr, doc, &err) < 0) {
             ds_cli_error(cli, "%s: %s", tr.host, err->message);
             g_clear_pointer(&saved, g_free);

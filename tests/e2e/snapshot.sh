@@ -8,6 +8,7 @@
 # the start is reverted to at the end.  Runs only with DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
+. "$DS_SRCDIR/tests/e2e/own-lab.sh"
 URI=$E2E_URI
 DOM=$LAB
 V="virsh -q -c $URI"

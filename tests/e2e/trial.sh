@@ -10,6 +10,7 @@
 # the start is reverted to at the end.
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
+. "$DS_SRCDIR/tests/e2e/own-lab.sh"
 command -v dpkg-deb >/dev/null || { echo "1..1"; echo "not ok 1 - dpkg-deb missing"; exit 1; }
 
 V() { virsh -q -c "$E2E_URI" "$@"; }
@@ -73,7 +74,7 @@ jq_ok "the steps ran in order and exited 0" \
 jq_ok "each check's output is recorded" \
     '.steps[2].stdout == "checked\n" and .steps[2].stderr == "to-stderr\n"'
 jq_ok "the record says what was tried" \
-    '.schema == "driftsync/trial/v1" and .host == "e2e" and .domain == "lab-e2e" and (.snapshot | startswith("driftsync-")) and .snapshot_deleted'
+    '.schema == "driftsync/trial/v1" and .host == "e2e" and .domain == "'"$LAB"'" and (.snapshot | startswith("driftsync-")) and .snapshot_deleted'
 RUN=$(jq -r .run "$T/out")
 check "the result is saved in the state directory" \
     sh -c "jq -S . '$T/out' >'$T/a' && jq -S . '$T/state/trials/$RUN.json' >'$T/b' && cmp '$T/a' '$T/b'"
@@ -86,7 +87,7 @@ expect_status 1 "a failing check" trial e2e \
     --check 'test -e /root/nonexistent' --check 'grep -q hello /root/ds-trial-probe'
 grep_ok "reports the failing check" '^FAIL +check +test -e /root/nonexistent +\(exit 1\)' "$T/out"
 grep_ok "the next check ran too" '^ok +check +grep -q hello' "$T/out"
-grep_ok "reverted and verified" 'lab lab-e2e reverted and verified' "$T/out"
+grep_ok "reverted and verified" 'lab '"$LAB"' reverted and verified' "$T/out"
 grep_ok "says where the result is" 'result in .*/trials/.*\.json' "$T/err"
 
 # ---- a failing change: the checks are not run ----
@@ -196,7 +197,7 @@ kill -INT "$BG"
 finish_trial
 check "Ctrl-C: exit 2" test "$BG_RC" = 2
 grep_ok "Ctrl-C: says it was interrupted and reverted" \
-    '^driftsync: e2e: interrupted \(SIGINT\); lab lab-e2e reverted to driftsync-[^ ]+ and verified' "$T/err"
+    '^driftsync: e2e: interrupted \(SIGINT\); lab '"$LAB"' reverted to driftsync-[^ ]+ and verified' "$T/err"
 jq_ok "Ctrl-C: recorded as interrupted, reverted, verified" \
     '.interrupted and .reverted and .verified and (.passed | not) and .steps[0].ran == false'
 check "Ctrl-C: the lab is as before" lab_clean
@@ -206,7 +207,7 @@ V destroy "$LAB" >/dev/null
 finish_trial
 check "a guest destroyed mid-run: exit 2" test "$BG_RC" = 2
 grep_ok "destroyed: says the guest was lost and the lab reverted" \
-    '^driftsync: e2e: the guest was lost during the trial: the lab domain lab-e2e is shut off; lab lab-e2e reverted to driftsync-.* and verified' "$T/err"
+    '^driftsync: e2e: the guest was lost during the trial: the lab domain '"$LAB"' is shut off; lab '"$LAB"' reverted to driftsync-.* and verified' "$T/err"
 jq_ok "destroyed: recorded as lost, reverted, verified" '.guest_lost and .reverted and .verified'
 check "destroyed: the lab runs again, as before" lab_clean
 
@@ -214,7 +215,7 @@ start_trial 'sleep 120'
 V suspend "$LAB" >/dev/null
 finish_trial
 check "a guest paused mid-run: exit 2" test "$BG_RC" = 2
-grep_ok "paused: says so, reverted" 'lab-e2e is paused; lab lab-e2e reverted to' "$T/err"
+grep_ok "paused: says so, reverted" ''"$LAB"' is paused; lab '"$LAB"' reverted to' "$T/err"
 check "paused: the lab runs again, as before" \
     sh -c "test \"\$(virsh -q -c '$E2E_URI' domstate '$LAB')\" = running"
 check "paused: and is clean" lab_clean
@@ -227,7 +228,7 @@ finish_trial
 diag "an agent that stops answering: $(($(now_ms) - t0)) ms"
 check "an agent that stops answering: exit 2" test "$BG_RC" = 2
 grep_ok "no answer: says the guest stopped answering, reverted" \
-    '^driftsync: e2e: the guest stopped answering during the trial: .*; lab lab-e2e reverted to driftsync-.* and verified' "$T/err"
+    '^driftsync: e2e: the guest stopped answering during the trial: .*; lab '"$LAB"' reverted to driftsync-.* and verified' "$T/err"
 check "no answer: the agent answers again, the lab is clean" lab_clean
 
 # Three signals: leave at once, naming the snapshot to revert to.
@@ -252,7 +253,7 @@ check "three Ctrl-C: the lab is clean after the advice" lab_clean
 # A paused lab is refused before anything changes.
 V suspend "$LAB" >/dev/null
 expect_status 2 "a paused lab is refused" trial e2e --run true --check true
-grep_ok "says it must run" 'lab lab-e2e is paused: a trial needs its guest running' "$T/err"
+grep_ok "says it must run" 'lab '"$LAB"' is paused: a trial needs its guest running' "$T/err"
 V resume "$LAB" >/dev/null
 check "no snapshot was taken" no_driftsync_snapshots
 
