@@ -27,8 +27,11 @@ driftsync_SOURCES += sync/cmd-snapshot.c
 
 # End-to-end (make check-e2e, DS_E2E=1): both modes on the bed's lab VM.
 e2e_tests += tests/e2e/snapshot.sh
+EXTRA_DIST += tests/e2e/own-lab.sh
 
 # The `trial` verb.
 driftsync_SOURCES += sync/cmd-trial.c
 shell_tests += tests/cli/trial.sh
 e2e_tests += tests/e2e/trial.sh
+driftsync_SOURCES += sync/trial.h sync/trial-run.c sync/trial-guard.h \
+	sync/trial-guard.c

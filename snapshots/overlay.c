@@ -22,7 +22,7 @@ static const char *dname(virDomainPtr dom)
 
 /* Overlays are qcow2 files made by qemu-img on this machine: the
  * hypervisor must be QEMU, and here. */
-static int check_local(virDomainPtr dom, GError **err)
+int ds_snapshot_overlay_check(virDomainPtr dom, GError **err)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     g_autofree char *uri = conn ? virConnectGetURI(conn) : NULL;
@@ -246,7 +246,7 @@ int ds_snapshot_overlay_create(virDomainPtr dom, const char *name,
     ds_snapshot *snap;
     int active, rc = 0;
 
-    if ((rc = check_local(dom, err)) < 0)
+    if ((rc = ds_snapshot_overlay_check(dom, err)) < 0)
         return rc;
     if ((rc = ds_domain_info_read(&info, NULL, dom, err)) < 0 ||
         (rc = plan_disks(&disks, dom, info, name, err)) < 0 ||
@@ -403,7 +403,7 @@ int ds_snapshot_overlay_delete(virDomainPtr dom, const char *name,
     bool top;
     int k, active, rc;
 
-    if ((rc = check_local(dom, err)) < 0 ||
+    if ((rc = ds_snapshot_overlay_check(dom, err)) < 0 ||
         (rc = ds_snapshot_meta_read(&meta, dom, err)) < 0)
         return rc;
     if ((k = find_record(dom, meta, name, err)) < 0)
@@ -457,7 +457,7 @@ int ds_snapshot_overlay_revert(virDomainPtr dom, const char *name,
     const ds_snapshot *snap;
     int k, active, rc = 0;
 
-    if ((rc = check_local(dom, err)) < 0 ||
+    if ((rc = ds_snapshot_overlay_check(dom, err)) < 0 ||
         (rc = ds_snapshot_meta_read(&meta, dom, err)) < 0)
         return rc;
     if ((k = find_record(dom, meta, name, err)) < 0)

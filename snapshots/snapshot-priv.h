@@ -64,6 +64,8 @@ int ds_snapshot_internal_delete(virDomainPtr dom, const char *name,
 char *ds_snapshot_internal_refusal(const ds_domain_info *info);
 
 /* Overlay mode (snapshots/overlay.c); records live in the metadata. */
+/* Whether overlays can work: a QEMU connection on this machine. */
+int ds_snapshot_overlay_check(virDomainPtr dom, GError **err);
 int ds_snapshot_overlay_create(virDomainPtr dom, const char *name,
                                const char *description, GError **err);
 int ds_snapshot_overlay_revert(virDomainPtr dom, const char *name,

@@ -157,6 +157,27 @@ int ds_snapshot_choose_mode(ds_snapshot_mode *out, char **why,
     return 0;
 }
 
+int ds_snapshot_check_mode(virDomainPtr dom, ds_snapshot_mode mode,
+                           GError **err)
+{
+    g_autoptr(ds_domain_info) info = NULL;
+    g_autofree char *why = NULL;
+    int rc;
+
+    if ((rc = ds_snapshot_choose_mode(&mode, NULL, dom, mode, err)) < 0)
+        return rc;
+    if (mode == DS_SNAPSHOT_OVERLAY)
+        return ds_snapshot_overlay_check(dom, err);
+    if ((rc = ds_domain_info_read(&info, NULL, dom, err)) < 0)
+        return rc;
+    if ((why = ds_snapshot_internal_refusal(info)))
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "%s: cannot take an internal snapshot: %s; set "
+                            "[lab] snapshots = overlay (or auto)",
+                            virDomainGetName(dom), why);
+    return 0;
+}
+
 static int compare_snapshots(gconstpointer a, gconstpointer b)
 {
     const ds_snapshot *x = *(ds_snapshot *const *)a;

@@ -64,6 +64,13 @@ int ds_snapshot_choose_mode(ds_snapshot_mode *out, char **why,
                             virDomainPtr dom, ds_snapshot_mode wanted,
                             GError **err);
 
+/* Whether a snapshot in a concrete mode can be taken of the domain,
+ * checked without touching it: internal mode refused (DS_EUNSUPPORTED,
+ * naming the cause: a raw disk, UEFI firmware) or overlay mode refused (no
+ * local QEMU connection).  AUTO is resolved first. */
+int ds_snapshot_check_mode(virDomainPtr dom, ds_snapshot_mode mode,
+                           GError **err);
+
 /* All snapshots of a domain (internal ones and driftsync's overlay
  * records), oldest first (by creation time, then name). */
 int ds_snapshot_list(GPtrArray **out, virDomainPtr dom, GError **err);

@@ -1,246 +1,248 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/cmd-trial.c: `driftsync trial HOST --run CMD --check CMD [--keep]`:
- * try a candidate change on the lab VM behind a snapshot, run the admin's
- * checks inside the guest, then revert and verify (by collecting the lab
- * again) that the lab is as it was. */
+/* sync/cmd-trial.c: `driftsync trial HOST`: the command line of a trial
+ * run (what to install, copy, run and check), the input checks done
+ * before anything touches the lab, and the result: JSON in the state
+ * directory (and on stdout with --json) and a human summary. */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
-#include "drivers/transport.h"
 #include "manifests/diff.h"
 #include "manifests/error.h"
-#include "snapshots/snapshot.h"
-#include "sync/cmd.h"
-#include "sync/collect.h"
+#include "manifests/version.h"
+#include "sync/trial-guard.h"
+#include "sync/trial.h"
 
 extern const ds_cmd_entry ds_cmd_trial_entry;
 
-#define TRIAL_AGENT_WAIT_MS (180 * 1000)
+#define TRIAL_USAGE                                                          \
+    "HOST (--install PKG=VERSION | --deb FILE | --run CMD)... --check CMD " \
+    "[--keep] [--timeout SECONDS]"
+#define TRIAL_DEB_MAX (256u * 1024 * 1024)
 
-typedef struct trial_step {
-    const char *what; /* "run" | "check" */
-    const char *command;
-    int status; /* -1: not run */
-    char *out;
-    char *err;
-} trial_step;
-
-static void trial_step_free(trial_step *s)
+/* PKG=VERSION: a Debian package name and a version, nothing else. */
+static bool install_is_valid(const char *spec, char **why)
 {
-    g_free(s->out);
-    g_free(s->err);
-    g_free(s);
+    const char *eq = strchr(spec, '=');
+    g_autofree char *name = eq ? g_strndup(spec, (gsize)(eq - spec)) : NULL;
+
+    if (!eq) {
+        *why = g_strdup("expected PKG=VERSION");
+        return false;
+    }
+    if (!ds_name_is_safe_package(name)) {
+        *why = g_strdup_printf("%s is not a package name", name);
+        return false;
+    }
+    if (!ds_version_is_valid(eq + 1) || eq[1] == '-' || strlen(eq + 1) > 256) {
+        *why = g_strdup_printf("%s is not a Debian version", eq + 1);
+        return false;
+    }
+    return true;
 }
 
-static char *bytes_text(GBytes *b)
+/* A file name that can go into the guest as it is. */
+static bool deb_name_is_safe(const char *base)
 {
+    size_t n = strlen(base);
+
+    if (n < 5 || n > 200 || !g_str_has_suffix(base, ".deb") ||
+        base[0] == '.' || base[0] == '-')
+        return false;
+    for (const char *p = base; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("._+~-", *p))
+            return false;
+    return true;
+}
+
+static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
+                              GError **err)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *data = NULL;
     gsize len = 0;
-    const char *data = b ? g_bytes_get_data(b, &len) : NULL;
+    ds_trial_deb *d;
 
-    /* Guest output is shown, never interpreted: make it valid text. */
-    return g_utf8_make_valid(data ? data : "", (gssize)len);
-}
-
-/* Run one shell command line of the admin's inside the guest. */
-static int run_step(trial_step *step, ds_transport *t, GError **err)
-{
-    const char *argv[] = {"/bin/sh", "-c", step->command, NULL};
-    ds_run_result r = {.status = -1};
-    int rc = ds_transport_run(t, argv, NULL, &r, err);
-
-    if (rc == 0) {
-        step->status = r.status;
-        step->out = bytes_text(r.out);
-        step->err = bytes_text(r.err);
+    if (!deb_name_is_safe(base)) {
+        ds_error_set(err, DS_EINVALID,
+                     "--deb %s: the file name must end in .deb and use only "
+                     "letters, digits and ._+~- (rename it)", path);
+        return NULL;
     }
-    ds_run_result_clear(&r);
-    return rc;
+    if (!g_file_get_contents(path, &data, &len, err)) {
+        g_prefix_error(err, "--deb: ");
+        return NULL;
+    }
+    if (len > TRIAL_DEB_MAX || len < 8 + 60 + 14 ||
+        memcmp(data, "!<arch>\ndebian-binary", 21)) {
+        ds_error_set(err, DS_EINVALID, "--deb %s: not a Debian package "
+                     "(.deb) file", path);
+        return NULL;
+    }
+    d = g_new0(ds_trial_deb, 1);
+    d->path = g_filename_display_name(path); /* shown, and in JSON */
+    d->guest = g_strdup_printf("/var/tmp/driftsync-trial-%s/%s", tr->run_id,
+                               base);
+    d->data = g_bytes_new_take(g_steal_pointer(&data), len);
+    return d;
 }
 
-static const char *lab_uri_of(const ds_config *cfg, const ds_host_config *hc)
+static json_t *step_json(const ds_trial_step *s)
 {
-    return hc->lab_uri ? hc->lab_uri : cfg->lab_uri;
+    json_t *argv = json_array();
+
+    for (int i = 0; s->argv && s->argv[i]; i++)
+        json_array_append_new(argv, json_string(s->argv[i]));
+    return json_pack("{s:s, s:s, s:o, s:i, s:b, s:s?, s:s?, s:f}", "step",
+                     s->what, "command", s->command, "argv", argv, "status",
+                     s->status, "ran", s->status >= 0, "stdout", s->out,
+                     "stderr", s->err, "seconds", s->seconds);
 }
 
-static char *lab_source(const ds_host_config *hc)
+static char *iso_time(gint64 us)
 {
-    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
-        return g_strdup_printf("agent:%s", hc->lab);
-    return g_strdup(hc->lab_access);
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / 1000000);
+
+    return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
 }
 
-static json_t *step_json(const trial_step *s)
+static json_t *strings_json(GPtrArray *a, bool debs)
 {
-    return json_pack("{s:s, s:s, s:i, s:s?, s:s?}", "step", s->what,
-                     "command", s->command, "status", s->status, "stdout",
-                     s->out, "stderr", s->err);
+    json_t *arr = json_array();
+
+    for (guint i = 0; a && i < a->len; i++)
+        json_array_append_new(
+            arr, json_string(debs ? ((ds_trial_deb *)a->pdata[i])->path
+                                  : (const char *)a->pdata[i]));
+    return arr;
 }
 
-typedef struct trial {
-    ds_cli *cli;
-    const ds_config *cfg;
-    const ds_host_config *hc;
-    const char *host;
-    ds_lab *lab;
-    virDomainPtr dom;
-    GPtrArray *steps;
-    char *snapshot;
-    ds_snapshot_mode mode;
-    bool passed, reverted, verified, kept;
-    GPtrArray *residue; /* ds_change * left after the revert */
-} trial;
-
-/* Revert, wait for the guest, collect it again and compare. */
-static int revert_and_verify(trial *tr, const ds_manifest *before,
-                             GError **err)
+static json_t *result_json(const ds_trial *tr, char **runs, char **checks)
 {
-    g_autoptr(ds_manifest) after = NULL;
-    g_autofree char *source = lab_source(tr->hc);
-    int rc;
+    json_t *steps = json_array(), *residue = json_array();
+    json_t *jruns = json_array(), *jchecks = json_array();
+    g_autofree char *started = iso_time(tr->started);
+    g_autofree char *finished = iso_time(tr->finished);
+    g_autofree char *advice = NULL;
 
-    if ((rc = ds_snapshot_revert(tr->dom, tr->snapshot, err)) < 0)
-        return rc;
-    tr->reverted = true;
-    if (virDomainIsActive(tr->dom) == 1 &&
-        (rc = ds_lab_wait_agent(tr->lab, tr->dom, TRIAL_AGENT_WAIT_MS,
-                                err)) < 0)
-        return rc;
-    if ((rc = ds_collect_one(&after, tr->cfg, tr->hc, source, DS_ROLE_LAB,
-                             err)) < 0)
-        return rc;
-    if ((rc = ds_manifest_diff(&tr->residue, before, after, tr->cfg->ignore,
-                               err)) < 0)
-        return rc;
-    tr->verified = tr->residue->len == 0;
+    for (guint i = 0; i < tr->steps->len; i++)
+        json_array_append_new(steps, step_json(tr->steps->pdata[i]));
+    for (guint i = 0; tr->residue && i < tr->residue->len; i++)
+        json_array_append_new(residue, ds_change_to_json(tr->residue->pdata[i]));
+    for (int i = 0; runs && runs[i]; i++)
+        json_array_append_new(jruns, json_string(runs[i]));
+    for (int i = 0; checks && checks[i]; i++)
+        json_array_append_new(jchecks, json_string(checks[i]));
+    if (tr->snapshot && !tr->deleted && (tr->kept || !tr->verified))
+        advice = g_strdup_printf("driftsync snapshot revert %s %s", tr->host,
+                                 tr->snapshot);
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:f,"
+        " s:{s:o, s:o, s:o}, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:b, s:b,"
+        " s:b, s:s?, s:o, s:s?, s:s?}",
+        "schema", "driftsync/trial/v1", "run", tr->run_id, "host", tr->host,
+        "domain", tr->hc->lab, "uri", tr->uri, "snapshot", tr->snapshot,
+        "mode", ds_snapshot_mode_to_string(tr->mode), "started_at", started,
+        "finished_at", finished, "seconds",
+        (double)(tr->finished - tr->started) / 1e6, "change", "install",
+        strings_json(tr->installs, false), "deb", strings_json(tr->debs, true),
+        "run", jruns, "checks", jchecks, "steps", steps, "passed", tr->passed,
+        "change_ok", tr->change_ok, "reverted", tr->reverted, "verified",
+        tr->verified, "kept", tr->kept, "snapshot_deleted", tr->deleted,
+        "interrupted", tr->interrupted, "guest_lost", tr->lost, "lost_why",
+        tr->lost_why, "residue", residue, "error", tr->error, "revert_with",
+        advice);
+}
+
+/* [store] state/trials/RUN.json, written whole or not at all. */
+static int save_result(char **path, const ds_trial *tr, json_t *doc,
+                       GError **err)
+{
+    g_autofree char *dir = g_build_filename(tr->cfg->state_dir, "trials",
+                                            NULL);
+    g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    g_autofree char *body = g_strconcat(text ? text : "{}", "\n", NULL);
+
+    *path = g_strdup_printf("%s/%s.json", dir, tr->run_id);
+    if (g_mkdir_with_parents(dir, 0700) < 0)
+        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
+                            g_strerror(errno));
+    if (!g_file_set_contents_full(*path, body, -1,
+                                  G_FILE_SET_CONTENTS_CONSISTENT |
+                                      G_FILE_SET_CONTENTS_DURABLE,
+                                  0600, err))
+        return ds_error_prefix(err, DS_EGENERIC, "trial result: ");
     return 0;
 }
 
-static int trial_run(trial *tr, char **runs, char **checks, bool keep,
-                     GError **err)
+static void report(const ds_trial *tr, const char *saved)
 {
-    g_autoptr(ds_manifest) before = NULL;
-    g_autoptr(ds_transport) t = NULL;
-    g_autofree char *source = lab_source(tr->hc);
-    g_autofree char *run_id = ds_snapshot_run_id_new();
-    g_autofree char *desc = NULL;
-    g_autofree char *why = NULL;
-    g_autoptr(GError) step_err = NULL;
-    g_autoptr(ds_snapshot) snap = NULL;
-    ds_transport_options topts = {.host = tr->host,
-                                  .libvirt_uri = lab_uri_of(tr->cfg, tr->hc)};
-    int rc, step_rc = 0;
+    ds_cli *cli = tr->cli;
 
-    if ((rc = ds_collect_one(&before, tr->cfg, tr->hc, source, DS_ROLE_LAB,
-                             err)) < 0)
-        return ds_error_prefix(err, rc, "before the trial: ");
-    if ((rc = ds_snapshot_mode_from_string(&tr->mode, tr->cfg->snapshots,
-                                           err)) < 0 ||
-        (rc = ds_snapshot_choose_mode(&tr->mode, &why, tr->dom, tr->mode,
-                                      err)) < 0)
-        return rc;
-    tr->snapshot = ds_snapshot_name_for_run(run_id);
-    desc = g_strdup_printf("driftsync trial on %s: %s", tr->host, runs[0]);
-    if ((rc = ds_snapshot_create(&snap, tr->dom, tr->snapshot, desc,
-                                 tr->mode, err)) < 0)
-        return rc;
-    ds_cli_info(tr->cli, "%s: snapshot %s of lab %s (%s: %s)", tr->host,
-                tr->snapshot, tr->hc->lab, ds_snapshot_mode_to_string(tr->mode),
-                why);
-
-    /* The candidate change, then the checks; stop at the first failure. */
-    step_rc = ds_transport_open(&t, source, &topts, &step_err);
-    tr->passed = step_rc == 0;
-    for (int pass = 0; pass < 2 && tr->passed; pass++) {
-        char **cmds = pass ? checks : runs;
-
-        for (int i = 0; cmds[i] && tr->passed; i++) {
-            trial_step *s = g_new0(trial_step, 1);
-
-            s->what = pass ? "check" : "run";
-            s->command = cmds[i];
-            s->status = -1;
-            g_ptr_array_add(tr->steps, s);
-            step_rc = run_step(s, t, &step_err);
-            tr->passed = step_rc == 0 && s->status == 0;
-            ds_cli_verbose(tr->cli, "%s: %s `%s`: exit %d", tr->host, s->what,
-                           s->command, s->status);
-        }
-    }
-    g_clear_pointer(&t, ds_transport_free);
-
-    if (keep) {
-        tr->kept = true;
-    } else if ((rc = revert_and_verify(tr, before, err)) < 0) {
-        return ds_error_prefix(err, rc,
-                               "the lab may keep the trial's changes; revert "
-                               "it with `driftsync snapshot revert %s %s`: ",
-                               tr->host, tr->snapshot);
-    } else if (tr->verified) {
-        /* The trial's snapshot has served its purpose. */
-        if ((rc = ds_snapshot_delete(tr->dom, tr->snapshot, err)) < 0)
-            return rc;
-    }
-    if (step_rc < 0) {
-        g_propagate_error(err, g_steal_pointer(&step_err));
-        return step_rc;
-    }
-    return 0;
-}
-
-static void report(trial *tr)
-{
-    if (tr->cli->json) {
-        json_t *steps = json_array();
-        json_t *residue = json_array();
-        json_t *doc;
-
-        for (guint i = 0; i < tr->steps->len; i++)
-            json_array_append_new(steps, step_json(tr->steps->pdata[i]));
-        for (guint i = 0; tr->residue && i < tr->residue->len; i++)
-            json_array_append_new(residue,
-                                  ds_change_to_json(tr->residue->pdata[i]));
-        doc = json_pack("{s:s, s:s, s:s?, s:s, s:o, s:b, s:b, s:b, s:b, s:o}",
-                        "host", tr->host, "domain", tr->hc->lab, "snapshot",
-                        tr->snapshot, "mode",
-                        ds_snapshot_mode_to_string(tr->mode), "steps", steps,
-                        "passed", tr->passed, "reverted", tr->reverted,
-                        "verified", tr->verified, "kept", tr->kept,
-                        "residue", residue);
-        ds_cli_print_json(doc);
-        json_decref(doc);
-        return;
-    }
     for (guint i = 0; i < tr->steps->len; i++) {
-        const trial_step *s = tr->steps->pdata[i];
+        const ds_trial_step *s = tr->steps->pdata[i];
         bool ok = s->status == 0;
+        const char *mark = s->status < 0 ? "-" : ok ? "ok" : "FAIL";
 
-        printf("%s%-4s%s %-5s %s\n",
-               ds_cli_colour(tr->cli, ok ? "green" : "red"),
-               ok ? "ok" : "FAIL", ds_cli_colour(tr->cli, "reset"), s->what,
-               s->command);
-        if (!ok && s->err && *s->err)
-            printf("      %s", s->err);
-        if (!ok && s->err && *s->err && s->err[strlen(s->err) - 1] != '\n')
-            putchar('\n');
+        printf("%s%-4s%s %-7s %s", ds_cli_colour(cli, ok ? "green" : "red"),
+               mark, ds_cli_colour(cli, "reset"), s->what, s->command);
+        if (s->status > 0)
+            printf("  (exit %d)", s->status);
+        else if (s->status < 0)
+            printf("  (not run)");
+        putchar('\n');
+        if (s->status > 0 && s->err && *s->err)
+            printf("      %s%s", s->err,
+                   s->err[strlen(s->err) - 1] != '\n' ? "\n" : "");
     }
-    printf("%s: trial %s\n", tr->host, tr->passed ? "passed" : "failed");
+    if (tr->snapshot && !tr->error)
+        printf("%s: trial %s\n", tr->host, tr->passed ? "passed" : "failed");
     if (tr->kept)
         printf("%s: lab %s keeps the change; undo it with `driftsync "
                "snapshot revert %s %s`\n",
                tr->host, tr->hc->lab, tr->host, tr->snapshot);
     else if (tr->verified)
         printf("%s: lab %s reverted and verified\n", tr->host, tr->hc->lab);
-    else if (tr->reverted)
-        for (guint i = 0; tr->residue && i < tr->residue->len; i++) {
-            g_autofree char *d = ds_change_describe(tr->residue->pdata[i]);
+    for (guint i = 0; tr->reverted && tr->residue && i < tr->residue->len;
+         i++) {
+        g_autofree char *d = ds_change_describe(tr->residue->pdata[i]);
 
-            printf("%s: still differs after the revert: %s\n", tr->host, d);
-        }
+        printf("%s: still differs after the revert: %s\n", tr->host, d);
+    }
+    if (saved)
+        ds_cli_info(cli, "%s: result in %s", tr->host, saved);
+}
+
+static void trial_clear(ds_trial *tr)
+{
+    g_free(tr->run_id);
+    g_free(tr->uri);
+    g_free(tr->source);
+    g_free(tr->snapshot);
+    g_free(tr->mode_why);
+    g_free(tr->lost_why);
+    g_free(tr->error);
+    if (tr->installs)
+        g_ptr_array_unref(tr->installs);
+    if (tr->debs)
+        g_ptr_array_unref(tr->debs);
+    if (tr->steps)
+        g_ptr_array_unref(tr->steps);
+    if (tr->residue)
+        g_ptr_array_unref(tr->residue);
+    if (tr->dom)
+        virDomainFree(tr->dom);
+    ds_lab_free(tr->lab);
+}
+
+static int usage(ds_cli *cli, const char *why)
+{
+    ds_cli_error(cli, "trial: %s; usage: driftsync trial " TRIAL_USAGE, why);
+    return DS_EXIT_ERROR;
 }
 
 static int exec_trial(ds_cli *cli, int argc, char **argv)
@@ -248,24 +250,37 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     g_auto(GStrv) runs = NULL;
     g_auto(GStrv) applies = NULL;
     g_auto(GStrv) checks = NULL;
+    g_auto(GStrv) installs = NULL;
+    g_auto(GStrv) debs = NULL;
     gboolean keep = FALSE;
+    int timeout_s = 0;
     GOptionEntry entries[] = {
+        {"install", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &installs,
+         "install this version of a package in the guest, downgrades "
+         "allowed (repeatable)", "PKG=VERSION"},
+        {"deb", 'd', 0, G_OPTION_ARG_FILENAME_ARRAY, &debs,
+         "copy a package file into the guest and install it (repeatable)",
+         "FILE"},
         {"run", 'r', 0, G_OPTION_ARG_STRING_ARRAY, &runs,
-         "the candidate change: a shell command run in the guest "
-         "(repeatable)", "CMD"},
+         "the change: a command line run by the guest's /bin/sh after the "
+         "installs (repeatable)", "CMD"},
         {"apply", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &applies,
          "the same as --run", "CMD"},
         {"check", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &checks,
-         "a check run in the guest afterwards; exit 0 passes (repeatable)",
-         "CMD"},
+         "a check run by the guest's /bin/sh afterwards; exit 0 passes "
+         "(repeatable)", "CMD"},
         {"keep", 'k', 0, G_OPTION_ARG_NONE, &keep,
          "keep the lab as the trial left it (and the snapshot)", NULL},
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
+         "seconds each command may run in the guest (300)", "SECONDS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) all_runs = g_ptr_array_new();
-    trial tr = {.cli = cli};
-    int exit_code = DS_EXIT_OK;
+    g_autofree char *saved = NULL;
+    ds_trial tr = {.cli = cli};
+    int exit_code = DS_EXIT_OK, rc;
+    json_t *doc;
 
     if (!ds_cli_parse(cli, &ds_cmd_trial_entry, entries, &argc, &argv,
                       &exit_code))
@@ -275,56 +290,130 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     for (int i = 0; applies && applies[i]; i++)
         g_ptr_array_add(all_runs, applies[i]);
     g_ptr_array_add(all_runs, NULL);
-    if (argc != 2 || all_runs->len < 2 || !checks || !checks[0]) {
-        ds_cli_error(cli, "trial: usage: driftsync trial HOST --run CMD "
-                          "--check CMD [--keep]");
+    if (argc != 2)
+        return usage(cli, argc < 2 ? "no host" : "one host at a time");
+    if (all_runs->len < 2 && !installs && !debs)
+        return usage(cli, "no change (--install, --deb or --run)");
+    if (!checks || !checks[0])
+        return usage(cli, "no --check");
+    for (guint i = 0; i + 1 < all_runs->len; i++)
+        if (!g_utf8_validate(all_runs->pdata[i], -1, NULL))
+            return usage(cli, "a --run command is not UTF-8");
+    for (int i = 0; checks[i]; i++)
+        if (!g_utf8_validate(checks[i], -1, NULL))
+            return usage(cli, "a --check command is not UTF-8");
+    if (timeout_s < 0 || timeout_s > 24 * 3600)
+        return usage(cli, "--timeout takes 1 to 86400 seconds");
+    tr.host = argv[1];
+    tr.run_id = ds_snapshot_run_id_new();
+    tr.keep = keep;
+    tr.timeout_ms = timeout_s * 1000;
+    tr.installs = g_ptr_array_new_with_free_func(g_free);
+    tr.debs = g_ptr_array_new_with_free_func((GDestroyNotify)ds_trial_deb_free);
+    tr.steps = g_ptr_array_new_with_free_func((GDestroyNotify)ds_trial_step_free);
+    for (int i = 0; installs && installs[i]; i++) {
+        g_autofree char *why = NULL;
+
+        if (!install_is_valid(installs[i], &why)) {
+            ds_cli_error(cli, "%s: --install %s: %s", tr.host, installs[i],
+                         why);
+            trial_clear(&tr);
+            return DS_EXIT_ERROR;
+        }
+        g_ptr_array_add(tr.installs, g_strdup(installs[i]));
+    }
+    for (int i = 0; debs && debs[i]; i++) {
+        ds_trial_deb *d = deb_load(&tr, debs[i], &err);
+
+        if (!d) {
+            ds_cli_error(cli, "%s: %s", tr.host, err->message);
+            trial_clear(&tr);
+            return DS_EXIT_ERROR;
+        }
+        g_ptr_array_add(tr.debs, d);
+    }
+    if (!(cfg = ds_cli_config(cli))) {
+        trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
-    tr.host = argv[1];
-    if (!(cfg = ds_cli_config(cli)))
-        return DS_EXIT_ERROR;
     tr.cfg = cfg;
     if (!(tr.hc = ds_config_find_host(cfg, tr.host))) {
         ds_cli_error(cli, "%s: no [host %s] in %s", tr.host, tr.host,
                      cfg->filename ? cfg->filename : "the configuration");
+        trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
     if (!tr.hc->lab) {
         ds_cli_error(cli, "%s: the host has no lab domain (set lab = DOMAIN "
                           "in [host %s])", tr.host, tr.host);
+        trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
+    if (tr.hc->lab_access && strcmp(tr.hc->lab_access, "agent")) {
+        ds_cli_error(cli, "%s: a trial reaches its lab through the guest "
+                     "agent; lab-access = %s is not supported", tr.host,
+                     tr.hc->lab_access);
+        trial_clear(&tr);
+        return DS_EXIT_ERROR;
+    }
+    tr.uri = g_strdup(tr.hc->lab_uri ? tr.hc->lab_uri : cfg->lab_uri);
+    tr.source = g_strdup_printf("agent:%s", tr.hc->lab);
     /* The lab is reached through the guest agent (taken already when
      * main registered it). */
     ds_transport_register(&ds_transport_agent_ops);
-    tr.steps = g_ptr_array_new_with_free_func((GDestroyNotify)trial_step_free);
-    if (ds_lab_open(&tr.lab, lab_uri_of(cfg, tr.hc), &err) < 0 ||
-        ds_lab_domain(&tr.dom, tr.lab, tr.hc->lab, &err) < 0 ||
-        trial_run(&tr, (char **)all_runs->pdata, checks, keep, &err) < 0) {
+    if (ds_lab_open(&tr.lab, tr.uri, &err) < 0 ||
+        ds_lab_domain(&tr.dom, tr.lab, tr.hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", tr.host, err->message);
-        exit_code = DS_EXIT_ERROR;
-    } else if (!tr.kept && !tr.verified) {
-        report(&tr);
-        ds_cli_error(cli, "%s: the lab still differs after reverting to %s",
-                     tr.host, tr.snapshot);
-        exit_code = DS_EXIT_ERROR;
-    } else {
-        report(&tr);
-        exit_code = tr.passed ? DS_EXIT_OK : DS_EXIT_DIFF;
+        trial_clear(&tr);
+        return DS_EXIT_ERROR;
     }
-    if (tr.residue)
-        g_ptr_array_unref(tr.residue);
-    g_ptr_array_unref(tr.steps);
-    g_free(tr.snapshot);
-    if (tr.dom)
-        virDomainFree(tr.dom);
-    ds_lab_free(tr.lab);
+
+    ds_guard_signals_install();
+    tr.started = g_get_real_time();
+    rc = ds_trial_run(&tr, (char **)all_runs->pdata, checks);
+    tr.finished = g_get_real_time();
+    ds_guard_signals_restore();
+
+    if (tr.snapshot) {
+        /* A trial took place: its record, whatever became of it. */
+        doc = result_json(&tr, (char **)all_runs->pdata, checks);
+        if (!doc)
+            doc = json_pack("{s:s, s:s, s:s}", "schema",
+                            "driftsync/trial/v1", "run", tr.run_id,
+                            "error", "the result could not be encoded");
+        if (save_result(&saved, &tr, doc, &err) < 0) {
+            ds_cli_error(cli, "%s: %s", tr.host, err->message);
+            g_clear_pointer(&saved, g_free);
+            g_clear_error(&err);
+            if (rc == 0)
+                rc = DS_EGENERIC;
+        }
+        if (cli->json)
+            ds_cli_print_json(doc);
+        else
+            report(&tr, saved);
+        json_decref(doc);
+    }
+    if (tr.error)
+        ds_cli_error(cli, "%s: %s", tr.host, tr.error);
+    if (rc < 0)
+        exit_code = DS_EXIT_ERROR;
+    else
+        exit_code = tr.passed ? DS_EXIT_OK : DS_EXIT_DIFF;
+
+    /* Work abandoned after a signal or a lost guest may still use the
+     * configuration: give it a moment, then leave it to exit(). */
+    if (tr.leak && !ds_guard_wait_abandoned(40 * 1000)) {
+        g_steal_pointer(&cfg);
+        return exit_code;
+    }
+    trial_clear(&tr);
     return exit_code;
 }
 
 const ds_cmd_entry ds_cmd_trial_entry = {
     .name = "trial",
-    .args = "HOST --run CMD --check CMD [--keep]",
+    .args = TRIAL_USAGE,
     .summary = "try a change on the lab VM behind a snapshot, check, revert",
     .exec = exec_trial,
 };

@@ -1,21 +1,27 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/snapshot.sh: `driftsync snapshot` on the real lab VM of the
 # end-to-end bed (lab-e2e, running, with qemu-guest-agent): an internal
 # and an overlay snapshot each undo a change made inside the guest, and an
-# overlay merged by delete keeps it.  Runs only with DS_E2E=1.
+# overlay merged by delete keeps it; hostile snapshot names are refused
+# without touching the domain.  A baseline snapshot of the lab taken at
+# the start is reverted to at the end.  Runs only with DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
-
-[ "${DS_E2E:-0}" = 1 ] || skip_all "end-to-end test (set DS_E2E=1; make check-e2e)"
-URI=${DS_E2E_URI:-qemu:///system}
-DOM=${DS_E2E_LAB:-lab-e2e}
+. "$DS_SRCDIR/tests/e2e/lib.sh"
+. "$DS_SRCDIR/tests/e2e/own-lab.sh"
+URI=$E2E_URI
+DOM=$LAB
 V="virsh -q -c $URI"
-for tool in virsh jq base64; do
-    command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing"; exit 1; }
-done
-$V dominfo "$DOM" >/dev/null 2>&1 ||
-    { echo "Bail out! the bed's domain $DOM is not defined at $URI"; exit 1; }
 
+# The bed's lab as this test found it, to come back to at the end.
+BASE_SNAP=e2e-snapshot-baseline
+baseline_drop() {
+    if $V snapshot-info "$DOM" "$BASE_SNAP" >/dev/null 2>&1; then
+        $V snapshot-revert "$DOM" "$BASE_SNAP" >/dev/null && wait_agent
+        $V snapshot-delete "$DOM" "$BASE_SNAP" >/dev/null 2>&1
+    fi
+    return 0
+}
 cat >"$T/ds.conf" <<EOF
 [store]
 path = $T/store
@@ -53,17 +59,39 @@ wait_agent() {
 }
 source_of_vda() { $V domblklist "$DOM" | awk '$1 == "vda" { print $2 }'; }
 
+at_exit baseline_drop
+baseline_drop # one left by an interrupted run
 [ "$($V domstate "$DOM")" = running ] || $V start "$DOM" >/dev/null
 check "the guest agent answers" wait_agent
 BASE=$(source_of_vda)
 
+# ---- names that are not names: refused, nothing touched ----
+$V snapshot-list --name "$DOM" | sort >"$T/before"
+for bad in '../../etc/passwd' '$(reboot)' 'a b' '.hidden' "$(printf 'x%.0s' $(seq 70))"; do
+    expect_status 2 "a hostile snapshot name: create $bad" snap create e2e "$bad"
+    grep_ok "one line naming the bad name" "snapshot name '.*' is not valid" "$T/err"
+    expect_status 2 "a hostile snapshot name: revert $bad" snap revert e2e "$bad"
+done
+expect_status 2 "revert to a snapshot that does not exist" snap revert e2e driftsync-nosuch
+grep_ok "says which" 'driftsync-nosuch' "$T/err"
+$V snapshot-list --name "$DOM" | sort >"$T/after"
+check "no snapshot was made or touched" cmp "$T/before" "$T/after"
+check "the lab still runs" test "$($V domstate "$DOM")" = running
+
+# A baseline of our own once the lab is known good: the end comes back to it.
+check "a baseline of the lab to end on" $V snapshot-create-as "$DOM" "$BASE_SNAP"
+
 # ---- internal ----
+t0=$(now_ms)
 expect_status 0 "internal snapshot of the running VM" snap create --mode internal e2e e2e-int
+diag "internal create: $(($(now_ms) - t0)) ms"
 grep_ok "named driftsync-*" '^driftsync-e2e-int$' "$T/out"
 check "a change in the guest" gexec /bin/touch /root/ds-marker-internal
 check "the change is there" gexec /usr/bin/test -e /root/ds-marker-internal
+t0=$(now_ms)
 expect_status 0 "revert to the internal snapshot" snap revert e2e driftsync-e2e-int
 check "the agent answers after the revert" wait_agent
+diag "internal revert, to the agent answering: $(($(now_ms) - t0)) ms"
 if gexec /usr/bin/test -e /root/ds-marker-internal; then
     not_ok "the change is gone after the revert"
 else ok "the change is gone after the revert"; fi
@@ -72,7 +100,9 @@ expect_status 0 "list" snap list --json e2e
 jq_ok "no snapshot left" '[.snapshots[] | select(.name == "driftsync-e2e-int")] | length == 0'
 
 # ---- overlay ----
+t0=$(now_ms)
 expect_status 0 "overlay snapshot of the running VM" snap create --mode overlay e2e e2e-ovl
+diag "overlay create: $(($(now_ms) - t0)) ms"
 OVL=$(source_of_vda)
 if [ "$OVL" != "$BASE" ] && [ -f "$OVL" ]; then ok "the VM runs on the overlay ($OVL)"
 else not_ok "the VM runs on the overlay (vda is $OVL)"; fi
@@ -83,9 +113,11 @@ $V metadata "$DOM" https://driftsync.invalid/xmlns/lab/1 >"$T/meta" 2>&1
 grep_ok "recorded in the domain's metadata" '<overlay name="driftsync-e2e-ovl"' "$T/meta"
 check "a change in the guest" gexec /bin/touch /root/ds-marker-overlay
 gexec /bin/sync
+t0=$(now_ms)
 expect_status 0 "revert to the overlay snapshot" snap revert e2e driftsync-e2e-ovl
 check "running again after the revert" test "$($V domstate "$DOM")" = running
 check "the agent answers after the revert" wait_agent
+diag "overlay revert, to the agent answering: $(($(now_ms) - t0)) ms"
 if gexec /usr/bin/test -e /root/ds-marker-overlay; then
     not_ok "the change is gone after the revert"
 else ok "the change is gone after the revert"; fi
