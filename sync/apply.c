@@ -57,9 +57,29 @@ char *ds_sync_output_tail(GBytes *out, GBytes *err, guint n)
     return g_string_free(tail, FALSE);
 }
 
+/* A command for people to read: quoted only where a shell would need
+ * it. */
 static char *display(const char *const *argv)
 {
-    return ds_shell_join(argv);
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; argv[i]; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+
+        for (const char *p = a; *p && plain; p++)
+            plain = g_ascii_isalnum(*p) || strchr("_./:=+@%,-", *p);
+        if (i)
+            g_string_append_c(s, ' ');
+        if (plain) {
+            g_string_append(s, a);
+        } else {
+            g_autofree char *q = ds_shell_quote(a);
+
+            g_string_append(s, q);
+        }
+    }
+    return g_string_free(s, FALSE);
 }
 
 /* Run argv; a non-zero exit fills *failure. */
