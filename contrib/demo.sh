@@ -34,6 +34,11 @@ set -x
 "$ds" --config "$demo/driftsync.conf" init
 "$ds" --config "$demo/driftsync.conf" record
 "$ds" --config "$demo/driftsync.conf" record   # nothing changed: no commit
-"$ds" --config "$demo/driftsync.conf" show "$(hostname -s)" | head -n 30
-"$ds" --config "$demo/driftsync.conf" log "$(hostname -s)" | head -n 10
-git -C "$demo/store" log --format='%h %s%n%(trailers)' | head -n 10
+"$ds" --config "$demo/driftsync.conf" show "$(hostname -s)" >"$demo/show.txt"
+"$ds" --config "$demo/driftsync.conf" log "$(hostname -s)" >"$demo/log.txt"
+{ set +x; } 2>/dev/null
+sed -n '1,25p' "$demo/show.txt"
+echo "... (the whole manifest summary is in $demo/show.txt)"
+cat "$demo/log.txt"
+git -C "$demo/store" log --format='%h %s%n%(trailers)'
+git -C "$demo/store" fsck --strict && echo "demo: the store is a clean git repository"

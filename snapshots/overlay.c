@@ -20,16 +20,24 @@ static const char *dname(virDomainPtr dom)
     return virDomainGetName(dom);
 }
 
-/* qemu-img runs on this machine: the images must be here too. */
+/* Overlays are qcow2 files made by qemu-img on this machine: the
+ * hypervisor must be QEMU, and here. */
 static int check_local(virDomainPtr dom, GError **err)
 {
     virConnectPtr conn = virDomainGetConnect(dom);
     g_autofree char *uri = conn ? virConnectGetURI(conn) : NULL;
     g_autoptr(GUri) parsed = NULL;
-    const char *host;
+    const char *host, *type;
 
     if (!uri)
         return ds_snapshot_virt_error(err, dom, "reading the connection URI");
+    if (!(type = virConnectGetType(conn)))
+        return ds_snapshot_virt_error(err, dom, "reading the driver type");
+    if (g_ascii_strcasecmp(type, "QEMU"))
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "%s: overlay snapshots need QEMU disk images, and "
+                            "%s is a %s connection",
+                            dname(dom), uri, type);
     parsed = g_uri_parse(uri, G_URI_FLAGS_NONE, NULL);
     host = parsed ? g_uri_get_host(parsed) : NULL;
     if (host && *host && strcmp(host, "localhost"))

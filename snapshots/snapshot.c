@@ -84,6 +84,12 @@ char *ds_snapshot_name_for_run(const char *run_id)
     return g_strconcat(DS_SNAPSHOT_PREFIX, run_id, NULL);
 }
 
+char *ds_snapshot_sync_description(const char *host, const char *commit)
+{
+    return g_strdup_printf("driftsync sync of %s at store commit %.12s",
+                           host, commit ? commit : "(none)");
+}
+
 int ds_snapshot_virt_error(GError **err, virDomainPtr dom, const char *what)
 {
     /* Saved first: any libvirt call (virDomainGetName too) resets it. */

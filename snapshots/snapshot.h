@@ -53,6 +53,9 @@ bool ds_snapshot_name_is_ours(const char *name);
 char *ds_snapshot_run_id_new(void);
 /* "driftsync-RUN" for a run id. */
 char *ds_snapshot_name_for_run(const char *run_id);
+/* The description of a sync's snapshot: "driftsync sync of web01 at store
+ * commit abc123" (commit shortened to 12 characters). */
+char *ds_snapshot_sync_description(const char *host, const char *commit);
 
 /* Resolve DS_SNAPSHOT_AUTO for a domain: internal when every writable
  * disk is qcow2 and the firmware is not pflash/UEFI, else overlay.  A
@@ -84,7 +87,9 @@ int ds_snapshot_create(ds_snapshot **out, virDomainPtr dom, const char *name,
 int ds_snapshot_revert(virDomainPtr dom, const char *name, GError **err);
 
 /* Delete snapshot NAME, keeping the domain's current state (an overlay is
- * merged into the disk below it). */
+ * merged into the disk below it, live when the domain runs).  Only
+ * driftsync's own (driftsync-*) are deleted: DS_EINVALID for others.
+ * Overlay mode needs a local QEMU connection (DS_EUNSUPPORTED else). */
 int ds_snapshot_delete(virDomainPtr dom, const char *name, GError **err);
 
 /* Retention: delete the oldest driftsync-* snapshots until at most keep

@@ -15,8 +15,6 @@
 #include "sync/cmd.h"
 #include "sync/plan.h"
 
-extern const ds_cmd_entry ds_cmd_plan_entry;
-
 /* Read ROLE/HOST at oid, with a message that says how to get one. */
 static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
                          ds_role role, const char *host, GError **err)
@@ -33,8 +31,7 @@ static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
                             host, host);
     return ds_error_set(err, DS_ENOTFOUND,
                         "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync sync %s`, or `driftsync record "
-                        "--from` a lab manifest)",
+                        "first (`driftsync record --lab %s`)",
                         host, host);
 }
 
@@ -91,8 +88,7 @@ static void print_plan(ds_cli *cli, const ds_plan *plan)
         }
         printf("  %3u. %s%s%s%s\n", i + 1,
                manual ? ds_cli_colour(cli, "yellow") : "",
-               manual ? "[by hand] " : "", a->description,
-               manual ? reset : "");
+               manual ? "[by hand] " : "", a->description, manual ? reset : "");
         for (guint j = 0; a->details && a->details[j]; j++)
             printf("         %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
@@ -109,10 +105,9 @@ static void print_plan(ds_cli *cli, const ds_plan *plan)
 static int cmd_plan(ds_cli *cli, int argc, char **argv)
 {
     gboolean verbose = FALSE;
-    GOptionEntry entries[] = {
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
-         "Show the command of each step", NULL},
-        {NULL}};
+    GOptionEntry entries[] = {{"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+                               "Show the command of each step", NULL},
+                              {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(GError) err = NULL;
@@ -143,8 +138,7 @@ static int cmd_plan(ds_cli *cli, int argc, char **argv)
         return code;
     if (ds_store_resolve(&oid, st, "HEAD", &err) < 0) {
         if (ds_error_code_of(err) == DS_ENOTFOUND) {
-            ds_cli_error(cli, "%s: no such host (nothing recorded yet)",
-                         host);
+            ds_cli_error(cli, "%s: no such host (nothing recorded yet)", host);
             return DS_EXIT_ERROR;
         }
         goto fail;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/collect.c: collect many hosts in parallel through their transports
  * and platforms; one host's failure never stops the others. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>

@@ -3,6 +3,7 @@
 #include <config.h>
 
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,9 @@ int main(int argc, char **argv)
     int i;
 
     setlocale(LC_ALL, "");
+    /* A peer that goes away (libvirtd, ssh, a closed pipe) must give a
+     * clear error from the failing call, not a silent death. */
+    signal(SIGPIPE, SIG_IGN);
     g_set_prgname(cli.prog);
     /* Global options come before the verb; parsed by hand so that the
      * verb's own options are left for it. */

@@ -53,8 +53,9 @@ static json_t *action_json(const ds_action *a, guint step)
     if (a->details)
         json_object_set_new(o, "details", strv_json(a->details));
     if (a->data)
-        json_object_set_new(o, "stdin_bytes",
-                            json_integer((json_int_t)g_bytes_get_size(a->data)));
+        json_object_set_new(
+            o, "stdin_bytes",
+            json_integer((json_int_t)g_bytes_get_size(a->data)));
     return o;
 }
 

@@ -33,11 +33,11 @@
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "manifests/version.h"
-#include "sync/plan.h"
+#include "sync/plan-private.h"
 
 static const char *const phase_names[] = {
-    [DS_PHASE_SOURCES] = "sources",   [DS_PHASE_PACKAGES] = "packages",
-    [DS_PHASE_FILES] = "files",       [DS_PHASE_SERVICES] = "services",
+    [DS_PHASE_SOURCES] = "sources", [DS_PHASE_PACKAGES] = "packages",
+    [DS_PHASE_FILES] = "files",     [DS_PHASE_SERVICES] = "services",
     [DS_PHASE_REBOOT] = "reboot",
 };
 
@@ -105,18 +105,10 @@ bool ds_plan_is_empty(const ds_plan *plan)
 
 /* ---- building blocks ---- */
 
-typedef struct plan_ctx {
-    ds_plan *plan;
-    const ds_manifest *lab;
-    const ds_manifest *prod;
-    const ds_ignore *ignore;
-    GError **err;
-} plan_ctx;
-
-/* A new action appended to the plan; argv is NULL-terminated varargs
+/* A new action appended to the plan; argv is a NULL-terminated array
  * (copied), or NULL for a MANUAL action.  Takes the description. */
-static ds_action *add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
-                      char *description, const char *const *argv)
+ds_action *ds_plan_add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
+                       char *description, const char *const *argv)
 {
     ds_action *a = g_new0(ds_action, 1);
 
@@ -132,7 +124,7 @@ static ds_action *add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
 
 /* The error for a hostile value; control characters are shown escaped
  * so that the message stays one line. */
-static int refuse(plan_ctx *ctx, const char *what, const char *name)
+int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name)
 {
     g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
@@ -141,39 +133,8 @@ static int refuse(plan_ctx *ctx, const char *what, const char *name)
                         ctx->plan->host, what, shown);
 }
 
-/* Printable, no blanks or newline inside a single apt source line. */
+/* One apt source line: no newline or other control character. */
 static bool source_line_is_safe(const char *s)
-{
-    if (!s || !*s || strlen(s) > 4096)
-        return false;
-    for (; *s; s++)
-        if ((guchar)*s < 0x20 || *s == 0x7f)
-            return false;
-    return true;
-}
-
-/* A user or group name, or a numeric id: what chown/install accept as
- * one name, never read as an option. */
-static bool account_is_safe(const char *s)
-{
-    gsize n = 0;
-
-    if (!s || !*s || s[0] == '-')
-        return false;
-    for (; s[n]; n++) {
-        char c = s[n];
-
-        if (n >= 64)
-            return false;
-        if (!g_ascii_isalnum(c) && c != '_' && c != '-' && c != '.' &&
-            !(c == '$' && s[n + 1] == '\0'))
-            return false;
-    }
-    return true;
-}
-
-/* A symbolic link's target: any path (relative ones too), no controls. */
-static bool link_target_is_safe(const char *s)
 {
     if (!s || !*s || strlen(s) > 4096)
         return false;
@@ -185,8 +146,7 @@ static bool link_target_is_safe(const char *s)
 
 static bool version_is_safe(const char *v)
 {
-    return v && ds_version_is_valid(v) && v[0] != '-' &&
-           strlen(v) <= 256;
+    return v && ds_version_is_valid(v) && v[0] != '-' && strlen(v) <= 256;
 }
 
 /* ---- sources ---- */
@@ -226,7 +186,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
                 if (ig != (s == 1))
                     continue;
                 if (!source_line_is_safe(line))
-                    return refuse(ctx, "apt source line", line);
+                    return ds_plan_refuse(ctx, "apt source line", line);
                 g_ptr_array_add(lines, line);
             }
         }
@@ -237,15 +197,15 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
             if (i == 0 || strcmp(lines->pdata[i], lines->pdata[i - 1]))
                 g_string_append_printf(text, "%s\n", (char *)lines->pdata[i]);
 
-        a = add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-                g_strdup_printf("write prod's %u apt source line%s to %s "
-                                "(%u added, %u removed)",
-                                lines->len, lines->len == 1 ? "" : "s",
-                                DS_PLAN_SOURCES_FILE, added, removed),
-                (const char *const[]){"install", "-D", "-m", "0644", "-o",
-                                      "root", "-g", "root", "-T", "--",
-                                      "/dev/stdin", DS_PLAN_SOURCES_FILE,
-                                      NULL});
+        a = ds_plan_add(
+            ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
+            g_strdup_printf("write prod's %u apt source line%s to %s "
+                            "(%u added, %u removed)",
+                            lines->len, lines->len == 1 ? "" : "s",
+                            DS_PLAN_SOURCES_FILE, added, removed),
+            (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
+                                  "-g", "root", "-T", "--", "/dev/stdin",
+                                  DS_PLAN_SOURCES_FILE, NULL});
         a->path = g_strdup(DS_PLAN_SOURCES_FILE);
         a->mode = 0644;
         a->owner = g_strdup("root");
@@ -255,21 +215,41 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
         g_ptr_array_remove_index(lines, lines->len - 1);
         a->data = g_bytes_new(text->str, text->len);
 
-        add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
-            g_strdup("set the lab's other apt sources files aside "
-                     "(renamed *" DS_PLAN_SOURCES_OFF ")"),
-            (const char *const[]){
-                "find", "/etc/apt", "-maxdepth", "2", "-type", "f", "(",
-                "-path", "/etc/apt/sources.list", "-o", "-path",
-                "/etc/apt/sources.list.d/*.list", "-o", "-path",
-                "/etc/apt/sources.list.d/*.sources", ")", "!", "-path",
-                DS_PLAN_SOURCES_FILE, "-exec", "mv", "-f", "--", "{}",
-                "{}" DS_PLAN_SOURCES_OFF, ";", NULL});
+        ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
+                    g_strdup("set the lab's other apt sources files aside "
+                             "(renamed *" DS_PLAN_SOURCES_OFF ")"),
+                    (const char *const[]){"find",
+                                          "/etc/apt",
+                                          "-maxdepth",
+                                          "2",
+                                          "-type",
+                                          "f",
+                                          "(",
+                                          "-path",
+                                          "/etc/apt/sources.list",
+                                          "-o",
+                                          "-path",
+                                          "/etc/apt/sources.list.d/*.list",
+                                          "-o",
+                                          "-path",
+                                          "/etc/apt/sources.list.d/*.sources",
+                                          ")",
+                                          "!",
+                                          "-path",
+                                          DS_PLAN_SOURCES_FILE,
+                                          "-exec",
+                                          "mv",
+                                          "-f",
+                                          "--",
+                                          "{}",
+                                          "{}" DS_PLAN_SOURCES_OFF,
+                                          ";",
+                                          NULL});
     }
     if (changed || need_update)
-        add(ctx, DS_PHASE_SOURCES, DS_ACTION_APT_UPDATE,
-            g_strdup("refresh the package lists"),
-            (const char *const[]){"apt-get", "update", NULL});
+        ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_APT_UPDATE,
+                    g_strdup("refresh the package lists"),
+                    (const char *const[]){"apt-get", "update", NULL});
     return 0;
 }
 
@@ -304,10 +284,11 @@ static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
         switch (c->kind) {
         case DS_CHANGE_PACKAGE_REMOVED:
             if (!ds_name_is_safe_package(c->name))
-                return refuse(ctx, "package name", c->name);
+                return ds_plan_refuse(ctx, "package name", c->name);
             g_ptr_array_add(reqs, g_strdup_printf("%s-", c->name));
-            g_ptr_array_add(details, g_strdup_printf("remove %s %s", c->name,
-                                                     c->old_value ? c->old_value : ""));
+            g_ptr_array_add(details,
+                            g_strdup_printf("remove %s %s", c->name,
+                                            c->old_value ? c->old_value : ""));
             n[3]++;
             continue;
         case DS_CHANGE_PACKAGE_CHANGED:
@@ -325,38 +306,41 @@ static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
             continue;
         }
         if (!ds_name_is_safe_package(c->name))
-            return refuse(ctx, "package name", c->name);
+            return ds_plan_refuse(ctx, "package name", c->name);
         p = ds_manifest_find_package(ctx->prod, c->name);
         if (!p)
             return ds_error_set(ctx->err, DS_EINVALID,
                                 "%s: package %s is not in prod's manifest",
                                 ctx->plan->host, c->name);
         if (!version_is_safe(p->version)) {
-            g_autofree char *label = g_strdup_printf("the version of %s",
-                                                    c->name);
+            g_autofree char *label =
+                g_strdup_printf("the version of %s", c->name);
 
-            return refuse(ctx, label, p->version);
+            return ds_plan_refuse(ctx, label, p->version);
         }
         g_ptr_array_add(reqs, package_request(p, arch_changed));
         switch (c->kind) {
         case DS_CHANGE_PACKAGE_INSTALLED:
             n[0]++;
-            g_ptr_array_add(details, g_strdup_printf("install %s %s", c->name,
-                                                     p->version));
+            g_ptr_array_add(
+                details, g_strdup_printf("install %s %s", c->name, p->version));
             break;
         case DS_CHANGE_PACKAGE_UPGRADED:
         case DS_CHANGE_PACKAGE_DOWNGRADED:
             n[c->kind == DS_CHANGE_PACKAGE_UPGRADED ? 1 : 2]++;
-            g_ptr_array_add(details, g_strdup_printf(
-                "%s %s %s -> %s",
-                c->kind == DS_CHANGE_PACKAGE_UPGRADED ? "upgrade"
-                                                      : "downgrade",
-                c->name, c->old_value ? c->old_value : "?", p->version));
+            g_ptr_array_add(
+                details,
+                g_strdup_printf(
+                    "%s %s %s -> %s",
+                    c->kind == DS_CHANGE_PACKAGE_UPGRADED ? "upgrade"
+                                                          : "downgrade",
+                    c->name, c->old_value ? c->old_value : "?", p->version));
             break;
         default:
             n[0]++;
-            g_ptr_array_add(details, g_strdup_printf(
-                "reinstall %s %s as %s", c->name, p->version, p->arch));
+            g_ptr_array_add(details,
+                            g_strdup_printf("reinstall %s %s as %s", c->name,
+                                            p->version, p->arch));
             break;
         }
     }
@@ -369,11 +353,18 @@ static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
                                    what->str[what->len - 1] == ':' ? "" : ",",
                                    n[i], labels[i], n[i] == 1 ? "" : "s");
     {
-        static const char *const head[] = {
-            "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install",
-            "-y", "--allow-downgrades", "--no-install-recommends", "-o",
-            "Dpkg::Options::=--force-confdef", "-o",
-            "Dpkg::Options::=--force-confold", "--"};
+        static const char *const head[] = {"env",
+                                           "DEBIAN_FRONTEND=noninteractive",
+                                           "apt-get",
+                                           "install",
+                                           "-y",
+                                           "--allow-downgrades",
+                                           "--no-install-recommends",
+                                           "-o",
+                                           "Dpkg::Options::=--force-confdef",
+                                           "-o",
+                                           "Dpkg::Options::=--force-confold",
+                                           "--"};
 
         for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
             g_ptr_array_add(argv, (gpointer)head[i]);
@@ -381,257 +372,13 @@ static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
     for (guint i = 0; i < reqs->len; i++)
         g_ptr_array_add(argv, reqs->pdata[i]);
     g_ptr_array_add(argv, NULL);
-    a = add(ctx, DS_PHASE_PACKAGES, DS_ACTION_PACKAGES,
-            g_string_free(g_steal_pointer(&what), FALSE),
-            (const char *const *)argv->pdata);
+    a = ds_plan_add(ctx, DS_PHASE_PACKAGES, DS_ACTION_PACKAGES,
+                    g_string_free(g_steal_pointer(&what), FALSE),
+                    (const char *const *)argv->pdata);
     g_ptr_array_add(reqs, NULL);
     a->items = (char **)g_ptr_array_free(g_steal_pointer(&reqs), FALSE);
     g_ptr_array_add(details, NULL);
     a->details = (char **)g_ptr_array_free(g_steal_pointer(&details), FALSE);
-    return 0;
-}
-
-/* ---- files ---- */
-
-static ds_action *add_file(plan_ctx *ctx, ds_action_kind kind,
-                           char *description, const char *const *argv,
-                           const ds_file *f)
-{
-    ds_action *a = add(ctx, DS_PHASE_FILES, kind, description, argv);
-
-    a->path = g_strdup(f->path);
-    a->mode = f->mode;
-    a->owner = g_strdup(f->owner);
-    a->group = g_strdup(f->group);
-    return a;
-}
-
-static int plan_file_write(plan_ctx *ctx, const ds_file *f)
-{
-    g_autofree char *mode = g_strdup_printf("%04o", f->mode & 07777);
-    const char *argv[16];
-    int n = 0;
-    ds_action *a;
-
-    if (f->secret || !f->content_ref) {
-        add_file(ctx, DS_ACTION_MANUAL,
-                 g_strdup_printf(f->secret
-                                     ? "%s: secret file differs: cannot be "
-                                       "replayed, must be copied by hand"
-                                     : "%s: differs but its content is not "
-                                       "stored: cannot be replayed, must be "
-                                       "copied by hand",
-                                 f->path),
-                 NULL, f);
-        return 0;
-    }
-    argv[n++] = "install";
-    argv[n++] = "-D";
-    argv[n++] = "-m";
-    argv[n++] = mode;
-    if (f->owner) {
-        argv[n++] = "-o";
-        argv[n++] = f->owner;
-    }
-    if (f->group) {
-        argv[n++] = "-g";
-        argv[n++] = f->group;
-    }
-    argv[n++] = "-T";
-    argv[n++] = "--";
-    argv[n++] = "/dev/stdin";
-    argv[n++] = f->path;
-    argv[n] = NULL;
-    a = add_file(ctx, DS_ACTION_FILE_WRITE,
-                 g_strdup_printf("write %s (%s %s:%s)", f->path, mode,
-                                 f->owner ? f->owner : "-",
-                                 f->group ? f->group : "-"),
-                 argv, f);
-    a->content_ref = g_strdup(f->content_ref);
-    a->store_path = g_strdup_printf("files/prod/%s%s", ctx->plan->host,
-                                    f->path);
-    return 0;
-}
-
-static void plan_file_attrs(plan_ctx *ctx, const ds_file *f, guint bits)
-{
-    bool link = f->type == DS_FILE_SYMLINK;
-
-    if ((bits & (DS_FILE_DIFF_OWNER | DS_FILE_DIFF_GROUP)) &&
-        (f->owner || f->group)) {
-        g_autofree char *who = g_strdup_printf(
-            "%s%s%s", f->owner ? f->owner : "", f->group ? ":" : "",
-            f->group ? f->group : "");
-
-        add_file(ctx, DS_ACTION_FILE_ATTR,
-                 g_strdup_printf("set the owner of %s to %s", f->path, who),
-                 link ? (const char *const[]){"chown", "-h", "--", who,
-                                              f->path, NULL}
-                      : (const char *const[]){"chown", "--", who, f->path,
-                                              NULL},
-                 f);
-    }
-    if ((bits & DS_FILE_DIFF_MODE) && !link) {
-        g_autofree char *mode = g_strdup_printf("%04o", f->mode & 07777);
-
-        add_file(ctx, DS_ACTION_FILE_ATTR,
-                 g_strdup_printf("set the mode of %s to %s", f->path, mode),
-                 (const char *const[]){"chmod", "--", mode, f->path, NULL},
-                 f);
-    }
-}
-
-static int plan_file(plan_ctx *ctx, const ds_change *c)
-{
-    const ds_file *f;
-    guint bits;
-
-    if (!ds_name_is_safe_path(c->name))
-        return refuse(ctx, "file path", c->name);
-    if (c->kind == DS_CHANGE_FILE_REMOVED) {
-        const ds_file *l = ds_manifest_find_file(ctx->lab, c->name);
-
-        add_file(ctx, DS_ACTION_FILE_REMOVE,
-                 g_strdup_printf("remove %s (prod has no such file)", c->name),
-                 (const char *const[]){"rm", "-f", "--", c->name, NULL},
-                 l ? l : &(ds_file){.path = c->name});
-        return 0;
-    }
-    f = ds_manifest_find_file(ctx->prod, c->name);
-    if (!f)
-        return ds_error_set(ctx->err, DS_EINVALID,
-                            "%s: file %s is not in prod's manifest",
-                            ctx->plan->host, c->name);
-    if ((f->owner && !account_is_safe(f->owner)))
-        return refuse(ctx, "file owner", f->owner);
-    if ((f->group && !account_is_safe(f->group)))
-        return refuse(ctx, "file group", f->group);
-    bits = c->kind == DS_CHANGE_FILE_ADDED ? ~0u : c->file_bits;
-
-    if (f->type == DS_FILE_SYMLINK) {
-        if (bits & (DS_FILE_DIFF_TYPE | DS_FILE_DIFF_CONTENT)) {
-            ds_action *a;
-
-            if (!link_target_is_safe(f->target))
-                return refuse(ctx, "link target", f->target);
-            a = add_file(ctx, DS_ACTION_FILE_LINK,
-                         g_strdup_printf("link %s -> %s", f->path, f->target),
-                         (const char *const[]){"ln", "-sfT", "--", f->target,
-                                               f->path, NULL},
-                         f);
-            a->target = g_strdup(f->target);
-        }
-        /* A new link is created by root: chown only for someone else. */
-        if (c->kind == DS_CHANGE_FILE_ADDED &&
-            g_strcmp0(f->owner ? f->owner : "root", "root") == 0 &&
-            g_strcmp0(f->group ? f->group : "root", "root") == 0)
-            return 0;
-        plan_file_attrs(ctx, f, bits & (DS_FILE_DIFF_OWNER |
-                                        DS_FILE_DIFF_GROUP));
-        return 0;
-    }
-    if (bits & (DS_FILE_DIFF_TYPE | DS_FILE_DIFF_CONTENT)) {
-        /* A secret whose attributes alone differ is fixed below. */
-        return plan_file_write(ctx, f);
-    }
-    plan_file_attrs(ctx, f, bits);
-    return 0;
-}
-
-/* ---- services ---- */
-
-static void add_systemctl(plan_ctx *ctx, const char *verb, const char *unit,
-                          const char *why)
-{
-    add(ctx, DS_PHASE_SERVICES, DS_ACTION_SERVICE,
-        g_strdup_printf("%s %s%s%s", verb, unit, why ? " " : "",
-                        why ? why : ""),
-        (const char *const[]){"systemctl", verb, "--", unit, NULL});
-}
-
-static bool is_started(const char *s)
-{
-    return g_strcmp0(s, "active") == 0 || g_strcmp0(s, "reloading") == 0 ||
-           g_strcmp0(s, "activating") == 0;
-}
-
-static bool is_stopped(const char *s)
-{
-    return g_strcmp0(s, "inactive") == 0 || g_strcmp0(s, "failed") == 0 ||
-           g_strcmp0(s, "deactivating") == 0;
-}
-
-/* Enablement from `from` (NULL: the lab had no such unit) to `to`. */
-static void plan_enablement(plan_ctx *ctx, const char *unit, const char *from,
-                            const char *to)
-{
-    bool unmasked = false;
-
-    if (g_strcmp0(from, "masked") == 0 && g_strcmp0(to, "masked") != 0) {
-        add_systemctl(ctx, "unmask", unit, NULL);
-        unmasked = true;
-    }
-    if (g_strcmp0(to, "enabled") == 0)
-        add_systemctl(ctx, "enable", unit, NULL);
-    else if (g_strcmp0(to, "disabled") == 0)
-        add_systemctl(ctx, "disable", unit, NULL);
-    else if (g_strcmp0(to, "masked") == 0)
-        add_systemctl(ctx, "mask", unit, NULL);
-    else if (from && !unmasked)
-        add(ctx, DS_PHASE_SERVICES, DS_ACTION_MANUAL,
-            g_strdup_printf("%s is %s in prod, %s in the lab: set by its unit "
-                            "files, not by systemctl",
-                            unit, to ? to : "unknown", from),
-            NULL);
-}
-
-static void plan_activity(plan_ctx *ctx, const char *unit, const char *from,
-                          const char *to)
-{
-    if (is_started(to))
-        add_systemctl(ctx, "start", unit, NULL);
-    else if (is_stopped(to))
-        add_systemctl(ctx, "stop", unit, NULL);
-    else if (from)
-        add(ctx, DS_PHASE_SERVICES, DS_ACTION_MANUAL,
-            g_strdup_printf("%s is %s in prod, %s in the lab: not replayed",
-                            unit, to ? to : "unknown", from),
-            NULL);
-}
-
-static int plan_service(plan_ctx *ctx, const ds_change *c)
-{
-    const ds_service *p;
-
-    if (!ds_name_is_safe_service(c->name))
-        return refuse(ctx, "service name", c->name);
-    switch (c->kind) {
-    case DS_CHANGE_SERVICE_ADDED:
-        if (!(p = ds_manifest_find_service(ctx->prod, c->name)))
-            return 0;
-        plan_enablement(ctx, c->name, NULL, p->enabled);
-        plan_activity(ctx, c->name, NULL, p->active);
-        break;
-    case DS_CHANGE_SERVICE_REMOVED:
-        add(ctx, DS_PHASE_SERVICES, DS_ACTION_MANUAL,
-            g_strdup_printf("%s exists only in the lab: it goes with its "
-                            "package or its unit file",
-                            c->name),
-            NULL);
-        break;
-    case DS_CHANGE_SERVICE_ENABLED:
-    case DS_CHANGE_SERVICE_DISABLED:
-        plan_enablement(ctx, c->name, c->old_value ? c->old_value : "unknown",
-                        c->new_value);
-        break;
-    case DS_CHANGE_SERVICE_STARTED:
-    case DS_CHANGE_SERVICE_STOPPED:
-        plan_activity(ctx, c->name, c->old_value ? c->old_value : "unknown",
-                      c->new_value);
-        break;
-    default:
-        break;
-    }
     return 0;
 }
 
@@ -663,7 +410,8 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
         const ds_change *c = changes->pdata[i];
 
         if (c->kind == DS_CHANGE_OS_CHANGED)
-            add(ctx, DS_PHASE_PACKAGES, DS_ACTION_MANUAL,
+            ds_plan_add(
+                ctx, DS_PHASE_PACKAGES, DS_ACTION_MANUAL,
                 g_strdup_printf("the os differs (lab %s, prod %s): a release "
                                 "upgrade is not replayed",
                                 c->old_value ? c->old_value : "unknown",
@@ -675,27 +423,28 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
-        if (c->category == DS_CAT_FILES && (rc = plan_file(ctx, c)) < 0)
+        if (c->category == DS_CAT_FILES && (rc = ds_plan_file(ctx, c)) < 0)
             return rc;
     }
     for (guint i = 0; i < ctx->plan->actions->len; i++)
         reload |= touches_units(ctx->plan->actions->pdata[i]);
     if (reload)
-        add(ctx, DS_PHASE_SERVICES, DS_ACTION_SERVICE,
-            g_strdup("reload systemd's unit files"),
-            (const char *const[]){"systemctl", "daemon-reload", NULL});
+        ds_plan_add(ctx, DS_PHASE_SERVICES, DS_ACTION_SERVICE,
+                    g_strdup("reload systemd's unit files"),
+                    (const char *const[]){"systemctl", "daemon-reload", NULL});
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
         if (c->category == DS_CAT_SERVICES &&
-            (rc = plan_service(ctx, c)) < 0)
+            (rc = ds_plan_service(ctx, c)) < 0)
             return rc;
     }
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
         if (c->kind == DS_CHANGE_KERNEL_CHANGED && c->new_value)
-            add(ctx, DS_PHASE_REBOOT, DS_ACTION_REBOOT,
+            ds_plan_add(
+                ctx, DS_PHASE_REBOOT, DS_ACTION_REBOOT,
                 g_strdup_printf("reboot: prod runs kernel %s, the lab runs %s",
                                 c->new_value,
                                 c->old_value ? c->old_value : "an unknown one"),
@@ -724,15 +473,16 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                             prod->host ? prod->host : "(null)");
     if (g_strcmp0(lab->host, prod->host) != 0)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: the lab manifest is for host '%s'",
-                            prod->host, lab->host ? lab->host : "(null)");
+                            "%s: the lab manifest is for host '%s'", prod->host,
+                            lab->host ? lab->host : "(null)");
     plan = g_new0(ds_plan, 1);
     plan->host = g_strdup(prod->host);
-    plan->actions = g_ptr_array_new_with_free_func((GDestroyNotify)ds_action_free);
+    plan->actions =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_action_free);
     if ((rc = ds_manifest_diff(&changes, lab, prod, ignore, err)) < 0)
         return ds_error_prefix(err, rc, "%s: ", prod->host);
-    ctx = (plan_ctx){.plan = plan, .lab = lab, .prod = prod,
-                     .ignore = ignore, .err = err};
+    ctx = (plan_ctx){
+        .plan = plan, .lab = lab, .prod = prod, .ignore = ignore, .err = err};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
     *out = g_steal_pointer(&plan);

@@ -84,7 +84,7 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
 /* Whether there is anything to do (any action, MANUAL ones included). */
 bool ds_plan_is_empty(const ds_plan *plan);
 
-const char *ds_plan_phase_name(ds_plan_phase phase); /* "sources" ... */
+const char *ds_plan_phase_name(ds_plan_phase phase);  /* "sources" ... */
 const char *ds_action_kind_name(ds_action_kind kind); /* "file-write" ... */
 
 /* Fill the data of each FILE_WRITE action from the store (prod's content

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # sync/plan.mk: the plan engine (library) and `driftsync plan` (program).
-libdriftsync_la_SOURCES += sync/plan.c sync/plan-io.c sync/plan.h
+libdriftsync_la_SOURCES += sync/plan.c sync/plan-steps.c sync/plan-io.c \
+	sync/plan.h sync/plan-private.h
 
 driftsync_SOURCES += sync/cmd-plan.c
 

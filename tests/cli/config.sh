@@ -4,7 +4,7 @@
 # with trailing comments are used, a wrong file is refused with its line
 # number and nothing is done.
 . "$DS_SRCDIR/tests/setup.sh"
-plan 17
+plan 20
 
 cat >"$T/good.conf" <<CONF
 # a comment
@@ -66,6 +66,12 @@ grep_ok "the bad source is named with its line" \
 expect_status 2 "a missing --config file exits 2" \
     ds --config "$T/nonexistent.conf" init
 grep_ok "the missing file is named" "nonexistent.conf" "$T/err"
+
+# $DRIFTSYNC_CONFIG stands in for --config.
+expect_status 2 "\$DRIFTSYNC_CONFIG is read" env DRIFTSYNC_CONFIG="$T/bad.conf" "$DRIFTSYNC" init
+grep_ok "its error has the line number" "bad.conf:7: \[lab\] parallel" "$T/err"
+expect_status 2 "a missing \$DRIFTSYNC_CONFIG is an error" \
+    env DRIFTSYNC_CONFIG="$T/none.conf" "$DRIFTSYNC" --store "$T/s4" init
 
 # --store wins over [store] path.
 expect_status 0 "--store overrides [store] path" \

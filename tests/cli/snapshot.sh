@@ -78,6 +78,10 @@ write_config 5
 expect_status 2 "internal snapshot of a raw disk is refused" snap create --mode internal raw
 grep_ok "the message suggests overlay" 'lab-raw: cannot take an internal snapshot: disk vda .* is raw.*snapshots = overlay' "$T/err"
 
+expect_status 2 "overlay mode on the test driver: refused" snap create raw
+grep_ok "says why" 'lab-raw: overlay snapshots need QEMU disk images' "$T/err"
+grep_not "no overlay file was attempted" 'qemu-img' "$T/err"
+
 expect_status 2 "hostile snapshot name" snap create web01 'x;reboot'
 grep_ok "names the bad name" "snapshot name 'x;reboot' is not valid" "$T/err"
 expect_status 2 "path-like snapshot name" snap revert web01 '../../etc'

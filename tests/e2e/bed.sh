@@ -153,12 +153,12 @@ agent_ping() {
     V qemu-agent-command "$1" '{"execute":"guest-ping"}' --timeout 2 >/dev/null 2>&1
 }
 
-# Reuse a domain when it runs the current image and its agent answers.
+# Reuse a domain when it runs the current image (its agent is waited for
+# like a fresh one's: it may be rebooting).
 domain_current() {
     local name=$1 img=$2
     [ "$(V domstate "$name" 2>/dev/null)" = running ] || return 1
-    V dumpxml "$name" 2>/dev/null | grep -q "image=\"$(basename "$img")\"" || return 1
-    agent_ping "$name"
+    V dumpxml "$name" 2>/dev/null | grep -q "image=\"$(basename "$img")\""
 }
 
 domain_remove() {
@@ -187,7 +187,7 @@ wait_agents() {
         local still=""
         for d in $left; do
             if agent_ping "$d"; then
-                say "$d: agent answering ($(elapsed "$t")s after start)"
+                say "$d: agent answering ($(elapsed "$t")s)"
             else
                 still="$still $d"
             fi
@@ -217,16 +217,14 @@ up() {
     t=$(date +%s.%N)
     for d in $DOMAINS; do
         if [ "$fresh" = 0 ] && domain_current "$d" "$img"; then
-            say "$d: running, agent answering (reused)"
+            say "$d: running the current image (reused)"
         else
             domain_create "$d" "$img"
             started="$started $d"
         fi
     done
-    if [ -n "$started" ]; then
-        say "started:$started"
-        wait_agents "$t" "$started"
-    fi
+    [ -n "$started" ] && say "started:$started"
+    wait_agents "$t" "$DOMAINS"
     say "bed up: $DOMAINS on $URI"
 }
 

@@ -161,7 +161,7 @@ guest_image() {
         # entries of older inputs are not used any more
         find "$store" -maxdepth 1 \( -name 'image-*' ! -name "image-$ikey" -o \
             -name 'rootfs-*' ! -name "rootfs-$rkey" -o -name 'build.*' \) \
-            -exec rm -rf {} + 2>/dev/null || :
+            -exec rm -rf --one-file-system {} + 2>/dev/null || :
     fi
     echo "$store/image-$ikey"
 }

@@ -92,8 +92,7 @@ static ds_action *nth(const ds_plan *p, guint i)
 }
 
 /* The first action of that kind (and path, when given), or NULL. */
-static ds_action *find(const ds_plan *p, ds_action_kind kind,
-                       const char *path)
+static ds_action *find(const ds_plan *p, ds_action_kind kind, const char *path)
 {
     for (guint i = 0; i < p->actions->len; i++) {
         ds_action *a = nth(p, i);
@@ -192,13 +191,13 @@ static void test_packages(void)
     g_autofree char *cmd = NULL;
     ds_action *a;
 
-    add_pkg(prod, "nginx", "1.22.1-9");         /* install */
-    add_pkg(prod, "libc6", "2.36-9+deb12u7");   /* downgrade */
+    add_pkg(prod, "nginx", "1.22.1-9");       /* install */
+    add_pkg(prod, "libc6", "2.36-9+deb12u7"); /* downgrade */
     add_pkg(lab, "libc6", "2.36-9+deb12u10");
     add_pkg(prod, "curl", "7.88.1-10+deb12u8"); /* upgrade */
     add_pkg(lab, "curl", "7.88.1-10+deb12u5");
-    add_pkg(lab, "vim-tiny", "2:9.0.1378-2");   /* removal */
-    add_pkg(lab, "libfoo:i386", "1.0-1");       /* removal, multiarch */
+    add_pkg(lab, "vim-tiny", "2:9.0.1378-2"); /* removal */
+    add_pkg(lab, "libfoo:i386", "1.0-1");     /* removal, multiarch */
     normalise(lab);
     normalise(prod);
     plan = build_ok(lab, prod, NULL);
@@ -248,18 +247,19 @@ static void test_sources(void)
     const char *sec = "deb http://security.debian.org/debian-security "
                       "bookworm-security main";
     const char *local = "deb [trusted=yes] file:/srv/local ./";
-    const char *bpo = "deb http://deb.debian.org/debian bookworm-backports main";
+    const char *bpo =
+        "deb http://deb.debian.org/debian bookworm-backports main";
     ds_action *w;
     gsize len;
     const char *data;
 
-    g_ptr_array_add(prod->sources, g_strdup(sec));      /* added */
-    g_ptr_array_add(lab->sources, g_strdup(bpo));       /* removed */
-    g_ptr_array_add(lab->sources, g_strdup(local));     /* lab only, ignored */
+    g_ptr_array_add(prod->sources, g_strdup(sec));  /* added */
+    g_ptr_array_add(lab->sources, g_strdup(bpo));   /* removed */
+    g_ptr_array_add(lab->sources, g_strdup(local)); /* lab only, ignored */
     normalise(lab);
     normalise(prod);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SOURCES, "*file:/srv/*", &err),
-                    ==, 0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SOURCES, "*file:/srv/*", &err), ==,
+                    0);
     plan = build_ok(lab, prod, ig);
 
     g_assert_cmpuint(plan->actions->len, ==, 3);
@@ -269,8 +269,8 @@ static void test_sources(void)
     {
         g_autofree char *cmd = joined(w->argv);
         g_assert_cmpstr(cmd, ==,
-                        "install -D -m 0644 -o root -g root -T -- /dev/stdin "
-                        DS_PLAN_SOURCES_FILE);
+                        "install -D -m 0644 -o root -g root -T -- "
+                        "/dev/stdin " DS_PLAN_SOURCES_FILE);
     }
     /* The full desired set: prod's lines and the ignored lab line. */
     g_assert_cmpuint(g_strv_length(w->items), ==, 3);
@@ -315,10 +315,11 @@ static void test_sources_disable_runs(void)
     g_assert_nonnull(a);
     g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
     managed = g_strconcat(dir, DS_PLAN_SOURCES_FILE, NULL);
-    for (const char *const *f = (const char *const[]){
-             "sources.list", "sources.list.d/a.list",
-             "sources.list.d/b.sources", "sources.list.d/keep.txt",
-             "sources.list.d/driftsync.list", NULL};
+    for (const char *const *f =
+             (const char *const[]){"sources.list", "sources.list.d/a.list",
+                                   "sources.list.d/b.sources",
+                                   "sources.list.d/keep.txt",
+                                   "sources.list.d/driftsync.list", NULL};
          *f; f++) {
         g_autofree char *p = g_build_filename(apt, *f, NULL);
         g_assert_true(g_file_set_contents(p, "x\n", -1, NULL));
@@ -330,15 +331,17 @@ static void test_sources_disable_runs(void)
                                   : g_strdup(a->argv[i]));
     g_ptr_array_add(argv, NULL);
     g_assert_cmpint(ds_transport_spawn((const char *const *)argv->pdata, NULL,
-                                       NULL, &res, &err), ==, 0);
+                                       NULL, &res, &err),
+                    ==, 0);
     g_assert_no_error(err);
     g_assert_cmpint(res.status, ==, 0);
     ds_run_result_clear(&res);
     g_ptr_array_unref(argv);
-    for (const char *const *f = (const char *const[]){
-             "sources.list.driftsync-off", "sources.list.d/a.list.driftsync-off",
-             "sources.list.d/b.sources.driftsync-off",
-             "sources.list.d/keep.txt", NULL};
+    for (const char *const *f =
+             (const char *const[]){"sources.list.driftsync-off",
+                                   "sources.list.d/a.list.driftsync-off",
+                                   "sources.list.d/b.sources.driftsync-off",
+                                   "sources.list.d/keep.txt", NULL};
          *f; f++) {
         g_autofree char *p = g_build_filename(apt, *f, NULL);
         g_assert_true(g_file_test(p, G_FILE_TEST_EXISTS));
@@ -463,15 +466,17 @@ static void test_files(void)
     g_assert_nonnull(a);
     {
         g_autofree char *cmd = joined(a->argv);
-        g_assert_cmpstr(cmd, ==, "ln -sfT -- ../sites-available/default "
-                                 "/etc/nginx/sites-enabled/default");
+        g_assert_cmpstr(cmd, ==,
+                        "ln -sfT -- ../sites-available/default "
+                        "/etc/nginx/sites-enabled/default");
     }
     /* Secrets: not replayable, counted, no command. */
     a = find(plan, DS_ACTION_MANUAL, "/etc/shadow");
     g_assert_nonnull(a);
     g_assert_null(a->argv);
-    g_assert_nonnull(strstr(a->description, "secret file differs: cannot be "
-                                            "replayed, must be copied by hand"));
+    g_assert_nonnull(strstr(a->description,
+                            "secret file differs: cannot be "
+                            "replayed, must be copied by hand"));
     /* ...but a secret whose mode alone differs gets its chmod. */
     a = find(plan, DS_ACTION_FILE_ATTR, "/etc/ssl/private/k.pem");
     g_assert_nonnull(a);
@@ -491,10 +496,10 @@ static void test_files_run(void)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = g_dir_make_tmp("ds-plan-XXXXXX", &err);
-    g_autofree char *conf = g_build_filename(dir, "etc", "app", "app.conf",
-                                             NULL);
-    g_autofree char *link = g_build_filename(dir, "etc", "app", "current",
-                                             NULL);
+    g_autofree char *conf =
+        g_build_filename(dir, "etc", "app", "app.conf", NULL);
+    g_autofree char *link =
+        g_build_filename(dir, "etc", "app", "current", NULL);
     g_autofree char *old = g_build_filename(dir, "old.conf", NULL);
     g_autoptr(ds_manifest) prod = ds_manifest_new("web01", DS_ROLE_PROD);
     g_autoptr(ds_manifest) lab = ds_manifest_new("web01", DS_ROLE_LAB);
@@ -530,11 +535,11 @@ static void test_files_run(void)
         if (a->kind == DS_ACTION_FILE_WRITE)
             data = g_bytes_new_static("listen 80;\n", 11);
         g_assert_cmpint(ds_transport_spawn((const char *const *)a->argv, data,
-                                           NULL, &res, &err), ==, 0);
+                                           NULL, &res, &err),
+                        ==, 0);
         g_assert_no_error(err);
         if (res.status != 0)
-            g_error("%s: %.*s", a->description,
-                    (int)g_bytes_get_size(res.err),
+            g_error("%s: %.*s", a->description, (int)g_bytes_get_size(res.err),
                     (const char *)g_bytes_get_data(res.err, NULL));
         ds_run_result_clear(&res);
     }
@@ -561,14 +566,14 @@ static void test_services(void)
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(GString) cmds = g_string_new(NULL);
 
-    add_svc(prod, "nginx.service", "enabled", "active");    /* added */
-    add_svc(prod, "apache2.service", "enabled", "active");  /* unmasked */
+    add_svc(prod, "nginx.service", "enabled", "active");   /* added */
+    add_svc(prod, "apache2.service", "enabled", "active"); /* unmasked */
     add_svc(lab, "apache2.service", "masked", "inactive");
-    add_svc(prod, "cron.service", "disabled", "inactive");  /* off */
+    add_svc(prod, "cron.service", "disabled", "inactive"); /* off */
     add_svc(lab, "cron.service", "enabled", "active");
-    add_svc(lab, "exim4.service", "enabled", "active");     /* lab only */
-    add_file(prod, "/etc/systemd/system/app.service", "[Unit]\n", 0644,
-             "root", "root");
+    add_svc(lab, "exim4.service", "enabled", "active"); /* lab only */
+    add_file(prod, "/etc/systemd/system/app.service", "[Unit]\n", 0644, "root",
+             "root");
     normalise(lab);
     normalise(prod);
     plan = build_ok(lab, prod, NULL);
@@ -647,10 +652,9 @@ static void test_ignore(void)
     normalise(lab);
     g_assert_cmpint(ds_ignore_add(ig, DS_CAT_PACKAGES, "linux-image-*", &err),
                     ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_FILES, "/etc/hostname", &err),
-                    ==, 0);
-    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SERVICES, "getty@*", &err), ==,
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_FILES, "/etc/hostname", &err), ==,
                     0);
+    g_assert_cmpint(ds_ignore_add(ig, DS_CAT_SERVICES, "getty@*", &err), ==, 0);
     plan = build_ok(lab, prod, ig);
     g_assert_cmpuint(plan->actions->len, ==, 2); /* update, transaction */
     a = find(plan, DS_ACTION_PACKAGES, NULL);
@@ -811,8 +815,7 @@ static void test_json(void)
     plan = build_ok(lab, prod, NULL);
     j = ds_plan_to_json(plan);
     g_assert_nonnull(j);
-    g_assert_cmpstr(json_string_value(json_object_get(j, "host")), ==,
-                    "web01");
+    g_assert_cmpstr(json_string_value(json_object_get(j, "host")), ==, "web01");
     g_assert_true(json_is_true(json_object_get(j, "drift")));
     g_assert_cmpint(json_integer_value(json_object_get(j, "manual")), ==, 1);
     acts = json_object_get(j, "actions");
@@ -847,8 +850,7 @@ static void test_json(void)
 
         j = ds_plan_to_json(empty);
         g_assert_true(json_is_false(json_object_get(j, "drift")));
-        g_assert_cmpuint(json_array_size(json_object_get(j, "actions")), ==,
-                         0);
+        g_assert_cmpuint(json_array_size(json_object_get(j, "actions")), ==, 0);
         json_decref(j);
     }
 }
@@ -873,8 +875,7 @@ static void test_load_contents(void)
     g_assert_no_error(err);
     g_assert_cmpint(ds_store_init(path, &err), ==, 0);
     g_assert_cmpint(ds_store_open(&st, path, &err), ==, 0);
-    add_file(prod, "/etc/nginx/nginx.conf", "worker 4;\n", 0640, "root",
-             "adm");
+    add_file(prod, "/etc/nginx/nginx.conf", "worker 4;\n", 0640, "root", "adm");
     /* A content reference without content: the store keeps nothing. */
     f = add_file(prod, "/etc/gone.conf", "gone\n", 0644, "root", "root");
     g_clear_pointer(&f->content, g_bytes_unref);
@@ -882,8 +883,8 @@ static void test_load_contents(void)
     g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
     g_assert_cmpint(ds_store_txn_put(txn, prod, &err), ==, 0);
     g_assert_no_error(err);
-    g_assert_cmpint(ds_store_txn_commit(&oid, txn, "record", "run-1", NULL,
-                                        &err), ==, 0);
+    g_assert_cmpint(
+        ds_store_txn_commit(&oid, txn, "record", "run-1", NULL, &err), ==, 0);
     g_assert_no_error(err);
 
     plan = build_ok(lab, prod, NULL);

@@ -95,6 +95,13 @@ static void test_names(void)
     g_assert_false(ds_snapshot_name_is_ours("baseline"));
     g_assert_false(ds_snapshot_name_is_ours("driftsync-"));
     g_assert_false(ds_snapshot_name_is_ours("driftsyncx-1"));
+    {
+        g_autofree char *d = ds_snapshot_sync_description(
+            "web01", "abc123def4567890abc123def4567890abc12345");
+
+        g_assert_cmpstr(d, ==,
+                        "driftsync sync of web01 at store commit abc123def456");
+    }
 }
 
 static void test_modes(void)
