@@ -555,9 +555,15 @@ static void sync_host(host_run *h)
         ds_plan_load_contents(r->plan, h->st, h->head, &e) < 0)
         return set_failed(h, e);
     if (ds_plan_is_empty(r->plan)) {
+        g_autoptr(GPtrArray) news = NULL;
+
         r->status = DS_SYNC_IN_SYNC;
+        /* Recorded only when the lab changed since it was recorded (not
+         * for a new collected_at alone). */
+        if (ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
+            return set_failed(h, e);
         r->lab_after = g_steal_pointer(&h->before);
-        h->pending = true;
+        h->pending = news->len > 0;
         return;
     }
     if (r->plan->manual) {
