@@ -101,7 +101,7 @@ static char *lock_holder(int fd)
     buf[n] = '\0';
     if (sscanf(buf, "%ld %63s", &pid, since) < 1 || pid <= 0)
         return g_strdup("another process");
-    return *since ? g_strdup_printf("pid %ld (since %s)", pid, since)
+    return *since ? g_strdup_printf("pid %ld since %s", pid, since)
                   : g_strdup_printf("pid %ld", pid);
 }
 

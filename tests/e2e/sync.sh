@@ -228,7 +228,8 @@ expect_status 0 "back in sync" dsc sync e2e
 # ---- killed with SIGKILL during the package step ----------------------
 check "prod: dpkg -i ds-slow (its postinst sleeps)" at $PROD run dpkg -i /srv/ds-repo/ds-slow_1.0_all.deb
 expect_status 0 "record it" dsc record e2e
-dsc sync e2e >"$T/killed.out" 2>"$T/killed.err" &
+# the program itself in the background, so that $! is its pid
+"$DRIFTSYNC" --config "$T/ds.conf" sync e2e >"$T/killed.out" 2>"$T/killed.err" &
 pid=$!
 i=0
 while [ $i -lt 1200 ]; do
