@@ -10,10 +10,12 @@
 
 #include "sync/cmd.h"
 
+extern const ds_cmd_entry ds_cmd_sync_entry;
+
 static const ds_cmd_entry *const commands[] = {
     &ds_cmd_init_entry, &ds_cmd_record_entry, &ds_cmd_show_entry,
     &ds_cmd_diff_entry, &ds_cmd_log_entry, &ds_cmd_snapshot_entry,
-    &ds_cmd_plan_entry, &ds_cmd_trial_entry,
+    &ds_cmd_plan_entry, &ds_cmd_trial_entry, &ds_cmd_sync_entry,
 };
 
 static void usage(FILE *f)

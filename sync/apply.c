@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/apply.c: run one action of a plan on the lab through its
+ * transport: file contents written with the transport's write_file (to a
+ * temporary name, then chown, chmod and an atomic rename), everything else
+ * as the action's argv; every exit status checked, names checked again. */
+#include "config.h"
+
+#include <string.h>
+
+#include "manifests/error.h"
+#include "sync/sync.h"
+
+#define TAIL_LINES 10
+
+void ds_step_failure_free(ds_step_failure *f)
+{
+    if (!f)
+        return;
+    g_free(f->description);
+    g_free(f->command);
+    g_free(f->output);
+    g_free(f);
+}
+
+char *ds_sync_output_tail(GBytes *out, GBytes *err, guint n)
+{
+    g_autoptr(GString) all = g_string_new(NULL);
+    GBytes *parts[2] = {out, err};
+    g_auto(GStrv) lines = NULL;
+    g_autofree char *text = NULL;
+    guint count, first;
+    GString *tail = g_string_new(NULL);
+
+    for (int i = 0; i < 2; i++) {
+        gsize len = 0;
+        const char *d = parts[i] ? g_bytes_get_data(parts[i], &len) : NULL;
+
+        if (!len)
+            continue;
+        g_string_append_len(all, d, (gssize)len);
+        if (all->str[all->len - 1] != '\n')
+            g_string_append_c(all, '\n');
+    }
+    /* Guest output is shown, never interpreted. */
+    text = g_utf8_make_valid(all->str, (gssize)all->len);
+    g_strchomp(text);
+    lines = g_strsplit(text, "\n", -1);
+    count = g_strv_length(lines);
+    first = count > n ? count - n : 0;
+    for (guint i = first; i < count; i++) {
+        for (char *p = lines[i]; *p; p++)
+            if ((guchar)*p < 0x20 && *p != '\t')
+                *p = ' ';
+        g_string_append_printf(tail, "%s%s", i > first ? "\n" : "",
+                               lines[i]);
+    }
+    return g_string_free(tail, FALSE);
+}
+
+/* A command for people to read: quoted only where a shell would need
+ * it. */
+static char *display(const char *const *argv)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; argv[i]; i++) {
+        const char *a = argv[i];
+        bool plain = *a != '\0';
+
+        for (const char *p = a; *p && plain; p++)
+            plain = g_ascii_isalnum(*p) || strchr("_./:=+@%,-", *p);
+        if (i)
+            g_string_append_c(s, ' ');
+        if (plain) {
+            g_string_append(s, a);
+        } else {
+            g_autofree char *q = ds_shell_quote(a);
+
+            g_string_append(s, q);
+        }
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Run argv; a non-zero exit fills *failure. */
+static int run(ds_step_failure **failure, ds_transport *t,
+               const char *const *argv, GBytes *in, const ds_action *a,
+               guint index, GError **err)
+{
+    ds_run_result r = {.status = -1};
+    int rc = ds_transport_run(t, argv, in, &r, err);
+
+    if (rc == 0 && r.status != 0) {
+        ds_step_failure *f = g_new0(ds_step_failure, 1);
+
+        f->index = index;
+        f->description = g_strdup(a->description);
+        f->command = display(argv);
+        f->status = r.status;
+        f->output = ds_sync_output_tail(r.out, r.err, TAIL_LINES);
+        *failure = f;
+        rc = ds_error_set(err, DS_EGENERIC, "step %u (%s): `%s` exited %d",
+                          index, a->description, f->command, r.status);
+    }
+    ds_run_result_clear(&r);
+    return rc;
+}
+
+static bool account_ok(const char *s)
+{
+    if (!s || !*s || s[0] == '-' || strlen(s) > 64)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("_-.", *p) &&
+            !(*p == '$' && p[1] == '\0'))
+            return false;
+    return true;
+}
+
+/* A package request: "name[:arch]=version" or "name-". */
+static bool request_ok(const char *req)
+{
+    g_autofree char *name = g_strdup(req);
+    char *eq = strchr(name, '=');
+
+    if (eq) {
+        *eq = '\0';
+        if (!eq[1] || eq[1] == '-')
+            return false;
+        for (const char *p = eq + 1; *p; p++)
+            if (!g_ascii_isalnum(*p) && !strchr(".+~:-", *p))
+                return false;
+    } else if (g_str_has_suffix(name, "-")) {
+        name[strlen(name) - 1] = '\0';
+    } else {
+        return false;
+    }
+    return ds_name_is_safe_package(name);
+}
+
+/* The checks done again here, cheaply, before anything runs. */
+static int validate(const ds_action *a, guint index, GError **err)
+{
+    const char *what = NULL;
+    const char *bad = NULL;
+    const char *a0 = a->argv ? a->argv[0] : NULL;
+    guint argc = a->argv ? g_strv_length(a->argv) : 0;
+
+    switch (a->kind) {
+    case DS_ACTION_SOURCES_WRITE:
+    case DS_ACTION_FILE_WRITE:
+        if (!a->data)
+            return ds_error_set(err, DS_EINVALID,
+                                "step %u (%s): no content to write", index,
+                                a->description);
+        /* fall through */
+    case DS_ACTION_FILE_LINK:
+    case DS_ACTION_FILE_ATTR:
+    case DS_ACTION_FILE_REMOVE:
+        if (!a->path || !ds_name_is_safe_path(a->path))
+            what = "path", bad = a->path;
+        else if (a->owner && !account_ok(a->owner))
+            what = "owner", bad = a->owner;
+        else if (a->group && !account_ok(a->group))
+            what = "group", bad = a->group;
+        else if (a->kind != DS_ACTION_SOURCES_WRITE &&
+                 a->kind != DS_ACTION_FILE_WRITE &&
+                 (argc < 2 || g_strcmp0(a->argv[argc - 1], a->path) != 0))
+            what = "command for", bad = a->path;
+        break;
+    case DS_ACTION_PACKAGES:
+        if (argc < 4 || g_strcmp0(a0, "env") ||
+            g_strcmp0(a->argv[1], "DEBIAN_FRONTEND=noninteractive") ||
+            g_strcmp0(a->argv[2], "apt-get"))
+            what = "package command", bad = a0;
+        for (guint i = 0; !what && a->items && a->items[i]; i++)
+            if (!request_ok(a->items[i]))
+                what = "package request", bad = a->items[i];
+        break;
+    case DS_ACTION_SERVICE:
+        if (g_strcmp0(a0, "systemctl") || argc < 2)
+            what = "service command", bad = a0;
+        else if (argc == 4 && !ds_name_is_safe_service(a->argv[3]))
+            what = "service name", bad = a->argv[3];
+        break;
+    case DS_ACTION_SOURCES_DISABLE:
+        if (g_strcmp0(a0, "find"))
+            what = "command", bad = a0;
+        break;
+    case DS_ACTION_APT_UPDATE:
+        if (g_strcmp0(a0, "apt-get"))
+            what = "command", bad = a0;
+        break;
+    case DS_ACTION_REBOOT:
+        break;
+    case DS_ACTION_MANUAL:
+        return ds_error_set(err, DS_EUNSUPPORTED,
+                            "step %u cannot be replayed: %s", index,
+                            a->description);
+    }
+    if (what) {
+        g_autofree char *shown = g_strescape(bad ? bad : "(none)", NULL);
+
+        return ds_error_set(err, DS_EINVALID,
+                            "step %u (%s): refusing %s '%s'", index,
+                            a->description, what, shown);
+    }
+    if (a->kind != DS_ACTION_REBOOT && a->kind != DS_ACTION_SOURCES_WRITE &&
+        a->kind != DS_ACTION_FILE_WRITE && !argc)
+        return ds_error_set(err, DS_EINVALID, "step %u (%s): no command",
+                            index, a->description);
+    return 0;
+}
+
+/* Content to a temporary name beside the file, owner, group and mode on
+ * it, then rename over the file: the lab never sees half a file, and a
+ * symbolic link in the way is replaced, not followed. */
+static int write_content(ds_step_failure **failure, ds_transport *t,
+                         const ds_action *a, guint index, GError **err)
+{
+    g_autofree char *dir = g_path_get_dirname(a->path);
+    g_autofree char *base = g_path_get_basename(a->path);
+    g_autofree char *tmpname = g_strdup_printf(".%s.driftsync-new", base);
+    g_autofree char *tmp = g_build_filename(dir, tmpname, NULL);
+    g_autofree char *mode = g_strdup_printf("%04o", a->mode & 07777);
+    g_autofree char *who = NULL;
+    int rc;
+
+    if ((rc = run(failure, t, (const char *const[]){"mkdir", "-p", "--", dir,
+                                                     NULL},
+                  NULL, a, index, err)) < 0)
+        return rc;
+    if ((rc = ds_transport_write_file(t, tmp, a->data, a->mode & 07777,
+                                      err)) < 0)
+        return ds_error_prefix(err, rc, "step %u (%s): ", index,
+                               a->description);
+    if (a->owner || a->group) {
+        who = g_strdup_printf("%s%s%s", a->owner ? a->owner : "",
+                              a->group ? ":" : "", a->group ? a->group : "");
+        if ((rc = run(failure, t,
+                      (const char *const[]){"chown", "--", who, tmp, NULL},
+                      NULL, a, index, err)) < 0)
+            goto undo;
+    }
+    if ((rc = run(failure, t,
+                  (const char *const[]){"chmod", "--", mode, tmp, NULL}, NULL,
+                  a, index, err)) < 0 ||
+        (rc = run(failure, t,
+                  (const char *const[]){"mv", "-fT", "--", tmp, a->path,
+                                        NULL},
+                  NULL, a, index, err)) < 0)
+        goto undo;
+    return 0;
+
+undo: {
+    ds_run_result r = {.status = -1};
+
+    ds_transport_run(t, (const char *const[]){"rm", "-f", "--", tmp, NULL},
+                     NULL, &r, NULL);
+    ds_run_result_clear(&r);
+}
+    return rc;
+}
+
+int ds_sync_apply_action(ds_step_failure **failure, ds_transport *t,
+                         const ds_action *a, guint index,
+                         ds_reboot_fn reboot_fn, void *payload, GError **err)
+{
+    int rc;
+
+    *failure = NULL;
+    if ((rc = validate(a, index, err)) < 0)
+        return rc;
+    switch (a->kind) {
+    case DS_ACTION_SOURCES_WRITE:
+    case DS_ACTION_FILE_WRITE:
+        return write_content(failure, t, a, index, err);
+    case DS_ACTION_REBOOT:
+        if (!reboot_fn)
+            return ds_error_set(err, DS_EUNSUPPORTED,
+                                "step %u (%s): this lab cannot be rebooted",
+                                index, a->description);
+        if ((rc = reboot_fn(payload, err)) < 0)
+            return ds_error_prefix(err, rc, "step %u (%s): ", index,
+                                   a->description);
+        return 0;
+    default:
+        return run(failure, t, (const char *const *)a->argv, NULL, a, index,
+                   err);
+    }
+}
