@@ -88,3 +88,4 @@ extern const ds_cmd_entry ds_cmd_log_entry;
 extern const ds_cmd_entry ds_cmd_snapshot_entry;
 extern const ds_cmd_entry ds_cmd_plan_entry;
 extern const ds_cmd_entry ds_cmd_trial_entry;
+extern const ds_cmd_entry ds_cmd_sync_entry;

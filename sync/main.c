@@ -10,8 +10,6 @@
 
 #include "sync/cmd.h"
 
-extern const ds_cmd_entry ds_cmd_sync_entry;
-
 static const ds_cmd_entry *const commands[] = {
     &ds_cmd_init_entry, &ds_cmd_record_entry, &ds_cmd_show_entry,
     &ds_cmd_diff_entry, &ds_cmd_log_entry, &ds_cmd_snapshot_entry,
