@@ -18,7 +18,7 @@ parallel = 3
 
 [host alpha]
 source = local:$T/r1/root
-files = /etc/ds-conf/
+files = /etc/ds-conf/ /etc/shadow /etc/ssh/ /etc/app/
 
 [host gone]
 source = ssh://root@127.0.0.1:1
@@ -40,6 +40,23 @@ git --git-dir="$S" show HEAD:prod/alpha.json >"$T/alpha.json"
 grep_ok "the collected versions are dpkg's" '"version": "1:2.3-4"' "$T/alpha.json"
 check "captured file content is in the store" \
     git --git-dir="$S" cat-file -e HEAD:files/prod/alpha/etc/ds-conf/a.conf
+check "a non-secret file under a captured directory is stored" \
+    git --git-dir="$S" cat-file -e HEAD:files/prod/alpha/etc/app/app.conf
+# Secret files: a keyed HMAC in the manifest, no byte of content anywhere
+# in the git objects (shadow, an ssh host key, a PEM key by its content).
+git --git-dir="$S" cat-file --batch-all-objects --batch >"$T/objects"
+grep_not "no secret byte reaches the git objects" \
+    'SECRETHASHSHADOW|SECRETHOSTKEYBODY|SECRETPEMBODY|PRIVATE KEY' "$T/objects"
+if python3 - "$T/alpha.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))["files"]
+for p in ("/etc/shadow", "/etc/ssh/ssh_host_ed25519_key", "/etc/app/sub/tls.pem"):
+    e = f[p]
+    assert e.get("secret") is True and len(e["hmac"]) == 64, p
+    assert "sha256" not in e and "content_ref" not in e, p
+assert "sha256" in f["/etc/ssh/ssh_host_ed25519_key.pub"]
+PY
+then ok "secret files carry an HMAC only"; else not_ok "secret files carry an HMAC only"; fi
 
 head1=$(git --git-dir="$S" rev-parse HEAD)
 expect_status 0 "recording one unchanged host exits 0" dsc record alpha
