@@ -238,7 +238,8 @@ check "no answer: the agent answers again, the lab is clean" lab_clean
 
 # Three signals: leave at once, naming the snapshot to revert to.
 start_trial 'sleep 120'
-kill -INT "$BG"; kill -INT "$BG"; kill -INT "$BG"
+# (signals do not queue: a pause between them, the revert takes seconds)
+kill -INT "$BG"; sleep 0.5; kill -INT "$BG"; sleep 0.5; kill -INT "$BG"
 finish_trial
 check "three Ctrl-C: exit 2" test "$BG_RC" = 2
 grep_ok "three Ctrl-C: names the snapshot to revert to" \
