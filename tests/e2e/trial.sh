@@ -122,15 +122,15 @@ else ok "the package is gone after the revert"; fi
   echo "SHA256: $(sha256sum <"$T/deb/ds-trial-demo_2.0_all.deb" | cut -d' ' -f1)"
   echo; } >"$T/Packages"
 at "$LAB" run mkdir -p /srv/ds-repo >/dev/null
-at -i "$T/deb/ds-trial-demo_2.0_all.deb" "$LAB" write /srv/ds-repo/ds-trial-demo_2.0_all.deb 0644
-at -i "$T/Packages" "$LAB" write /srv/ds-repo/Packages 0644
+at "$LAB" write /srv/ds-repo/ds-trial-demo_2.0_all.deb 0644 <"$T/deb/ds-trial-demo_2.0_all.deb"
+at "$LAB" write /srv/ds-repo/Packages 0644 <"$T/Packages"
 { echo "Origin: driftsync-tests"; echo "Label: driftsync-tests"; echo "Suite: ./"
   echo "Date: $(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
   echo "SHA256:"
   echo " $(sha256sum <"$T/Packages" | cut -d' ' -f1) $(stat -c %s "$T/Packages") Packages"; } >"$T/Release"
-at -i "$T/Release" "$LAB" write /srv/ds-repo/Release 0644
+at "$LAB" write /srv/ds-repo/Release 0644 <"$T/Release"
 echo 'deb [trusted=yes] file:/srv/ds-repo ./' >"$T/list.src"
-at -i "$T/list.src" "$LAB" write /etc/apt/sources.list.d/ds-e2e.list 0644
+at "$LAB" write /etc/apt/sources.list.d/ds-e2e.list 0644 <"$T/list.src"
 check "apt in the guest sees the local repository" \
     at "$LAB" run apt-get -q update -o Dir::Etc::sourcelist=sources.list.d/ds-e2e.list \
     -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0
@@ -238,7 +238,8 @@ check "no answer: the agent answers again, the lab is clean" lab_clean
 
 # Three signals: leave at once, naming the snapshot to revert to.
 start_trial 'sleep 120'
-kill -INT "$BG"; kill -INT "$BG"; kill -INT "$BG"
+# (signals do not queue: a pause between them, the revert takes seconds)
+kill -INT "$BG"; sleep 0.5; kill -INT "$BG"; sleep 0.5; kill -INT "$BG"
 finish_trial
 check "three Ctrl-C: exit 2" test "$BG_RC" = 2
 grep_ok "three Ctrl-C: names the snapshot to revert to" \
