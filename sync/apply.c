@@ -3,7 +3,7 @@
  * transport: file contents written with the transport's write_file (to a
  * temporary name, then chown, chmod and an atomic rename), everything else
  * as the action's argv; every exit status checked, names checked again. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

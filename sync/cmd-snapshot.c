@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cmd-snapshot.c: `driftsync snapshot list|create|revert|delete HOST
  * [NAME]`: the lab VM's snapshots, by hand. */
-#include "config.h"
+#include <config.h>
 
 #include <jansson.h>
 #include <stdio.h>
@@ -298,6 +298,6 @@ static int exec_snapshot(ds_cli *cli, int argc, char **argv)
 const ds_cmd_entry ds_cmd_snapshot_entry = {
     .name = "snapshot",
     .args = "list|create|revert|delete HOST [NAME]",
-    .summary = "the lab VM's snapshots: list, take, revert to, delete",
+    .summary = "List, take, revert to or delete the lab VM's snapshots.",
     .exec = exec_snapshot,
 };

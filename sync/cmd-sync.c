@@ -18,7 +18,6 @@
 #include "sync/cmd.h"
 #include "sync/sync.h"
 
-extern const ds_cmd_entry ds_cmd_sync_entry;
 
 static volatile sig_atomic_t sync_cancel;
 
@@ -271,6 +270,6 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
 const ds_cmd_entry ds_cmd_sync_entry = {
     .name = "sync",
     .args = "HOST... [--dry-run]",
-    .summary = "bring lab VMs to prod behind a snapshot; revert on failure",
+    .summary = "Bring lab VMs to production behind a snapshot; revert on failure.",
     .exec = exec_sync,
 };

@@ -3,7 +3,7 @@
  * run (what to install, copy, run and check), the input checks done
  * before anything touches the lab, and the result: JSON in the state
  * directory (and on stdout with --json) and a human summary. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <jansson.h>
@@ -17,7 +17,6 @@
 #include "sync/trial-guard.h"
 #include "sync/trial.h"
 
-extern const ds_cmd_entry ds_cmd_trial_entry;
 
 #define TRIAL_USAGE                                                          \
     "HOST (--install PKG=VERSION | --deb FILE | --run CMD)... --check CMD " \
@@ -414,6 +413,6 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
 const ds_cmd_entry ds_cmd_trial_entry = {
     .name = "trial",
     .args = TRIAL_USAGE,
-    .summary = "try a change on the lab VM behind a snapshot, check, revert",
+    .summary = "Try a change on the lab VM behind a snapshot, run the checks, revert.",
     .exec = exec_trial,
 };

@@ -3,7 +3,7 @@
  * per-lab lock (flock, naming its holder) and the run's journal (JSON,
  * written atomically at every step) by which the next run finds one that
  * was killed. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

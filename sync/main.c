@@ -23,7 +23,8 @@ static void usage(FILE *f)
                "Keep a test lab a faithful mirror of production.\n\n"
                "Verbs:\n");
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(f, "  %-8s %-22s %s\n", commands[i]->name, commands[i]->args,
+        fprintf(f, "  %s%s%s\n      %s\n", commands[i]->name,
+                *commands[i]->args ? " " : "", commands[i]->args,
                 commands[i]->summary);
     fprintf(f, "\nGlobal options:\n"
                "  -c, --config FILE  configuration file "

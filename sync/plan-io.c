@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/plan-io.c: a plan as JSON, and the file contents its FILE_WRITE
  * actions feed to the lab, read from the store. */
-#include "config.h"
+#include <config.h>
 
 #include <jansson.h>
 

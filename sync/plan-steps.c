@@ -2,7 +2,7 @@
 /* sync/plan-steps.c: the plan's file and service steps: install, ln,
  * chmod/chown, rm for files; systemctl for units; MANUAL steps for what
  * cannot be replayed (see the notes at the top of sync/plan.c). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -28,7 +28,7 @@
  *   A unit only the lab has goes with its package: MANUAL note.
  * - Reboot when the running kernels differ.  An os change is MANUAL; a
  *   change of reboot_required alone needs no action. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * plan step by step (journalled), collect it again and compare with prod;
  * on failure revert and verify (or keep, when asked); then one store
  * commit for the labs that synced, their domain metadata and retention. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <string.h>

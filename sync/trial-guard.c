@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/trial-guard.c: a trial's guest-bound work in a worker thread,
  * watched for signals and for the lab domain going away. */
-#include "config.h"
+#include <config.h>
 
 #include <signal.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * the candidate packages, run the change and the checks in the guest,
  * revert, verify the revert by collecting the lab again.  Ctrl-C or a
  * guest that stops answering still ends in a revert. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

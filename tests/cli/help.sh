@@ -9,7 +9,7 @@ plan 27
 
 expect_status 0 "driftsync --help exits 0" ds --help
 for v in $verbs; do
-    grep_ok "driftsync --help lists $v" "^  $v " "$T/out"
+    grep_ok "driftsync --help lists $v" "^  $v( |$)" "$T/out"
 done
 
 for v in $verbs; do
