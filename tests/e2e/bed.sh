@@ -170,7 +170,8 @@ domain_remove() {
     V destroy "$name" >/dev/null 2>&1 || :
     # snapshots' metadata first, or undefine refuses
     V undefine "$name" --snapshots-metadata >/dev/null 2>&1 || :
-    rm -f "$DIR/$name.qcow2" "$DIR/$name.xml"
+    # with the overlays driftsync's snapshots may have left beside its disk
+    rm -f "$DIR/$name.qcow2" "$DIR/$name.xml" "$DIR/$name"-*.driftsync-*.qcow2
 }
 
 domain_create() {

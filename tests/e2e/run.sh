@@ -11,7 +11,10 @@ if [ "$(id -u)" != 0 ]; then
     exit 0
 fi
 start=$(date +%s)
-bash "$here/bed.sh" up || { echo "check-e2e: the test bed did not come up" >&2; exit 1; }
+# A fresh bed: both domains redefined on new overlays of the cached image
+# and booted, so no earlier run's state (snapshots, overlays, changes in
+# the guests) leaks into this one.
+bash "$here/bed.sh" "${DS_E2E_BED:-fresh}" || { echo "check-e2e: the test bed did not come up" >&2; exit 1; }
 echo "check-e2e: bed up after $(($(date +%s) - start))s"
 DS_E2E=1 "$@"
 rc=$?
