@@ -585,7 +585,8 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
     return 0;
 }
 
-int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
+int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
+                          GError **err)
 {
     g_autofree char *buf = NULL;
     struct stat st;
@@ -593,6 +594,7 @@ int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
     int fd, e;
 
     *out = NULL;
+    *out_len = 0;
     fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         e = errno;
@@ -643,5 +645,20 @@ int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
                             "%s: larger than the limit of "
                             "%u bytes",
                             filename, DS_MANIFEST_MAX_BYTES);
+    *out = g_steal_pointer(&buf);
+    *out_len = len;
+    return 0;
+}
+
+int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
+{
+    g_autofree char *buf = NULL;
+    gsize len = 0;
+    int rc;
+
+    *out = NULL;
+    rc = ds_manifest_read_file(&buf, &len, filename, err);
+    if (rc < 0)
+        return rc;
     return ds_manifest_parse(out, buf, len, filename, err);
 }

@@ -103,6 +103,10 @@ const ds_service *ds_manifest_find_service(const ds_manifest *m,
 int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
                       const char *origin, GError **err);
 int ds_manifest_load(ds_manifest **out, const char *filename, GError **err);
+/* The bytes of a manifest file, refused (DS_EINVALID) above
+ * DS_MANIFEST_MAX_BYTES without reading more than one byte past it. */
+int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
+                          GError **err);
 
 /* Canonical bytes: sorted keys, 2-space indent, one entry per line,
  * trailing newline.  The same state always gives the same bytes. */

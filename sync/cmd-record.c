@@ -148,70 +148,6 @@ typedef struct {
     gint n;
 } check_work;
 
-/* The bytes of a manifest file, bounded by DS_MANIFEST_MAX_BYTES. */
-static int read_manifest_file(char **out, gsize *out_len, const char *filename,
-                              GError **err)
-{
-    g_autofree char *buf = NULL;
-    struct stat sb;
-    gsize len = 0, cap;
-    int fd, e;
-
-    fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        e = errno;
-        return ds_error_set(err, e == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
-                            "%s: cannot open: %s", filename, g_strerror(e));
-    }
-    if (fstat(fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
-        e = S_ISDIR(sb.st_mode) ? EISDIR : errno;
-        close(fd);
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s", filename,
-                            g_strerror(e));
-    }
-    if (S_ISREG(sb.st_mode) && (guint64)sb.st_size > DS_MANIFEST_MAX_BYTES) {
-        close(fd);
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: file of %" G_GUINT64_FORMAT
-                            " bytes is larger than the limit of %u bytes",
-                            filename, (guint64)sb.st_size,
-                            DS_MANIFEST_MAX_BYTES);
-    }
-    /* Read at most one byte more than the limit, whatever stat said. */
-    cap = S_ISREG(sb.st_mode) ? (gsize)sb.st_size + 1 : 65536;
-    buf = g_malloc(cap);
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            if (cap > DS_MANIFEST_MAX_BYTES)
-                break;
-            cap = MIN(cap * 2, (gsize)DS_MANIFEST_MAX_BYTES + 1);
-            buf = g_realloc(buf, cap);
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = errno;
-            close(fd);
-            return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s",
-                                filename, g_strerror(e));
-        }
-        if (n == 0)
-            break;
-        len += (gsize)n;
-    }
-    close(fd);
-    if (len > DS_MANIFEST_MAX_BYTES)
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: larger than the limit of %u bytes", filename,
-                            DS_MANIFEST_MAX_BYTES);
-    *out = g_steal_pointer(&buf);
-    *out_len = len;
-    return 0;
-}
-
 /* The value of a top-level string member where canonical bytes put it
  * ("\n  \"KEY\": \"VALUE\",\n"), or NULL.  Only a guess to look the host
  * up with: the store's blob id decides. */
@@ -245,7 +181,7 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     g_autoptr(ds_manifest) m = NULL;
     gsize len = 0;
 
-    if (read_manifest_file(&data, &len, c->file, &c->err) < 0)
+    if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
         return;
     host = canonical_member(data, len, "host");
     role = canonical_member(data, len, "role");
@@ -365,7 +301,7 @@ static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
         h->nsources = c->nsources;
         h->nfiles = c->nfiles;
         h->nservices = c->nservices;
-        if ((rc = read_manifest_file(&data, &len, c->file, err)) < 0)
+        if ((rc = ds_manifest_read_file(&data, &len, c->file, err)) < 0)
             return rc;
         return ds_store_txn_put_canonical(txn, c->role, c->host, data, len,
                                           err);
