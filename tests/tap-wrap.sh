@@ -4,11 +4,21 @@
 # for GTest programs) before the program: move them after it.  Exit status
 # 77 (skipped, with a "1..0 # SKIP reason" plan already printed) becomes 0
 # for the TAP driver.
+#
+# No test may hang the suite: each one runs under timeout(1) (its whole
+# process group), DS_TEST_TIMEOUT seconds (default 900; `make check-e2e`
+# gives the VM tests longer).  A test that runs out of time is a failure
+# that says so.
 if [ "${1-}" = --tap ]; then
     shift
     set -- "$@" --tap
 fi
-"$@"
+limit=${DS_TEST_TIMEOUT:-900}
+timeout -k 20 "$limit" "$@"
 rc=$?
+if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+    echo "Bail out! $* did not finish within $limit s (killed)"
+    exit 1
+fi
 [ "$rc" -eq 77 ] && exit 0
 exit "$rc"

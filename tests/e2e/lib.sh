@@ -39,10 +39,12 @@ vexec() {
         "$(jq -nc --arg p "$path" --argjson a "$args" \
             '{execute: "guest-exec", arguments: {path: $p, arg: $a, "capture-output": true}}')" |
         jq -r .return.pid) || return 125
+    local end=$(($(date +%s) + ${VEXEC_TIMEOUT:-300}))
     while :; do
         st=$(virsh -c "$E2E_URI" qemu-agent-command "$dom" --timeout 30 \
             "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
         [ "$(jq -r .return.exited <<<"$st")" = true ] && break
+        [ "$(date +%s)" -lt "$end" ] || { echo "vexec: $dom: $path still running" >&2; return 124; }
         sleep 0.05
     done
     jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
@@ -52,3 +54,14 @@ vexec() {
 
 # now_ms: wall clock in milliseconds, for timings in the log.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# wait_agent DOMAIN [SECONDS]: until the guest agent answers a ping (300 s).
+wait_agent() {
+    local end=$(($(date +%s) + ${2:-300}))
+    while [ "$(date +%s)" -lt "$end" ]; do
+        virsh -q -c "$E2E_URI" qemu-agent-command "$1" '{"execute":"guest-ping"}' \
+            --timeout 5 >/dev/null 2>&1 && return 0
+        sleep 0.3
+    done
+    return 1
+}

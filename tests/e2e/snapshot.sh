@@ -17,7 +17,7 @@ V="virsh -q -c $URI"
 BASE_SNAP=e2e-snapshot-baseline
 baseline_drop() {
     if $V snapshot-info "$DOM" "$BASE_SNAP" >/dev/null 2>&1; then
-        $V snapshot-revert "$DOM" "$BASE_SNAP" >/dev/null && wait_agent
+        $V snapshot-revert "$DOM" "$BASE_SNAP" >/dev/null && wait_agent "$DOM"
         $V snapshot-delete "$DOM" "$BASE_SNAP" >/dev/null 2>&1
     fi
     return 0
@@ -38,31 +38,12 @@ snap() { ds --config "$T/ds.conf" snapshot "$@"; }
 jq_ok() { check "$1" sh -c 'test -s "$1" && jq -e "$2" "$1"' jq_ok "$T/out" "$2"; }
 
 qga() { $V qemu-agent-command "$DOM" "$1" --timeout 30; }
-# gexec PATH ARGS...: run in the guest, return its exit code.
-gexec() {
-    p=$1; shift
-    a=$(if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi | jq -R . | jq -sc .)
-    pid=$(qga "$(jq -nc --arg p "$p" --argjson a "$a" \
-        '{execute:"guest-exec",arguments:{path:$p,arg:$a,"capture-output":true}}')" |
-        jq -r .return.pid) || return 255
-    while st=$(qga "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") &&
-        [ "$(printf '%s' "$st" | jq -r .return.exited)" != true ]; do sleep 0.1; done
-    return "$(printf '%s' "$st" | jq -r '.return.exitcode // 255')"
-}
-wait_agent() {
-    i=0
-    while [ $i -lt 600 ]; do
-        qga '{"execute":"guest-ping"}' >/dev/null 2>&1 && return 0
-        sleep 0.3; i=$((i + 1))
-    done
-    return 1
-}
 source_of_vda() { $V domblklist "$DOM" | awk '$1 == "vda" { print $2 }'; }
 
 at_exit baseline_drop
 baseline_drop # one left by an interrupted run
 [ "$($V domstate "$DOM")" = running ] || $V start "$DOM" >/dev/null
-check "the guest agent answers" wait_agent
+check "the guest agent answers" wait_agent "$DOM"
 BASE=$(source_of_vda)
 
 # ---- names that are not names: refused, nothing touched ----
@@ -86,13 +67,13 @@ t0=$(now_ms)
 expect_status 0 "internal snapshot of the running VM" snap create --mode internal e2e e2e-int
 diag "internal create: $(($(now_ms) - t0)) ms"
 grep_ok "named driftsync-*" '^driftsync-e2e-int$' "$T/out"
-check "a change in the guest" gexec /bin/touch /root/ds-marker-internal
-check "the change is there" gexec /usr/bin/test -e /root/ds-marker-internal
+check "a change in the guest" vexec "$DOM" /bin/touch /root/ds-marker-internal
+check "the change is there" vexec "$DOM" /usr/bin/test -e /root/ds-marker-internal
 t0=$(now_ms)
 expect_status 0 "revert to the internal snapshot" snap revert e2e driftsync-e2e-int
-check "the agent answers after the revert" wait_agent
+check "the agent answers after the revert" wait_agent "$DOM"
 diag "internal revert, to the agent answering: $(($(now_ms) - t0)) ms"
-if gexec /usr/bin/test -e /root/ds-marker-internal; then
+if vexec "$DOM" /usr/bin/test -e /root/ds-marker-internal; then
     not_ok "the change is gone after the revert"
 else ok "the change is gone after the revert"; fi
 expect_status 0 "delete the internal snapshot" snap delete e2e driftsync-e2e-int
@@ -111,25 +92,25 @@ jq_ok "json: mode overlay, current" \
     '.snapshots[] | select(.name == "driftsync-e2e-ovl") | .mode == "overlay" and .current'
 $V metadata "$DOM" https://driftsync.invalid/xmlns/lab/1 >"$T/meta" 2>&1
 grep_ok "recorded in the domain's metadata" '<overlay name="driftsync-e2e-ovl"' "$T/meta"
-check "a change in the guest" gexec /bin/touch /root/ds-marker-overlay
-gexec /bin/sync
+check "a change in the guest" vexec "$DOM" /bin/touch /root/ds-marker-overlay
+vexec "$DOM" /bin/sync
 t0=$(now_ms)
 expect_status 0 "revert to the overlay snapshot" snap revert e2e driftsync-e2e-ovl
 check "running again after the revert" test "$($V domstate "$DOM")" = running
-check "the agent answers after the revert" wait_agent
+check "the agent answers after the revert" wait_agent "$DOM"
 diag "overlay revert, to the agent answering: $(($(now_ms) - t0)) ms"
-if gexec /usr/bin/test -e /root/ds-marker-overlay; then
+if vexec "$DOM" /usr/bin/test -e /root/ds-marker-overlay; then
     not_ok "the change is gone after the revert"
 else ok "the change is gone after the revert"; fi
 check "still on the overlay" test "$(source_of_vda)" = "$OVL"
 
-check "a change to keep" gexec /bin/touch /root/ds-marker-kept
-gexec /bin/sync
+check "a change to keep" vexec "$DOM" /bin/touch /root/ds-marker-kept
+vexec "$DOM" /bin/sync
 expect_status 0 "delete merges the overlay into the disk" snap delete e2e driftsync-e2e-ovl
 check "back on the original disk" test "$(source_of_vda)" = "$BASE"
 check "the overlay file is gone" test ! -e "$OVL"
-check "the merged change is kept" gexec /usr/bin/test -e /root/ds-marker-kept
-gexec /bin/rm -f /root/ds-marker-kept
+check "the merged change is kept" vexec "$DOM" /usr/bin/test -e /root/ds-marker-kept
+vexec "$DOM" /bin/rm -f /root/ds-marker-kept
 $V dumpxml --inactive "$DOM" >"$T/inactive.xml"
 grep_ok "the saved definition is on the original disk too" "source file='$BASE'" "$T/inactive.xml"
 

@@ -75,14 +75,6 @@ for d in $PROD $LAB; do
         $V start "$d" >/dev/null || { echo "Bail out! cannot start $d"; exit 1; }
 done
 t=$(now_ms)
-wait_agent() {
-    local i=0
-    while [ $i -lt 1200 ]; do
-        $V qemu-agent-command "$1" '{"execute":"guest-ping"}' --timeout 2 >/dev/null 2>&1 && return 0
-        sleep 0.5; i=$((i + 1))
-    done
-    return 1
-}
 check "$PROD boots (a clone of the bed's guest)" wait_agent $PROD
 check "$LAB boots" wait_agent $LAB
 diag "clones up after $(($(now_ms) - t)) ms"

@@ -15,19 +15,10 @@ command -v dpkg-deb >/dev/null || { echo "1..1"; echo "not ok 1 - dpkg-deb missi
 
 V() { virsh -q -c "$E2E_URI" "$@"; }
 BASE=e2e-trial-baseline
-wait_agent() {
-    local i=0
-    while [ $i -lt 900 ]; do
-        V qemu-agent-command "$LAB" '{"execute":"guest-ping"}' --timeout 5 \
-            >/dev/null 2>&1 && return 0
-        sleep 0.3; i=$((i + 1))
-    done
-    return 1
-}
 # The bed's lab as this test found it, to come back to at the end.
 baseline_restore() {
     V snapshot-info "$LAB" "$BASE" >/dev/null 2>&1 || return 0
-    V snapshot-revert "$LAB" "$BASE" >/dev/null && wait_agent
+    V snapshot-revert "$LAB" "$BASE" >/dev/null && wait_agent "$LAB"
 }
 baseline_drop() {
     baseline_restore
@@ -36,7 +27,7 @@ baseline_drop() {
 at_exit baseline_drop
 baseline_drop # one left by an interrupted run
 [ "$(V domstate "$LAB")" = running ] || V start "$LAB" >/dev/null
-check "the lab's agent answers" wait_agent
+check "the lab's agent answers" wait_agent "$LAB"
 check "a baseline of the lab to end on" V snapshot-create-as "$LAB" "$BASE"
 
 cat >"$T/ds.conf" <<CONF
@@ -152,7 +143,7 @@ jq_ok "kept, not reverted, names the snapshot to revert to" \
 SNAP=$(jq -r .snapshot "$T/out")
 check "the change is still there" in_lab 'test -e /root/ds-trial-kept'
 expect_status 0 "revert the kept trial by hand" snap revert e2e "$SNAP"
-check "the agent answers after the revert" wait_agent
+check "the agent answers after the revert" wait_agent "$LAB"
 if in_lab 'test -e /root/ds-trial-kept'; then not_ok "the kept change is undone"; else ok "the kept change is undone"; fi
 expect_status 0 "delete its snapshot" snap delete e2e "$SNAP"
 
@@ -194,7 +185,7 @@ finish_trial() { # -> $T/out, $T/err, $BG_RC
     cp "$T/bg.err" "$T/err"
 }
 lab_clean() {
-    wait_agent && ! in_lab 'test -e /root/ds-fault' && no_driftsync_snapshots
+    wait_agent "$LAB" && ! in_lab 'test -e /root/ds-fault' && no_driftsync_snapshots
 }
 
 start_trial 'sleep 120'
