@@ -34,7 +34,8 @@ CONF
         db01) printf '\n[host db01]\nsource = local:%s\nlab = lab-db01\n' "$ROOT" ;;
         app01) printf '\n[host app01]\nsource = local:%s\nlab = lab-web02\n' "$ROOT" ;;
         nolab) printf '\n[host nolab]\nsource = local:%s\n' "$ROOT" ;;
-        gone) printf '\n[host gone]\nsource = ssh://root@127.0.0.1:1\nlab = lab-uefi\nssh-options = ConnectTimeout=5 BatchMode=yes\n' ;;
+        gone) printf '\n[host gone]\nsource = ssh://root@127.0.0.1:1\nlab = lab-uefi\n' ;;
+        slow) printf '\n[host slow]\nsource = http://127.0.0.1:%s/slow.json\nallow-http = true\n' "$PORT" ;;
         esac >>"$f"
     done
 }
@@ -196,6 +197,51 @@ report_ok "the report lists the failure" \
 check "no lock taken for the unrecorded host's lab" test ! -e "$T/state/lock/lab-uefi.lock"
 expect_status 2 "nothing could be recorded" ds --config "$T/allgone.conf" mirror
 grep_ok "says so" 'mirror: no host could be recorded' "$T/err"
+
+# ---- SIGTERM: labs not started are not started; the report is written ----
+# A prod host served over HTTP that answers only after 3 s: the signal
+# comes while the run records it.
+python3 - "$T/port" "$T/asked" <<'PY' >/dev/null 2>&1 &
+import http.server, os, sys, threading, time
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        open(sys.argv[2], "w").close()
+        time.sleep(3)
+        self.send_error(503)
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+threading.Timer(30, s.shutdown).start()
+s.serve_forever()
+PY
+server=$!
+stop_server() { kill "$server" 2>/dev/null; }
+at_exit stop_server
+wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
+wait_file "$T/port"
+PORT=$(cat "$T/port")
+conf "$T/slow.conf" web01 db01 slow
+rm -f "$REPORTS"/*
+rm -f "$T/out"
+# The program itself in the background (not through a shell function,
+# whose subshell would take the signal).
+"$DRIFTSYNC" --config "$T/slow.conf" --json mirror >"$T/out" 2>"$T/err" &
+run=$!
+wait_file "$T/asked"
+kill -TERM "$run"
+rc=0; wait "$run" || rc=$?
+check "SIGTERM: the run ends with exit 1 (wanted 1, got $rc)" test "$rc" = 1
+grep_ok "says it was interrupted" '^driftsync: interrupted: reverting the labs being synced' "$T/err"
+cp "$T/out" "$T/report"
+report_ok "the drifted lab was not started" \
+    '.labs[1] | .host == "db01" and .status == "failed" and (.reason | test("not started: interrupted"))'
+report_ok "the lab in sync is still reported" '.labs[0].status == "in_sync"'
+report_ok "the slow host's failure is in the report" '.recorded.failed[0].host == "slow"'
+check "the report was written" cmp "$T/out" "$REPORTS/latest.json"
+grep_not "db01's lab was not touched" '^db01: collecting lab' "$T/err"
 
 # ---- --dry-run: collects, commits and writes nothing ----
 echo 'setting = changed on prod' >"$ROOT/etc/ds-conf/a.conf"
