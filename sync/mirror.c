@@ -289,8 +289,6 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
         return;
     }
     rc = ds_store_read(&lab, st, NULL, DS_ROLE_LAB, l->host, &e);
-    if (rc == 0 && !dry_run)
-        rc = ds_store_read(&prod, st, NULL, DS_ROLE_PROD, l->host, &e);
     if (rc == DS_ENOTFOUND) {
         l->status = DS_MIRROR_FAILED;
         l->reason = g_strdup_printf(
@@ -299,6 +297,8 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
             l->host);
         return;
     }
+    if (rc == 0 && !dry_run)
+        rc = ds_store_read(&prod, st, NULL, DS_ROLE_PROD, l->host, &e);
     if (rc < 0 || ds_manifest_diff(&changes, lab, dry_run ? collected : prod,
                                    cfg->ignore, &e) < 0) {
         l->status = DS_MIRROR_FAILED;
