@@ -264,6 +264,20 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
     return rc;
 }
 
+/* An earlier run on the host's lab was interrupted (its journal is
+ * open): the lab may be half-changed whatever the store says, and the
+ * engine reverts it first. */
+static bool interrupted(const ds_config *cfg, const char *host)
+{
+    g_autofree char *path = ds_journal_path(cfg->state_dir, host);
+    g_autoptr(ds_journal) j = NULL;
+
+    if (ds_journal_read(&j, path, NULL) == DS_ENOTFOUND)
+        return false;
+    /* An unreadable journal: the engine says what is wrong with it. */
+    return !j || ds_journal_is_open(j);
+}
+
 /* Decide one lab: skipped, in sync, or drifted (left FAILED with no
  * reason, for the engine to decide). */
 static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
@@ -306,7 +320,7 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
         return;
     }
     l->changes = changes->len;
-    if (!changes->len) {
+    if (!changes->len && !(!dry_run && interrupted(cfg, l->host))) {
         l->status = DS_MIRROR_IN_SYNC;
         return;
     }

@@ -184,6 +184,23 @@ report_ok "the others are still done" \
     '(.labs[2] | .status == "failed" and (.reason | test("guest agent"))) and .labs[0].status == "in_sync"'
 kill "$holder"; wait "$holder" 2>/dev/null
 
+# ---- a lab in sync on paper whose last run was interrupted ----
+mkdir -p "$T/state/journal"
+cat >"$T/state/journal/web01.json" <<EOF
+{"format": "driftsync/journal/v1", "run_id": "zz-killed", "host": "web01",
+ "domain": "lab-web01", "uri": "test:///x", "snapshot": "driftsync-zz-killed",
+ "state": "started", "pid": 999999, "total": 2, "steps": []}
+EOF
+expect_status 1 "an interrupted run's lab is not taken as in sync" \
+    ds --config "$T/insync.conf" mirror
+grep_ok "the engine recovers it first" \
+    '^web01: found interrupted run zz-killed: it stopped before taking its snapshot; nothing to revert' "$T/err"
+grep_ok "then tries the lab" '^web01: failed: before the sync: ' "$T/out"
+check "the journal is closed" jq -e '.state == "recovered"' "$T/state/journal/web01.json"
+expect_status 0 "the next run finds it in sync again" ds --config "$T/insync.conf" mirror
+grep_ok "web01 in sync" '^web01: in sync$' "$T/out"
+rm -rf "$T/state/journal"
+
 # ---- a host that cannot be recorded ----
 expect_status 1 "a prod host that cannot be recorded" ds --config "$T/gone.conf" mirror
 grep_ok "is named with the cause" '^driftsync: gone: ' "$T/err"
