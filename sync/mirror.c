@@ -245,7 +245,9 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
         return rc;
     job.batch = batch;
     g_mutex_init(&job.lock);
-    pool = g_thread_pool_new(sync_worker, &job, rep->parallel, TRUE, NULL);
+    pool = g_thread_pool_new(sync_worker, &job,
+                             MIN((guint)rep->parallel, todo->len), TRUE,
+                             NULL);
     for (guint i = 0; i < todo->len; i++)
         g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
     /* Waits for every queued lab: a cancelled run starts none of them
