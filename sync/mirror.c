@@ -306,11 +306,15 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
     }
     rc = ds_store_read(&lab, st, NULL, DS_ROLE_LAB, l->host, &e);
     if (rc == DS_ENOTFOUND) {
-        l->status = DS_MIRROR_FAILED;
-        l->reason = g_strdup_printf(
-            "no lab manifest in the store; record the lab first "
-            "(`driftsync record --lab %s`)",
-            l->host);
+        /* Never recorded: the engine collects the lab as it is and
+         * syncs from there (a dry run cannot know what it would do). */
+        if (dry_run) {
+            l->status = DS_MIRROR_PLANNED;
+            l->reason = g_strdup("no lab manifest in the store yet: the "
+                                 "lab is collected when it is synced");
+        } else {
+            l->status = DS_MIRROR_FAILED; /* until the engine says */
+        }
         return;
     }
     if (rc == 0 && !dry_run)

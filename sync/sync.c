@@ -535,8 +535,14 @@ static void sync_host(host_run *h)
                                     r->host);
         return;
     }
-    if (read_manifest(&prod, h, DS_ROLE_PROD, &e) < 0 ||
-        read_manifest(&stored_lab, h, DS_ROLE_LAB, &e) < 0)
+    if (read_manifest(&prod, h, DS_ROLE_PROD, &e) < 0)
+        return set_failed(h, e);
+    /* A lab never recorded: a dry run cannot plan without it; a real run
+     * collects the lab as it is and starts from there. */
+    if (read_manifest(&stored_lab, h, DS_ROLE_LAB, &e) == DS_ENOTFOUND &&
+        !h->opts->dry_run)
+        g_clear_error(&e);
+    if (e)
         return set_failed(h, e);
 
     if (h->opts->dry_run) {
@@ -561,12 +567,16 @@ static void sync_host(host_run *h)
         return set_failed(h, e);
 
     /* The lab as it really is, and what takes it to prod. */
-    note(h, "collecting lab %s", h->hc->lab);
+    if (stored_lab)
+        note(h, "collecting lab %s", h->hc->lab);
+    else
+        note(h, "lab %s was never recorded: collecting it as it is",
+             h->hc->lab);
     if (collect_lab(&h->before, h, &e) < 0) {
         g_prefix_error(&e, "%s: before the sync: ",  r->host);
         return set_failed(h, e);
     }
-    if (!ds_manifest_equal(h->before, stored_lab))
+    if (stored_lab && !ds_manifest_equal(h->before, stored_lab))
         note(h, "lab %s is not as last recorded; planning from what it is "
                 "now",
              h->hc->lab);
@@ -578,10 +588,11 @@ static void sync_host(host_run *h)
         r->status = DS_SYNC_IN_SYNC;
         /* Recorded only when the lab changed since it was recorded (not
          * for a new collected_at alone). */
-        if (ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
+        if (stored_lab &&
+            ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
             return set_failed(h, e);
         r->lab_after = g_steal_pointer(&h->before);
-        h->pending = news->len > 0;
+        h->pending = !stored_lab || news->len > 0;
         return;
     }
     if (r->plan->manual) {
