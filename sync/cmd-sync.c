@@ -181,6 +181,14 @@ static json_t *result_json(const ds_sync_result *r)
     }
     if (r->plan)
         json_object_set_new(o, "plan", ds_plan_to_json(r->plan));
+    if (r->step_seconds) {
+        json_t *a = json_array();
+
+        for (guint i = 0; i < r->step_seconds->len; i++)
+            json_array_append_new(
+                a, json_real(g_array_index(r->step_seconds, double, i)));
+        json_object_set_new(o, "step_seconds", a);
+    }
     return o;
 }
 

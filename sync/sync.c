@@ -52,6 +52,8 @@ void ds_sync_result_free(ds_sync_result *r)
     ds_manifest_free(r->lab_after);
     if (r->pruned)
         g_ptr_array_unref(r->pruned);
+    if (r->step_seconds)
+        g_array_unref(r->step_seconds);
     g_free(r);
 }
 
@@ -407,9 +409,12 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
         fail_run(h, g_strdup_printf("opening %s: %s", source, e->message));
         return false;
     }
+    r->step_seconds = g_array_new(FALSE, FALSE, sizeof(double));
     for (guint i = 0; i < plan->actions->len; i++) {
         const ds_action *a = plan->actions->pdata[i];
         ds_step_failure *f = NULL;
+        gint64 t0;
+        double seconds;
         int rc;
 
         if (cancelled(h)) {
@@ -425,7 +430,10 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
             fail_run(h, g_strdup(e->message));
             return false;
         }
+        t0 = g_get_monotonic_time();
         rc = ds_sync_apply_action(&f, t, a, i + 1, reboot_lab, h, &e);
+        seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+        g_array_append_val(r->step_seconds, seconds);
         ds_journal_step_end(h->journal, f ? f->status : rc < 0 ? -1 : 0);
         if (rc < 0) {
             if (!f) {

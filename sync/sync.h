@@ -172,6 +172,7 @@ typedef struct ds_sync_result {
     ds_plan *plan;
     ds_manifest *lab_after; /* recorded on success */
     GPtrArray *pruned;    /* snapshot names deleted by retention */
+    GArray *step_seconds; /* double: wall time of each step applied */
 } ds_sync_result;
 
 void ds_sync_result_free(ds_sync_result *r);

@@ -84,7 +84,7 @@ mkdeb() {
     mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$1" "$T/repo"
     printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: driftsync tests <tests@driftsync.invalid>\nSection: misc\nPriority: optional\nDescription: driftsync end-to-end test package\n' \
         "$1" "$2" >"$d/DEBIAN/control"
-    printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "$3" >"$d/DEBIAN/postinst"
+    printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "${3:-}" >"$d/DEBIAN/postinst"
     chmod 0755 "$d/DEBIAN/postinst"
     echo "$1 $2" >"$d/usr/share/doc/$1/README"
     dpkg-deb --root-owner-group -Zgzip -b "$d" "$T/repo/${1}_${2}_all.deb" >/dev/null
