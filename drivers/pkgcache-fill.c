@@ -74,6 +74,10 @@ static int repo_init(repo *r, const char *url, const ds_pkgcache_options *o,
 {
     r->url = url;
     r->opts = o;
+    if (url[0] == '/') {
+        r->dir = g_canonicalize_filename(url, NULL);
+        return 0;
+    }
     if (g_str_has_prefix(url, "file://")) {
         g_autoptr(GError) e = NULL;
 

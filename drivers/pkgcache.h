@@ -82,10 +82,12 @@ int ds_pkgcache_parse_index(GPtrArray **out, const char *data, gsize len,
 
 /* Cache every package of pkgs (ds_package *) that is not cached yet from
  * a flat repository: URL/Packages (or URL/Packages.gz), each package's
- * Filename relative to URL, downloaded (https:// with TLS verified, or
- * file://), its SHA256 and Size checked.  *missing (may be NULL) gets a
- * ds_pkgcache_miss for each package that could not be cached.  An
- * index that cannot be read is an error (every package missing). */
+ * Filename relative to URL, downloaded (https:// with TLS verified, by
+ * the https transport, or file:// or an absolute directory), its SHA256
+ * and Size checked.  *missing (may be NULL) gets a ds_pkgcache_miss for
+ * each package that could not be cached, with the reason (an index that
+ * cannot be read makes every package missing).  Errors only for a URL
+ * that is not https://, file:// or absolute (DS_EINVALID). */
 int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
                                      const char *url, GPtrArray *pkgs,
                                      const ds_pkgcache_options *opts,

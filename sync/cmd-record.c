@@ -19,6 +19,7 @@
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "manifests/store.h"
+#include "sync/cache.h"
 #include "sync/cmd.h"
 #include "sync/collect.h"
 
@@ -370,13 +371,78 @@ done:
     return code;
 }
 
+/* With [packages] cache: cache the package versions that changed on the
+ * production hosts just recorded (a new host: nothing, its packages did
+ * not change).  The repository is asked first, then the host's apt cache
+ * through its source (local_uri for --local; none for --from).  What
+ * cannot be cached is a warning, never a failure of the record. */
+static void record_fill_cache(json_t **report, ds_cli *cli,
+                              const ds_config *cfg, ds_store *st,
+                              const char *oid, GPtrArray *manifests,
+                              const record_host *hosts, guint n,
+                              const char *local_uri)
+{
+    json_t *warned = json_array();
+    guint total = 0;
+
+    for (guint i = 0; i < n; i++) {
+        const record_host *h = &hosts[i];
+        g_autoptr(ds_manifest) stored = NULL;
+        g_autoptr(GPtrArray) pkgs = NULL;
+        g_autoptr(GPtrArray) warnings = NULL;
+        g_autoptr(GError) err = NULL;
+        const ds_manifest *m = manifests ? manifests->pdata[i] : NULL;
+        const ds_host_config *hc = ds_config_find_host(cfg, h->host);
+        const char *source = NULL;
+        guint cached = 0;
+
+        if (h->role != DS_ROLE_PROD || h->is_new || h->same || !h->changes ||
+            !h->changes->len)
+            continue;
+        if (!m && ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host,
+                                &err) == 0)
+            m = stored;
+        if (!m) {
+            ds_cli_error(cli, "warning: %s: package cache not filled: %s",
+                         h->host, err ? err->message : "no manifest");
+            continue;
+        }
+        pkgs = ds_cache_changed_packages(m, h->changes);
+        if (!pkgs->len)
+            continue;
+        if (local_uri)
+            source = local_uri;
+        else if (manifests && hc)
+            source = hc->source;
+        if (ds_cache_fill(&warnings, &cached, cfg, hc, h->host, source, pkgs,
+                          &err) < 0) {
+            ds_cli_error(cli, "warning: %s: package cache not filled: %s",
+                         h->host, err->message);
+            json_array_append_new(warned, json_string(err->message));
+            continue;
+        }
+        total += cached;
+        ds_cli_verbose(cli, "%s: %u package file%s in the cache", h->host,
+                       cached, cached == 1 ? "" : "s");
+        for (guint j = 0; j < warnings->len; j++) {
+            if (!cli->json)
+                ds_cli_error(cli, "warning: %s",
+                             (char *)warnings->pdata[j]);
+            json_array_append_new(warned, json_string(warnings->pdata[j]));
+        }
+    }
+    *report = json_pack("{s:i, s:o}", "cached", (int)total, "warnings",
+                        warned);
+}
+
 /* Stage the manifests (collected ones, ds_manifest * already valid, or
  * the files of --from), commit them in one commit and print one line per
  * changed host.  Returns the exit code. */
 static int record_commit(ds_cli *cli, const ds_config *cfg,
                          GPtrArray *manifests, char **files, int nfiles,
-                         GPtrArray *failures)
+                         GPtrArray *failures, const char *local_uri)
 {
+    json_t *cache_report = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
     g_autoptr(GError) err = NULL;
@@ -410,11 +476,17 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         goto fail;
     g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
+    if (oid && cfg->package_cache)
+        record_fill_cache(&cache_report, cli, cfg, st, oid, manifests, hosts,
+                          n, local_uri);
 
     if (cli->json) {
         json_t *o = json_object();
         json_t *a = json_array();
 
+        if (cache_report)
+            json_object_set_new(o, "package_cache",
+                                g_steal_pointer(&cache_report));
         json_object_set_new(o, "commit", oid ? json_string(oid) : json_null());
         json_object_set_new(o, "run", json_string(run_id));
         for (guint i = 0; i < n; i++)
@@ -451,6 +523,7 @@ fail:
 done:
     for (guint i = 0; i < n; i++)
         record_host_clear(&hosts[i]);
+    json_decref(cache_report);
     return code;
 }
 
@@ -500,6 +573,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     g_autoptr(GPtrArray) failures = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
     record_progress progress = {cli, g_ptr_array_new()};
+    g_autofree char *local_uri = NULL;
     int rc;
 
     if (local) {
@@ -531,6 +605,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
         uri = root ? g_strconcat("local:", root, NULL) : g_strdup("local:");
         r->host = g_strdup(name);
         ds_collect_one(&r->manifest, cfg, h, uri, DS_ROLE_PROD, &r->error);
+        local_uri = g_strdup(uri);
         results = g_ptr_array_new_with_free_func(
             (GDestroyNotify)ds_collect_result_free);
         g_ptr_array_add(results, r);
@@ -566,7 +641,8 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     }
     if (!manifests->len) {
         if (cli->json)
-            return record_commit(cli, cfg, manifests, NULL, 0, failures) ==
+            return record_commit(cli, cfg, manifests, NULL, 0, failures,
+                                 local_uri) ==
                            DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
@@ -574,7 +650,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
                      "is unchanged");
         return DS_EXIT_PARTIAL;
     }
-    return record_commit(cli, cfg, manifests, NULL, 0, failures);
+    return record_commit(cli, cfg, manifests, NULL, 0, failures, local_uri);
 }
 
 static int cmd_record(ds_cli *cli, int argc, char **argv)
@@ -628,7 +704,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!from)
         return record_collect(cli, cfg, argv + 1, local, local_name, root,
                               lab);
-    return record_commit(cli, cfg, NULL, argv + 1, argc - 1, NULL);
+    return record_commit(cli, cfg, NULL, argv + 1, argc - 1, NULL, NULL);
 }
 
 const ds_cmd_entry ds_cmd_record_entry = {

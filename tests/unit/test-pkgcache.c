@@ -10,9 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "drivers/pkgcache-private.h"
 #include "drivers/pkgcache.h"
 #include "manifests/error.h"
+#include "sync/plan.h"
+#include "sync/sync.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -657,6 +661,190 @@ static void test_host(void)
     rmrf(work);
 }
 
+/* ---- the plan and the apply step ------------------------------------ */
+
+static ds_manifest *host_with(ds_role role, const char *const *triples)
+{
+    ds_manifest *m = ds_manifest_new("web01", role);
+    g_autoptr(GError) e = NULL;
+
+    m->kernel.running = g_strdup("6.1.0-28-amd64");
+    m->os.id = g_strdup("debian");
+    m->os.version = g_strdup("12");
+    for (guint i = 0; triples[i]; i += 3)
+        g_ptr_array_add(m->packages, ds_package_new(triples[i], triples[i + 1],
+                                                    triples[i + 2], NULL));
+    g_ptr_array_add(m->sources,
+                    g_strdup("deb http://deb.debian.org/debian bookworm main"));
+    g_assert_cmpint(ds_manifest_normalise(m, &e), ==, 0);
+    return m;
+}
+
+static const ds_action *find_kind(const ds_plan *plan, ds_action_kind kind)
+{
+    for (guint i = 0; i < plan->actions->len; i++)
+        if (((ds_action *)plan->actions->pdata[i])->kind == kind)
+            return plan->actions->pdata[i];
+    return NULL;
+}
+
+static bool argv_has(char **argv, const char *arg)
+{
+    for (guint i = 0; argv && argv[i]; i++)
+        if (!strcmp(argv[i], arg))
+            return true;
+    return false;
+}
+
+static void test_plan_apply(void)
+{
+    g_autofree char *work = tmpdir();
+    g_autofree char *dir = g_build_filename(work, "cache", NULL);
+    g_autoptr(GBytes) deb = make_deb(work, "ds-hello", "1:2.0-1", "all");
+    g_autofree char *sha = ds_pkgcache_sha256(deb);
+    g_autoptr(ds_manifest) lab = host_with(
+        DS_ROLE_LAB, (const char *const[]){"bash", "5.2.15-2+b7", "amd64",
+                                           "ds-hello", "1:1.0-1", "all",
+                                           "ds-other", "1.0", "all", NULL});
+    g_autoptr(ds_manifest) prod = host_with(
+        DS_ROLE_PROD, (const char *const[]){"bash", "5.2.15-2+b7", "amd64",
+                                            "ds-hello", "1:2.0-1", "all",
+                                            "ds-other", "2.0", "all", NULL});
+    g_autoptr(ds_manifest) prod2 = host_with(
+        DS_ROLE_PROD, (const char *const[]){"bash", "5.2.15-2+b7", "amd64",
+                                            "ds-hello", "1:2.0-1", "all",
+                                            "ds-other", "1.0", "all", NULL});
+    static const char target[] = DS_PLAN_DEB_DIR "/ds-hello_1%3a2.0-1_all.deb";
+    g_autoptr(ds_pkgcache) c = NULL;
+    g_autoptr(ds_plan) plan = NULL;
+    g_autoptr(ds_transport) t = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *dump = NULL;
+    const ds_action *a;
+    json_t *j;
+
+    g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
+    g_assert_cmpint(ds_pkgcache_store(c, "ds-hello", "1:2.0-1", "all", deb,
+                                      sha, -1, "test", &e),
+                    ==, 0);
+
+    /* Without a cache: name=version only. */
+    ds_plan_set_package_cache(NULL);
+    g_assert_cmpint(ds_plan_build(&plan, lab, prod, NULL, &e), ==, 0);
+    a = find_kind(plan, DS_ACTION_PACKAGES);
+    g_assert_true(argv_has(a->argv, "ds-hello=1:2.0-1"));
+    g_assert_null(a->debs);
+    g_clear_pointer(&plan, ds_plan_free);
+
+    /* With it: the cached version is the file in the lab, in the same
+     * apt-get call as the other request; the lists are still refreshed
+     * for ds-other. */
+    ds_plan_set_package_cache(dir);
+    g_assert_cmpint(ds_plan_build(&plan, lab, prod, NULL, &e), ==, 0);
+    a = find_kind(plan, DS_ACTION_PACKAGES);
+    g_assert_nonnull(a);
+    g_assert_true(argv_has(a->argv, target));
+    g_assert_false(argv_has(a->argv, "ds-hello=1:2.0-1"));
+    g_assert_true(argv_has(a->argv, "ds-other=2.0"));
+    g_assert_cmpstr(a->argv[2], ==, "apt-get");
+    g_assert_cmpuint(a->debs->len, ==, 1);
+    g_assert_nonnull(strstr(a->details[0], "(from cache)"));
+    g_assert_null(strstr(a->details[1], "(from cache)"));
+    g_assert_nonnull(find_kind(plan, DS_ACTION_APT_UPDATE));
+    j = ds_plan_to_json(plan);
+    dump = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    g_assert_nonnull(strstr(dump, "\"from_cache\":[{"));
+    g_assert_nonnull(strstr(dump, sha));
+    g_clear_pointer(&plan, ds_plan_free);
+
+    /* Everything from the cache and the sources unchanged: no refresh of
+     * the package lists (a lab without a mirror). */
+    g_assert_cmpint(ds_plan_build(&plan, lab, prod2, NULL, &e), ==, 0);
+    g_assert_null(find_kind(plan, DS_ACTION_APT_UPDATE));
+    a = find_kind(plan, DS_ACTION_PACKAGES);
+    g_assert_true(argv_has(a->argv, target));
+    ds_plan_set_package_cache(NULL);
+
+    /* Applied through the local transport with apt-get's --simulate
+     * added: the real apt-get reads the copied file, which is removed
+     * afterwards.  Needs root (the lab directory is a system one). */
+    if (geteuid() != 0) {
+        g_test_message("not root: the apply step is not run");
+    } else {
+        ds_action *pa = (ds_action *)a;
+        ds_step_failure *f = NULL;
+        gboolean had = g_file_test("/var/cache/driftsync",
+                                   G_FILE_TEST_EXISTS);
+        guint n = g_strv_length(pa->argv);
+        char **argv = g_new0(char *, n + 2);
+        g_autofree char *cache_file = NULL;
+
+        for (guint i = 0, k = 0; i < n; i++) {
+            argv[k++] = g_strdup(pa->argv[i]);
+            if (!strcmp(pa->argv[i], "install"))
+                argv[k++] = g_strdup("--simulate");
+        }
+        g_strfreev(pa->argv);
+        pa->argv = argv;
+        g_assert_cmpint(ds_transport_open(&t, "local:", NULL, &e), ==, 0);
+        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e),
+                        ==, 0);
+        g_assert_no_error(e);
+        g_assert_null(f);
+        g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+
+        /* A damaged cache file is not copied: the step fails, naming it. */
+        cache_file = g_strdup(((ds_plan_deb *)pa->debs->pdata[0])->cache_path);
+        g_assert_true(g_file_set_contents(cache_file, "damaged", -1, NULL));
+        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e),
+                        ==, DS_EINVALID);
+        g_assert_nonnull(strstr(e->message, "damaged"));
+        g_assert_nonnull(strstr(e->message, "ds-hello=1:2.0-1"));
+        g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
+        ds_step_failure_free(f);
+        if (!had)
+            rmrf("/var/cache/driftsync");
+    }
+    rmrf(work);
+}
+
+/* A hostile package argument slipped into the transaction is refused
+ * before anything runs. */
+static void test_apply_refuses(void)
+{
+    ds_plan_deb d = {.request = "xy=1", .cache_path = "/nonexistent",
+                     .sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
+                     .target = DS_PLAN_DEB_DIR "/../../../etc/x.deb"};
+    char *argv[] = {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get",
+                    "install", "--", d.target, NULL};
+    char *items[] = {"xy=1", NULL};
+    g_autoptr(GPtrArray) debs = g_ptr_array_new();
+    ds_action a = {.kind = DS_ACTION_PACKAGES, .description = "t",
+                   .argv = argv, .items = items, .debs = debs};
+    g_autofree char *work = tmpdir();
+    g_autofree char *uri = g_strconcat("local:", work, NULL);
+    g_autoptr(ds_transport) t = NULL;
+    g_autoptr(GError) e = NULL;
+    ds_step_failure *f = NULL;
+
+    g_ptr_array_add(debs, &d);
+    g_assert_cmpint(ds_transport_open(&t, uri, NULL, &e), ==, 0);
+    g_assert_cmpint(ds_sync_apply_action(&f, t, &a, 1, NULL, NULL, &e), ==,
+                    DS_EINVALID);
+    g_assert_nonnull(strstr(e->message, "refusing package argument"));
+    g_clear_error(&e);
+    /* An argument that is neither a request nor a cached file. */
+    d.target = DS_PLAN_DEB_DIR "/xy_1_all.deb";
+    argv[5] = "/tmp/other.deb";
+    g_assert_cmpint(ds_sync_apply_action(&f, t, &a, 1, NULL, NULL, &e), ==,
+                    DS_EINVALID);
+    g_assert_nonnull(strstr(e->message, "/tmp/other.deb"));
+    /* Nothing ran: no directory was made in the root. */
+    g_assert_cmpuint(count_files(work), ==, 0);
+    rmrf(work);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -667,5 +855,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pkgcache/file-repository", test_file_repo);
     g_test_add_func("/pkgcache/https-repository", test_https_repo);
     g_test_add_func("/pkgcache/host-apt-cache", test_host);
+    g_test_add_func("/pkgcache/plan-apply", test_plan_apply);
+    g_test_add_func("/pkgcache/apply-refuses", test_apply_refuses);
     return g_test_run();
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/cache.h: `record` fills the package cache ([packages] cache) with
+ * the package versions that changed on a production host, from the
+ * configured repository and, failing that, from the host's apt cache. */
+#pragma once
+
+#include <glib.h>
+
+#include "manifests/manifest.h"
+#include "sync/config.h"
+
+/* The packages of m (borrowed) that changes (ds_change *, from the
+ * previous manifest to m) install, upgrade, downgrade or reinstall for
+ * another architecture. */
+GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes);
+
+/* Cache pkgs (ds_package *) of the production host `host`: the [packages]
+ * repository first, then the host's apt cache read through source_uri
+ * (NULL: not asked; h gives its transport options, may be NULL).
+ * *cached counts the packages the cache now holds; *warnings gets one
+ * line (char *) per package that could not be cached, naming it and
+ * where it was looked for.  Errors only when the cache itself cannot be
+ * opened. */
+int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
+                  const ds_host_config *h, const char *host,
+                  const char *source_uri, GPtrArray *pkgs, GError **err);
