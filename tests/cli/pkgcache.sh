@@ -8,7 +8,7 @@
 # refresh of the package lists once everything comes from the cache.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds dpkg-deb dpkg sha256sum python3
-plan 26
+plan 28
 
 sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 ||
     { echo "Bail out! mkroot failed"; exit 1; }
@@ -162,4 +162,12 @@ grep_not "no refresh of the package lists" 'refresh the package lists' "$T/out"
 grep_ok "-v shows the files in the apt-get command" \
     "\\\$ env DEBIAN_FRONTEND=noninteractive apt-get install .* -- /var/cache/driftsync/debs/ds-new_2\.1-1_all\.deb /var/cache/driftsync/debs/ds-svc_1%3a1\.0-1_$ARCH\.deb$" \
     "$T/out"
+
+# A repository over plain http is refused where it is configured.
+printf '[store]\npath = %s/store\n\n[packages]\ncache = %s/cache\nrepository = http://repo.example.com/debs\n' \
+    "$T" "$T" >"$T/bad.conf"
+expect_status 2 "a plain http repository is a configuration error" \
+    ds --config "$T/bad.conf" record --from "$T/lab.json"
+grep_ok "naming the file, line and key" \
+    "bad.conf:6: \\[packages\\] repository: expected an https:// or file:/// URL" "$T/err"
 done_testing
