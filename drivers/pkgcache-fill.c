@@ -32,8 +32,7 @@ static int read_local(GBytes **out, const char *path, gsize max,
                             "%s: %s", shown, g_strerror(errno));
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return ds_error_set(err, DS_EINVALID, "%s: not a regular file",
-                            shown);
+        return ds_error_set(err, DS_EINVALID, "%s: not a regular file", shown);
     }
     for (;;) {
         ssize_t n = read(fd, chunk, sizeof chunk);
@@ -63,9 +62,9 @@ static int read_local(GBytes **out, const char *path, gsize max,
 
 /* The repository: where it is and how it is read. */
 typedef struct repo {
-    const char *url;  /* as configured */
-    char *base;       /* https: the URL without a trailing '/' */
-    char *dir;        /* file://: the directory */
+    const char *url; /* as configured */
+    char *base;      /* https: the URL without a trailing '/' */
+    char *dir;       /* file://: the directory */
     const ds_pkgcache_options *opts;
 } repo;
 
@@ -167,10 +166,9 @@ static int gunzip(GBytes **out, GBytes *gz, gsize max, const char *shown,
             break;
         g_byte_array_append(buf, chunk, (guint)n);
         if (buf->len > max)
-            return ds_error_set(err, DS_EINVALID,
-                                "%s: over %" G_GSIZE_FORMAT
-                                " bytes uncompressed",
-                                shown, max);
+            return ds_error_set(
+                err, DS_EINVALID,
+                "%s: over %" G_GSIZE_FORMAT " bytes uncompressed", shown, max);
     }
     *out = g_byte_array_free_to_bytes(g_steal_pointer(&buf));
     return 0;
@@ -232,8 +230,8 @@ static GPtrArray *uncached(ds_pkgcache *c, GPtrArray *pkgs, GPtrArray *missing)
     for (guint i = 0; pkgs && i < pkgs->len; i++) {
         const ds_package *p = g_ptr_array_index(pkgs, i);
         g_autoptr(GError) e = NULL;
-        int rc = ds_pkgcache_lookup(NULL, NULL, c, p->name, p->version,
-                                    p->arch, &e);
+        int rc =
+            ds_pkgcache_lookup(NULL, NULL, c, p->name, p->version, p->arch, &e);
 
         if (rc == DS_ENOTFOUND)
             g_ptr_array_add(todo, (gpointer)p);
@@ -269,8 +267,8 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
     g_autoptr(GPtrArray) entries = NULL;
     g_autoptr(GError) e = NULL;
     g_autofree char *index = NULL;
-    gsize max_file = opts && opts->max_file ? opts->max_file
-                                            : DS_PKGCACHE_DEFAULT_MAX_FILE;
+    gsize max_file =
+        opts && opts->max_file ? opts->max_file : DS_PKGCACHE_DEFAULT_MAX_FILE;
     repo r = {0};
     int rc;
 
@@ -316,8 +314,7 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
         shown = repo_shown(&r, ent->filename);
         if (repo_get(&data, &r, ent->filename, (gsize)ent->size, &fe) < 0 ||
             ds_pkgcache_store(c, p->name, p->version, p->arch, data,
-                              ent->sha256, (gint64)ent->size, shown,
-                              &fe) < 0)
+                              ent->sha256, (gint64)ent->size, shown, &fe) < 0)
             add_miss(miss, p, g_strdup_printf("%s: %s", l, fe->message));
     }
 done:

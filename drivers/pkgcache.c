@@ -102,9 +102,8 @@ bool ds_pkgcache_arch_is_safe(const char *arch)
 
 bool ds_pkgcache_version_is_safe(const char *version)
 {
-    return version && ds_version_is_valid(version) &&
-           strlen(version) <= 256 && !strchr(version, '/') &&
-           version[0] != '-';
+    return version && ds_version_is_valid(version) && strlen(version) <= 256 &&
+           !strchr(version, '/') && version[0] != '-';
 }
 
 char *ds_pkgcache_file_stem(const char *name, const char *version,
@@ -152,8 +151,8 @@ static bool is_sha256_hex(const char *s)
 
 /* Write data to a new temporary file in dir (mode 0644, synced); *tmp
  * gets its path. */
-static int write_temp(char **tmp, const char *dir, const void *data,
-                      gsize len, GError **err)
+static int write_temp(char **tmp, const char *dir, const void *data, gsize len,
+                      GError **err)
 {
     g_autofree char *path = g_build_filename(dir, ".tmp-XXXXXX", NULL);
     const guint8 *p = data;
@@ -215,8 +214,8 @@ static int commit_temp(const char *tmp, const char *final, GError **err)
 /* ---- look-ups ---- */
 
 int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
-                       const char *name, const char *version,
-                       const char *arch, GError **err)
+                       const char *name, const char *version, const char *arch,
+                       GError **err)
 {
     g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
     g_autofree char *entry = NULL;
@@ -227,8 +226,7 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
     int fd;
 
     if (!stem) {
-        g_autofree char *shown =
-            g_strescape(name ? name : "(null)", NULL);
+        g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
         return ds_error_set(err, DS_EINVALID,
                             "package cache: refusing package '%s' (version "
@@ -239,18 +237,15 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
     fd = open(entry, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
-                            "package cache: %s %s %s: %s", name, version,
-                            arch,
-                            errno == ENOENT ? "not cached"
-                                            : g_strerror(errno));
+                            "package cache: %s %s %s: %s", name, version, arch,
+                            errno == ENOENT ? "not cached" : g_strerror(errno));
     n = read(fd, buf, INDEX_ENTRY_MAX);
     close(fd);
     buf[n > 0 ? n : 0] = '\0';
     g_strchomp(buf);
     if (!is_sha256_hex(buf))
         return ds_error_set(err, DS_EINVALID,
-                            "package cache: %s: a damaged index entry",
-                            entry);
+                            "package cache: %s: a damaged index entry", entry);
     file = g_build_filename(c->files, buf, NULL);
     if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
         return ds_error_set(err, DS_ENOTFOUND,
@@ -271,8 +266,8 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
 static int check_deb(const char *path, const char *name, const char *version,
                      const char *arch, const char *origin, GError **err)
 {
-    const char *argv[] = {"dpkg-deb", "--field", path, "Package", "Version",
-                          "Architecture", NULL};
+    const char *argv[] = {"dpkg-deb", "--field",      path, "Package",
+                          "Version",  "Architecture", NULL};
     ds_transport_options o = {.host = "package cache",
                               .timeout_ms = DPKG_DEB_TIMEOUT_MS,
                               .max_output = 64 * 1024};
@@ -293,8 +288,8 @@ static int check_deb(const char *path, const char *name, const char *version,
     }
     got = g_strndup(g_bytes_get_data(r.out, NULL), g_bytes_get_size(r.out));
     ds_run_result_clear(&r);
-    want = g_strdup_printf("Package: %s\nVersion: %s\nArchitecture: %s\n",
-                           bare, version, arch);
+    want = g_strdup_printf("Package: %s\nVersion: %s\nArchitecture: %s\n", bare,
+                           version, arch);
     if (strcmp(got, want) != 0) {
         g_autofree char *shown = g_strescape(got, NULL);
 
@@ -315,9 +310,8 @@ char *ds_pkgcache_sha256(GBytes *data)
 }
 
 int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
-                      const char *arch, GBytes *data,
-                      const char *expect_sha256, gint64 expect_size,
-                      const char *origin, GError **err)
+                      const char *arch, GBytes *data, const char *expect_sha256,
+                      gint64 expect_size, const char *origin, GError **err)
 {
     g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
     g_autofree char *sum = NULL;
@@ -400,8 +394,7 @@ static ds_pkgcache_entry *stanza_entry(GHashTable *fields)
     if (!name || strchr(name, ':') || !ds_name_is_safe_package(name) ||
         !ds_pkgcache_version_is_safe(version) ||
         !ds_pkgcache_arch_is_safe(arch) || !file || !is_sha256_hex(lower) ||
-        !size || !g_ascii_string_to_unsigned(size, 10, 0, G_MAXINT64, &n,
-                                             NULL))
+        !size || !g_ascii_string_to_unsigned(size, 10, 0, G_MAXINT64, &n, NULL))
         return NULL;
     e = g_new0(ds_pkgcache_entry, 1);
     e->name = g_strdup(name);

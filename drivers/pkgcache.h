@@ -61,8 +61,8 @@ char *ds_pkgcache_file_stem(const char *name, const char *version,
  * may be NULL).  DS_ENOTFOUND when the cache does not hold it,
  * DS_EINVALID for a hostile name or a damaged index entry. */
 int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
-                       const char *name, const char *version,
-                       const char *arch, GError **err);
+                       const char *name, const char *version, const char *arch,
+                       GError **err);
 
 /* Store data as NAME VERSION ARCH.  When expect_sha256 is set the data
  * must have that digest, and expect_size >= 0 its size; the file must be
@@ -70,9 +70,8 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
  * architecture (dpkg-deb).  Nothing is stored on any mismatch.  `origin`
  * names where the data came from in errors. */
 int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
-                      const char *arch, GBytes *data,
-                      const char *expect_sha256, gint64 expect_size,
-                      const char *origin, GError **err);
+                      const char *arch, GBytes *data, const char *expect_sha256,
+                      gint64 expect_size, const char *origin, GError **err);
 
 /* Parse a Packages index: *out gets ds_pkgcache_entry *, stanzas without
  * Package, Version, Architecture, Filename, SHA256 and Size skipped; a

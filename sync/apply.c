@@ -180,7 +180,9 @@ static const char *bad_package_arg(const ds_action *a)
     }
     while (a->argv[i] && strcmp(a->argv[i], "--"))
         i++;
-    for (i = a->argv[i] ? i + 1 : i; a->argv[i]; i++) {
+    if (!a->argv[i])
+        return a->debs && a->debs->len ? "(no -- before the requests)" : NULL;
+    for (i++; a->argv[i]; i++) {
         bool known = is_deb_target(a, a->argv[i]);
 
         for (guint k = 0; !known && a->items && a->items[k]; k++)
@@ -346,14 +348,14 @@ static int install_with_debs(ds_step_failure **failure, ds_transport *t,
                               index, a->description, d->request, e->message);
             break;
         }
-        sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data,
-                                          len);
+        sum =
+            g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
         if (strcmp(sum, d->sha256) != 0) {
             rc = ds_error_set(err, DS_EINVALID,
                               "step %u (%s): %s: the package cache's %s is "
                               "damaged (SHA256 %s, expected %s)",
-                              index, a->description, d->request,
-                              d->cache_path, sum, d->sha256);
+                              index, a->description, d->request, d->cache_path,
+                              sum, d->sha256);
             break;
         }
         g_ptr_array_add(rm, d->target);
@@ -366,8 +368,7 @@ static int install_with_debs(ds_step_failure **failure, ds_transport *t,
         }
     }
     if (rc == 0)
-        rc = run(failure, t, (const char *const *)a->argv, NULL, a, index,
-                 err);
+        rc = run(failure, t, (const char *const *)a->argv, NULL, a, index, err);
     if (rm->len > 3) {
         ds_run_result r = {.status = -1};
 

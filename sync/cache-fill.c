@@ -74,9 +74,8 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
     if (cfg->package_repository) {
         g_autoptr(GError) e = NULL;
 
-        if (ds_pkgcache_fill_from_repository(&from_repo, c,
-                                             cfg->package_repository, pkgs,
-                                             &popts, &e) < 0) {
+        if (ds_pkgcache_fill_from_repository(
+                &from_repo, c, cfg->package_repository, pkgs, &popts, &e) < 0) {
             /* Every package is then missing, for this reason. */
             from_repo = g_ptr_array_new_with_free_func(
                 (GDestroyNotify)ds_pkgcache_miss_free);
@@ -85,8 +84,8 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
                 ds_pkgcache_miss *m = g_new0(ds_pkgcache_miss, 1);
 
                 m->pkg = ds_package_new(p->name, p->version, p->arch, NULL);
-                m->reason = g_strdup_printf("%s %s %s: %s", p->name,
-                                            p->version, p->arch, e->message);
+                m->reason = g_strdup_printf("%s %s %s: %s", p->name, p->version,
+                                            p->arch, e->message);
                 g_ptr_array_add(from_repo, m);
             }
         }
@@ -106,12 +105,10 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
 
         ds_collect_transport_options(&topts, cfg, h, host);
         if (ds_transport_open(&t, source_uri, &topts, &e) < 0)
-            host_note = g_strdup_printf("%s's apt cache: %s", host,
-                                        e->message);
-        else if (ds_pkgcache_fill_from_host(&from_host, c, t, host, left,
-                                            &e) < 0)
-            host_note = g_strdup_printf("%s's apt cache: %s", host,
-                                        e->message);
+            host_note = g_strdup_printf("%s's apt cache: %s", host, e->message);
+        else if (ds_pkgcache_fill_from_host(&from_host, c, t, host, left, &e) <
+                 0)
+            host_note = g_strdup_printf("%s's apt cache: %s", host, e->message);
         else
             host_why = reasons_by_name(from_host);
     } else if (left->len) {
@@ -123,8 +120,8 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
 
     for (guint i = 0; i < pkgs->len; i++) {
         const ds_package *p = pkgs->pdata[i];
-        ds_pkgcache_miss *r = repo_why ? g_hash_table_lookup(repo_why, p->name)
-                                       : NULL;
+        ds_pkgcache_miss *r =
+            repo_why ? g_hash_table_lookup(repo_why, p->name) : NULL;
         ds_pkgcache_miss *hm =
             host_why ? g_hash_table_lookup(host_why, p->name) : NULL;
         bool in_left = !repo_why || r;
@@ -134,12 +131,12 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
             continue;
         }
         g_ptr_array_add(
-            out, g_strdup_printf(
-                     "%s: %s %s %s is not in the package cache: %s; %s", host,
-                     p->name, p->version, p->arch ? p->arch : "?",
-                     r ? without_label(r->reason, p)
-                       : "no [packages] repository configured",
-                     hm ? without_label(hm->reason, p) : host_note));
+            out,
+            g_strdup_printf("%s: %s %s %s is not in the package cache: %s; %s",
+                            host, p->name, p->version, p->arch ? p->arch : "?",
+                            r ? without_label(r->reason, p)
+                              : "no [packages] repository configured",
+                            hm ? without_label(hm->reason, p) : host_note));
     }
     *warnings = g_steal_pointer(&out);
     return 0;

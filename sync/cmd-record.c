@@ -399,8 +399,8 @@ static void record_fill_cache(json_t **report, ds_cli *cli,
         if (h->role != DS_ROLE_PROD || h->is_new || h->same || !h->changes ||
             !h->changes->len)
             continue;
-        if (!m && ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host,
-                                &err) == 0)
+        if (!m &&
+            ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host, &err) == 0)
             m = stored;
         if (!m) {
             ds_cli_error(cli, "warning: %s: package cache not filled: %s",
@@ -426,13 +426,11 @@ static void record_fill_cache(json_t **report, ds_cli *cli,
                        cached, cached == 1 ? "" : "s");
         for (guint j = 0; j < warnings->len; j++) {
             if (!cli->json)
-                ds_cli_error(cli, "warning: %s",
-                             (char *)warnings->pdata[j]);
+                ds_cli_error(cli, "warning: %s", (char *)warnings->pdata[j]);
             json_array_append_new(warned, json_string(warnings->pdata[j]));
         }
     }
-    *report = json_pack("{s:i, s:o}", "cached", (int)total, "warnings",
-                        warned);
+    *report = json_pack("{s:i, s:o}", "cached", (int)total, "warnings", warned);
 }
 
 /* Stage the manifests (collected ones, ds_manifest * already valid, or
@@ -477,8 +475,8 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
     if (oid && cfg->package_cache)
-        record_fill_cache(&cache_report, cli, cfg, st, oid, manifests, hosts,
-                          n, local_uri);
+        record_fill_cache(&cache_report, cli, cfg, st, oid, manifests, hosts, n,
+                          local_uri);
 
     if (cli->json) {
         json_t *o = json_object();
@@ -642,8 +640,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     if (!manifests->len) {
         if (cli->json)
             return record_commit(cli, cfg, manifests, NULL, 0, failures,
-                                 local_uri) ==
-                           DS_EXIT_ERROR
+                                 local_uri) == DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
         ds_cli_error(cli, "record: no host could be collected; the store "

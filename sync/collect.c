@@ -41,8 +41,7 @@ int ds_collect_local_hostname(char **out, GError **err)
     return 0;
 }
 
-void ds_collect_transport_options(ds_transport_options *o,
-                                  const ds_config *cfg,
+void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
                                   const ds_host_config *h, const char *name)
 {
     memset(o, 0, sizeof(*o));

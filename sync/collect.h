@@ -45,6 +45,5 @@ int ds_collect_local_hostname(char **out, GError **err);
 
 /* The transport options for host h (NULL: defaults) named name: its ssh
  * identity and known hosts, CA and auth files, libvirt URI. */
-void ds_collect_transport_options(ds_transport_options *o,
-                                  const ds_config *cfg,
+void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
                                   const ds_host_config *h, const char *name);

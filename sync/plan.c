@@ -537,8 +537,8 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
     {
         g_autofree char *cache = ds_plan_default_package_cache();
 
-        if (cache && (rc = ds_plan_use_package_cache(plan, prod, cache,
-                                                     err)) < 0)
+        if (cache &&
+            (rc = ds_plan_use_package_cache(plan, prod, cache, err)) < 0)
             return rc;
     }
     *out = g_steal_pointer(&plan);

@@ -49,8 +49,8 @@ static void rmrf(const char *dir)
 }
 
 /* A real package built by dpkg-deb: its bytes. */
-static GBytes *make_deb(const char *work, const char *name,
-                        const char *version, const char *arch)
+static GBytes *make_deb(const char *work, const char *name, const char *version,
+                        const char *arch)
 {
     g_autofree char *root = g_strdup_printf("%s/build-%s", work, name);
     g_autofree char *debian = g_build_filename(root, "DEBIAN", NULL);
@@ -100,7 +100,8 @@ static guint count_files(const char *dir)
 
 static GPtrArray *pkg_list(const char *const *triples)
 {
-    GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
+    GPtrArray *a =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
 
     for (guint i = 0; triples[i]; i += 3)
         g_ptr_array_add(a, ds_package_new(triples[i], triples[i + 1],
@@ -131,8 +132,7 @@ static void stanza(GString *s, const char *name, const char *version,
                            "Description: x\n continued line\n"
                            "Filename: %s\nSize: %" G_GSIZE_FORMAT
                            "\nSHA256: %s\n\n",
-                           name, version, arch, filename,
-                           g_bytes_get_size(deb),
+                           name, version, arch, filename, g_bytes_get_size(deb),
                            sha_override ? sha_override : sha);
 }
 
@@ -142,8 +142,8 @@ static void test_stem(void)
 {
     g_autofree char *a = ds_pkgcache_file_stem("openssl", "3.0.13-1", "amd64");
     g_autofree char *b = ds_pkgcache_file_stem("libc6:i386", "2.36-9", "i386");
-    g_autofree char *c = ds_pkgcache_file_stem("tzdata", "1:2024a-0+deb12u1",
-                                               "all");
+    g_autofree char *c =
+        ds_pkgcache_file_stem("tzdata", "1:2024a-0+deb12u1", "all");
 
     g_assert_cmpstr(a, ==, "openssl_3.0.13-1_amd64");
     g_assert_cmpstr(b, ==, "libc6_2.36-9_i386");
@@ -177,9 +177,9 @@ static void test_store_lookup(void)
     gsize len = 0;
 
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_lookup(&path, NULL, c, "hello", "1:2.0-1",
-                                       "all", &e),
-                    ==, DS_ENOTFOUND);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(&path, NULL, c, "hello", "1:2.0-1", "all", &e), ==,
+        DS_ENOTFOUND);
     g_assert_nonnull(strstr(e->message, "hello 1:2.0-1 all"));
     g_clear_error(&e);
     g_assert_cmpint(ds_pkgcache_store(c, "hello", "1:2.0-1", "all", deb, sha,
@@ -199,9 +199,9 @@ static void test_store_lookup(void)
     entry = g_build_filename(index, "hello_1%3a2.0-1_all", NULL);
     g_assert_true(g_file_get_contents(entry, &content, &len, &e));
     g_assert_cmpint(strncmp(content, sha, 64), ==, 0);
-    g_assert_cmpint(ds_pkgcache_lookup(&path, &got_sha, c, "hello", "1:2.0-1",
-                                       "all", &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(&path, &got_sha, c, "hello", "1:2.0-1", "all", &e),
+        ==, 0);
     g_assert_cmpstr(path, ==, want);
     g_assert_cmpstr(got_sha, ==, sha);
     /* Storing it again changes nothing. */
@@ -234,8 +234,8 @@ static void test_refused(void)
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
     for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
         g_assert_cmpint(ds_pkgcache_store(c, hostile[i][0], hostile[i][1],
-                                          hostile[i][2], deb, NULL, -1,
-                                          "test", &e),
+                                          hostile[i][2], deb, NULL, -1, "test",
+                                          &e),
                         ==, DS_EINVALID);
         g_assert_nonnull(strstr(e->message, "refusing"));
         g_clear_error(&e);
@@ -245,8 +245,8 @@ static void test_refused(void)
         g_clear_error(&e);
     }
     /* A wrong digest, a wrong size: nothing stored. */
-    g_assert_cmpint(ds_pkgcache_store(c, "hello", "2.0-1", "all", deb,
-                                      junk_sha, -1, "https://r/x.deb", &e),
+    g_assert_cmpint(ds_pkgcache_store(c, "hello", "2.0-1", "all", deb, junk_sha,
+                                      -1, "https://r/x.deb", &e),
                     ==, DS_EINVALID);
     g_assert_nonnull(strstr(e->message, "https://r/x.deb: SHA256 mismatch"));
     g_clear_error(&e);
@@ -262,27 +262,27 @@ static void test_refused(void)
                     ==, DS_EINVALID);
     g_assert_nonnull(strstr(e->message, "not a Debian package"));
     g_clear_error(&e);
-    g_assert_cmpint(ds_pkgcache_store(c, "other", "2.0-1", "all", deb, sha, -1,
-                                      "test", &e),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(
+        ds_pkgcache_store(c, "other", "2.0-1", "all", deb, sha, -1, "test", &e),
+        ==, DS_EINVALID);
     g_assert_nonnull(strstr(e->message, "not other 2.0-1 all"));
     g_clear_error(&e);
-    g_assert_cmpint(ds_pkgcache_store(c, "hello", "2.0-2", "all", deb, sha, -1,
-                                      "test", &e),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(
+        ds_pkgcache_store(c, "hello", "2.0-2", "all", deb, sha, -1, "test", &e),
+        ==, DS_EINVALID);
     g_clear_error(&e);
     g_assert_cmpuint(count_files(files), ==, 0);
     g_assert_cmpuint(count_files(index), ==, 0);
     /* A damaged index entry is not trusted. */
     {
-        g_autofree char *entry = g_build_filename(index, "hello_2.0-1_all",
-                                                  NULL);
+        g_autofree char *entry =
+            g_build_filename(index, "hello_2.0-1_all", NULL);
 
-        g_assert_true(g_file_set_contents(entry, "../../../etc/passwd\n", -1,
-                                          NULL));
-        g_assert_cmpint(ds_pkgcache_lookup(NULL, NULL, c, "hello", "2.0-1",
-                                           "all", &e),
-                        ==, DS_EINVALID);
+        g_assert_true(
+            g_file_set_contents(entry, "../../../etc/passwd\n", -1, NULL));
+        g_assert_cmpint(
+            ds_pkgcache_lookup(NULL, NULL, c, "hello", "2.0-1", "all", &e), ==,
+            DS_EINVALID);
         g_assert_nonnull(strstr(e->message, "damaged"));
     }
     rmrf(work);
@@ -293,7 +293,8 @@ static void test_parse_index(void)
     static const char text[] =
         "Package: good\r\nVersion: 1:1.0-1\r\nArchitecture: amd64\r\n"
         "Filename: pool/g/good_1.0-1_amd64.deb\r\nSize: 1234\r\n"
-        "SHA256: " "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+        "SHA256: "
+        "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
         "\r\nDescription: x\r\n more\r\n\r\n"
         "Package: evil\nVersion: 1\nArchitecture: all\n"
         "Filename: ../../../etc/shadow\nSize: 1\nSHA256: "
@@ -310,17 +311,18 @@ static void test_parse_index(void)
     g_autoptr(GError) e = NULL;
     const ds_pkgcache_entry *x;
 
-    g_assert_cmpint(ds_pkgcache_parse_index(&entries, text, strlen(text),
-                                            "Packages", &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_parse_index(&entries, text, strlen(text), "Packages", &e),
+        ==, 0);
     g_assert_cmpuint(entries->len, ==, 3);
     x = entries->pdata[0];
     g_assert_cmpstr(x->name, ==, "good");
     g_assert_cmpstr(x->version, ==, "1:1.0-1");
     g_assert_cmpstr(x->arch, ==, "amd64");
     g_assert_cmpstr(x->filename, ==, "pool/g/good_1.0-1_amd64.deb");
-    g_assert_cmpstr(x->sha256, ==,
-                    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+    g_assert_cmpstr(
+        x->sha256, ==,
+        "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
     g_assert_cmpuint(x->size, ==, 1234);
     x = entries->pdata[1];
     g_assert_cmpstr(x->name, ==, "evil");
@@ -328,9 +330,9 @@ static void test_parse_index(void)
     x = entries->pdata[2];
     g_assert_cmpstr(x->name, ==, "last");
     g_assert_cmpuint(x->size, ==, 7);
-    g_assert_cmpint(ds_pkgcache_parse_index(&entries, "a\0b", 3, "Packages",
-                                            &e),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(
+        ds_pkgcache_parse_index(&entries, "a\0b", 3, "Packages", &e), ==,
+        DS_EINVALID);
 }
 
 /* ---- a file:// repository -------------------------------------------- */
@@ -343,10 +345,10 @@ static void make_repo(const char *repo, const char *work, gboolean gz,
     g_autoptr(GBytes) hello = make_deb(work, "hello", "2.0-1", "all");
     g_autoptr(GBytes) tool = make_deb(work, "tool", "1:3.1-2", "amd64");
     g_autoptr(GString) idx = g_string_new(NULL);
-    g_autofree char *hp = g_build_filename(repo, "pool/h/hello_2.0-1_all.deb",
-                                           NULL);
-    g_autofree char *tp = g_build_filename(repo, "pool/t/tool_3.1-2_amd64.deb",
-                                           NULL);
+    g_autofree char *hp =
+        g_build_filename(repo, "pool/h/hello_2.0-1_all.deb", NULL);
+    g_autofree char *tp =
+        g_build_filename(repo, "pool/t/tool_3.1-2_amd64.deb", NULL);
     g_autofree char *pk = g_build_filename(repo, "Packages", NULL);
     g_autoptr(GBytes) text = NULL;
 
@@ -354,10 +356,10 @@ static void make_repo(const char *repo, const char *work, gboolean gz,
     write_bytes(tp, tool);
     stanza(idx, "hello", "2.0-1", "all", "pool/h/hello_2.0-1_all.deb", hello,
            NULL);
-    stanza(idx, "tool", "1:3.1-2", "amd64", "pool/t/tool_3.1-2_amd64.deb",
-           tool,
-           lie ? "1111111111111111111111111111111111111111111111111111111111111111"
-               : NULL);
+    stanza(
+        idx, "tool", "1:3.1-2", "amd64", "pool/t/tool_3.1-2_amd64.deb", tool,
+        lie ? "1111111111111111111111111111111111111111111111111111111111111111"
+            : NULL);
     text = g_bytes_new(idx->str, idx->len);
     write_bytes(pk, text);
     if (gz)
@@ -369,9 +371,9 @@ static void check_repo_fill(const char *url, const char *work,
 {
     g_autofree char *dir = g_build_filename(work, "cache", NULL);
     g_autoptr(ds_pkgcache) c = NULL;
-    g_autoptr(GPtrArray) pkgs = pkg_list((const char *const[]){
-        "hello", "2.0-1", "all", "tool", "1:3.1-2", "amd64", "absent", "1.0",
-        "all", NULL});
+    g_autoptr(GPtrArray) pkgs = pkg_list(
+        (const char *const[]){"hello", "2.0-1", "all", "tool", "1:3.1-2",
+                              "amd64", "absent", "1.0", "all", NULL});
     g_autoptr(GPtrArray) missing = NULL;
     g_autoptr(GError) e = NULL;
     g_autofree char *path = NULL;
@@ -379,27 +381,26 @@ static void check_repo_fill(const char *url, const char *work,
 
     rmrf(dir);
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c, url, pkgs,
-                                                     opts, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_repository(&missing, c, url, pkgs, opts, &e), ==,
+        0);
     g_assert_no_error(e);
     g_assert_cmpuint(missing->len, ==, 1);
     why = miss_reason(missing, "absent");
     g_assert_nonnull(why);
     g_assert_nonnull(strstr(why, "absent 1.0 all: not in "));
     g_assert_nonnull(strstr(why, "Packages"));
-    g_assert_cmpint(ds_pkgcache_lookup(&path, NULL, c, "tool", "1:3.1-2",
-                                       "amd64", &e),
-                    ==, 0);
-    g_assert_cmpint(ds_pkgcache_lookup(NULL, NULL, c, "hello", "2.0-1", "all",
-                                       &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(&path, NULL, c, "tool", "1:3.1-2", "amd64", &e), ==,
+        0);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(NULL, NULL, c, "hello", "2.0-1", "all", &e), ==, 0);
     /* What is cached is not fetched again (the repository is gone). */
     g_clear_pointer(&missing, g_ptr_array_unref);
     g_ptr_array_remove_index(pkgs, 2);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(
-                        &missing, c, "file:///nonexistent-repo", pkgs, opts,
-                        &e),
+    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c,
+                                                     "file:///nonexistent-repo",
+                                                     pkgs, opts, &e),
                     ==, 0);
     g_assert_cmpuint(missing->len, ==, 0);
 }
@@ -432,9 +433,9 @@ static void test_file_repo(void)
      * nothing of it is stored; the other one is cached. */
     rmrf(dir);
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c, url_lie,
-                                                     pkgs, NULL, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_repository(&missing, c, url_lie, pkgs, NULL, &e),
+        ==, 0);
     g_assert_cmpuint(missing->len, ==, 1);
     why = miss_reason(missing, "tool");
     g_assert_nonnull(strstr(why, "tool 1:3.1-2 amd64: "));
@@ -447,13 +448,13 @@ static void test_file_repo(void)
     g_clear_pointer(&c, ds_pkgcache_free);
     rmrf(dir);
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(
-                        &missing, c, "file:///nonexistent-repo", pkgs, NULL,
-                        &e),
+    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c,
+                                                     "file:///nonexistent-repo",
+                                                     pkgs, NULL, &e),
                     ==, 0);
     g_assert_cmpuint(missing->len, ==, 2);
-    g_assert_nonnull(strstr(miss_reason(missing, "hello"),
-                            "/nonexistent-repo/Packages.gz"));
+    g_assert_nonnull(
+        strstr(miss_reason(missing, "hello"), "/nonexistent-repo/Packages.gz"));
     g_clear_pointer(&missing, g_ptr_array_unref);
     g_assert_cmpint(ds_pkgcache_fill_from_repository(
                         &missing, c, "ftp://example.com/repo", pkgs, NULL, &e),
@@ -506,25 +507,38 @@ static GSubprocess *start_server(int *port, const char *work, const char *www)
         "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
         "extendedKeyUsage=serverAuth\n",
         -1, &e));
-    run_ok((const char *const[]){
-        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-        "ec_paramgen_curve:P-256", "-nodes", "-keyout", ca_key, "-out", ca,
-        "-days", "2", "-subj", "/CN=driftsync-test-ca", "-addext",
-        "basicConstraints=critical,CA:TRUE", "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign", NULL});
-    run_ok((const char *const[]){"openssl", "req", "-newkey", "ec",
-                                 "-pkeyopt", "ec_paramgen_curve:P-256",
-                                 "-nodes", "-keyout", key, "-out", csr,
-                                 "-subj", "/CN=127.0.0.1", NULL});
-    run_ok((const char *const[]){"openssl", "x509", "-req", "-in", csr, "-CA",
-                                 ca, "-CAkey", ca_key, "-CAcreateserial",
-                                 "-out", cert, "-days", "2", "-extfile", ext,
+    run_ok((const char *const[]){"openssl",
+                                 "req",
+                                 "-x509",
+                                 "-newkey",
+                                 "ec",
+                                 "-pkeyopt",
+                                 "ec_paramgen_curve:P-256",
+                                 "-nodes",
+                                 "-keyout",
+                                 ca_key,
+                                 "-out",
+                                 ca,
+                                 "-days",
+                                 "2",
+                                 "-subj",
+                                 "/CN=driftsync-test-ca",
+                                 "-addext",
+                                 "basicConstraints=critical,CA:TRUE",
+                                 "-addext",
+                                 "keyUsage=critical,keyCertSign,cRLSign",
                                  NULL});
+    run_ok((const char *const[]){"openssl", "req", "-newkey", "ec", "-pkeyopt",
+                                 "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+                                 key, "-out", csr, "-subj", "/CN=127.0.0.1",
+                                 NULL});
+    run_ok((const char *const[]){
+        "openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+        "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext, NULL});
     p = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &e, "python3", "-c",
                          server_py, www, cert, key, portfile, NULL);
     g_assert_no_error(e);
-    for (int i = 0; i < 200 && !g_file_test(portfile, G_FILE_TEST_EXISTS);
-         i++)
+    for (int i = 0; i < 200 && !g_file_test(portfile, G_FILE_TEST_EXISTS); i++)
         g_usleep(50 * 1000);
     g_assert_true(g_file_get_contents(portfile, &text, NULL, &e));
     *port = atoi(text);
@@ -563,9 +577,9 @@ static void test_https_repo(void)
 
     /* The test CA is not trusted by default: TLS is verified. */
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c, url, pkgs,
-                                                     &opts, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_repository(&missing, c, url, pkgs, &opts, &e), ==,
+        0);
     g_assert_cmpuint(missing->len, ==, 2);
     why = miss_reason(missing, "hello");
     g_assert_nonnull(strstr(why, "repository index unreadable"));
@@ -581,9 +595,9 @@ static void test_https_repo(void)
     rmrf(dir);
     g_clear_pointer(&c, ds_pkgcache_free);
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_repository(&missing, c, url_lie,
-                                                     pkgs, &opts, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_repository(&missing, c, url_lie, pkgs, &opts, &e),
+        ==, 0);
     g_assert_cmpuint(missing->len, ==, 1);
     why = miss_reason(missing, "tool");
     g_assert_nonnull(strstr(why, "/lie/pool/t/tool_3.1-2_amd64.deb: SHA256 "
@@ -613,20 +627,20 @@ static void test_host(void)
 {
     g_autofree char *work = tmpdir();
     g_autofree char *root = g_build_filename(work, "root", NULL);
-    g_autofree char *arch = g_build_filename(root, DS_PKGCACHE_APT_ARCHIVES,
-                                             NULL);
+    g_autofree char *arch =
+        g_build_filename(root, DS_PKGCACHE_APT_ARCHIVES, NULL);
     g_autofree char *dir = g_build_filename(work, "cache", NULL);
     g_autofree char *uri = g_strconcat("local:", root, NULL);
     g_autoptr(GBytes) tool = make_deb(work, "tool", "1:3.1-2", "amd64");
     g_autoptr(GBytes) hello = make_deb(work, "hello", "2.0-1", "all");
-    g_autofree char *tool_path = g_build_filename(
-        arch, "tool_1%3a3.1-2_amd64.deb", NULL);
+    g_autofree char *tool_path =
+        g_build_filename(arch, "tool_1%3a3.1-2_amd64.deb", NULL);
     /* hello's bytes where "fake 1.0" should be: refused. */
-    g_autofree char *fake_path = g_build_filename(arch, "fake_1.0_all.deb",
-                                                  NULL);
-    g_autoptr(GPtrArray) pkgs = pkg_list((const char *const[]){
-        "tool", "1:3.1-2", "amd64", "fake", "1.0", "all", "gone", "1.0", "all",
-        NULL});
+    g_autofree char *fake_path =
+        g_build_filename(arch, "fake_1.0_all.deb", NULL);
+    g_autoptr(GPtrArray) pkgs = pkg_list(
+        (const char *const[]){"tool", "1:3.1-2", "amd64", "fake", "1.0", "all",
+                              "gone", "1.0", "all", NULL});
     g_autoptr(GPtrArray) missing = NULL;
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(ds_pkgcache) c = NULL;
@@ -641,9 +655,8 @@ static void test_host(void)
     write_bytes(fake_path, hello);
     g_assert_cmpint(ds_transport_open(&t, uri, &topts, &e), ==, 0);
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_host(&missing, c, t, "web01", pkgs,
-                                               &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_host(&missing, c, t, "web01", pkgs, &e), ==, 0);
     g_assert_cmpuint(missing->len, ==, 2);
     why = miss_reason(missing, "gone");
     g_assert_cmpstr(why, ==,
@@ -652,9 +665,9 @@ static void test_host(void)
     why = miss_reason(missing, "fake");
     g_assert_nonnull(strstr(why, "from web01's apt cache"));
     g_assert_nonnull(strstr(why, "not fake 1.0 all"));
-    g_assert_cmpint(ds_pkgcache_lookup(&path, NULL, c, "tool", "1:3.1-2",
-                                       "amd64", &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(&path, NULL, c, "tool", "1:3.1-2", "amd64", &e), ==,
+        0);
     g_assert_true(g_file_get_contents(path, &data, &len, &e));
     g_assert_cmpmem(data, len, g_bytes_get_data(tool, NULL),
                     g_bytes_get_size(tool));
@@ -724,8 +737,8 @@ static void test_plan_apply(void)
     json_t *j;
 
     g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_store(c, "ds-hello", "1:2.0-1", "all", deb,
-                                      sha, -1, "test", &e),
+    g_assert_cmpint(ds_pkgcache_store(c, "ds-hello", "1:2.0-1", "all", deb, sha,
+                                      -1, "test", &e),
                     ==, 0);
 
     /* Without a cache: name=version only. */
@@ -774,8 +787,7 @@ static void test_plan_apply(void)
     } else {
         ds_action *pa = (ds_action *)a;
         ds_step_failure *f = NULL;
-        gboolean had = g_file_test("/var/cache/driftsync",
-                                   G_FILE_TEST_EXISTS);
+        gboolean had = g_file_test("/var/cache/driftsync", G_FILE_TEST_EXISTS);
         guint n = g_strv_length(pa->argv);
         char **argv = g_new0(char *, n + 2);
         g_autofree char *cache_file = NULL;
@@ -788,8 +800,8 @@ static void test_plan_apply(void)
         g_strfreev(pa->argv);
         pa->argv = argv;
         g_assert_cmpint(ds_transport_open(&t, "local:", NULL, &e), ==, 0);
-        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e),
-                        ==, 0);
+        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e), ==,
+                        0);
         g_assert_no_error(e);
         g_assert_null(f);
         g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
@@ -797,8 +809,8 @@ static void test_plan_apply(void)
         /* A damaged cache file is not copied: the step fails, naming it. */
         cache_file = g_strdup(((ds_plan_deb *)pa->debs->pdata[0])->cache_path);
         g_assert_true(g_file_set_contents(cache_file, "damaged", -1, NULL));
-        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e),
-                        ==, DS_EINVALID);
+        g_assert_cmpint(ds_sync_apply_action(&f, t, pa, 1, NULL, NULL, &e), ==,
+                        DS_EINVALID);
         g_assert_nonnull(strstr(e->message, "damaged"));
         g_assert_nonnull(strstr(e->message, "ds-hello=1:2.0-1"));
         g_assert_false(g_file_test(target, G_FILE_TEST_EXISTS));
@@ -813,15 +825,23 @@ static void test_plan_apply(void)
  * before anything runs. */
 static void test_apply_refuses(void)
 {
-    ds_plan_deb d = {.request = "xy=1", .cache_path = "/nonexistent",
-                     .sha256 = "0000000000000000000000000000000000000000000000000000000000000000",
-                     .target = DS_PLAN_DEB_DIR "/../../../etc/x.deb"};
-    char *argv[] = {"env", "DEBIAN_FRONTEND=noninteractive", "apt-get",
-                    "install", "--", d.target, NULL};
+    ds_plan_deb d = {
+        .request = "xy=1",
+        .cache_path = "/nonexistent",
+        .sha256 =
+            "0000000000000000000000000000000000000000000000000000000000000000",
+        .target = DS_PLAN_DEB_DIR "/../../../etc/x.deb"};
+    char *argv[] = {"env",     "DEBIAN_FRONTEND=noninteractive",
+                    "apt-get", "install",
+                    "--",      d.target,
+                    NULL};
     char *items[] = {"xy=1", NULL};
     g_autoptr(GPtrArray) debs = g_ptr_array_new();
-    ds_action a = {.kind = DS_ACTION_PACKAGES, .description = "t",
-                   .argv = argv, .items = items, .debs = debs};
+    ds_action a = {.kind = DS_ACTION_PACKAGES,
+                   .description = "t",
+                   .argv = argv,
+                   .items = items,
+                   .debs = debs};
     g_autofree char *work = tmpdir();
     g_autofree char *uri = g_strconcat("local:", work, NULL);
     g_autoptr(ds_transport) t = NULL;
