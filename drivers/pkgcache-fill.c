@@ -274,7 +274,8 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
 
     if ((rc = repo_init(&r, url, opts, err)) < 0)
         goto done;
-    if (todo->len && repo_index(&entries, &index, &r, &e) < 0) {
+    if (todo->len && !(entries = ds_pkgcache_kept_index(c, url, &index)) &&
+        repo_index(&entries, &index, &r, &e) < 0) {
         for (guint i = 0; i < todo->len; i++) {
             g_autofree char *l = label(todo->pdata[i]);
 
@@ -284,6 +285,8 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
         }
         goto done;
     }
+    if (entries)
+        ds_pkgcache_keep_index(c, url, index, entries);
     for (guint i = 0; i < todo->len; i++) {
         const ds_package *p = todo->pdata[i];
         const ds_pkgcache_entry *ent = find_entry(entries, p);

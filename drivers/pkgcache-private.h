@@ -16,3 +16,10 @@ bool ds_pkgcache_version_is_safe(const char *version);
 bool ds_pkgcache_filename_is_safe(const char *f);
 /* Lowercase hex SHA-256 of data. */
 char *ds_pkgcache_sha256(GBytes *data);
+/* The parsed index of the repository at url, kept in c for the next
+ * fill of the same cache object (one fetch per record run), and read
+ * back (a new reference, or NULL). */
+void ds_pkgcache_keep_index(ds_pkgcache *c, const char *url, const char *shown,
+                            GPtrArray *entries);
+GPtrArray *ds_pkgcache_kept_index(ds_pkgcache *c, const char *url,
+                                  char **shown);

@@ -22,6 +22,10 @@ struct ds_pkgcache {
     char *dir;
     char *files; /* DIR/sha256 */
     char *index; /* DIR/index */
+    /* The last repository index read, kept for the next fill. */
+    char *repo_url;
+    char *repo_shown;
+    GPtrArray *repo_entries;
 };
 
 void ds_pkgcache_miss_free(ds_pkgcache_miss *m)
@@ -52,7 +56,31 @@ void ds_pkgcache_free(ds_pkgcache *c)
     g_free(c->dir);
     g_free(c->files);
     g_free(c->index);
+    g_free(c->repo_url);
+    g_free(c->repo_shown);
+    if (c->repo_entries)
+        g_ptr_array_unref(c->repo_entries);
     g_free(c);
+}
+
+void ds_pkgcache_keep_index(ds_pkgcache *c, const char *url, const char *shown,
+                            GPtrArray *entries)
+{
+    g_free(c->repo_url);
+    g_free(c->repo_shown);
+    if (c->repo_entries)
+        g_ptr_array_unref(c->repo_entries);
+    c->repo_url = g_strdup(url);
+    c->repo_shown = g_strdup(shown);
+    c->repo_entries = g_ptr_array_ref(entries);
+}
+
+GPtrArray *ds_pkgcache_kept_index(ds_pkgcache *c, const char *url, char **shown)
+{
+    if (!c->repo_entries || g_strcmp0(c->repo_url, url) != 0)
+        return NULL;
+    *shown = g_strdup(c->repo_shown);
+    return g_ptr_array_ref(c->repo_entries);
 }
 
 const char *ds_pkgcache_dir(const ds_pkgcache *c)

@@ -53,11 +53,10 @@ static GHashTable *reasons_by_name(GPtrArray *missing)
     return h;
 }
 
-int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
-                  const ds_host_config *h, const char *host,
-                  const char *source_uri, GPtrArray *pkgs, GError **err)
+void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
+                   const ds_config *cfg, const ds_host_config *h,
+                   const char *host, const char *source_uri, GPtrArray *pkgs)
 {
-    g_autoptr(ds_pkgcache) c = NULL;
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) from_repo = NULL;
     g_autoptr(GPtrArray) from_host = NULL;
@@ -66,11 +65,8 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
     g_autoptr(GHashTable) host_why = NULL;
     g_autofree char *host_note = NULL;
     ds_pkgcache_options popts = {.ca_file = cfg->package_ca_file};
-    int rc;
 
     *cached = 0;
-    if ((rc = ds_pkgcache_open(&c, cfg->package_cache, err)) < 0)
-        return rc;
     if (cfg->package_repository) {
         g_autoptr(GError) e = NULL;
 
@@ -104,6 +100,7 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
         g_autoptr(GError) e = NULL;
 
         ds_collect_transport_options(&topts, cfg, h, host);
+        topts.max_output = DS_PKGCACHE_DEFAULT_MAX_FILE;
         if (ds_transport_open(&t, source_uri, &topts, &e) < 0)
             host_note = g_strdup_printf("%s's apt cache: %s", host, e->message);
         else if (ds_pkgcache_fill_from_host(&from_host, c, t, host, left, &e) <
@@ -139,5 +136,4 @@ int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
                             hm ? without_label(hm->reason, p) : host_note));
     }
     *warnings = g_steal_pointer(&out);
-    return 0;
 }

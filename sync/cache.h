@@ -14,13 +14,16 @@
  * another architecture. */
 GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes);
 
-/* Cache pkgs (ds_package *) of the production host `host`: the [packages]
- * repository first, then the host's apt cache read through source_uri
- * (NULL: not asked; h gives its transport options, may be NULL).
- * *cached counts the packages the cache now holds; *warnings gets one
- * line (char *) per package that could not be cached, naming it and
- * where it was looked for.  Errors only when the cache itself cannot be
- * opened. */
-int ds_cache_fill(GPtrArray **warnings, guint *cached, const ds_config *cfg,
-                  const ds_host_config *h, const char *host,
-                  const char *source_uri, GPtrArray *pkgs, GError **err);
+struct ds_pkgcache;
+
+/* Cache pkgs (ds_package *) of the production host `host` in cache (the
+ * opened [packages] cache; one for a whole run, so that the repository's
+ * index is read once): the [packages] repository first, then the host's
+ * apt cache read through source_uri (NULL: not asked; h gives its
+ * transport options, may be NULL).  *cached counts the packages the
+ * cache now holds; *warnings gets one line (char *) per package that
+ * could not be cached, naming it and where it was looked for. */
+void ds_cache_fill(GPtrArray **warnings, guint *cached,
+                   struct ds_pkgcache *cache, const ds_config *cfg,
+                   const ds_host_config *h, const char *host,
+                   const char *source_uri, GPtrArray *pkgs);

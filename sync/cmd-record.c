@@ -19,6 +19,7 @@
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "manifests/store.h"
+#include "drivers/pkgcache.h"
 #include "sync/cache.h"
 #include "sync/cmd.h"
 #include "sync/collect.h"
@@ -371,26 +372,41 @@ done:
     return code;
 }
 
+/* A warning of the package cache: on stderr, or in the JSON report. */
+static void cache_warn(ds_cli *cli, json_t *warned, const char *msg)
+{
+    if (!cli->json)
+        ds_cli_error(cli, "warning: %s", msg);
+    json_array_append_new(warned, json_string(msg));
+}
+
 /* With [packages] cache: cache the package versions that changed on the
  * production hosts just recorded (a new host: nothing, its packages did
  * not change).  The repository is asked first, then the host's apt cache
  * through its source (local_uri for --local; none for --from).  What
  * cannot be cached is a warning, never a failure of the record. */
-static void record_fill_cache(json_t **report, ds_cli *cli,
-                              const ds_config *cfg, ds_store *st,
-                              const char *oid, GPtrArray *manifests,
-                              const record_host *hosts, guint n,
-                              const char *local_uri)
+static json_t *record_fill_cache(ds_cli *cli, const ds_config *cfg,
+                                 ds_store *st, const char *oid,
+                                 GPtrArray *manifests, const record_host *hosts,
+                                 guint n, const char *local_uri)
 {
     json_t *warned = json_array();
+    g_autoptr(ds_pkgcache) cache = NULL;
+    g_autoptr(GError) err = NULL;
     guint total = 0;
 
+    if (ds_pkgcache_open(&cache, cfg->package_cache, &err) < 0) {
+        g_autofree char *msg =
+            g_strdup_printf("package cache not filled: %s", err->message);
+
+        cache_warn(cli, warned, msg);
+        n = 0;
+    }
     for (guint i = 0; i < n; i++) {
         const record_host *h = &hosts[i];
         g_autoptr(ds_manifest) stored = NULL;
         g_autoptr(GPtrArray) pkgs = NULL;
         g_autoptr(GPtrArray) warnings = NULL;
-        g_autoptr(GError) err = NULL;
         const ds_manifest *m = manifests ? manifests->pdata[i] : NULL;
         const ds_host_config *hc = ds_config_find_host(cfg, h->host);
         const char *source = NULL;
@@ -399,13 +415,17 @@ static void record_fill_cache(json_t **report, ds_cli *cli,
         if (h->role != DS_ROLE_PROD || h->is_new || h->same || !h->changes ||
             !h->changes->len)
             continue;
-        if (!m &&
-            ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host, &err) == 0)
-            m = stored;
         if (!m) {
-            ds_cli_error(cli, "warning: %s: package cache not filled: %s",
-                         h->host, err ? err->message : "no manifest");
-            continue;
+            g_clear_error(&err);
+            if (ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host, &err) <
+                0) {
+                g_autofree char *msg = g_strdup_printf(
+                    "%s: package cache not filled: %s", h->host, err->message);
+
+                cache_warn(cli, warned, msg);
+                continue;
+            }
+            m = stored;
         }
         pkgs = ds_cache_changed_packages(m, h->changes);
         if (!pkgs->len)
@@ -414,23 +434,15 @@ static void record_fill_cache(json_t **report, ds_cli *cli,
             source = local_uri;
         else if (manifests && hc)
             source = hc->source;
-        if (ds_cache_fill(&warnings, &cached, cfg, hc, h->host, source, pkgs,
-                          &err) < 0) {
-            ds_cli_error(cli, "warning: %s: package cache not filled: %s",
-                         h->host, err->message);
-            json_array_append_new(warned, json_string(err->message));
-            continue;
-        }
+        ds_cache_fill(&warnings, &cached, cache, cfg, hc, h->host, source,
+                      pkgs);
         total += cached;
         ds_cli_verbose(cli, "%s: %u package file%s in the cache", h->host,
                        cached, cached == 1 ? "" : "s");
-        for (guint j = 0; j < warnings->len; j++) {
-            if (!cli->json)
-                ds_cli_error(cli, "warning: %s", (char *)warnings->pdata[j]);
-            json_array_append_new(warned, json_string(warnings->pdata[j]));
-        }
+        for (guint j = 0; j < warnings->len; j++)
+            cache_warn(cli, warned, warnings->pdata[j]);
     }
-    *report = json_pack("{s:i, s:o}", "cached", (int)total, "warnings", warned);
+    return json_pack("{s:i, s:o}", "cached", (int)total, "warnings", warned);
 }
 
 /* Stage the manifests (collected ones, ds_manifest * already valid, or
@@ -475,8 +487,8 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
     if (oid && cfg->package_cache)
-        record_fill_cache(&cache_report, cli, cfg, st, oid, manifests, hosts, n,
-                          local_uri);
+        cache_report = record_fill_cache(cli, cfg, st, oid, manifests, hosts, n,
+                                         local_uri);
 
     if (cli->json) {
         json_t *o = json_object();

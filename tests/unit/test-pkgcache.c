@@ -429,6 +429,36 @@ static void test_file_repo(void)
     check_repo_fill(url, work, NULL);
     check_repo_fill(url_gz, work, NULL);
 
+    /* One cache object reads a repository's index once: the second fill
+     * finds tool although Packages is gone by then. */
+    {
+        g_autofree char *pk = g_build_filename(repo, "Packages", NULL);
+        g_autofree char *aside = g_build_filename(repo, "Packages.off", NULL);
+        g_autoptr(GPtrArray) one =
+            pkg_list((const char *const[]){"hello", "2.0-1", "all", NULL});
+        g_autoptr(GPtrArray) two =
+            pkg_list((const char *const[]){"tool", "1:3.1-2", "amd64", NULL});
+
+        rmrf(dir);
+        g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
+        g_assert_cmpint(
+            ds_pkgcache_fill_from_repository(&missing, c, url, one, NULL, &e),
+            ==, 0);
+        g_assert_cmpuint(missing->len, ==, 0);
+        g_clear_pointer(&missing, g_ptr_array_unref);
+        g_assert_cmpint(rename(pk, aside), ==, 0);
+        g_assert_cmpint(
+            ds_pkgcache_fill_from_repository(&missing, c, url, two, NULL, &e),
+            ==, 0);
+        g_assert_cmpuint(missing->len, ==, 0);
+        g_clear_pointer(&missing, g_ptr_array_unref);
+        g_assert_cmpint(
+            ds_pkgcache_lookup(NULL, NULL, c, "tool", "1:3.1-2", "amd64", &e),
+            ==, 0);
+        g_assert_cmpint(rename(aside, pk), ==, 0);
+        g_clear_pointer(&c, ds_pkgcache_free);
+    }
+
     /* A repository that lies about a digest: that package is refused and
      * nothing of it is stored; the other one is cached. */
     rmrf(dir);
