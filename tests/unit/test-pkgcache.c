@@ -15,6 +15,7 @@
 #include "drivers/pkgcache-private.h"
 #include "drivers/pkgcache.h"
 #include "manifests/error.h"
+#include "sync/config.h"
 #include "sync/plan.h"
 #include "sync/sync.h"
 
@@ -895,10 +896,51 @@ static void test_apply_refuses(void)
     rmrf(work);
 }
 
+/* [packages]: cache, repository (https://, file:///, a directory; not
+ * http://), ca-file. */
+static void test_config(void)
+{
+    g_autofree char *work = tmpdir();
+    g_autofree char *file = g_build_filename(work, "ds.conf", NULL);
+    static const char *const good[] = {"https://repo.example.com/debs",
+                                       "file:///srv/debs", "/srv/debs"};
+    static const char *const bad[] = {"http://repo.example.com/debs",
+                                      "ftp://repo.example.com/debs", "debs",
+                                      "https://"};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "[packages]\ncache = /var/cache/ds\nrepository = %s\n"
+            "ca-file = /etc/ds/repo-ca.pem\n",
+            good[i]);
+        g_autoptr(ds_config) cfg = NULL;
+        g_autoptr(GError) e = NULL;
+
+        g_assert_true(g_file_set_contents(file, text, -1, NULL));
+        g_assert_cmpint(ds_config_load(&cfg, file, &e), ==, 0);
+        g_assert_no_error(e);
+        g_assert_cmpstr(cfg->package_cache, ==, "/var/cache/ds");
+        g_assert_cmpstr(cfg->package_repository, ==, good[i]);
+        g_assert_cmpstr(cfg->package_ca_file, ==, "/etc/ds/repo-ca.pem");
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "[packages]\ncache = /var/cache/ds\nrepository = %s\n", bad[i]);
+        g_autoptr(ds_config) cfg = NULL;
+        g_autoptr(GError) e = NULL;
+
+        g_assert_true(g_file_set_contents(file, text, -1, NULL));
+        g_assert_cmpint(ds_config_load(&cfg, file, &e), ==, DS_EINVALID);
+        g_assert_nonnull(strstr(e->message, ":3: [packages] repository: "));
+    }
+    rmrf(work);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/pkgcache/stem", test_stem);
+    g_test_add_func("/pkgcache/config", test_config);
     g_test_add_func("/pkgcache/store-lookup", test_store_lookup);
     g_test_add_func("/pkgcache/refused", test_refused);
     g_test_add_func("/pkgcache/parse-index", test_parse_index);
