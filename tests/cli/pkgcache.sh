@@ -8,7 +8,7 @@
 # refresh of the package lists once everything comes from the cache.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds dpkg-deb dpkg sha256sum python3
-plan 28
+plan 30
 
 sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 ||
     { echo "Bail out! mkroot failed"; exit 1; }
@@ -21,6 +21,7 @@ state = $T/state
 
 [host alpha]
 source = local:$R
+lab = lab-alpha
 
 [packages]
 cache = $T/cache
@@ -130,6 +131,10 @@ import json,sys
 d=json.load(open(sys.argv[1]))
 print(' '.join([x for x in d['actions'] if x['kind']=='packages'][0]['argv']))" "$T/out" >"$T/argv"
 diag "package step: $(cat "$T/argv")"
+expect_status 0 "sync --dry-run exits 0" dsc sync --dry-run alpha
+grep_ok "sync plans the same transaction from the cache" \
+    'packages +one package transaction: 2 installs, 1 upgrade; 2 from the package cache' \
+    "$T/out"
 
 # ds-miss reaches the repository; prod changes again (ds-new upgraded, in
 # the repository too): record --json reports what it cached.
