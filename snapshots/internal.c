@@ -186,6 +186,39 @@ static int lookup(virDomainSnapshotPtr *out, virDomainPtr dom,
     return 0;
 }
 
+/* A running guest brought back from an internal snapshot resumes with
+ * the clock of the snapshot's time: apt then refuses repository indexes
+ * as "not valid yet", TLS certificates look expired or early.  Set the
+ * guest's clock to the host's through its agent, best effort: the agent
+ * may need a moment to answer after the revert; a domain without one
+ * keeps its clock. */
+#define CLOCK_WAIT_US (10 * G_USEC_PER_SEC)
+static void set_guest_clock(virDomainPtr dom)
+{
+    gint64 deadline = g_get_monotonic_time() + CLOCK_WAIT_US;
+
+    if (virDomainIsActive(dom) != 1)
+        return;
+    for (;;) {
+        gint64 now = g_get_real_time();
+        virErrorPtr e;
+
+        if (virDomainSetTime(dom, now / G_USEC_PER_SEC,
+                             (unsigned int)(now % G_USEC_PER_SEC) * 1000,
+                             0) == 0)
+            return;
+        e = virGetLastError();
+        if (!e || (e->code != VIR_ERR_AGENT_UNRESPONSIVE &&
+                   e->code != VIR_ERR_AGENT_UNSYNCED &&
+                   e->code != VIR_ERR_OPERATION_TIMEOUT) ||
+            g_get_monotonic_time() >= deadline) {
+            virResetLastError();
+            return;
+        }
+        g_usleep(200 * 1000);
+    }
+}
+
 int ds_snapshot_internal_revert(virDomainPtr dom, const char *name,
                                 GError **err)
 {
@@ -204,6 +237,7 @@ int ds_snapshot_internal_revert(virDomainPtr dom, const char *name,
     virDomainSnapshotFree(vs);
     if (rc < 0)
         return ds_snapshot_virt_error(err, dom, "reverting");
+    set_guest_clock(dom);
     if ((rc = ds_snapshot_meta_read(&after, dom, err)) < 0)
         return rc;
     if (before->overlays->len || after->overlays->len) {

@@ -184,6 +184,38 @@ static char *describe_overlays(GPtrArray *disks)
     return g_string_free(s, FALSE);
 }
 
+#define SWITCH_FLAGS                                                       \
+    (VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |                                \
+     VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |                              \
+     VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC)
+
+/* Whether a quiesced snapshot failed for want of a guest agent (or of a
+ * driver that can quiesce), rather than for a reason that would make the
+ * plain one fail as well. */
+static bool quiesce_hopeless(void)
+{
+    virErrorPtr e = virGetLastError();
+
+    if (!e)
+        return false;
+    switch (e->code) {
+    case VIR_ERR_AGENT_UNRESPONSIVE:
+    case VIR_ERR_AGENT_UNSYNCED:
+    case VIR_ERR_OPERATION_TIMEOUT:
+    case VIR_ERR_NO_SUPPORT:
+    case VIR_ERR_ARGUMENT_UNSUPPORTED:
+    case VIR_ERR_CONFIG_UNSUPPORTED:
+    case VIR_ERR_OPERATION_UNSUPPORTED:
+    case VIR_ERR_INVALID_ARG:
+    case VIR_ERR_OPERATION_FAILED:
+    case VIR_ERR_INTERNAL_ERROR:
+        virResetLastError();
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A running domain is switched live by a disk-only external snapshot
  * without libvirt metadata (libvirt creates the files). */
 static int switch_live(virDomainPtr dom, GPtrArray *disks,
@@ -216,10 +248,17 @@ static int switch_live(virDomainPtr dom, GPtrArray *disks,
         }
     }
     g_string_append(xml, "</disks></domainsnapshot>");
+    /* Quiesced first: the guest agent flushes and freezes the guest's
+     * file systems, so that what the guest wrote just before is in the
+     * disk below the overlay (a revert boots from it).  Without an agent
+     * the snapshot is crash-consistent, like pulling the plug. */
     vs = virDomainSnapshotCreateXML(dom, xml->str,
-                                    VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY |
-                                        VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA |
-                                        VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
+                                    SWITCH_FLAGS |
+                                        VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE);
+    if (!vs && !quiesce_hopeless())
+        return ds_snapshot_virt_error(err, dom, "switching to the overlays");
+    if (!vs)
+        vs = virDomainSnapshotCreateXML(dom, xml->str, SWITCH_FLAGS);
     if (!vs)
         return ds_snapshot_virt_error(err, dom, "switching to the overlays");
     virDomainSnapshotFree(vs);

@@ -62,6 +62,7 @@ typedef struct host_run {
     const ds_sync_options *opts;
     const char *run_id;
     const char *head; /* the store commit the run starts from */
+    GMutex *store_mutex; /* serialises reads of st between hosts */
     const ds_host_config *hc;
     ds_sync_result *r;
     ds_lab *lab;
@@ -129,10 +130,16 @@ static void set_failed(host_run *h, GError *e)
     h->r->reason = g_strdup(e ? e->message : "unknown error");
 }
 
+/* The store is one libgit2 repository shared by the hosts of a batch,
+ * which may run in threads of their own: one reader at a time. */
 static int read_manifest(ds_manifest **out, host_run *h, ds_role role,
                          GError **err)
 {
-    int rc = ds_store_read(out, h->st, h->head, role, h->r->host, err);
+    int rc;
+
+    g_mutex_lock(h->store_mutex);
+    rc = ds_store_read(out, h->st, h->head, role, h->r->host, err);
+    g_mutex_unlock(h->store_mutex);
 
     if (rc != DS_ENOTFOUND)
         return rc;
@@ -462,6 +469,19 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
     return true;
 }
 
+static int build_plan(host_run *h, const ds_manifest *lab,
+                      const ds_manifest *prod, GError **err)
+{
+    int rc;
+
+    if ((rc = ds_plan_build(&h->r->plan, lab, prod, h->cfg->ignore, err)) < 0)
+        return rc;
+    g_mutex_lock(h->store_mutex);
+    rc = ds_plan_load_contents(h->r->plan, h->st, h->head, err);
+    g_mutex_unlock(h->store_mutex);
+    return rc;
+}
+
 static int save_before(host_run *h, GError **err)
 {
     g_autoptr(GBytes) bytes = NULL;
@@ -515,13 +535,18 @@ static void sync_host(host_run *h)
                                     r->host);
         return;
     }
-    if (read_manifest(&prod, h, DS_ROLE_PROD, &e) < 0 ||
-        read_manifest(&stored_lab, h, DS_ROLE_LAB, &e) < 0)
+    if (read_manifest(&prod, h, DS_ROLE_PROD, &e) < 0)
+        return set_failed(h, e);
+    /* A lab never recorded: a dry run cannot plan without it; a real run
+     * collects the lab as it is and starts from there. */
+    if (read_manifest(&stored_lab, h, DS_ROLE_LAB, &e) == DS_ENOTFOUND &&
+        !h->opts->dry_run)
+        g_clear_error(&e);
+    if (e)
         return set_failed(h, e);
 
     if (h->opts->dry_run) {
-        if (ds_plan_build(&r->plan, stored_lab, prod, h->cfg->ignore, &e) < 0 ||
-            ds_plan_load_contents(r->plan, h->st, h->head, &e) < 0)
+        if (build_plan(h, stored_lab, prod, &e) < 0)
             return set_failed(h, e);
         r->status = ds_plan_is_empty(r->plan) ? DS_SYNC_IN_SYNC
                                               : DS_SYNC_PLANNED;
@@ -542,17 +567,20 @@ static void sync_host(host_run *h)
         return set_failed(h, e);
 
     /* The lab as it really is, and what takes it to prod. */
-    note(h, "collecting lab %s", h->hc->lab);
+    if (stored_lab)
+        note(h, "collecting lab %s", h->hc->lab);
+    else
+        note(h, "lab %s was never recorded: collecting it as it is",
+             h->hc->lab);
     if (collect_lab(&h->before, h, &e) < 0) {
         g_prefix_error(&e, "%s: before the sync: ",  r->host);
         return set_failed(h, e);
     }
-    if (!ds_manifest_equal(h->before, stored_lab))
+    if (stored_lab && !ds_manifest_equal(h->before, stored_lab))
         note(h, "lab %s is not as last recorded; planning from what it is "
                 "now",
              h->hc->lab);
-    if (ds_plan_build(&r->plan, h->before, prod, h->cfg->ignore, &e) < 0 ||
-        ds_plan_load_contents(r->plan, h->st, h->head, &e) < 0)
+    if (build_plan(h, h->before, prod, &e) < 0)
         return set_failed(h, e);
     if (ds_plan_is_empty(r->plan)) {
         g_autoptr(GPtrArray) news = NULL;
@@ -560,10 +588,11 @@ static void sync_host(host_run *h)
         r->status = DS_SYNC_IN_SYNC;
         /* Recorded only when the lab changed since it was recorded (not
          * for a new collected_at alone). */
-        if (ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
+        if (stored_lab &&
+            ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
             return set_failed(h, e);
         r->lab_after = g_steal_pointer(&h->before);
-        h->pending = news->len > 0;
+        h->pending = !stored_lab || news->len > 0;
         return;
     }
     if (r->plan->manual) {
@@ -705,51 +734,115 @@ done:
     return rc;
 }
 
-int ds_sync_run(GPtrArray **out, char **commit, const ds_config *cfg,
-                ds_store *st, const char *const *hosts,
-                const ds_sync_options *opts, GError **err)
+/* ---- a batch: the run in three parts ---- */
+
+struct ds_sync_batch {
+    const ds_config *cfg;
+    ds_store *st;
+    ds_sync_options opts;
+    char *run_id;
+    char *head;
+    GMutex store_mutex;
+    guint n;
+    host_run *runs;
+    GPtrArray *results; /* ds_sync_result *, one per host */
+};
+
+void ds_sync_batch_free(ds_sync_batch *b)
 {
-    g_autoptr(GPtrArray) results =
-        g_ptr_array_new_with_free_func((GDestroyNotify)ds_sync_result_free);
-    g_autofree char *run_id =
-        opts->run_id ? g_strdup(opts->run_id) : ds_snapshot_run_id_new();
-    g_autofree char *head = NULL;
-    g_autofree host_run *runs = NULL;
+    if (!b)
+        return;
+    for (guint i = 0; i < b->n; i++)
+        host_run_clear(&b->runs[i]);
+    g_free(b->runs);
+    if (b->results)
+        g_ptr_array_unref(b->results);
+    g_mutex_clear(&b->store_mutex);
+    g_free(b->run_id);
+    g_free(b->head);
+    g_free(b);
+}
+
+int ds_sync_batch_new(ds_sync_batch **out, const ds_config *cfg,
+                      ds_store *st, const char *const *hosts,
+                      const ds_sync_options *opts, GError **err)
+{
+    g_autoptr(ds_sync_batch) b = g_new0(ds_sync_batch, 1);
     g_autoptr(GError) e = NULL;
-    guint n = hosts ? g_strv_length((char **)hosts) : 0;
-    bool any = false;
     int rc;
 
     *out = NULL;
-    *commit = NULL;
-    rc = ds_store_resolve(&head, st, "HEAD", &e);
+    b->cfg = cfg;
+    b->st = st;
+    b->opts = *opts;
+    b->run_id =
+        opts->run_id ? g_strdup(opts->run_id) : ds_snapshot_run_id_new();
+    b->opts.run_id = b->run_id;
+    g_mutex_init(&b->store_mutex);
+    b->results =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_sync_result_free);
+    rc = ds_store_resolve(&b->head, st, "HEAD", &e);
     if (rc < 0 && rc != DS_ENOTFOUND) {
         g_propagate_error(err, g_steal_pointer(&e));
         return rc;
     }
     /* The lab is reached through the guest agent by default. */
     ds_transport_register(&ds_transport_agent_ops);
-    runs = g_new0(host_run, n ? n : 1);
-    for (guint i = 0; i < n; i++) {
+    b->n = hosts ? g_strv_length((char **)hosts) : 0;
+    b->runs = g_new0(host_run, b->n ? b->n : 1);
+    for (guint i = 0; i < b->n; i++) {
         ds_sync_result *r = g_new0(ds_sync_result, 1);
 
         r->host = g_strdup(hosts[i]);
-        g_ptr_array_add(results, r);
-        runs[i] = (host_run){.cfg = cfg, .st = st, .opts = opts,
-                             .run_id = run_id, .head = head, .r = r};
+        g_ptr_array_add(b->results, r);
+        b->runs[i] = (host_run){.cfg = cfg, .st = st, .opts = &b->opts,
+                                .run_id = b->run_id, .head = b->head,
+                                .store_mutex = &b->store_mutex, .r = r};
     }
-    for (guint i = 0; i < n; i++) {
-        if (opts->cancel && *opts->cancel) {
-            runs[i].r->status = DS_SYNC_FAILED;
-            runs[i].r->reason = g_strdup_printf("%s: not started: "
-                                                "interrupted",
-                                                runs[i].r->host);
-            continue;
-        }
-        sync_host(&runs[i]);
+    *out = g_steal_pointer(&b);
+    return 0;
+}
+
+guint ds_sync_batch_size(const ds_sync_batch *b)
+{
+    return b->n;
+}
+
+const char *ds_sync_batch_run_id(const ds_sync_batch *b)
+{
+    return b->run_id;
+}
+
+const ds_sync_result *ds_sync_batch_run_host(ds_sync_batch *b, guint i)
+{
+    host_run *h;
+
+    g_return_val_if_fail(i < b->n, NULL);
+    h = &b->runs[i];
+    if (b->opts.cancel && *b->opts.cancel) {
+        h->r->status = DS_SYNC_FAILED;
+        h->r->reason = g_strdup_printf("%s: not started: interrupted",
+                                       h->r->host);
+        return h->r;
+    }
+    sync_host(h);
+    return h->r;
+}
+
+int ds_sync_batch_finish(GPtrArray **out, char **commit, ds_sync_batch *b,
+                         GError **err)
+{
+    g_autoptr(GError) e = NULL;
+    host_run *runs = b->runs;
+    guint n = b->n;
+    bool any = false;
+
+    (void)err;
+    *out = NULL;
+    *commit = NULL;
+    for (guint i = 0; i < n; i++)
         any |= runs[i].pending;
-    }
-    if (any && record(commit, runs, n, cfg, st, run_id, &e) < 0) {
+    if (any && record(commit, runs, n, b->cfg, b->st, b->run_id, &e) < 0) {
         /* The store does not know the labs' new state: take it back. */
         for (guint i = 0; i < n; i++) {
             host_run *h = &runs[i];
@@ -769,9 +862,26 @@ int ds_sync_run(GPtrArray **out, char **commit, const ds_config *cfg,
         }
     }
     for (guint i = 0; i < n; i++) {
-        finish_host(&runs[i], *commit ? *commit : head);
+        finish_host(&runs[i], *commit ? *commit : b->head);
         host_run_clear(&runs[i]);
     }
-    *out = g_steal_pointer(&results);
+    b->n = 0;
+    *out = g_steal_pointer(&b->results);
     return 0;
+}
+
+int ds_sync_run(GPtrArray **out, char **commit, const ds_config *cfg,
+                ds_store *st, const char *const *hosts,
+                const ds_sync_options *opts, GError **err)
+{
+    g_autoptr(ds_sync_batch) b = NULL;
+    int rc;
+
+    *out = NULL;
+    *commit = NULL;
+    if ((rc = ds_sync_batch_new(&b, cfg, st, hosts, opts, err)) < 0)
+        return rc;
+    for (guint i = 0; i < b->n; i++)
+        ds_sync_batch_run_host(b, i);
+    return ds_sync_batch_finish(out, commit, b, err);
 }

@@ -183,3 +183,30 @@ void ds_sync_result_free(ds_sync_result *r);
 int ds_sync_run(GPtrArray **out, char **commit, const ds_config *cfg,
                 ds_store *st, const char *const *hosts,
                 const ds_sync_options *opts, GError **err);
+
+/* ---- the same run in parts, for callers that sync labs in parallel
+ * (`driftsync mirror`) ---- */
+
+typedef struct ds_sync_batch ds_sync_batch;
+
+/* Prepare the run of the given hosts (the store's HEAD is the commit every
+ * host is synced to).  Error only when the store cannot be read. */
+int ds_sync_batch_new(ds_sync_batch **out, const ds_config *cfg,
+                      ds_store *st, const char *const *hosts,
+                      const ds_sync_options *opts, GError **err);
+guint ds_sync_batch_size(const ds_sync_batch *b);
+const char *ds_sync_batch_run_id(const ds_sync_batch *b);
+/* Sync host i (0-based, in the order given) up to the store commit: the
+ * result says synced (commit pending), in-sync, reverted, kept or failed.
+ * Different hosts may run at the same time in different threads (the
+ * batch serialises its reads of the store; opts->note is then called
+ * from those threads).  The result belongs to the batch. */
+const ds_sync_result *ds_sync_batch_run_host(ds_sync_batch *b, guint i);
+/* After every host: the one store commit (verb "sync") for the labs that
+ * synced (on failure they are reverted like failed runs), then each lab's
+ * domain metadata, snapshot retention and journal.  *out: the results in
+ * order; *commit as for ds_sync_run.  The batch is spent: free it. */
+int ds_sync_batch_finish(GPtrArray **out, char **commit, ds_sync_batch *b,
+                         GError **err);
+void ds_sync_batch_free(ds_sync_batch *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_sync_batch, ds_sync_batch_free)

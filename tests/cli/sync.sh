@@ -56,7 +56,7 @@ grep_ok "names the host" '^driftsync: nosuch: no \[host nosuch\]' "$T/err"
 grep_ok "one line per host on stdout" '^nosuch: failed: no \[host nosuch\]' "$T/out"
 expect_status 2 "a host without a lab" sync nolab
 grep_ok "says what is missing" 'nolab: the host has no lab domain' "$T/err"
-expect_status 2 "a host without a lab manifest" sync db01
+expect_status 2 "a dry run of a lab never recorded" sync --dry-run db01
 grep_ok "says how to get one" 'db01: no lab manifest in the store; record the lab first' "$T/err"
 sed 's/^lab = lab-web01$/lab = lab-nosuch/' "$T/ds.conf" >"$T/ghost.conf"
 expect_status 2 "a lab domain that does not exist" ds --config "$T/ghost.conf" sync web01
@@ -82,6 +82,9 @@ expect_status 2 "--dry-run of a good and an unknown host" sync --dry-run web01 n
 grep_ok "the good one is planned" '^web01: would apply' "$T/out"
 grep_ok "the unknown one fails" '^nosuch: failed' "$T/out"
 
+expect_status 2 "a lab never recorded is collected as it is" sync db01
+grep_ok "says so" 'db01: lab lab-db01 was never recorded: collecting it as it is' "$T/err"
+grep_ok "(and stops at the agent here)" 'db01: before the sync: ' "$T/err"
 # A real sync stops where the test driver does: no guest agent.
 expect_status 2 "a lab without a guest agent" sync web01
 grep_ok "fails before the sync, naming the host" '^driftsync: web01: before the sync: ' "$T/err"

@@ -19,6 +19,7 @@
 #   DS_E2E_URI      libvirt URI (qemu:///system)
 #   DS_E2E_MIRROR   Debian mirror for image.sh
 #   DS_E2E_BOOT_TIMEOUT  seconds to wait for the agents (300)
+#   DS_E2E_LOCK_TIMEOUT  seconds to wait for another bed.sh (1200)
 #
 # Needs root.  Nothing is written into the source tree.
 set -euo pipefail
@@ -30,6 +31,7 @@ DOMAINS="prod-e2e lab-e2e"
 HOST_PACKAGES="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
     qemu-system-x86 qemu-utils debootstrap e2fsprogs jq"
 BOOT_TIMEOUT=${DS_E2E_BOOT_TIMEOUT:-300}
+LOCK_TIMEOUT=${DS_E2E_LOCK_TIMEOUT:-1200}
 SELF=$(readlink -f "$0")
 V() { virsh -q -c "$URI" "$@"; }
 
@@ -87,12 +89,24 @@ dynamic_ownership = 0
 security_driver = "none"
 EOF
     fi
-    pidof_alive /run/virtlogd.pid || virtlogd -d
-    pidof_alive /run/libvirtd.pid || libvirtd -d
+    # The daemons must not inherit the bed's lock (fd 9): they would hold
+    # it for as long as they run, and the next bed.sh would wait forever.
+    pidof_alive /run/virtlogd.pid || virtlogd -d 8>&- 9>&-
+    pidof_alive /run/libvirtd.pid || libvirtd -d 8>&- 9>&-
     local i
     for i in $(seq 300); do daemon_up && break; sleep 0.1; done
     daemon_up || die "libvirtd did not start (see /var/log/libvirt)"
     say "libvirtd started"
+}
+# The processes that hold the bed's lock file open, for the error message.
+lock_holders() {
+    local f p out=""
+    for f in /proc/[0-9]*/fd/*; do
+        [ "$(readlink "$f" 2>/dev/null)" = "$DIR/bed.lock" ] || continue
+        p=${f#/proc/}; p=${p%%/*}
+        out="$out $p($(cat "/proc/$p/comm" 2>/dev/null))"
+    done
+    echo "${out:- nobody}"
 }
 pidof_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -215,7 +229,8 @@ up() {
     need_root
     mkdir -p "$DIR"
     exec 9>"$DIR/bed.lock"
-    flock 9
+    flock -w "$LOCK_TIMEOUT" 9 ||
+        die "$DIR/bed.lock still held after ${LOCK_TIMEOUT}s (by: $(lock_holders))"
     host_packages
     libvirt_daemon
     img=$(guest_image)
@@ -237,7 +252,8 @@ down() {
     need_root
     mkdir -p "$DIR"
     exec 9>"$DIR/bed.lock"
-    flock 9
+    flock -w "$LOCK_TIMEOUT" 9 ||
+        die "$DIR/bed.lock still held after ${LOCK_TIMEOUT}s (by: $(lock_holders))"
     daemon_up || { say "libvirtd not answering: nothing to do"; return 0; }
     for d in $DOMAINS; do
         domain_remove "$d"

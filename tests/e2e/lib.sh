@@ -65,3 +65,14 @@ wait_agent() {
     done
     return 1
 }
+
+# baseline_back DOMAIN SNAPSHOT: back to a snapshot a test took of a bed
+# guest at its start (when it exists), the guest's clock set to the host's
+# again, the snapshot deleted: the next test finds the guest as it was.
+baseline_back() {
+    virsh -q -c "$E2E_URI" snapshot-info "$1" "$2" >/dev/null 2>&1 || return 0
+    virsh -q -c "$E2E_URI" snapshot-revert "$1" "$2" >/dev/null && wait_agent "$1" &&
+        virsh -q -c "$E2E_URI" domtime "$1" --now >/dev/null 2>&1
+    virsh -q -c "$E2E_URI" snapshot-delete "$1" "$2" >/dev/null 2>&1
+    return 0
+}

@@ -15,13 +15,7 @@ V="virsh -q -c $URI"
 
 # The bed's lab as this test found it, to come back to at the end.
 BASE_SNAP=e2e-snapshot-baseline
-baseline_drop() {
-    if $V snapshot-info "$DOM" "$BASE_SNAP" >/dev/null 2>&1; then
-        $V snapshot-revert "$DOM" "$BASE_SNAP" >/dev/null && wait_agent "$DOM"
-        $V snapshot-delete "$DOM" "$BASE_SNAP" >/dev/null 2>&1
-    fi
-    return 0
-}
+baseline_drop() { baseline_back "$DOM" "$BASE_SNAP"; }
 cat >"$T/ds.conf" <<EOF
 [store]
 path = $T/store
@@ -69,10 +63,22 @@ diag "internal create: $(($(now_ms) - t0)) ms"
 grep_ok "named driftsync-*" '^driftsync-e2e-int$' "$T/out"
 check "a change in the guest" vexec "$DOM" /bin/touch /root/ds-marker-internal
 check "the change is there" vexec "$DOM" /usr/bin/test -e /root/ds-marker-internal
+# The snapshot holds the guest's clock of its time: let that fall behind.
+sleep 20
 t0=$(now_ms)
 expect_status 0 "revert to the internal snapshot" snap revert e2e driftsync-e2e-int
 check "the agent answers after the revert" wait_agent "$DOM"
 diag "internal revert, to the agent answering: $(($(now_ms) - t0)) ms"
+# guest_skew: |guest clock - host clock| in seconds (guest-get-time, ns).
+guest_skew() {
+    local g
+    g=$($V qemu-agent-command "$DOM" '{"execute":"guest-get-time"}' --timeout 10 |
+        jq -r '.return / 1000000000 | floor') || return 1
+    echo $((g > $(date +%s) ? g - $(date +%s) : $(date +%s) - g))
+}
+skew=$(guest_skew)
+check "the guest's clock is set to the host's after the revert (off by ${skew:-?} s)" \
+    test "${skew:-99}" -le 5
 if vexec "$DOM" /usr/bin/test -e /root/ds-marker-internal; then
     not_ok "the change is gone after the revert"
 else ok "the change is gone after the revert"; fi

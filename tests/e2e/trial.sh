@@ -16,14 +16,7 @@ command -v dpkg-deb >/dev/null || { echo "1..1"; echo "not ok 1 - dpkg-deb missi
 V() { virsh -q -c "$E2E_URI" "$@"; }
 BASE=e2e-trial-baseline
 # The bed's lab as this test found it, to come back to at the end.
-baseline_restore() {
-    V snapshot-info "$LAB" "$BASE" >/dev/null 2>&1 || return 0
-    V snapshot-revert "$LAB" "$BASE" >/dev/null && wait_agent "$LAB"
-}
-baseline_drop() {
-    baseline_restore
-    V snapshot-delete "$LAB" "$BASE" >/dev/null 2>&1 || :
-}
+baseline_drop() { baseline_back "$LAB" "$BASE"; }
 at_exit baseline_drop
 baseline_drop # one left by an interrupted run
 [ "$(V domstate "$LAB")" = running ] || V start "$LAB" >/dev/null
