@@ -12,7 +12,8 @@
 #include "sync/cache.h"
 #include "sync/collect.h"
 
-GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes)
+GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes,
+                                     const ds_ignore *ignore)
 {
     GPtrArray *out = g_ptr_array_new();
 
@@ -24,6 +25,8 @@ GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes)
             c->kind != DS_CHANGE_PACKAGE_UPGRADED &&
             c->kind != DS_CHANGE_PACKAGE_DOWNGRADED &&
             c->kind != DS_CHANGE_PACKAGE_CHANGED)
+            continue;
+        if (ignore && ds_ignore_match(ignore, DS_CAT_PACKAGES, c->name))
             continue;
         if ((p = ds_manifest_find_package(m, c->name)))
             g_ptr_array_add(out, (gpointer)p);
@@ -134,6 +137,52 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
                             r ? without_label(r->reason, p)
                               : "no [packages] repository configured",
                             hm ? without_label(hm->reason, p) : host_note));
+    }
+    *warnings = g_steal_pointer(&out);
+}
+
+void ds_cache_fill_commit(GPtrArray **warnings, guint *cached,
+                          const ds_config *cfg, ds_store *st,
+                          const char *commit, GPtrArray *manifests)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(ds_pkgcache) c = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *parent = NULL;
+
+    *cached = 0;
+    if (!cfg->package_cache || !commit || !manifests) {
+        *warnings = g_steal_pointer(&out);
+        return;
+    }
+    if (ds_pkgcache_open(&c, cfg->package_cache, &e) < 0) {
+        g_ptr_array_add(
+            out, g_strdup_printf("package cache not filled: %s", e->message));
+        *warnings = g_steal_pointer(&out);
+        return;
+    }
+    parent = g_strdup_printf("%s^", commit);
+    for (guint i = 0; i < manifests->len; i++) {
+        const ds_manifest *m = manifests->pdata[i];
+        const ds_host_config *h = ds_config_find_host(cfg, m->host);
+        g_autoptr(ds_manifest) old = NULL;
+        g_autoptr(GPtrArray) changes = NULL;
+        g_autoptr(GPtrArray) pkgs = NULL;
+        g_autoptr(GPtrArray) w = NULL;
+        guint n = 0;
+
+        g_clear_error(&e);
+        if (m->role != DS_ROLE_PROD ||
+            ds_store_read(&old, st, parent, DS_ROLE_PROD, m->host, &e) < 0 ||
+            ds_manifest_diff(&changes, old, m, cfg->ignore, &e) < 0)
+            continue; /* new in this commit (or no parent): nothing */
+        pkgs = ds_cache_changed_packages(m, changes, cfg->ignore);
+        if (!pkgs->len)
+            continue;
+        ds_cache_fill(&w, &n, c, cfg, h, m->host, h ? h->source : NULL, pkgs);
+        *cached += n;
+        for (guint j = 0; j < w->len; j++)
+            g_ptr_array_add(out, g_strdup(w->pdata[j]));
     }
     *warnings = g_steal_pointer(&out);
 }

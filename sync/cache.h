@@ -7,12 +7,15 @@
 #include <glib.h>
 
 #include "manifests/manifest.h"
+#include "manifests/store.h"
 #include "sync/config.h"
 
 /* The packages of m (borrowed) that changes (ds_change *, from the
  * previous manifest to m) install, upgrade, downgrade or reinstall for
- * another architecture. */
-GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes);
+ * another architecture, but for those the ignore rules leave alone (never
+ * synced, so never needed). */
+GPtrArray *ds_cache_changed_packages(const ds_manifest *m, GPtrArray *changes,
+                                     const ds_ignore *ignore);
 
 struct ds_pkgcache;
 
@@ -27,3 +30,13 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached,
                    struct ds_pkgcache *cache, const ds_config *cfg,
                    const ds_host_config *h, const char *host,
                    const char *source_uri, GPtrArray *pkgs);
+
+/* After a commit that recorded the collected prod manifests (ds_manifest
+ * *, as `mirror` does): fill the [packages] cache with what each changed
+ * against the commit's parent, through each host's configured source.  A
+ * host new in this commit caches nothing.  Without [packages] cache: does
+ * nothing.  *warnings as ds_cache_fill's (also the cache that cannot be
+ * opened), *cached the count over all hosts. */
+void ds_cache_fill_commit(GPtrArray **warnings, guint *cached,
+                          const ds_config *cfg, ds_store *st,
+                          const char *commit, GPtrArray *manifests);

@@ -427,7 +427,7 @@ static json_t *record_fill_cache(ds_cli *cli, const ds_config *cfg,
             }
             m = stored;
         }
-        pkgs = ds_cache_changed_packages(m, h->changes);
+        pkgs = ds_cache_changed_packages(m, h->changes, cfg->ignore);
         if (!pkgs->len)
             continue;
         if (local_uri)

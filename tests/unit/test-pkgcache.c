@@ -15,6 +15,8 @@
 #include "drivers/pkgcache-private.h"
 #include "drivers/pkgcache.h"
 #include "manifests/error.h"
+#include "manifests/store.h"
+#include "sync/cache.h"
 #include "sync/config.h"
 #include "sync/plan.h"
 #include "sync/sync.h"
@@ -896,6 +898,84 @@ static void test_apply_refuses(void)
     rmrf(work);
 }
 
+static char *commit_prod(ds_store *st, ds_manifest *m)
+{
+    g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(GError) e = NULL;
+    char *oid = NULL;
+
+    g_assert_cmpint(ds_store_txn_begin(&txn, st, &e), ==, 0);
+    g_assert_cmpint(ds_store_txn_put(txn, m, &e), ==, 0);
+    g_assert_cmpint(ds_store_txn_commit(&oid, txn, "record", "t", NULL, &e), ==,
+                    0);
+    g_assert_no_error(e);
+    g_assert_nonnull(oid);
+    return oid;
+}
+
+/* What `mirror` calls after its record commit: the packages each host
+ * changed against the commit's parent are cached, ignored ones are not,
+ * a new host caches nothing. */
+static void test_fill_commit(void)
+{
+    g_autofree char *work = tmpdir();
+    g_autofree char *repo = g_build_filename(work, "repo", NULL);
+    g_autofree char *store = g_build_filename(work, "store", NULL);
+    g_autoptr(ds_config) cfg = ds_config_new_default();
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_manifest) m1 = host_with(
+        DS_ROLE_PROD, (const char *const[]){"hello", "1.0-1", "all", "tool",
+                                            "1:3.1-2", "amd64", NULL});
+    g_autoptr(ds_manifest) m2 = host_with(
+        DS_ROLE_PROD,
+        (const char *const[]){"hello", "2.0-1", "all", "tool", "1:3.1-2",
+                              "amd64", "linux-image-x", "2.0", "all", "absent",
+                              "1.0", "all", NULL});
+    g_autoptr(GPtrArray) one = g_ptr_array_new();
+    g_autoptr(GPtrArray) warnings = NULL;
+    g_autoptr(ds_pkgcache) c = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *c1 = NULL;
+    g_autofree char *c2 = NULL;
+    guint cached = 99;
+
+    make_repo(repo, work, FALSE, FALSE);
+    cfg->package_cache = g_build_filename(work, "cache", NULL);
+    cfg->package_repository = g_strdup(repo);
+    g_assert_cmpint(
+        ds_ignore_add(cfg->ignore, DS_CAT_PACKAGES, "linux-image-*", &e), ==,
+        0);
+    g_assert_cmpint(ds_store_init(store, &e), ==, 0);
+    g_assert_cmpint(ds_store_open(&st, store, &e), ==, 0);
+    c1 = commit_prod(st, m1);
+    c2 = commit_prod(st, m2);
+
+    /* The first commit of the host: nothing to cache. */
+    g_ptr_array_add(one, m1);
+    ds_cache_fill_commit(&warnings, &cached, cfg, st, c1, one);
+    g_assert_cmpuint(cached, ==, 0);
+    g_assert_cmpuint(warnings->len, ==, 0);
+    g_clear_pointer(&warnings, g_ptr_array_unref);
+
+    g_ptr_array_index(one, 0) = m2;
+    ds_cache_fill_commit(&warnings, &cached, cfg, st, c2, one);
+    g_assert_cmpuint(cached, ==, 1);
+    g_assert_cmpuint(warnings->len, ==, 1);
+    g_assert_nonnull(strstr(warnings->pdata[0],
+                            "web01: absent 1.0 all is not in the package "
+                            "cache: not in "));
+    g_assert_nonnull(strstr(warnings->pdata[0], "web01's apt cache: not "
+                                                "asked"));
+    g_assert_cmpint(ds_pkgcache_open(&c, cfg->package_cache, &e), ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_lookup(NULL, NULL, c, "hello", "2.0-1", "all", &e), ==, 0);
+    /* Unchanged (tool) and ignored (linux-image-x) packages: not asked. */
+    g_assert_cmpint(
+        ds_pkgcache_lookup(NULL, NULL, c, "tool", "1:3.1-2", "amd64", &e), ==,
+        DS_ENOTFOUND);
+    rmrf(work);
+}
+
 /* [packages]: cache, repository (https://, file:///, a directory; not
  * http://), ca-file. */
 static void test_config(void)
@@ -949,5 +1029,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pkgcache/host-apt-cache", test_host);
     g_test_add_func("/pkgcache/plan-apply", test_plan_apply);
     g_test_add_func("/pkgcache/apply-refuses", test_apply_refuses);
+    g_test_add_func("/pkgcache/fill-commit", test_fill_commit);
     return g_test_run();
 }
