@@ -13,4 +13,4 @@ tests_unit_test_sync_journal_LDADD = $(ds_test_ldadd)
 shell_tests += tests/cli/sync.sh tests/cli/mirror.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
-e2e_tests += tests/e2e/sync.sh
+e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh

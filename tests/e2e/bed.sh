@@ -8,6 +8,8 @@
 #                   the guest image (cached), define and boot both domains,
 #                   wait for their agents; reuses what is already running
 #   bed.sh fresh    like up, but redefines and reboots both domains
+#   bed.sh add NAME-e2e...     one more guest each from the same image
+#                   (fresh, booted, agent waited for); bed.sh remove NAME-e2e...
 #   bed.sh down     destroy and undefine both domains (the image stays)
 #   bed.sh status   what exists, one line per domain
 #   bed.sh clean    down, then remove cached images and debootstrap trees
@@ -277,11 +279,44 @@ clean() {
     say "caches removed"
 }
 
+# More guests from the same image, for tests that need a second lab:
+# each one fresh (a new overlay), booted, its agent waited for.
+add() {
+    local img d t
+    need_root
+    for d; do
+        [[ "$d" =~ ^[a-z0-9][a-z0-9-]*-e2e$ ]] || die "$d: extra guests are named NAME-e2e"
+        case " $DOMAINS " in *" $d "*) die "$d is one of the bed's own guests" ;; esac
+    done
+    mkdir -p "$DIR"
+    exec 9>"$DIR/bed.lock"
+    flock -w "$LOCK_TIMEOUT" 9 ||
+        die "$DIR/bed.lock still held after ${LOCK_TIMEOUT}s (by: $(lock_holders))"
+    libvirt_daemon
+    img=$(guest_image)
+    t=$(date +%s.%N)
+    for d; do domain_create "$d" "$img"; done
+    say "started: $*"
+    wait_agents "$t" "$*"
+}
+
+remove() {
+    local d
+    need_root
+    for d; do
+        [[ "$d" =~ ^[a-z0-9][a-z0-9-]*-e2e$ ]] || die "$d: extra guests are named NAME-e2e"
+        domain_remove "$d"
+        say "$d destroyed"
+    done
+}
+
 case "${1:-up}" in
 up) up 0 ;;
 fresh) up 1 ;;
+add) shift; add "$@" ;;
+remove) shift; remove "$@" ;;
 down) down ;;
 status) status ;;
 clean) clean ;;
-*) echo "usage: $0 [up|fresh|down|status|clean]" >&2; exit 2 ;;
+*) echo "usage: $0 [up|fresh|add NAME-e2e...|remove NAME-e2e...|down|status|clean]" >&2; exit 2 ;;
 esac

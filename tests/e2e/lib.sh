@@ -76,3 +76,32 @@ baseline_back() {
     virsh -q -c "$E2E_URI" snapshot-delete "$1" "$2" >/dev/null 2>&1
     return 0
 }
+
+# mkdeb NAME VERSION [POSTINST-BODY]: a package built here with dpkg-deb,
+# into $T/repo; repo_index writes that repository's Packages index.
+mkdeb() {
+    local d=$T/build/$1
+    mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$1" "$T/repo"
+    printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: driftsync tests <tests@driftsync.invalid>\nSection: misc\nPriority: optional\nDescription: driftsync end-to-end test package\n' \
+        "$1" "$2" >"$d/DEBIAN/control"
+    printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "$3" >"$d/DEBIAN/postinst"
+    chmod 0755 "$d/DEBIAN/postinst"
+    echo "$1 $2" >"$d/usr/share/doc/$1/README"
+    dpkg-deb --root-owner-group -Zgzip -b "$d" "$T/repo/${1}_${2}_all.deb" >/dev/null
+}
+repo_index() { (cd "$T/repo" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null); }
+
+# setup_guest DOMAIN: $T/repo copied to /srv/ds-repo in the guest, the
+# guest's only apt source (the Debian mirror's list set aside), apt's lists
+# updated.
+setup_guest() {
+    local d=$1 f
+    at "$d" run mkdir -p /srv/ds-repo /etc/ds-e2e || return 1
+    for f in "$T"/repo/*; do
+        at "$d" write "/srv/ds-repo/$(basename "$f")" 0644 <"$f" || return 1
+    done
+    at "$d" run mv /etc/apt/sources.list /etc/apt/sources.list.e2e-off || return 1
+    printf 'deb [trusted=yes] file:/srv/ds-repo ./\n' |
+        at "$d" write /etc/apt/sources.list.d/ds-e2e.list 0644 || return 1
+    at "$d" run apt-get update -q >/dev/null
+}

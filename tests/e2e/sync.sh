@@ -54,34 +54,11 @@ lab_pkg() {
 lab_mode() { test "$(vexec $LAB /usr/bin/stat -c %a "$1")" = "$2"; }
 has_snapshot() { $V snapshot-list "$LAB" --name | grep -qx "$1"; }
 
-# Packages built here: NAME VERSION POSTINST-BODY
-mkdeb() {
-    local d=$T/build/$1
-    mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$1" "$T/repo"
-    printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: driftsync tests <tests@driftsync.invalid>\nSection: misc\nPriority: optional\nDescription: driftsync end-to-end test package\n' \
-        "$1" "$2" >"$d/DEBIAN/control"
-    printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "$3" >"$d/DEBIAN/postinst"
-    chmod 0755 "$d/DEBIAN/postinst"
-    echo "$1 $2" >"$d/usr/share/doc/$1/README"
-    dpkg-deb --root-owner-group -Zgzip -b "$d" "$T/repo/${1}_${2}_all.deb" >/dev/null
-}
 mkdeb ds-hello 1.0 'echo ds-hello configured'
 mkdeb ds-fail 1.0 'if [ -e /srv/ds-repo/fail-here ]; then echo "ds-fail: refusing to configure on this host" >&2; exit 1; fi'
 mkdeb ds-slow 1.0 'sleep 20'
-(cd "$T/repo" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
+repo_index
 
-# The repository on both guests, their only apt source.
-setup_guest() {
-    local d=$1 f
-    at "$d" run mkdir -p /srv/ds-repo /etc/ds-e2e || return 1
-    for f in "$T"/repo/*; do
-        at "$d" write "/srv/ds-repo/$(basename "$f")" 0644 <"$f" || return 1
-    done
-    at "$d" run mv /etc/apt/sources.list /etc/apt/sources.list.e2e-off || return 1
-    printf 'deb [trusted=yes] file:/srv/ds-repo ./\n' |
-        at "$d" write /etc/apt/sources.list.d/ds-e2e.list 0644 || return 1
-    at "$d" run apt-get update -q >/dev/null
-}
 check "prod: a file: apt repository with three packages" setup_guest $PROD
 check "lab: the same repository" setup_guest $LAB
 
