@@ -16,3 +16,15 @@ check_PROGRAMS += tests/unit/collect-tool
 tests_unit_collect_tool_SOURCES = tests/unit/collect-tool.c
 tests_unit_collect_tool_LDADD = $(ds_test_ldadd)
 shell_tests += tests/integration/dpkg-ssh.sh
+
+# The package cache ([packages] cache): the store and its filling, what
+# record puts in it (sync/cache-fill.c) and the plan's use of it
+# (sync/plan-cache.c).
+libdriftsync_la_SOURCES += drivers/pkgcache.h drivers/pkgcache.c \
+	drivers/pkgcache-private.h drivers/pkgcache-fill.c \
+	sync/cache.h sync/cache-fill.c sync/plan-cache.c
+
+unit_tests += tests/unit/test-pkgcache
+tests_unit_test_pkgcache_SOURCES = tests/unit/test-pkgcache.c
+tests_unit_test_pkgcache_LDADD = $(ds_test_ldadd)
+shell_tests += tests/cli/pkgcache.sh

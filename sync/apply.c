@@ -138,6 +138,61 @@ static bool request_ok(const char *req)
     return ds_name_is_safe_package(name);
 }
 
+/* A package file's place in the lab: DS_PLAN_DEB_DIR/NAME.deb, NAME
+ * plain. */
+static bool deb_target_ok(const char *t)
+{
+    const char *base;
+
+    if (!t || !g_str_has_prefix(t, DS_PLAN_DEB_DIR "/") ||
+        !g_str_has_suffix(t, ".deb") || !ds_name_is_safe_path(t))
+        return false;
+    base = t + strlen(DS_PLAN_DEB_DIR "/");
+    if (strchr(base, '/') || base[0] == '.' || base[0] == '-')
+        return false;
+    for (const char *p = base; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("._+~%-", *p))
+            return false;
+    return true;
+}
+
+static bool is_deb_target(const ds_action *a, const char *arg)
+{
+    for (guint i = 0; a->debs && i < a->debs->len; i++)
+        if (!strcmp(((ds_plan_deb *)a->debs->pdata[i])->target, arg))
+            return true;
+    return false;
+}
+
+/* The package transaction's requests after "--": each one of items, or
+ * the lab path of a package file from the cache. */
+static const char *bad_package_arg(const ds_action *a)
+{
+    guint i = 0;
+
+    for (guint j = 0; a->debs && j < a->debs->len; j++) {
+        const ds_plan_deb *d = a->debs->pdata[j];
+
+        if (!deb_target_ok(d->target))
+            return d->target;
+        if (!d->cache_path || !d->sha256 || strlen(d->sha256) != 64)
+            return d->request ? d->request : "(none)";
+    }
+    while (a->argv[i] && strcmp(a->argv[i], "--"))
+        i++;
+    if (!a->argv[i])
+        return a->debs && a->debs->len ? "(no -- before the requests)" : NULL;
+    for (i++; a->argv[i]; i++) {
+        bool known = is_deb_target(a, a->argv[i]);
+
+        for (guint k = 0; !known && a->items && a->items[k]; k++)
+            known = !strcmp(a->argv[i], a->items[k]);
+        if (!known)
+            return a->argv[i];
+    }
+    return NULL;
+}
+
 /* The checks done again here, cheaply, before anything runs. */
 static int validate(const ds_action *a, guint index, GError **err)
 {
@@ -176,6 +231,8 @@ static int validate(const ds_action *a, guint index, GError **err)
         for (guint i = 0; !what && a->items && a->items[i]; i++)
             if (!request_ok(a->items[i]))
                 what = "package request", bad = a->items[i];
+        if (!what && (bad = bad_package_arg(a)))
+            what = "package argument";
         break;
     case DS_ACTION_SERVICE:
         if (g_strcmp0(a0, "systemctl") || argc < 2)
@@ -262,6 +319,66 @@ undo: {
     return rc;
 }
 
+/* The package transaction with files from the package cache: each file
+ * (its digest checked again) copied into DS_PLAN_DEB_DIR in the lab, the
+ * one apt-get run, then the copies removed whatever happened. */
+static int install_with_debs(ds_step_failure **failure, ds_transport *t,
+                             const ds_action *a, guint index, GError **err)
+{
+    g_autoptr(GPtrArray) rm = g_ptr_array_new();
+    int rc;
+
+    rc = run(failure, t,
+             (const char *const[]){"install", "-d", "-m", "0700", "--",
+                                   DS_PLAN_DEB_DIR, NULL},
+             NULL, a, index, err);
+    g_ptr_array_add(rm, (gpointer) "rm");
+    g_ptr_array_add(rm, (gpointer) "-f");
+    g_ptr_array_add(rm, (gpointer) "--");
+    for (guint i = 0; rc == 0 && i < a->debs->len; i++) {
+        const ds_plan_deb *d = a->debs->pdata[i];
+        g_autoptr(GError) e = NULL;
+        g_autofree char *data = NULL;
+        g_autofree char *sum = NULL;
+        gsize len = 0;
+
+        if (!g_file_get_contents(d->cache_path, &data, &len, &e)) {
+            rc = ds_error_set(err, DS_ENOTFOUND,
+                              "step %u (%s): %s from the package cache: %s",
+                              index, a->description, d->request, e->message);
+            break;
+        }
+        sum =
+            g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
+        if (strcmp(sum, d->sha256) != 0) {
+            rc = ds_error_set(err, DS_EINVALID,
+                              "step %u (%s): %s: the package cache's %s is "
+                              "damaged (SHA256 %s, expected %s)",
+                              index, a->description, d->request, d->cache_path,
+                              sum, d->sha256);
+            break;
+        }
+        g_ptr_array_add(rm, d->target);
+        {
+            g_autoptr(GBytes) b = g_bytes_new_take(g_steal_pointer(&data), len);
+
+            if ((rc = ds_transport_write_file(t, d->target, b, 0600, err)) < 0)
+                ds_error_prefix(err, rc, "step %u (%s): copying %s: ", index,
+                                a->description, d->request);
+        }
+    }
+    if (rc == 0)
+        rc = run(failure, t, (const char *const *)a->argv, NULL, a, index, err);
+    if (rm->len > 3) {
+        ds_run_result r = {.status = -1};
+
+        g_ptr_array_add(rm, NULL);
+        ds_transport_run(t, (const char *const *)rm->pdata, NULL, &r, NULL);
+        ds_run_result_clear(&r);
+    }
+    return rc;
+}
+
 int ds_sync_apply_action(ds_step_failure **failure, ds_transport *t,
                          const ds_action *a, guint index,
                          ds_reboot_fn reboot_fn, void *payload, GError **err)
@@ -284,6 +401,10 @@ int ds_sync_apply_action(ds_step_failure **failure, ds_transport *t,
             return ds_error_prefix(err, rc, "step %u (%s): ", index,
                                    a->description);
         return 0;
+    case DS_ACTION_PACKAGES:
+        if (a->debs && a->debs->len)
+            return install_with_debs(failure, t, a, index, err);
+        /* fall through */
     default:
         return run(failure, t, (const char *const *)a->argv, NULL, a, index,
                    err);

@@ -12,6 +12,7 @@
 #include "manifests/error.h"
 #include "manifests/store.h"
 #include "sync/cmd.h"
+#include "sync/plan.h"
 
 ds_config *ds_cli_config(ds_cli *cli)
 {
@@ -38,6 +39,8 @@ ds_config *ds_cli_config(ds_cli *cli)
         g_free(cfg->store_path);
         cfg->store_path = g_strdup(cli->store_dir);
     }
+    /* Plans (plan, sync, mirror) take package files from the cache. */
+    ds_plan_set_package_cache(cfg->package_cache);
     return cfg;
 }
 

@@ -19,6 +19,8 @@
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "manifests/store.h"
+#include "drivers/pkgcache.h"
+#include "sync/cache.h"
 #include "sync/cmd.h"
 #include "sync/collect.h"
 
@@ -370,13 +372,87 @@ done:
     return code;
 }
 
+/* A warning of the package cache: on stderr, or in the JSON report. */
+static void cache_warn(ds_cli *cli, json_t *warned, const char *msg)
+{
+    if (!cli->json)
+        ds_cli_error(cli, "warning: %s", msg);
+    json_array_append_new(warned, json_string(msg));
+}
+
+/* With [packages] cache: cache the package versions that changed on the
+ * production hosts just recorded (a new host: nothing, its packages did
+ * not change).  The repository is asked first, then the host's apt cache
+ * through its source (local_uri for --local; none for --from).  What
+ * cannot be cached is a warning, never a failure of the record. */
+static json_t *record_fill_cache(ds_cli *cli, const ds_config *cfg,
+                                 ds_store *st, const char *oid,
+                                 GPtrArray *manifests, const record_host *hosts,
+                                 guint n, const char *local_uri)
+{
+    json_t *warned = json_array();
+    g_autoptr(ds_pkgcache) cache = NULL;
+    g_autoptr(GError) err = NULL;
+    guint total = 0;
+
+    if (ds_pkgcache_open(&cache, cfg->package_cache, &err) < 0) {
+        g_autofree char *msg =
+            g_strdup_printf("package cache not filled: %s", err->message);
+
+        cache_warn(cli, warned, msg);
+        n = 0;
+    }
+    for (guint i = 0; i < n; i++) {
+        const record_host *h = &hosts[i];
+        g_autoptr(ds_manifest) stored = NULL;
+        g_autoptr(GPtrArray) pkgs = NULL;
+        g_autoptr(GPtrArray) warnings = NULL;
+        const ds_manifest *m = manifests ? manifests->pdata[i] : NULL;
+        const ds_host_config *hc = ds_config_find_host(cfg, h->host);
+        const char *source = NULL;
+        guint cached = 0;
+
+        if (h->role != DS_ROLE_PROD || h->is_new || h->same || !h->changes ||
+            !h->changes->len)
+            continue;
+        if (!m) {
+            g_clear_error(&err);
+            if (ds_store_read(&stored, st, oid, DS_ROLE_PROD, h->host, &err) <
+                0) {
+                g_autofree char *msg = g_strdup_printf(
+                    "%s: package cache not filled: %s", h->host, err->message);
+
+                cache_warn(cli, warned, msg);
+                continue;
+            }
+            m = stored;
+        }
+        pkgs = ds_cache_changed_packages(m, h->changes, cfg->ignore);
+        if (!pkgs->len)
+            continue;
+        if (local_uri)
+            source = local_uri;
+        else if (manifests && hc)
+            source = hc->source;
+        ds_cache_fill(&warnings, &cached, cache, cfg, hc, h->host, source,
+                      pkgs);
+        total += cached;
+        ds_cli_verbose(cli, "%s: %u package file%s in the cache", h->host,
+                       cached, cached == 1 ? "" : "s");
+        for (guint j = 0; j < warnings->len; j++)
+            cache_warn(cli, warned, warnings->pdata[j]);
+    }
+    return json_pack("{s:i, s:o}", "cached", (int)total, "warnings", warned);
+}
+
 /* Stage the manifests (collected ones, ds_manifest * already valid, or
  * the files of --from), commit them in one commit and print one line per
  * changed host.  Returns the exit code. */
 static int record_commit(ds_cli *cli, const ds_config *cfg,
                          GPtrArray *manifests, char **files, int nfiles,
-                         GPtrArray *failures)
+                         GPtrArray *failures, const char *local_uri)
 {
+    json_t *cache_report = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
     g_autoptr(GError) err = NULL;
@@ -410,11 +486,17 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         goto fail;
     g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
+    if (oid && cfg->package_cache)
+        cache_report = record_fill_cache(cli, cfg, st, oid, manifests, hosts, n,
+                                         local_uri);
 
     if (cli->json) {
         json_t *o = json_object();
         json_t *a = json_array();
 
+        if (cache_report)
+            json_object_set_new(o, "package_cache",
+                                g_steal_pointer(&cache_report));
         json_object_set_new(o, "commit", oid ? json_string(oid) : json_null());
         json_object_set_new(o, "run", json_string(run_id));
         for (guint i = 0; i < n; i++)
@@ -451,6 +533,7 @@ fail:
 done:
     for (guint i = 0; i < n; i++)
         record_host_clear(&hosts[i]);
+    json_decref(cache_report);
     return code;
 }
 
@@ -500,6 +583,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     g_autoptr(GPtrArray) failures = g_ptr_array_new();
     g_autoptr(GError) err = NULL;
     record_progress progress = {cli, g_ptr_array_new()};
+    g_autofree char *local_uri = NULL;
     int rc;
 
     if (local) {
@@ -531,6 +615,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
         uri = root ? g_strconcat("local:", root, NULL) : g_strdup("local:");
         r->host = g_strdup(name);
         ds_collect_one(&r->manifest, cfg, h, uri, DS_ROLE_PROD, &r->error);
+        local_uri = g_strdup(uri);
         results = g_ptr_array_new_with_free_func(
             (GDestroyNotify)ds_collect_result_free);
         g_ptr_array_add(results, r);
@@ -566,15 +651,15 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
     }
     if (!manifests->len) {
         if (cli->json)
-            return record_commit(cli, cfg, manifests, NULL, 0, failures) ==
-                           DS_EXIT_ERROR
+            return record_commit(cli, cfg, manifests, NULL, 0, failures,
+                                 local_uri) == DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
         ds_cli_error(cli, "record: no host could be collected; the store "
                      "is unchanged");
         return DS_EXIT_PARTIAL;
     }
-    return record_commit(cli, cfg, manifests, NULL, 0, failures);
+    return record_commit(cli, cfg, manifests, NULL, 0, failures, local_uri);
 }
 
 static int cmd_record(ds_cli *cli, int argc, char **argv)
@@ -628,7 +713,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!from)
         return record_collect(cli, cfg, argv + 1, local, local_name, root,
                               lab);
-    return record_commit(cli, cfg, NULL, argv + 1, argc - 1, NULL);
+    return record_commit(cli, cfg, NULL, argv + 1, argc - 1, NULL, NULL);
 }
 
 const ds_cmd_entry ds_cmd_record_entry = {

@@ -41,9 +41,8 @@ int ds_collect_local_hostname(char **out, GError **err)
     return 0;
 }
 
-static void fill_transport_options(ds_transport_options *o,
-                                   const ds_config *cfg,
-                                   const ds_host_config *h, const char *name)
+void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
+                                  const ds_host_config *h, const char *name)
 {
     memset(o, 0, sizeof(*o));
     o->host = name;
@@ -98,7 +97,7 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
     g_autoptr(ds_manifest) m = NULL;
     int rc;
 
-    fill_transport_options(&topts, cfg, h, name);
+    ds_collect_transport_options(&topts, cfg, h, name);
     rc = ds_transport_open(&t, uri, &topts, err);
     if (rc < 0)
         return name_host(err, rc, name);

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "drivers/transport.h"
 #include "manifests/manifest.h"
 #include "sync/config.h"
 
@@ -41,3 +42,8 @@ int ds_collect_one(ds_manifest **out, const ds_config *cfg,
 
 /* This machine's short host name, validated. */
 int ds_collect_local_hostname(char **out, GError **err);
+
+/* The transport options for host h (NULL: defaults) named name: its ssh
+ * identity and known hosts, CA and auth files, libvirt URI. */
+void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
+                                  const ds_host_config *h, const char *name);

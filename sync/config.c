@@ -203,7 +203,8 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                       const char *group, const char *key, GError **err)
 {
     static const char *const secrets[] = {"files", NULL};
-    static const char *const packages[] = {"cache", "repository", NULL};
+    static const char *const packages[] = {"cache", "repository", "ca-file",
+                                           NULL};
     static const char *const notify[] = {"webhook", NULL};
 
     if (!strcmp(group, "secrets")) {
@@ -218,8 +219,20 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
         if (!strcmp(key, "cache"))
             return ds_config_get_string(&cfg->package_cache, r, kf, group, key,
                                         err);
-        return ds_config_get_string(&cfg->package_repository, r, kf, group, key,
-                                    err);
+        if (!strcmp(key, "ca-file"))
+            return ds_config_get_string(&cfg->package_ca_file, r, kf, group,
+                                        key, err);
+        if (ds_config_get_string(&cfg->package_repository, r, kf, group, key,
+                                 err) < 0)
+            return DS_EINVALID;
+        if (!(g_str_has_prefix(cfg->package_repository, "https://") &&
+              ds_config_url_has_host(cfg->package_repository, "https://")) &&
+            !g_str_has_prefix(cfg->package_repository, "file:///") &&
+            cfg->package_repository[0] != '/')
+            return BAD_VALUE("expected an https:// or file:/// URL or an "
+                             "absolute directory, got '%s'",
+                             cfg->package_repository);
+        return 0;
     }
     /* notify */
     if (ds_config_check_known(r, group, key, notify, err) < 0)
@@ -308,6 +321,7 @@ void ds_config_free(ds_config *cfg)
     g_strfreev(cfg->secret_patterns);
     g_free(cfg->package_cache);
     g_free(cfg->package_repository);
+    g_free(cfg->package_ca_file);
     g_free(cfg->notify_webhook);
     if (cfg->hosts)
         g_ptr_array_unref(cfg->hosts);

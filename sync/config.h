@@ -40,6 +40,7 @@ typedef struct ds_config {
     char **secret_patterns; /* [secrets] files */
     char *package_cache;    /* [packages] cache */
     char *package_repository; /* [packages] repository */
+    char *package_ca_file;    /* [packages] ca-file (https repository) */
     char *notify_webhook;   /* [notify] webhook */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */

@@ -52,6 +52,19 @@ static json_t *action_json(const ds_action *a, guint step)
         json_object_set_new(o, "requests", strv_json(a->items));
     if (a->details)
         json_object_set_new(o, "details", strv_json(a->details));
+    if (a->debs) {
+        json_t *debs = json_array();
+
+        for (guint i = 0; i < a->debs->len; i++) {
+            const ds_plan_deb *d = g_ptr_array_index(a->debs, i);
+
+            json_array_append_new(
+                debs, json_pack("{s:s, s:s, s:s, s:s}", "request", d->request,
+                                "file", d->target, "sha256", d->sha256,
+                                "cache_path", d->cache_path));
+        }
+        json_object_set_new(o, "from_cache", debs);
+    }
     if (a->data)
         json_object_set_new(
             o, "stdin_bytes",

@@ -87,6 +87,8 @@ void ds_action_free(ds_action *a)
     g_free(a->store_path);
     g_strfreev(a->items);
     g_strfreev(a->details);
+    if (a->debs)
+        g_ptr_array_unref(a->debs);
     g_free(a);
 }
 
@@ -532,6 +534,13 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                      .file_phase = DS_PHASE_FILES};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
+    {
+        g_autofree char *cache = ds_plan_default_package_cache();
+
+        if (cache &&
+            (rc = ds_plan_use_package_cache(plan, prod, cache, err)) < 0)
+            return rc;
+    }
     *out = g_steal_pointer(&plan);
     return 0;
 }

@@ -38,6 +38,19 @@ typedef enum {
 #define DS_PLAN_SOURCES_FILE "/etc/apt/sources.list.d/driftsync.list"
 /* Suffix given to the lab's other sources files when they are set aside. */
 #define DS_PLAN_SOURCES_OFF ".driftsync-off"
+/* Where package files from the package cache are copied in the lab for
+ * the package transaction (root only, removed after it). */
+#define DS_PLAN_DEB_DIR "/var/cache/driftsync/debs"
+
+/* A package file from the package cache that stands for one request of
+ * the package transaction: copied into the lab before argv runs. */
+typedef struct ds_plan_deb {
+    char *request;    /* the "name=version" it replaces in argv */
+    char *cache_path; /* the file in the cache, on this machine */
+    char *sha256;     /* its digest, checked again before the copy */
+    char *target;     /* its path in the lab: DS_PLAN_DEB_DIR/STEM.deb */
+} ds_plan_deb;
+void ds_plan_deb_free(ds_plan_deb *d);
 
 typedef struct ds_action {
     ds_action_kind kind;
@@ -59,6 +72,7 @@ typedef struct ds_action {
      * requests ("name=version", "name-"); NULL-terminated. */
     char **items;
     char **details; /* PACKAGES: one human line per request */
+    GPtrArray *debs; /* PACKAGES: ds_plan_deb * from the cache, or NULL */
 } ds_action;
 
 typedef struct ds_plan {
@@ -80,6 +94,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_plan, ds_plan_free)
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                   const ds_manifest *prod, const ds_ignore *ignore,
                   GError **err);
+
+/* Take from the package cache at cache_dir the files of the versions the
+ * plan's package transaction installs: each such request is replaced in
+ * argv by the file's path in the lab (apt-get installs it in the same
+ * transaction and resolves its dependencies), the others stay
+ * name=version.  When every installed version comes from the cache and
+ * the apt sources do not change, the refresh of the package lists is
+ * dropped (a lab without a route to a mirror needs none).  A cache
+ * directory that does not exist holds nothing. */
+int ds_plan_use_package_cache(ds_plan *plan, const ds_manifest *prod,
+                              const char *cache_dir, GError **err);
+/* The package cache ds_plan_build uses by itself (the configured
+ * [packages] cache), NULL for none; set by the program once, before any
+ * plan is built. */
+void ds_plan_set_package_cache(const char *cache_dir);
 
 /* Whether there is anything to do (any action, MANUAL ones included). */
 bool ds_plan_is_empty(const ds_plan *plan);
