@@ -508,7 +508,7 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
     json_object_set_new(summary, "record_failed",
                         json_integer(r->record_failed->len));
     json_object_set_new(summary, "packages_cached", json_integer(r->cached));
-    if (r->cache_warnings) {
+    if (r->cache_warnings && r->cache_warnings->len) {
         json_t *w = json_array();
 
         for (guint i = 0; i < r->cache_warnings->len; i++)
