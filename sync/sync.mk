@@ -11,6 +11,10 @@ unit_tests += tests/unit/test-sync-journal
 tests_unit_test_sync_journal_SOURCES = tests/unit/test-sync-journal.c
 tests_unit_test_sync_journal_LDADD = $(ds_test_ldadd)
 
+unit_tests += tests/unit/test-notify
+tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
+tests_unit_test_notify_LDADD = $(ds_test_ldadd)
+
 shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
 	tests/integration/notify.sh
 
