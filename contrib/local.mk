@@ -2,15 +2,11 @@
 # contrib/local.mk: set-up and demo scripts, service units, hooks.
 EXTRA_DIST += contrib/install-deps.sh contrib/demo.sh
 
-# Where `make install` puts the systemd units, the bash completion and the
-# apt hook.  All under the prefix by default (so that `make distcheck`
-# writes nothing outside it); a package build overrides them, e.g.
-#   make install systemdunitdir=/lib/systemd/system \
-#        bashcompletiondir=/usr/share/bash-completion/completions
-# (pkg-config --variable=systemdsystemunitdir systemd and
-#  pkg-config --variable=completionsdir bash-completion say where).
-systemdunitdir = $(prefix)/lib/systemd/system
-bashcompletiondir = $(datadir)/bash-completion/completions
+# Where `make install` puts the systemd units (systemdunitdir), the bash
+# completion (bashcompletiondir) and the apt hook: all under the prefix by
+# default, so that `make distcheck` writes nothing outside it; configure
+# --with-systemdsystemunitdir=DIR|auto and --with-bashcompletiondir=DIR|auto
+# (auto: ask pkg-config) move the first two.
 aptconfdir = $(sysconfdir)/apt/apt.conf.d
 
 systemdunit_DATA = contrib/systemd/driftsync-mirror.service
