@@ -97,6 +97,7 @@ sed "s|@bindir@|$T/bin|g" "$S/apt/50driftsync.in" >"$T/50driftsync"
 apt-config -c "$T/50driftsync" dump --format '%v%n' DPkg::Post-Invoke |
     grep driftsync >"$T/hookcmd"
 check "one hook command" test "$(wc -l <"$T/hookcmd")" = 1
+grep_ok "the hook bounds the run in time" "timeout -k 10 120 $T/bin/driftsync" "$T/hookcmd"
 run_hook() { sh -c "$(cat "$T/hookcmd")" >"$T/out" 2>"$T/err"; }
 check "no driftsync installed: apt goes on (exit 0)" run_hook
 # The real program, on a configuration whose store does not exist: it fails.
