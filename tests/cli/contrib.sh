@@ -118,6 +118,50 @@ rm "$T/bin/driftsync"
 printf '#!/bin/sh\nkill -9 $$\n' >"$T/bin/driftsync"
 chmod +x "$T/bin/driftsync"
 check "a crashing driftsync: the hook exits 0" run_hook
+
+# ---- a real apt transaction (dpkg in a private root) runs the hook ----
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 &&
+    sh "$DATA/dpkg/mkroot.sh" "$T/r" >/dev/null 2>&1; then
+    R=$T/r/root
+    mkdir -p "$T/apt/parts" "$T/apt/state/lists/partial" \
+        "$T/apt/cache/archives/partial" "$T/apt/log"
+    : >"$T/apt/sources.list"
+    apt_run() { # CONFIG-FILE: reinstall a package in the private root
+        timeout 120 apt-get -q -y -c "$1" \
+            -o Dir::Etc::sourcelist="$T/apt/sources.list" \
+            -o Dir::Etc::sourceparts="$T/apt/parts" \
+            -o Dir::State="$T/apt/state" \
+            -o Dir::State::status="$R/var/lib/dpkg/status" \
+            -o Dir::Cache="$T/apt/cache" -o Dir::Log="$T/apt/log" \
+            -o DPkg::Options::=--root="$R" \
+            -o DPkg::Options::=--force-script-chrootless \
+            -o DPkg::Options::=--force-not-root \
+            -o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+            install --reinstall "$T/r/ds-conf.deb" >"$T/apt.out" 2>&1
+    }
+    printf 'DPkg::Post-Invoke { "touch %s/plain-hook-ran; false"; };\n' "$T" \
+        >"$T/apt/failing"
+    rc=0; apt_run "$T/apt/failing" || rc=$?
+    check "harness: a failing Post-Invoke does fail apt (exit $rc)" test "$rc" = 100
+    check "harness: the hook ran after dpkg" test -e "$T/plain-hook-ran"
+    # driftsync crashes: apt still succeeds.
+    printf '#!/bin/sh\ntouch "%s/crashed"\nkill -9 $$\n' "$T" >"$T/bin/driftsync"
+    rc=0; apt_run "$T/50driftsync" || rc=$?
+    check "apt with the hook and a crashing driftsync: exit 0 ($rc)" test "$rc" = 0
+    check "the hook did run it" test -e "$T/crashed"
+    # The real program records this machine after the transaction.
+    rm "$T/bin/driftsync"
+    ln -s "$DRIFTSYNC" "$T/bin/driftsync"
+    rm -rf "$T/store" "$T/state"
+    "$DRIFTSYNC" init >/dev/null
+    rc=0; apt_run "$T/50driftsync" || rc=$?
+    check "apt with the hook and driftsync: exit 0 ($rc)" test "$rc" = 0
+    check "the hook recorded this machine in a new store" test \
+        "$(git --git-dir="$T/store" rev-list --count HEAD 2>/dev/null)" = 1
+    grep_ok "dpkg really reinstalled the package" 'Setting up ds-conf' "$T/apt.out"
+else
+    skip "no apt-get/dpkg-deb or the Debian root could not be built"
+fi
 unset DRIFTSYNC_CONFIG
 
 done_testing
