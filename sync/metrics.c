@@ -35,8 +35,8 @@ char *ds_metrics_escape(const char *value)
 static void head(GString *s, const char *name, const char *type,
                  const char *help)
 {
-    g_string_append_printf(s, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-                           name, type);
+    g_string_append_printf(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                           type);
 }
 
 static void sample(GString *s, const char *name, double value,
@@ -59,9 +59,9 @@ static void lab_samples(GString *s, const ds_mirror_report *r)
         const ds_mirror_lab *l = r->labs->pdata[i];
         g_autofree char *h = ds_metrics_escape(l->host);
         g_autofree char *d = ds_metrics_escape(l->domain ? l->domain : "");
-        g_autofree char *labels = g_strdup_printf(
-            "host=\"%s\",domain=\"%s\",status=\"%s\"", h, d,
-            ds_mirror_status_name(l->status));
+        g_autofree char *labels =
+            g_strdup_printf("host=\"%s\",domain=\"%s\",status=\"%s\"", h, d,
+                            ds_mirror_status_name(l->status));
 
         sample(s, "driftsync_lab_status", 1, labels);
     }
@@ -72,9 +72,9 @@ static void lab_samples(GString *s, const ds_mirror_report *r)
         g_autofree char *h = ds_metrics_escape(l->host);
 
         for (int c = 0; c < DS_CAT_COUNT; c++) {
-            g_autofree char *labels = g_strdup_printf(
-                "host=\"%s\",category=\"%s\"", h,
-                ds_category_name((ds_category)c));
+            g_autofree char *labels =
+                g_strdup_printf("host=\"%s\",category=\"%s\"", h,
+                                ds_category_name((ds_category)c));
 
             sample(s, "driftsync_lab_drift", l->drift[c], labels);
         }
@@ -121,8 +121,7 @@ char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
 
     head(s, "driftsync_mirror_last_run_timestamp_seconds", "gauge",
          "When the last mirror run finished (seconds since the epoch).");
-    sample(s, "driftsync_mirror_last_run_timestamp_seconds", (double)now,
-           NULL);
+    sample(s, "driftsync_mirror_last_run_timestamp_seconds", (double)now, NULL);
     head(s, "driftsync_mirror_duration_seconds", "gauge",
          "Wall time of the last mirror run.");
     sample(s, "driftsync_mirror_duration_seconds", seconds, NULL);

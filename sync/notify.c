@@ -14,16 +14,15 @@
 
 #define NOTIFY_REASON_MAX 200 /* characters of a reason in `text` */
 
-void ds_notify_options_from_config(ds_notify_options *out,
-                                   const ds_config *cfg)
+void ds_notify_options_from_config(ds_notify_options *out, const ds_config *cfg)
 {
     memset(out, 0, sizeof *out);
     out->url = cfg->notify_webhook;
     out->ca_file = cfg->notify_ca_file;
     out->timeout = cfg->notify_timeout > 0 ? cfg->notify_timeout : 10;
     out->attempts = cfg->notify_attempts > 0 ? cfg->notify_attempts : 3;
-    out->retry_delay = cfg->notify_retry_delay >= 0 ? cfg->notify_retry_delay
-                                                    : 1;
+    out->retry_delay =
+        cfg->notify_retry_delay >= 0 ? cfg->notify_retry_delay : 1;
 }
 
 void ds_notify_result_clear(ds_notify_result *r)
@@ -99,9 +98,9 @@ static int post_once(long *status, char **why, const ds_notify_options *o,
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     else
         /* curl's messages may quote the URL: name the error only. */
-        *why = g_strdup(rc == CURLE_OPERATION_TIMEDOUT
-                            ? "timed out"
-                            : curl_easy_strerror(rc));
+        *why =
+            g_strdup(rc == CURLE_OPERATION_TIMEDOUT ? "timed out"
+                                                    : curl_easy_strerror(rc));
     curl_slist_free_all(headers);
     curl_easy_cleanup(c);
     return rc == CURLE_OK ? 0 : -1;
@@ -152,10 +151,10 @@ int ds_notify_post(ds_notify_result *out, const ds_notify_options *opts,
     }
     if (!why)
         why = g_strdup("interrupted");
-    out->error = g_strdup_printf("%s (after %d attempt%s)", why,
-                                 out->attempts, out->attempts == 1 ? "" : "s");
-    return ds_error_set(err, DS_EGENERIC, "webhook %s: not notified: %s",
-                        shown, out->error);
+    out->error = g_strdup_printf("%s (after %d attempt%s)", why, out->attempts,
+                                 out->attempts == 1 ? "" : "s");
+    return ds_error_set(err, DS_EGENERIC, "webhook %s: not notified: %s", shown,
+                        out->error);
 }
 
 static void append_reason(GString *s, const char *host, const char *reason)
@@ -207,8 +206,7 @@ static char *mirror_text(const ds_mirror_report *r)
         g_string_append_printf(s, ", %u skipped",
                                ds_mirror_count(r, DS_MIRROR_SKIPPED));
     if (r->record_failed->len) {
-        g_string_append_printf(s, ", %u not recorded (",
-                               r->record_failed->len);
+        g_string_append_printf(s, ", %u not recorded (", r->record_failed->len);
         for (guint i = 0; i < r->record_failed->len; i++) {
             const ds_mirror_record_failure *f = r->record_failed->pdata[i];
 
@@ -233,27 +231,25 @@ json_t *ds_notify_mirror_payload(const ds_mirror_report *r)
         const ds_mirror_lab *l = r->labs->pdata[i];
 
         json_array_append_new(
-            labs, json_pack("{s:s, s:o, s:s, s:o}", "host", l->host,
-                            "domain",
-                            l->domain ? json_string(l->domain) : json_null(),
-                            "status", ds_mirror_status_name(l->status),
-                            "reason",
-                            l->reason ? json_string(l->reason)
-                                      : json_null()));
+            labs,
+            json_pack("{s:s, s:o, s:s, s:o}", "host", l->host, "domain",
+                      l->domain ? json_string(l->domain) : json_null(),
+                      "status", ds_mirror_status_name(l->status), "reason",
+                      l->reason ? json_string(l->reason) : json_null()));
     }
     doc = json_pack("{s:s, s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, "
                     "s:o}",
                     "text", text, "format", "driftsync/notify/v1", "run_id",
                     r->run_id, "started", json_object_get(full, "started"),
-                    "finished", json_object_get(full, "finished"),
-                    "duration_s", json_object_get(full, "duration_s"),
-                    "dry_run", json_object_get(full, "dry_run"), "summary",
+                    "finished", json_object_get(full, "finished"), "duration_s",
+                    json_object_get(full, "duration_s"), "dry_run",
+                    json_object_get(full, "dry_run"), "summary",
                     json_object_get(full, "summary"), "exit",
                     json_object_get(full, "exit"), "labs", labs);
     if (doc)
-        json_object_set(doc, "record_failed",
-                        json_object_get(json_object_get(full, "recorded"),
-                                        "failed"));
+        json_object_set(
+            doc, "record_failed",
+            json_object_get(json_object_get(full, "recorded"), "failed"));
     json_decref(full);
     return doc;
 }

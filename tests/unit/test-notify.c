@@ -78,8 +78,8 @@ static void test_metrics_text(void)
     g_autofree char *t = ds_metrics_mirror_text(r, 0, 2.25, 1700000000);
     g_autofree char *none = ds_metrics_mirror_text(NULL, 2, 0.5, 1700000000);
 
-    g_assert_nonnull(strstr(
-        t, "# HELP driftsync_mirror_last_run_timestamp_seconds "));
+    g_assert_nonnull(
+        strstr(t, "# HELP driftsync_mirror_last_run_timestamp_seconds "));
     g_assert_nonnull(strstr(
         t, "\ndriftsync_mirror_last_run_timestamp_seconds 1700000000\n"));
     g_assert_nonnull(strstr(t, "\ndriftsync_mirror_duration_seconds 2.25\n"));
@@ -90,7 +90,8 @@ static void test_metrics_text(void)
                                "category=\"packages\"} 3\n"));
     g_assert_nonnull(strstr(t, "\ndriftsync_lab_drift{host=\"web01\","
                                "category=\"kernel\"} 0\n"));
-    g_assert_nonnull(strstr(t, "\ndriftsync_mirror_labs{status=\"synced\"} 1\n"));
+    g_assert_nonnull(
+        strstr(t, "\ndriftsync_mirror_labs{status=\"synced\"} 1\n"));
     g_assert_null(strstr(none, "driftsync_lab_status"));
     g_assert_nonnull(strstr(none, "\ndriftsync_mirror_exit_code 2\n"));
 }
@@ -143,8 +144,7 @@ static void test_config_keys(void)
     g_assert_cmpint(o.attempts, ==, 3);
     g_assert_cmpint(o.retry_delay, ==, 1);
     g_clear_pointer(&cfg, ds_config_free);
-    g_assert_true(g_file_set_contents(f, "[notify]\nattempts = 0\n", -1,
-                                      NULL));
+    g_assert_true(g_file_set_contents(f, "[notify]\nattempts = 0\n", -1, NULL));
     g_assert_cmpint(ds_config_load(&cfg, f, &err), <, 0);
     g_assert_nonnull(strstr(err->message, "attempts"));
     g_clear_error(&err);
