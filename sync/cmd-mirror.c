@@ -12,9 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "manifests/error.h"
+#include "snapshots/snapshot.h"
 #include "sync/cmd.h"
+#include "sync/metrics.h"
 #include "sync/mirror.h"
+#include "sync/notify.h"
 
 static volatile sig_atomic_t mirror_cancel;
 
@@ -49,6 +54,8 @@ typedef struct mirror_cli {
     ds_cli *cli;
     GMutex lock;        /* the engine notes come from worker threads */
     GPtrArray *running; /* hosts being recorded */
+    char *tag; /* "driftsync[RUN] " before each event line when stderr is
+                  not a terminal (journald), else "" */
 } mirror_cli;
 
 static void on_note(const char *host, const char *message, void *payload)
@@ -56,7 +63,7 @@ static void on_note(const char *host, const char *message, void *payload)
     mirror_cli *m = payload;
 
     g_mutex_lock(&m->lock);
-    ds_cli_info(m->cli, "%s: %s", host, message);
+    ds_cli_info(m->cli, "%s%s: %s", m->tag, host, message);
     g_mutex_unlock(&m->lock);
 }
 
@@ -174,6 +181,56 @@ static void print_summary(ds_cli *cli, const ds_mirror_report *r,
     printf("%s\n", s->str);
 }
 
+/* POST the run's summary to [notify] webhook; a failure is one warning
+ * and never changes the exit status.  Returns true when rep->notify was
+ * set. */
+static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
+                   ds_mirror_report *rep)
+{
+    ds_notify_options o;
+    ds_notify_result res = {0};
+    g_autoptr(GError) err = NULL;
+    json_t *payload = ds_notify_mirror_payload(rep);
+    char *body = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+
+    ds_notify_options_from_config(&o, cfg);
+    o.cancel = &mirror_cancel;
+    json_decref(payload);
+    if (!body) {
+        ds_cli_error(cli, "warning: mirror: the notification could not be "
+                          "serialised");
+        return false;
+    }
+    if (ds_notify_post(&res, &o, body, &err) < 0)
+        ds_cli_error(cli, "%swarning: %s", m->tag, err->message);
+    else
+        ds_cli_verbose(cli, "%snotified the webhook (%d attempt%s)", m->tag,
+                       res.attempts, res.attempts == 1 ? "" : "s");
+    free(body);
+    rep->notify = ds_notify_result_json(&res);
+    ds_notify_result_clear(&res);
+    return rep->notify != NULL;
+}
+
+/* --metrics FILE: the run in Prometheus text format; a failure to write
+ * it is one warning. */
+static void write_metrics(ds_cli *cli, const char *file,
+                          const ds_mirror_report *rep, int code, gint64 t0)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *text = NULL;
+    double seconds;
+
+    if (!file)
+        return;
+    seconds = rep ? rep->seconds
+                  : (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    text = ds_metrics_mirror_text(rep, code, seconds,
+                                  g_get_real_time() / G_USEC_PER_SEC);
+    if (ds_metrics_write(file, text, &err) < 0)
+        ds_cli_error(cli, "warning: %s", err->message);
+}
+
 /* What `driftsync mirror --help` says above the options. */
 static const char mirror_help[] =
     "The nightly job, in three phases:\n"
@@ -188,7 +245,12 @@ static const char mirror_help[] =
     "     reverted on failure, then one commit for the labs that synced.\n"
     "One line per lab as it finishes, a summary, and the run's JSON report "
     "in\n"
-    "STATE/reports/mirror-RUN.json (and STATE/reports/latest.json).\n\n"
+    "STATE/reports/mirror-RUN.json (and STATE/reports/latest.json).\n"
+    "Then, when [notify] webhook is set, a JSON summary is POSTed to it (a "
+    "failure\n"
+    "is one warning and does not change the exit status), and with "
+    "--metrics FILE\n"
+    "the run is written in Prometheus text format for node_exporter.\n\n"
     "Exit status: 0 every lab matches its prod host; 1 some lab failed or "
     "was\n"
     "reverted, or some host was not recorded (the others are still done);\n"
@@ -196,7 +258,8 @@ static const char mirror_help[] =
 
 static const ds_cmd_entry mirror_help_entry = {
     .name = "mirror",
-    .args = "[--dry-run] [--keep-on-failure] [--parallel N]",
+    .args = "[--dry-run] [--keep-on-failure] [--parallel N] "
+            "[--metrics FILE]",
     .summary = mirror_help,
 };
 
@@ -204,6 +267,9 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
 {
     gboolean dry_run = FALSE, keep = FALSE;
     g_autofree char *parallel = NULL;
+    g_autofree char *metrics = NULL;
+    g_autofree char *run_id = NULL;
+    gint64 t0 = g_get_monotonic_time();
     GOptionEntry entries[] = {
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
          "collect prod and say which labs would be synced; commit, touch "
@@ -215,13 +281,17 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
          NULL},
         {"parallel", 'j', 0, G_OPTION_ARG_STRING, &parallel,
          "sync at most N labs at a time (default: [lab] parallel, 2)", "N"},
+        {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics,
+         "write the run in Prometheus text format to FILE (atomically; "
+         "for node_exporter's textfile collector)",
+         "FILE"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(ds_mirror_report) rep = NULL;
     g_autofree char *path = NULL;
-    mirror_cli m = {.cli = cli};
+    mirror_cli m = {.cli = cli, .tag = NULL};
     ds_mirror_options opts = {0};
     int code = DS_EXIT_OK;
     int rc;
@@ -231,7 +301,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     if (argc > 1) {
         ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] "
                           "[--dry-run] [--keep-on-failure] [--parallel N] "
-                          "(it takes no host names)");
+                          "[--metrics FILE] (it takes no host names)");
         return DS_EXIT_ERROR;
     }
     if (parallel && !parse_parallel(&opts.parallel, parallel)) {
@@ -242,10 +312,23 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
                      shown);
         return DS_EXIT_ERROR;
     }
+    if (dry_run) /* a dry run writes nothing */
+        g_clear_pointer(&metrics, g_free);
+    if (metrics && !*metrics) {
+        ds_cli_error(cli, "mirror: --metrics: expected a file name");
+        return DS_EXIT_ERROR;
+    }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
-    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
+    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK) {
+        write_metrics(cli, metrics, NULL, code, t0);
         return code;
+    }
+    run_id = ds_snapshot_run_id_new();
+    m.tag = isatty(STDERR_FILENO) ? g_strdup("")
+                                  : g_strdup_printf("%s[%s] ", cli->prog,
+                                                    run_id);
+    opts.run_id = run_id;
     opts.dry_run = dry_run;
     opts.keep_on_failure = keep;
     opts.cancel = &mirror_cancel;
@@ -261,7 +344,9 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     g_ptr_array_unref(m.running);
     g_mutex_clear(&m.lock);
     if (rc < 0) {
+        g_free(m.tag);
         ds_cli_error_gerror(cli, err);
+        write_metrics(cli, metrics, NULL, DS_EXIT_ERROR, t0);
         return DS_EXIT_ERROR;
     }
     code = ds_mirror_exit_code(rep);
@@ -273,8 +358,20 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     if (!dry_run &&
         ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
         ds_cli_error_gerror(cli, err);
+        g_clear_error(&err);
         code = DS_EXIT_ERROR;
     }
+    if (!dry_run && cfg->notify_webhook && notify(cli, &m, cfg, rep) &&
+        path) {
+        /* Again, with the webhook's outcome. */
+        g_clear_pointer(&path, g_free);
+        if (ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
+            ds_cli_error_gerror(cli, err);
+            code = DS_EXIT_ERROR;
+        }
+    }
+    g_free(m.tag);
+    write_metrics(cli, metrics, rep, code, t0);
     if (cli->json) {
         g_autofree char *text = ds_mirror_report_dumps(rep);
 
@@ -290,7 +387,8 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_mirror_entry = {
     .name = "mirror",
-    .args = "[--dry-run] [--keep-on-failure] [--parallel N]",
+    .args = "[--dry-run] [--keep-on-failure] [--parallel N] "
+            "[--metrics FILE]",
     .summary = "The nightly job: record every prod host, sync the labs that "
                "drifted, write a report.",
     .exec = exec_mirror,

@@ -205,7 +205,8 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     static const char *const secrets[] = {"files", NULL};
     static const char *const packages[] = {"cache", "repository", "ca-file",
                                            NULL};
-    static const char *const notify[] = {"webhook", NULL};
+    static const char *const notify[] = {"webhook", "ca-file", "timeout",
+                                         "attempts", "retry-delay", NULL};
 
     if (!strcmp(group, "secrets")) {
         if (ds_config_check_known(r, group, key, secrets, err) < 0)
@@ -237,14 +238,26 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     /* notify */
     if (ds_config_check_known(r, group, key, notify, err) < 0)
         return DS_EINVALID;
+    if (!strcmp(key, "ca-file"))
+        return ds_config_get_string(&cfg->notify_ca_file, r, kf, group, key,
+                                    err);
+    if (!strcmp(key, "timeout"))
+        return ds_config_get_int(&cfg->notify_timeout, r, kf, group, key, 1,
+                                 err);
+    if (!strcmp(key, "attempts"))
+        return ds_config_get_int(&cfg->notify_attempts, r, kf, group, key, 1,
+                                 err);
+    if (!strcmp(key, "retry-delay"))
+        return ds_config_get_int(&cfg->notify_retry_delay, r, kf, group, key,
+                                 0, err);
     if (ds_config_get_string(&cfg->notify_webhook, r, kf, group, key, err) < 0)
         return DS_EINVALID;
     if (!(g_str_has_prefix(cfg->notify_webhook, "https://") &&
           ds_config_url_has_host(cfg->notify_webhook, "https://")) &&
         !(g_str_has_prefix(cfg->notify_webhook, "http://") &&
           ds_config_url_has_host(cfg->notify_webhook, "http://")))
-        return BAD_VALUE("expected an https:// or http:// URL, got '%s'",
-                         cfg->notify_webhook);
+        return BAD_VALUE("expected an https:// or http:// URL (%s)",
+                         "the value is a secret: not shown");
     return 0;
 }
 
@@ -300,6 +313,9 @@ ds_config *ds_config_new_default(void)
     cfg->on_failure = g_strdup("revert");
     cfg->lab_parallel = 2;
     cfg->keep_snapshots = 5;
+    cfg->notify_timeout = 10;
+    cfg->notify_attempts = 3;
+    cfg->notify_retry_delay = 1;
     cfg->secret_patterns = g_new0(char *, 1);
     cfg->hosts =
         g_ptr_array_new_with_free_func((GDestroyNotify)host_config_free);
@@ -323,6 +339,7 @@ void ds_config_free(ds_config *cfg)
     g_free(cfg->package_repository);
     g_free(cfg->package_ca_file);
     g_free(cfg->notify_webhook);
+    g_free(cfg->notify_ca_file);
     if (cfg->hosts)
         g_ptr_array_unref(cfg->hosts);
     ds_ignore_free(cfg->ignore);

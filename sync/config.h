@@ -42,6 +42,10 @@ typedef struct ds_config {
     char *package_repository; /* [packages] repository */
     char *package_ca_file;    /* [packages] ca-file (https repository) */
     char *notify_webhook;   /* [notify] webhook */
+    char *notify_ca_file;   /* [notify] ca-file (https webhook) */
+    int notify_timeout;     /* [notify] timeout, seconds per try (10) */
+    int notify_attempts;    /* [notify] attempts, tries in all (3) */
+    int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;

@@ -69,6 +69,7 @@ void ds_mirror_report_free(ds_mirror_report *r)
     g_free(r->sync_commit);
     if (r->labs)
         g_ptr_array_unref(r->labs);
+    json_decref(r->notify);
     g_free(r);
 }
 
@@ -329,6 +330,12 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
         return;
     }
     l->changes = changes->len;
+    for (guint i = 0; i < changes->len; i++) {
+        const ds_change *c = changes->pdata[i];
+
+        if ((int)c->category >= 0 && c->category < DS_CAT_COUNT)
+            l->drift[c->category]++;
+    }
     if (!changes->len && !(!dry_run && interrupted(cfg, l->host))) {
         l->status = DS_MIRROR_IN_SYNC;
         return;
@@ -366,7 +373,8 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                             "no hosts in %s; add [host NAME] sections",
                             cfg->filename ? cfg->filename
                                           : "the configuration");
-    rep->run_id = ds_snapshot_run_id_new();
+    rep->run_id = opts->run_id ? g_strdup(opts->run_id)
+                               : ds_snapshot_run_id_new();
     rep->started = now_rfc3339();
     rep->dry_run = opts->dry_run;
     rep->parallel = opts->parallel > 0 ? opts->parallel : cfg->lab_parallel;
@@ -460,6 +468,7 @@ int ds_mirror_exit_code(const ds_mirror_report *r)
 
 static json_t *lab_json(const ds_mirror_lab *l)
 {
+    json_t *drift;
     json_t *o = json_pack(
         "{s:s, s:s?, s:s, s:s?, s:s?, s:f, s:i, s:i, s:i}", "host", l->host,
         "domain", l->domain, "status", ds_mirror_status_name(l->status),
@@ -473,6 +482,11 @@ static json_t *lab_json(const ds_mirror_lab *l)
         json_object_set_new(o, "snapshot", json_null());
     if (!l->domain)
         json_object_set_new(o, "domain", json_null());
+    drift = json_object();
+    for (int c = 0; c < DS_CAT_COUNT; c++)
+        json_object_set_new(drift, ds_category_name((ds_category)c),
+                            json_integer(l->drift[c]));
+    json_object_set_new(o, "drift", drift);
     if (l->failure)
         json_object_set_new(
             o, "failed_step",
@@ -490,6 +504,7 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
     json_t *failed = json_array();
     json_t *labs = json_array();
     json_t *summary = json_object();
+    json_t *doc;
 
     for (guint i = 0; i < r->recorded->len; i++)
         json_array_append_new(hosts, json_string(r->recorded->pdata[i]));
@@ -519,7 +534,7 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
     for (int s = 0; s < DS_MIRROR_STATUS_COUNT; s++)
         json_object_set_new(summary, ds_mirror_status_name(s),
                             json_integer(ds_mirror_count(r, s)));
-    return json_pack("{s:s, s:s, s:s, s:s?, s:f, s:i, s:b, "
+    doc = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:i, s:b, "
                      "s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:i}",
                      "format", DS_MIRROR_FORMAT, "run_id", r->run_id,
                      "started", r->started, "finished", r->finished,
@@ -533,6 +548,9 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
                                     : json_null(),
                      "labs", labs, "summary", summary, "exit",
                      ds_mirror_exit_code(r));
+    if (doc && r->notify)
+        json_object_set(doc, "notify", r->notify);
+    return doc;
 }
 
 char *ds_mirror_report_dumps(const ds_mirror_report *r)

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
+#include "manifests/ignore.h"
 #include "manifests/store.h"
 #include "sync/collect.h"
 #include "sync/config.h"
@@ -39,6 +40,7 @@ typedef struct ds_mirror_lab {
     char *snapshot; /* a snapshot left for this run (kept labs), or NULL */
     double seconds; /* wall time of its sync (0 when not synced) */
     guint changes;  /* prod vs the stored lab, after ignore rules */
+    guint drift[DS_CAT_COUNT]; /* those changes per category */
     guint steps;    /* steps applied; planned ones with --dry-run */
     guint plan_steps; /* steps in its plan, when one was made */
     ds_step_failure *failure; /* the failed step (a copy), or NULL */
@@ -63,6 +65,9 @@ typedef struct ds_mirror_report {
     guint cached;             /* package files in the [packages] cache */
     GPtrArray *cache_warnings; /* char *: versions that could not be cached */
     GPtrArray *labs;          /* ds_mirror_lab *, in configuration order */
+    struct json_t *notify;    /* the webhook's outcome (set by the caller
+                                 after notifying; freed with the report),
+                                 or NULL */
 } ds_mirror_report;
 
 void ds_mirror_report_free(ds_mirror_report *r);
@@ -77,6 +82,7 @@ typedef struct ds_mirror_options {
     bool dry_run;         /* collect and plan; commit and touch nothing */
     bool keep_on_failure; /* as sync --keep-on-failure */
     int parallel;         /* labs at a time; <= 0: [lab] parallel */
+    const char *run_id;   /* the run's id, or NULL: a new one */
     volatile sig_atomic_t *cancel; /* set by a signal handler */
     ds_collect_progress_fn record_progress;
     ds_sync_note_fn note; /* the engine's progress lines */

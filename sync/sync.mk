@@ -2,7 +2,8 @@
 # sync/sync.mk: the sync engine (library: lock, journal, apply, run), the
 # mirror job, and `driftsync sync` and `driftsync mirror` (program).
 libdriftsync_la_SOURCES += sync/sync.h sync/sync.c sync/journal.c \
-	sync/apply.c sync/mirror.h sync/mirror.c
+	sync/apply.c sync/mirror.h sync/mirror.c \
+	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c
 
 driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c
 
@@ -10,7 +11,12 @@ unit_tests += tests/unit/test-sync-journal
 tests_unit_test_sync_journal_SOURCES = tests/unit/test-sync-journal.c
 tests_unit_test_sync_journal_LDADD = $(ds_test_ldadd)
 
-shell_tests += tests/cli/sync.sh tests/cli/mirror.sh
+unit_tests += tests/unit/test-notify
+tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
+tests_unit_test_notify_LDADD = $(ds_test_ldadd)
+
+shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
+	tests/integration/notify.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
 e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh

@@ -110,7 +110,7 @@ HEAD1=$(git --git-dir="$T/store" rev-parse HEAD)
 expect_status 0 "labs in sync exit 0" ds --config "$T/insync.conf" mirror
 grep_ok "web01 is in sync" '^web01: in sync$' "$T/out"
 grep_ok "the summary" '^mirror: 2 hosts recorded, 0 synced, 1 in sync, 0 failed, 1 skipped; report in ' "$T/out"
-grep_not "the engine never ran for it" '^web01: ' "$T/err"
+grep_not "the engine never ran for it" '^(driftsync\[[^]]+\] )?web01: ' "$T/err"
 check "no lock, no journal: the lab was not touched" \
     test ! -e "$T/state/lock" -a ! -e "$T/state/journal"
 check "unchanged prod makes no commit" test "$(git --git-dir="$T/store" rev-parse HEAD)" = "$HEAD1"
@@ -127,9 +127,9 @@ grep_ok "web01 in sync" '^web01: in sync$' "$T/out"
 grep_ok "db01 was tried and failed at the lab" \
     '^db01: failed: before the sync: .*lab-db01: this libvirt driver cannot talk to a guest agent' "$T/out"
 grep_ok "app01 was tried as well" '^app01: failed: before the sync: .*lab-web02' "$T/out"
-grep_ok "the engine collected db01's lab" '^db01: collecting lab lab-db01$' "$T/err"
-grep_ok "and started it (it was shut off)" '^db01: lab lab-db01 is shut off: starting it' "$T/err"
-grep_not "web01's lab was left alone" '^web01: ' "$T/err"
+grep_ok "the engine collected db01's lab" '^(driftsync\[[^]]+\] )?db01: collecting lab lab-db01$' "$T/err"
+grep_ok "and started it (it was shut off)" '^(driftsync\[[^]]+\] )?db01: lab lab-db01 is shut off: starting it' "$T/err"
+grep_not "web01's lab was left alone" '^(driftsync\[[^]]+\] )?web01: ' "$T/err"
 grep_ok "the summary" '^mirror: 4 hosts recorded, 0 synced, 1 in sync, 2 failed, 1 skipped; report in .*/reports/mirror-.*\.json$' "$T/out"
 check "the drifted labs' locks were taken (and released)" \
     flock -n "$T/state/lock/lab-db01.lock" flock -n "$T/state/lock/lab-web02.lock" true
@@ -198,7 +198,7 @@ EOF
 expect_status 1 "an interrupted run's lab is not taken as in sync" \
     ds --config "$T/insync.conf" mirror
 grep_ok "the engine recovers it first" \
-    '^web01: found interrupted run zz-killed: it stopped before taking its snapshot; nothing to revert' "$T/err"
+    '^(driftsync\[[^]]+\] )?web01: found interrupted run zz-killed: it stopped before taking its snapshot; nothing to revert' "$T/err"
 grep_ok "then tries the lab" '^web01: failed: before the sync: ' "$T/out"
 check "the journal is closed" jq -e '.state == "recovered"' "$T/state/journal/web01.json"
 expect_status 0 "the next run finds it in sync again" ds --config "$T/insync.conf" mirror
@@ -262,7 +262,7 @@ report_ok "the drifted lab was not started" \
 report_ok "the lab in sync is still reported" '.labs[0].status == "in_sync"'
 report_ok "the slow host's failure is in the report" '.recorded.failed[0].host == "slow"'
 check "the report was written" cmp "$T/out" "$REPORTS/latest.json"
-grep_not "db01's lab was not touched" '^db01: collecting lab' "$T/err"
+grep_not "db01's lab was not touched" '^(driftsync\[[^]]+\] )?db01: collecting lab' "$T/err"
 
 # ---- --dry-run: collects, commits and writes nothing ----
 echo 'setting = changed on prod' >"$ROOT/etc/ds-conf/a.conf"

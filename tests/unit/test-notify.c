@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tests/unit/test-notify.c: the pure parts of notify and metrics: the
+ * webhook URL as messages show it, label escaping, the metrics text of a
+ * report built by hand, the [notify] keys of the configuration. */
+#include <config.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "manifests/error.h"
+#include "sync/config.h"
+#include "sync/metrics.h"
+#include "sync/notify.h"
+
+static void test_redact(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"https://chat.example.com/hooks/abc", "https://chat.example.com/..."},
+        {"https://u:p@chat.example.com:8443/h?t=1#f",
+         "https://chat.example.com:8443/..."},
+        {"http://a@b@127.0.0.1:9/x", "http://127.0.0.1:9/..."},
+        {"http://host?token=x", "http://host/..."},
+        {"http://[::1]:80/secret", "http://[::1]:80/..."},
+        {"no-scheme/secret", "(a webhook URL)"},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *r = ds_notify_redact_url(cases[i].in);
+
+        g_assert_cmpstr(r, ==, cases[i].out);
+    }
+}
+
+static void test_escape(void)
+{
+    g_autofree char *a = ds_metrics_escape("a\"b\\c\nd");
+    g_autofree char *b = ds_metrics_escape("plain");
+    g_autofree char *c = ds_metrics_escape(NULL);
+
+    g_assert_cmpstr(a, ==, "a\\\"b\\\\c\\nd");
+    g_assert_cmpstr(b, ==, "plain");
+    g_assert_cmpstr(c, ==, "");
+}
+
+static void lab_free(ds_mirror_lab *l)
+{
+    g_free(l->host);
+    g_free(l->domain);
+    g_free(l);
+}
+
+static ds_mirror_report *report_new(void)
+{
+    ds_mirror_report *r = g_new0(ds_mirror_report, 1);
+    ds_mirror_lab *l = g_new0(ds_mirror_lab, 1);
+
+    r->run_id = g_strdup("20261127T020000Z-abcd");
+    r->recorded = g_ptr_array_new_with_free_func(g_free);
+    r->record_failed = g_ptr_array_new();
+    r->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
+    g_ptr_array_add(r->recorded, g_strdup("web01"));
+    l->host = g_strdup("web01");
+    l->domain = g_strdup("dom\"ain");
+    l->status = DS_MIRROR_SYNCED;
+    l->seconds = 1.5;
+    l->drift[DS_CAT_PACKAGES] = 3;
+    l->drift[DS_CAT_FILES] = 1;
+    g_ptr_array_add(r->labs, l);
+    return r;
+}
+
+static void test_metrics_text(void)
+{
+    g_autoptr(ds_mirror_report) r = report_new();
+    g_autofree char *t = ds_metrics_mirror_text(r, 0, 2.25, 1700000000);
+    g_autofree char *none = ds_metrics_mirror_text(NULL, 2, 0.5, 1700000000);
+
+    g_assert_nonnull(
+        strstr(t, "# HELP driftsync_mirror_last_run_timestamp_seconds "));
+    g_assert_nonnull(strstr(
+        t, "\ndriftsync_mirror_last_run_timestamp_seconds 1700000000\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_mirror_duration_seconds 2.25\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_mirror_last_run_success 1\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_lab_status{host=\"web01\","
+                               "domain=\"dom\\\"ain\",status=\"synced\"} 1\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_lab_drift{host=\"web01\","
+                               "category=\"packages\"} 3\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_lab_drift{host=\"web01\","
+                               "category=\"kernel\"} 0\n"));
+    g_assert_nonnull(
+        strstr(t, "\ndriftsync_mirror_labs{status=\"synced\"} 1\n"));
+    g_assert_null(strstr(none, "driftsync_lab_status"));
+    g_assert_nonnull(strstr(none, "\ndriftsync_mirror_exit_code 2\n"));
+}
+
+static void test_metrics_write(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("ds-metrics-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "m.prom", NULL);
+    g_autofree char *bad = g_build_filename(dir, "no", "m.prom", NULL);
+    g_autofree char *back = NULL;
+    g_autoptr(GError) err = NULL;
+    GStatBuf st;
+
+    g_assert_cmpint(ds_metrics_write(path, "a 1\n", &err), ==, 0);
+    g_assert_cmpint(ds_metrics_write(path, "b 2\n", &err), ==, 0);
+    g_assert_true(g_file_get_contents(path, &back, NULL, NULL));
+    g_assert_cmpstr(back, ==, "b 2\n");
+    g_assert_cmpint(g_stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0644);
+    g_assert_cmpint(ds_metrics_write(bad, "x\n", &err), <, 0);
+    g_assert_nonnull(strstr(err->message, "--metrics: cannot create"));
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
+static void test_config_keys(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("ds-notify-XXXXXX", NULL);
+    g_autofree char *f = g_build_filename(dir, "c.conf", NULL);
+    g_autoptr(ds_config) cfg = NULL;
+    g_autoptr(ds_config) def = ds_config_new_default();
+    g_autoptr(GError) err = NULL;
+    ds_notify_options o;
+
+    g_assert_true(g_file_set_contents(
+        f,
+        "[notify]\nwebhook = https://h.example/x\nca-file = /tmp/ca.pem\n"
+        "timeout = 4\nattempts = 5\nretry-delay = 0\n",
+        -1, NULL));
+    g_assert_cmpint(ds_config_load(&cfg, f, &err), ==, 0);
+    ds_notify_options_from_config(&o, cfg);
+    g_assert_cmpstr(o.url, ==, "https://h.example/x");
+    g_assert_cmpstr(o.ca_file, ==, "/tmp/ca.pem");
+    g_assert_cmpint(o.timeout, ==, 4);
+    g_assert_cmpint(o.attempts, ==, 5);
+    g_assert_cmpint(o.retry_delay, ==, 0);
+    ds_notify_options_from_config(&o, def);
+    g_assert_null(o.url);
+    g_assert_cmpint(o.timeout, ==, 10);
+    g_assert_cmpint(o.attempts, ==, 3);
+    g_assert_cmpint(o.retry_delay, ==, 1);
+    g_clear_pointer(&cfg, ds_config_free);
+    g_assert_true(g_file_set_contents(f, "[notify]\nattempts = 0\n", -1, NULL));
+    g_assert_cmpint(ds_config_load(&cfg, f, &err), <, 0);
+    g_assert_nonnull(strstr(err->message, "attempts"));
+    g_clear_error(&err);
+    g_assert_true(g_file_set_contents(f, "[notify]\nretries = 2\n", -1, NULL));
+    g_assert_cmpint(ds_config_load(&cfg, f, &err), <, 0);
+    g_assert_nonnull(strstr(err->message, "retries"));
+    g_unlink(f);
+    g_rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/notify/redact", test_redact);
+    g_test_add_func("/metrics/escape", test_escape);
+    g_test_add_func("/metrics/text", test_metrics_text);
+    g_test_add_func("/metrics/write", test_metrics_write);
+    g_test_add_func("/notify/config", test_config_keys);
+    return g_test_run();
+}
