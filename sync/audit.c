@@ -4,7 +4,9 @@
  * of prod since its lab was last recorded in the store. */
 #include "config.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "manifests/diff.h"
@@ -221,22 +223,22 @@ int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
 int ds_audit_expect_load(ds_audit_expect **out, const char *filename,
                          GError **err)
 {
-    g_autoptr(GMappedFile) mf = NULL;
-    GError *e = NULL;
+    g_autofree char *buf = g_malloc(DS_AUDIT_MAX_EXPECT_BYTES + 1);
+    gsize len = 0;
+    FILE *f = fopen(filename, "rb");
 
-    mf = g_mapped_file_new(filename, FALSE, &e);
-    if (!mf) {
-        int rc = ds_error_set(err,
-                              g_error_matches(e, G_FILE_ERROR,
-                                              G_FILE_ERROR_NOENT)
-                                  ? DS_ENOTFOUND
-                                  : DS_EINVALID,
-                              "%s", e->message);
-        g_error_free(e);
-        return rc;
+    if (!f)
+        return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
+                            "%s: %s", filename, g_strerror(errno));
+    len = fread(buf, 1, DS_AUDIT_MAX_EXPECT_BYTES + 1, f);
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        return ds_error_set(err, DS_EGENERIC, "%s: %s", filename,
+                            g_strerror(e));
     }
-    return ds_audit_expect_parse(out, g_mapped_file_get_contents(mf),
-                                 g_mapped_file_get_length(mf), filename, err);
+    fclose(f);
+    return ds_audit_expect_parse(out, buf, len, filename, err);
 }
 
 ds_audit_expect *ds_audit_expect_newest(const ds_manifest *const *manifests,
