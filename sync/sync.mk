@@ -16,7 +16,8 @@ unit_tests += tests/unit/test-audit
 tests_unit_test_audit_SOURCES = tests/unit/test-audit.c
 tests_unit_test_audit_LDADD = $(ds_test_ldadd)
 
-shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/audit.sh
+shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/audit.sh \
+	tests/integration/audit-ssh.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
 e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh
