@@ -203,10 +203,11 @@ static json_t *run_json(const audit_run *r, const char *run_id,
 
     for (guint i = 0; i < r->hosts->len; i++) {
         const audit_host *h = r->hosts->pdata[i];
-        json_t *fs = json_array(), *o;
+        json_t *fs, *o;
 
         if (!h->audited)
             continue;
+        fs = json_array();
         for (guint j = 0; j < h->findings->len; j++)
             json_array_append_new(fs, finding_json(h->findings->pdata[j]));
         o = json_pack("{s:s, s:s, s:o}", "host", h->hc->name, "role",
