@@ -341,8 +341,8 @@ static ds_audit_finding *drift_finding(const ds_change *c)
 {
     g_autofree char *d = ds_change_describe(c);
     g_autofree char *detail =
-        g_strdup_printf("%s %s since the lab was last synced",
-                        ds_category_name(c->category), d);
+        g_strdup_printf("%s (%s) since the lab was last synced", d,
+                        ds_change_kind_name(c->kind));
     ds_audit_finding *f = ds_audit_finding_new(DS_AUDIT_DRIFT, detail);
 
     if (c->category == DS_CAT_PACKAGES) {

@@ -165,7 +165,7 @@ expect_status 0 "prod unchanged since the lab's record: clean" dsc audit db1
 setver "$T/rd" ds-conf 1:2.3-5
 expect_status 1 "prod changed since (live): drift, exit 1" dsc --json audit db1
 jq_ok "the drift names the upgraded package" \
-    '.hosts[0].findings == [{"kind":"drift","package":"ds-conf","have":"1:2.3-4","want":"1:2.3-5","detail":.hosts[0].findings[0].detail}] and (.hosts[0].findings[0].detail | test("ds-conf"))'
+    '.hosts[0].findings == [{"kind":"drift","package":"ds-conf","have":"1:2.3-4","want":"1:2.3-5","detail":.hosts[0].findings[0].detail}] and (.hosts[0].findings[0].detail | test("^ds-conf .*1:2.3-4.*1:2.3-5.* \\(package-upgraded\\) since the lab was last synced$"))'
 expect_status 0 "stored prod still as at the lab's record: clean" dsc audit --stored db1
 expect_status 0 "record the changed db1" dsc record db1
 expect_status 1 "--stored sees the drift once recorded" dsc --json audit --stored db1
@@ -192,14 +192,22 @@ grep_ok "naming it" 'nosuch: no such host' "$T/err"
 # Restart pending, for real on this machine: a copy of sleep in a code
 # directory, started, then deleted while it runs.
 if [ "$(id -u)" != 0 ] || ! [ -w /usr/local/lib ]; then
-    for n in 1 2 3 4; do skip "restart checks need root (to write /usr/local/lib)"; done
+    for n in 1 2 3 4 5; do skip "restart checks need root (to write /usr/local/lib)"; done
 else
     D=$(mktemp -d /usr/local/lib/driftsync-test-XXXXXX)
-    kill_sleeper() { [ -z "${SLEEPER:-}" ] || kill "$SLEEPER" 2>/dev/null; rm -rf "$D"; }
+    kill_sleeper() {
+        for p in ${SLEEPER:-} ${LIBUSER:-}; do kill "$p" 2>/dev/null; done
+        rm -rf "$D"
+    }
     at_exit kill_sleeper
     cp /bin/sleep "$D/sleeper"
     "$D/sleeper" 120 &
     SLEEPER=$!
+    # and a process mapping a deleted library (its executable stays)
+    for z in /usr/lib/*/libz.so.1 /lib/*/libz.so.1; do [ -f "$z" ] && break; done
+    cp "$z" "$D/libdstest.so.1"
+    LD_PRELOAD="$D/libdstest.so.1" /bin/sleep 120 &
+    LIBUSER=$!
     sleep 0.2
     rm -rf "$D"
     dsc --json audit here >"$T/out" 2>"$T/err"; rc=$?
@@ -207,6 +215,8 @@ else
         { not_ok "a process running a deleted executable: exit 1 ($rc)"; diag "$(cat "$T/err")"; }
     jq_ok "its pid and path are found" \
         "[.hosts[0].findings[] | select(.kind == \"restart\" and .pid == $SLEEPER)] | length == 1 and .[0].path == \"$D/sleeper\""
+    jq_ok "the deleted library is found in the other process, not its executable" \
+        "[.hosts[0].findings[] | select(.pid == $LIBUSER) | .path] == [\"$D/libdstest.so.1\"]"
     dsc audit here >"$T/out" 2>"$T/err"
     grep_ok "human output names pid and path" "^  restart: .*pid ([0-9]+ )*$SLEEPER( [0-9]+)*\)?: $D/sleeper\$" "$T/out"
     kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null; SLEEPER=
