@@ -29,9 +29,8 @@ static const char restart_script[] =
     " sed -n 's|^\\([0-9][0-9]*\\)/cgroup:0::|C \\1 |p'\n"
     "echo END\n";
 
-static const char *const code_dirs[] = {"/usr/", "/lib/", "/lib32/",
-                                        "/lib64/", "/libx32/", "/bin/",
-                                        "/sbin/"};
+static const char *const code_dirs[] = {
+    "/usr/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/bin/", "/sbin/"};
 
 bool ds_audit_path_is_code(const char *path)
 {
@@ -144,9 +143,8 @@ int ds_audit_parse_restart(GPtrArray *findings, const char *data, gsize len,
     bool ended = false;
 
     if (len > DS_AUDIT_MAX_PROC_BYTES)
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: process list over %u bytes", host,
-                            DS_AUDIT_MAX_PROC_BYTES);
+        return ds_error_set(err, DS_EINVALID, "%s: process list over %u bytes",
+                            host, DS_AUDIT_MAX_PROC_BYTES);
     while (p < end && !ended) {
         const char *nl = memchr(p, '\n', (gsize)(end - p));
         g_autofree char *line = NULL;
@@ -288,8 +286,8 @@ int ds_audit_check_reboot_flag(GPtrArray *findings, ds_transport *t,
     }
     g_string_append(detail, " exists");
     for (guint i = 0; i < names->len; i++)
-        g_string_append_printf(detail, "%s%s", i ? ", " : " (packages: ",
-                               (char *)names->pdata[i]);
+        g_string_append_printf(
+            detail, "%s%s", i ? ", " : " (packages: ", (char *)names->pdata[i]);
     if (names->len)
         g_string_append_c(detail, ')');
     f = ds_audit_finding_new(DS_AUDIT_REBOOT, detail->str);

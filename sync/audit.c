@@ -134,12 +134,12 @@ static int parse_json(ds_audit_expect *e, const char *data, gsize len,
                             "\"version\"}",
                             origin);
     }
-    json_object_foreach (doc, key, value) {
+    json_object_foreach(doc, key, value)
+    {
         if (!json_is_string(value)) {
             g_autofree char *s = show(key, strlen(key));
             rc = ds_error_set(err, DS_EINVALID,
-                              "%s: %s: the version is not a string", origin,
-                              s);
+                              "%s: %s: the version is not a string", origin, s);
             break;
         }
         rc = expect_add(e, key, strlen(key), json_string_value(value),
@@ -175,8 +175,8 @@ static int parse_lines(ds_audit_expect *e, const char *data, gsize len,
         eq = memchr(a, '=', (gsize)(b - a));
         if (!eq) {
             g_autofree char *s = show(a, (gsize)(b - a));
-            return ds_error_set(err, DS_EINVALID,
-                                "%s: %s is not name=version", where, s);
+            return ds_error_set(err, DS_EINVALID, "%s: %s is not name=version",
+                                where, s);
         }
         {
             const char *ne = eq, *vs = eq + 1;
@@ -290,15 +290,13 @@ void ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
         if (!p && !g_hash_table_contains(expect->required, name))
             continue;
         if (p) {
-            g_autofree char *d =
-                g_strdup_printf("%s %s is older than %s", name, p->version,
-                                want);
+            g_autofree char *d = g_strdup_printf("%s %s is older than %s", name,
+                                                 p->version, want);
             f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
             f->have = g_strdup(p->version);
         } else {
-            g_autofree char *d =
-                g_strdup_printf("%s is not installed (%s expected)", name,
-                                want);
+            g_autofree char *d = g_strdup_printf(
+                "%s is not installed (%s expected)", name, want);
             f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
         }
         f->package = g_strdup(name);
@@ -363,13 +361,13 @@ int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
     const ds_history_entry *last;
     int rc;
 
-    rc = ds_store_history(&hist, st, DS_ROLE_LAB, prod->host, 0, 1, ignore,
-                          err);
+    rc =
+        ds_store_history(&hist, st, DS_ROLE_LAB, prod->host, 0, 1, ignore, err);
     if (rc == DS_ENOTFOUND || (rc == 0 && hist->len == 0)) {
         g_clear_error(err);
-        g_ptr_array_add(findings,
-                        ds_audit_finding_new(DS_AUDIT_DRIFT,
-                                             "the lab was never synced"));
+        g_ptr_array_add(
+            findings,
+            ds_audit_finding_new(DS_AUDIT_DRIFT, "the lab was never synced"));
         return 0;
     }
     if (rc < 0)

@@ -31,13 +31,13 @@ const char *ds_audit_kind_name(ds_audit_kind kind); /* "missing" ... */
 
 typedef struct ds_audit_finding {
     ds_audit_kind kind;
-    char *detail;      /* one human phrase */
-    char *package;     /* missing, drift: the package, or NULL */
-    char *have;        /* installed / running version, or NULL */
-    char *want;        /* expected / newest version, or NULL */
-    gint64 pid;        /* restart: the process; 0 otherwise */
-    char *unit;        /* restart: its systemd service, or NULL */
-    char *path;        /* restart: the deleted file; reboot: the flag file */
+    char *detail;        /* one human phrase */
+    char *package;       /* missing, drift: the package, or NULL */
+    char *have;          /* installed / running version, or NULL */
+    char *want;          /* expected / newest version, or NULL */
+    gint64 pid;          /* restart: the process; 0 otherwise */
+    char *unit;          /* restart: its systemd service, or NULL */
+    char *path;          /* restart: the deleted file; reboot: the flag file */
     GPtrArray *packages; /* reboot: packages named by .pkgs (char *), or NULL */
 } ds_audit_finding;
 

@@ -21,7 +21,7 @@ typedef struct audit_host {
     bool audited;          /* reported (not only a --like reference) */
     ds_manifest *manifest; /* NULL when it could not be read */
     GError *error;
-    GPtrArray *findings;   /* ds_audit_finding * */
+    GPtrArray *findings; /* ds_audit_finding * */
 } audit_host;
 
 typedef struct audit_run {
@@ -103,11 +103,10 @@ static int read_manifests(audit_run *r, GError **err)
     if (r->stored)
         return 0;
     g_ptr_array_add(names, NULL);
-    rc = ds_collect_hosts(&results, cfg, (const char *const *)names->pdata,
-                          r->role,
-                          r->role == DS_ROLE_LAB ? cfg->lab_parallel
-                                                 : cfg->record_parallel,
-                          NULL, NULL, err);
+    rc = ds_collect_hosts(
+        &results, cfg, (const char *const *)names->pdata, r->role,
+        r->role == DS_ROLE_LAB ? cfg->lab_parallel : cfg->record_parallel, NULL,
+        NULL, err);
     if (rc < 0)
         return rc;
     for (guint i = 0; i < results->len; i++) {
@@ -134,8 +133,10 @@ static int check_live(audit_run *r, audit_host *h, GError **err)
         return 0;
     ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name);
     if (g_str_has_prefix(uri, "https:") || g_str_has_prefix(uri, "http:")) {
-        ds_cli_verbose(r->cli, "%s: a manifest source: reboot flag and "
-                       "processes not checked", h->hc->name);
+        ds_cli_verbose(r->cli,
+                       "%s: a manifest source: reboot flag and "
+                       "processes not checked",
+                       h->hc->name);
         return 0;
     }
     rc = ds_transport_open(&t, uri, &o, err);
@@ -155,18 +156,21 @@ static int check_live(audit_run *r, audit_host *h, GError **err)
 static void audit_one(audit_run *r, audit_host *h,
                       const ds_audit_expect *expect)
 {
+    g_autofree char *uri = host_source(r, h->hc);
+    /* The reboot flag file is read live, but for a manifest source. */
+    bool flag_read = !r->stored && uri && !g_str_has_prefix(uri, "https:") &&
+                     !g_str_has_prefix(uri, "http:");
     int rc = 0;
 
     if (expect)
         ds_audit_check_missing(h->findings, h->manifest, expect);
-    ds_audit_check_kernel(h->findings, h->manifest, !r->stored);
+    ds_audit_check_kernel(h->findings, h->manifest, flag_read);
     if (!r->stored)
         rc = check_live(r, h, &h->error);
     if (rc == 0 && r->role == DS_ROLE_PROD && h->hc->lab && r->st)
         rc = ds_audit_check_drift(h->findings, r->st, h->manifest,
                                   r->cfg->ignore, &h->error);
-    if (rc < 0 && h->error && !g_str_has_prefix(h->error->message,
-                                                h->hc->name))
+    if (rc < 0 && h->error && !g_str_has_prefix(h->error->message, h->hc->name))
         g_prefix_error(&h->error, "%s: ", h->hc->name);
 }
 
@@ -231,8 +235,7 @@ static void print_restarts(const audit_host *h, const char *red,
         const ds_audit_finding *f = h->findings->pdata[i];
         g_autoptr(GString) pids = g_string_new(NULL);
         g_autoptr(GString) paths = g_string_new(NULL);
-        g_autoptr(GHashTable) seen =
-            g_hash_table_new(g_str_hash, g_str_equal);
+        g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
         g_autoptr(GHashTable) seen_pid = g_hash_table_new(NULL, NULL);
 
         if (f->kind != DS_AUDIT_RESTART || g_hash_table_contains(done, f))
@@ -300,14 +303,12 @@ static int write_latest(const audit_run *r, json_t *doc, GError **err)
     g_autofree char *line = g_strconcat(text, "\n", NULL);
 
     if (g_mkdir_with_parents(dir, 0755) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: %s", dir,
-                            g_strerror(errno));
+        return ds_error_set(err, DS_EGENERIC, "%s: %s", dir, g_strerror(errno));
     return ds_sync_write_atomic(path, line, strlen(line), err);
 }
 
 /* Which hosts are audited, and which only give --like its reference. */
-static int choose_hosts(audit_run *r, char **args, int nargs,
-                        const char *like)
+static int choose_hosts(audit_run *r, char **args, int nargs, const char *like)
 {
     const ds_config *cfg = r->cfg;
 
@@ -336,8 +337,7 @@ static int choose_hosts(audit_run *r, char **args, int nargs,
     if (like) {
         bool any = false;
         for (guint i = 0; i < r->hosts->len; i++)
-            any = any || in_group(((audit_host *)r->hosts->pdata[i])->hc,
-                                  like);
+            any = any || in_group(((audit_host *)r->hosts->pdata[i])->hc, like);
         if (!any) {
             ds_cli_error(r->cli, "audit: no %shost in group '%s'",
                          r->role == DS_ROLE_LAB ? "lab " : "", like);
@@ -378,8 +378,7 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
     g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
     g_autofree char *generated = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_autofree char *run_id = g_strdup_printf("%s-%08x", stamp,
-                                              g_random_int());
+    g_autofree char *run_id = g_strdup_printf("%s-%08x", stamp, g_random_int());
     audit_run r = {.cli = cli, .hosts = hosts};
     json_t *doc;
     bool failed = false, found = false;

@@ -65,23 +65,22 @@ static void test_expect_bad(void)
         g_autoptr(GError) err = NULL;
 
         g_assert_cmpint(ds_audit_expect_parse(&e, cases[i].data,
-                                              strlen(cases[i].data), "b",
-                                              &err),
+                                              strlen(cases[i].data), "b", &err),
                         ==, DS_EINVALID);
         g_assert_null(e);
         g_assert_nonnull(err);
         g_assert_null(strchr(err->message, '\n'));
         if (!g_str_has_prefix(err->message, cases[i].msg))
-            g_error("case %zu: '%s' does not start with '%s'", i,
-                    err->message, cases[i].msg);
+            g_error("case %zu: '%s' does not start with '%s'", i, err->message,
+                    cases[i].msg);
     }
     {
         g_autoptr(ds_audit_expect) e = NULL;
         g_autoptr(GError) err = NULL;
         const char nul[] = "a=1\0b=2\n";
-        g_assert_cmpint(ds_audit_expect_parse(&e, nul, sizeof nul - 1, "b",
-                                              &err),
-                        ==, DS_EINVALID);
+        g_assert_cmpint(
+            ds_audit_expect_parse(&e, nul, sizeof nul - 1, "b", &err), ==,
+            DS_EINVALID);
     }
 }
 
@@ -89,23 +88,22 @@ static void test_restart_parse(void)
 {
     g_autoptr(GPtrArray) f = new_findings();
     g_autoptr(GError) err = NULL;
-    const char *out =
-        "M 12 /usr/lib/x86_64-linux-gnu/libssl.so.3\n"
-        "M 12 /memfd:jit\n"
-        "M 12 /dev/shm/x\n"
-        "M 100 /lib/x86_64-linux-gnu/libc.so.6\n"
-        "M 13 /usr/sbin/nginx\n"
-        "M 99 /tmp/x.so\n"
-        "E 13 /usr/sbin/nginx (deleted)\n"
-        "C 1 /init.scope\n"
-        "C 12 /system.slice/nginx.service\n"
-        "C 13 /system.slice/nginx.service\n"
-        "C 100 /user.slice/user-0.slice/session-1.scope\n"
-        "END\n";
+    const char *out = "M 12 /usr/lib/x86_64-linux-gnu/libssl.so.3\n"
+                      "M 12 /memfd:jit\n"
+                      "M 12 /dev/shm/x\n"
+                      "M 100 /lib/x86_64-linux-gnu/libc.so.6\n"
+                      "M 13 /usr/sbin/nginx\n"
+                      "M 99 /tmp/x.so\n"
+                      "E 13 /usr/sbin/nginx (deleted)\n"
+                      "C 1 /init.scope\n"
+                      "C 12 /system.slice/nginx.service\n"
+                      "C 13 /system.slice/nginx.service\n"
+                      "C 100 /user.slice/user-0.slice/session-1.scope\n"
+                      "END\n";
     ds_audit_finding *x;
 
-    g_assert_cmpint(ds_audit_parse_restart(f, out, strlen(out), "h", &err),
-                    ==, 0);
+    g_assert_cmpint(ds_audit_parse_restart(f, out, strlen(out), "h", &err), ==,
+                    0);
     g_assert_no_error(err);
     g_assert_cmpuint(f->len, ==, 3);
     x = f->pdata[0];
@@ -124,10 +122,10 @@ static void test_restart_parse(void)
 static void test_restart_bad(void)
 {
     static const char *const cases[] = {
-        "M 12 /usr/lib/a.so\n",               /* no END: truncated */
-        "M x /usr/lib/a.so\nEND\n",           /* bad pid */
+        "M 12 /usr/lib/a.so\n",                /* no END: truncated */
+        "M x /usr/lib/a.so\nEND\n",            /* bad pid */
         "M 12 /usr/lib/a.so\nrm -rf /\nEND\n", /* unknown line */
-        "E 12 /usr/bin/a\nEND\n",             /* exe without (deleted) */
+        "E 12 /usr/bin/a\nEND\n",              /* exe without (deleted) */
         "M 12 /usr/lib/a.so\nEND\nM 13 /usr/lib/b.so\n", /* after END */
         "M -1 /usr/lib/a.so\nEND\n",
         "M 12/usr/lib/a.so\nEND\n",
@@ -137,9 +135,9 @@ static void test_restart_bad(void)
         g_autoptr(GPtrArray) f = new_findings();
         g_autoptr(GError) err = NULL;
 
-        g_assert_cmpint(ds_audit_parse_restart(f, cases[i], strlen(cases[i]),
-                                               "h", &err),
-                        ==, DS_EINVALID);
+        g_assert_cmpint(
+            ds_audit_parse_restart(f, cases[i], strlen(cases[i]), "h", &err),
+            ==, DS_EINVALID);
         g_assert_true(g_str_has_prefix(err->message, "h: "));
         g_assert_cmpuint(f->len, ==, 0);
     }
