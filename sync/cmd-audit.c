@@ -365,8 +365,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         {"like", 0, 0, G_OPTION_ARG_STRING, &like,
          "Expect the newest versions seen among the hosts of GROUP", "GROUP"},
         {"stored", 0, 0, G_OPTION_ARG_NONE, &stored,
-         "Audit the store's manifests instead of collecting (no process or "
-         "reboot-flag check)",
+         "Audit the store's manifests instead of collecting (no process "
+         "check; the reboot flag as recorded)",
          NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
