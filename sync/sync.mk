@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # sync/sync.mk: the sync engine (library: lock, journal, apply, run), the
-# mirror job, and `driftsync sync` and `driftsync mirror` (program).
+# mirror job, the audit checks, and `driftsync sync`, `driftsync mirror`
+# and `driftsync audit` (program).
 libdriftsync_la_SOURCES += sync/sync.h sync/sync.c sync/journal.c \
 	sync/apply.c sync/mirror.h sync/mirror.c \
-	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c
+	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c \
+	sync/audit.h sync/audit.c sync/audit-proc.c
 
-driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c
+driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c sync/cmd-audit.c
 
 unit_tests += tests/unit/test-sync-journal
 tests_unit_test_sync_journal_SOURCES = tests/unit/test-sync-journal.c
@@ -14,9 +16,13 @@ tests_unit_test_sync_journal_LDADD = $(ds_test_ldadd)
 unit_tests += tests/unit/test-notify
 tests_unit_test_notify_SOURCES = tests/unit/test-notify.c
 tests_unit_test_notify_LDADD = $(ds_test_ldadd)
+unit_tests += tests/unit/test-audit
+tests_unit_test_audit_SOURCES = tests/unit/test-audit.c
+tests_unit_test_audit_LDADD = $(ds_test_ldadd)
 
 shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
-	tests/integration/notify.sh
+	tests/integration/notify.sh tests/cli/audit.sh \
+	tests/integration/audit-ssh.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
 e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh

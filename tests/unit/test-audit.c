@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tests/unit/test-audit.c: the audit's parsers and checks: patch bundles
+ * (good, malformed, hostile), the process list of the restart script,
+ * missing packages and the kernel check. */
+#include "config.h"
+
+#include <string.h>
+
+#include "manifests/error.h"
+#include "sync/audit.h"
+
+static GPtrArray *new_findings(void)
+{
+    return g_ptr_array_new_with_free_func(
+        (GDestroyNotify)ds_audit_finding_free);
+}
+
+static void test_expect_formats(void)
+{
+    g_autoptr(ds_audit_expect) a = NULL, b = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *json = "{\"openssl\": \"3.0.13-1~deb12u1\", "
+                       "\"+libc6:amd64\": \"2.36-9+deb12u7\"}";
+    const char *lines = "# bundle 42\n\n openssl = 3.0.13-1~deb12u1\n"
+                        "+libc6:amd64=2.36-9+deb12u7\n";
+
+    g_assert_cmpint(ds_audit_expect_parse(&a, json, strlen(json), "j", &err),
+                    ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(ds_audit_expect_parse(&b, lines, strlen(lines), "l", &err),
+                    ==, 0);
+    g_assert_no_error(err);
+    for (int i = 0; i < 2; i++) {
+        ds_audit_expect *e = i ? b : a;
+        g_assert_cmpuint(g_hash_table_size(e->want), ==, 2);
+        g_assert_cmpstr(g_hash_table_lookup(e->want, "openssl"), ==,
+                        "3.0.13-1~deb12u1");
+        g_assert_cmpstr(g_hash_table_lookup(e->want, "libc6:amd64"), ==,
+                        "2.36-9+deb12u7");
+        g_assert_true(g_hash_table_contains(e->required, "libc6:amd64"));
+        g_assert_false(g_hash_table_contains(e->required, "openssl"));
+    }
+}
+
+static void test_expect_bad(void)
+{
+    static const struct {
+        const char *data, *msg;
+    } cases[] = {
+        {"{\"openssl\": 3}", "b: 'openssl': the version is not a string"},
+        {"{\"open ssl\": \"1.0\"}", "b: 'open ssl' is not a package name"},
+        {"{\"../x\": \"1.0\"}", "b: '../x' is not a package name"},
+        {"{\"a\": \"1\", \"a\": \"2\"}", "b:1: not valid JSON"},
+        {"[\"a=1\"]", "b: not a JSON object"},
+        {"{\"ok\": \"1;rm -rf /\"}", "b: ok: '1;rm -rf /' is not a Debian"},
+        {"ok=1.0\nbad line\n", "b:2: 'bad line' is not name=version"},
+        {"ok=1.0\nok=2.0\n", "b:2: ok is given twice"},
+        {"xy=$(reboot)\n", "b:1: xy: '$(reboot)' is not a Debian version"},
+        {"# nothing\n", "b: no package in the bundle"},
+        {"{\"a\": \"1", "b:1: not valid JSON"},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(ds_audit_expect) e = NULL;
+        g_autoptr(GError) err = NULL;
+
+        g_assert_cmpint(ds_audit_expect_parse(&e, cases[i].data,
+                                              strlen(cases[i].data), "b", &err),
+                        ==, DS_EINVALID);
+        g_assert_null(e);
+        g_assert_nonnull(err);
+        g_assert_null(strchr(err->message, '\n'));
+        if (!g_str_has_prefix(err->message, cases[i].msg))
+            g_error("case %zu: '%s' does not start with '%s'", i, err->message,
+                    cases[i].msg);
+    }
+    {
+        g_autoptr(ds_audit_expect) e = NULL;
+        g_autoptr(GError) err = NULL;
+        const char nul[] = "a=1\0b=2\n";
+        g_assert_cmpint(
+            ds_audit_expect_parse(&e, nul, sizeof nul - 1, "b", &err), ==,
+            DS_EINVALID);
+    }
+}
+
+static void test_restart_parse(void)
+{
+    g_autoptr(GPtrArray) f = new_findings();
+    g_autoptr(GError) err = NULL;
+    const char *out = "M 12 /usr/lib/x86_64-linux-gnu/libssl.so.3\n"
+                      "M 12 /memfd:jit\n"
+                      "M 12 /dev/shm/x\n"
+                      "M 100 /lib/x86_64-linux-gnu/libc.so.6\n"
+                      "M 13 /usr/sbin/nginx\n"
+                      "M 99 /tmp/x.so\n"
+                      "E 13 /usr/sbin/nginx (deleted)\n"
+                      "C 1 /init.scope\n"
+                      "C 12 /system.slice/nginx.service\n"
+                      "C 13 /system.slice/nginx.service\n"
+                      "C 100 /user.slice/user-0.slice/session-1.scope\n"
+                      "END\n";
+    ds_audit_finding *x;
+
+    g_assert_cmpint(ds_audit_parse_restart(f, out, strlen(out), "h", &err), ==,
+                    0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(f->len, ==, 3);
+    x = f->pdata[0];
+    g_assert_cmpint(x->pid, ==, 12);
+    g_assert_cmpstr(x->unit, ==, "nginx.service");
+    g_assert_cmpstr(x->path, ==, "/usr/lib/x86_64-linux-gnu/libssl.so.3");
+    x = f->pdata[1];
+    g_assert_cmpint(x->pid, ==, 13);
+    g_assert_cmpstr(x->path, ==, "/usr/sbin/nginx");
+    x = f->pdata[2];
+    g_assert_cmpint(x->pid, ==, 100);
+    g_assert_null(x->unit);
+    g_assert_true(x->kind == DS_AUDIT_RESTART);
+}
+
+static void test_restart_bad(void)
+{
+    static const char *const cases[] = {
+        "M 12 /usr/lib/a.so\n",                /* no END: truncated */
+        "M x /usr/lib/a.so\nEND\n",            /* bad pid */
+        "M 12 /usr/lib/a.so\nrm -rf /\nEND\n", /* unknown line */
+        "E 12 /usr/bin/a\nEND\n",              /* exe without (deleted) */
+        "M 12 /usr/lib/a.so\nEND\nM 13 /usr/lib/b.so\n", /* after END */
+        "M -1 /usr/lib/a.so\nEND\n",
+        "M 12/usr/lib/a.so\nEND\n",
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) f = new_findings();
+        g_autoptr(GError) err = NULL;
+
+        g_assert_cmpint(
+            ds_audit_parse_restart(f, cases[i], strlen(cases[i]), "h", &err),
+            ==, DS_EINVALID);
+        g_assert_true(g_str_has_prefix(err->message, "h: "));
+        g_assert_cmpuint(f->len, ==, 0);
+    }
+    g_assert_true(ds_audit_path_is_code("/usr/bin/x"));
+    g_assert_false(ds_audit_path_is_code("/usr/../tmp/x"));
+    g_assert_false(ds_audit_path_is_code("/tmp/x"));
+    g_assert_false(ds_audit_path_is_code("/libfoo"));
+}
+
+static void test_missing_and_kernel(void)
+{
+    g_autoptr(ds_manifest) m = ds_manifest_new("web01", DS_ROLE_PROD);
+    g_autoptr(ds_audit_expect) e = NULL;
+    g_autoptr(GPtrArray) f = new_findings();
+    g_autoptr(GError) err = NULL;
+    const char *b = "openssl=3.0.13-1\nzlib1g=1:1.2\n+curl=7.88\nnginx=1.0\n";
+    ds_audit_finding *x;
+
+    g_ptr_array_add(m->packages,
+                    ds_package_new("openssl", "3.0.11-1", "amd64", NULL));
+    g_ptr_array_add(m->packages,
+                    ds_package_new("nginx", "1.22-1", "amd64", NULL));
+    m->kernel.running = g_strdup("6.1.0-25-amd64");
+    g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-25-amd64"));
+    g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-26-amd64"));
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
+    g_assert_cmpint(ds_audit_expect_parse(&e, b, strlen(b), "b", &err), ==, 0);
+    ds_audit_check_missing(f, m, e);
+    g_assert_cmpuint(f->len, ==, 2); /* curl (required), openssl */
+    x = f->pdata[0];
+    g_assert_cmpstr(x->package, ==, "curl");
+    g_assert_null(x->have);
+    x = f->pdata[1];
+    g_assert_cmpstr(x->package, ==, "openssl");
+    g_assert_cmpstr(x->have, ==, "3.0.11-1");
+    g_assert_cmpstr(x->want, ==, "3.0.13-1");
+    ds_audit_check_kernel(f, m, true);
+    g_assert_cmpuint(f->len, ==, 3);
+    x = f->pdata[2];
+    g_assert_true(x->kind == DS_AUDIT_REBOOT);
+    g_assert_cmpstr(x->want, ==, "6.1.0-26-amd64");
+    g_free(m->kernel.running);
+    m->kernel.running = g_strdup("6.1.0-26-amd64");
+    ds_audit_check_kernel(f, m, true);
+    g_assert_cmpuint(f->len, ==, 3);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/audit/expect/formats", test_expect_formats);
+    g_test_add_func("/audit/expect/bad", test_expect_bad);
+    g_test_add_func("/audit/restart/parse", test_restart_parse);
+    g_test_add_func("/audit/restart/bad", test_restart_bad);
+    g_test_add_func("/audit/missing-kernel", test_missing_and_kernel);
+    return g_test_run();
+}
