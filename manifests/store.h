@@ -109,3 +109,10 @@ void ds_history_entry_free(ds_history_entry *e);
 int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err);
+
+/* Every host's history of ROLE in one walk over the commits (not one per
+ * host): *out maps each host name that a commit since `since` changed to
+ * a GPtrArray of ds_history_entry * as ds_store_history gives, newest
+ * first.  Caller unrefs the table. */
+int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
+                         gint64 since, const ds_ignore *ignore, GError **err);
