@@ -34,13 +34,13 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
     json_t *doc = NULL;
     int code = DS_EXIT_OK;
 
-    if (!ds_cli_parse(cli, &ds_cmd_report_entry, entries, &argc, &argv,
-                      &code))
+    if (!ds_cli_parse(cli, &ds_cmd_report_entry, entries, &argc, &argv, &code))
         goto out;
     code = DS_EXIT_ERROR;
     if (argc != 1) {
-        ds_cli_error(cli, "report: unexpected argument '%s' (see driftsync "
-                          "report --help)",
+        ds_cli_error(cli,
+                     "report: unexpected argument '%s' (see driftsync "
+                     "report --help)",
                      argv[1]);
         goto out;
     }

@@ -29,12 +29,23 @@ static void esc(GString *o, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
-        case '&': g_string_append(o, "&amp;"); break;
-        case '<': g_string_append(o, "&lt;"); break;
-        case '>': g_string_append(o, "&gt;"); break;
-        case '"': g_string_append(o, "&quot;"); break;
-        case '\'': g_string_append(o, "&#39;"); break;
-        default: g_string_append_c(o, *s);
+        case '&':
+            g_string_append(o, "&amp;");
+            break;
+        case '<':
+            g_string_append(o, "&lt;");
+            break;
+        case '>':
+            g_string_append(o, "&gt;");
+            break;
+        case '"':
+            g_string_append(o, "&quot;");
+            break;
+        case '\'':
+            g_string_append(o, "&#39;");
+            break;
+        default:
+            g_string_append_c(o, *s);
         }
     }
 }
@@ -51,8 +62,8 @@ static json_int_t num(json_t *o, const char *key)
 
 static void mirror_section(GString *o, json_t *m)
 {
-    static const char *const counted[] = {"synced",  "in_sync", "reverted",
-                                          "failed",  "kept",    "planned",
+    static const char *const counted[] = {"synced",  "in_sync",      "reverted",
+                                          "failed",  "kept",         "planned",
                                           "skipped", "record_failed"};
     json_t *sum, *l, *labs, *failed;
     size_t i;
@@ -76,10 +87,9 @@ static void mirror_section(GString *o, json_t *m)
     esc(o, str(m, "started"));
     g_string_append(o, " to ");
     esc(o, str(m, "finished"));
-    g_string_append_printf(o, ", exit %d%s.</p>", (int)num(m, "exit"),
-                           json_is_true(json_object_get(m, "dry_run"))
-                               ? " (dry run)"
-                               : "");
+    g_string_append_printf(
+        o, ", exit %d%s.</p>", (int)num(m, "exit"),
+        json_is_true(json_object_get(m, "dry_run")) ? " (dry run)" : "");
     sum = json_object_get(m, "summary");
     g_string_append(o, "<table id=\"mirror-summary\"><caption>Labs by "
                        "outcome</caption><thead><tr>");
@@ -273,12 +283,14 @@ static void timeline_svg(GString *o, json_t *hist, guint days,
 
     g_date_clear(&start, 1);
     g_date_set_parse(&start, first_day ? first_day : "");
-    json_array_foreach(perday, i, d)
-        max = MAX(max, json_integer_value(json_array_get(d, 1)));
+    json_array_foreach(perday, i, d) max =
+        MAX(max, json_integer_value(json_array_get(d, 1)));
     g_string_append_printf(
-        o, "<svg class=\"timeline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 "
-           "%d %d\" role=\"img\" aria-label=\"%d changes in %d commits over "
-           "%u days\">",
+        o,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" "
+        "width=\"%d\" height=\"%d\" viewBox=\"0 0 "
+        "%d %d\" role=\"img\" aria-label=\"%d changes in %d commits over "
+        "%u days\">",
         SVG_W, SVG_H, SVG_W, SVG_H, (int)num(hist, "changes"),
         (int)num(hist, "commits"), days);
     json_array_foreach(perday, i, d)
@@ -344,13 +356,11 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
         g_string_append(o, "\">");
         esc(o, name);
         g_string_append_printf(o, ": %d</h4><ul>", (int)num(drift, name));
-        json_array_foreach(diffs, i, c)
-            if (!g_strcmp0(str(c, "category"), name))
-                change_item(o, c);
+        json_array_foreach(diffs, i, c) if (!g_strcmp0(str(c, "category"),
+                                                       name)) change_item(o, c);
         g_string_append(o, "</ul>");
     }
-    if (num(h, "differences_not_listed"))
-    {
+    if (num(h, "differences_not_listed")) {
         g_string_append_printf(o,
                                "<p class=\"muted\">%d more: <code>driftsync "
                                "diff ",
@@ -375,8 +385,8 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
             g_string_append(o, "<ul>");
             json_array_foreach(json_object_get(e, "shown"), k, c)
                 change_item(o, c);
-            if (num(e, "changes") > (json_int_t)json_array_size(
-                                        json_object_get(e, "shown")))
+            if (num(e, "changes") >
+                (json_int_t)json_array_size(json_object_get(e, "shown")))
                 g_string_append_printf(
                     o, "<li class=\"muted\">%d changes in all</li>",
                     (int)num(e, "changes"));
@@ -395,10 +405,13 @@ char *ds_report_html(json_t *doc)
     size_t i;
 
     g_string_append_printf(
-        o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-           "<meta name=\"viewport\" content=\"width=device-width\">"
-           "<title>driftsync report</title><style>%s</style></head><body>"
-           "<header><h1>driftsync report</h1><p>Generated ",
+        o,
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" "
+        "lang=\"en\"><head>"
+        "<meta charset=\"utf-8\"/><meta name=\"viewport\" "
+        "content=\"width=device-width\"/>"
+        "<title>driftsync report</title><style>%s</style></head><body>"
+        "<header><h1>driftsync report</h1><p>Generated ",
         css);
     esc(o, str(doc, "generated_at"));
     g_string_append(o, " from the store <code>");
@@ -406,10 +419,11 @@ char *ds_report_html(json_t *doc)
     g_string_append(o, "</code> at <code>");
     esc(o, str(doc, "head") ? str(doc, "head") : "(empty)");
     g_string_append_printf(
-        o, "</code>; history over %u days.</p><nav><a href=\"#mirror\">Mirror"
-           "</a> · <a href=\"#drift\">Drift</a> · <a href=\"#audit\">Audit"
-           "</a> · <a href=\"#trials\">Trials</a> · <a href=\"#hosts\">Hosts"
-           "</a></nav></header><main>",
+        o,
+        "</code>; history over %u days.</p><nav><a href=\"#mirror\">Mirror"
+        "</a> · <a href=\"#drift\">Drift</a> · <a href=\"#audit\">Audit"
+        "</a> · <a href=\"#trials\">Trials</a> · <a href=\"#hosts\">Hosts"
+        "</a></nav></header><main>",
         days);
     mirror_section(o, json_object_get(doc, "mirror"));
     matrix_section(o, doc);

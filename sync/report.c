@@ -188,8 +188,8 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
 
             json_array_append_new(
                 recent,
-                json_pack("{s:s, s:s, s:s, s:i, s:o}", "commit", e->oid,
-                          "date", date, "summary", e->summary ? e->summary : "",
+                json_pack("{s:s, s:s, s:s, s:i, s:o}", "commit", e->oid, "date",
+                          date, "summary", e->summary ? e->summary : "",
                           "changes", (int)e->changes->len, "shown",
                           changes_json(e->changes, DS_REPORT_MAX_CHANGES)));
         }
@@ -198,37 +198,52 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
         if (commits[d]) {
             g_autofree char *date = day_name(start + (gint64)d * 86400);
 
-            json_array_append_new(perday,
-                                  json_pack("[s, i, i]", date,
-                                            (int)changes[d], (int)commits[d]));
+            json_array_append_new(
+                perday,
+                json_pack("[s, i, i]", date, (int)changes[d], (int)commits[d]));
         }
     return json_pack("{s:i, s:i, s:o, s:o}", "commits",
                      entries ? (int)entries->len : 0, "changes", (int)total,
                      "days", perday, "recent", recent);
 }
 
-/* A JSON file of the state directory: NULL when it does not exist, an
- * {"error": ...} object when it cannot be read or is not what `schema`
- * (a prefix of the "schema" or "format" member) says. */
-static json_t *read_state_json(const char *path, const char *schema)
+/* A JSON file of the state directory whose "schema" (or "format") is
+ * `schema`: 0 and *out set; 1 when it does not exist; -1 when it cannot
+ * be read or is something else (*why says so). */
+static int read_state_json(json_t **out, char **why, const char *path,
+                           const char *schema)
 {
     json_error_t jerr;
     json_t *doc;
     const char *s;
 
+    *out = NULL;
+    *why = NULL;
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return NULL;
-    if (!(doc = json_load_file(path, 0, &jerr)))
-        return json_pack("{s:s++}", "error", path, ": ", jerr.text);
+        return 1;
+    if (!(doc = json_load_file(path, 0, &jerr))) {
+        *why = g_strdup_printf("%s: %s", path, jerr.text);
+        return -1;
+    }
     s = json_string_value(json_object_get(doc, "schema"));
     if (!s)
         s = json_string_value(json_object_get(doc, "format"));
-    if (!json_is_object(doc) || !s || !g_str_has_prefix(s, schema)) {
+    if (!json_is_object(doc) || g_strcmp0(s, schema)) {
         json_decref(doc);
-        return json_pack("{s:s+++}", "error", path, ": not a ", schema,
-                         " document");
+        *why = g_strdup_printf("%s: not a %s document", path, schema);
+        return -1;
     }
-    return doc;
+    *out = doc;
+    return 0;
+}
+
+/* {"error": why} for a state file that is not what it should be. */
+static json_t *state_error(char *why)
+{
+    json_t *o = json_pack("{s:s}", "error", why);
+
+    g_free(why);
+    return o;
 }
 
 /* The last mirror run: its summary, the labs not in sync (with reasons)
@@ -237,13 +252,14 @@ static json_t *mirror_json(const char *state_dir)
 {
     g_autofree char *path =
         g_build_filename(state_dir, "reports", "latest.json", NULL);
-    json_t *doc = read_state_json(path, "driftsync/mirror/");
-    json_t *labs, *lab, *out;
+    json_t *doc, *labs, *lab, *out;
+    char *why;
     size_t i;
     guint listed = 0;
+    int rc = read_state_json(&doc, &why, path, "driftsync/mirror/v1");
 
-    if (!doc || json_object_get(doc, "error"))
-        return doc;
+    if (rc)
+        return rc < 0 ? state_error(why) : NULL;
     labs = json_array();
     json_array_foreach(json_object_get(doc, "labs"), i, lab)
     {
@@ -260,18 +276,16 @@ static json_t *mirror_json(const char *state_dir)
                             json_object_get(lab, "changes"), "snapshot",
                             json_object_get(lab, "snapshot")));
     }
-    out = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:i}",
-                    "run_id", json_object_get(doc, "run_id"), "started",
-                    json_object_get(doc, "started"), "finished",
-                    json_object_get(doc, "finished"), "dry_run",
-                    json_object_get(doc, "dry_run"), "exit",
-                    json_object_get(doc, "exit"), "summary",
-                    json_object_get(doc, "summary"), "record_failed",
-                    json_object_get(json_object_get(doc, "recorded"), "failed"),
-                    "labs", labs, "labs_not_listed",
-                    listed > DS_REPORT_MAX_LABS
-                        ? (int)(listed - DS_REPORT_MAX_LABS)
-                        : 0);
+    out = json_pack(
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:i}", "run_id",
+        json_object_get(doc, "run_id"), "started",
+        json_object_get(doc, "started"), "finished",
+        json_object_get(doc, "finished"), "dry_run",
+        json_object_get(doc, "dry_run"), "exit", json_object_get(doc, "exit"),
+        "summary", json_object_get(doc, "summary"), "record_failed",
+        json_object_get(json_object_get(doc, "recorded"), "failed"), "labs",
+        labs, "labs_not_listed",
+        listed > DS_REPORT_MAX_LABS ? (int)(listed - DS_REPORT_MAX_LABS) : 0);
     json_decref(doc);
     return out;
 }
@@ -281,12 +295,13 @@ static json_t *audit_json(const char *state_dir)
 {
     g_autofree char *path =
         g_build_filename(state_dir, "audit", "latest.json", NULL);
-    json_t *doc = read_state_json(path, "driftsync/audit/");
-    json_t *hosts, *h, *out;
+    json_t *doc, *hosts, *h, *out;
+    char *why;
     size_t i;
+    int rc = read_state_json(&doc, &why, path, "driftsync/audit/v1");
 
-    if (!doc || json_object_get(doc, "error"))
-        return doc;
+    if (rc)
+        return rc < 0 ? state_error(why) : NULL;
     hosts = json_array();
     json_array_foreach(json_object_get(doc, "hosts"), i, h)
     {
@@ -304,18 +319,17 @@ static json_t *audit_json(const char *state_dir)
             if (j >= DS_REPORT_MAX_FINDINGS)
                 break;
             json_array_append_new(
-                kept, json_pack("{s:s, s:s}", "kind",
-                                json_string_value(json_object_get(one, "kind"))
-                                    ?: "?",
-                                "detail",
-                                json_string_value(json_object_get(one, "detail"))
-                                    ?: ""));
+                kept,
+                json_pack(
+                    "{s:s, s:s}", "kind",
+                    json_string_value(json_object_get(one, "kind")) ?: "?",
+                    "detail",
+                    json_string_value(json_object_get(one, "detail")) ?: ""));
         }
-        json_array_append_new(hosts,
-                              json_pack("{s:O, s:i, s:o}", "host",
-                                        json_object_get(h, "host"), "count",
-                                        (int)json_array_size(f), "findings",
-                                        kept));
+        json_array_append_new(hosts, json_pack("{s:O, s:i, s:o}", "host",
+                                               json_object_get(h, "host"),
+                                               "count", (int)json_array_size(f),
+                                               "findings", kept));
     }
     out = json_pack("{s:O?, s:O?, s:o}", "generated_at",
                     json_object_get(doc, "generated_at"), "exit",
@@ -326,10 +340,10 @@ static json_t *audit_json(const char *state_dir)
 
 static int trial_newer_first(gconstpointer a, gconstpointer b)
 {
-    const char *x = json_string_value(
-        json_object_get(*(json_t *const *)a, "started_at"));
-    const char *y = json_string_value(
-        json_object_get(*(json_t *const *)b, "started_at"));
+    const char *x =
+        json_string_value(json_object_get(*(json_t *const *)a, "started_at"));
+    const char *y =
+        json_string_value(json_object_get(*(json_t *const *)b, "started_at"));
 
     return -g_strcmp0(x, y);
 }
@@ -346,16 +360,15 @@ static json_t *trials_json(const char *state_dir)
 
     while (d && (name = g_dir_read_name(d))) {
         g_autofree char *path = NULL;
+        g_autofree char *why = NULL;
         json_t *doc;
 
         if (!g_str_has_suffix(name, ".json"))
             continue;
         path = g_build_filename(dir, name, NULL);
-        doc = read_state_json(path, "driftsync/trial/");
-        if (doc && !json_object_get(doc, "error"))
+        /* A result being written or broken is left out. */
+        if (read_state_json(&doc, &why, path, "driftsync/trial/v1") == 0)
             g_ptr_array_add(docs, doc);
-        else if (doc)
-            json_decref(doc);
     }
     g_ptr_array_sort(docs, trial_newer_first);
     for (guint i = 0; i < docs->len && i < DS_REPORT_MAX_TRIALS; i++) {
@@ -426,16 +439,14 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
         for (int c = 0; c < DS_CAT_COUNT; c++)
             totals[c] += r->counts[c];
         drifted += n > 0;
-        h = json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host,
-                      "status", r->status, "drift", counts_json(r->counts),
-                      "drift_total", (int)n, "differences",
-                      changes_json(r->changes, DS_REPORT_MAX_DIFFS),
-                      "differences_not_listed",
-                      n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS)
-                                              : 0,
-                      "history",
-                      timeline_json(g_hash_table_lookup(history, r->host),
-                                    start, days));
+        h = json_pack(
+            "{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host, "status",
+            r->status, "drift", counts_json(r->counts), "drift_total", (int)n,
+            "differences", changes_json(r->changes, DS_REPORT_MAX_DIFFS),
+            "differences_not_listed",
+            n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS) : 0,
+            "history",
+            timeline_json(g_hash_table_lookup(history, r->host), start, days));
         if (r->error)
             json_object_set_new(h, "error", json_string(r->error));
         json_array_append_new(jhosts, h);
@@ -449,14 +460,14 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     doc = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:s, s:o, s:{s:i, s:i, s:o}, "
                     "s:o}",
                     "schema", DS_REPORT_FORMAT, "generated_at", generated,
-                    "store", ds_store_path(st), "head", oid, "days",
-                    (int)days, "first_day", first_day, "categories", cats,
-                    "totals", "hosts", (int)hosts->len, "drifted",
-                    (int)drifted, "differences", counts_json(totals), "hosts",
-                    jhosts);
+                    "store", ds_store_path(st), "head", oid, "days", (int)days,
+                    "first_day", first_day, "categories", cats, "totals",
+                    "hosts", (int)hosts->len, "drifted", (int)drifted,
+                    "differences", counts_json(totals), "hosts", jhosts);
     json_object_set_new(doc, "mirror",
                         mirror_json(cfg->state_dir) ?: json_null());
-    json_object_set_new(doc, "audit", audit_json(cfg->state_dir) ?: json_null());
+    json_object_set_new(doc, "audit",
+                        audit_json(cfg->state_dir) ?: json_null());
     json_object_set_new(doc, "trials", trials_json(cfg->state_dir));
     *out = doc;
     return 0;

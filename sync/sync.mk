@@ -4,13 +4,15 @@
 libdriftsync_la_SOURCES += sync/sync.h sync/sync.c sync/journal.c \
 	sync/apply.c sync/mirror.h sync/mirror.c
 
-driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c
+driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c \
+	sync/report.h sync/report.c sync/report-html.c sync/cmd-report.c
 
 unit_tests += tests/unit/test-sync-journal
 tests_unit_test_sync_journal_SOURCES = tests/unit/test-sync-journal.c
 tests_unit_test_sync_journal_LDADD = $(ds_test_ldadd)
 
-shell_tests += tests/cli/sync.sh tests/cli/mirror.sh
+shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/report.sh \
+	tests/integration/report-browser.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
 e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh
