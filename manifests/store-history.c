@@ -17,6 +17,7 @@ void ds_history_entry_free(ds_history_entry *e)
     g_free(e->oid);
     g_free(e->summary);
     g_free(e->run_id);
+    g_free(e->detail);
     if (e->changes)
         g_ptr_array_unref(e->changes);
     g_free(e);
@@ -363,11 +364,35 @@ static int role_tree(git_tree **out, git_oid *out_id, ds_store *st,
     return git_tree_lookup(out, st->repo, out_id) < 0 ? -1 : 0;
 }
 
+/* What the commit message says of host: the rest of its line "HOST: ..."
+ * or "HOST ROLE: ..." (when both roles changed), or NULL. */
+static char *host_line(const char *msg, const char *host, const char *role)
+{
+    g_autofree char *plain = g_strdup_printf("%s: ", host);
+    g_autofree char *with_role = g_strdup_printf("%s %s: ", host, role);
+    const char *l = msg ? strchr(msg, '\n') : NULL; /* not the summary */
+
+    for (; l; l = strchr(l, '\n')) {
+        const char *rest = NULL, *end;
+
+        l++;
+        if (g_str_has_prefix(l, plain))
+            rest = l + strlen(plain);
+        else if (g_str_has_prefix(l, with_role))
+            rest = l + strlen(with_role);
+        if (!rest)
+            continue;
+        end = strchr(rest, '\n');
+        return g_strndup(rest, end ? (size_t)(end - rest) : strlen(rest));
+    }
+    return NULL;
+}
+
 /* Record in `hosts` that commit c changed entry `name` of the role tree:
  * cur/par are its blobs (NULL when absent on that side). */
 static void note_change(GHashTable *hosts, const git_commit *c,
-                        const char *name, const git_oid *cur,
-                        const git_oid *par)
+                        const char *role, const char *name,
+                        const git_oid *cur, const git_oid *par)
 {
     size_t n = strlen(name);
     g_autofree char *host = NULL;
@@ -395,6 +420,7 @@ static void note_change(GHashTable *hosts, const git_commit *c,
                               ? git_commit_summary((git_commit *)c)
                               : "");
     e->run_id = run_trailer(git_commit_message(c));
+    e->detail = host_line(git_commit_message(c), host, role);
     g_ptr_array_add(hw->entries, e);
     if (cur) {
         b.cur = *cur;
@@ -411,7 +437,7 @@ static void note_change(GHashTable *hosts, const git_commit *c,
  * parent, compared by blob id (trees unchanged as a whole are skipped by
  * the caller). */
 static void note_tree_changes(GHashTable *hosts, const git_commit *c,
-                              git_tree *cur, git_tree *par)
+                              const char *role, git_tree *cur, git_tree *par)
 {
     size_t nc = cur ? git_tree_entrycount(cur) : 0;
     size_t np = par ? git_tree_entrycount(par) : 0;
@@ -427,7 +453,7 @@ static void note_tree_changes(GHashTable *hosts, const git_commit *c,
         if (ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB &&
             git_oid_equal(git_tree_entry_id(ec), git_tree_entry_id(ep)))
             continue;
-        note_change(hosts, c, name, git_tree_entry_id(ec),
+        note_change(hosts, c, role, name, git_tree_entry_id(ec),
                     ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB
                         ? git_tree_entry_id(ep)
                         : NULL);
@@ -441,12 +467,13 @@ static void note_tree_changes(GHashTable *hosts, const git_commit *c,
         if (git_tree_entry_type(ep) != GIT_OBJECT_BLOB ||
             (ec && git_tree_entry_type(ec) == GIT_OBJECT_BLOB))
             continue;
-        note_change(hosts, c, name, NULL, git_tree_entry_id(ep));
+        note_change(hosts, c, role, name, NULL, git_tree_entry_id(ep));
     }
 }
 
 int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
-                         gint64 since, const ds_ignore *ignore, GError **err)
+                         gint64 since, bool diff, const ds_ignore *ignore,
+                         GError **err)
 {
     g_autoptr(GHashTable) hosts = g_hash_table_new_full(
         g_str_hash, g_str_equal, g_free, (GDestroyNotify)host_walk_free);
@@ -499,7 +526,7 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
             goto done;
         }
         if (!(sc == 0 && sp == 0 && git_oid_equal(&idc, &idp)))
-            note_tree_changes(hosts, c, tc, tp);
+            note_tree_changes(hosts, c, dir, tc, tp);
         git_tree_free(tc);
         git_tree_free(tp);
         git_commit_free(p);
@@ -515,7 +542,14 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
         g_autofree char *path =
             g_strdup_printf("%s/%s.json", dir, (const char *)key);
 
-        for (guint w0 = 0; w0 < hw->entries->len; w0 += HISTORY_WINDOW)
+        for (guint i = 0; !diff && i < hw->entries->len; i++) {
+            ds_history_entry *e = g_ptr_array_index(hw->entries, i);
+
+            e->changes =
+                g_ptr_array_new_with_free_func((GDestroyNotify)ds_change_free);
+        }
+        for (guint w0 = 0; diff && w0 < hw->entries->len;
+             w0 += HISTORY_WINDOW)
             if ((rc = diff_window(hw->entries, hw->blobs, w0, st, role, key,
                                   path, ignore, err)) < 0)
                 goto done;

@@ -289,10 +289,9 @@ static void timeline_svg(GString *o, json_t *hist, guint days,
         o,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" "
         "width=\"%d\" height=\"%d\" viewBox=\"0 0 "
-        "%d %d\" role=\"img\" aria-label=\"%d changes in %d commits over "
+        "%d %d\" role=\"img\" aria-label=\"%d records changed it in "
         "%u days\">",
-        SVG_W, SVG_H, SVG_W, SVG_H, (int)num(hist, "changes"),
-        (int)num(hist, "commits"), days);
+        SVG_W, SVG_H, SVG_W, SVG_H, (int)num(hist, "commits"), days);
     json_array_foreach(perday, i, d)
     {
         const char *date = json_string_value(json_array_get(d, 0));
@@ -329,7 +328,7 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
     json_t *diffs = json_object_get(h, "differences");
     json_t *hist = json_object_get(h, "history");
     json_t *drift = json_object_get(h, "drift"), *cat, *c, *e;
-    size_t i, j, k;
+    size_t i, j;
 
     g_string_append(o, "<article id=\"h-");
     esc(o, host);
@@ -368,7 +367,7 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
         esc(o, host);
         g_string_append(o, "</code></p>");
     }
-    g_string_append(o, "<p>Recorded changes, last days: ");
+    g_string_append(o, "<p>Records that changed it, per day: ");
     timeline_svg(o, hist, days, first_day);
     g_string_append(o, "</p>");
     if (json_array_size(json_object_get(hist, "recent"))) {
@@ -380,17 +379,14 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
                                 MIN(12, strlen(str(e, "commit") ?: "")));
             g_string_append(o, "</code> ");
             esc(o, str(e, "date"));
-            g_string_append(o, " ");
-            esc(o, str(e, "summary"));
-            g_string_append(o, "<ul>");
-            json_array_foreach(json_object_get(e, "shown"), k, c)
-                change_item(o, c);
-            if (num(e, "changes") >
-                (json_int_t)json_array_size(json_object_get(e, "shown")))
-                g_string_append_printf(
-                    o, "<li class=\"muted\">%d changes in all</li>",
-                    (int)num(e, "changes"));
-            g_string_append(o, "</ul></li>");
+            if (str(e, "changes")) {
+                g_string_append(o, ": ");
+                esc(o, str(e, "changes"));
+            } else {
+                g_string_append(o, " ");
+                esc(o, str(e, "summary"));
+            }
+            g_string_append(o, "</li>");
         }
         g_string_append(o, "</ul>");
     }

@@ -165,12 +165,11 @@ static char *iso_utc(gint64 t)
     return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
 }
 
-/* A host's recorded changes over the window: per-day counts (only days
- * with changes: [date, changes, commits]) and the newest commits. */
+/* A host's records over the window: per day with any, [date, commits];
+ * the newest commits with what their message says of the host. */
 static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
 {
     json_t *perday = json_array(), *recent = json_array();
-    g_autofree guint *changes = g_new0(guint, days);
     g_autofree guint *commits = g_new0(guint, days);
     guint total = 0;
 
@@ -180,31 +179,27 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
 
         if (d < 0 || d >= (gint64)days)
             continue;
-        changes[d] += e->changes->len;
         commits[d]++;
-        total += e->changes->len;
-        if (i < DS_REPORT_MAX_COMMITS) {
+        total++;
+        if (json_array_size(recent) < DS_REPORT_MAX_COMMITS) {
             g_autofree char *date = iso_utc(e->time);
 
-            json_array_append_new(
-                recent,
-                json_pack("{s:s, s:s, s:s, s:i, s:o}", "commit", e->oid, "date",
-                          date, "summary", e->summary ? e->summary : "",
-                          "changes", (int)e->changes->len, "shown",
-                          changes_json(e->changes, DS_REPORT_MAX_CHANGES)));
+            json_array_append_new(recent,
+                                  json_pack("{s:s, s:s, s:s, s:s?}", "commit",
+                                            e->oid, "date", date, "summary",
+                                            e->summary ? e->summary : "",
+                                            "changes", e->detail));
         }
     }
     for (guint d = 0; d < days; d++)
         if (commits[d]) {
             g_autofree char *date = day_name(start + (gint64)d * 86400);
 
-            json_array_append_new(
-                perday,
-                json_pack("[s, i, i]", date, (int)changes[d], (int)commits[d]));
+            json_array_append_new(perday,
+                                  json_pack("[s, i]", date, (int)commits[d]));
         }
-    return json_pack("{s:i, s:i, s:o, s:o}", "commits",
-                     entries ? (int)entries->len : 0, "changes", (int)total,
-                     "days", perday, "recent", recent);
+    return json_pack("{s:i, s:o, s:o}", "commits", (int)total, "days", perday,
+                     "recent", recent);
 }
 
 /* A JSON file of the state directory whose "schema" (or "format") is
@@ -414,7 +409,10 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     /* Whole days ending with today (UTC). */
     start = (now / 86400 - (gint64)days + 1) * 86400;
     first_day = day_name(start);
-    if ((rc = ds_store_history_all(&history, st, DS_ROLE_PROD, start,
+    /* The commits that changed each host, not their semantic diff: that
+     * would parse two manifests per record (the matrix parses two per
+     * host already); each commit's message says what changed. */
+    if ((rc = ds_store_history_all(&history, st, DS_ROLE_PROD, start, false,
                                    cfg->ignore, err)) < 0)
         return ds_error_prefix(err, rc, "report: history: ");
 
@@ -477,7 +475,7 @@ int ds_report_write(char **html_path, char **json_path, json_t *doc,
                     const char *dir, GError **err)
 {
     g_autofree char *html = ds_report_html(doc);
-    g_autofree char *dump = json_dumps(doc, JSON_INDENT(1) | JSON_SORT_KEYS);
+    g_autofree char *dump = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     g_autofree char *text = NULL;
     g_autofree char *hp = g_build_filename(dir, "report.html", NULL);
     g_autofree char *jp = g_build_filename(dir, "report.json", NULL);

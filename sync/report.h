@@ -14,7 +14,6 @@
 /* Caps that keep the page small for thousands of hosts. */
 #define DS_REPORT_MAX_DIFFS 12    /* differences listed per host */
 #define DS_REPORT_MAX_COMMITS 5   /* recent commits listed per host */
-#define DS_REPORT_MAX_CHANGES 3   /* changes listed per commit */
 #define DS_REPORT_MAX_LABS 500    /* mirror labs listed (not in sync) */
 #define DS_REPORT_MAX_TRIALS 20   /* recent trial results */
 #define DS_REPORT_MAX_FINDINGS 20 /* audit findings listed per host */

@@ -135,10 +135,10 @@ jq_ok "web01: its lab lacks the new package" \
     '.hosts[3] | .status == "drift" and .drift_total == 1
      and .differences == [.differences[0]] and .differences[0].name == "ds-new"
      and .differences[0].category == "packages"'
-jq_ok "web01's history: two commits today, the newest its new package" \
-    '.hosts[3].history | .commits == 2 and (.days | length) == 1
-     and .days[0][2] == 2 and .recent[0].shown[0].name == "ds-new"
-     and .recent[0].shown[0].kind == "package-installed"'
+jq_ok "web01's history: two records today, the newest its new package" \
+    '.hosts[3].history | .commits == 2 and .days == [[(now | strftime("%Y-%m-%d")), 2]]
+     and .recent[0].changes == "ds-new 1.0-1 installed"
+     and (.recent[1].changes | test("^first record \\([0-9]+ packages"))'
 jq_ok "the mirror run: db01 failed with its reason, web01 in sync" \
     '.mirror | .exit == 1 and .summary.in_sync == 1 and .summary.failed == 1
      and .summary.skipped == 1
@@ -168,6 +168,8 @@ xpath_ok "the failed lab's reason is in the mirror table" \
 xpath_ok "the trials table has both trials" '//table[@id="trials-table"]/tbody/tr' 2
 grep_not "no raw hostile markup from the file path" '<img src=x' "$OUT/report.html"
 grep_not "no raw hostile markup from the source line" '<script>' "$OUT/report.html"
+grep_ok "the commit list shows what changed" \
+    '<code>[0-9a-f]{12}</code> [0-9TZ:-]+: ds-new 1\.0-1 installed</li>' "$OUT/report.html"
 grep_ok "the file path is escaped" '/etc/&lt;img src=x onerror=alert\(2\)&gt;&amp;&#39;&quot;\.conf' "$OUT/report.html"
 grep_ok "the source line is escaped" 'x/&quot;&gt;&lt;script&gt;alert\(1\)&lt;/script&gt;' "$OUT/report.html"
 grep_ok "the trial's error is escaped" 'check `&lt;b&gt;curl&lt;/b&gt;` exited 7' "$OUT/report.html"
