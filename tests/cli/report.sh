@@ -139,6 +139,9 @@ jq_ok "web01's history: two records today, the newest its new package" \
     '.hosts[3].history | .commits == 2 and .days == [[(now | strftime("%Y-%m-%d")), 2]]
      and .recent[0].changes == "ds-new 1.0-1 installed"
      and (.recent[1].changes | test("^first record \\([0-9]+ packages"))'
+jq_ok "evil (prod and lab in one commit): its prod line of the message" \
+    '.hosts[1].history | .commits == 1
+     and (.recent[0].changes | test("^first record \\([0-9]+ packages"))'
 jq_ok "the mirror run: db01 failed with its reason, web01 in sync" \
     '.mirror | .exit == 1 and .summary.in_sync == 1 and .summary.failed == 1
      and .summary.skipped == 1
