@@ -65,7 +65,7 @@ static void mirror_section(GString *o, json_t *m)
     static const char *const counted[] = {"synced",  "in_sync",      "reverted",
                                           "failed",  "kept",         "planned",
                                           "skipped", "record_failed"};
-    json_t *sum, *l, *labs, *failed;
+    json_t *sum;
     size_t i;
 
     g_string_append(o, "<section id=\"mirror\" aria-labelledby=\"mirror-h\">"
@@ -101,7 +101,25 @@ static void mirror_section(GString *o, json_t *m)
                                (int)num(sum, counted[i]));
     g_string_append(o, "</tr></tbody></table>");
 
+    g_string_append(o, "<p><a href=\"#mirror-details\">Labs not in sync and "
+                       "hosts not recorded</a></p></section>");
+}
+
+/* The labs of the last mirror run that are not in sync, with reasons,
+ * and the hosts it could not record (after the matrix: long lists). */
+static void mirror_details(GString *o, json_t *m)
+{
+    json_t *l, *labs, *failed;
+    size_t i;
+
+    if (!json_is_object(m) || str(m, "error"))
+        return;
+    g_string_append(o, "<section id=\"mirror-details\" aria-labelledby=\""
+                       "mirror-details-h\"><h2 id=\"mirror-details-h\">"
+                       "Last mirror run: labs not in sync</h2>");
     labs = json_object_get(m, "labs");
+    if (!json_array_size(labs))
+        g_string_append(o, "<p>Every lab is in sync.</p>");
     if (json_array_size(labs)) {
         g_string_append(o, "<table id=\"mirror-labs\"><caption>Labs not in "
                            "sync</caption><thead><tr><th scope=\"col\">Host"
@@ -423,6 +441,7 @@ char *ds_report_html(json_t *doc)
         days);
     mirror_section(o, json_object_get(doc, "mirror"));
     matrix_section(o, doc);
+    mirror_details(o, json_object_get(doc, "mirror"));
     audit_section(o, json_object_get(doc, "audit"));
     trials_section(o, json_object_get(doc, "trials"));
     g_string_append(o, "<section id=\"hosts\" aria-labelledby=\"hosts-h\">"
