@@ -428,6 +428,10 @@ static ds_pkgcache_entry *stanza_entry(GHashTable *fields)
     e->name = g_strdup(name);
     e->version = g_strdup(version);
     e->arch = g_strdup(arch);
+    /* A flat repository's index made by dpkg-scanpackages says
+     * "./NAME.deb": relative to the index, like "NAME.deb". */
+    while (g_str_has_prefix(file, "./"))
+        file += 2;
     /* A hostile Filename is kept as NULL: the fill says it refused it. */
     e->filename = ds_pkgcache_filename_is_safe(file) ? g_strdup(file) : NULL;
     e->sha256 = g_steal_pointer(&lower);

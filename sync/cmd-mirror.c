@@ -265,6 +265,11 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     code = ds_mirror_exit_code(rep);
+    for (guint i = 0; !cli->json && rep->cache_warnings &&
+                      i < rep->cache_warnings->len;
+         i++)
+        ds_cli_error(cli, "warning: %s",
+                     (const char *)rep->cache_warnings->pdata[i]);
     if (!dry_run &&
         ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
         ds_cli_error_gerror(cli, err);

@@ -12,6 +12,7 @@
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "snapshots/snapshot.h"
+#include "sync/cache.h"
 #include "sync/mirror.h"
 
 #define MIRROR_STORE_LOCK_MS (60 * 1000)
@@ -61,6 +62,8 @@ void ds_mirror_report_free(ds_mirror_report *r)
     if (r->recorded)
         g_ptr_array_unref(r->recorded);
     g_free(r->record_commit);
+    if (r->cache_warnings)
+        g_ptr_array_unref(r->cache_warnings);
     if (r->record_failed)
         g_ptr_array_unref(r->record_failed);
     g_free(r->sync_commit);
@@ -400,6 +403,11 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
         (rc = record_commit(&rep->record_commit, st, manifests, cfg,
                             rep->run_id, err)) < 0)
         return rc;
+    /* The versions prod just changed to, into the package cache, so that
+     * the labs can be given them even when no mirror has them any more. */
+    if (rep->record_commit && cfg->package_cache)
+        ds_cache_fill_commit(&rep->cache_warnings, &rep->cached, cfg, st,
+                             rep->record_commit, manifests);
 
     /* 2. Which labs drifted. */
     for (guint i = 0; i < cfg->hosts->len; i++) {
@@ -499,6 +507,15 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
                         json_integer(r->recorded->len));
     json_object_set_new(summary, "record_failed",
                         json_integer(r->record_failed->len));
+    json_object_set_new(summary, "packages_cached", json_integer(r->cached));
+    if (r->cache_warnings && r->cache_warnings->len) {
+        json_t *w = json_array();
+
+        for (guint i = 0; i < r->cache_warnings->len; i++)
+            json_array_append_new(
+                w, json_string(r->cache_warnings->pdata[i]));
+        json_object_set_new(summary, "cache_warnings", w);
+    }
     for (int s = 0; s < DS_MIRROR_STATUS_COUNT; s++)
         json_object_set_new(summary, ds_mirror_status_name(s),
                             json_integer(ds_mirror_count(r, s)));

@@ -60,6 +60,8 @@ typedef struct ds_mirror_report {
     char *record_commit;      /* NULL: nothing changed (or --dry-run) */
     GPtrArray *record_failed; /* ds_mirror_record_failure * */
     char *sync_commit;        /* the labs' commit, or NULL */
+    guint cached;             /* package files in the [packages] cache */
+    GPtrArray *cache_warnings; /* char *: versions that could not be cached */
     GPtrArray *labs;          /* ds_mirror_lab *, in configuration order */
 } ds_mirror_report;
 

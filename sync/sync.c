@@ -584,10 +584,17 @@ static void sync_host(host_run *h)
         g_prefix_error(&e, "%s: before the sync: ",  r->host);
         return set_failed(h, e);
     }
-    if (stored_lab && !ds_manifest_equal(h->before, stored_lab))
-        note(h, "lab %s is not as last recorded; planning from what it is "
-                "now",
-             h->hc->lab);
+    if (stored_lab) {
+        g_autoptr(GPtrArray) since = NULL;
+
+        /* what changed in the lab, not a new collected_at */
+        if (ds_manifest_diff(&since, stored_lab, h->before, h->cfg->ignore,
+                             NULL) == 0 &&
+            since->len)
+            note(h, "lab %s changed since it was last recorded (%u "
+                    "difference%s); planning from what it is now",
+                 h->hc->lab, since->len, since->len == 1 ? "" : "s");
+    }
     if (build_plan(h, h->before, prod, &e) < 0)
         return set_failed(h, e);
     if (ds_plan_is_empty(r->plan)) {

@@ -160,7 +160,8 @@ report_ok "app01 likewise" '.labs[2] | .status == "failed" and .domain == "lab-w
 report_ok "nolab skipped, no domain" '.labs[3] | .status == "skipped" and .domain == null'
 report_ok "the counts" \
     '.summary == {"hosts": 4, "recorded": 4, "record_failed": 0, "synced": 0, "in_sync": 1,
-                  "planned": 0, "reverted": 0, "kept": 0, "failed": 2, "skipped": 1} and .exit == 1'
+                  "planned": 0, "reverted": 0, "kept": 0, "failed": 2, "skipped": 1,
+                  "packages_cached": 0} and .exit == 1'
 
 # --json: the same report on stdout.
 rm -f "$REPORTS"/mirror-*.json

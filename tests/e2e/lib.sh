@@ -74,6 +74,9 @@ baseline_back() {
     virsh -q -c "$E2E_URI" snapshot-revert "$1" "$2" >/dev/null && wait_agent "$1" &&
         virsh -q -c "$E2E_URI" domtime "$1" --now >/dev/null 2>&1
     virsh -q -c "$E2E_URI" snapshot-delete "$1" "$2" >/dev/null 2>&1
+    # and driftsync's own, left by the test's syncs (retention keeps some)
+    virsh -q -c "$E2E_URI" snapshot-list "$1" --name 2>/dev/null | grep '^driftsync-' |
+        while read -r s; do virsh -q -c "$E2E_URI" snapshot-delete "$1" "$s" >/dev/null 2>&1; done
     return 0
 }
 

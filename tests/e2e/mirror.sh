@@ -6,7 +6,8 @@
 # finds both labs equal; then prod gets an upgrade, a downgrade, a removal,
 # a new package, a changed config file (content and mode) and a new apt
 # source, and one mirror run brings both labs there, two at a time; then
-# the same one lab at a time.  A prod manifest tampered with in the store
+# the same one lab at a time.  A version that only driftsync's package
+# cache has (no repository the labs reach) is installed from the cache.  A prod manifest tampered with in the store
 # (a hostile package name, a path with ../) is refused before anything
 # runs in a guest (the next mirror would record prod over it).  Every scenario ends with `driftsync diff` exit 0 and
 # the git store checked.  Runs only with DS_E2E=1.
@@ -60,6 +61,9 @@ uri = $E2E_URI
 snapshots = auto
 keep-snapshots = 1
 parallel = 2
+[packages]
+cache = $T/pkgcache
+repository = $T/cache-repo
 [host copy1]
 source = agent:$PROD
 lab = $LAB
@@ -79,14 +83,17 @@ report() { jq -e "$1" "$T/state/reports/latest.json" >/dev/null; }
 
 # ---- the first night: prod recorded, both labs found equal --------------
 check "init the store" dsc init
-expect_status 0 "the first mirror: every lab already matches" dsc mirror
+ours() { $V snapshot-list "$1" --name | grep -c '^driftsync-'; }
+SNAPS0="$(ours $LAB) $(ours $LAB2)"
+expect_status 0 "the first mirror: every lab already matches" dsc -v mirror
+diag "$(cat "$T/err")"
 grep_ok "copy1 in sync" '^copy1: in sync' "$T/out"
 grep_ok "copy2 in sync" '^copy2: in sync' "$T/out"
 grep_ok "the summary" '^mirror: 2 hosts recorded, 0 synced, 2 in sync, 0 failed' "$T/out"
 check "the report says so" report '.summary.in_sync == 2 and .summary.failed == 0'
 expect_status 0 "diff copy1: no drift" dsc diff copy1
 expect_status 0 "diff copy2: no drift" dsc diff copy2
-check "no snapshot was taken" test -z "$($V snapshot-list $LAB --name | grep '^driftsync-')"
+check "no snapshot was taken" test "$(ours $LAB) $(ours $LAB2)" = "$SNAPS0"
 
 # ---- a day of changes on prod -------------------------------------------
 check "prod: upgrade, downgrade, install" at $PROD run env DEBIAN_FRONTEND=noninteractive \
@@ -97,12 +104,24 @@ check "prod: the config file's mode" at $PROD run chmod 0600 /etc/ds-e2e/app.con
 printf 'deb [trusted=yes] file:/srv/ds-repo2 ./\n' |
     at $PROD write /etc/apt/sources.list.d/ds-extra.list 0644
 check "prod: the new source works" at $PROD run apt-get update -q
+# A version only the package cache can give: built here, installed on prod
+# from a file copied in, in no repository the labs can reach; the record
+# takes it into the cache from [packages] repository, a directory here.
+mkdeb ds-cached 1.0 && mkdir -p "$T/cache-repo" &&
+    mv "$T/repo/ds-cached_1.0_all.deb" "$T/cache-repo/" &&
+    (cd "$T/cache-repo" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null)
+at $PROD write /root/ds-cached_1.0_all.deb 0644 <"$T/cache-repo/ds-cached_1.0_all.deb"
+check "prod: dpkg -i a package no lab repository has" at $PROD run dpkg -i /root/ds-cached_1.0_all.deb
 
 t=$(now_ms)
 expect_status 0 "mirror: both labs synced, two at a time" dsc --json mirror
 diag "mirror of two labs, parallel 2: $(($(now_ms) - t)) ms"
 cp "$T/out" "$T/run1.json"
 check "the report: 2 synced" jq -e '.summary.synced == 2 and .summary.failed == 0 and .parallel == 2' "$T/run1.json"
+check "the record put the new versions into the package cache" \
+    jq -e '.summary.packages_cached >= 1' "$T/run1.json"
+check "the cache holds ds-cached's file" \
+    test -s "$T/pkgcache/index/ds-cached_1.0_all"
 check "the report is the one in the state directory" \
     sh -c 'jq -S . "$1" >"$1.a" && jq -S . "$2" >"$1.b" && cmp "$1.a" "$1.b"' - "$T/run1.json" "$T/state/reports/latest.json"
 expect_status 0 "diff copy1: no drift" dsc diff copy1
@@ -112,6 +131,7 @@ for d in $LAB $LAB2; do
     check "$d: ds-down downgraded to 1.0" test "$(lab_pkg $d ds-down)" = "1.0 ii "
     check "$d: ds-new installed" test "$(lab_pkg $d ds-new)" = "1.0 ii "
     check "$d: ds-gone removed" test -z "$(lab_pkg $d ds-gone | grep ' ii')"
+    check "$d: ds-cached installed from the package cache" test "$(lab_pkg $d ds-cached)" = "1.0 ii "
     at $d read /etc/ds-e2e/app.conf >"$T/app.conf"
     grep_ok "$d: the config file's content" '^workers = 4$' "$T/app.conf"
     check "$d: the config file's mode" \
@@ -161,7 +181,7 @@ for kind in pkg path; do
     check "$kind: a tampered commit" tamper "$T/evil-$kind.json"
     expect_status 2 "$kind: sync refuses it" dsc sync copy1
     grep_ok "$kind: one line naming the host and the cause" \
-        '^driftsync: copy1: .*(not a valid|invalid|hostile|\.\.)' "$T/err"
+        '^driftsync: copy1: prod/copy1.json@[0-9a-f]+: .*(not a safe|not a valid|invalid|\.\.)' "$T/err"
     check "$kind: no snapshot was taken" \
         test "$($V snapshot-list $LAB --name | grep -c '^driftsync-')" = 1
     if vexec $LAB /usr/bin/test -e /tmp/pwned; then not_ok "$kind: nothing ran in the guest"
