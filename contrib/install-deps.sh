@@ -17,7 +17,8 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # (tar, libc-bin, util-linux, coreutils, diffutils).
 test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
-      util-linux coreutils diffutils"
+      util-linux coreutils diffutils curl apt bash chromium libxml2-utils
+      systemd"
 case "$what" in
 build) ;;
 test) pkgs="$pkgs $test_pkgs" ;;

@@ -100,6 +100,8 @@ typedef struct ds_history_entry {
     char *summary;   /* first line of the message */
     char *run_id;    /* Driftsync-Run: trailer, or NULL */
     GPtrArray *changes; /* ds_change *: from the parent's manifest */
+    char *detail; /* ds_store_history_all: the host's line of the commit
+                   * message ("openssl 3.0.11-1 -> 3.0.13-1, ..."), or NULL */
 } ds_history_entry;
 
 void ds_history_entry_free(ds_history_entry *e);
@@ -109,3 +111,13 @@ void ds_history_entry_free(ds_history_entry *e);
 int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err);
+
+/* Every host's history of ROLE in one walk over the commits (not one per
+ * host): *out maps each host name that a commit since `since` changed to
+ * a GPtrArray of ds_history_entry * as ds_store_history gives, newest
+ * first, each with its `detail`.  Without `diff` no manifest is parsed:
+ * the entries' changes are empty (the detail says what changed).  Caller
+ * unrefs the table. */
+int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
+                         gint64 since, bool diff, const ds_ignore *ignore,
+                         GError **err);

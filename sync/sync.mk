@@ -7,7 +7,8 @@ libdriftsync_la_SOURCES += sync/sync.h sync/sync.c sync/journal.c \
 	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c \
 	sync/audit.h sync/audit.c sync/audit-proc.c
 
-driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c sync/cmd-audit.c
+driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c sync/cmd-audit.c \
+	sync/report.h sync/report.c sync/report-html.c sync/cmd-report.c
 
 unit_tests += tests/unit/test-sync-journal
 tests_unit_test_sync_journal_SOURCES = tests/unit/test-sync-journal.c
@@ -23,6 +24,7 @@ tests_unit_test_audit_LDADD = $(ds_test_ldadd)
 shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
 	tests/integration/notify.sh tests/cli/audit.sh \
 	tests/integration/audit-ssh.sh
+shell_tests += tests/cli/report.sh tests/integration/report-browser.sh
 
 # End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
 e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh
