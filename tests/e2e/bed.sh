@@ -8,6 +8,7 @@
 #                   the guest image (cached), define and boot both domains,
 #                   wait for their agents; reuses what is already running
 #   bed.sh fresh    like up, but redefines and reboots both domains
+#   bed.sh daemon   only the host packages and a running libvirtd
 #   bed.sh add NAME-e2e...     one more guest each from the same image
 #                   (fresh, booted, agent waited for); bed.sh remove NAME-e2e...
 #   bed.sh down     destroy and undefine both domains (the image stays)
@@ -313,10 +314,11 @@ remove() {
 case "${1:-up}" in
 up) up 0 ;;
 fresh) up 1 ;;
+daemon) need_root; host_packages; libvirt_daemon ;;
 add) shift; add "$@" ;;
 remove) shift; remove "$@" ;;
 down) down ;;
 status) status ;;
 clean) clean ;;
-*) echo "usage: $0 [up|fresh|add NAME-e2e...|remove NAME-e2e...|down|status|clean]" >&2; exit 2 ;;
+*) echo "usage: $0 [up|fresh|daemon|add NAME-e2e...|remove NAME-e2e...|down|status|clean]" >&2; exit 2 ;;
 esac

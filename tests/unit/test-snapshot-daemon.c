@@ -8,6 +8,7 @@
 #include <libvirt/virterror.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,8 +30,12 @@ static void test_daemon_lost(void)
     g_autofree char *run = g_build_filename(tmp, "run", NULL);
     g_autofree char *sock = g_build_filename(run, "libvirt", "libvirt-sock",
                                              NULL);
-    g_autofree char *node =
+    g_autofree char *dist_node =
         g_test_build_filename(G_TEST_DIST, "data", "snapshot-node.xml", NULL);
+    /* A copy in the daemon's own directory: the source tree may not be
+     * readable by the unprivileged user the daemon runs as. */
+    g_autofree char *node = g_build_filename(tmp, "snapshot-node.xml", NULL);
+    g_autofree char *node_xml = NULL;
     g_autofree char *uri = NULL;
     g_autofree char *env_home = g_strconcat("HOME=", tmp, NULL);
     g_autofree char *env_run = g_strconcat("XDG_RUNTIME_DIR=", run, NULL);
@@ -53,9 +58,12 @@ static void test_daemon_lost(void)
         g_test_fail();
         return;
     }
+    g_assert_true(g_file_get_contents(dist_node, &node_xml, NULL, NULL));
+    g_assert_true(g_file_set_contents(node, node_xml, -1, NULL));
     if (getuid() == 0) {
         /* As root libvirtd would be the system daemon: run it as nobody. */
         g_assert_cmpint(chown(tmp, 65534, 65534), ==, 0);
+        g_assert_cmpint(chmod(node, 0644), ==, 0);
         g_ptr_array_add(argv, "setpriv");
         g_ptr_array_add(argv, "--reuid=65534");
         g_ptr_array_add(argv, "--regid=65534");
@@ -75,7 +83,7 @@ static void test_daemon_lost(void)
                                     G_SPAWN_STDERR_TO_DEV_NULL,
                                 NULL, NULL, &pid, NULL));
     uri = g_strdup_printf("test+unix://%s?socket=%s", node, sock);
-    for (int i = 0; i < 200 && !c; i++) {
+    for (int i = 0; i < 600 && !c; i++) { /* 30 s: a loaded machine */
         if (g_file_test(sock, G_FILE_TEST_EXISTS))
             c = virConnectOpen(uri);
         if (!c)
