@@ -196,7 +196,7 @@ V destroy "$LAB" >/dev/null
 finish_trial
 check "a guest destroyed mid-run: exit 2" test "$BG_RC" = 2
 grep_ok "destroyed: says the guest was lost and the lab reverted" \
-    '^driftsync: e2e: the guest was lost during the trial: the lab domain '"$LAB"' is (shut off|not running); lab '"$LAB"' reverted to driftsync-.* and verified' "$T/err"
+    '^driftsync: e2e: the guest was lost during the trial: the lab domain '"$LAB"' is (shut off|not running|shutting down); lab '"$LAB"' reverted to driftsync-.* and verified' "$T/err"
 jq_ok "destroyed: recorded as lost, reverted, verified" '.guest_lost and .reverted and .verified'
 check "destroyed: the lab runs again, as before" lab_clean
 
