@@ -33,8 +33,10 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int ds_sync_write_atomic(const char *path, const void *data, gsize len,
-                         GError **err)
+/* The temporary file, fsync, rename and directory fsync behind both
+ * writers below; make_dir creates the directory (0700) first. */
+static int write_atomic(const char *path, const void *data, gsize len,
+                        mode_t mode, bool make_dir, GError **err)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *tmp = NULL;
@@ -42,14 +44,18 @@ int ds_sync_write_atomic(const char *path, const void *data, gsize len,
     gsize done = 0;
     int fd, e;
 
-    if (g_mkdir_with_parents(dir, 0700) < 0)
+    if (make_dir && g_mkdir_with_parents(dir, 0700) < 0)
         return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
                             g_strerror(errno));
     tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0600);
+    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, (int)mode);
     if (fd < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", tmp,
+        return ds_error_set(err, DS_EGENERIC,
+                            "cannot create a file in %s: %s", dir,
                             g_strerror(errno));
+    /* mkstemp's mode goes through the umask */
+    if (fchmod(fd, mode) < 0)
+        goto fail;
     while (done < len) {
         ssize_t n = write(fd, p + done, len - done);
 
@@ -80,6 +86,18 @@ fail:
     unlink(tmp);
     return ds_error_set(err, DS_EGENERIC, "cannot write %s: %s", path,
                         g_strerror(e));
+}
+
+int ds_sync_write_atomic(const char *path, const void *data, gsize len,
+                         GError **err)
+{
+    return write_atomic(path, data, len, 0600, true, err);
+}
+
+int ds_sync_write_file(const char *path, const void *data, gsize len,
+                       mode_t mode, GError **err)
+{
+    return write_atomic(path, data, len, mode, false, err);
 }
 
 /* ---- the lock ---- */

@@ -4,16 +4,12 @@
  * drift it had per category before the sync; written atomically. */
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <glib/gstdio.h>
-#include <sys/stat.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "manifests/error.h"
 #include "manifests/ignore.h"
 #include "sync/metrics.h"
+#include "sync/sync.h"
 
 char *ds_metrics_escape(const char *value)
 {
@@ -139,48 +135,10 @@ char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
 
 int ds_metrics_write(const char *path, const char *text, GError **err)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-    gsize len = strlen(text), done = 0;
-    int fd, e, dfd;
+    /* node_exporter's collector must read it: 0644 */
+    int rc = ds_sync_write_file(path, text, strlen(text), 0644, err);
 
-    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return ds_error_set(err, DS_EGENERIC,
-                            "--metrics: cannot create a file in %s: %s", dir,
-                            g_strerror(errno));
-    /* mkstemp's mode goes through the umask: node_exporter must read it. */
-    if (fchmod(fd, 0644) < 0)
-        goto fail;
-    while (done < len) {
-        ssize_t n = write(fd, text + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto fail;
-        done += (gsize)n;
-    }
-    if (fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0)
-        goto fail;
-    if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-    return 0;
-
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    g_unlink(tmp);
-    return ds_error_set(err, DS_EGENERIC, "--metrics: cannot write %s: %s",
-                        path, g_strerror(e));
+    if (rc < 0)
+        g_prefix_error(err, "--metrics: ");
+    return rc;
 }

@@ -7,6 +7,7 @@
 
 #include <glib.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <stdbool.h>
 
 #include "drivers/transport.h"
@@ -99,6 +100,9 @@ void ds_journal_step_end(ds_journal *j, int status);
 /* Write bytes to path atomically (tmp + fsync + rename + dir fsync). */
 int ds_sync_write_atomic(const char *path, const void *data, gsize len,
                          GError **err);
+/* The same into an existing directory, the file given mode (umask aside). */
+int ds_sync_write_file(const char *path, const void *data, gsize len,
+                       mode_t mode, GError **err);
 
 /* ---- applying a plan (sync/apply.c) ---- */
 
