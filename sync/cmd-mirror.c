@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,35 +19,6 @@
 #include "sync/metrics.h"
 #include "sync/mirror.h"
 #include "sync/notify.h"
-
-static volatile sig_atomic_t mirror_cancel;
-
-static void on_signal(int sig)
-{
-    static const char msg[] =
-        "\ndriftsync: interrupted: reverting the labs being synced after "
-        "their current step (again to stop at once)\n";
-
-    (void)sig;
-    mirror_cancel = 1;
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
-        /* nothing to do in a signal handler */
-    }
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* A second signal takes the default action: the journals let the
-     * next run revert the labs. */
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 typedef struct mirror_cli {
     ds_cli *cli;
@@ -194,7 +164,7 @@ static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
     char *body = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
 
     ds_notify_options_from_config(&o, cfg);
-    o.cancel = &mirror_cancel;
+    o.cancel = &ds_cli_cancelled;
     json_decref(payload);
     if (!body) {
         ds_cli_error(cli, "warning: mirror: the notification could not be "
@@ -331,7 +301,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     opts.run_id = run_id;
     opts.dry_run = dry_run;
     opts.keep_on_failure = keep;
-    opts.cancel = &mirror_cancel;
+    opts.cancel = &ds_cli_cancelled;
     opts.note = on_note;
     opts.record_progress = on_record;
     opts.lab_done = on_lab;
@@ -339,7 +309,10 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     g_mutex_init(&m.lock);
     m.running = g_ptr_array_new();
     if (!dry_run)
-        catch_signals();
+        ds_cli_catch_cancel(
+            "\ndriftsync: interrupted: reverting the labs being "
+            "synced after their current step (again to stop "
+            "at once)\n");
     rc = ds_mirror_run(&rep, cfg, st, &opts, &err);
     g_ptr_array_unref(m.running);
     g_mutex_clear(&m.lock);

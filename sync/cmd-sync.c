@@ -6,7 +6,6 @@
 #include <config.h>
 
 #include <jansson.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,36 +16,6 @@
 #include "manifests/store.h"
 #include "sync/cmd.h"
 #include "sync/sync.h"
-
-
-static volatile sig_atomic_t sync_cancel;
-
-static void on_signal(int sig)
-{
-    static const char msg[] =
-        "\ndriftsync: interrupted: reverting the lab after the current "
-        "step (again to stop at once)\n";
-
-    (void)sig;
-    sync_cancel = 1;
-    if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
-        /* nothing to do in a signal handler */
-    }
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* A second signal takes the default action: the journal lets the
-     * next run revert the lab. */
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 static void on_note(const char *host, const char *message, void *payload)
 {
@@ -232,9 +201,11 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     opts.keep_on_failure = keep;
     opts.note = on_note;
     opts.payload = cli;
-    opts.cancel = &sync_cancel;
+    opts.cancel = &ds_cli_cancelled;
     if (!dry_run)
-        catch_signals();
+        ds_cli_catch_cancel(
+            "\ndriftsync: interrupted: reverting the lab after the "
+            "current step (again to stop at once)\n");
     if (ds_sync_run(&results, &commit, cfg, st, (const char *const *)argv + 1,
                     &opts, &err) < 0) {
         ds_cli_error_gerror(cli, err);
