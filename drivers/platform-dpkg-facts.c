@@ -53,6 +53,9 @@ static const char facts_script[] =
     "    s units\n"
     "    systemctl list-units --type=service --all --no-legend --no-pager"
     " --plain\n"
+    "  elif u=$(systemctl list-unit-files --type=service --no-legend"
+    " --no-pager 2>/dev/null); then\n"
+    "    s unit-files-offline; printf '%s\\n' \"$u\"\n"
     "  fi\n"
     "fi\n"
     "s end\n";

@@ -368,14 +368,16 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
 }
 
 /* Services.  Where systemd runs: enablement from list-unit-files and
- * activity from list-units.  Where it does not (a container, an image
- * under local:/ROOT) nothing can say what is active, so activity is
- * "unknown", and enablement is read from the unit directories the probe
- * listed: "masked" (linked to /dev/null in /etc), "enabled" (linked from
- * a .wants/.requires directory in /etc), otherwise "unknown" -- telling
- * "disabled" from "static" would need every unit file's [Install]
- * section, and `systemctl --root` costs more than the rest of a
- * collection together. */
+ * activity from list-units.  Where it does not (a container, a guest with
+ * another init, an image under local:/ROOT) nothing can say what is
+ * active, so activity is "unknown".  Enablement then comes from an
+ * offline `systemctl list-unit-files` when the live host has systemctl
+ * (it reads the unit files, no manager needed), otherwise from the unit
+ * directories the probe listed: "masked" (linked to /dev/null in /etc),
+ * "enabled" (linked from a .wants/.requires directory in /etc), otherwise
+ * "unknown" -- telling "disabled" from "static" would need every unit
+ * file's [Install] section, and `systemctl --root` costs more than the
+ * rest of a collection together. */
 static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
                             ds_dpkg_facts *facts, GError **err)
 {
@@ -388,6 +390,16 @@ static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
     gpointer k, v;
     int rc;
 
+    if (!pr->systemd &&
+        (out = ds_dpkg_facts_get(facts, "unit-files-offline"))) {
+        if ((rc = parse_units(enabled, c, out, 1, 0, NULL,
+                              "systemctl list-unit-files", err)) < 0)
+            return rc;
+        g_hash_table_iter_init(&it, enabled);
+        while (g_hash_table_iter_next(&it, &k, &v))
+            g_ptr_array_add(m->services, ds_service_new(k, v, "unknown"));
+        return 0;
+    }
     if (!pr->systemd) {
         g_hash_table_iter_init(&it, pr->units);
         while (g_hash_table_iter_next(&it, &k, &v)) {

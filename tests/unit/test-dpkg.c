@@ -618,6 +618,51 @@ static void test_not_dpkg(void)
     g_assert_null(m);
 }
 
+/* Services of this machine as systemctl itself lists them: with systemd
+ * running, or offline (no manager: activity unknown) when it does not. */
+static void check_self_services(const ds_manifest *m)
+{
+    const char *argv[] = {"systemctl",   "list-unit-files", "--type=service",
+                          "--no-legend", "--no-pager",      NULL};
+    g_autofree char *prog = g_find_program_in_path("systemctl");
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    gboolean booted = g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR);
+    guint checked = 0;
+    int status;
+
+    if (!prog) {
+        g_test_message("no systemctl here: services not compared");
+        return;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH,
+                               NULL, NULL, &out, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    lines = g_strsplit(out, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+        const ds_service *s;
+        guint n = 0;
+
+        for (guint j = 0; f[j]; j++)
+            if (*f[j])
+                f[n++] = f[j];
+            else
+                g_free(f[j]);
+        f[n] = NULL;
+        if (n < 2 || !g_str_has_suffix(f[0], ".service"))
+            continue;
+        s = ds_manifest_find_service(m, f[0]);
+        if (!s)
+            g_error("service %s not collected", f[0]);
+        g_assert_cmpstr(s->enabled, ==, f[1]);
+        if (!booted)
+            g_assert_cmpstr(s->active, ==, "unknown");
+        checked++;
+    }
+    g_assert_cmpuint(checked, >, 0);
+}
+
 /* This machine through local:, checked against dpkg-query itself. */
 static void test_collect_self(void)
 {
@@ -657,6 +702,7 @@ static void test_collect_self(void)
     g_assert_cmpuint(checked, ==, n);
     g_assert_nonnull(m->kernel.running);
     g_assert_nonnull(m->os.id);
+    check_self_services(m);
 }
 
 int main(int argc, char **argv)
