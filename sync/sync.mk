@@ -26,5 +26,6 @@ shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
 	tests/integration/audit-ssh.sh
 shell_tests += tests/cli/report.sh tests/integration/report-browser.sh
 
-# End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM.
-e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh
+# End-to-end (make check-e2e, DS_E2E=1): a real sync of the bed's lab VM,
+# the nightly mirror over two labs, an audit of the real guests.
+e2e_tests += tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh

@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/image.sh: build the end-to-end guest image once: Debian
-# bookworm minbase + qemu-guest-agent + a kernel, a tiny PID 1 (no
-# systemd, no udev) that keeps qemu-ga on its virtio port, as an ext4
-# qcow2 base image with the kernel and initrd beside it.  Prints the
-# directory holding vmlinuz, initrd.img and base.qcow2.
+# bookworm minbase + qemu-guest-agent + a kernel + systemd's tools, a tiny
+# PID 1 (systemd installed but not running, no udev) that keeps qemu-ga on
+# its virtio port, as an ext4 qcow2 base image with the kernel and initrd
+# beside it.  systemctl works on the unit files without a manager, so
+# services can be enabled and disabled.  Prints the directory holding
+# vmlinuz, initrd.img and base.qcow2.
 #
 # Two cache entries under DS_E2E_CACHE (/var/cache/driftsync-e2e), each
 # named by the sha256 of its inputs: the debootstrap tree (the package
@@ -19,7 +21,7 @@ DIR=${DS_E2E_DIR:-/var/lib/driftsync-e2e}
 CACHE=${DS_E2E_CACHE:-/var/cache/driftsync-e2e}
 SUITE=bookworm
 # Guest packages on top of debootstrap's minbase.
-GUEST_PACKAGES="qemu-guest-agent linux-image-amd64 initramfs-tools kmod"
+GUEST_PACKAGES="qemu-guest-agent linux-image-amd64 initramfs-tools kmod systemd"
 SELF=$(readlink -f "$0")
 
 T0=$(date +%s.%N)
@@ -46,7 +48,8 @@ mirror() {
     echo "${m:-http://deb.debian.org/debian}"
 }
 
-# PID 1 of the guest: no systemd, no udev.  Mount what qemu-ga needs, find
+# PID 1 of the guest: not systemd (booting it would cost seconds per
+# guest), no udev.  Mount what qemu-ga needs, find
 # the agent's virtio port by name, keep qemu-ga running.
 write_guest_init() {
     local root=$1

@@ -80,11 +80,13 @@ baseline_back() {
     return 0
 }
 
-# mkdeb NAME VERSION [POSTINST-BODY]: a package built here with dpkg-deb,
-# into $T/repo; repo_index writes that repository's Packages index.
+# mkdeb NAME VERSION [POSTINST-BODY [TREE]]: a package built here with
+# dpkg-deb, into $T/repo, shipping TREE's files when given; repo_index
+# writes that repository's Packages index.
 mkdeb() {
     local d=$T/build/$1
     mkdir -p "$d/DEBIAN" "$d/usr/share/doc/$1" "$T/repo"
+    [ -z "${4:-}" ] || cp -a "$4/." "$d/"
     printf 'Package: %s\nVersion: %s\nArchitecture: all\nMaintainer: driftsync tests <tests@driftsync.invalid>\nSection: misc\nPriority: optional\nDescription: driftsync end-to-end test package\n' \
         "$1" "$2" >"$d/DEBIAN/control"
     printf '#!/bin/sh\nset -e\n%s\nexit 0\n' "${3:-}" >"$d/DEBIAN/postinst"

@@ -4,13 +4,15 @@
 # prod-e2e is the production host of two lab copies (lab-e2e and a third
 # guest, lab2-e2e, from the bed's image).  The first run records prod and
 # finds both labs equal; then prod gets an upgrade, a downgrade, a removal,
-# a new package, a changed config file (content and mode) and a new apt
-# source, and one mirror run brings both labs there, two at a time; then
-# the same one lab at a time.  A version that only driftsync's package
-# cache has (no repository the labs reach) is installed from the cache.  A prod manifest tampered with in the store
-# (a hostile package name, a path with ../) is refused before anything
-# runs in a guest (the next mirror would record prod over it).  Every scenario ends with `driftsync diff` exit 0 and
-# the git store checked.  Runs only with DS_E2E=1.
+# a new package, a changed config file (content and mode), a new apt
+# source and a service disabled, and one mirror run brings both labs
+# there, two at a time; then the same one lab at a time.  A version that
+# only driftsync's package cache has (no repository the labs reach) is
+# installed from the cache.  A prod manifest tampered with in the store (a
+# hostile package name, a path with ../) is refused before anything runs
+# in a guest (the next mirror would record prod over it).  Every scenario
+# ends with `driftsync diff` exit 0 and the git store checked.  Runs only
+# with DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
@@ -21,6 +23,8 @@ V="virsh -q -c $E2E_URI"
 LAB2=lab2-e2e
 BASE=e2e-mirror-baseline
 G="git --git-dir=$T/store"
+# svc_state DOMAIN: ds-svc's enablement, as the guest's systemctl says.
+svc_state() { vexec "$1" /usr/bin/systemctl is-enabled ds-svc.service 2>/dev/null; }
 
 cleanup() {
     bash "$DS_SRCDIR/tests/e2e/bed.sh" remove $LAB2 >/dev/null 2>&1
@@ -40,6 +44,12 @@ check "a second lab guest ($LAB2) from the bed's image" \
 mkdeb ds-up 1.0 && mkdeb ds-up 2.0
 mkdeb ds-down 1.0 && mkdeb ds-down 2.0
 mkdeb ds-gone 1.0 && mkdeb ds-new 1.0
+# a service, enabled when installed (the guests have systemctl, which
+# works on the unit files with no systemd running)
+mkdir -p "$T/svc/lib/systemd/system"
+printf '[Unit]\nDescription=driftsync e2e service\n[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n' \
+    >"$T/svc/lib/systemd/system/ds-svc.service"
+mkdeb ds-svc 1.0 'systemctl enable ds-svc.service' "$T/svc"
 repo_index
 mkdir -p "$T/repo2" && : >"$T/repo2/Packages" # the new source: empty
 for d in $PROD $LAB $LAB2; do
@@ -48,7 +58,8 @@ for d in $PROD $LAB $LAB2; do
         at $d run mkdir -p /srv/ds-repo2
     check "$d: its index" at $d write /srv/ds-repo2/Packages 0644 </dev/null
     check "$d: the starting packages" at $d run env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q ds-up=1.0 ds-down=2.0 ds-gone=1.0
+        apt-get install -y -q ds-up=1.0 ds-down=2.0 ds-gone=1.0 ds-svc=1.0
+    check "$d: ds-svc enabled" test "$(svc_state $d)" = enabled
     printf 'mode = start\n' | at $d write /etc/ds-e2e/app.conf 0644
 done
 
@@ -104,6 +115,7 @@ check "prod: the config file's mode" at $PROD run chmod 0600 /etc/ds-e2e/app.con
 printf 'deb [trusted=yes] file:/srv/ds-repo2 ./\n' |
     at $PROD write /etc/apt/sources.list.d/ds-extra.list 0644
 check "prod: the new source works" at $PROD run apt-get update -q
+check "prod: a service disabled" at $PROD run systemctl disable ds-svc.service
 # A version only the package cache can give: built here, installed on prod
 # from a file copied in, in no repository the labs can reach; the record
 # takes it into the cache from [packages] repository, a directory here.
@@ -140,6 +152,7 @@ for d in $LAB $LAB2; do
     # prod's source lines, in the lab's driftsync.list
     at $d run sh -c 'cat /etc/apt/sources.list.d/*.list' >"$T/lists"
     grep_ok "$d: the new apt source" '^deb \[trusted=yes\] file:/srv/ds-repo2 \./' "$T/lists"
+    check "$d: ds-svc disabled, as on prod" test "$(svc_state $d)" = disabled
 done
 check "git fsck is clean" $G fsck --strict --no-progress
 $G log --format=%s >"$T/log"
