@@ -80,6 +80,27 @@ baseline_back() {
     return 0
 }
 
+# baselines NAME DOMAIN...: the guests' agents answer, each gets a
+# snapshot NAME (one left by an interrupted run is gone back to first),
+# and at exit each goes back to it: the next test finds them as they were.
+baselines() {
+    local d
+    BASELINE=$1
+    shift
+    BASELINE_DOMS=$*
+    baselines_back
+    at_exit baselines_back
+    for d in "$@"; do
+        check "$d: the guest agent answers" wait_agent "$d"
+        check "$d: a baseline to end on" \
+            virsh -q -c "$E2E_URI" snapshot-create-as "$d" "$BASELINE"
+    done
+}
+baselines_back() {
+    local d
+    for d in $BASELINE_DOMS; do baseline_back "$d" "$BASELINE"; done
+}
+
 # mkdeb NAME VERSION [POSTINST-BODY [TREE]]: a package built here with
 # dpkg-deb, into $T/repo, shipping TREE's files when given; repo_index
 # writes that repository's Packages index.

@@ -17,17 +17,7 @@ done
 V="virsh -q -c $E2E_URI"
 META_URI=https://driftsync.invalid/xmlns/lab/1
 
-# The bed's guests, each with a baseline snapshot taken first and
-# reverted to at the end, so that the tests after this one find them as
-# they were.
-BASE=e2e-sync-baseline
-baseline_restore() { baseline_back $PROD $BASE; baseline_back $LAB $BASE; }
-baseline_restore # one left by an interrupted run
-at_exit baseline_restore
-for d in $PROD $LAB; do
-    check "$d: the guest agent answers" wait_agent "$d"
-    check "$d: a baseline to end on" $V snapshot-create-as "$d" "$BASE"
-done
+baselines e2e-sync-baseline $PROD $LAB
 
 cat >"$T/ds.conf" <<CONF
 [store]
