@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cmd-audit.c: `driftsync audit`: host by host, the packages below an
  * expected version, reboots and restarts pending, and prod drift since the
- * last sync; human or --json, and STATE/audit/latest.json for the report. */
+ * last sync; human or --json, STATE/audit/latest.json for the report, and
+ * with [notify] audit a summary POSTed to the webhook. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "sync/audit.h"
 #include "sync/cmd.h"
 #include "sync/collect.h"
+#include "sync/notify.h"
 #include "sync/sync.h"
 
 typedef struct audit_host {
@@ -307,6 +309,34 @@ static int write_latest(const audit_run *r, json_t *doc, GError **err)
     return ds_sync_write_atomic(path, line, strlen(line), err);
 }
 
+/* [notify] audit: POST the run's summary to the webhook; a failure is one
+ * warning and never changes the exit status.  The outcome for --json (a
+ * new reference), or NULL when nothing was tried. */
+static json_t *notify(ds_cli *cli, const ds_config *cfg, ds_role role,
+                      const json_t *doc, int code)
+{
+    ds_notify_options o;
+    ds_notify_result res = {0};
+    g_autoptr(GError) err = NULL;
+    json_t *payload, *out;
+
+    if (!cfg->notify_audit || !cfg->notify_webhook ||
+        !json_array_size(json_object_get(doc, "hosts")))
+        return NULL;
+    payload = ds_notify_audit_payload(doc, ds_role_name(role), code);
+    ds_notify_options_from_config(&o, cfg);
+    o.cancel = &ds_cli_cancelled;
+    if (ds_notify_post_json(&res, &o, payload, &err) < 0)
+        ds_cli_error(cli, "warning: %s", err->message);
+    else
+        ds_cli_verbose(cli, "audit: notified the webhook (%d attempt%s)",
+                       res.attempts, res.attempts == 1 ? "" : "s");
+    json_decref(payload);
+    out = ds_notify_result_json(&res);
+    ds_notify_result_clear(&res);
+    return out;
+}
+
 /* Which hosts are audited, and which only give --like its reference. */
 static int choose_hosts(audit_run *r, char **args, int nargs, const char *like)
 {
@@ -380,7 +410,7 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
     g_autofree char *generated = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
     g_autofree char *run_id = g_strdup_printf("%s-%08x", stamp, g_random_int());
     audit_run r = {.cli = cli, .hosts = hosts};
-    json_t *doc;
+    json_t *doc, *notified;
     bool failed = false, found = false;
     int code = DS_EXIT_OK;
 
@@ -449,9 +479,7 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         found = found || h->findings->len > 0;
     }
     doc = run_json(&r, run_id, generated);
-    if (cli->json)
-        ds_cli_print_json(doc);
-    else
+    if (!cli->json)
         print_human(&r);
     g_clear_error(&err);
     if (write_latest(&r, doc, &err) < 0) {
@@ -459,8 +487,13 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
                      err->message);
         failed = true;
     }
+    code = failed ? DS_EXIT_ERROR : found ? DS_EXIT_DIFF : DS_EXIT_OK;
+    if ((notified = notify(cli, cfg, r.role, doc, code)))
+        json_object_set_new(doc, "notify", notified);
+    if (cli->json)
+        ds_cli_print_json(doc);
     json_decref(doc);
-    return failed ? DS_EXIT_ERROR : found ? DS_EXIT_DIFF : DS_EXIT_OK;
+    return code;
 }
 
 const ds_cmd_entry ds_cmd_audit_entry = {

@@ -205,8 +205,9 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     static const char *const secrets[] = {"files", NULL};
     static const char *const packages[] = {"cache", "repository", "ca-file",
                                            NULL};
-    static const char *const notify[] = {"webhook", "ca-file", "timeout",
-                                         "attempts", "retry-delay", NULL};
+    static const char *const notify[] = {"webhook",  "ca-file",     "timeout",
+                                         "attempts", "retry-delay", "audit",
+                                         NULL};
 
     if (!strcmp(group, "secrets")) {
         if (ds_config_check_known(r, group, key, secrets, err) < 0)
@@ -250,6 +251,8 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     if (!strcmp(key, "retry-delay"))
         return ds_config_get_int(&cfg->notify_retry_delay, r, kf, group, key,
                                  0, err);
+    if (!strcmp(key, "audit"))
+        return ds_config_get_bool(&cfg->notify_audit, r, kf, group, key, err);
     if (ds_config_get_string(&cfg->notify_webhook, r, kf, group, key, err) < 0)
         return DS_EINVALID;
     if (!(g_str_has_prefix(cfg->notify_webhook, "https://") &&

@@ -46,6 +46,7 @@ typedef struct ds_config {
     int notify_timeout;     /* [notify] timeout, seconds per try (10) */
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
+    gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;

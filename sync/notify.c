@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/notify.c: POST a mirror run's JSON summary to the [notify] webhook
- * with libcurl: TLS verified (optionally against [notify] ca-file), a
- * timeout per try, a few tries with a doubling delay, only 2xx counts;
- * messages show the webhook's scheme and host only. */
+/* sync/notify.c: POST a mirror (or audit) run's JSON summary to the
+ * [notify] webhook with libcurl: TLS verified (optionally against [notify]
+ * ca-file), a timeout per try, a few tries with a doubling delay, only 2xx
+ * counts; messages show the webhook's scheme and host only. */
 #include <config.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifests/error.h"
+#include "sync/audit.h"
 #include "sync/notify.h"
 
 #define NOTIFY_REASON_MAX 200 /* characters of a reason in `text` */
+#define NOTIFY_HOSTS_MAX 10   /* hosts named in one list of `text` */
 
 void ds_notify_options_from_config(ds_notify_options *out, const ds_config *cfg)
 {
@@ -251,6 +254,164 @@ json_t *ds_notify_mirror_payload(const ds_mirror_report *r)
             doc, "record_failed",
             json_object_get(json_object_get(full, "recorded"), "failed"));
     json_decref(full);
+    return doc;
+}
+
+int ds_notify_post_json(ds_notify_result *out, const ds_notify_options *opts,
+                        const json_t *payload, GError **err)
+{
+    g_autofree char *shown = ds_notify_redact_url(opts->url);
+    char *body = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
+    int rc;
+
+    if (!body) {
+        memset(out, 0, sizeof *out);
+        out->error = g_strdup("the notification could not be serialised");
+        return ds_error_set(err, DS_EGENERIC, "webhook %s: %s", shown,
+                            out->error);
+    }
+    rc = ds_notify_post(out, opts, body, err);
+    free(body);
+    return rc;
+}
+
+/* "2 missing, 1 reboot": a host's findings by kind, in the audit's order
+ * of kinds (any other kind after them). */
+static void append_kinds(GString *s, json_t *kinds)
+{
+    const char *name;
+    json_t *n;
+    bool first = true;
+
+    for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_DRIFT; k++) {
+        name = ds_audit_kind_name((ds_audit_kind)k);
+        if (!(n = json_object_get(kinds, name)))
+            continue;
+        g_string_append_printf(s, "%s%" JSON_INTEGER_FORMAT " %s",
+                               first ? "" : ", ", json_integer_value(n), name);
+        first = false;
+    }
+    json_object_foreach(kinds, name, n)
+    {
+        bool known = false;
+
+        for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_DRIFT && !known; k++)
+            known = !strcmp(name, ds_audit_kind_name((ds_audit_kind)k));
+        if (known)
+            continue;
+        g_string_append_printf(s, "%s%" JSON_INTEGER_FORMAT " %s",
+                               first ? "" : ", ", json_integer_value(n), name);
+        first = false;
+    }
+}
+
+/* One list of `text`: " (a; b; ...; and N more)", or nothing. */
+static void append_list(GString *s, GPtrArray *items)
+{
+    guint shown = MIN(items->len, NOTIFY_HOSTS_MAX);
+
+    if (!items->len)
+        return;
+    g_string_append(s, " (");
+    for (guint i = 0; i < shown; i++)
+        g_string_append_printf(s, "%s%s", i ? "; " : "",
+                               (const char *)items->pdata[i]);
+    if (items->len > shown)
+        g_string_append_printf(s, "; and %u more", items->len - shown);
+    g_string_append_c(s, ')');
+}
+
+json_t *ds_notify_audit_payload(const json_t *audit, const char *role,
+                                int exit_code)
+{
+    static const char *const from_audit[] = {"run_id", "generated", "source"};
+    json_t *in = json_object_get(audit, "hosts");
+    json_t *hosts, *h, *summary, *doc;
+    g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) text = g_string_new("driftsync audit");
+    size_t i;
+    guint clean = 0;
+
+    if (!json_is_array(in))
+        return NULL;
+    role = role ? role : "prod";
+    hosts = json_array();
+    json_array_foreach(in, i, h)
+    {
+        const char *name = json_string_value(json_object_get(h, "host"));
+        json_t *jerror = json_object_get(h, "error");
+        const char *error = json_string_value(jerror);
+        json_t *fs = json_object_get(h, "findings"), *f;
+        json_t *kinds = json_object();
+        json_t *o;
+        size_t j;
+
+        name = name ? name : "?";
+        json_array_foreach(fs, j, f)
+        {
+            const char *kind = json_string_value(json_object_get(f, "kind"));
+            json_int_t n;
+
+            kind = kind ? kind : "unknown";
+            n = json_integer_value(json_object_get(kinds, kind));
+            json_object_set_new(kinds, kind, json_integer(n + 1));
+        }
+        if (error) {
+            GString *e = g_string_new(NULL);
+            size_t n = strlen(name);
+
+            /* The audit's messages start with "HOST: " already. */
+            if (!strncmp(error, name, n) && !strncmp(error + n, ": ", 2))
+                error += n + 2;
+            append_reason(e, name, error);
+            g_ptr_array_add(failed, g_string_free(e, FALSE));
+        } else if (json_array_size(fs)) {
+            GString *k = g_string_new(NULL);
+
+            g_string_append_printf(k, "%s: ", name);
+            append_kinds(k, kinds);
+            g_ptr_array_add(found, g_string_free(k, FALSE));
+        } else {
+            clean++;
+        }
+        o = json_pack("{s:s, s:s, s:I, s:o}", "host", name, "role", role,
+                      "findings", (json_int_t)json_array_size(fs), "kinds",
+                      kinds);
+        if (o && error)
+            json_object_set(o, "error", jerror);
+        json_array_append_new(hosts, o);
+    }
+    if (strcmp(role, "prod"))
+        g_string_append_printf(text, " (%s)", role);
+    g_string_append_printf(text, ": %zu host%s, %u with findings",
+                           json_array_size(hosts),
+                           json_array_size(hosts) == 1 ? "" : "s", found->len);
+    append_list(text, found);
+    g_string_append_printf(text, ", %u error%s", failed->len,
+                           failed->len == 1 ? "" : "s");
+    append_list(text, failed);
+    summary = json_pack(
+        "{s:I, s:I, s:I, s:I}", "hosts", (json_int_t)json_array_size(hosts),
+        "clean", (json_int_t)clean, "with_findings", (json_int_t)found->len,
+        "errors", (json_int_t)failed->len);
+    doc = json_pack("{s:s, s:s, s:s}", "text", text->str, "format",
+                    "driftsync/notify/v1", "kind", "audit");
+    if (!doc) {
+        json_decref(hosts);
+        json_decref(summary);
+        return NULL;
+    }
+    for (i = 0; i < G_N_ELEMENTS(from_audit); i++) {
+        json_t *v = json_object_get(audit, from_audit[i]);
+
+        json_object_set_new(doc, from_audit[i],
+                            v ? json_incref(v) : json_null());
+    }
+    json_object_set_new(doc, "role", json_string(role));
+    json_object_set_new(doc, "hosts", hosts);
+    json_object_set_new(doc, "summary", summary);
+    json_object_set_new(doc, "exit", json_integer(exit_code));
     return doc;
 }
 

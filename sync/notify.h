@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/notify.h: the webhook that hears about each `driftsync mirror` run:
- * a JSON summary POSTed with libcurl (TLS verified, bounded in time,
- * retried with backoff); the URL is a secret and never shown whole. */
+/* sync/notify.h: the webhook that hears about each `driftsync mirror` run
+ * (and, with [notify] audit, each `driftsync audit`): a JSON summary
+ * POSTed with libcurl (TLS verified, bounded in time, retried with
+ * backoff); the URL is a secret and never shown whole. */
 #pragma once
 
 #include <glib.h>
@@ -50,6 +51,22 @@ int ds_notify_post(ds_notify_result *out, const ds_notify_options *opts,
  * Slack/Mattermost ("driftsync mirror: 2 synced, 1 failed (web01: ...)").
  * A new JSON reference. */
 struct json_t *ds_notify_mirror_payload(const ds_mirror_report *r);
+
+/* An audit run's notification, built from its driftsync/audit/v1
+ * document (hosts[{host, findings[{kind, ...}], error?}]): {text, format,
+ * kind: "audit", run_id, generated, source, role, hosts[{host, role,
+ * findings: N, kinds{KIND: N}, error?}], summary{hosts, clean,
+ * with_findings, errors}, exit}.  A host that has an error counts as an
+ * error whatever it found.  `text` is one line for Slack/Mattermost
+ * ("driftsync audit: 3 hosts, 1 with findings (web1: 2 missing, 1
+ * reboot), 0 errors").  A new JSON reference; NULL when `audit` has no
+ * hosts array. */
+struct json_t *ds_notify_audit_payload(const struct json_t *audit,
+                                       const char *role, int exit_code);
+
+/* Serialise `payload` and ds_notify_post() it. */
+int ds_notify_post_json(ds_notify_result *out, const ds_notify_options *opts,
+                        const struct json_t *payload, GError **err);
 
 /* notify: {sent, attempts, status, error} for the report (new ref). */
 struct json_t *ds_notify_result_json(const ds_notify_result *r);

@@ -22,7 +22,8 @@ tests_unit_test_audit_SOURCES = tests/unit/test-audit.c
 tests_unit_test_audit_LDADD = $(ds_test_ldadd)
 
 shell_tests += tests/cli/sync.sh tests/cli/mirror.sh tests/cli/metrics.sh \
-	tests/integration/notify.sh tests/cli/audit.sh \
+	tests/integration/notify.sh tests/integration/notify-audit.sh \
+	tests/cli/audit.sh \
 	tests/integration/audit-ssh.sh
 shell_tests += tests/cli/report.sh tests/integration/report-browser.sh
 

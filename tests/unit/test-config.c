@@ -211,6 +211,7 @@ static void test_defaults(fixture *f, gconstpointer data)
     g_assert_cmpint(cfg->keep_snapshots, ==, 5);
     g_assert_null(cfg->store_remote);
     g_assert_null(cfg->notify_webhook);
+    g_assert_false(cfg->notify_audit);
     g_assert_nonnull(cfg->secret_patterns);
     g_assert_cmpuint(cfg->hosts->len, ==, 0);
     g_assert_nonnull(cfg->ignore);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-notify.c: the pure parts of notify and metrics: the
  * webhook URL as messages show it, label escaping, the metrics text of a
- * report built by hand, the [notify] keys of the configuration. */
+ * report built by hand, the audit payload of an audit document, the
+ * [notify] keys of the configuration. */
 #include <config.h>
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <jansson.h>
 #include <string.h>
 
 #include "manifests/error.h"
@@ -129,9 +131,11 @@ static void test_config_keys(void)
     g_assert_true(g_file_set_contents(
         f,
         "[notify]\nwebhook = https://h.example/x\nca-file = /tmp/ca.pem\n"
-        "timeout = 4\nattempts = 5\nretry-delay = 0\n",
+        "timeout = 4\nattempts = 5\nretry-delay = 0\naudit = yes\n",
         -1, NULL));
     g_assert_cmpint(ds_config_load(&cfg, f, &err), ==, 0);
+    g_assert_true(cfg->notify_audit);
+    g_assert_false(def->notify_audit);
     ds_notify_options_from_config(&o, cfg);
     g_assert_cmpstr(o.url, ==, "https://h.example/x");
     g_assert_cmpstr(o.ca_file, ==, "/tmp/ca.pem");
@@ -151,8 +155,102 @@ static void test_config_keys(void)
     g_assert_true(g_file_set_contents(f, "[notify]\nretries = 2\n", -1, NULL));
     g_assert_cmpint(ds_config_load(&cfg, f, &err), <, 0);
     g_assert_nonnull(strstr(err->message, "retries"));
+    g_clear_error(&err);
+    g_assert_true(g_file_set_contents(f, "[notify]\naudit = off\n", -1, NULL));
+    g_assert_cmpint(ds_config_load(&cfg, f, &err), ==, 0);
+    g_assert_false(cfg->notify_audit);
+    g_clear_pointer(&cfg, ds_config_free);
+    g_assert_true(
+        g_file_set_contents(f, "[notify]\naudit = maybe\n", -1, NULL));
+    g_assert_cmpint(ds_config_load(&cfg, f, &err), <, 0);
+    g_assert_nonnull(strstr(err->message, "[notify] audit: expected true"));
     g_unlink(f);
     g_rmdir(dir);
+}
+
+/* jq-like check: the payload's member `key` dumps as `want`. */
+static void assert_member(json_t *doc, const char *key, const char *want)
+{
+    g_autofree char *got =
+        json_dumps(json_object_get(doc, key), JSON_COMPACT | JSON_ENCODE_ANY);
+
+    g_assert_cmpstr(got, ==, want);
+}
+
+static void test_audit_payload(void)
+{
+    json_error_t jerr;
+    json_t *doc = json_loads(
+        "{\"schema\": \"driftsync/audit/v1\", \"run_id\": \"R1\","
+        " \"generated\": \"2026-01-02T03:04:05Z\", \"source\": \"store\","
+        " \"hosts\": ["
+        "  {\"host\": \"web1\", \"role\": \"lab\", \"findings\": ["
+        "    {\"kind\": \"reboot\", \"detail\": \"d\"},"
+        "    {\"kind\": \"missing\", \"detail\": \"d\"},"
+        "    {\"kind\": \"missing\", \"detail\": \"d\"}]},"
+        "  {\"host\": \"web2\", \"role\": \"lab\", \"findings\": []},"
+        "  {\"host\": \"db1\", \"role\": \"lab\", \"findings\": ["
+        "    {\"kind\": \"drift\", \"detail\": \"d\"}],"
+        "   \"error\": \"db1: cannot read /proc\"},"
+        "  {\"host\": \"db2\", \"role\": \"lab\", \"findings\": [],"
+        "   \"error\": \"agent not answering\"}]}",
+        0, &jerr);
+    json_t *p, *empty;
+    GString *many = g_string_new("{\"hosts\": [");
+
+    g_assert_nonnull(doc);
+    p = ds_notify_audit_payload(doc, "lab", 2);
+    g_assert_nonnull(p);
+    assert_member(p, "text",
+                  "\"driftsync audit (lab): 4 hosts, 1 with findings (web1: "
+                  "2 missing, 1 reboot), 2 errors (db1: cannot read /proc; "
+                  "db2: agent not answering)\"");
+    assert_member(p, "kind", "\"audit\"");
+    assert_member(p, "role", "\"lab\"");
+    assert_member(p, "run_id", "\"R1\"");
+    assert_member(p, "source", "\"store\"");
+    assert_member(p, "exit", "2");
+    assert_member(p, "summary",
+                  "{\"hosts\":4,\"clean\":1,\"with_findings\":1,\"errors\":2}");
+    assert_member(p, "hosts",
+                  "[{\"host\":\"web1\",\"role\":\"lab\",\"findings\":3,"
+                  "\"kinds\":{\"reboot\":1,\"missing\":2}},"
+                  "{\"host\":\"web2\",\"role\":\"lab\",\"findings\":0,"
+                  "\"kinds\":{}},"
+                  "{\"host\":\"db1\",\"role\":\"lab\",\"findings\":1,"
+                  "\"kinds\":{\"drift\":1},"
+                  "\"error\":\"db1: cannot read /proc\"},"
+                  "{\"host\":\"db2\",\"role\":\"lab\",\"findings\":0,"
+                  "\"kinds\":{},\"error\":\"agent not answering\"}]");
+    json_decref(p);
+
+    /* No hosts array: no payload. */
+    empty = json_object();
+    g_assert_null(ds_notify_audit_payload(empty, "prod", 2));
+    json_decref(empty);
+
+    /* Many hosts with findings: `text` names ten and counts the rest. */
+    for (int i = 0; i < 12; i++)
+        g_string_append_printf(many,
+                               "%s{\"host\": \"h%02d\", \"findings\": "
+                               "[{\"kind\": \"restart\"}]}",
+                               i ? "," : "", i);
+    g_string_append(many, "]}");
+    json_decref(doc);
+    doc = json_loads(many->str, 0, &jerr);
+    g_string_free(many, TRUE);
+    g_assert_nonnull(doc);
+    p = ds_notify_audit_payload(doc, "prod", 1);
+    g_assert_nonnull(p);
+    assert_member(p, "text",
+                  "\"driftsync audit: 12 hosts, 12 with findings (h00: 1 "
+                  "restart; h01: 1 restart; h02: 1 restart; h03: 1 restart; "
+                  "h04: 1 restart; h05: 1 restart; h06: 1 restart; h07: 1 "
+                  "restart; h08: 1 restart; h09: 1 restart; and 2 more), 0 "
+                  "errors\"");
+    assert_member(p, "run_id", "null");
+    json_decref(p);
+    json_decref(doc);
 }
 
 int main(int argc, char **argv)
@@ -163,5 +261,6 @@ int main(int argc, char **argv)
     g_test_add_func("/metrics/text", test_metrics_text);
     g_test_add_func("/metrics/write", test_metrics_write);
     g_test_add_func("/notify/config", test_config_keys);
+    g_test_add_func("/notify/audit-payload", test_audit_payload);
     return g_test_run();
 }
