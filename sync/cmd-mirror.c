@@ -161,22 +161,15 @@ static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
     ds_notify_result res = {0};
     g_autoptr(GError) err = NULL;
     json_t *payload = ds_notify_mirror_payload(rep);
-    char *body = payload ? json_dumps(payload, JSON_COMPACT) : NULL;
 
     ds_notify_options_from_config(&o, cfg);
     o.cancel = &ds_cli_cancelled;
-    json_decref(payload);
-    if (!body) {
-        ds_cli_error(cli, "warning: mirror: the notification could not be "
-                          "serialised");
-        return false;
-    }
-    if (ds_notify_post(&res, &o, body, &err) < 0)
+    if (ds_notify_post_json(&res, &o, payload, &err) < 0)
         ds_cli_error(cli, "%swarning: %s", m->tag, err->message);
     else
         ds_cli_verbose(cli, "%snotified the webhook (%d attempt%s)", m->tag,
                        res.attempts, res.attempts == 1 ? "" : "s");
-    free(body);
+    json_decref(payload);
     rep->notify = ds_notify_result_json(&res);
     ds_notify_result_clear(&res);
     return rep->notify != NULL;
