@@ -2,7 +2,8 @@
 # sync/sync.mk: the sync engine (library: lock, journal, apply, run), the
 # mirror job, the audit checks, and `driftsync sync`, `driftsync mirror`
 # and `driftsync audit` (program).
-libdriftsync_la_SOURCES += sync/sync.h sync/sync.c sync/journal.c \
+libdriftsync_la_SOURCES += sync/sync.h sync/sync-host.h sync/sync.c \
+	sync/sync-revert.c sync/sync-batch.c sync/journal.c \
 	sync/apply.c sync/mirror.h sync/mirror.c \
 	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c \
 	sync/audit.h sync/audit.c sync/audit-proc.c
