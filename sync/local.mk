@@ -6,7 +6,8 @@ libdriftsync_la_SOURCES += \
 
 driftsync_SOURCES += \
 	sync/main.c sync/cmd.h sync/cli.c \
-	sync/cmd-init.c sync/cmd-record.c sync/cmd-show.c sync/cmd-diff.c \
+	sync/cmd-init.c sync/cmd-record.c sync/record-stage.h sync/record-stage.c \
+	sync/cmd-show.c sync/cmd-diff.c \
 	sync/cmd-log.c
 
 unit_tests += tests/unit/test-config
