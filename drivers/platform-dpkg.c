@@ -71,8 +71,12 @@ typedef struct probe {
     GPtrArray *kernels; /* release strings */
     gboolean systemd;
     gboolean reboot_flag;
-    GHashTable *units;  /* unit name -> "unknown" | "enabled" | "masked" */
-    GHashTable *wanted; /* unit names linked from /etc's .wants/.requires */
+    GHashTable *units;  /* unit name -> "unknown" | "masked" | "alias" */
+    GHashTable *wanted; /* unit names linked from /etc's .wants/.requires
+                         * (a template for its instances) */
+    GHashTable *links;  /* the names of those links (foo@bar.service) */
+    GHashTable *home;   /* unit name -> the directory of the file that
+                         * counts (/etc before /lib before /usr/lib) */
 } probe;
 
 static const char *const unit_dirs[] = {"/etc/systemd/system",
@@ -86,23 +90,29 @@ static void probe_unit(probe *pr, const char *dir, const char *base,
 
     if (!g_str_has_suffix(base, ".service") || !ds_name_is_safe_service(base))
         return;
-    if (strcmp(dir, unit_dirs[0]) == 0 && type == 'l' &&
-        (strcmp(target, "/dev/null") == 0 || !*target)) {
-        g_hash_table_replace(pr->units, g_strdup(base), "masked");
-        return;
-    }
-    if (strcmp(dir, unit_dirs[0]) == 0 && type == 'l') {
+    for (gsize i = 0; type == 'l' && i < G_N_ELEMENTS(unit_dirs); i++) {
         const char *slash = strrchr(target, '/');
-        if (strcmp(slash ? slash + 1 : target, base) != 0) {
-            g_hash_table_replace(pr->units, g_strdup(base), "alias");
-            return;
-        }
+        const char *state = NULL;
+
+        if (strcmp(dir, unit_dirs[i]) != 0)
+            continue;
+        if (strcmp(target, "/dev/null") == 0 || !*target)
+            state = "masked";
+        else if (strcmp(slash ? slash + 1 : target, base) != 0)
+            state = "alias";
+        if (!state)
+            break;
+        /* the first directory that has the unit decides */
+        if (!g_hash_table_contains(pr->units, base))
+            g_hash_table_insert(pr->units, g_strdup(base), (char *)state);
+        return;
     }
     if (g_str_has_prefix(dir, "/etc/systemd/system/") &&
         !strchr(dir + 20, '/') &&
         (g_str_has_suffix(dir, ".wants") || g_str_has_suffix(dir, ".requires"))) {
         /* foo@bar.service enables the template foo@.service */
         at = strchr(base, '@');
+        g_hash_table_add(pr->links, g_strdup(base));
         g_hash_table_add(pr->wanted,
                          at ? g_strdup_printf("%.*s.service",
                                               (int)(at - base + 1), base)
@@ -111,8 +121,43 @@ static void probe_unit(probe *pr, const char *dir, const char *base,
     }
     for (gsize i = 0; i < G_N_ELEMENTS(unit_dirs); i++)
         if (strcmp(dir, unit_dirs[i]) == 0 && (type == 'f' || type == 'l') &&
-            !g_hash_table_contains(pr->units, base))
+            !g_hash_table_contains(pr->units, base)) {
             g_hash_table_insert(pr->units, g_strdup(base), "unknown");
+            g_hash_table_insert(pr->home, g_strdup(base), g_strdup(dir));
+        }
+}
+
+/* The units whose file (the one that counts) has a line the grep of
+ * section `name` matched: NUL-terminated paths.  FALSE when the host did
+ * not say (the section is missing). */
+static gboolean install_units(GHashTable **out, ds_dpkg_ctx *c, probe *pr,
+                              ds_dpkg_facts *facts, const char *name)
+{
+    GBytes *b = ds_dpkg_facts_get(facts, name);
+    const char *p, *end;
+    gsize len;
+
+    *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    if (!b)
+        return FALSE;
+    p = g_bytes_get_data(b, &len);
+    end = p + len;
+    while (p < end) {
+        const char *z = memchr(p, '\0', (gsize)(end - p));
+        g_autofree char *dir = NULL;
+        const char *path, *base;
+
+        if (!z)
+            break;
+        path = ds_dpkg_host_path(c, p);
+        p = z + 1;
+        if (!path || !(base = strrchr(path, '/')))
+            continue;
+        dir = g_path_get_dirname(path);
+        if (g_strcmp0(g_hash_table_lookup(pr->home, base + 1), dir) == 0)
+            g_hash_table_add(*out, g_strdup(base + 1));
+    }
+    return TRUE;
 }
 
 static int parse_probe(probe *pr, ds_dpkg_ctx *c, GBytes *out,
@@ -367,17 +412,59 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
     return 0;
 }
 
+/* A template linked through instances is "enabled" when its
+ * DefaultInstance= is one of them, otherwise "indirect" (as systemctl
+ * says).  The install-default section: "PATH\0LINE\n" per match. */
+static const char *template_state(ds_dpkg_ctx *c, probe *pr,
+                                  ds_dpkg_facts *facts, const char *unit)
+{
+    GBytes *b = ds_dpkg_facts_get(facts, "install-default");
+    g_autofree char *stem = g_strndup(unit, strlen(unit) - strlen(".service"));
+    const char *p, *end;
+    gsize len;
+
+    if (g_hash_table_contains(pr->links, unit))
+        return "enabled"; /* the template itself is linked */
+    if (!b)
+        return "enabled";
+    p = g_bytes_get_data(b, &len);
+    end = p + len;
+    while (p < end) {
+        const char *z = memchr(p, '\0', (gsize)(end - p));
+        const char *nl = z ? memchr(z, '\n', (gsize)(end - z)) : NULL;
+        g_autofree char *dir = NULL;
+        g_autofree char *value = NULL;
+        g_autofree char *link = NULL;
+        const char *path, *base, *eq;
+
+        if (!nl)
+            break;
+        path = ds_dpkg_host_path(c, p);
+        eq = memchr(z + 1, '=', (gsize)(nl - z - 1));
+        p = nl + 1;
+        if (!path || !eq || !(base = strrchr(path, '/')) ||
+            strcmp(base + 1, unit) != 0)
+            continue;
+        dir = g_path_get_dirname(path);
+        if (g_strcmp0(g_hash_table_lookup(pr->home, unit), dir) != 0)
+            continue;
+        value = g_strstrip(g_strndup(eq + 1, (gsize)(nl - eq - 1)));
+        link = g_strdup_printf("%s%s.service", stem, value);
+        return g_hash_table_contains(pr->links, link) ? "enabled" : "indirect";
+    }
+    return "indirect";
+}
+
 /* Services.  Where systemd runs: enablement from list-unit-files and
  * activity from list-units.  Where it does not (a container, a guest with
  * another init, an image under local:/ROOT) nothing can say what is
- * active, so activity is "unknown".  Enablement then comes from an
- * offline `systemctl list-unit-files` when the live host has systemctl
- * (it reads the unit files, no manager needed), otherwise from the unit
- * directories the probe listed: "masked" (linked to /dev/null in /etc),
- * "enabled" (linked from a .wants/.requires directory in /etc), otherwise
- * "unknown" -- telling "disabled" from "static" would need every unit
- * file's [Install] section, and `systemctl --root` costs more than the
- * rest of a collection together. */
+ * active, so activity is "unknown", and enablement is read from the unit
+ * files as systemctl would: "masked" (linked to /dev/null), "alias" (a
+ * link to another unit), "enabled" (linked from a .wants/.requires
+ * directory in /etc), "disabled" (its [Install] section has WantedBy=,
+ * RequiredBy=, UpheldBy= or Alias=), "indirect" (only Also=), otherwise
+ * "static".  That is one grep over the unit files; `systemctl
+ * list-unit-files` without a manager costs seconds on a small guest. */
 static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
                             ds_dpkg_facts *facts, GError **err)
 {
@@ -390,23 +477,26 @@ static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
     gpointer k, v;
     int rc;
 
-    if (!pr->systemd &&
-        (out = ds_dpkg_facts_get(facts, "unit-files-offline"))) {
-        if ((rc = parse_units(enabled, c, out, 1, 0, NULL,
-                              "systemctl list-unit-files", err)) < 0)
-            return rc;
-        g_hash_table_iter_init(&it, enabled);
-        while (g_hash_table_iter_next(&it, &k, &v))
-            g_ptr_array_add(m->services, ds_service_new(k, v, "unknown"));
-        return 0;
-    }
     if (!pr->systemd) {
+        g_autoptr(GHashTable) rules = NULL;
+        g_autoptr(GHashTable) also = NULL;
+        gboolean known = install_units(&rules, c, pr, facts, "install-rules") &&
+                         install_units(&also, c, pr, facts, "install-also");
+
         g_hash_table_iter_init(&it, pr->units);
         while (g_hash_table_iter_next(&it, &k, &v)) {
             const char *state = v;
-            if (strcmp(state, "unknown") == 0 &&
-                g_hash_table_contains(pr->wanted, k))
-                state = "enabled";
+
+            if (strcmp(state, "unknown") != 0)
+                ;
+            else if (g_hash_table_contains(pr->wanted, k))
+                state = known && g_str_has_suffix(k, "@.service")
+                            ? template_state(c, pr, facts, k)
+                            : "enabled";
+            else if (known)
+                state = g_hash_table_contains(rules, k)  ? "disabled"
+                        : g_hash_table_contains(also, k) ? "indirect"
+                                                         : "static";
             g_ptr_array_add(m->services, ds_service_new(k, state, "unknown"));
         }
         return 0;
@@ -492,6 +582,8 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     pr.kernels = g_ptr_array_new_with_free_func(g_free);
     pr.units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     pr.wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr.home = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    pr.links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m = ds_manifest_new(c.host, opts->role);
     m->collected_at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
     m->collector.version = g_strdup(PACKAGE_VERSION);
@@ -564,6 +656,8 @@ done:
     g_ptr_array_unref(pr.kernels);
     g_hash_table_unref(pr.units);
     g_hash_table_unref(pr.wanted);
+    g_hash_table_unref(pr.home);
+    g_hash_table_unref(pr.links);
     g_clear_pointer(&c.uids, g_hash_table_unref);
     g_clear_pointer(&c.gids, g_hash_table_unref);
     g_free(c.root);

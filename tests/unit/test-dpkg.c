@@ -337,6 +337,66 @@ static void test_hmac_key(void)
     g_assert_nonnull(strstr(err->message, "exactly 32 bytes"));
 }
 
+/* The services collected are the ones systemctl lists, each in the same
+ * state: of this machine (root NULL; with systemd running, or from the
+ * unit files when it does not, activity then unknown), or of an image
+ * (`systemctl --root`).  Without systemctl here, nothing to compare. */
+static void check_services_like_systemctl(const ds_manifest *m,
+                                          const char *root)
+{
+    g_autofree char *root_arg = root ? g_strconcat("--root=", root, NULL)
+                                     : g_strdup("--no-ask-password");
+    const char *argv[] = {"systemctl",
+                          root_arg,
+                          "list-unit-files",
+                          "--type=service",
+                          "--no-legend",
+                          "--no-pager",
+                          NULL};
+    g_autofree char *prog = g_find_program_in_path("systemctl");
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    gboolean booted =
+        !root && g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR);
+    guint checked = 0;
+    int status;
+
+    if (!prog) {
+        g_test_message("no systemctl here: services not compared");
+        return;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH,
+                               NULL, NULL, &out, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    lines = g_strsplit(out, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+        const ds_service *s;
+        guint n = 0;
+
+        for (guint j = 0; f[j]; j++)
+            if (*f[j])
+                f[n++] = f[j];
+            else
+                g_free(f[j]);
+        f[n] = NULL;
+        if (n < 2 || !g_str_has_suffix(f[0], ".service"))
+            continue;
+        s = ds_manifest_find_service(m, f[0]);
+        if (!s)
+            g_error("service %s not collected", f[0]);
+        if (g_strcmp0(s->enabled, f[1]) != 0)
+            g_error("service %s: collected %s, systemctl says %s", f[0],
+                    s->enabled, f[1]);
+        if (!booted)
+            g_assert_cmpstr(s->active, ==, "unknown");
+        checked++;
+    }
+    g_assert_cmpuint(checked, >, 0);
+    if (!booted)
+        g_assert_cmpuint(m->services->len, ==, checked);
+}
+
 /* ---- collection of a real dpkg tree -------------------------------- */
 
 static const ds_file *file_of(const ds_manifest *m, const char *path)
@@ -465,12 +525,14 @@ static void test_collect_root(void)
         g_assert_cmpuint(strlen(f->hmac), ==, 64);
     }
     g_assert_cmpint(file_of(m, "/etc/shadow")->mode, ==, 0640);
-    /* services: enablement from the unit directories, activity unknown
+    /* services: enablement from the unit files, activity unknown
      * (nothing runs in an image) */
     const char *units[][2] = {
-        {"ds-svc.service", "enabled"},   {"ds-idle.service", "unknown"},
+        {"ds-svc.service", "enabled"},   {"ds-idle.service", "disabled"},
         {"ds-masked.service", "masked"}, {"ds-alias.service", "alias"},
-        {"ds-tty@.service", "enabled"},
+        {"ds-tty@.service", "indirect"}, {"ds-dtty@.service", "enabled"},
+        {"ds-static.service", "static"}, {"ds-also.service", "indirect"},
+        {"ds-local.service", "static"},
     };
     g_assert_cmpuint(m->services->len, ==, G_N_ELEMENTS(units));
     for (gsize i = 0; i < G_N_ELEMENTS(units); i++) {
@@ -480,6 +542,7 @@ static void test_collect_root(void)
         g_assert_cmpstr(s->enabled, ==, units[i][1]);
         g_assert_cmpstr(s->active, ==, "unknown");
     }
+    check_services_like_systemctl(m, root);
 }
 
 /* No byte of a secret reaches the serialised manifest, nor its digest. */
@@ -618,51 +681,6 @@ static void test_not_dpkg(void)
     g_assert_null(m);
 }
 
-/* Services of this machine as systemctl itself lists them: with systemd
- * running, or offline (no manager: activity unknown) when it does not. */
-static void check_self_services(const ds_manifest *m)
-{
-    const char *argv[] = {"systemctl",   "list-unit-files", "--type=service",
-                          "--no-legend", "--no-pager",      NULL};
-    g_autofree char *prog = g_find_program_in_path("systemctl");
-    g_autofree char *out = NULL;
-    g_auto(GStrv) lines = NULL;
-    gboolean booted = g_file_test("/run/systemd/system", G_FILE_TEST_IS_DIR);
-    guint checked = 0;
-    int status;
-
-    if (!prog) {
-        g_test_message("no systemctl here: services not compared");
-        return;
-    }
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH,
-                               NULL, NULL, &out, NULL, &status, NULL));
-    g_assert_true(g_spawn_check_wait_status(status, NULL));
-    lines = g_strsplit(out, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-        g_auto(GStrv) f = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
-        const ds_service *s;
-        guint n = 0;
-
-        for (guint j = 0; f[j]; j++)
-            if (*f[j])
-                f[n++] = f[j];
-            else
-                g_free(f[j]);
-        f[n] = NULL;
-        if (n < 2 || !g_str_has_suffix(f[0], ".service"))
-            continue;
-        s = ds_manifest_find_service(m, f[0]);
-        if (!s)
-            g_error("service %s not collected", f[0]);
-        g_assert_cmpstr(s->enabled, ==, f[1]);
-        if (!booted)
-            g_assert_cmpstr(s->active, ==, "unknown");
-        checked++;
-    }
-    g_assert_cmpuint(checked, >, 0);
-}
-
 /* This machine through local:, checked against dpkg-query itself. */
 static void test_collect_self(void)
 {
@@ -702,7 +720,7 @@ static void test_collect_self(void)
     g_assert_cmpuint(checked, ==, n);
     g_assert_nonnull(m->kernel.running);
     g_assert_nonnull(m->os.id);
-    check_self_services(m);
+    check_services_like_systemctl(m, NULL);
 }
 
 int main(int argc, char **argv)

@@ -114,3 +114,16 @@ ln -s /dev/null "$r/etc/systemd/system/ds-masked.service"
 ln -s /lib/systemd/system/ds-svc.service "$r/etc/systemd/system/ds-alias.service"
 cp "$r/lib/systemd/system/ds-idle.service" "$r/lib/systemd/system/ds-tty@.service"
 ln -s /lib/systemd/system/ds-tty@.service "$r/etc/systemd/system/getty.target.wants/ds-tty@tty1.service"
+# a template with DefaultInstance=, enabled through that instance (the
+# one above, without it, is only "indirect")
+printf '[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=getty.target\nDefaultInstance=tty1\n' \
+    >"$r/lib/systemd/system/ds-dtty@.service"
+ln -s /lib/systemd/system/ds-dtty@.service "$r/etc/systemd/system/getty.target.wants/ds-dtty@tty1.service"
+# static (no [Install]), indirect (Also= only), and a copy in /etc without
+# [Install] that overrides the packaged unit (which has one)
+printf '[Unit]\nDescription=ds static\n[Service]\nExecStart=/bin/true\n' \
+    >"$r/lib/systemd/system/ds-static.service"
+printf '[Service]\nExecStart=/bin/true\n[Install]\n  Also=ds-idle.service\n' \
+    >"$r/lib/systemd/system/ds-also.service"
+cp "$r/lib/systemd/system/ds-idle.service" "$r/lib/systemd/system/ds-local.service"
+cp "$r/lib/systemd/system/ds-static.service" "$r/etc/systemd/system/ds-local.service"
