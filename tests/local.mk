@@ -3,7 +3,8 @@
 # (shell, sourcing tests/setup.sh).  All run under the TAP driver.
 LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh
 SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh $(SHELL)
-EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/run-all.sh
+EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/webhook.sh \
+	tests/run-all.sh
 
 ds_test_ldadd = libdriftsync.la $(DS_LIBS)
 

@@ -6,6 +6,7 @@
 # and a closed port.  The hosts are Debian roots built with real dpkg
 # (local:DIR), audited live and from the store.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/webhook.sh"
 
 require_cmds jq git python3 dpkg-deb
 
@@ -22,45 +23,8 @@ mkdir -p "$T/rb/run"
 printf 'libc6\n' >"$T/rb/run/reboot-required.pkgs"
 printf 'ds-conf = 1:2.3-5\n' >"$T/bundle"
 
-cat >"$T/server.py" <<'EOF'
-import http.server, os, socket, sys, threading, time
-T = sys.argv[1]
-lock = threading.Lock()
-count = {}
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        mode = self.path.strip("/").split("/")[0].split("?")[0]
-        with lock:
-            n = count[mode] = count.get(mode, 0) + 1
-            with open(os.path.join(T, "req-%s-%d.json" % (mode, n)), "wb") as f:
-                f.write(body)
-            with open(os.path.join(T, "req-%s-%d.hdr" % (mode, n)), "w") as f:
-                f.write("path %s\n" % self.path)
-                for k, v in self.headers.items():
-                    f.write("%s: %s\n" % (k, v))
-        self.send_response(500 if mode == "down" else 200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-threading.Thread(target=srv.serve_forever, daemon=True).start()
-closed = socket.socket(); closed.bind(("127.0.0.1", 0))
-with open(os.path.join(T, "ports.tmp"), "w") as f:
-    f.write("%d %d\n" % (srv.server_port, closed.getsockname()[1]))
-closed.close()
-os.rename(os.path.join(T, "ports.tmp"), os.path.join(T, "ports"))
-time.sleep(120)  # bounded: the test is over long before
-EOF
-python3 "$T/server.py" "$T" 2>"$T/server.err" &
-SERVER_PID=$!
-stop_server() { kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; }
-at_exit stop_server
-for i in $(seq 50); do [ -e "$T/ports" ] && break; sleep 0.1; done
-if [ -e "$T/ports" ]; then ok "server started"; else
-    not_ok "server did not start"; diag "$(cat "$T/server.err")"; exit 1; fi
-read -r PORT DEAD <"$T/ports"
+start_webhook
+PORT=$WEBHOOK_PORT DEAD=$WEBHOOK_DEAD
 
 SECRET=s3cr3t-t0ken
 conf() { # FILE [NOTIFY LINES...]: the hosts, then [notify] with the lines

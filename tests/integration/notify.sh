@@ -7,6 +7,7 @@
 # and a closed port.  Prod is a Debian root built with real dpkg
 # (local:DIR), the lab a domain of libvirt's test driver.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/webhook.sh"
 
 require_cmds jq git python3 dpkg-deb openssl
 
@@ -26,57 +27,8 @@ printf '%s\n' 'subjectAltName=IP:127.0.0.1' 'basicConstraints=CA:FALSE' \
 openssl x509 -req -in "$T/server.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" \
     -CAcreateserial -out "$T/server.pem" -days 2 -extfile "$T/ext" 2>/dev/null
 
-cat >"$T/server.py" <<'EOF'
-import http.server, json, os, socket, ssl, sys, threading, time
-T = sys.argv[1]
-lock = threading.Lock()
-count = {}
-class H(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *a): pass
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        mode = self.path.strip("/").split("/")[0]
-        with lock:
-            n = count[mode] = count.get(mode, 0) + 1
-            with open(os.path.join(T, "req-%s-%d.json" % (mode, n)), "wb") as f:
-                f.write(body)
-            with open(os.path.join(T, "req-%s-%d.hdr" % (mode, n)), "w") as f:
-                f.write("path %s\n" % self.path)
-                for k, v in self.headers.items():
-                    f.write("%s: %s\n" % (k, v))
-        if mode == "hang":
-            time.sleep(20)
-            return
-        status = 200
-        if mode == "down" or (mode == "flaky" and n == 1):
-            status = 500
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-def serve(srv):
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-tls = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(os.path.join(T, "server.pem"), os.path.join(T, "server.key"))
-tls.socket = ctx.wrap_socket(tls.socket, server_side=True)
-serve(plain); serve(tls)
-closed = socket.socket(); closed.bind(("127.0.0.1", 0))
-with open(os.path.join(T, "ports.tmp"), "w") as f:
-    f.write("%d %d %d\n" % (plain.server_port, tls.server_port, closed.getsockname()[1]))
-closed.close()
-os.rename(os.path.join(T, "ports.tmp"), os.path.join(T, "ports"))
-time.sleep(120)  # bounded: the test is over long before
-EOF
-python3 "$T/server.py" "$T" 2>"$T/server.err" &
-SERVER_PID=$!
-stop_server() { kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; }
-at_exit stop_server
-for i in $(seq 50); do [ -e "$T/ports" ] && break; sleep 0.1; done
-if [ -e "$T/ports" ]; then ok "servers started"; else
-    not_ok "servers did not start"; diag "$(cat "$T/server.err")"; exit 1; fi
-read -r PORT TLSPORT DEAD <"$T/ports"
+start_webhook "$T/server.pem" "$T/server.key"
+PORT=$WEBHOOK_PORT TLSPORT=$WEBHOOK_TLS_PORT DEAD=$WEBHOOK_DEAD
 
 conf() { # FILE WEBHOOK [HOSTS] [EXTRA [notify] LINES...]
     f=$1 url=$2 hosts=$3; shift 3
