@@ -123,9 +123,7 @@ static bool parse_parallel(int *out, const char *s)
 static void print_summary(ds_cli *cli, const ds_mirror_report *r,
                           const char *path)
 {
-    guint failed = ds_mirror_count(r, DS_MIRROR_FAILED) +
-                   ds_mirror_count(r, DS_MIRROR_REVERTED) +
-                   ds_mirror_count(r, DS_MIRROR_KEPT);
+    guint failed = ds_mirror_count_failed(r);
     g_autoptr(GString) s = g_string_new(NULL);
 
     g_string_printf(s, "mirror: %u host%s recorded", r->recorded->len,

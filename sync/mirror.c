@@ -454,13 +454,18 @@ guint ds_mirror_count(const ds_mirror_report *r, ds_mirror_status s)
     return n;
 }
 
+guint ds_mirror_count_failed(const ds_mirror_report *r)
+{
+    return ds_mirror_count(r, DS_MIRROR_FAILED) +
+           ds_mirror_count(r, DS_MIRROR_REVERTED) +
+           ds_mirror_count(r, DS_MIRROR_KEPT);
+}
+
 int ds_mirror_exit_code(const ds_mirror_report *r)
 {
     if (!r->recorded->len && r->record_failed->len)
         return 2;
-    if (r->record_failed->len || ds_mirror_count(r, DS_MIRROR_FAILED) ||
-        ds_mirror_count(r, DS_MIRROR_REVERTED) ||
-        ds_mirror_count(r, DS_MIRROR_KEPT) ||
+    if (r->record_failed->len || ds_mirror_count_failed(r) ||
         ds_mirror_count(r, DS_MIRROR_PLANNED))
         return 1;
     return 0;

@@ -103,6 +103,8 @@ int ds_mirror_exit_code(const ds_mirror_report *r);
 
 /* How many labs have the status. */
 guint ds_mirror_count(const ds_mirror_report *r, ds_mirror_status s);
+/* How many labs did not end equal to prod: failed, reverted or kept. */
+guint ds_mirror_count_failed(const ds_mirror_report *r);
 
 /* The report (schema DS_MIRROR_FORMAT) as a new JSON reference. */
 struct json_t *ds_mirror_report_json(const ds_mirror_report *r);

@@ -181,9 +181,7 @@ static bool lab_failed(const ds_mirror_lab *l)
 static char *mirror_text(const ds_mirror_report *r)
 {
     GString *s = g_string_new("driftsync mirror: ");
-    guint failed = ds_mirror_count(r, DS_MIRROR_FAILED) +
-                   ds_mirror_count(r, DS_MIRROR_REVERTED) +
-                   ds_mirror_count(r, DS_MIRROR_KEPT);
+    guint failed = ds_mirror_count_failed(r);
     bool first = true;
 
     if (r->dry_run)
