@@ -51,6 +51,11 @@ grep_ok() {
     if grep -Eq -- "$2" "$3"; then ok "$1"; else
         not_ok "$1"; diag "no match for /$2/ in $3:" "$(head -c 2000 "$3")"; fi
 }
+# jq_ok DESCRIPTION FILTER: ok when `jq -e FILTER` holds on $T/out.
+jq_ok() {
+    if jq -e "$2" "$T/out" >/dev/null 2>&1; then ok "$1"; else
+        not_ok "$1"; diag "jq: $2" "$(head -c 3000 "$T/out")"; fi
+}
 grep_not() {
     if grep -Eq -- "$2" "$3"; then not_ok "$1"; diag "unexpected /$2/ in $3"; else ok "$1"; fi
 }

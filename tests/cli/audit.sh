@@ -62,12 +62,6 @@ CONF
 dsc() { ds --config "$T/c.conf" "$@"; }
 dsc init >/dev/null
 LATEST=$T/state/audit/latest.json
-# jq_ok DESCRIPTION FILTER: ok when jq -e FILTER holds on $T/out
-jq_ok() {
-    if jq -e "$2" "$T/out" >/dev/null 2>&1; then ok "$1"; else
-        not_ok "$1"; diag "jq: $2" "$(head -c 2000 "$T/out")"; fi
-}
-
 # --like: the newest version in the group is what the laggards miss.
 expect_status 1 "--like over a group with a laggard exits 1" \
     dsc --json audit --like web

@@ -12,10 +12,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
-for tool in dpkg-deb dpkg-scanpackages git; do
-    command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (dpkg-dev, git)"; exit 1; }
-done
-V="virsh -q -c $E2E_URI"
+require_cmds dpkg-deb dpkg-scanpackages git
 baselines e2e-audit-baseline $PROD $LAB
 
 cat >"$T/ds.conf" <<CONF
@@ -30,14 +27,6 @@ lab = $LAB
 files = /etc/ds-e2e/
 CONF
 dsc() { ds --config "$T/ds.conf" "$@"; }
-# jq_ok DESCRIPTION FILTER: ok when jq -e FILTER holds on $T/out
-jq_ok() {
-    if jq -e "$2" "$T/out" >/dev/null 2>&1; then ok "$1"; else
-        not_ok "$1"
-        diag "$(head -c 3000 "$T/out")"
-    fi
-}
-
 # A daemon: /bin/sleep under its own name, so that an upgrade replaces a
 # running executable.  A kernel newer than the guest's, which asks for a
 # reboot in its postinst as Debian's kernel hooks do.

@@ -11,9 +11,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
-for tool in dpkg-deb dpkg-scanpackages git; do
-    command -v "$tool" >/dev/null || { echo "Bail out! $tool is missing (dpkg-dev, git)"; exit 1; }
-done
+require_cmds dpkg-deb dpkg-scanpackages git
 V="virsh -q -c $E2E_URI"
 META_URI=https://driftsync.invalid/xmlns/lab/1
 

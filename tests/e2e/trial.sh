@@ -37,7 +37,6 @@ CONF
 sed 's/^snapshots = auto$/snapshots = overlay/' "$T/ds.conf" >"$T/overlay.conf"
 trial() { ds --config "$T/ds.conf" trial "$@"; }
 snap() { ds --config "$T/ds.conf" snapshot "$@"; }
-jq_ok() { check "$1" jq -e "$2" "$T/out"; }
 # in_lab CMD: a shell command line in the guest, through virsh alone.
 in_lab() { vexec "$LAB" /bin/sh -c "$1"; }
 no_driftsync_snapshots() {
