@@ -127,37 +127,70 @@ static void probe_unit(probe *pr, const char *dir, const char *base,
         }
 }
 
-/* The units whose file (the one that counts) has a line the grep of
- * section `name` matched: NUL-terminated paths.  FALSE when the host did
- * not say (the section is missing). */
-static gboolean install_units(GHashTable **out, ds_dpkg_ctx *c, probe *pr,
-                              ds_dpkg_facts *facts, const char *name)
+/* What a unit file (the one that counts) says in its [Install] section. */
+typedef struct install_info {
+    gboolean rules;         /* WantedBy=, RequiredBy=, UpheldBy=, Alias= */
+    gboolean also;          /* Also= */
+    char *default_instance; /* DefaultInstance= */
+} install_info;
+
+static void install_info_free(gpointer p)
 {
-    GBytes *b = ds_dpkg_facts_get(facts, name);
+    install_info *i = p;
+
+    g_free(i->default_instance);
+    g_free(i);
+}
+
+/* The install section: "PATH\0LINE\n" per matching line.  Unit name ->
+ * install_info, or NULL when the host did not say (no section). */
+static GHashTable *install_infos(ds_dpkg_ctx *c, probe *pr,
+                                 ds_dpkg_facts *facts)
+{
+    GBytes *b = ds_dpkg_facts_get(facts, "install");
+    GHashTable *out;
     const char *p, *end;
     gsize len;
 
-    *out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (!b)
-        return FALSE;
+        return NULL;
+    out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                install_info_free);
     p = g_bytes_get_data(b, &len);
     end = p + len;
     while (p < end) {
         const char *z = memchr(p, '\0', (gsize)(end - p));
+        const char *nl = z ? memchr(z, '\n', (gsize)(end - z)) : NULL;
         g_autofree char *dir = NULL;
-        const char *path, *base;
+        g_autofree char *key = NULL;
+        const char *path, *base, *eq;
+        install_info *info;
 
-        if (!z)
+        if (!nl)
             break;
         path = ds_dpkg_host_path(c, p);
-        p = z + 1;
-        if (!path || !(base = strrchr(path, '/')))
+        eq = memchr(z + 1, '=', (gsize)(nl - z - 1));
+        p = nl + 1;
+        if (!path || !eq || !(base = strrchr(path, '/')))
             continue;
         dir = g_path_get_dirname(path);
-        if (g_strcmp0(g_hash_table_lookup(pr->home, base + 1), dir) == 0)
-            g_hash_table_add(*out, g_strdup(base + 1));
+        if (g_strcmp0(g_hash_table_lookup(pr->home, base + 1), dir) != 0)
+            continue;
+        if (!(info = g_hash_table_lookup(out, base + 1))) {
+            info = g_new0(install_info, 1);
+            g_hash_table_insert(out, g_strdup(base + 1), info);
+        }
+        key = g_strstrip(g_strndup(z + 1, (gsize)(eq - z - 1)));
+        if (strcmp(key, "Also") == 0)
+            info->also = TRUE;
+        else if (strcmp(key, "DefaultInstance") == 0) {
+            g_free(info->default_instance);
+            info->default_instance =
+                g_strstrip(g_strndup(eq + 1, (gsize)(nl - eq - 1)));
+        } else
+            info->rules = TRUE;
     }
-    return TRUE;
+    return out;
 }
 
 static int parse_probe(probe *pr, ds_dpkg_ctx *c, GBytes *out,
@@ -414,45 +447,20 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
 
 /* A template linked through instances is "enabled" when its
  * DefaultInstance= is one of them, otherwise "indirect" (as systemctl
- * says).  The install-default section: "PATH\0LINE\n" per match. */
-static const char *template_state(ds_dpkg_ctx *c, probe *pr,
-                                  ds_dpkg_facts *facts, const char *unit)
+ * says). */
+static const char *template_state(probe *pr, const install_info *info,
+                                  const char *unit)
 {
-    GBytes *b = ds_dpkg_facts_get(facts, "install-default");
-    g_autofree char *stem = g_strndup(unit, strlen(unit) - strlen(".service"));
-    const char *p, *end;
-    gsize len;
+    g_autofree char *link = NULL;
 
     if (g_hash_table_contains(pr->links, unit))
         return "enabled"; /* the template itself is linked */
-    if (!b)
-        return "enabled";
-    p = g_bytes_get_data(b, &len);
-    end = p + len;
-    while (p < end) {
-        const char *z = memchr(p, '\0', (gsize)(end - p));
-        const char *nl = z ? memchr(z, '\n', (gsize)(end - z)) : NULL;
-        g_autofree char *dir = NULL;
-        g_autofree char *value = NULL;
-        g_autofree char *link = NULL;
-        const char *path, *base, *eq;
-
-        if (!nl)
-            break;
-        path = ds_dpkg_host_path(c, p);
-        eq = memchr(z + 1, '=', (gsize)(nl - z - 1));
-        p = nl + 1;
-        if (!path || !eq || !(base = strrchr(path, '/')) ||
-            strcmp(base + 1, unit) != 0)
-            continue;
-        dir = g_path_get_dirname(path);
-        if (g_strcmp0(g_hash_table_lookup(pr->home, unit), dir) != 0)
-            continue;
-        value = g_strstrip(g_strndup(eq + 1, (gsize)(nl - eq - 1)));
-        link = g_strdup_printf("%s%s.service", stem, value);
-        return g_hash_table_contains(pr->links, link) ? "enabled" : "indirect";
-    }
-    return "indirect";
+    if (!info || !info->default_instance)
+        return "indirect";
+    link = g_strdup_printf("%.*s%s.service",
+                           (int)(strlen(unit) - strlen(".service")), unit,
+                           info->default_instance);
+    return g_hash_table_contains(pr->links, link) ? "enabled" : "indirect";
 }
 
 /* Services.  Where systemd runs: enablement from list-unit-files and
@@ -478,25 +486,24 @@ static int collect_services(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
     int rc;
 
     if (!pr->systemd) {
-        g_autoptr(GHashTable) rules = NULL;
-        g_autoptr(GHashTable) also = NULL;
-        gboolean known = install_units(&rules, c, pr, facts, "install-rules") &&
-                         install_units(&also, c, pr, facts, "install-also");
+        g_autoptr(GHashTable) infos = install_infos(c, pr, facts);
 
         g_hash_table_iter_init(&it, pr->units);
         while (g_hash_table_iter_next(&it, &k, &v)) {
+            const install_info *info =
+                infos ? g_hash_table_lookup(infos, k) : NULL;
             const char *state = v;
 
             if (strcmp(state, "unknown") != 0)
                 ;
             else if (g_hash_table_contains(pr->wanted, k))
-                state = known && g_str_has_suffix(k, "@.service")
-                            ? template_state(c, pr, facts, k)
+                state = infos && g_str_has_suffix(k, "@.service")
+                            ? template_state(pr, info, k)
                             : "enabled";
-            else if (known)
-                state = g_hash_table_contains(rules, k)  ? "disabled"
-                        : g_hash_table_contains(also, k) ? "indirect"
-                                                         : "static";
+            else if (infos)
+                state = info && info->rules  ? "disabled"
+                        : info && info->also ? "indirect"
+                                             : "static";
             g_ptr_array_add(m->services, ds_service_new(k, state, "unknown"));
         }
         return 0;
