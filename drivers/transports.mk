@@ -3,6 +3,7 @@
 libdriftsync_la_SOURCES += drivers/transport.c drivers/transport.h \
 	drivers/transport-int.h drivers/transport-spawn.c \
 	drivers/transport-local.c drivers/transport-ssh.c \
+	drivers/transport-ssh-check.c \
 	drivers/transport-https.c
 
 unit_tests += tests/unit/test-transport

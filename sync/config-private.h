@@ -48,11 +48,32 @@ int ds_config_get_choice(char **out, const ds_config_reader *r, GKeyFile *kf,
                          const char *group, const char *key,
                          const char *const *choices, GError **err);
 
-enum { DS_CONFIG_LIST_ANY, DS_CONFIG_LIST_PATHS, DS_CONFIG_LIST_NAMES };
-/* A blank-separated list; paths must be absolute, names safe. */
+enum {
+    DS_CONFIG_LIST_ANY,
+    DS_CONFIG_LIST_PATHS,
+    DS_CONFIG_LIST_NAMES,
+    DS_CONFIG_LIST_SSH_OPTIONS,
+};
+/* A blank-separated list; paths must be absolute, names safe, ssh
+ * options on the ssh transport's allow-list. */
 int ds_config_get_list(char ***out, const ds_config_reader *r, GKeyFile *kf,
                        const char *group, const char *key, int kind,
                        GError **err);
+
+/* The transports' own checks (sync/config-check.c), each error at the
+ * key's line.  A source or lab-access URI with the host's options so far
+ * (h may be NULL): */
+struct ds_host_config;
+int ds_config_check_transport(const ds_config_reader *r, const char *group,
+                              const char *key, const char *uri,
+                              const struct ds_host_config *h, GError **err);
+/* A path handed to ssh (identity-file, known-hosts). */
+int ds_config_get_ssh_path(char **out, const ds_config_reader *r, GKeyFile *kf,
+                           const char *group, const char *key, GError **err);
+/* One item of ssh-options. */
+int ds_config_check_ssh_option(const ds_config_reader *r, const char *group,
+                               const char *key, const char *option,
+                               GError **err);
 
 /* "scheme://" followed by a host part. */
 bool ds_config_url_has_host(const char *v, const char *scheme);

@@ -290,6 +290,9 @@ int ds_config_get_list(char ***out, const ds_config_reader *r, GKeyFile *kf,
             return BAD_VALUE("'%s' is not a valid name (letters, digits, "
                              "'.', '_', '-')",
                              items[i]);
+        if (kind == DS_CONFIG_LIST_SSH_OPTIONS &&
+            ds_config_check_ssh_option(r, group, key, items[i], err) < 0)
+            return DS_EINVALID;
     }
     g_strfreev(*out);
     *out = g_steal_pointer(&items);

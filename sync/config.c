@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "drivers/transport.h"
 #include "manifests/error.h"
 #include "manifests/manifest.h"
 #include "sync/config-private.h"
@@ -96,7 +97,10 @@ static int read_host_key(ds_host_config *h, const ds_config_reader *r,
             return BAD_VALUE("expected agent or ssh://[USER@]HOST[:PORT], "
                              "got '%s'",
                              h->lab_access);
-        return 0;
+        if (strcmp(h->lab_access, "agent") == 0)
+            return 0;
+        return ds_config_check_transport(r, group, key, h->lab_access, NULL,
+                                         err);
     }
     if (!strcmp(key, "lab-uri"))
         return ds_config_get_string(&h->lab_uri, r, kf, group, key, err);
@@ -107,12 +111,13 @@ static int read_host_key(ds_host_config *h, const ds_config_reader *r,
         return ds_config_get_list(&h->groups, r, kf, group, key,
                                   DS_CONFIG_LIST_NAMES, err);
     if (!strcmp(key, "identity-file"))
-        return ds_config_get_string(&h->identity_file, r, kf, group, key, err);
+        return ds_config_get_ssh_path(&h->identity_file, r, kf, group, key,
+                                      err);
     if (!strcmp(key, "known-hosts"))
-        return ds_config_get_string(&h->known_hosts, r, kf, group, key, err);
+        return ds_config_get_ssh_path(&h->known_hosts, r, kf, group, key, err);
     if (!strcmp(key, "ssh-options"))
         return ds_config_get_list(&h->ssh_options, r, kf, group, key,
-                                  DS_CONFIG_LIST_ANY, err);
+                                  DS_CONFIG_LIST_SSH_OPTIONS, err);
     if (!strcmp(key, "ca-file"))
         return ds_config_get_string(&h->ca_file, r, kf, group, key, err);
     if (!strcmp(key, "auth-file"))
@@ -169,6 +174,9 @@ static int read_host(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                               "[%s] source: plain http:// needs "
                               "'allow-http = true'",
                               group);
+    /* What the transport would refuse when it opens, refused now. */
+    if (ds_config_check_transport(r, group, "source", h->source, h, err) < 0)
+        return DS_EINVALID;
     if (!h->files)
         h->files = g_new0(char *, 1);
     if (!h->groups)

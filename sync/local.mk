@@ -2,7 +2,8 @@
 # sync/local.mk: the engine (in the library) and the program (verbs, one
 # file each).
 libdriftsync_la_SOURCES += \
-	sync/config.c sync/config.h sync/config-values.c sync/config-private.h
+	sync/config.c sync/config.h sync/config-values.c sync/config-private.h \
+	sync/config-check.c
 
 driftsync_SOURCES += \
 	sync/main.c sync/cmd.h sync/cli.c \
@@ -16,5 +17,6 @@ tests_unit_test_config_LDADD = $(ds_test_ldadd)
 
 shell_tests += tests/cli/help.sh tests/cli/config.sh tests/cli/init.sh \
 	tests/cli/record.sh tests/cli/record-bad.sh tests/cli/show.sh \
-	tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh
+	tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh \
+	tests/cli/config-hostile.sh
 EXTRA_DIST += tests/cli/edit-manifest.py
