@@ -9,6 +9,7 @@
 
 #include "manifests/error.h"
 #include "manifests/manifest-private.h"
+#include "manifests/version.h"
 
 /* "ORIGIN: SECTION[.KEY][.FIELD]: message" */
 static int bad(GError **err, const char *origin, const char *section,
@@ -185,6 +186,13 @@ static int check_package(const ds_package *p, const char *origin, GError **err)
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     REQUIRE(p->version, "packages", p->name, "version");
     CHECK_TOKEN(p->version, "packages", p->name, "version");
+    /* Versions reach apt's command lines (name=version) and file names in
+     * the package cache: only what dpkg itself accepts gets in. */
+    if (!ds_version_is_valid(p->version))
+        return bad(err, origin, "packages", p->name, "version",
+                   "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the "
+                   "upstream part starts with a digit; letters, digits and "
+                   ". + ~ - : only)");
     REQUIRE(p->arch, "packages", p->name, "arch");
     if (!is_arch(p->arch))
         return bad(err, origin, "packages", p->name, "arch",

@@ -474,6 +474,19 @@ static char *rand_time(void)
     return g_string_free(g, FALSE);
 }
 
+/* A random valid Debian version: [EPOCH:]UPSTREAM[-REVISION]. */
+static char *rand_version(void)
+{
+    g_autofree char *upstream = rand_from(DIGIT, LOWER UPPER DIGIT ".+~", 1, 12);
+    g_autofree char *revision =
+        g_test_rand_bit() ? rand_from(LOWER DIGIT, LOWER DIGIT ".+~", 1, 8)
+                          : NULL;
+
+    return g_strdup_printf("%s%s%s%s", g_test_rand_int_range(0, 4) ? "" : "2:",
+                           upstream, revision ? "-" : "",
+                           revision ? revision : "");
+}
+
 /* A random valid manifest, normalised.  `scale` bounds the list sizes. */
 static ds_manifest *rand_manifest(int scale)
 {
@@ -502,7 +515,7 @@ static ds_manifest *rand_manifest(int scale)
     for (int i = 0; i < n; i++) {
         char *name = rand_package_name();
         const char *colon = strchr(name, ':');
-        g_autofree char *version = rand_token();
+        g_autofree char *version = rand_version();
         g_autofree char *source = g_test_rand_bit() ? rand_text() : NULL;
         if (!g_hash_table_add(seen, name))
             continue;
@@ -1078,6 +1091,10 @@ static void test_bad_corpus_messages(void)
     } cases[] = {
         {"package-version-integer.json",
          ": packages.openssl.version: expected a string, got an integer"},
+        {"package-version-semicolon.json",
+         ": packages.openssl.version: not a Debian version"},
+        {"package-version-dash.json",
+         ": packages.openssl.version: not a Debian version"},
         {"missing-schema.json", ": schema: missing"},
         {"wrong-schema.json", ": schema: unsupported schema"},
         {"missing-host.json", ": host: missing"},
