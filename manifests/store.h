@@ -14,7 +14,10 @@
 typedef struct ds_store ds_store;
 
 /* Create a new store at path (a bare git repository with an empty tree
- * commit-less HEAD on refs/heads/main).  DS_ECONFLICT if one exists. */
+ * commit-less HEAD on refs/heads/main), built in a temporary directory
+ * beside path and renamed into place, so that path is never a half-made
+ * store.  DS_ECONFLICT if a store exists there, or anything but an empty
+ * directory (the message says which). */
 int ds_store_init(const char *path, GError **err);
 
 /* Open an existing store.  DS_ENOTFOUND when path is not a store. */
