@@ -153,6 +153,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     json_t *cache_report = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(record_check) chk = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *oid = NULL;
     g_autofree char *run_id = run_id_new();
@@ -163,11 +164,20 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
 
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
         return code;
+    /* The inputs are read and checked before the lock: a file that blocks
+     * or fails holds up no other writer. */
+    if (!manifests) {
+        code = ds_record_check_files(&chk, cli, st, files, nfiles, &err);
+        if (code < 0)
+            goto fail;
+        if (code != DS_EXIT_OK)
+            goto done;
+    }
     if (ds_store_lock(st, RECORD_LOCK_TIMEOUT_MS, &err) < 0 ||
         ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     if (!manifests) {
-        code = ds_record_stage_files(cli, st, txn, hosts, files, nfiles, &err);
+        code = ds_record_stage_files(cli, st, txn, chk, hosts, &err);
         if (code < 0)
             goto fail;
         if (code != DS_EXIT_OK)

@@ -18,5 +18,6 @@ tests_unit_test_config_LDADD = $(ds_test_ldadd)
 shell_tests += tests/cli/help.sh tests/cli/config.sh tests/cli/init.sh \
 	tests/cli/record.sh tests/cli/record-bad.sh tests/cli/show.sh \
 	tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh \
-	tests/cli/config-hostile.sh tests/cli/store-stale.sh
+	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
+	tests/cli/record-inputs.sh
 EXTRA_DIST += tests/cli/edit-manifest.py
