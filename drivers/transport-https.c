@@ -104,9 +104,9 @@ static int https_check(const char *uri, const ds_transport_options *opts,
 
     if (!u || curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &hostpart, 0) != CURLUE_OK)
-        rc = ds_error_set(err, DS_EINVALID, "'%s' is not a valid URL",
-                          strchr(shown, '@') ? "(URL with credentials)"
-                                             : shown);
+        rc =
+            ds_error_set(err, DS_EINVALID, "'%s' is not a valid URL",
+                         strchr(shown, '@') ? "(URL with credentials)" : shown);
     else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
              curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
         rc = ds_error_set(err, DS_EINVALID,

@@ -17,7 +17,7 @@ extern const ds_transport_ops ds_transport_https_ops;
 int ds_local_open_in_root(int root_fd, const char *path, int flags,
                           gboolean manual);
 
-/* ssh: the parts of "ssh://[USER@]HOST[:PORT]" (drivers/transport-ssh-check.c). */
+/* ssh: the parts of "ssh://[USER@]HOST[:PORT]" (transport-ssh-check.c). */
 typedef struct ds_ssh_target {
     char *user;     /* NULL: ssh's default */
     char *hostname; /* validated, brackets removed for IPv6 */

@@ -56,8 +56,8 @@ static int parse_authority(ds_ssh_target *t, const char *hostport,
     if (at) {
         t->user = g_strndup(hostport, (gsize)(at - hostport));
         if (!valid_user(t->user))
-            return ds_error_set(err, DS_EINVALID,
-                                "'%s': unsafe ssh user name", shown);
+            return ds_error_set(err, DS_EINVALID, "'%s': unsafe ssh user name",
+                                shown);
         p = at + 1;
     } else {
         p = hostport;
@@ -323,8 +323,7 @@ int ds_ssh_check(const char *uri, const ds_transport_options *opts,
          (rc = ds_transport_ssh_check_path(opts->control_dir, err)) < 0))
         return rc;
     for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++)
-        if ((rc = ds_transport_ssh_check_option(opts->ssh_options[i], err)) <
-            0)
+        if ((rc = ds_transport_ssh_check_option(opts->ssh_options[i], err)) < 0)
             return rc;
     return 0;
 }

@@ -31,7 +31,7 @@ typedef struct staged {
 struct ds_store_txn {
     ds_store *st;
     bool own_lock;
-    bool read_only;       /* ds_store_txn_begin_read: no lock, no writes */
+    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
     bool have_base;
     git_oid base_id;      /* the commit HEAD named at begin */
     git_tree *base_tree;  /* its tree, NULL when the store had none */
@@ -316,8 +316,8 @@ fail:
     return rc;
 }
 
-static int check_put(const ds_store_txn *txn, ds_role role,
-                     const char *host, GError **err)
+static int check_put(const ds_store_txn *txn, ds_role role, const char *host,
+                     GError **err)
 {
     if (txn->read_only)
         return ds_error_set(err, DS_EINVALID,

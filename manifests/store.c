@@ -70,8 +70,8 @@ static int check_target(const char *path, GError **err)
     }
     if (stat(path, &sb) < 0)
         return errno == ENOENT ? 0
-                               : ds_error_set(err, DS_EGENERIC, "%s: %s",
-                                              path, g_strerror(errno));
+                               : ds_error_set(err, DS_EGENERIC, "%s: %s", path,
+                                              g_strerror(errno));
     if (!S_ISDIR(sb.st_mode))
         return ds_error_set(err, DS_ECONFLICT,
                             "%s: exists and is not a directory", path);
@@ -91,8 +91,8 @@ static int sync_dir(const char *dir, const char *path, GError **err)
     int rc = 0;
 
     if (fd < 0 || syncfs(fd) < 0)
-        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot sync %s: %s", path,
-                          dir, g_strerror(errno));
+        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot sync %s: %s", path, dir,
+                          g_strerror(errno));
     if (fd >= 0)
         close(fd);
     return rc;
@@ -110,8 +110,8 @@ static int init_repository(const char *tmp, const char *path, GError **err)
     opts.initial_head = "main";
     opts.description = "driftsync store: manifests of prod and lab hosts";
     if (git_repository_init_ext(&repo, tmp, &opts) < 0)
-        rc = ds_store_git_error(err, DS_EGENERIC,
-                                "%s: cannot create the store", path);
+        rc = ds_store_git_error(err, DS_EGENERIC, "%s: cannot create the store",
+                                path);
     /* Keep a reflog of the branch even though the repository is bare, so
      * every earlier state of the store can be found again. */
     else if (git_repository_config(&cfg, repo) < 0 ||
@@ -163,8 +163,8 @@ int ds_store_init(const char *path, GError **err)
                                 "%s: appeared while the store was made; "
                                 "nothing done",
                                 path)
-                 : ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s",
-                                path, g_strerror(e));
+                 : ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s", path,
+                                g_strerror(e));
         goto done;
     }
     g_clear_pointer(&tmp, g_free);

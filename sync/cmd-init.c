@@ -46,7 +46,7 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         ds_cli_print_json(o);
         json_decref(o);
     } else if (cli->verbosity >= 0) {
-        printf("Created an empty store in %s\n", cfg->store_path);
+        ds_cli_printf(cli, "Created an empty store in %s\n", cfg->store_path);
     }
     return DS_EXIT_OK;
 }

@@ -6,7 +6,7 @@ libdriftsync_la_SOURCES += \
 	sync/config-check.c
 
 driftsync_SOURCES += \
-	sync/main.c sync/cmd.h sync/cli.c \
+	sync/main.c sync/cmd.h sync/cli.c sync/cli-text.c \
 	sync/cmd-init.c sync/cmd-record.c sync/record-stage.h sync/record-stage.c \
 	sync/cmd-show.c sync/cmd-diff.c \
 	sync/cmd-log.c
@@ -19,5 +19,5 @@ shell_tests += tests/cli/help.sh tests/cli/config.sh tests/cli/init.sh \
 	tests/cli/record.sh tests/cli/record-bad.sh tests/cli/show.sh \
 	tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh \
 	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
-	tests/cli/record-inputs.sh
+	tests/cli/record-inputs.sh tests/cli/terminal.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

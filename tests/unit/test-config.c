@@ -272,16 +272,19 @@ static void test_errors(fixture *f, gconstpointer data)
     /* What a transport would refuse is refused when the file is read. */
     expect_error(f, "[host w]\nsource = ssh://root@h;id\n", 2,
                  "[host w] source: 'ssh://root@h;id': unsafe ssh host name");
-    expect_error(f, "[host w]\nsource = ssh://h\nlab-access = ssh://-oX=y\n",
-                 3, "[host w] lab-access: ");
-    expect_error(f, "[host w]\nsource = ssh://h\nssh-options = Port=2 "
-                    "ProxyCommand=id\n",
-                 3, "[host w] ssh-options: ssh option 'ProxyCommand' is not "
-                    "allowed");
+    expect_error(f, "[host w]\nsource = ssh://h\nlab-access = ssh://-oX=y\n", 3,
+                 "[host w] lab-access: ");
+    expect_error(f,
+                 "[host w]\nsource = ssh://h\nssh-options = Port=2 "
+                 "ProxyCommand=id\n",
+                 3,
+                 "[host w] ssh-options: ssh option 'ProxyCommand' is not "
+                 "allowed");
     expect_error(f, "[host w]\nsource = ssh://h\nidentity-file = /k ey\n", 3,
                  "[host w] identity-file: '/k ey': a path handed to ssh");
-    expect_error(f, "[host w]\nsource = http://inv/w.json\nallow-http = yes\n"
-                    "auth-file = /etc/token\n",
+    expect_error(f,
+                 "[host w]\nsource = http://inv/w.json\nallow-http = yes\n"
+                 "auth-file = /etc/token\n",
                  2, "credentials are only sent over https");
     expect_error(f, "[lab]\nsnapshots = always\n", 2,
                  "expected internal | overlay | auto, got 'always'");

@@ -477,14 +477,15 @@ static char *rand_time(void)
 /* A random valid Debian version: [EPOCH:]UPSTREAM[-REVISION]. */
 static char *rand_version(void)
 {
-    g_autofree char *upstream = rand_from(DIGIT, LOWER UPPER DIGIT ".+~", 1, 12);
+    g_autofree char *upstream =
+        rand_from(DIGIT, LOWER UPPER DIGIT ".+~", 1, 12);
     g_autofree char *revision =
         g_test_rand_bit() ? rand_from(LOWER DIGIT, LOWER DIGIT ".+~", 1, 8)
                           : NULL;
 
-    return g_strdup_printf("%s%s%s%s", g_test_rand_int_range(0, 4) ? "" : "2:",
-                           upstream, revision ? "-" : "",
-                           revision ? revision : "");
+    return g_strdup_printf("%s%s%s%s",
+                           g_test_rand_int_range(0, 4) ? "" : "2:", upstream,
+                           revision ? "-" : "", revision ? revision : "");
 }
 
 /* A random valid manifest, normalised.  `scale` bounds the list sizes. */

@@ -463,20 +463,17 @@ static void test_ssh_options(void)
 
     for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
         const char *opts_list[] = {good[i], NULL};
-        ds_transport_options opts = {.host = "web01",
-                                     .ssh_options = opts_list};
+        ds_transport_options opts = {.host = "web01", .ssh_options = opts_list};
 
         if (ds_transport_ssh_check_option(good[i], &error) != 0)
             g_error("%s refused: %s", good[i], error->message);
         g_assert_cmpint(ds_transport_check("ssh://h", &opts, &error), ==, 0);
-        g_assert_cmpint(ds_transport_open(&t, "ssh://h", &opts, &error), ==,
-                        0);
+        g_assert_cmpint(ds_transport_open(&t, "ssh://h", &opts, &error), ==, 0);
         g_clear_pointer(&t, ds_transport_free);
     }
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
         const char *opts_list[] = {"ConnectTimeout=5", bad[i], NULL};
-        ds_transport_options opts = {.host = "web01",
-                                     .ssh_options = opts_list};
+        ds_transport_options opts = {.host = "web01", .ssh_options = opts_list};
 
         if (ds_transport_ssh_check_option(bad[i], &error) != DS_EINVALID)
             g_error("%s was accepted", bad[i]);
@@ -491,8 +488,8 @@ static void test_ssh_options(void)
         g_assert_null(t);
         g_clear_error(&error);
     }
-    g_assert_cmpint(ds_transport_ssh_check_option("ProxyCommand=x", &error),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(ds_transport_ssh_check_option("ProxyCommand=x", &error), ==,
+                    DS_EINVALID);
     g_assert_true(g_str_has_prefix(error->message,
                                    "ssh option 'ProxyCommand' is not allowed "
                                    "(allowed: Port ConnectTimeout"));
@@ -502,13 +499,13 @@ static void test_ssh_options(void)
     g_assert_cmpint(ds_transport_ssh_check_path("/etc/ds/id key", &error), ==,
                     DS_EINVALID);
     g_clear_error(&error);
-    g_assert_cmpint(ds_transport_ssh_check_path("-oProxyCommand=x", &error),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(ds_transport_ssh_check_path("-oProxyCommand=x", &error), ==,
+                    DS_EINVALID);
     g_clear_error(&error);
     g_assert_cmpint(ds_transport_ssh_check_path("/etc/ds/id_ed25519", &error),
                     ==, 0);
-    g_assert_cmpint(ds_transport_check("ssh://root@h;reboot", NULL, &error),
-                    ==, DS_EINVALID);
+    g_assert_cmpint(ds_transport_check("ssh://root@h;reboot", NULL, &error), ==,
+                    DS_EINVALID);
     g_assert_cmpstr(error->message, ==,
                     "'ssh://root@h;reboot': unsafe ssh host name");
     g_clear_error(&error);
