@@ -5,6 +5,8 @@
  * is done, not host by host later. */
 #include <config.h>
 
+#include <string.h>
+
 #include "drivers/transport.h"
 #include "manifests/error.h"
 #include "sync/config-private.h"
@@ -51,5 +53,22 @@ int ds_config_check_ssh_option(const ds_config_reader *r, const char *group,
 
     if (ds_transport_ssh_check_option(option, &e) < 0)
         return BAD_VALUE("%s", e->message);
+    return 0;
+}
+
+int ds_config_get_libvirt_uri(char **out, const ds_config_reader *r,
+                              GKeyFile *kf, const char *group, const char *key,
+                              GError **err)
+{
+    g_autoptr(GError) e = NULL;
+    int rc;
+
+    if ((rc = ds_config_get_string(out, r, kf, group, key, err)) < 0)
+        return rc;
+    /* libvirt parses it when it connects, host by host: parse it now. */
+    if (!g_uri_is_valid(*out, G_URI_FLAGS_NONE, &e) || strpbrk(*out, " \t"))
+        return BAD_VALUE("'%s' is not a libvirt URI "
+                         "(DRIVER[+TRANSPORT]://[USER@][HOST][:PORT]/PATH)",
+                         *out);
     return 0;
 }

@@ -70,6 +70,10 @@ int ds_config_check_transport(const ds_config_reader *r, const char *group,
 /* A path handed to ssh (identity-file, known-hosts). */
 int ds_config_get_ssh_path(char **out, const ds_config_reader *r, GKeyFile *kf,
                            const char *group, const char *key, GError **err);
+/* A libvirt connection URI ([lab] uri, lab-uri). */
+int ds_config_get_libvirt_uri(char **out, const ds_config_reader *r,
+                              GKeyFile *kf, const char *group, const char *key,
+                              GError **err);
 /* One item of ssh-options. */
 int ds_config_check_ssh_option(const ds_config_reader *r, const char *group,
                                const char *key, const char *option,

@@ -46,7 +46,7 @@ static int read_lab(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     if (ds_config_check_known(r, group, key, known, err) < 0)
         return DS_EINVALID;
     if (!strcmp(key, "uri"))
-        return ds_config_get_string(&cfg->lab_uri, r, kf, group, key, err);
+        return ds_config_get_libvirt_uri(&cfg->lab_uri, r, kf, group, key, err);
     if (!strcmp(key, "snapshots"))
         return ds_config_get_choice(&cfg->snapshots, r, kf, group, key,
                                     snapshots, err);
@@ -103,7 +103,7 @@ static int read_host_key(ds_host_config *h, const ds_config_reader *r,
                                          err);
     }
     if (!strcmp(key, "lab-uri"))
-        return ds_config_get_string(&h->lab_uri, r, kf, group, key, err);
+        return ds_config_get_libvirt_uri(&h->lab_uri, r, kf, group, key, err);
     if (!strcmp(key, "files"))
         return ds_config_get_list(&h->files, r, kf, group, key,
                                   DS_CONFIG_LIST_PATHS, err);
