@@ -2,11 +2,11 @@
 /* snapshots/snapshot.c: the snapshot calls sync/ uses: names and run ids,
  * the choice between internal and overlay mode, and list, create,
  * revert, delete and retention over both modes. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "snapshots/snapshot-priv.h"
 
 void ds_snapshot_free(ds_snapshot *snap)
