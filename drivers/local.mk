@@ -2,7 +2,7 @@
 # drivers/local.mk: reaching hosts -- the transport registry and the
 # transports, the platforms (dpkg/apt), the package cache, libvirt.
 libdriftsync_la_SOURCES += \
-	drivers/transport.c drivers/transport.h drivers/transport-int.h \
+	drivers/transport.c drivers/transport.h drivers/transport-private.h \
 	drivers/transport-spawn.c drivers/transport-local.c \
 	drivers/transport-ssh.c drivers/transport-https.c \
 	drivers/transport-agent.c drivers/transport-agent.h \

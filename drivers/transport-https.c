@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 #include <string.h>
 
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "manifests/util/error.h"
 
 #define HTTPS_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)

@@ -20,7 +20,7 @@
 #endif
 #endif
 
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "manifests/util/error.h"
 
 #define MAX_SYMLINKS 40

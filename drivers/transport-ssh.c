@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "manifests/util/error.h"
 
 #define SSH_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "drivers/transport-agent.h"
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 static void disk_free(ds_domain_disk *d)
 {

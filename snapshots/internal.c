@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 char *ds_snapshot_internal_refusal(const ds_domain_info *info)
 {

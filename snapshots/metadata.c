@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 ds_snapshot_meta *ds_snapshot_meta_new(void)
 {

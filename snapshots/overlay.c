@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 #define BLOCKJOB_TIMEOUT_MS (30 * 60 * 1000)
 

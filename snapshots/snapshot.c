@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 void ds_snapshot_free(ds_snapshot *snap)
 {

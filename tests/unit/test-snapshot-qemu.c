@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "snapshots/snapshot-private.h"
 
 static virConnectPtr conn;
 static virDomainPtr dom; /* the domain the current case works on */

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* drivers/transport-int.h: what the transport drivers share inside
+/* drivers/transport-private.h: what the transport drivers share inside
  * drivers/ (their tables for the registry, helpers the tests reach). */
 #pragma once
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* snapshots/snapshot-priv.h: what the files of snapshots/ share: libvirt
+/* snapshots/snapshot-private.h: what the files of snapshots/ share: libvirt
  * error translation, the domain XML reader and rewriter, and the two
  * snapshot modes' operations. */
 #pragma once
