@@ -3,12 +3,12 @@
  * without running anything: the ssh:// URI, the paths handed to ssh, and
  * the allow-list of extra -o options (none of which can run a command),
  * so that a configuration is refused when it is read, not host by host. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "drivers/transport-int.h"
-#include "manifests/error.h"
+#include "drivers/transport-private.h"
+#include "manifests/util/error.h"
 
 static gboolean valid_user(const char *s)
 {
