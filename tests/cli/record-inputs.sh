@@ -73,7 +73,10 @@ for _ in $(seq 1 50); do
 done
 dsc -v record --from "$DATA/good/web01.json" >"$T/out4" 2>"$T/err4" &
 rec=$!
-sleep 1
+# Once the file is checked ("as stored"), record waits for the lock.
+for _ in $(seq 1 300); do
+    grep -q "as stored" "$T/err4" 2>/dev/null && break; sleep 0.1
+done
 tree=$(st ls-tree HEAD | grep -v "	prod$" | st mktree)
 st update-ref refs/heads/main "$(st commit-tree "$tree" -p HEAD -m "drop prod")"
 stop_holder
