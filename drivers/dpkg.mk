@@ -4,12 +4,13 @@ libdriftsync_la_SOURCES += drivers/platform.c drivers/platform.h \
 	drivers/platform-dpkg.h drivers/platform-dpkg.c \
 	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \
 	drivers/platform-dpkg-files.c drivers/platform-tar.c \
-	drivers/platform-dpkg-facts.c
+	drivers/platform-dpkg-facts.c drivers/platform-dpkg-policy.c \
+	drivers/platform-dpkg-select.c
 
 unit_tests += tests/unit/test-dpkg
 tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c
 tests_unit_test_dpkg_LDADD = $(ds_test_ldadd)
-EXTRA_DIST += tests/data/dpkg/mkroot.sh
+EXTRA_DIST += tests/data/dpkg/mkroot.sh tests/data/dpkg/mkrepo.sh
 
 # Driven by the integration test below (not a test itself).
 check_PROGRAMS += tests/unit/collect-tool
@@ -28,3 +29,10 @@ unit_tests += tests/unit/test-pkgcache
 tests_unit_test_pkgcache_SOURCES = tests/unit/test-pkgcache.c
 tests_unit_test_pkgcache_LDADD = $(ds_test_ldadd)
 shell_tests += tests/cli/pkgcache.sh
+
+# Pending updates, holds and marks from apt's answers.
+unit_tests += tests/unit/test-dpkg-apt
+tests_unit_test_dpkg_apt_SOURCES = tests/unit/test-dpkg-apt.c
+tests_unit_test_dpkg_apt_LDADD = $(ds_test_ldadd)
+EXTRA_DIST += tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
+	tests/data/dpkg/apt/local-repo.txt
