@@ -5,12 +5,12 @@
  * version comes from), strict and bounded, and what follows from them:
  * the pending updates, the held-back ones and each installed package's
  * origin.  No resolver of our own: the candidate is apt's. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 /* A line of apt's output longer than this is not apt's. */

@@ -4,14 +4,14 @@
  * automatic marks (apt-mark showauto), pending and held-back updates and
  * the installed packages' origins (apt-cache policy), and when the apt
  * lists were last updated (their modification times). */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {

@@ -4,14 +4,14 @@
  * output captured on a Debian 12 host, hostile output, and a real tree
  * whose apt reads a local repository with a security suite
  * (tests/data/dpkg/mkrepo.sh) collected through local:/ROOT. */
-#include "config.h"
+#include <config.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static char *tmpdir;
 
