@@ -64,7 +64,7 @@ static int read_host_key(ds_host_config *h, const ds_config_reader *r,
     static const char *const known[] = {
         "source",    "lab",           "lab-access",  "lab-uri",     "files",
         "groups",    "identity-file", "known-hosts", "ssh-options", "ca-file",
-        "auth-file", "allow-http",    NULL};
+        "auth-file", "allow-http",    "refresh-lists", NULL};
     const char *why;
     int rc;
 
@@ -117,6 +117,8 @@ static int read_host_key(ds_host_config *h, const ds_config_reader *r,
         return ds_config_get_string(&h->ca_file, r, kf, group, key, err);
     if (!strcmp(key, "auth-file"))
         return ds_config_get_string(&h->auth_file, r, kf, group, key, err);
+    if (!strcmp(key, "refresh-lists"))
+        return ds_config_get_bool(&h->refresh_lists, r, kf, group, key, err);
     return ds_config_get_bool(&h->allow_http, r, kf, group, key, err);
 }
 
@@ -268,7 +270,8 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                       const char *group, GError **err)
 {
     static const char *const simple[] = {
-        "store", "lab", "ignore", "secrets", "packages", "notify", NULL};
+        "store",  "lab",    "ignore",  "secrets",
+        "packages", "notify", "patches", NULL};
     g_auto(GStrv) keys = NULL;
 
     if (g_str_has_prefix(group, "host "))
@@ -280,7 +283,7 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
         return ds_config_fail(r, err, ds_config_line(r, group, NULL),
                               "unknown section [%s] (known: [store] [lab] "
                               "[host NAME] [ignore] [secrets] [packages] "
-                              "[notify])",
+                              "[notify] [patches])",
                               group);
     }
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
@@ -294,6 +297,8 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
             rc = read_lab(cfg, r, kf, group, key, err);
         else if (!strcmp(group, "ignore"))
             rc = read_ignore(cfg, r, kf, group, key, err);
+        else if (!strcmp(group, "patches"))
+            rc = ds_config_read_patches(cfg, r, kf, group, key, err);
         else
             rc = read_other(cfg, r, kf, group, key, err);
         if (rc < 0)
@@ -320,6 +325,7 @@ ds_config *ds_config_new_default(void)
     cfg->notify_attempts = 3;
     cfg->notify_retry_delay = 1;
     cfg->secret_patterns = g_new0(char *, 1);
+    cfg->max_list_age = 7 * 86400;
     cfg->hosts =
         g_ptr_array_new_with_free_func((GDestroyNotify)host_config_free);
     cfg->ignore = ds_ignore_new();
@@ -338,6 +344,8 @@ void ds_config_free(ds_config *cfg)
     g_free(cfg->snapshots);
     g_free(cfg->on_failure);
     g_strfreev(cfg->secret_patterns);
+    g_strfreev(cfg->security_origins);
+    g_strfreev(cfg->security_suites);
     g_free(cfg->package_cache);
     g_free(cfg->package_repository);
     g_free(cfg->package_ca_file);

@@ -10,7 +10,8 @@ unit_tests += \
 	tests/unit/test-snapshot-qemu \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
 	tests/unit/test-notify tests/unit/test-audit \
-	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt
+	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt \
+	tests/unit/test-selection
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change
