@@ -7,7 +7,7 @@
 # drift in `diff`.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds jq dpkg-deb dpkg-scanpackages apt-cache
-plan 34
+plan 38
 
 use_store
 dsc init >/dev/null || { echo "Bail out! init failed"; exit 1; }
@@ -87,6 +87,15 @@ grep_ok "diff shows the hold" "nginx held" "$T/out"
 expect_status 1 "diff --json: a hold-changed change" dsc --json diff web01
 jq_ok "hold-changed, unheld -> held" \
     '[.hosts[0].changes[] | select(.kind == "hold-changed")][0] | .name == "nginx" and .old == "unheld" and .new == "held"'
+
+# The plan replays the hold after the package transaction, as argv.
+printf '[host web01]\nsource = local:\nlab = web01-lab\n' >>"$T/ds.conf"
+expect_status 1 "plan: actions to take" dsc plan web01
+grep_ok "plan: the hold as a step of the packages phase" \
+    "^ +[0-9]+\. hold as on prod: nginx$" "$T/out"
+expect_status 1 "plan --json" dsc --json plan web01
+jq_ok "plan --json: apt-mark hold -- nginx, after the transaction" \
+    '[.actions[] | select(.phase == "packages") | .kind] as $k | ($k | index("apt-mark")) > ($k | index("packages")) and ([.actions[] | select(.kind == "apt-mark")][0].argv == ["apt-mark", "hold", "--", "nginx"])'
 
 # Live: a real dpkg root reading a local repository.
 sh "$DATA/dpkg/mkrepo.sh" "$T/repo" || { echo "Bail out! mkrepo.sh failed"; exit 1; }
