@@ -34,7 +34,7 @@ static int bad(GError **err, const char *origin, const char *section,
 }
 
 /* NULL when s is a token: 1..256 printable ASCII characters, no spaces. */
-static const char *token_problem(const char *s)
+const char *ds_manifest_token_problem(const char *s)
 {
     gsize n;
 
@@ -56,7 +56,7 @@ static const char *token_problem(const char *s)
 
 /* NULL when s is one line of UTF-8 text without control characters
  * (C0, DEL, C1), 1..max bytes. */
-static const char *text_problem(const char *s, gsize max)
+const char *ds_manifest_text_problem(const char *s, gsize max)
 {
     gsize n;
 
@@ -76,6 +76,19 @@ static const char *text_problem(const char *s, gsize max)
         return "is too long";
     if (!g_utf8_validate(s, (gssize)n, NULL))
         return "is not valid UTF-8";
+    return NULL;
+}
+
+const char *ds_manifest_version_problem(const char *s)
+{
+    const char *why = ds_manifest_token_problem(s);
+
+    if (why)
+        return why;
+    if (!ds_version_is_valid(s))
+        return "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the "
+               "upstream part starts with a digit; letters, digits and "
+               ". + ~ - : only)";
     return NULL;
 }
 
@@ -126,7 +139,7 @@ static int digits(const char *s, int n)
 }
 
 /* RFC 3339 in UTC: YYYY-MM-DDTHH:MM:SS[.fraction]Z */
-static bool is_rfc3339_utc(const char *s)
+bool ds_manifest_is_rfc3339_utc(const char *s)
 {
     int y, mo, d, h, mi, sec;
     const char *p;
@@ -159,14 +172,14 @@ static bool is_rfc3339_utc(const char *s)
 #define CHECK_TOKEN(value, section, key, field)                                \
     do {                                                                       \
         const char *why_;                                                      \
-        if ((value) && (why_ = token_problem(value)))                          \
+        if ((value) && (why_ = ds_manifest_token_problem(value)))                          \
             return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
 #define CHECK_TEXT(value, max, section, key, field)                            \
     do {                                                                       \
         const char *why_;                                                      \
-        if ((value) && (why_ = text_problem(value, max)))                      \
+        if ((value) && (why_ = ds_manifest_text_problem(value, max)))                      \
             return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
@@ -178,21 +191,15 @@ static bool is_rfc3339_utc(const char *s)
 
 static int check_package(const ds_package *p, const char *origin, GError **err)
 {
-    const char *colon;
+    const char *colon, *why;
 
     if (!p->name || !ds_name_is_safe_package(p->name))
         return bad(err, origin, "packages", p->name ? p->name : "(null)", NULL,
                    "not a safe package name (Debian package name "
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     REQUIRE(p->version, "packages", p->name, "version");
-    CHECK_TOKEN(p->version, "packages", p->name, "version");
-    /* Versions reach apt's command lines (name=version) and file names in
-     * the package cache: only what dpkg itself accepts gets in. */
-    if (!ds_version_is_valid(p->version))
-        return bad(err, origin, "packages", p->name, "version",
-                   "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the "
-                   "upstream part starts with a digit; letters, digits and "
-                   ". + ~ - : only)");
+    if ((why = ds_manifest_version_problem(p->version)))
+        return bad(err, origin, "packages", p->name, "version", "%s", why);
     REQUIRE(p->arch, "packages", p->name, "arch");
     if (!is_arch(p->arch))
         return bad(err, origin, "packages", p->name, "arch",
@@ -296,7 +303,7 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
     if (m->role != DS_ROLE_PROD && m->role != DS_ROLE_LAB)
         return bad(err, origin, "role", NULL, NULL, "unknown role %d",
                    (int)m->role);
-    if (m->collected_at && !is_rfc3339_utc(m->collected_at))
+    if (m->collected_at && !ds_manifest_is_rfc3339_utc(m->collected_at))
         return bad(err, origin, "collected_at", NULL, NULL,
                    "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
     CHECK_TOKEN(m->os.id, "os", NULL, "id");
@@ -327,5 +334,5 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
             return rc;
     CHECK_TOKEN(m->collector.version, "collector", NULL, "version");
     CHECK_TOKEN(m->collector.transport, "collector", NULL, "transport");
-    return 0;
+    return ds_manifest_check_selection(m, origin, err);
 }
