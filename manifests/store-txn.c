@@ -582,8 +582,12 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
         goto done;
     }
     reflog = g_strndup(msg, strcspn(msg, "\n"));
-    if ((rc = ds_store_sync_objects(st, err)) < 0 ||
-        (rc = move_branch(txn, &commit_id, reflog, err)) < 0)
+    git_oid_tostr(hex, sizeof(hex), &commit_id);
+    if ((rc = ds_store_sync_objects(st, err)) < 0)
+        goto done;
+    if (st->commit_hook)
+        st->commit_hook(hex, st->commit_hook_payload);
+    if ((rc = move_branch(txn, &commit_id, reflog, err)) < 0)
         goto done;
     /* The commit is made; flushing the branch update is best effort. */
     (void)ds_store_sync_objects(st, NULL);
@@ -594,10 +598,8 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
     git_tree_free(txn->base_tree);
     txn->base_tree = g_steal_pointer(&tree);
     g_hash_table_remove_all(txn->staged);
-    if (out_oid) {
-        git_oid_tostr(hex, sizeof(hex), &commit_id);
+    if (out_oid)
         *out_oid = g_strdup(hex);
-    }
 
 done:
     git_commit_free(parent);
@@ -605,6 +607,13 @@ done:
     git_signature_free(sig);
     g_ptr_array_unref(paths);
     return rc;
+}
+
+void ds_store_set_commit_hook(ds_store *st, ds_store_commit_hook hook,
+                              void *payload)
+{
+    st->commit_hook = hook;
+    st->commit_hook_payload = payload;
 }
 
 int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
