@@ -573,7 +573,8 @@ static GSubprocess *start_server(int *port, const char *work, const char *www)
     p = g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &e, "python3", "-c",
                          server_py, www, cert, key, portfile, NULL);
     g_assert_no_error(e);
-    for (int i = 0; i < 200 && !g_file_test(portfile, G_FILE_TEST_EXISTS); i++)
+    for (int i = 0; i < 600 && !g_file_test(portfile, G_FILE_TEST_EXISTS);
+         i++) /* 30 s: a loaded machine */
         g_usleep(50 * 1000);
     g_assert_true(g_file_get_contents(portfile, &text, NULL, &e));
     *port = atoi(text);

@@ -217,7 +217,9 @@ static void test_run_timeout(void)
     g_assert_cmpstr(error->message, ==,
                     "web01: command timed out after 1 s: sleep");
     g_assert_cmpint(dt, >=, 900 * 1000);
-    g_assert_cmpint(dt, <, 2000 * 1000);
+    /* Killed at the timeout, long before sleep ends, however loaded the
+     * machine: not a measure of its speed. */
+    g_assert_cmpint(dt, <, 30 * G_USEC_PER_SEC);
     g_clear_error(&error);
 
     /* The whole process group goes, not only the shell. */
@@ -226,7 +228,7 @@ static void test_run_timeout(void)
     g_assert_true(g_file_get_contents(pidfile, &pidtext, NULL, NULL));
     pid = (pid_t)atoi(pidtext);
     g_assert_cmpint(pid, >, 1);
-    for (int i = 0; i < 100 && !process_gone(pid); i++)
+    for (int i = 0; i < 3000 && !process_gone(pid); i++) /* 30 s */
         g_usleep(10000);
     g_assert_true(process_gone(pid));
     unlink(pidfile);
