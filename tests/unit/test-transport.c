@@ -15,6 +15,7 @@
 #include "drivers/transport-private.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "tests/unit/testutil.h"
 
 /* ---- quoting ---------------------------------------------------------- */
 
@@ -199,7 +200,7 @@ static gboolean process_gone(pid_t pid)
 static void test_run_timeout(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 1000, 0);
-    g_autofree char *dir = g_dir_make_tmp("ds-timeout-XXXXXX", NULL);
+    g_autofree char *dir = ds_test_tmpdir("ds-timeout-XXXXXX");
     g_autofree char *pidfile = g_build_filename(dir, "pid", NULL);
     g_autofree char *script =
         g_strdup_printf("sleep 100 & echo $! > '%s'; wait", pidfile);
@@ -421,7 +422,7 @@ static void fixture_set_up(fixture *f, gconstpointer data)
     g_autofree char *etc = NULL, *secret = NULL, *link = NULL;
     g_autofree char *rel = NULL, *abs = NULL;
 
-    f->top = g_dir_make_tmp("ds-root-XXXXXX", NULL);
+    f->top = ds_test_tmpdir("ds-root-XXXXXX");
     g_assert_nonnull(f->top);
     f->root = g_build_filename(f->top, "root", NULL);
     f->outside = g_build_filename(f->top, "outside", NULL);
