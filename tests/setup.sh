@@ -106,5 +106,18 @@ use_store() {
     printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
 }
 dsc() { ds --config "$T/ds.conf" "$@"; }
+# write_conf FILE [KEY=VALUE...] <<CONF: a test configuration -- [store]
+# in $T/store with its state in $T/state (never the system's) plus the
+# KEY = VALUE given, [lab] on the libvirt test driver's snapshot node;
+# what comes on stdin goes on from [lab] (more lab keys, then the hosts).
+write_conf() {
+    local f=$1 kv; shift
+    {
+        printf '[store]\npath = %s/store\nstate = %s/state\n' "$T" "$T"
+        for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
+        printf '\n[lab]\nuri = test://%s/snapshot-node.xml\n' "$DATA"
+        cat
+    } >"$f"
+}
 st() { git -C "$T/store" "$@"; }
 jcheck() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$T/out"; }

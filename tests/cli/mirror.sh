@@ -19,13 +19,7 @@ REPORTS=$T/state/reports
 
 conf() { # FILE HOST-SECTIONS...
     f=$1; shift
-    cat >"$f" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+    write_conf "$f" <<CONF
 snapshots = auto
 CONF
     for h in "$@"; do

@@ -11,13 +11,7 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 command -v git >/dev/null || skip_all "git is not installed"
 command -v flock >/dev/null || skip_all "flock (util-linux) is not installed"
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 snapshots = auto
 
 [host web01]
