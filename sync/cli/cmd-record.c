@@ -167,11 +167,11 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     if (!manifests) {
-        code = ds_record_stage_files(cli, st, txn, hosts, files, nfiles, &err);
-        if (code < 0)
+        ds_log log = ds_cli_log(cli);
+
+        if (ds_record_stage_files(&log, st, txn, hosts, files, nfiles,
+                                  &err) < 0)
             goto fail;
-        if (code != DS_EXIT_OK)
-            goto done;
     }
     for (guint i = 0; manifests && i < manifests->len; i++)
         if (ds_record_stage_host(&hosts[i], st, txn,

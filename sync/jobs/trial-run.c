@@ -206,7 +206,7 @@ static int run_step(ds_trial *tr, ds_trial_step *s, ds_transport *t,
     }
     if (j)
         guest_job_free(j);
-    ds_cli_verbose(tr->cli, "%s: %s `%s`: exit %d (%.1f s)", tr->host,
+    ds_log_verbose(&tr->log, "%s: %s `%s`: exit %d (%.1f s)", tr->host,
                    s->what, s->command, s->status, s->seconds);
     return rc;
 }
@@ -260,7 +260,7 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
         if (rc < 0)
             return ds_error_prefix(err, rc, "copying %s into the guest: ",
                                    d->path);
-        ds_cli_verbose(tr->cli, "%s: copied %s to %s", tr->host, d->path,
+        ds_log_verbose(&tr->log, "%s: copied %s to %s", tr->host, d->path,
                        d->guest);
     }
     return 0;
@@ -399,7 +399,7 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
     int rc;
 
     if (cause)
-        ds_cli_info(tr->cli, "%s: %s: reverting lab %s to %s", tr->host,
+        ds_log_info(&tr->log, "%s: %s: reverting lab %s to %s", tr->host,
                     cause, tr->hc->lab, tr->snapshot);
     if ((rc = ds_snapshot_revert(tr->dom, tr->snapshot, &err)) < 0) {
         set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab "
@@ -428,7 +428,7 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
         return DS_ECONFLICT;
     }
     if (ds_snapshot_delete(tr->dom, tr->snapshot, &err) < 0)
-        ds_cli_info(tr->cli, "%s: lab %s reverted and verified, but its "
+        ds_log_info(&tr->log, "%s: lab %s reverted and verified, but its "
                     "snapshot %s stays: %s", tr->host, tr->hc->lab,
                     tr->snapshot, err->message);
     else
@@ -511,7 +511,7 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         set_error(tr, g_strdup(err->message));
         return rc;
     }
-    ds_cli_info(tr->cli, "%s: snapshot %s of lab %s (%s: %s)", tr->host,
+    ds_log_info(&tr->log, "%s: snapshot %s of lab %s (%s: %s)", tr->host,
                 tr->snapshot, tr->hc->lab,
                 ds_snapshot_mode_to_string(tr->mode), tr->mode_why);
 
