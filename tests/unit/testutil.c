@@ -80,6 +80,43 @@ char *ds_test_data(const char *first, ...)
     return g_build_filenamev((char **)parts->pdata);
 }
 
+char *ds_test_write_config(const char *dir, const char *name,
+                           const char *text)
+{
+    g_autofree char *data = ds_test_data(".", NULL);
+    g_autoptr(GString) s = g_string_new(text);
+    g_autoptr(GError) err = NULL;
+    char *path = g_build_filename(dir, name, NULL);
+
+    g_string_replace(s, "@DIR@", dir, 0);
+    g_string_replace(s, "@DATA@", data, 0);
+    g_assert_true(g_file_set_contents(path, s->str, (gssize)s->len, &err));
+    g_assert_no_error(err);
+    return path;
+}
+
+char *ds_test_debian_root(const char *dir)
+{
+    g_autofree char *script = ds_test_data("dpkg", "mkroot.sh", NULL);
+    g_autofree char *errout = NULL;
+    g_autoptr(GError) err = NULL;
+    const char *argv[] = {"sh", script, dir, NULL};
+    g_autofree char *dpkg_deb = g_find_program_in_path("dpkg-deb");
+    int status = -1;
+
+    if (!dpkg_deb) {
+        g_test_skip("dpkg-deb is not installed");
+        return NULL;
+    }
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &errout, &status, &err));
+    g_assert_no_error(err);
+    if (!g_spawn_check_wait_status(status, &err))
+        g_error("%s %s: %s", script, dir, errout);
+    return g_build_filename(dir, "root", NULL);
+}
+
 gboolean ds_test_private_dir(const char *dir, char **why)
 {
     g_autofree char *mem = NULL;

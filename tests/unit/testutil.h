@@ -18,6 +18,16 @@ void ds_test_rm_rf(const char *dir);
  * "web01.json", NULL). */
 char *ds_test_data(const char *first, ...) G_GNUC_NULL_TERMINATED;
 
+/* The text of a configuration file written into dir/name; its path.
+ * "@DIR@" in text stands for dir, "@DATA@" for tests/data. */
+char *ds_test_write_config(const char *dir, const char *name,
+                           const char *text);
+
+/* A small Debian root built with real dpkg by tests/data/dpkg/mkroot.sh
+ * in dir (dir/root, returned).  NULL, with a test skip, when dpkg-deb is
+ * missing. */
+char *ds_test_debian_root(const char *dir);
+
 /* Give this process a private, writable copy of the system directory dir
  * (an overlay in a new mount namespace, its changes in memory): what the
  * test writes there never reaches the machine.  Needs root and a process
