@@ -6,6 +6,7 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/cache.h sync/jobs/cache-fill.c \
 	sync/jobs/mirror.h sync/jobs/mirror.c \
 	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c \
+	sync/jobs/audit-run.h sync/jobs/audit-run.c \
 	sync/jobs/record-stage.h sync/jobs/record-stage.c \
 	sync/jobs/trial.h sync/jobs/trial.c sync/jobs/trial-run.c \
 	sync/jobs/trial-guard.h sync/jobs/trial-guard.c
