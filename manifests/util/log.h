@@ -8,6 +8,7 @@
 #include <glib.h>
 
 typedef enum {
+    DS_LOG_WARNING, /* went wrong, but the run goes on: always shown */
     DS_LOG_INFO,    /* a step worth seeing: a snapshot taken, a revert */
     DS_LOG_VERBOSE, /* detail: each command, each file */
 } ds_log_level;

@@ -89,7 +89,9 @@ static void cli_log(ds_log_level level, const char *message, void *payload)
 {
     ds_cli *cli = payload;
 
-    if (level == DS_LOG_VERBOSE)
+    if (level == DS_LOG_WARNING)
+        ds_cli_error(cli, "warning: %s", message);
+    else if (level == DS_LOG_VERBOSE)
         ds_cli_verbose(cli, "%s", message);
     else
         ds_cli_info(cli, "%s", message);

@@ -13,7 +13,7 @@
 #include "manifests/store.h"
 #include "sync/jobs/audit-run.h"
 #include "sync/cli/cmd.h"
-#include "sync/output/notify.h"
+#include "sync/output/publish.h"
 
 /* Restart findings of one unit (or one unit-less pid) on one line. */
 static void print_restarts(const ds_audit_host *h, const char *red,
@@ -83,34 +83,6 @@ static void print_human(ds_cli *cli, const ds_audit_run *r)
         }
         print_restarts(h, red, reset);
     }
-}
-
-/* [notify] audit: POST the run's summary to the webhook; a failure is one
- * warning and never changes the exit status.  The outcome for --json (a
- * new reference), or NULL when nothing was tried. */
-static json_t *notify(ds_cli *cli, const ds_config *cfg, ds_role role,
-                      const json_t *doc, int code)
-{
-    ds_notify_options o;
-    ds_notify_result res = {0};
-    g_autoptr(GError) err = NULL;
-    json_t *payload, *out;
-
-    if (!cfg->notify_audit || !cfg->notify_webhook ||
-        !json_array_size(json_object_get(doc, "hosts")))
-        return NULL;
-    payload = ds_notify_audit_payload(doc, ds_role_name(role), code);
-    ds_notify_options_from_config(&o, cfg);
-    o.cancel = &ds_cli_cancelled;
-    if (ds_notify_post_json(&res, &o, payload, &err) < 0)
-        ds_cli_error(cli, "warning: %s", err->message);
-    else
-        ds_cli_verbose(cli, "audit: notified the webhook (%d attempt%s)",
-                       res.attempts, res.attempts == 1 ? "" : "s");
-    json_decref(payload);
-    out = ds_notify_result_json(&res);
-    ds_notify_result_clear(&res);
-    return out;
 }
 
 static int cmd_audit(ds_cli *cli, int argc, char **argv)
@@ -206,7 +178,9 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         failed = true;
     }
     code = failed ? DS_EXIT_ERROR : found ? DS_EXIT_DIFF : DS_EXIT_OK;
-    if ((notified = notify(cli, cfg, r->role, doc, code)))
+    notified = ds_publish_audit(cfg, r->role, doc, code, &ds_cli_cancelled,
+                                &r->log);
+    if (notified)
         json_object_set_new(doc, "notify", notified);
     if (cli->json)
         ds_cli_print_json(doc);

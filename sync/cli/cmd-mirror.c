@@ -18,7 +18,7 @@
 #include "sync/cli/cmd.h"
 #include "sync/output/metrics.h"
 #include "sync/jobs/mirror.h"
-#include "sync/output/notify.h"
+#include "sync/output/publish.h"
 
 typedef struct mirror_cli {
     ds_cli *cli;
@@ -149,28 +149,17 @@ static void print_summary(ds_cli *cli, const ds_mirror_report *r,
     printf("%s\n", s->str);
 }
 
-/* POST the run's summary to [notify] webhook; a failure is one warning
- * and never changes the exit status.  Returns true when rep->notify was
- * set. */
-static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
-                   ds_mirror_report *rep)
+/* The library's lines, each tagged with the run when not on a terminal. */
+static void on_log(ds_log_level level, const char *message, void *payload)
 {
-    ds_notify_options o;
-    ds_notify_result res = {0};
-    g_autoptr(GError) err = NULL;
-    json_t *payload = ds_notify_mirror_payload(rep);
+    mirror_cli *m = payload;
 
-    ds_notify_options_from_config(&o, cfg);
-    o.cancel = &ds_cli_cancelled;
-    if (ds_notify_post_json(&res, &o, payload, &err) < 0)
-        ds_cli_error(cli, "%swarning: %s", m->tag, err->message);
+    if (level == DS_LOG_WARNING)
+        ds_cli_error(m->cli, "%swarning: %s", m->tag, message);
+    else if (level == DS_LOG_VERBOSE)
+        ds_cli_verbose(m->cli, "%s%s", m->tag, message);
     else
-        ds_cli_verbose(cli, "%snotified the webhook (%d attempt%s)", m->tag,
-                       res.attempts, res.attempts == 1 ? "" : "s");
-    json_decref(payload);
-    rep->notify = ds_notify_result_json(&res);
-    ds_notify_result_clear(&res);
-    return rep->notify != NULL;
+        ds_cli_info(m->cli, "%s%s", m->tag, message);
 }
 
 /* --metrics FILE: the run in Prometheus text format; a failure to write
@@ -319,17 +308,11 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
          i++)
         ds_cli_error(cli, "warning: %s",
                      (const char *)rep->cache_warnings->pdata[i]);
-    if (!dry_run &&
-        ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
-        ds_cli_error_gerror(cli, err);
-        g_clear_error(&err);
-        code = DS_EXIT_ERROR;
-    }
-    if (!dry_run && cfg->notify_webhook && notify(cli, &m, cfg, rep) &&
-        path) {
-        /* Again, with the webhook's outcome. */
-        g_clear_pointer(&path, g_free);
-        if (ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
+    if (!dry_run) {
+        ds_log log = {.fn = on_log, .payload = &m};
+
+        if (ds_publish_mirror(&path, rep, cfg, &ds_cli_cancelled, &log,
+                              &err) < 0) {
             ds_cli_error_gerror(cli, err);
             code = DS_EXIT_ERROR;
         }

@@ -44,7 +44,8 @@ void ds_cli_error_gerror(ds_cli *cli, const GError *err);
 void ds_cli_info(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* The library's progress lines (manifests/util/log.h) rendered as
- * ds_cli_info and ds_cli_verbose do. */
+ * ds_cli_info and ds_cli_verbose do, warnings as "driftsync: warning: "
+ * lines. */
 ds_log ds_cli_log(ds_cli *cli);
 
 /* Colour helpers: return the escape sequence, or "" when colour is off. */
