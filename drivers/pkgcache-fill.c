@@ -83,15 +83,13 @@ static int repo_init(repo *r, const char *url, const ds_pkgcache_options *o,
         r->dir = g_filename_from_uri(url, NULL, &e);
         if (!r->dir || !g_path_is_absolute(r->dir))
             return ds_error_set(err, DS_EINVALID,
-                                "package repository '%s': not a valid "
-                                "file:// URL",
+                                "package repository '%s': not a valid file:// URL",
                                 url);
         return 0;
     }
     if (!g_str_has_prefix(url, "https://"))
         return ds_error_set(err, DS_EINVALID,
-                            "package repository '%s': only https:// and "
-                            "file:// repositories are read",
+                            "package repository '%s': only https:// and file:// repositories are read",
                             url);
     r->base = g_strdup(url);
     while (g_str_has_suffix(r->base, "/"))

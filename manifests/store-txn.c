@@ -145,8 +145,7 @@ static int write_files(git_oid *out, bool *has_tree, ds_store *st,
             if (!f->content)
                 continue; /* a reference only: nothing to store */
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: refusing to store the content of a "
-                                "secret file", m->host, f->path);
+                                "%s: %s: refusing to store the content of a secret file", m->host, f->path);
         }
         if (!f->path || !ds_name_is_safe_path(f->path) ||
             !ds_store_path_is_storable(f->path + 1))
@@ -159,8 +158,7 @@ static int write_files(git_oid *out, bool *has_tree, ds_store *st,
 
             if (f->sha256 && !sha256_matches(f->content, f->sha256))
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: %s: content does not match its "
-                                    "sha256", m->host, f->path);
+                                    "%s: %s: content does not match its sha256", m->host, f->path);
             if (write_blob(&id, odb, data, len) < 0)
                 return ds_store_git_error(err, DS_EGENERIC, "%s: %s",
                                           m->host, f->path);
@@ -471,8 +469,7 @@ static int move_branch(ds_store_txn *txn, const git_oid *id,
         grc = git_reference_create(&ref, st->repo, branch, id, 0, reflog);
     if (grc == GIT_EMODIFIED || grc == GIT_EEXISTS || grc == GIT_ELOCKED)
         rc = ds_store_git_error(err, DS_ECONFLICT,
-                                "store %s: another writer moved %s during "
-                                "this run; nothing committed",
+                                "store %s: another writer moved %s during this run; nothing committed",
                                 st->path, branch);
     else if (grc < 0)
         rc = ds_store_git_error(err, DS_EGENERIC, "store %s: cannot update %s",

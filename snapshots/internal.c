@@ -150,8 +150,7 @@ int ds_snapshot_internal_create(virDomainPtr dom, const char *name,
         return rc;
     if ((why = ds_snapshot_internal_refusal(info)))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: cannot take an internal snapshot: %s; set "
-                            "[lab] snapshots = overlay (or auto)",
+                            "%s: cannot take an internal snapshot: %s; set [lab] snapshots = overlay (or auto)",
                             virDomainGetName(dom), why);
     ename = g_markup_escape_text(name, -1);
     edesc = g_markup_escape_text(description ? description : "", -1);

@@ -172,8 +172,7 @@ int ds_snapshot_check_mode(virDomainPtr dom, ds_snapshot_mode mode,
         return rc;
     if ((why = ds_snapshot_internal_refusal(info)))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: cannot take an internal snapshot: %s; set "
-                            "[lab] snapshots = overlay (or auto)",
+                            "%s: cannot take an internal snapshot: %s; set [lab] snapshots = overlay (or auto)",
                             virDomainGetName(dom), why);
     return 0;
 }
@@ -232,9 +231,7 @@ int ds_snapshot_find(ds_snapshot **out, virDomainPtr dom, const char *name,
     *out = NULL;
     if (!ds_snapshot_name_is_safe(name))
         return ds_error_set(err, DS_EINVALID,
-                            "%s: snapshot name '%s' is not valid (letters, "
-                            "digits, '.', '_', '-'; at most %d; not "
-                            "starting with '-' or '.')",
+                            "%s: snapshot name '%s' is not valid (letters, digits, '.', '_', '-'; at most %d; not starting with '-' or '.')",
                             virDomainGetName(dom), name ? name : "",
                             DS_SNAPSHOT_NAME_MAX);
     if ((rc = ds_snapshot_list(&all, dom, err)) < 0)

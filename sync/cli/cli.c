@@ -170,8 +170,7 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
 
     if (rc == DS_ENOTFOUND) {
         ds_cli_error(cli,
-                     "%s: no store here (create it with `driftsync "
-                     "init`, or give --store)",
+                     "%s: no store here (create it with `driftsync init`, or give --store)",
                      cfg->store_path);
         return DS_EXIT_ERROR;
     }

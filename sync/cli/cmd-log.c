@@ -34,8 +34,7 @@ static int parse_since(gint64 *out, const char *s, GError **err)
     }
     if (!dt)
         return ds_error_set(err, DS_EINVALID,
-                            "--since: '%s' is not a date (YYYY-MM-DD, "
-                            "YYYY-MM-DDTHH:MM:SS[Z], or @SECONDS)",
+                            "--since: '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[Z], or @SECONDS)",
                             s);
     *out = g_date_time_to_unix(dt);
     return 0;

@@ -249,16 +249,13 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &mirror_help_entry, entries, &argc, &argv, &code))
         return code;
     if (argc > 1) {
-        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] "
-                          "[--dry-run] [--keep-on-failure] [--parallel N] "
-                          "[--metrics FILE] (it takes no host names)");
+        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] [--dry-run] [--keep-on-failure] [--parallel N] [--metrics FILE] (it takes no host names)");
         return DS_EXIT_ERROR;
     }
     if (parallel && !parse_parallel(&opts.parallel, parallel)) {
         g_autofree char *shown = g_strescape(parallel, NULL);
 
-        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, "
-                          "got '%s'",
+        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, got '%s'",
                      shown);
         return DS_EXIT_ERROR;
     }
@@ -327,8 +324,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         print_summary(cli, rep, path);
     }
     if (code == DS_EXIT_ERROR && !rep->recorded->len)
-        ds_cli_error(cli, "mirror: no host could be recorded; no lab was "
-                          "synced");
+        ds_cli_error(cli, "mirror: no host could be recorded; no lab was synced");
     return code;
 }
 

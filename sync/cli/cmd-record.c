@@ -319,8 +319,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
         g_ptr_array_add(results, r);
     } else {
         if (cfg->hosts->len == 0) {
-            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] "
-                         "sections, or use --local or --from",
+            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] sections, or use --local or --from",
                          cfg->filename ? cfg->filename : "the configuration");
             g_ptr_array_unref(progress.running);
             return DS_EXIT_ERROR;
@@ -353,8 +352,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
                                  local_uri) == DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
-        ds_cli_error(cli, "record: no host could be collected; the store "
-                     "is unchanged");
+        ds_cli_error(cli, "record: no host could be collected; the store is unchanged");
         return DS_EXIT_PARTIAL;
     }
     return record_commit(cli, cfg, manifests, NULL, 0, failures, local_uri);
@@ -390,8 +388,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
     if (from + local + lab > 1) {
-        ds_cli_error(cli, "record: --from, --local and --lab exclude each "
-                     "other");
+        ds_cli_error(cli, "record: --from, --local and --lab exclude each other");
         return DS_EXIT_ERROR;
     }
     if ((local_name || root) && !local) {

@@ -39,8 +39,7 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
     code = DS_EXIT_ERROR;
     if (argc != 1) {
         ds_cli_error(cli,
-                     "report: unexpected argument '%s' (see driftsync "
-                     "report --help)",
+                     "report: unexpected argument '%s' (see driftsync report --help)",
                      argv[1]);
         goto done;
     }

@@ -182,8 +182,7 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_sync_entry, entries, &argc, &argv, &code))
         return code;
     if (argc < 2) {
-        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] "
-                          "[--keep-on-failure]");
+        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] [--keep-on-failure]");
         return DS_EXIT_ERROR;
     }
     for (int i = 1; i < argc; i++)

@@ -80,8 +80,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
         return 0;
     if (g_strcmp0(j->domain, h->hc->lab) != 0)
         return ds_error_set(err, DS_ECONFLICT,
-                            "%s: the journal of interrupted run %s names lab "
-                            "%s, not %s; see %s",
+                            "%s: the journal of interrupted run %s names lab %s, not %s; see %s",
                             h->r->host, j->run_id, j->domain, h->hc->lab,
                             h->journal_path);
     h->r->recovered_run = g_strdup(j->run_id);
@@ -104,8 +103,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
     if (rc < 0) {
         g_propagate_error(err, g_steal_pointer(&e));
         return ds_error_prefix(err, rc,
-                               "%s: interrupted run %s (%s) cannot be "
-                               "reverted: ",
+                               "%s: interrupted run %s (%s) cannot be reverted: ",
                                h->r->host, j->run_id,
                                ds_journal_state_name(j->state));
     }
@@ -125,8 +123,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
         g_autofree char *d = ds_sync_describe_changes(residue, 3);
 
         return ds_error_set(err, DS_ECONFLICT,
-                            "%s: reverted to %s after interrupted run %s, "
-                            "but the lab still differs from before it: %s",
+                            "%s: reverted to %s after interrupted run %s, but the lab still differs from before it: %s",
                             h->r->host, j->snapshot, j->run_id, d);
     }
     ds_sync_host_note(h, "lab %s reverted to %s%s", j->domain, j->snapshot,

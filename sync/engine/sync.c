@@ -126,12 +126,10 @@ static int read_manifest(ds_manifest **out, host_run *h, ds_role role,
     g_clear_error(err);
     if (role == DS_ROLE_PROD)
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: no prod manifest in the store; run "
-                            "`driftsync record %s` first",
+                            "%s: no prod manifest in the store; run `driftsync record %s` first",
                             h->r->host, h->r->host);
     return ds_error_set(err, DS_ENOTFOUND,
-                        "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync record --lab %s`)",
+                        "%s: no lab manifest in the store; record the lab first (`driftsync record --lab %s`)",
                         h->r->host, h->r->host);
 }
 

@@ -114,8 +114,7 @@ static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
     ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name);
     if (g_str_has_prefix(uri, "https:") || g_str_has_prefix(uri, "http:")) {
         ds_log_verbose(&r->log,
-                       "%s: a manifest source: reboot flag and "
-                       "processes not checked",
+                       "%s: a manifest source: reboot flag and processes not checked",
                        h->hc->name);
         return 0;
     }

@@ -130,8 +130,7 @@ static int parse_json(ds_audit_expect *e, const char *data, gsize len,
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a JSON object {\"package\": "
-                            "\"version\"}",
+                            "%s: not a JSON object {\"package\": \"version\"}",
                             origin);
     }
     json_object_foreach(doc, key, value)

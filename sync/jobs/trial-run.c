@@ -402,8 +402,7 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
         ds_log_info(&tr->log, "%s: %s: reverting lab %s to %s", tr->host,
                     cause, tr->hc->lab, tr->snapshot);
     if ((rc = ds_snapshot_revert(tr->dom, tr->snapshot, &err)) < 0) {
-        set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab "
-                                      "may keep the trial's changes; %s",
+        set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab may keep the trial's changes; %s",
                                       cause ? cause : "", sep, err->message,
                                       advice));
         return rc;
@@ -413,29 +412,24 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
     /* A second signal from here on does not stop the verification: the
      * guard's worker is simply abandoned and the lab stays reverted. */
     if ((rc = verify(tr, before, &err)) < 0) {
-        set_error(tr, g_strdup_printf("%s%slab %s reverted to %s, but not "
-                                      "verified (%s); check it, or %s",
+        set_error(tr, g_strdup_printf("%s%slab %s reverted to %s, but not verified (%s); check it, or %s",
                                       cause ? cause : "", sep, tr->hc->lab,
                                       tr->snapshot, err->message, advice));
         return rc;
     }
     if (!tr->verified) {
-        set_error(tr, g_strdup_printf("%s%sthe lab still differs after "
-                                      "reverting to %s (snapshot kept; %s "
-                                      "again)",
+        set_error(tr, g_strdup_printf("%s%sthe lab still differs after reverting to %s (snapshot kept; %s again)",
                                       cause ? cause : "", sep, tr->snapshot,
                                       advice));
         return DS_ECONFLICT;
     }
     if (ds_snapshot_delete(tr->dom, tr->snapshot, &err) < 0)
-        ds_log_info(&tr->log, "%s: lab %s reverted and verified, but its "
-                    "snapshot %s stays: %s", tr->host, tr->hc->lab,
+        ds_log_info(&tr->log, "%s: lab %s reverted and verified, but its snapshot %s stays: %s", tr->host, tr->hc->lab,
                     tr->snapshot, err->message);
     else
         tr->deleted = true;
     if (cause) {
-        set_error(tr, g_strdup_printf("%s; lab %s reverted to %s and "
-                                      "verified", cause, tr->hc->lab,
+        set_error(tr, g_strdup_printf("%s; lab %s reverted to %s and verified", cause, tr->hc->lab,
                                       tr->snapshot));
         return DS_EINTERRUPTED;
     }
@@ -477,21 +471,17 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         return rc;
     }
     if ((state = state_of(tr->dom))) {
-        set_error(tr, g_strdup_printf("lab %s is %s: a trial needs its "
-                                      "guest running (start it with `virsh "
-                                      "start %s`)", tr->hc->lab, state,
+        set_error(tr, g_strdup_printf("lab %s is %s: a trial needs its guest running (start it with `virsh start %s`)", tr->hc->lab, state,
                                       tr->hc->lab));
         return DS_ECONFLICT;
     }
     if ((rc = collect(tr, &before, &err)) < 0) {
-        set_error(tr, g_strdup_printf("before the trial (nothing changed): "
-                                      "%s", err->message));
+        set_error(tr, g_strdup_printf("before the trial (nothing changed): %s", err->message));
         return rc;
     }
     if (ds_guard_signals() > tr->signals_seen) {
         tr->interrupted = true;
-        set_error(tr, g_strdup_printf("interrupted (%s) before the trial "
-                                      "changed anything",
+        set_error(tr, g_strdup_printf("interrupted (%s) before the trial changed anything",
                                       ds_guard_signal_name()));
         return DS_EINTERRUPTED;
     }

@@ -63,8 +63,7 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
 
     if (!deb_name_is_safe(base)) {
         ds_error_set(err, DS_EINVALID,
-                     "--deb %s: the file name must end in .deb and use only "
-                     "letters, digits and ._+~- (rename it)", path);
+                     "--deb %s: the file name must end in .deb and use only letters, digits and ._+~- (rename it)", path);
         return NULL;
     }
     if (!g_file_get_contents(path, &data, &len, err)) {
@@ -73,8 +72,7 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
     }
     if (len > TRIAL_DEB_MAX || len < 8 + 60 + 14 ||
         memcmp(data, "!<arch>\ndebian-binary", 21)) {
-        ds_error_set(err, DS_EINVALID, "--deb %s: not a Debian package "
-                     "(.deb) file", path);
+        ds_error_set(err, DS_EINVALID, "--deb %s: not a Debian package (.deb) file", path);
         return NULL;
     }
     d = g_new0(ds_trial_deb, 1);
