@@ -299,16 +299,14 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
         }
         if (!ent->filename) {
             add_miss(miss, p,
-                     g_strdup_printf("%s: %s gives an unsafe Filename: "
-                                     "refused",
+                     g_strdup_printf("%s: %s gives an unsafe Filename: refused",
                                      l, index));
             continue;
         }
         if (ent->size > max_file) {
             add_miss(miss, p,
                      g_strdup_printf("%s: %s says %" G_GUINT64_FORMAT
-                                     " bytes, over the limit of "
-                                     "%" G_GSIZE_FORMAT,
+                                     " bytes, over the limit of %" G_GSIZE_FORMAT,
                                      l, index, ent->size, max_file));
             continue;
         }

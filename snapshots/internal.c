@@ -11,8 +11,7 @@
 char *ds_snapshot_internal_refusal(const ds_domain_info *info)
 {
     if (info->pflash)
-        return g_strdup("it boots UEFI (pflash) firmware, and libvirt "
-                        "refuses internal snapshots of such domains");
+        return g_strdup("it boots UEFI (pflash) firmware, and libvirt refuses internal snapshots of such domains");
     for (guint i = 0; i < info->disks->len; i++) {
         const ds_domain_disk *d = info->disks->pdata[i];
 

@@ -152,8 +152,7 @@ int ds_snapshot_choose_mode(ds_snapshot_mode *out, char **why,
     *out = refusal ? DS_SNAPSHOT_OVERLAY : DS_SNAPSHOT_INTERNAL;
     if (why)
         *why = refusal ? g_steal_pointer(&refusal)
-                       : g_strdup("all disks are qcow2 and the firmware is "
-                                  "not UEFI");
+                       : g_strdup("all disks are qcow2 and the firmware is not UEFI");
     return 0;
 }
 

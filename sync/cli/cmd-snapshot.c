@@ -151,8 +151,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         name = g_strconcat(DS_SNAPSHOT_PREFIX, given, NULL);
     }
     desc = description ? g_strdup(description)
-                       : g_strdup_printf("driftsync snapshot of %s, taken by "
-                                         "hand", host);
+                       : g_strdup_printf("driftsync snapshot of %s, taken by hand", host);
     if (ds_snapshot_choose_mode(&mode, &why, t->dom, mode, &err) < 0 ||
         ds_snapshot_create(&snap, t->dom, name, desc, mode, &err) < 0) {
         ds_cli_error(cli, "%s: %s", host, err->message);

@@ -95,8 +95,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
             j->run_id);
         j->state = DS_JOURNAL_RECOVERED;
         g_free(j->note);
-        j->note = g_strdup_printf("interrupted before its snapshot; found "
-                                  "by run %s",
+        j->note = g_strdup_printf("interrupted before its snapshot; found by run %s",
                                   h->run_id);
         return ds_journal_write(h->journal_path, j, err);
     }
@@ -175,8 +174,7 @@ void ds_sync_host_fail(host_run *h, char *reason)
         g_autofree char *d = ds_sync_describe_changes(residue, 3);
 
         r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s; reverted to %s but the lab still "
-                                    "differs from before the sync: %s",
+        r->reason = g_strdup_printf("%s; reverted to %s but the lab still differs from before the sync: %s",
                                     reason, r->snapshot, d);
         g_free(reason);
         ds_sync_host_set_note(h->journal, r->reason);

@@ -40,8 +40,7 @@ void ds_trial_deb_free(ds_trial_deb *d)
 
 char *ds_trial_revert_advice(const ds_trial *tr)
 {
-    return g_strdup_printf("revert it with `driftsync snapshot revert %s "
-                           "%s`", tr->host, tr->snapshot);
+    return g_strdup_printf("revert it with `driftsync snapshot revert %s %s`", tr->host, tr->snapshot);
 }
 
 /* ---- work done in the guest, in the guard's worker thread ---- */
@@ -489,9 +488,7 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
     tr->snapshot = ds_snapshot_name_for_run(tr->run_id);
     desc = g_strdup_printf("driftsync trial on %s (run %s)", tr->host,
                            tr->run_id);
-    hint = g_strdup_printf("driftsync: %s: stopped during the trial: the "
-                           "lab may keep its changes; revert it with "
-                           "`driftsync snapshot revert %s %s`", tr->host,
+    hint = g_strdup_printf("driftsync: %s: stopped during the trial: the lab may keep its changes; revert it with `driftsync snapshot revert %s %s`", tr->host,
                            tr->host, tr->snapshot);
     ds_guard_set_hint(hint);
     if ((rc = ds_snapshot_create(&snap, tr->dom, tr->snapshot, desc,
@@ -522,8 +519,7 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
     else if (rc < 0 && ds_error_code_of(err) == DS_EINTERRUPTED) {
         tr->lost = true;
         tr->lost_why = g_strdup(err->message);
-        cause = g_strdup_printf("the guest stopped answering during the "
-                                "trial: %s", err->message);
+        cause = g_strdup_printf("the guest stopped answering during the trial: %s", err->message);
     } else if (rc < 0)
         cause = g_strdup(err->message);
     else if (ds_guard_signals() > tr->signals_seen) {
