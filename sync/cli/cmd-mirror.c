@@ -20,6 +20,11 @@
 #include "sync/jobs/mirror.h"
 #include "sync/output/publish.h"
 
+/* The most labs synced at once that --parallel accepts. */
+#define MIRROR_PARALLEL_MAX 1024
+/* The progress line stops naming running hosts at this width. */
+#define PROGRESS_LINE_MAX 70
+
 typedef struct mirror_cli {
     ds_cli *cli;
     GMutex lock;        /* the engine notes come from worker threads */
@@ -52,7 +57,8 @@ static void on_record(const char *host, const ds_collect_result *r,
     if (!m->cli->progress)
         return;
     g_string_printf(line, "recording [%u/%u]", done, total);
-    for (guint i = 0; i < m->running->len && line->len < 70; i++)
+    for (guint i = 0;
+         i < m->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(m->running, i));
     fprintf(stderr, "\r\033[K%s", line->str);
@@ -114,7 +120,7 @@ static bool parse_parallel(int *out, const char *s)
 
     errno = 0;
     v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < 1 || v > 1024)
+    if (!s || !*s || *end || errno || v < 1 || v > MIRROR_PARALLEL_MAX)
         return false;
     *out = (int)v;
     return true;

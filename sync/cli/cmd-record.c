@@ -20,6 +20,9 @@
 #include "sync/jobs/collect.h"
 #include "sync/jobs/record-stage.h"
 
+/* The progress line stops naming running hosts at this width. */
+#define PROGRESS_LINE_MAX 70
+
 #define RECORD_LOCK_TIMEOUT_MS 30000
 #define RECORD_SUMMARY_ITEMS 3
 
@@ -69,6 +72,7 @@ static json_t *host_json(const record_host *h)
                      ds_role_name(h->role), "status", status, "changes",
                      ds_cli_changes_json(h->changes));
 }
+
 
 /* A warning of the package cache: on stderr, or in the JSON report. */
 static void cache_warn(ds_cli *cli, json_t *warned, const char *msg)
@@ -261,7 +265,8 @@ static void on_progress(const char *host, const ds_collect_result *r,
     if (!p->cli->progress)
         return;
     g_string_printf(line, "[%u/%u]", done, total);
-    for (guint i = 0; i < p->running->len && line->len < 70; i++)
+    for (guint i = 0;
+         i < p->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(p->running, i));
     fprintf(stderr, "\r\033[K%s", line->str);

@@ -17,6 +17,11 @@
 #include "sync/jobs/trial.h"
 
 
+/* The longest --timeout: a day. */
+#define TRIAL_TIMEOUT_MAX_S (24 * 3600)
+/* How long work abandoned after a signal may still run before exit. */
+#define TRIAL_ABANDONED_WAIT_MS (40 * 1000)
+
 #define TRIAL_USAGE                                                          \
     "HOST (--install PKG=VERSION | --deb FILE | --run CMD)... --check CMD " \
     "[--keep] [--timeout SECONDS]"
@@ -122,7 +127,7 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     for (int i = 0; checks[i]; i++)
         if (!g_utf8_validate(checks[i], -1, NULL))
             return usage(cli, "a --check command is not UTF-8");
-    if (timeout_s < 0 || timeout_s > 24 * 3600)
+    if (timeout_s < 0 || timeout_s > TRIAL_TIMEOUT_MAX_S)
         return usage(cli, "--timeout takes 1 to 86400 seconds");
     opts.host = argv[1];
     opts.installs = installs;
@@ -182,7 +187,7 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
 
     /* Work abandoned after a signal or a lost guest may still use the
      * configuration: give it a moment, then leave it to exit(). */
-    if (tr.leak && !ds_guard_wait_abandoned(40 * 1000)) {
+    if (tr.leak && !ds_guard_wait_abandoned(TRIAL_ABANDONED_WAIT_MS)) {
         g_steal_pointer(&cfg);
         return exit_code;
     }

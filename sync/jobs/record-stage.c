@@ -13,6 +13,8 @@
 #include "sync/jobs/record-stage.h"
 
 #define RECORD_THREADS 2
+/* Fewer files than this are checked in one thread. */
+#define RECORD_THREADS_MIN_FILES 8
 
 /* Whether m is the stored state collected again: equal but for the time
  * of collection.  The store keeps the time the state was first seen, so
@@ -178,7 +180,8 @@ static int check_files(const ds_log *log, ds_store_txn *txn,
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     check_work w = {txn, files, 0, n};
     GThread *threads[RECORD_THREADS - 1] = {NULL};
-    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+    int nthreads =
+        n >= RECORD_THREADS_MIN_FILES ? RECORD_THREADS - 1 : 0;
     int rc;
 
     for (int t = 0; t < nthreads; t++)

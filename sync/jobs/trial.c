@@ -17,6 +17,15 @@
 #define TRIAL_DEB_MAX (256u * 1024 * 1024)
 /* The longest package version accepted in --install. */
 #define TRIAL_VERSION_MAX 256
+/* A package file's name: "x.deb" at least, and not much more than dpkg's
+ * NAME_VERSION_ARCH.deb. */
+#define DEB_NAME_MIN 5
+#define DEB_NAME_MAX 200
+/* A .deb is an ar archive whose first member is debian-binary; anything
+ * shorter than the ar magic (8 bytes), one member header (60) and a
+ * little more is not one. */
+#define DEB_MAGIC "!<arch>\ndebian-binary"
+#define DEB_MIN_BYTES (8 + 60 + 14)
 
 /* PKG=VERSION: a Debian package name and a version, nothing else. */
 static bool install_is_valid(const char *spec, char **why)
@@ -44,7 +53,7 @@ static bool deb_name_is_safe(const char *base)
 {
     size_t n = strlen(base);
 
-    if (n < 5 || n > 200 || !g_str_has_suffix(base, ".deb") ||
+    if (n < DEB_NAME_MIN || n > DEB_NAME_MAX || !g_str_has_suffix(base, ".deb") ||
         base[0] == '.' || base[0] == '-')
         return false;
     for (const char *p = base; *p; p++)
@@ -70,8 +79,8 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
         g_prefix_error(err, "--deb: ");
         return NULL;
     }
-    if (len > TRIAL_DEB_MAX || len < 8 + 60 + 14 ||
-        memcmp(data, "!<arch>\ndebian-binary", 21)) {
+    if (len > TRIAL_DEB_MAX || len < DEB_MIN_BYTES ||
+        memcmp(data, DEB_MAGIC, sizeof(DEB_MAGIC) - 1)) {
         ds_error_set(err, DS_EINVALID, "--deb %s: not a Debian package (.deb) file", path);
         return NULL;
     }
@@ -97,7 +106,7 @@ static json_t *step_json(const ds_trial_step *s)
 
 static char *iso_time(gint64 us)
 {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / 1000000);
+    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
 
     return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
 }
