@@ -113,9 +113,10 @@ static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
         return 0;
     ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name);
     if (g_str_has_prefix(uri, "https:") || g_str_has_prefix(uri, "http:")) {
-        ds_log_verbose(&r->log,
-                       "%s: a manifest source: reboot flag and processes not checked",
-                       h->hc->name);
+        ds_log_verbose(
+            &r->log,
+            "%s: a manifest source: reboot flag and processes not checked",
+            h->hc->name);
         return 0;
     }
     rc = ds_transport_open(&t, uri, &o, err);
@@ -226,9 +227,9 @@ int ds_audit_run_choose(ds_audit_run *r, char **args, int nargs,
         const ds_host_config *hc = ds_config_find_host(cfg, args[i]);
 
         if (!hc) {
-            return ds_error_set(err, DS_ENOTFOUND, "%s: no such host in %s",
-                                args[i], cfg->filename ? cfg->filename
-                                                       : "the configuration");
+            return ds_error_set(
+                err, DS_ENOTFOUND, "%s: no such host in %s", args[i],
+                cfg->filename ? cfg->filename : "the configuration");
         }
         if (r->role == DS_ROLE_LAB && !hc->lab) {
             return ds_error_set(err, DS_EINVALID, "%s: no lab VM configured",
@@ -247,7 +248,8 @@ int ds_audit_run_choose(ds_audit_run *r, char **args, int nargs,
     if (like) {
         bool any = false;
         for (guint i = 0; i < r->hosts->len; i++)
-            any = any || in_group(((ds_audit_host *)r->hosts->pdata[i])->hc, like);
+            any = any ||
+                  in_group(((ds_audit_host *)r->hosts->pdata[i])->hc, like);
         if (!any) {
             return ds_error_set(err, DS_ENOTFOUND, "no %shost in group '%s'",
                                 r->role == DS_ROLE_LAB ? "lab " : "", like);
@@ -260,9 +262,7 @@ int ds_audit_run_choose(ds_audit_run *r, char **args, int nargs,
     return 0;
 }
 
-
-ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role,
-                               bool stored)
+ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role, bool stored)
 {
     ds_audit_run *r = g_new0(ds_audit_run, 1);
 

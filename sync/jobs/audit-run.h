@@ -30,16 +30,15 @@ typedef struct ds_audit_run {
     ds_log log;       /* what was not checked, and why */
 } ds_audit_run;
 
-ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role,
-                               bool stored);
+ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role, bool stored);
 void ds_audit_run_free(ds_audit_run *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_audit_run, ds_audit_run_free)
 
 /* Which hosts are audited (the names given, else all; labs only with
  * role lab), and which only give `like` (a group, or NULL) its reference.
  * DS_ENOTFOUND / DS_EINVALID naming the host or the group. */
-int ds_audit_run_choose(ds_audit_run *r, char **names, int n,
-                        const char *like, GError **err);
+int ds_audit_run_choose(ds_audit_run *r, char **names, int n, const char *like,
+                        GError **err);
 /* Whether the run reads the store: --stored, or prod hosts with a lab
  * (their drift since the last sync). */
 bool ds_audit_run_needs_store(const ds_audit_run *r);

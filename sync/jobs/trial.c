@@ -41,7 +41,8 @@ static bool install_is_valid(const char *spec, char **why)
         *why = g_strdup_printf("%s is not a package name", name);
         return false;
     }
-    if (!ds_version_is_valid(eq + 1) || eq[1] == '-' || strlen(eq + 1) > TRIAL_VERSION_MAX) {
+    if (!ds_version_is_valid(eq + 1) || eq[1] == '-' ||
+        strlen(eq + 1) > TRIAL_VERSION_MAX) {
         *why = g_strdup_printf("%s is not a Debian version", eq + 1);
         return false;
     }
@@ -53,8 +54,8 @@ static bool deb_name_is_safe(const char *base)
 {
     size_t n = strlen(base);
 
-    if (n < DEB_NAME_MIN || n > DEB_NAME_MAX || !g_str_has_suffix(base, ".deb") ||
-        base[0] == '.' || base[0] == '-')
+    if (n < DEB_NAME_MIN || n > DEB_NAME_MAX ||
+        !g_str_has_suffix(base, ".deb") || base[0] == '.' || base[0] == '-')
         return false;
     for (const char *p = base; *p; p++)
         if (!g_ascii_isalnum(*p) && !strchr("._+~-", *p))
@@ -71,8 +72,10 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
     ds_trial_deb *d;
 
     if (!deb_name_is_safe(base)) {
-        ds_error_set(err, DS_EINVALID,
-                     "--deb %s: the file name must end in .deb and use only letters, digits and ._+~- (rename it)", path);
+        ds_error_set(
+            err, DS_EINVALID,
+            "--deb %s: the file name must end in .deb and use only letters, digits and ._+~- (rename it)",
+            path);
         return NULL;
     }
     if (!g_file_get_contents(path, &data, &len, err)) {
@@ -81,13 +84,14 @@ static ds_trial_deb *deb_load(const ds_trial *tr, const char *path,
     }
     if (len > TRIAL_DEB_MAX || len < DEB_MIN_BYTES ||
         memcmp(data, DEB_MAGIC, sizeof(DEB_MAGIC) - 1)) {
-        ds_error_set(err, DS_EINVALID, "--deb %s: not a Debian package (.deb) file", path);
+        ds_error_set(err, DS_EINVALID,
+                     "--deb %s: not a Debian package (.deb) file", path);
         return NULL;
     }
     d = g_new0(ds_trial_deb, 1);
     d->path = g_filename_display_name(path); /* shown, and in JSON */
-    d->guest = g_strdup_printf("/var/tmp/driftsync-trial-%s/%s", tr->run_id,
-                               base);
+    d->guest =
+        g_strdup_printf("/var/tmp/driftsync-trial-%s/%s", tr->run_id, base);
     d->data = g_bytes_new_take(g_steal_pointer(&data), len);
     return d;
 }
@@ -106,7 +110,8 @@ static json_t *step_json(const ds_trial_step *s)
 
 static char *iso_time(gint64 us)
 {
-    g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
+    g_autoptr(GDateTime) dt =
+        g_date_time_new_from_unix_utc(us / G_USEC_PER_SEC);
 
     return dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("?");
 }
@@ -133,7 +138,8 @@ json_t *ds_trial_to_json(const ds_trial *tr, char **runs, char **checks)
     for (guint i = 0; i < tr->steps->len; i++)
         json_array_append_new(steps, step_json(tr->steps->pdata[i]));
     for (guint i = 0; tr->residue && i < tr->residue->len; i++)
-        json_array_append_new(residue, ds_change_to_json(tr->residue->pdata[i]));
+        json_array_append_new(residue,
+                              ds_change_to_json(tr->residue->pdata[i]));
     for (int i = 0; runs && runs[i]; i++)
         json_array_append_new(jruns, json_string(runs[i]));
     for (int i = 0; checks && checks[i]; i++)
@@ -146,8 +152,8 @@ json_t *ds_trial_to_json(const ds_trial *tr, char **runs, char **checks)
         " s:{s:o, s:o, s:o}, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:b, s:b,"
         " s:b, s:s?, s:o, s:s?, s:s?}",
         "schema", "driftsync/trial/v1", "run", tr->run_id, "host", tr->host,
-        "domain", tr->hc->lab, "uri", tr->uri, "snapshot", tr->snapshot,
-        "mode", ds_snapshot_mode_to_string(tr->mode), "started_at", started,
+        "domain", tr->hc->lab, "uri", tr->uri, "snapshot", tr->snapshot, "mode",
+        ds_snapshot_mode_to_string(tr->mode), "started_at", started,
         "finished_at", finished, "seconds",
         (double)(tr->finished - tr->started) / 1e6, "change", "install",
         strings_json(tr->installs, false), "deb", strings_json(tr->debs, true),
@@ -159,11 +165,9 @@ json_t *ds_trial_to_json(const ds_trial *tr, char **runs, char **checks)
         advice);
 }
 
-int ds_trial_save(char **path, const ds_trial *tr, json_t *doc,
-                  GError **err)
+int ds_trial_save(char **path, const ds_trial *tr, json_t *doc, GError **err)
 {
-    g_autofree char *dir = g_build_filename(tr->cfg->state_dir, "trials",
-                                            NULL);
+    g_autofree char *dir = g_build_filename(tr->cfg->state_dir, "trials", NULL);
     g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     g_autofree char *body = g_strconcat(text ? text : "{}", "\n", NULL);
 
@@ -208,7 +212,8 @@ int ds_trial_prepare(ds_trial *tr, const ds_trial_options *opts, GError **err)
     tr->keep = opts->keep;
     tr->timeout_ms = opts->timeout_s * 1000;
     tr->installs = g_ptr_array_new_with_free_func(g_free);
-    tr->debs = g_ptr_array_new_with_free_func((GDestroyNotify)ds_trial_deb_free);
+    tr->debs =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_trial_deb_free);
     tr->steps =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_trial_step_free);
     for (int i = 0; opts->installs && opts->installs[i]; i++) {
@@ -235,14 +240,19 @@ int ds_trial_open_lab(ds_trial *tr, const ds_config *cfg, GError **err)
 
     tr->cfg = cfg;
     if (!(tr->hc = ds_config_find_host(cfg, tr->host)))
-        return ds_error_set(err, DS_ENOTFOUND, "%s: no [host %s] in %s",
-                            tr->host, tr->host,
-                            cfg->filename ? cfg->filename
-                                          : "the configuration");
+        return ds_error_set(
+            err, DS_ENOTFOUND, "%s: no [host %s] in %s", tr->host, tr->host,
+            cfg->filename ? cfg->filename : "the configuration");
     if (!tr->hc->lab)
-        return ds_error_set(err, DS_EINVALID, "%s: the host has no lab domain (set lab = DOMAIN in [host %s])", tr->host, tr->host);
+        return ds_error_set(
+            err, DS_EINVALID,
+            "%s: the host has no lab domain (set lab = DOMAIN in [host %s])",
+            tr->host, tr->host);
     if (tr->hc->lab_access && strcmp(tr->hc->lab_access, "agent"))
-        return ds_error_set(err, DS_EUNSUPPORTED, "%s: a trial reaches its lab through the guest agent; lab-access = %s is not supported", tr->host, tr->hc->lab_access);
+        return ds_error_set(
+            err, DS_EUNSUPPORTED,
+            "%s: a trial reaches its lab through the guest agent; lab-access = %s is not supported",
+            tr->host, tr->hc->lab_access);
     tr->uri = g_strdup(tr->hc->lab_uri ? tr->hc->lab_uri : cfg->lab_uri);
     tr->source = g_strdup_printf("agent:%s", tr->hc->lab);
     if ((rc = ds_lab_open(&tr->lab, tr->uri, err)) < 0 ||

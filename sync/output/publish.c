@@ -30,9 +30,9 @@ static json_t *post(const ds_config *cfg, json_t *payload,
     return out;
 }
 
-int ds_publish_mirror(char **path, ds_mirror_report *rep,
-                      const ds_config *cfg, volatile sig_atomic_t *cancel,
-                      const ds_log *log, GError **err)
+int ds_publish_mirror(char **path, ds_mirror_report *rep, const ds_config *cfg,
+                      volatile sig_atomic_t *cancel, const ds_log *log,
+                      GError **err)
 {
     int rc = ds_mirror_report_write(path, rep, cfg->state_dir, err);
 
@@ -47,9 +47,9 @@ int ds_publish_mirror(char **path, ds_mirror_report *rep,
     return rc;
 }
 
-json_t *ds_publish_audit(const ds_config *cfg, ds_role role,
-                         const json_t *doc, int exit_code,
-                         volatile sig_atomic_t *cancel, const ds_log *log)
+json_t *ds_publish_audit(const ds_config *cfg, ds_role role, const json_t *doc,
+                         int exit_code, volatile sig_atomic_t *cancel,
+                         const ds_log *log)
 {
     if (!cfg->notify_audit || !cfg->notify_webhook ||
         !json_array_size(json_object_get(doc, "hosts")))

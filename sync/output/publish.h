@@ -17,13 +17,13 @@
  * its summary when [notify] webhook is set (rep->notify receives the
  * outcome) and write it again with that outcome.  *path receives the
  * report's file, NULL when it could not be written (then the error). */
-int ds_publish_mirror(char **path, ds_mirror_report *rep,
-                      const ds_config *cfg, volatile sig_atomic_t *cancel,
-                      const ds_log *log, GError **err);
+int ds_publish_mirror(char **path, ds_mirror_report *rep, const ds_config *cfg,
+                      volatile sig_atomic_t *cancel, const ds_log *log,
+                      GError **err);
 
 /* With [notify] audit and a webhook, and some host audited in doc (an
  * audit document), POST its summary; `exit_code` is the run's.  The
  * outcome (a new reference), or NULL when nothing was tried. */
-json_t *ds_publish_audit(const ds_config *cfg, ds_role role,
-                         const json_t *doc, int exit_code,
-                         volatile sig_atomic_t *cancel, const ds_log *log);
+json_t *ds_publish_audit(const ds_config *cfg, ds_role role, const json_t *doc,
+                         int exit_code, volatile sig_atomic_t *cancel,
+                         const ds_log *log);

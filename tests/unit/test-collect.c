@@ -34,14 +34,14 @@ static void fx_setup(fixture *fx, gconstpointer data)
     g_mutex_init(&fx->lock);
     if (!(fx->root = ds_test_debian_root(fx->dir)))
         return;
-    text = g_strdup_printf(
-        "[store]\npath = @DIR@/store\nstate = @DIR@/state\n\n"
-        "[lab]\nuri = test://@DATA@/snapshot-node.xml\n\n"
-        "[host alpha]\nsource = local:%s\nlab = lab-web02\n"
-        "files = /etc/ds-conf/\n\n"
-        "[host gone]\nsource = local:@DIR@/no-such-root\n\n"
-        "[host beta]\nsource = local:%s\n",
-        fx->root, fx->root);
+    text =
+        g_strdup_printf("[store]\npath = @DIR@/store\nstate = @DIR@/state\n\n"
+                        "[lab]\nuri = test://@DATA@/snapshot-node.xml\n\n"
+                        "[host alpha]\nsource = local:%s\nlab = lab-web02\n"
+                        "files = /etc/ds-conf/\n\n"
+                        "[host gone]\nsource = local:@DIR@/no-such-root\n\n"
+                        "[host beta]\nsource = local:%s\n",
+                        fx->root, fx->root);
     file = ds_test_write_config(fx->dir, "ds.conf", text);
     g_assert_cmpint(ds_config_load(&fx->cfg, file, &err), ==, 0);
     g_assert_no_error(err);
@@ -92,7 +92,8 @@ static void test_all_hosts(fixture *fx, gconstpointer data)
     if (!fx->cfg)
         return;
     g_assert_cmpint(ds_collect_hosts(&out, fx->cfg, NULL, DS_ROLE_PROD, 2,
-                                     on_progress, fx, &err), ==, 0);
+                                     on_progress, fx, &err),
+                    ==, 0);
     g_assert_no_error(err);
     g_assert_cmpuint(out->len, ==, 3);
     a = out->pdata[0];
@@ -154,8 +155,9 @@ static void test_some_hosts(fixture *fx, gconstpointer data)
     (void)data;
     if (!fx->cfg)
         return;
-    g_assert_cmpint(ds_collect_hosts(&out, fx->cfg, beta, DS_ROLE_PROD, 4,
-                                     NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(ds_collect_hosts(&out, fx->cfg, beta, DS_ROLE_PROD, 4, NULL,
+                                     NULL, &err),
+                    ==, 0);
     g_assert_cmpuint(out->len, ==, 1);
     r = out->pdata[0];
     g_assert_cmpstr(r->manifest->host, ==, "beta");
@@ -163,7 +165,8 @@ static void test_some_hosts(fixture *fx, gconstpointer data)
 
     /* An unknown name: refused before any host is tried. */
     g_assert_cmpint(ds_collect_hosts(&out, fx->cfg, bad, DS_ROLE_PROD, 4,
-                                     on_progress, fx, &err), ==, DS_ENOTFOUND);
+                                     on_progress, fx, &err),
+                    ==, DS_ENOTFOUND);
     g_assert_true(g_str_has_prefix(err->message, "nosuch: no such host in "));
     g_assert_null(out);
     g_assert_cmpuint(fx->events->len, ==, 0);
@@ -179,8 +182,9 @@ static void test_labs(fixture *fx, gconstpointer data)
     (void)data;
     if (!fx->cfg)
         return;
-    g_assert_cmpint(ds_collect_hosts(&out, fx->cfg, NULL, DS_ROLE_LAB, 2,
-                                     NULL, NULL, &err), ==, 0);
+    g_assert_cmpint(
+        ds_collect_hosts(&out, fx->cfg, NULL, DS_ROLE_LAB, 2, NULL, NULL, &err),
+        ==, 0);
     g_assert_cmpuint(out->len, ==, 1);
     r = out->pdata[0];
     g_assert_cmpstr(r->host, ==, "alpha");
@@ -199,9 +203,10 @@ static void test_one(fixture *fx, gconstpointer data)
     if (!fx->cfg)
         return;
     uri = g_strdup_printf("local:%s", fx->root);
-    g_assert_cmpint(ds_collect_one(&m, fx->cfg, ds_config_find_host(fx->cfg,
-                                                                    "beta"),
-                                   uri, DS_ROLE_LAB, &err), ==, 0);
+    g_assert_cmpint(ds_collect_one(&m, fx->cfg,
+                                   ds_config_find_host(fx->cfg, "beta"), uri,
+                                   DS_ROLE_LAB, &err),
+                    ==, 0);
     g_assert_no_error(err);
     g_assert_cmpstr(m->host, ==, "beta");
     g_assert_cmpint(m->role, ==, DS_ROLE_LAB);
@@ -214,8 +219,7 @@ static void test_one(fixture *fx, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-    g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
+#define ADD(path, fn) g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/collect/all-hosts", test_all_hosts);
     ADD("/collect/some-hosts", test_some_hosts);
     ADD("/collect/labs", test_labs);

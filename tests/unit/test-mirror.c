@@ -103,8 +103,10 @@ static void test_run(fixture *fx, gconstpointer data)
     g_autofree char *written = NULL;
     g_autofree char *latest_text = NULL;
     g_autofree char *oid = NULL;
-    ds_mirror_options o = {.parallel = 2, .run_id = "test-run-1",
-                           .lab_done = on_lab, .payload = fx};
+    ds_mirror_options o = {.parallel = 2,
+                           .run_id = "test-run-1",
+                           .lab_done = on_lab,
+                           .payload = fx};
     const ds_mirror_lab *web01, *nolab, *gone;
     const ds_mirror_record_failure *f;
     json_t *doc;
@@ -156,17 +158,17 @@ static void test_run(fixture *fx, gconstpointer data)
     g_assert_cmpstr(json_string_value(json_object_get(doc, "format")), ==,
                     DS_MIRROR_FORMAT);
     g_assert_cmpuint(json_array_size(json_object_get(doc, "labs")), ==, 3);
-    g_assert_cmpstr(json_string_value(json_object_get(
-                        json_array_get(json_object_get(doc, "labs"), 1),
-                        "status")),
-                    ==, "skipped");
+    g_assert_cmpstr(
+        json_string_value(json_object_get(
+            json_array_get(json_object_get(doc, "labs"), 1), "status")),
+        ==, "skipped");
     json_decref(doc);
-    g_assert_cmpint(ds_mirror_report_write(&path, r, fx->cfg->state_dir,
-                                           &err), ==, 0);
+    g_assert_cmpint(ds_mirror_report_write(&path, r, fx->cfg->state_dir, &err),
+                    ==, 0);
     g_assert_no_error(err);
     g_assert_true(g_str_has_suffix(path, "/reports/mirror-test-run-1.json"));
-    latest = g_build_filename(fx->cfg->state_dir, "reports", "latest.json",
-                              NULL);
+    latest =
+        g_build_filename(fx->cfg->state_dir, "reports", "latest.json", NULL);
     text = ds_mirror_report_dumps(r);
     g_assert_true(g_file_get_contents(path, &written, NULL, NULL));
     g_assert_true(g_file_get_contents(latest, &latest_text, NULL, NULL));
@@ -224,8 +226,7 @@ static void test_nothing_recorded(fixture *fx, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-    g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
+#define ADD(path, fn) g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/mirror/run", test_run);
     ADD("/mirror/dry-run", test_dry_run);
     ADD("/mirror/nothing-recorded", test_nothing_recorded);

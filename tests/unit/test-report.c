@@ -61,8 +61,9 @@ static void fill_store(fixture *fx)
         g_assert_cmpint(ds_manifest_load(&m, path, &err), ==, 0);
         g_assert_cmpint(ds_store_txn_put(txn, m, &err), ==, 0);
     }
-    g_assert_cmpint(ds_store_txn_commit(&oid, txn, "record", "test-run", NULL,
-                                        &err), ==, 0);
+    g_assert_cmpint(
+        ds_store_txn_commit(&oid, txn, "record", "test-run", NULL, &err), ==,
+        0);
     g_assert_no_error(err);
     g_assert_nonnull(oid);
     ds_store_unlock(fx->st);
@@ -83,8 +84,7 @@ static json_t *host_of(json_t *doc, const char *name)
     json_t *h;
     size_t i;
 
-    json_array_foreach(json_object_get(doc, "hosts"), i, h)
-    {
+    json_array_foreach(json_object_get(doc, "hosts"), i, h) {
         if (!g_strcmp0(json_string_value(json_object_get(h, "host")), name))
             return h;
     }
@@ -132,10 +132,11 @@ static void test_build(fixture *fx, gconstpointer data)
                 "{\"host\": \"web01\", \"status\": \"failed\","
                 " \"reason\": \"no agent\"},"
                 "{\"host\": \"db01\", \"status\": \"in_sync\"}]}");
-    write_state(fx, "trials", "t1.json",
-                "{\"schema\": \"driftsync/trial/v1\", \"run\": \"t1\","
-                " \"host\": \"web01\", \"started_at\": \"2026-11-27T02:00:00Z\","
-                " \"passed\": true}");
+    write_state(
+        fx, "trials", "t1.json",
+        "{\"schema\": \"driftsync/trial/v1\", \"run\": \"t1\","
+        " \"host\": \"web01\", \"started_at\": \"2026-11-27T02:00:00Z\","
+        " \"passed\": true}");
     write_state(fx, "trials", "broken.json", "{\"schema\": ");
     write_state(fx, "audit", "latest.json", "not json");
 
@@ -149,15 +150,16 @@ static void test_build(fixture *fx, gconstpointer data)
 
     /* Hosts sorted; web01's lab drifted, db01 has none. */
     g_assert_cmpuint(json_array_size(json_object_get(doc, "hosts")), ==, 2);
-    g_assert_cmpstr(str(json_array_get(json_object_get(doc, "hosts"), 0),
-                        "host"), ==, "db01");
+    g_assert_cmpstr(
+        str(json_array_get(json_object_get(doc, "hosts"), 0), "host"), ==,
+        "db01");
     web01 = host_of(doc, "web01");
     db01 = host_of(doc, "db01");
     g_assert_cmpstr(str(web01, "status"), ==, "drift");
     g_assert_cmpint(json_integer_value(json_object_get(web01, "drift_total")),
                     >, 0);
-    g_assert_cmpuint(json_array_size(json_object_get(web01, "differences")),
-                     >, 0);
+    g_assert_cmpuint(json_array_size(json_object_get(web01, "differences")), >,
+                     0);
     g_assert_cmpstr(str(db01, "status"), ==, "no-lab");
     totals = json_object_get(doc, "totals");
     g_assert_cmpint(json_integer_value(json_object_get(totals, "hosts")), ==,
@@ -173,8 +175,9 @@ static void test_build(fixture *fx, gconstpointer data)
     mirror = json_object_get(doc, "mirror");
     g_assert_cmpstr(str(mirror, "run_id"), ==, "r1");
     g_assert_cmpuint(json_array_size(json_object_get(mirror, "labs")), ==, 1);
-    g_assert_cmpstr(str(json_array_get(json_object_get(mirror, "labs"), 0),
-                        "reason"), ==, "no agent");
+    g_assert_cmpstr(
+        str(json_array_get(json_object_get(mirror, "labs"), 0), "reason"), ==,
+        "no agent");
     /* The trial; the broken one left out. */
     g_assert_cmpuint(json_array_size(json_object_get(doc, "trials")), ==, 1);
     /* A broken audit file is named, not taken for no findings. */
@@ -200,8 +203,7 @@ static void test_build(fixture *fx, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-    g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
+#define ADD(path, fn) g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/report/empty", test_empty);
     ADD("/report/build", test_build);
     return g_test_run();

@@ -76,18 +76,16 @@ static int prepare(char **message, const ds_trial_options *opts)
 
 static void test_prepare(fixture *fx, gconstpointer data)
 {
-    char *good[] = {"curl=7.88.1-10+deb12u5", "libssl3=3.0.11-1~deb12u2",
-                    NULL};
+    char *good[] = {"curl=7.88.1-10+deb12u5", "libssl3=3.0.11-1~deb12u2", NULL};
     char *no_version[] = {"curl", NULL};
     char *shell_name[] = {"curl;reboot=1.0", NULL};
     char *shell_version[] = {"curl=1.0 $(reboot)", NULL};
     char *option_version[] = {"curl=-o", NULL};
-    g_autofree char *fake = g_build_filename(fx->dir, "fake_1.0_all.deb",
-                                             NULL);
-    g_autofree char *hostile = g_build_filename(fx->dir, "bad name;x.deb",
-                                                NULL);
-    g_autofree char *missing = g_build_filename(fx->dir, "nosuch_1.0_all.deb",
-                                                NULL);
+    g_autofree char *fake = g_build_filename(fx->dir, "fake_1.0_all.deb", NULL);
+    g_autofree char *hostile =
+        g_build_filename(fx->dir, "bad name;x.deb", NULL);
+    g_autofree char *missing =
+        g_build_filename(fx->dir, "nosuch_1.0_all.deb", NULL);
     char *debs[] = {NULL, NULL};
     ds_trial_options o = {.host = "web02", .timeout_s = 5};
     char *msg = NULL;
@@ -162,8 +160,9 @@ static void test_open_lab(fixture *fx, gconstpointer data)
     g_assert_cmpint(open_lab(&m2, fx, "nosuch"), ==, DS_ENOTFOUND);
     g_assert_true(g_str_has_prefix(m2, "nosuch: no [host nosuch] in "));
     g_assert_cmpint(open_lab(&m3, fx, "nolab"), ==, DS_EINVALID);
-    g_assert_cmpstr(m3, ==, "nolab: the host has no lab domain (set lab = "
-                            "DOMAIN in [host nolab])");
+    g_assert_cmpstr(m3, ==,
+                    "nolab: the host has no lab domain (set lab = "
+                    "DOMAIN in [host nolab])");
     g_assert_cmpint(open_lab(&m4, fx, "byssh"), ==, DS_EUNSUPPORTED);
     g_assert_nonnull(strstr(m4, "lab-access = ssh://root@127.0.0.1 is not "
                                 "supported"));
@@ -254,12 +253,12 @@ static void test_record(fixture *fx, gconstpointer data)
                     "2025-11-24T16:00:00Z");
     g_assert_cmpfloat(json_real_value(json_object_get(doc, "seconds")), ==,
                       3.0);
-    g_assert_cmpstr(json_string_value(json_array_get(json_object_get(
-                        json_object_get(doc, "change"), "install"), 0)),
-                    ==, "curl=7.88.1-10");
+    g_assert_cmpstr(
+        json_string_value(json_array_get(
+            json_object_get(json_object_get(doc, "change"), "install"), 0)),
+        ==, "curl=7.88.1-10");
     g_assert_cmpuint(json_array_size(json_object_get(doc, "steps")), ==, 1);
-    advice = g_strdup_printf("driftsync snapshot revert web02 %s",
-                             tr.snapshot);
+    advice = g_strdup_printf("driftsync snapshot revert web02 %s", tr.snapshot);
     g_assert_cmpstr(json_string_value(json_object_get(doc, "revert_with")), ==,
                     advice);
 
@@ -278,8 +277,7 @@ static void test_record(fixture *fx, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
-#define ADD(path, fn) \
-    g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
+#define ADD(path, fn) g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/trial/prepare", test_prepare);
     ADD("/trial/open-lab", test_open_lab);
     ADD("/trial/run-refused", test_run_refused);

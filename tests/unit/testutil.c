@@ -80,8 +80,7 @@ char *ds_test_data(const char *first, ...)
     return g_build_filenamev((char **)parts->pdata);
 }
 
-char *ds_test_write_config(const char *dir, const char *name,
-                           const char *text)
+char *ds_test_write_config(const char *dir, const char *name, const char *text)
 {
     g_autofree char *data = ds_test_data(".", NULL);
     g_autoptr(GString) s = g_string_new(text);
@@ -108,9 +107,9 @@ char *ds_test_debian_root(const char *dir)
         g_test_skip("dpkg-deb is not installed");
         return NULL;
     }
-    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
-                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
-                               &errout, &status, &err));
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                               NULL, NULL, NULL, &errout, &status, &err));
     g_assert_no_error(err);
     if (!g_spawn_check_wait_status(status, &err))
         g_error("%s %s: %s", script, dir, errout);
@@ -147,8 +146,8 @@ gboolean ds_test_private_dir(const char *dir, char **why)
         *why = g_strdup_printf("%s: %s", mem, g_strerror(errno));
         return FALSE;
     }
-    opts = g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", dir, upper,
-                           work);
+    opts =
+        g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", dir, upper, work);
     if (mount("overlay", dir, "overlay", 0, opts) < 0) {
         *why = g_strdup_printf("overlay on %s: %s", dir, g_strerror(errno));
         return FALSE;

@@ -20,8 +20,7 @@ char *ds_test_data(const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 /* The text of a configuration file written into dir/name; its path.
  * "@DIR@" in text stands for dir, "@DATA@" for tests/data. */
-char *ds_test_write_config(const char *dir, const char *name,
-                           const char *text);
+char *ds_test_write_config(const char *dir, const char *name, const char *text);
 
 /* A small Debian root built with real dpkg by tests/data/dpkg/mkroot.sh
  * in dir (dir/root, returned).  NULL, with a test skip, when dpkg-deb is
