@@ -126,6 +126,29 @@ static bool parse_parallel(int *out, const char *s)
     return true;
 }
 
+/* The command line's checks: no host names, --parallel N, --metrics
+ * FILE; each failure said on stderr. */
+static bool usage_ok(ds_cli *cli, int argc, const char *parallel,
+                     int *out_parallel, const char *metrics)
+{
+    if (argc > 1) {
+        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] [--dry-run] [--keep-on-failure] [--parallel N] [--metrics FILE] (it takes no host names)");
+        return false;
+    }
+    if (parallel && !parse_parallel(out_parallel, parallel)) {
+        g_autofree char *shown = g_strescape(parallel, NULL);
+
+        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, got '%s'",
+                     shown);
+        return false;
+    }
+    if (metrics && !*metrics) {
+        ds_cli_error(cli, "mirror: --metrics: expected a file name");
+        return false;
+    }
+    return true;
+}
+
 static void print_summary(ds_cli *cli, const ds_mirror_report *r,
                           const char *path)
 {
@@ -254,23 +277,10 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
 
     if (!ds_cli_parse(cli, &mirror_help_entry, entries, &argc, &argv, &code))
         return code;
-    if (argc > 1) {
-        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] [--dry-run] [--keep-on-failure] [--parallel N] [--metrics FILE] (it takes no host names)");
-        return DS_EXIT_ERROR;
-    }
-    if (parallel && !parse_parallel(&opts.parallel, parallel)) {
-        g_autofree char *shown = g_strescape(parallel, NULL);
-
-        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, got '%s'",
-                     shown);
-        return DS_EXIT_ERROR;
-    }
     if (dry_run) /* a dry run writes nothing */
         g_clear_pointer(&metrics, g_free);
-    if (metrics && !*metrics) {
-        ds_cli_error(cli, "mirror: --metrics: expected a file name");
+    if (!usage_ok(cli, argc, parallel, &opts.parallel, metrics))
         return DS_EXIT_ERROR;
-    }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK) {

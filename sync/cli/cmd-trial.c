@@ -69,6 +69,54 @@ static int usage(ds_cli *cli, const char *why)
     return DS_EXIT_ERROR;
 }
 
+/* What is wrong with the command line, or NULL. */
+static const char *misuse(int argc, char **runs, bool installs,
+                          char **checks, int timeout_s)
+{
+    if (argc != 2)
+        return argc < 2 ? "no host" : "one host at a time";
+    if (!runs[0] && !installs)
+        return "no change (--install, --deb or --run)";
+    if (!checks || !checks[0])
+        return "no --check";
+    for (int i = 0; runs[i]; i++)
+        if (!g_utf8_validate(runs[i], -1, NULL))
+            return "a --run command is not UTF-8";
+    for (int i = 0; checks[i]; i++)
+        if (!g_utf8_validate(checks[i], -1, NULL))
+            return "a --check command is not UTF-8";
+    if (timeout_s < 0 || timeout_s > TRIAL_TIMEOUT_MAX_S)
+        return "--timeout takes 1 to 86400 seconds";
+    return NULL;
+}
+
+/* A trial took place: keep its record, whatever became of it, and show
+ * it.  Returns rc, or an error when the record could not be kept. */
+static int keep_and_render(ds_cli *cli, ds_trial *tr, char **runs,
+                           char **checks, int rc)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *saved = NULL;
+    json_t *doc = ds_trial_to_json(tr, runs, checks);
+
+    if (!doc)
+        doc = json_pack("{s:s, s:s, s:s}", "schema", "driftsync/trial/v1",
+                        "run", tr->run_id, "error",
+                        "the result could not be encoded");
+    if (ds_trial_save(&saved, tr, doc, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        g_clear_pointer(&saved, g_free);
+        if (rc == 0)
+            rc = DS_EGENERIC;
+    }
+    if (cli->json)
+        ds_cli_print_json(doc);
+    else
+        report(cli, tr, saved);
+    json_decref(doc);
+    return rc;
+}
+
 static int exec_trial(ds_cli *cli, int argc, char **argv)
 {
     g_auto(GStrv) runs = NULL;
@@ -101,11 +149,10 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) all_runs = g_ptr_array_new();
-    g_autofree char *saved = NULL;
     ds_trial tr = {.log = ds_cli_log(cli)};
     ds_trial_options opts = {0};
+    const char *why;
     int exit_code = DS_EXIT_OK, rc;
-    json_t *doc;
 
     if (!ds_cli_parse(cli, &ds_cmd_trial_entry, entries, &argc, &argv,
                       &exit_code))
@@ -115,20 +162,9 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     for (int i = 0; applies && applies[i]; i++)
         g_ptr_array_add(all_runs, applies[i]);
     g_ptr_array_add(all_runs, NULL);
-    if (argc != 2)
-        return usage(cli, argc < 2 ? "no host" : "one host at a time");
-    if (all_runs->len < 2 && !installs && !debs)
-        return usage(cli, "no change (--install, --deb or --run)");
-    if (!checks || !checks[0])
-        return usage(cli, "no --check");
-    for (guint i = 0; i + 1 < all_runs->len; i++)
-        if (!g_utf8_validate(all_runs->pdata[i], -1, NULL))
-            return usage(cli, "a --run command is not UTF-8");
-    for (int i = 0; checks[i]; i++)
-        if (!g_utf8_validate(checks[i], -1, NULL))
-            return usage(cli, "a --check command is not UTF-8");
-    if (timeout_s < 0 || timeout_s > TRIAL_TIMEOUT_MAX_S)
-        return usage(cli, "--timeout takes 1 to 86400 seconds");
+    if ((why = misuse(argc, (char **)all_runs->pdata, installs || debs,
+                      checks, timeout_s)))
+        return usage(cli, why);
     opts.host = argv[1];
     opts.installs = installs;
     opts.debs = debs;
@@ -158,26 +194,8 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     tr.finished = g_get_real_time();
     ds_guard_signals_restore();
 
-    if (tr.snapshot) {
-        /* A trial took place: its record, whatever became of it. */
-        doc = ds_trial_to_json(&tr, (char **)all_runs->pdata, checks);
-        if (!doc)
-            doc = json_pack("{s:s, s:s, s:s}", "schema",
-                            "driftsync/trial/v1", "run", tr.run_id,
-                            "error", "the result could not be encoded");
-        if (ds_trial_save(&saved, &tr, doc, &err) < 0) {
-            ds_cli_error(cli, "%s: %s", tr.host, err->message);
-            g_clear_pointer(&saved, g_free);
-            g_clear_error(&err);
-            if (rc == 0)
-                rc = DS_EGENERIC;
-        }
-        if (cli->json)
-            ds_cli_print_json(doc);
-        else
-            report(cli, &tr, saved);
-        json_decref(doc);
-    }
+    if (tr.snapshot) /* a trial took place */
+        rc = keep_and_render(cli, &tr, (char **)all_runs->pdata, checks, rc);
     if (tr.error)
         ds_cli_error(cli, "%s: %s", tr.host, tr.error);
     if (rc < 0)
