@@ -10,3 +10,14 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/record-stage.h sync/jobs/record-stage.c \
 	sync/jobs/trial.h sync/jobs/trial.c sync/jobs/trial-run.c \
 	sync/jobs/trial-guard.h sync/jobs/trial-guard.c
+
+# The scripts the jobs run on hosts (see sync/jobs/scripts.h).
+sync_jobs_scripts = sync/jobs/scripts/audit-proc.sh
+libdriftsync_la_SOURCES += sync/jobs/scripts.h
+nodist_libdriftsync_la_SOURCES += sync/jobs/scripts.c
+EXTRA_DIST += $(sync_jobs_scripts)
+CLEANFILES += sync/jobs/scripts.c
+sync/jobs/scripts.c: $(sync_jobs_scripts) autotools/embed-scripts.sh
+	$(AM_V_GEN)$(MKDIR_P) sync/jobs && \
+	$(ds_embed_scripts) sync/jobs/scripts.h $(sync_jobs_scripts) >$@.tmp && \
+	mv $@.tmp $@
