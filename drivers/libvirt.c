@@ -296,8 +296,7 @@ static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
     switch (code) {
     case VIR_ERR_NO_SUPPORT:
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: %s: this libvirt driver cannot talk to a "
-                            "guest agent (%s)", lab->uri, name, msg);
+                            "%s: %s: this libvirt driver cannot talk to a guest agent (%s)", lab->uri, name, msg);
     case VIR_ERR_ARGUMENT_UNSUPPORTED:
         return ds_error_set(err, DS_EUNSUPPORTED,
                             "%s: %s: no guest agent channel configured (%s)",
@@ -405,8 +404,7 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
         g_usleep(MIN(DS_LAB_POLL_MS, lab_ms_left(deadline)) * 1000);
     }
     return ds_error_set(err, DS_EINTERRUPTED,
-                        "%s: %s: guest agent did not answer within %d ms "
-                        "(%s)", lab->uri, lab_dom_name(dom), timeout_ms,
+                        "%s: %s: guest agent did not answer within %d ms (%s)", lab->uri, lab_dom_name(dom), timeout_ms,
                         last ? last->message : "no reply");
 }
 
@@ -487,8 +485,7 @@ int ds_lab_reboot(ds_lab *lab, virDomainPtr dom, int timeout_ms,
         g_usleep(MIN(DS_LAB_POLL_MS * 1000, lab_ms_left(deadline) * 1000));
     }
     return ds_error_set(err, DS_EINTERRUPTED,
-                        "%s: %s: reboot: guest did not come back within "
-                        "%d ms", lab->uri, lab_dom_name(dom), timeout_ms);
+                        "%s: %s: reboot: guest did not come back within %d ms", lab->uri, lab_dom_name(dom), timeout_ms);
 }
 
 int ds_lab_shutdown(ds_lab *lab, virDomainPtr dom, int timeout_ms,

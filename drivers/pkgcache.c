@@ -257,8 +257,7 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
         g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
         return ds_error_set(err, DS_EINVALID,
-                            "package cache: refusing package '%s' (version "
-                            "or architecture not safe)",
+                            "package cache: refusing package '%s' (version or architecture not safe)",
                             shown);
     }
     entry = g_build_filename(c->index, stem, NULL);
@@ -277,8 +276,7 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
     file = g_build_filename(c->files, buf, NULL);
     if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
         return ds_error_set(err, DS_ENOTFOUND,
-                            "package cache: %s %s %s: indexed but %s is "
-                            "missing",
+                            "package cache: %s %s %s: indexed but %s is missing",
                             name, version, arch, file);
     if (path)
         *path = g_steal_pointer(&file);
@@ -310,8 +308,7 @@ static int check_deb(const char *path, const char *name, const char *version,
     if (r.status != 0) {
         ds_run_result_clear(&r);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a Debian package file (dpkg-deb "
-                            "cannot read it)",
+                            "%s: not a Debian package file (dpkg-deb cannot read it)",
                             origin);
     }
     got = g_strndup(g_bytes_get_data(r.out, NULL), g_bytes_get_size(r.out));
@@ -355,8 +352,7 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
         g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
         return ds_error_set(err, DS_EINVALID,
-                            "%s: refusing package '%s' (name, version or "
-                            "architecture not safe)",
+                            "%s: refusing package '%s' (name, version or architecture not safe)",
                             origin, shown);
     }
     d = g_bytes_get_data(data, &len);

@@ -94,8 +94,7 @@ static int read_key(GBytes **out, int fd, const char *path, GError **err)
                             path);
     if (st.st_mode & 077)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: HMAC key file is accessible by group or "
-                            "others (mode %04o); make it 0600",
+                            "%s: HMAC key file is accessible by group or others (mode %04o); make it 0600",
                             path, (unsigned)(st.st_mode & 07777));
     while (got < sizeof buf) {
         ssize_t n = read(fd, buf + got, sizeof buf - got);

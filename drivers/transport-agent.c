@@ -198,8 +198,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     for (int i = 0; argv[i]; i++) {
         if (!g_utf8_validate(argv[i], -1, NULL))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: an argument is not UTF-8 (the "
-                                "guest agent speaks JSON)", st->host,
+                                "%s: %s: an argument is not UTF-8 (the guest agent speaks JSON)", st->host,
                                 g_utf8_validate(label, -1, NULL) ? label
                                                                  : "command");
         if (i > 0)
@@ -215,8 +214,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
 
         if (len > AGENT_MAX_STDIN)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input "
-                                "exceed the agent transport's limit of %d",
+                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input exceed the agent transport's limit of %d",
                                 st->host, label, len, AGENT_MAX_STDIN);
         b64 = g_base64_encode(d, len);
         json_object_set_new(json_object_get(cmd, "arguments"), "input-data",
@@ -256,8 +254,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
             if (timed_out)
                 *timed_out = TRUE;
             return ds_error_set(err, DS_EINTERRUPTED,
-                                "%s: %s did not finish within %d ms "
-                                "(killed)", st->host, label, timeout_ms);
+                                "%s: %s did not finish within %d ms (killed)", st->host, label, timeout_ms);
         }
         /* short commands answer within a few ms; back off for long ones */
         g_usleep(sleep_us);
@@ -422,8 +419,7 @@ static int agent_spilled(agent_state *st, const char *cmd, const char *dir,
                             st->host, cmd);
     if (so > st->max_output || se > st->max_output)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes "
-                            "(%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
                             st->max_output, MAX(so, se));
     if ((rc = agent_read(st, o, st->max_output, &result->out, err)) < 0 ||
         (rc = agent_read(st, e, st->max_output, &result->err, err)) < 0)
@@ -489,14 +485,12 @@ static int agent_run(void *state, const char *const *argv,
                                           len - strlen(token) - 1);
         if (g_str_has_prefix(line, "notfound"))
             return ds_error_set(err, DS_ENOTFOUND,
-                                "%s: cannot run %s: no such program in the "
-                                "guest", st->host, argv[0]);
+                                "%s: cannot run %s: no such program in the guest", st->host, argv[0]);
         if (g_str_has_prefix(line, "mkdir")) {
             g_autofree char *why = g_strndup(g_bytes_get_data(errb, NULL),
                                              g_bytes_get_size(errb));
             return ds_error_set(err, DS_EGENERIC,
-                                "%s: %s: cannot make a private directory "
-                                "in the guest's /tmp: %s", st->host, argv[0],
+                                "%s: %s: cannot make a private directory in the guest's /tmp: %s", st->host, argv[0],
                                 g_strstrip(g_strdelimit(why, "\n", ' ')));
         }
         rc = agent_spilled(st, argv[0], dir, line, result, err);

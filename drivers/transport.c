@@ -104,15 +104,13 @@ int ds_transport_open(ds_transport **out, const char *uri,
         scheme = g_ascii_strdown(uri, colon - uri);
     if (!scheme_is_valid(scheme))
         return ds_error_set(err, DS_EINVALID,
-                            "%s%s'%s' is not a transport URI (local:, "
-                            "ssh://HOST, https://URL, agent:DOMAIN)",
+                            "%s%s'%s' is not a transport URI (local:, ssh://HOST, https://URL, agent:DOMAIN)",
                             opts->host ? opts->host : "",
                             opts->host ? ": " : "", uri ? uri : "(null)");
     ops = lookup(scheme);
     if (!ops)
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s%sunknown transport '%s:' (local, ssh, "
-                            "https, agent)",
+                            "%s%sunknown transport '%s:' (local, ssh, https, agent)",
                             opts->host ? opts->host : "",
                             opts->host ? ": " : "", scheme);
     rc = ops->open(&state, uri, opts, err);
@@ -180,8 +178,7 @@ int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
         return unsupported(t, "read files", err);
     if (!path || path[0] != '/')
         return ds_error_set(err, DS_EINVALID,
-                            "%s: '%s' is not an absolute "
-                            "path",
+                            "%s: '%s' is not an absolute path",
                             t->label, path ? path : "(null)");
     return t->ops->read_file(t->state, path, out, err);
 }
@@ -193,8 +190,7 @@ int ds_transport_write_file(ds_transport *t, const char *path, GBytes *data,
         return unsupported(t, "write files", err);
     if (!path || path[0] != '/')
         return ds_error_set(err, DS_EINVALID,
-                            "%s: '%s' is not an absolute "
-                            "path",
+                            "%s: '%s' is not an absolute path",
                             t->label, path ? path : "(null)");
     if (mode > 07777)
         return ds_error_set(err, DS_EINVALID, "%s: %s: bad mode %o", t->label,

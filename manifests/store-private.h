@@ -13,6 +13,8 @@ struct ds_store {
     git_repository *repo; /* bare repository */
     int lock_fd;          /* -1 when we do not hold the writer lock */
     bool in_txn;          /* a transaction is open on this handle */
+    ds_store_commit_hook commit_hook; /* before the branch moves, or NULL */
+    void *commit_hook_payload;
 };
 
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */

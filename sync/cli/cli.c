@@ -85,6 +85,23 @@ void ds_cli_verbose(ds_cli *cli, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+static void cli_log(ds_log_level level, const char *message, void *payload)
+{
+    ds_cli *cli = payload;
+
+    if (level == DS_LOG_WARNING)
+        ds_cli_error(cli, "warning: %s", message);
+    else if (level == DS_LOG_VERBOSE)
+        ds_cli_verbose(cli, "%s", message);
+    else
+        ds_cli_info(cli, "%s", message);
+}
+
+ds_log ds_cli_log(ds_cli *cli)
+{
+    return (ds_log){.fn = cli_log, .payload = cli};
+}
+
 const char *ds_cli_colour(const ds_cli *cli, const char *which)
 {
     static const struct {
@@ -153,8 +170,7 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
 
     if (rc == DS_ENOTFOUND) {
         ds_cli_error(cli,
-                     "%s: no store here (create it with `driftsync "
-                     "init`, or give --store)",
+                     "%s: no store here (create it with `driftsync init`, or give --store)",
                      cfg->store_path);
         return DS_EXIT_ERROR;
     }

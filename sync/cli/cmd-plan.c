@@ -26,12 +26,10 @@ static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
     g_clear_error(err);
     if (role == DS_ROLE_PROD)
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: no prod manifest in the store; run "
-                            "`driftsync record %s` first",
+                            "%s: no prod manifest in the store; run `driftsync record %s` first",
                             host, host);
     return ds_error_set(err, DS_ENOTFOUND,
-                        "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync record --lab %s`)",
+                        "%s: no lab manifest in the store; record the lab first (`driftsync record --lab %s`)",
                         host, host);
 }
 
@@ -123,8 +121,7 @@ static int cmd_plan(ds_cli *cli, int argc, char **argv)
     if (verbose && cli->verbosity < 1)
         cli->verbosity = 1;
     if (argc != 2) {
-        ds_cli_error(cli, "plan: give exactly one HOST (see driftsync plan "
-                          "--help)");
+        ds_cli_error(cli, "plan: give exactly one HOST (see driftsync plan --help)");
         return DS_EXIT_ERROR;
     }
     host = argv[1];

@@ -20,6 +20,9 @@
 #include "sync/jobs/collect.h"
 #include "sync/jobs/record-stage.h"
 
+/* The progress line stops naming running hosts at this width. */
+#define PROGRESS_LINE_MAX 70
+
 #define RECORD_LOCK_TIMEOUT_MS 30000
 #define RECORD_SUMMARY_ITEMS 3
 
@@ -69,6 +72,7 @@ static json_t *host_json(const record_host *h)
                      ds_role_name(h->role), "status", status, "changes",
                      ds_cli_changes_json(h->changes));
 }
+
 
 /* A warning of the package cache: on stderr, or in the JSON report. */
 static void cache_warn(ds_cli *cli, json_t *warned, const char *msg)
@@ -167,11 +171,11 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     if (!manifests) {
-        code = ds_record_stage_files(cli, st, txn, hosts, files, nfiles, &err);
-        if (code < 0)
+        ds_log log = ds_cli_log(cli);
+
+        if (ds_record_stage_files(&log, st, txn, hosts, files, nfiles,
+                                  &err) < 0)
             goto fail;
-        if (code != DS_EXIT_OK)
-            goto done;
     }
     for (guint i = 0; manifests && i < manifests->len; i++)
         if (ds_record_stage_host(&hosts[i], st, txn,
@@ -261,7 +265,8 @@ static void on_progress(const char *host, const ds_collect_result *r,
     if (!p->cli->progress)
         return;
     g_string_printf(line, "[%u/%u]", done, total);
-    for (guint i = 0; i < p->running->len && line->len < 70; i++)
+    for (guint i = 0;
+         i < p->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(p->running, i));
     fprintf(stderr, "\r\033[K%s", line->str);
@@ -319,8 +324,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
         g_ptr_array_add(results, r);
     } else {
         if (cfg->hosts->len == 0) {
-            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] "
-                         "sections, or use --local or --from",
+            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] sections, or use --local or --from",
                          cfg->filename ? cfg->filename : "the configuration");
             g_ptr_array_unref(progress.running);
             return DS_EXIT_ERROR;
@@ -353,8 +357,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
                                  local_uri) == DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
-        ds_cli_error(cli, "record: no host could be collected; the store "
-                     "is unchanged");
+        ds_cli_error(cli, "record: no host could be collected; the store is unchanged");
         return DS_EXIT_PARTIAL;
     }
     return record_commit(cli, cfg, manifests, NULL, 0, failures, local_uri);
@@ -393,8 +396,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
     if (from + local + lab > 1) {
-        ds_cli_error(cli, "record: --from, --local and --lab exclude each "
-                     "other");
+        ds_cli_error(cli, "record: --from, --local and --lab exclude each other");
         return DS_EXIT_ERROR;
     }
     if ((local_name || root) && !local) {

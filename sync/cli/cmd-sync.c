@@ -17,6 +17,9 @@
 #include "sync/cli/cmd.h"
 #include "sync/engine/sync.h"
 
+/* Differences left after a failed sync shown at most (all with --json). */
+#define RESIDUE_SHOWN_MAX 20
+
 static void on_note(const char *host, const char *message, void *payload)
 {
     ds_cli *cli = payload;
@@ -110,7 +113,8 @@ static void print_result(ds_cli *cli, const ds_sync_result *r,
         for (guint i = 0; lines[i]; i++)
             printf("    | %s\n", lines[i]);
     }
-    for (guint i = 0; r->residue && i < r->residue->len && i < 20; i++) {
+    for (guint i = 0;
+         r->residue && i < r->residue->len && i < RESIDUE_SHOWN_MAX; i++) {
         g_autofree char *d = ds_change_describe(r->residue->pdata[i]);
 
         printf("    still differs: %s\n", d);
@@ -182,8 +186,7 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_sync_entry, entries, &argc, &argv, &code))
         return code;
     if (argc < 2) {
-        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] "
-                          "[--keep-on-failure]");
+        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] [--keep-on-failure]");
         return DS_EXIT_ERROR;
     }
     for (int i = 1; i < argc; i++)

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "manifests/manifest.h"
+#include "manifests/util/log.h"
 #include "sync/config/config-file.h"
 
 /* Exit codes shared by all verbs (a verb may add 1 and 3, see DESIGN.md). */
@@ -42,6 +43,10 @@ void ds_cli_error_gerror(ds_cli *cli, const GError *err);
 /* Informational line on stderr unless -q; verbose only with -v. */
 void ds_cli_info(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The library's progress lines (manifests/util/log.h) rendered as
+ * ds_cli_info and ds_cli_verbose do, warnings as "driftsync: warning: "
+ * lines. */
+ds_log ds_cli_log(ds_cli *cli);
 
 /* Colour helpers: return the escape sequence, or "" when colour is off. */
 const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "bold" "reset" */

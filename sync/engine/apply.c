@@ -363,8 +363,7 @@ static int install_with_debs(ds_step_failure **failure, ds_transport *t,
             g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
         if (strcmp(sum, d->sha256) != 0) {
             rc = ds_error_set(err, DS_EINVALID,
-                              "step %u (%s): %s: the package cache's %s is "
-                              "damaged (SHA256 %s, expected %s)",
+                              "step %u (%s): %s: the package cache's %s is damaged (SHA256 %s, expected %s)",
                               index, a->description, d->request, d->cache_path,
                               sum, d->sha256);
             break;

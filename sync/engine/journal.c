@@ -163,8 +163,7 @@ int ds_sync_lock_take(ds_sync_lock **out, const char *state_dir,
         who = lock_holder(fd);
         close(fd);
         return ds_error_set(err, DS_ECONFLICT,
-                            "lab %s is busy: another run holds its lock "
-                            "(%s)",
+                            "lab %s is busy: another run holds its lock (%s)",
                             domain, who);
     }
     line = g_strdup_printf("%ld %s\n", (long)getpid(), since);
@@ -418,8 +417,7 @@ int ds_journal_read(ds_journal **out, const char *path, GError **err)
         !ds_name_is_safe_host(j->domain)) {
         json_decref(doc);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a driftsync journal (format, run_id, "
-                            "host, domain, snapshot or state missing or bad)",
+                            "%s: not a driftsync journal (format, run_id, host, domain, snapshot or state missing or bad)",
                             path);
     }
     j->state = (ds_journal_state)i;

@@ -126,12 +126,10 @@ static int read_manifest(ds_manifest **out, host_run *h, ds_role role,
     g_clear_error(err);
     if (role == DS_ROLE_PROD)
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: no prod manifest in the store; run "
-                            "`driftsync record %s` first",
+                            "%s: no prod manifest in the store; run `driftsync record %s` first",
                             h->r->host, h->r->host);
     return ds_error_set(err, DS_ENOTFOUND,
-                        "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync record --lab %s`)",
+                        "%s: no lab manifest in the store; record the lab first (`driftsync record --lab %s`)",
                         h->r->host, h->r->host);
 }
 
@@ -225,8 +223,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 
         if (cancelled(h)) {
             ds_sync_host_fail(
-                h, g_strdup_printf("interrupted by a signal before step "
-                                   "%u/%u",
+                h, g_strdup_printf("interrupted by a signal before step %u/%u",
                                    i + 1, plan->actions->len));
             return false;
         }
@@ -261,8 +258,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
     g_clear_pointer(&t, ds_transport_free);
     if (cancelled(h)) {
         ds_sync_host_fail(h,
-                          g_strdup("interrupted by a signal before the lab was "
-                                   "verified"));
+                          g_strdup("interrupted by a signal before the lab was verified"));
         return false;
     }
     ds_sync_host_journal_save(h, DS_JOURNAL_VERIFYING, NULL);
@@ -278,8 +274,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 
         r->residue = g_steal_pointer(&residue);
         ds_sync_host_fail(
-            h, g_strdup_printf("the lab still differs from prod after "
-                               "the %u steps: %s",
+            h, g_strdup_printf("the lab still differs from prod after the %u steps: %s",
                                plan->actions->len, d));
         return false;
     }
@@ -342,8 +337,7 @@ void ds_sync_host_run(host_run *h)
     }
     if (!h->hc->lab) {
         r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s: the host has no lab domain (set lab "
-                                    "= DOMAIN in [host %s])",
+        r->reason = g_strdup_printf("%s: the host has no lab domain (set lab = DOMAIN in [host %s])",
                                     r->host, r->host);
         return;
     }
@@ -430,9 +424,7 @@ void ds_sync_host_run(host_run *h)
             if (a->kind != DS_ACTION_MANUAL)
                 continue;
             r->status = DS_SYNC_FAILED;
-            r->reason = g_strdup_printf("%s: %u step%s cannot be replayed "
-                                        "and must be done by hand (%s); the "
-                                        "lab was not touched",
+            r->reason = g_strdup_printf("%s: %u step%s cannot be replayed and must be done by hand (%s); the lab was not touched",
                                         r->host, r->plan->manual,
                                         r->plan->manual == 1 ? "" : "s",
                                         a->description);

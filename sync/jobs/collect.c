@@ -35,8 +35,7 @@ int ds_collect_local_hostname(char **out, GError **err)
         *dot = '\0';
     if (!ds_name_is_safe_host(buf))
         return ds_error_set(err, DS_EINVALID,
-                            "this machine's host name is not usable as a "
-                            "store name; give one with --host");
+                            "this machine's host name is not usable as a store name; give one with --host");
     *out = g_strdup(buf);
     return 0;
 }

@@ -314,8 +314,7 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
          * syncs from there (a dry run cannot know what it would do). */
         if (dry_run) {
             l->status = DS_MIRROR_PLANNED;
-            l->reason = g_strdup("no lab manifest in the store yet: the "
-                                 "lab is collected when it is synced");
+            l->reason = g_strdup("no lab manifest in the store yet: the lab is collected when it is synced");
         } else {
             l->status = DS_MIRROR_FAILED; /* until the engine says */
         }

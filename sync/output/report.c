@@ -14,6 +14,8 @@
 #include "sync/output/report.h"
 #include "sync/engine/sync.h"
 
+#define SECONDS_PER_DAY 86400
+
 #define DRIFT_THREADS 2
 
 /* Drift of one host, filled by a worker. */
@@ -175,7 +177,7 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
 
     for (guint i = 0; entries && i < entries->len; i++) {
         const ds_history_entry *e = g_ptr_array_index(entries, i);
-        gint64 d = (e->time - start) / 86400;
+        gint64 d = (e->time - start) / SECONDS_PER_DAY;
 
         if (d < 0 || d >= (gint64)days)
             continue;
@@ -193,7 +195,8 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
     }
     for (guint d = 0; d < days; d++)
         if (commits[d]) {
-            g_autofree char *date = day_name(start + (gint64)d * 86400);
+            g_autofree char *date =
+                day_name(start + (gint64)d * SECONDS_PER_DAY);
 
             json_array_append_new(perday,
                                   json_pack("[s, i]", date, (int)commits[d]));
@@ -407,7 +410,7 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     if ((rc = all_hosts(&hosts, st, oid, err)) < 0)
         return rc;
     /* Whole days ending with today (UTC). */
-    start = (now / 86400 - (gint64)days + 1) * 86400;
+    start = (now / SECONDS_PER_DAY - (gint64)days + 1) * SECONDS_PER_DAY;
     first_day = day_name(start);
     /* The commits that changed each host, not their semantic diff: that
      * would parse two manifests per record (the matrix parses two per

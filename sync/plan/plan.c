@@ -204,8 +204,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
 
         a = ds_plan_add(
             ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-            g_strdup_printf("write prod's %u apt source line%s to %s "
-                            "(%u added, %u removed)",
+            g_strdup_printf("write prod's %u apt source line%s to %s (%u added, %u removed)",
                             lines->len, lines->len == 1 ? "" : "s",
                             DS_PLAN_SOURCES_FILE, added, removed),
             (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
@@ -221,8 +220,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
         a->data = g_bytes_new(text->str, text->len);
 
         ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
-                    g_strdup("set the lab's other apt sources files aside "
-                             "(renamed *" DS_PLAN_SOURCES_OFF ")"),
+                    g_strdup("set the lab's other apt sources files aside (renamed *" DS_PLAN_SOURCES_OFF ")"),
                     (const char *const[]){"find",
                                           "/etc/apt",
                                           "-maxdepth",
@@ -455,8 +453,7 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
         if (c->kind == DS_CHANGE_OS_CHANGED)
             ds_plan_add(
                 ctx, DS_PHASE_PACKAGES, DS_ACTION_MANUAL,
-                g_strdup_printf("the os differs (lab %s, prod %s): a release "
-                                "upgrade is not replayed",
+                g_strdup_printf("the os differs (lab %s, prod %s): a release upgrade is not replayed",
                                 c->old_value ? c->old_value : "unknown",
                                 c->new_value ? c->new_value : "unknown"),
                 NULL);

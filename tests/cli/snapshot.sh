@@ -8,12 +8,7 @@
 command -v jq >/dev/null || skip_all "jq is not installed"
 
 write_config() {
-    cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+    write_conf "$T/ds.conf" <<CONF
 snapshots = auto
 keep-snapshots = $1
 

@@ -11,13 +11,7 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 command -v git >/dev/null || skip_all "git is not installed"
 command -v flock >/dev/null || skip_all "flock (util-linux) is not installed"
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 snapshots = auto
 
 [host web01]
@@ -100,8 +94,7 @@ flock "$T/state/lock/lab-web01.lock" sh -c \
 holder=$!
 stop_holder() { kill "$holder" 2>/dev/null; }
 at_exit stop_holder
-i=0
-while [ ! -s "$T/state/lock/lab-web01.lock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "the holder to write its lock" test -s "$T/state/lock/lab-web01.lock"
 locker=$(cut -d' ' -f1 "$T/state/lock/lab-web01.lock")
 expect_status 2 "a lab locked by another run" sync web01
 grep_ok "names the holder's pid" "web01: lab lab-web01 is busy: another run holds its lock \\(pid $locker " "$T/err"

@@ -11,6 +11,7 @@
 #include "manifests/util/error.h"
 #include "sync/config/config-file.h"
 #include "sync/config/config-table.h"
+#include "tests/unit/testutil.h"
 
 typedef struct {
     char *dir;
@@ -19,7 +20,7 @@ typedef struct {
 
 static void fixture_setup(fixture *f, gconstpointer data)
 {
-    f->dir = g_dir_make_tmp("ds-config-XXXXXX", NULL);
+    f->dir = ds_test_tmpdir("ds-config-XXXXXX");
     g_assert_nonnull(f->dir);
     f->file = g_build_filename(f->dir, "driftsync.conf", NULL);
 }

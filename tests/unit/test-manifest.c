@@ -10,6 +10,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest.h"
+#include "tests/unit/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -58,7 +59,7 @@ static char *parse_fails(const char *data, gsize len, const char *origin)
 
 static char *good_path(const char *name)
 {
-    return g_test_build_filename(G_TEST_DIST, "data", "good", name, NULL);
+    return ds_test_data("good", name, NULL);
 }
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -1076,7 +1077,7 @@ static void test_differential(void)
 static void test_bad_corpus(void)
 {
     g_autofree char *dir =
-        g_test_build_filename(G_TEST_DIST, "data", "bad", NULL);
+        ds_test_data("bad", NULL);
     g_autoptr(GError) err = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
     const char *name;
@@ -1160,8 +1161,7 @@ static void test_bad_corpus_messages(void)
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path = g_test_build_filename(
-            G_TEST_DIST, "data", "bad", cases[i].file, NULL);
+        g_autofree char *path = ds_test_data("bad", cases[i].file, NULL);
         g_autoptr(GError) e = NULL;
         ds_manifest *m = NULL;
 
@@ -1177,7 +1177,7 @@ static void test_bad_corpus_messages(void)
 static void test_limits(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *tmpdir = g_dir_make_tmp("test-manifest-XXXXXX", &err);
+    g_autofree char *tmpdir = ds_test_tmpdir("test-manifest-XXXXXX");
     g_autofree char *huge = NULL;
     g_autofree char *msg = NULL;
     g_autofree char *deep = NULL;
