@@ -11,12 +11,12 @@
 
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "manifests/store.h"
 #include "sync/jobs/audit.h"
 #include "sync/cli/cmd.h"
 #include "sync/jobs/collect.h"
 #include "sync/output/notify.h"
-#include "sync/engine/sync.h"
 
 typedef struct audit_host {
     const ds_host_config *hc;
@@ -306,7 +306,8 @@ static int write_latest(const audit_run *r, json_t *doc, GError **err)
 
     if (g_mkdir_with_parents(dir, 0755) < 0)
         return ds_error_set(err, DS_EGENERIC, "%s: %s", dir, g_strerror(errno));
-    return ds_sync_write_atomic(path, line, strlen(line), err);
+    return ds_file_write_atomic(path, line, strlen(line), 0600,
+                                DS_FILE_MKDIR, err);
 }
 
 /* [notify] audit: POST the run's summary to the webhook; a failure is one

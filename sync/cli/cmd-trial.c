@@ -13,6 +13,7 @@
 #include "drivers/transport-agent.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "manifests/version.h"
 #include "sync/jobs/trial-guard.h"
 #include "sync/jobs/trial.h"
@@ -166,15 +167,12 @@ static int save_result(char **path, const ds_trial *tr, json_t *doc,
     g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     g_autofree char *body = g_strconcat(text ? text : "{}", "\n", NULL);
 
+    int rc;
+
     *path = g_strdup_printf("%s/%s.json", dir, tr->run_id);
-    if (g_mkdir_with_parents(dir, 0700) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
-                            g_strerror(errno));
-    if (!g_file_set_contents_full(*path, body, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT |
-                                      G_FILE_SET_CONTENTS_DURABLE,
-                                  0600, err))
-        return ds_error_prefix(err, DS_EGENERIC, "trial result: ");
+    if ((rc = ds_file_write_atomic(*path, body, strlen(body), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
+        return ds_error_prefix(err, rc, "trial result: ");
     return 0;
 }
 

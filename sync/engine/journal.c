@@ -15,90 +15,10 @@
 #include <unistd.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "sync/engine/sync.h"
 
 #define JOURNAL_MAX_BYTES (1024 * 1024)
-
-/* ---- atomic files ---- */
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* The temporary file, fsync, rename and directory fsync behind both
- * writers below; make_dir creates the directory (0700) first. */
-static int write_atomic(const char *path, const void *data, gsize len,
-                        mode_t mode, bool make_dir, GError **err)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *tmp = NULL;
-    const char *p = data;
-    gsize done = 0;
-    int fd, e;
-
-    if (make_dir && g_mkdir_with_parents(dir, 0700) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
-                            g_strerror(errno));
-    tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, (int)mode);
-    if (fd < 0)
-        return ds_error_set(err, DS_EGENERIC,
-                            "cannot create a file in %s: %s", dir,
-                            g_strerror(errno));
-    /* mkstemp's mode goes through the umask */
-    if (fchmod(fd, mode) < 0)
-        goto fail;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto fail;
-        done += (gsize)n;
-    }
-    if (fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0)
-        goto fail;
-    if (fsync_dir(dir) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot sync %s: %s", dir,
-                            g_strerror(errno));
-    return 0;
-
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return ds_error_set(err, DS_EGENERIC, "cannot write %s: %s", path,
-                        g_strerror(e));
-}
-
-int ds_sync_write_atomic(const char *path, const void *data, gsize len,
-                         GError **err)
-{
-    return write_atomic(path, data, len, 0600, true, err);
-}
-
-int ds_sync_write_file(const char *path, const void *data, gsize len,
-                       mode_t mode, GError **err)
-{
-    return write_atomic(path, data, len, mode, false, err);
-}
 
 /* ---- the lock ---- */
 
@@ -357,7 +277,8 @@ int ds_journal_write(const char *path, ds_journal *j, GError **err)
     {
         g_autofree char *line = g_strconcat(text, "\n", NULL);
 
-        rc = ds_sync_write_atomic(path, line, strlen(line), err);
+        rc = ds_file_write_atomic(path, line, strlen(line), 0600,
+                                  DS_FILE_MKDIR, err);
     }
     if (rc < 0)
         return ds_error_prefix(err, rc, "%s: journal: ", j->host);

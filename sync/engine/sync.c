@@ -13,6 +13,7 @@
 #include "drivers/libvirt.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/collect.h"
 #include "sync/engine/sync-host.h"
@@ -311,7 +312,8 @@ static int save_before(host_run *h, GError **err)
     if ((rc = ds_manifest_serialise(&bytes, h->before, err)) < 0)
         return rc;
     data = g_bytes_get_data(bytes, &len);
-    return ds_sync_write_atomic(h->before_path, data, len, err);
+    return ds_file_write_atomic(h->before_path, data, len, 0600,
+                                DS_FILE_MKDIR, err);
 }
 
 void ds_sync_host_run(host_run *h)

@@ -97,13 +97,6 @@ void ds_journal_step_begin(ds_journal *j, guint index, const char *kind,
                            const char *description);
 void ds_journal_step_end(ds_journal *j, int status);
 
-/* Write bytes to path atomically (tmp + fsync + rename + dir fsync). */
-int ds_sync_write_atomic(const char *path, const void *data, gsize len,
-                         GError **err);
-/* The same into an existing directory, the file given mode (umask aside). */
-int ds_sync_write_file(const char *path, const void *data, gsize len,
-                       mode_t mode, GError **err);
-
 /* ---- applying a plan (sync/engine/apply.c) ---- */
 
 /* What went wrong in a step. */

@@ -11,6 +11,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
@@ -584,8 +585,10 @@ int ds_mirror_report_write(char **path, const ds_mirror_report *r,
     if (!text)
         return ds_error_set(err, DS_EGENERIC,
                             "the mirror report could not be serialised");
-    if ((rc = ds_sync_write_atomic(file, text, strlen(text), err)) < 0 ||
-        (rc = ds_sync_write_atomic(latest, text, strlen(text), err)) < 0)
+    if ((rc = ds_file_write_atomic(file, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0 ||
+        (rc = ds_file_write_atomic(latest, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
         return ds_error_prefix(err, rc, "the mirror report: ");
     *path = g_steal_pointer(&file);
     return 0;

@@ -11,8 +11,8 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "sync/output/report.h"
-#include "sync/engine/sync.h"
 
 #define DRIFT_THREADS 2
 
@@ -486,8 +486,10 @@ int ds_report_write(char **html_path, char **json_path, json_t *doc,
         return ds_error_set(err, DS_EGENERIC,
                             "the report could not be serialised");
     text = g_strconcat(dump, "\n", NULL);
-    if ((rc = ds_sync_write_atomic(jp, text, strlen(text), err)) < 0 ||
-        (rc = ds_sync_write_atomic(hp, html, strlen(html), err)) < 0)
+    if ((rc = ds_file_write_atomic(jp, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0 ||
+        (rc = ds_file_write_atomic(hp, html, strlen(html), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
         return ds_error_prefix(err, rc, "report: ");
     *html_path = g_steal_pointer(&hp);
     *json_path = g_steal_pointer(&jp);

@@ -9,7 +9,7 @@ unit_tests += \
 	tests/unit/test-snapshot tests/unit/test-snapshot-daemon \
 	tests/unit/test-snapshot-qemu \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
-	tests/unit/test-notify tests/unit/test-audit
+	tests/unit/test-notify tests/unit/test-audit tests/unit/test-util
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change

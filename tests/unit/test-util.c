@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tests/unit/test-util.c: the base layer's helpers: the atomic file write
+ * (content, mode, no temporary file left, a failing write leaves the old
+ * file). */
+#include <config.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "manifests/util/error.h"
+#include "manifests/util/file.h"
+
+static char *tmpdir_new(void)
+{
+    g_autoptr(GError) e = NULL;
+    char *d = g_dir_make_tmp("ds-util-XXXXXX", &e);
+
+    g_assert_no_error(e);
+    return d;
+}
+
+static void rm_rf(const char *dir)
+{
+    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
+
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, NULL, NULL);
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in dir, sorted, joined with spaces. */
+static char *listing(const char *dir)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+
+    while (d && (n = g_dir_read_name(d)))
+        g_ptr_array_add(names, g_strdup(n));
+    g_ptr_array_sort(names, cmp_names);
+    g_ptr_array_add(names, NULL);
+    return g_strjoinv(" ", (char **)names->pdata);
+}
+
+static char *slurp(const char *path)
+{
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return text;
+}
+
+/* ---- atomic file write ---- */
+
+static void test_file_write(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "state.json", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *names = NULL;
+    g_autoptr(GError) e = NULL;
+    mode_t old_umask = umask(077);
+    struct stat st;
+
+    /* The mode is the one given, whatever the umask. */
+    g_assert_cmpint(ds_file_write_atomic(path, "one\n", 4, 0644, 0, &e), ==,
+                    0);
+    g_assert_no_error(e);
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0644);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "one\n");
+    g_clear_pointer(&text, g_free);
+
+    /* Replaced whole, with the new mode; nothing else in the directory. */
+    g_assert_cmpint(ds_file_write_atomic(path, "two\n", 4, 0600, 0, &e), ==,
+                    0);
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 07777, ==, 0600);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "two\n");
+    names = listing(dir);
+    g_assert_cmpstr(names, ==, "state.json");
+    umask(old_umask);
+    rm_rf(dir);
+}
+
+static void test_file_mkdir(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "a", "b", "x.json", NULL);
+    g_autofree char *missing = g_build_filename(dir, "nope", "x", NULL);
+    g_autofree char *text = NULL;
+    GError *e = NULL;
+
+    /* Without DS_FILE_MKDIR a missing directory is an error naming it. */
+    g_assert_cmpint(ds_file_write_atomic(missing, "x", 1, 0600, 0, &e), ==,
+                    DS_ENOTFOUND);
+    g_assert_nonnull(strstr(e->message, "cannot create a file in "));
+    g_assert_nonnull(strstr(e->message, "nope"));
+    g_clear_error(&e);
+    g_assert_cmpint(ds_file_write_atomic(path, "{}", 2, 0600, DS_FILE_MKDIR,
+                                         &e),
+                    ==, 0);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "{}");
+    rm_rf(dir);
+}
+
+/* A write that fails half-way (the file size limit: EFBIG) leaves the old
+ * file as it was, and no temporary file. */
+static void test_file_write_fails(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "keep", NULL);
+    g_autofree char *big = g_malloc0(64 * 1024);
+    g_autofree char *text = NULL;
+    g_autofree char *names = NULL;
+    struct rlimit old, small;
+    void (*old_handler)(int);
+    GError *e = NULL;
+    int rc;
+
+    g_assert_cmpint(ds_file_write_atomic(path, "old\n", 4, 0600, 0, &e), ==,
+                    0);
+    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
+    small = old;
+    small.rlim_cur = 4096;
+    old_handler = signal(SIGXFSZ, SIG_IGN);
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
+    rc = ds_file_write_atomic(path, big, 64 * 1024, 0600, 0, &e);
+    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
+    signal(SIGXFSZ, old_handler);
+    g_assert_cmpint(rc, ==, DS_EGENERIC);
+    g_assert_nonnull(strstr(e->message, "cannot write "));
+    g_assert_nonnull(strstr(e->message, path));
+    g_assert_nonnull(strstr(e->message, g_strerror(EFBIG)));
+    g_clear_error(&e);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "old\n");
+    names = listing(dir);
+    g_assert_cmpstr(names, ==, "keep");
+    rm_rf(dir);
+}
+
+/* The rename fails (the target is a directory): the target stays, the
+ * temporary file goes. */
+static void test_file_rename_fails(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *target = g_build_filename(dir, "target", NULL);
+    g_autofree char *inside = g_build_filename(target, "x", NULL);
+    g_autofree char *names = NULL;
+    GError *e = NULL;
+
+    g_assert_cmpint(mkdir(target, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(inside, "keep", -1, NULL));
+    g_assert_cmpint(ds_file_write_atomic(target, "x", 1, 0600, 0, &e), <, 0);
+    g_assert_nonnull(strstr(e->message, "cannot write "));
+    g_clear_error(&e);
+    names = listing(dir);
+    g_assert_cmpstr(names, ==, "target");
+    g_assert_true(g_file_test(inside, G_FILE_TEST_IS_REGULAR));
+    rm_rf(dir);
+}
+
+/* DS_FILE_NO_REPLACE: the first writer wins, the second is no error and
+ * leaves no temporary file. */
+static void test_file_no_replace(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "key", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *names = NULL;
+    GError *e = NULL;
+
+    g_assert_cmpint(ds_file_write_atomic(path, "first", 5, 0600,
+                                         DS_FILE_NO_REPLACE, &e),
+                    ==, 0);
+    g_assert_cmpint(ds_file_write_atomic(path, "second", 6, 0600,
+                                         DS_FILE_NO_REPLACE, &e),
+                    ==, 0);
+    g_assert_no_error(e);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "first");
+    names = listing(dir);
+    g_assert_cmpstr(names, ==, "key");
+    rm_rf(dir);
+}
+
+/* The two halves: a temporary file that is checked, then dropped, leaves
+ * the old file alone. */
+static void test_file_temp(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "f", NULL);
+    g_autofree char *tmp = NULL;
+    g_autofree char *tmpdir = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *names = NULL;
+    GError *e = NULL;
+
+    g_assert_cmpint(ds_file_write_temp(&tmp, path, "new", 3, 0644, &e), ==, 0);
+    tmpdir = g_path_get_dirname(tmp);
+    g_assert_cmpstr(tmpdir, ==, dir); /* same directory: rename is atomic */
+    g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
+    g_assert_cmpint(ds_file_commit_temp(tmp, path, 0, &e), ==, 0);
+    g_assert_false(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "new");
+    names = listing(dir);
+    g_assert_cmpstr(names, ==, "f");
+    rm_rf(dir);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/util/file/write", test_file_write);
+    g_test_add_func("/util/file/mkdir", test_file_mkdir);
+    g_test_add_func("/util/file/write-fails", test_file_write_fails);
+    g_test_add_func("/util/file/rename-fails", test_file_rename_fails);
+    g_test_add_func("/util/file/no-replace", test_file_no_replace);
+    g_test_add_func("/util/file/temp", test_file_temp);
+    return g_test_run();
+}
