@@ -2,4 +2,5 @@
 # manifests/util/local.mk: the base layer every other layer may use.
 libdriftsync_la_SOURCES += \
 	manifests/util/error.c manifests/util/error.h \
-	manifests/util/file.c manifests/util/file.h
+	manifests/util/file.c manifests/util/file.h \
+	manifests/util/lock.c manifests/util/lock.h

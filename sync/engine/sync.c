@@ -537,7 +537,7 @@ void ds_sync_host_clear(host_run *h)
     if (h->dom)
         virDomainFree(h->dom);
     ds_lab_free(h->lab);
-    ds_sync_lock_release(h->lock);
+    ds_lock_release(h->lock);
     ds_journal_free(h->journal);
     g_free(h->journal_path);
     g_free(h->before_path);

@@ -13,19 +13,17 @@
 #include "drivers/transport.h"
 #include "manifests/manifest.h"
 #include "manifests/store.h"
+#include "manifests/util/lock.h"
 #include "sync/config/config-file.h"
 #include "sync/plan/plan.h"
 
 /* ---- the per-lab lock (sync/engine/journal.c) ---- */
 
-typedef struct ds_sync_lock ds_sync_lock;
-
-/* Take STATE/lock/DOMAIN.lock (flock, never waits): DS_ECONFLICT naming
- * the holder's pid when another run works on the lab. */
-int ds_sync_lock_take(ds_sync_lock **out, const char *state_dir,
+/* Take STATE/lock/DOMAIN.lock (the base layer's lock, never waits):
+ * DS_ECONFLICT naming the holder's pid when another run works on the lab.
+ * Released with ds_lock_release. */
+int ds_sync_lock_take(ds_lock **out, const char *state_dir,
                       const char *domain, GError **err);
-void ds_sync_lock_release(ds_sync_lock *lock);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_sync_lock, ds_sync_lock_release)
 
 /* ---- the journal (sync/engine/journal.c) ---- */
 

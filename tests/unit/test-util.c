@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-util.c: the base layer's helpers: the atomic file write
  * (content, mode, no temporary file left, a failing write leaves the old
- * file). */
+ * file) and the lock (its holder named, a second taker refused with the
+ * holder's pid, released, taken over from a killed holder). */
 #include <config.h>
 
 #include <errno.h>
@@ -9,10 +10,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
+#include "manifests/util/lock.h"
 
 static char *tmpdir_new(void)
 {
@@ -221,6 +224,128 @@ static void test_file_temp(void)
     rm_rf(dir);
 }
 
+/* ---- the lock ---- */
+
+static void test_lock(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "x.lock", NULL);
+    g_autofree char *text = NULL;
+    g_autofree char *who = NULL;
+    g_autofree char *want = NULL;
+    g_autoptr(ds_lock) a = NULL;
+    ds_lock *b = NULL;
+    GError *e = NULL;
+    gint64 t0;
+    struct stat st;
+
+    g_assert_cmpint(ds_lock_take(&a, NULL, path, 0640, 0, &e), ==, 0);
+    g_assert_no_error(e);
+    g_assert_cmpint(stat(path, &st), ==, 0);
+    g_assert_cmpint(st.st_mode & 0777, ==, 0640 & ~umask(umask(0)));
+    /* The file names the holder: pid, host, since. */
+    text = slurp(path);
+    want = g_strdup_printf("%ld %s ", (long)getpid(), g_get_host_name());
+    g_assert_true(g_str_has_prefix(text, want));
+    g_assert_true(g_str_has_suffix(text, "Z\n"));
+
+    /* A second taker (another open file: flock is per open) is refused
+     * after its timeout, naming the holder's pid. */
+    t0 = g_get_monotonic_time();
+    g_assert_cmpint(ds_lock_take(&b, &who, path, 0640, 200, &e), ==,
+                    DS_ECONFLICT);
+    g_assert_cmpint(g_get_monotonic_time() - t0, >=, 150 * 1000);
+    g_assert_null(b);
+    g_clear_pointer(&want, g_free);
+    want = g_strdup_printf("pid %ld on %s since ", (long)getpid(),
+                           g_get_host_name());
+    g_assert_true(g_str_has_prefix(who, want));
+    g_assert_nonnull(strstr(e->message, path));
+    g_assert_nonnull(strstr(e->message, " is locked by pid "));
+    g_clear_error(&e);
+
+    /* Released: the holder line goes, the next taker gets it. */
+    g_clear_pointer(&a, ds_lock_release);
+    g_clear_pointer(&text, g_free);
+    text = slurp(path);
+    g_assert_cmpstr(text, ==, "");
+    g_assert_cmpint(ds_lock_take(&b, NULL, path, 0640, 0, &e), ==, 0);
+    ds_lock_release(b);
+    ds_lock_release(NULL);
+    rm_rf(dir);
+}
+
+/* A holder killed with SIGKILL leaves its line but no lock: taken over;
+ * while it lives, another process is refused with its pid. */
+static void test_lock_other_process(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *path = g_build_filename(dir, "x.lock", NULL);
+    g_autofree char *who = NULL;
+    g_autofree char *want = NULL;
+    g_autofree char *text = NULL;
+    ds_lock *l = NULL;
+    GError *e = NULL;
+    int status = 0, p[2];
+    pid_t child;
+    char c;
+
+    g_assert_cmpint(pipe(p), ==, 0);
+    child = fork();
+    g_assert_cmpint(child, >=, 0);
+    if (child == 0) {
+        ds_lock *held = NULL;
+
+        if (ds_lock_take(&held, NULL, path, 0600, 0, NULL) < 0)
+            _exit(1);
+        if (write(p[1], "x", 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    close(p[1]);
+    g_assert_cmpint(read(p[0], &c, 1), ==, 1);
+    close(p[0]);
+    g_assert_cmpint(ds_lock_take(&l, &who, path, 0600, 0, &e), ==,
+                    DS_ECONFLICT);
+    want = g_strdup_printf("pid %ld on ", (long)child);
+    g_assert_true(g_str_has_prefix(who, want));
+    g_clear_error(&e);
+    kill(child, SIGKILL);
+    g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+    text = slurp(path);
+    g_assert_cmpint(atol(text), ==, child); /* stale, still naming it */
+    g_assert_cmpint(ds_lock_take(&l, NULL, path, 0600, 0, &e), ==, 0);
+    g_clear_pointer(&text, g_free);
+    text = slurp(path);
+    g_assert_cmpint(atol(text), ==, getpid());
+    ds_lock_release(l);
+    rm_rf(dir);
+}
+
+/* The holder line in both forms a lock file may hold. */
+static void test_lock_holder_forms(void)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"42 web01 2026-11-27T12:00:00Z\n",
+         "pid 42 on web01 since 2026-11-27T12:00:00Z"},
+        /* a lab lock written by an older driftsync */
+        {"42 2026-11-27T12:00:00Z\n", "pid 42 since 2026-11-27T12:00:00Z"},
+        {"42\n", "pid 42"},
+        {"", NULL},
+        {"x y z", NULL},
+        {"-5 h t", NULL},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = ds_lock_describe_holder(cases[i].text);
+
+        g_assert_cmpstr(got, ==, cases[i].want);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -230,5 +355,8 @@ int main(int argc, char **argv)
     g_test_add_func("/util/file/rename-fails", test_file_rename_fails);
     g_test_add_func("/util/file/no-replace", test_file_no_replace);
     g_test_add_func("/util/file/temp", test_file_temp);
+    g_test_add_func("/util/lock/take", test_lock);
+    g_test_add_func("/util/lock/other-process", test_lock_other_process);
+    g_test_add_func("/util/lock/holder-forms", test_lock_holder_forms);
     return g_test_run();
 }
