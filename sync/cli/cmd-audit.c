@@ -11,6 +11,7 @@
 
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
 #include "manifests/store.h"
 #include "sync/jobs/audit.h"
@@ -407,9 +408,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         g_ptr_array_new_with_free_func((GDestroyNotify)audit_host_free);
     g_autoptr(GError) err = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
     g_autofree char *generated = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_autofree char *run_id = g_strdup_printf("%s-%08x", stamp, g_random_int());
+    g_autofree char *run_id = ds_run_id_new();
     audit_run r = {.cli = cli, .hosts = hosts};
     json_t *doc, *notified;
     bool failed = false, found = false;

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/cli/cmd.h"
 #include "sync/output/metrics.h"
@@ -285,7 +286,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         write_metrics(cli, metrics, NULL, code, t0);
         return code;
     }
-    run_id = ds_snapshot_run_id_new();
+    run_id = ds_run_id_new();
     m.tag = isatty(STDERR_FILENO) ? g_strdup("")
                                   : g_strdup_printf("%s[%s] ", cli->prog,
                                                     run_id);

@@ -9,6 +9,7 @@
 
 #include "drivers/libvirt.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/cli/cmd.h"
 
@@ -142,7 +143,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         return DS_EXIT_ERROR;
     }
     if (!given) {
-        g_autofree char *run = ds_snapshot_run_id_new();
+        g_autofree char *run = ds_run_id_new();
 
         name = ds_snapshot_name_for_run(run);
     } else if (ds_snapshot_name_is_ours(given)) {

@@ -13,6 +13,7 @@
 #include "drivers/transport-agent.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
 #include "manifests/version.h"
 #include "sync/jobs/trial-guard.h"
@@ -302,7 +303,7 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     if (timeout_s < 0 || timeout_s > 24 * 3600)
         return usage(cli, "--timeout takes 1 to 86400 seconds");
     tr.host = argv[1];
-    tr.run_id = ds_snapshot_run_id_new();
+    tr.run_id = ds_run_id_new();
     tr.keep = keep;
     tr.timeout_ms = timeout_s * 1000;
     tr.installs = g_ptr_array_new_with_free_func(g_free);

@@ -9,6 +9,7 @@
 
 #include "drivers/transport-agent.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/engine/sync-host.h"
 
@@ -78,7 +79,7 @@ int ds_sync_batch_new(ds_sync_batch **out, const ds_config *cfg, ds_store *st,
     b->st = st;
     b->opts = *opts;
     b->run_id =
-        opts->run_id ? g_strdup(opts->run_id) : ds_snapshot_run_id_new();
+        opts->run_id ? g_strdup(opts->run_id) : ds_run_id_new();
     b->opts.run_id = b->run_id;
     g_mutex_init(&b->store_mutex);
     b->results =

@@ -11,6 +11,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
@@ -375,7 +376,7 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                             cfg->filename ? cfg->filename
                                           : "the configuration");
     rep->run_id = opts->run_id ? g_strdup(opts->run_id)
-                               : ds_snapshot_run_id_new();
+                               : ds_run_id_new();
     rep->started = now_rfc3339();
     rep->dry_run = opts->dry_run;
     rep->parallel = opts->parallel > 0 ? opts->parallel : cfg->lab_parallel;

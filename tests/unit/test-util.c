@@ -2,7 +2,7 @@
 /* tests/unit/test-util.c: the base layer's helpers: the atomic file write
  * (content, mode, no temporary file left, a failing write leaves the old
  * file) and the lock (its holder named, a second taker refused with the
- * holder's pid, released, taken over from a killed holder). */
+ * holder's pid, released, taken over from a killed holder), run ids. */
 #include <config.h>
 
 #include <errno.h>
@@ -16,6 +16,8 @@
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "manifests/util/lock.h"
+#include "manifests/util/run-id.h"
+#include "snapshots/snapshot.h"
 
 static char *tmpdir_new(void)
 {
@@ -346,6 +348,26 @@ static void test_lock_holder_forms(void)
     }
 }
 
+/* ---- run ids ---- */
+
+static void test_run_id(void)
+{
+    g_autofree char *a = ds_run_id_new();
+    g_autofree char *b = ds_run_id_new();
+    /* an id written by an older driftsync (16 random bits) */
+    g_autofree char *old = ds_snapshot_name_for_run("20261127T120000Z-1a2b");
+    g_autofree char *name = ds_snapshot_name_for_run(a);
+
+    g_assert_true(g_regex_match_simple("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$", a,
+                                       0, 0));
+    g_assert_cmpstr(a, !=, b);
+    /* Both shapes make a snapshot name driftsync recognises as its own. */
+    g_assert_true(ds_snapshot_name_is_safe(name));
+    g_assert_true(ds_snapshot_name_is_ours(name));
+    g_assert_true(ds_snapshot_name_is_safe(old));
+    g_assert_true(ds_snapshot_name_is_ours(old));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -358,5 +380,6 @@ int main(int argc, char **argv)
     g_test_add_func("/util/lock/take", test_lock);
     g_test_add_func("/util/lock/other-process", test_lock_other_process);
     g_test_add_func("/util/lock/holder-forms", test_lock_holder_forms);
+    g_test_add_func("/util/run-id", test_run_id);
     return g_test_run();
 }
