@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/transport.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 #include "sync/engine/sync.h"
@@ -33,11 +33,6 @@ static const char *bare_reason(const ds_sync_result *r)
     if (!strncmp(s, r->host, n) && !strncmp(s + n, ": ", 2))
         return s + n + 2;
     return s;
-}
-
-static char *display_command(char **argv)
-{
-    return ds_shell_join((const char *const *)argv);
 }
 
 static void print_plan(ds_cli *cli, const ds_sync_result *r)
@@ -61,7 +56,8 @@ static void print_plan(ds_cli *cli, const ds_sync_result *r)
         for (guint j = 0; a->details && a->details[j]; j++)
             printf("              %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
-            g_autofree char *cmd = display_command(a->argv);
+            g_autofree char *cmd =
+                ds_shell_display((const char *const *)a->argv);
 
             printf("              $ %s%s\n", cmd, a->data ? " <DATA" : "");
         }

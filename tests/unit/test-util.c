@@ -2,10 +2,13 @@
 /* tests/unit/test-util.c: the base layer's helpers: the atomic file write
  * (content, mode, no temporary file left, a failing write leaves the old
  * file) and the lock (its holder named, a second taker refused with the
- * holder's pid, released, taken over from a killed holder), run ids. */
+ * holder's pid, released, taken over from a killed holder), run ids, and
+ * the display of a command (minimal quoting that still round-trips
+ * through sh -c for hostile arguments). */
 #include <config.h>
 
 #include <errno.h>
+#include <gio/gio.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -17,6 +20,7 @@
 #include "manifests/util/file.h"
 #include "manifests/util/lock.h"
 #include "manifests/util/run-id.h"
+#include "manifests/util/shell.h"
 #include "snapshots/snapshot.h"
 
 static char *tmpdir_new(void)
@@ -368,6 +372,93 @@ static void test_run_id(void)
     g_assert_true(ds_snapshot_name_is_ours(old));
 }
 
+/* ---- argv display ---- */
+
+static const char *const hostile[] = {
+    "it's", "$(id)", "`id`", "a b", "line\nbreak", "tab\there", "*", "?",
+    "[ab]", "{a,b}", "-n", "--", "~", "~root", "a=~", "x:~", "PATH=~/bin",
+    "!", "\\", "\"", ";rm -rf /", "", "héllo", "%s", "#c", "&", "|", ">x",
+    "<x", "a'b'c", "'", "''", "$HOME", "${x}", "x=1", "=", ":", "@", "%",
+    "1.0-1~deb12u1", "vim-tiny-", "curl=7.88.1-10+deb12u8", "\x01ctl",
+    NULL};
+
+/* Run `sh -c LINE` where LINE prints its arguments NUL-terminated, and
+ * compare with what was meant. */
+static void check_round_trip(char *(*render)(const char *const *),
+                             const char *const *args)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GString) want = g_string_new(NULL);
+    g_autoptr(GSubprocess) sh = NULL;
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *line = NULL;
+    const char *got;
+    gsize len;
+
+    g_ptr_array_add(argv, "printf");
+    g_ptr_array_add(argv, "%s\\000");
+    for (gsize i = 0; args[i]; i++) {
+        g_ptr_array_add(argv, (gpointer)args[i]);
+        g_string_append_len(want, args[i], (gssize)strlen(args[i]) + 1);
+    }
+    g_ptr_array_add(argv, NULL);
+    line = render((const char *const *)argv->pdata);
+    sh = g_subprocess_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE, &e, "/bin/sh", "-c",
+                          line, NULL);
+    g_assert_no_error(e);
+    g_assert_true(g_subprocess_communicate(sh, NULL, NULL, &out, NULL, &e));
+    g_assert_no_error(e);
+    g_assert_true(g_subprocess_get_successful(sh));
+    got = g_bytes_get_data(out, &len);
+    if (len != want->len || memcmp(got, want->str, len)) {
+        g_autofree char *shown = g_strescape(line, NULL);
+
+        g_test_message("line: %s", shown);
+        g_assert_cmpmem(got, len, want->str, want->len);
+    }
+}
+
+static void test_shell_round_trip(void)
+{
+    for (gsize i = 0; hostile[i]; i++) {
+        const char *one[] = {hostile[i], NULL};
+
+        check_round_trip(ds_shell_display, one);
+        check_round_trip(ds_shell_join, one);
+    }
+    check_round_trip(ds_shell_display, hostile);
+    check_round_trip(ds_shell_join, hostile);
+}
+
+static void test_shell_display(void)
+{
+    static const struct {
+        const char *const argv[7];
+        const char *want;
+    } cases[] = {
+        /* a plan's apt step: nothing quoted */
+        {{"env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "--",
+          "openssl=3.0.15-1~deb12u1", "vim-tiny-"},
+         "env DEBIAN_FRONTEND=noninteractive apt-get -- "
+         "openssl=3.0.15-1~deb12u1 vim-tiny-"},
+        {{"systemctl", "enable", "--", "cron.service", NULL},
+         "systemctl enable -- cron.service"},
+        /* only what a shell would read differently is quoted */
+        {{"install", "-m", "0644", "/etc/my file", "it's", NULL},
+         "install -m 0644 '/etc/my file' 'it'\\''s'"},
+        {{"echo", "", "~", "a=~", "~x", "x~y"}, "echo '' '~' 'a=~' '~x' x~y"},
+        /* an '=' in the first word would make it an assignment */
+        {{"A=b", "c", NULL}, "'A=b' c"},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = ds_shell_display(cases[i].argv);
+
+        g_assert_cmpstr(got, ==, cases[i].want);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -381,5 +472,7 @@ int main(int argc, char **argv)
     g_test_add_func("/util/lock/other-process", test_lock_other_process);
     g_test_add_func("/util/lock/holder-forms", test_lock_holder_forms);
     g_test_add_func("/util/run-id", test_run_id);
+    g_test_add_func("/util/shell/round-trip", test_shell_round_trip);
+    g_test_add_func("/util/shell/display", test_shell_display);
     return g_test_run();
 }
