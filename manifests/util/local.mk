@@ -4,5 +4,6 @@ libdriftsync_la_SOURCES += \
 	manifests/util/error.c manifests/util/error.h \
 	manifests/util/file.c manifests/util/file.h \
 	manifests/util/lock.c manifests/util/lock.h \
+	manifests/util/parallel.c manifests/util/parallel.h \
 	manifests/util/run-id.c manifests/util/run-id.h \
 	manifests/util/shell.c manifests/util/shell.h

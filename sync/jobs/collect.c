@@ -10,6 +10,7 @@
 #include "drivers/platform.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/collect.h"
 
 void ds_collect_result_free(ds_collect_result *r)
@@ -202,6 +203,14 @@ static void collect_worker(gpointer data, gpointer user_data)
     g_mutex_unlock(&job->lock);
 }
 
+static void collect_at(guint i, guint worker, void *payload)
+{
+    collect_task *tasks = payload;
+
+    (void)worker;
+    collect_worker(&tasks[i], tasks[i].job);
+}
+
 int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
                      const char *const *hosts, ds_role role, int parallel,
                      ds_collect_progress_fn progress, void *payload,
@@ -213,7 +222,6 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
     g_autofree collect_task *tasks = NULL;
     collect_job job = {.cfg = cfg, .role = role, .progress = progress,
                        .payload = payload};
-    GThreadPool *pool;
     int rc;
 
     if (hosts && hosts[0]) {
@@ -250,11 +258,8 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
         g_ptr_array_add(results, r);
         tasks[i] = (collect_task){&job, h, r};
     }
-    pool = g_thread_pool_new(collect_worker, &job, parallel > 0 ? parallel : 1,
-                             FALSE, NULL);
-    for (guint i = 0; i < chosen->len; i++)
-        g_thread_pool_push(pool, &tasks[i], NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+    ds_parallel_for(chosen->len, parallel > 0 ? (guint)parallel : 1,
+                    collect_at, tasks);
     g_mutex_clear(&job.lock);
     g_bytes_unref(job.key);
     *out = g_steal_pointer(&results);

@@ -13,6 +13,7 @@
 #include "manifests/util/error.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
+#include "manifests/util/parallel.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
@@ -209,14 +210,14 @@ static void from_result(ds_mirror_lab *l, const ds_sync_result *r)
     l->failure = failure_copy(r->failure);
 }
 
-static void sync_worker(gpointer data, gpointer payload)
+static void sync_one(guint i, guint worker, void *payload)
 {
     mirror_job *job = payload;
-    guint i = GPOINTER_TO_UINT(data) - 1;
     ds_mirror_lab *l = job->labs[i];
     gint64 t0 = g_get_monotonic_time();
     const ds_sync_result *r = ds_sync_batch_run_host(job->batch, i);
 
+    (void)worker;
     l->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     from_result(l, r);
     lab_done(job, l);
@@ -230,7 +231,6 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
     g_autoptr(ds_sync_batch) batch = NULL;
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) hosts = g_ptr_array_new();
-    GThreadPool *pool;
     mirror_job job = {.opts = opts,
                       .labs = (ds_mirror_lab **)todo->pdata};
     ds_sync_options so = {
@@ -251,14 +251,9 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
         return rc;
     job.batch = batch;
     g_mutex_init(&job.lock);
-    pool = g_thread_pool_new(sync_worker, &job,
-                             MIN((guint)rep->parallel, todo->len), TRUE,
-                             NULL);
-    for (guint i = 0; i < todo->len; i++)
-        g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
-    /* Waits for every queued lab: a cancelled run starts none of them
+    /* Every lab is handed out: a cancelled run starts none of those left
      * (the engine says "not started: interrupted"). */
-    g_thread_pool_free(pool, FALSE, TRUE);
+    ds_parallel_for(todo->len, (guint)MAX(rep->parallel, 1), sync_one, &job);
     rc = ds_sync_batch_finish(&results, &rep->sync_commit, batch, err);
     /* The commit may change a lab's fate (a failed commit reverts it). */
     for (guint i = 0; rc == 0 && i < results->len; i++) {

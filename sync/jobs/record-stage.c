@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/record-stage.h"
 
 #define RECORD_THREADS 2
+#define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
 /* Whether m is the stored state collected again: equal but for the time
  * of collection.  The store keeps the time the state was first seen, so
@@ -75,8 +77,6 @@ typedef struct checked_file {
 typedef struct {
     ds_store_txn *txn;
     checked_file *files;
-    gint next;
-    gint n;
 } check_work;
 
 /* The value of a top-level string member where canonical bytes put it
@@ -159,14 +159,12 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     }
 }
 
-static gpointer check_worker(gpointer data)
+static void check_one(guint i, guint worker, void *payload)
 {
-    check_work *w = data;
-    gint i;
+    check_work *w = payload;
 
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
-        check_file(w->txn, &w->files[i]);
-    return NULL;
+    (void)worker;
+    check_file(w->txn, &w->files[i]);
 }
 
 /* Check every file (in RECORD_THREADS threads); the first bad one in the
@@ -176,15 +174,10 @@ static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    check_work w = {txn, files, 0, n};
-    GThread *threads[RECORD_THREADS - 1] = {NULL};
-    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+    check_work w = {txn, files};
 
-    for (int t = 0; t < nthreads; t++)
-        threads[t] = g_thread_new("record-check", check_worker, &w);
-    check_worker(&w);
-    for (int t = 0; t < nthreads; t++)
-        g_thread_join(threads[t]);
+    ds_parallel_for((guint)n, n >= RECORD_PARALLEL_MIN ? RECORD_THREADS : 1,
+                    check_one, &w);
 
     for (int i = 0; i < n; i++) {
         checked_file *c = &files[i];

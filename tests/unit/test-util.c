@@ -2,7 +2,9 @@
 /* tests/unit/test-util.c: the base layer's helpers: the atomic file write
  * (content, mode, no temporary file left, a failing write leaves the old
  * file) and the lock (its holder named, a second taker refused with the
- * holder's pid, released, taken over from a killed holder), run ids, and
+ * holder's pid, released, taken over from a killed holder), run ids, the
+ * bounded parallel loop (every index once, never more threads than asked,
+ * that many really at once), and
  * the display of a command (minimal quoting that still round-trips
  * through sh -c for hostile arguments). */
 #include <config.h>
@@ -19,6 +21,7 @@
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "manifests/util/lock.h"
+#include "manifests/util/parallel.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/shell.h"
 #include "snapshots/snapshot.h"
@@ -459,6 +462,94 @@ static void test_shell_display(void)
     }
 }
 
+/* ---- parallel for ---- */
+
+#define PAR_N 300
+#define PAR_THREADS 3
+#define PAR_WAIT_US (30 * G_USEC_PER_SEC) /* for threads to start at all */
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    gint calls[PAR_N];
+    guint workers_seen; /* bit per worker id */
+    guint active, most;
+    bool together; /* the first PAR_THREADS calls ran at the same time */
+    bool bad_worker;
+} par_state;
+
+static void par_fn(guint i, guint worker, void *payload)
+{
+    par_state *p = payload;
+
+    g_atomic_int_inc(&p->calls[i]);
+    g_mutex_lock(&p->lock);
+    if (worker >= PAR_THREADS)
+        p->bad_worker = true;
+    p->workers_seen |= 1u << MIN(worker, 31u);
+    p->active++;
+    p->most = MAX(p->most, p->active);
+    /* Each of the first indexes waits for the others: a thread busy here
+     * cannot take another index, so all of them meet only if that many
+     * threads really run -- however fast or slow the machine. */
+    if (i < PAR_THREADS) {
+        gint64 end = g_get_monotonic_time() + PAR_WAIT_US;
+
+        g_cond_broadcast(&p->cond);
+        while (p->active < PAR_THREADS && !p->together &&
+               g_cond_wait_until(&p->cond, &p->lock, end))
+            ;
+        if (p->active == PAR_THREADS)
+            p->together = true;
+        g_cond_broadcast(&p->cond);
+    }
+    p->active--;
+    g_mutex_unlock(&p->lock);
+}
+
+static void test_parallel_for(void)
+{
+    par_state *p = g_new0(par_state, 1);
+
+    g_mutex_init(&p->lock);
+    g_cond_init(&p->cond);
+    ds_parallel_for(PAR_N, PAR_THREADS, par_fn, p);
+    for (guint i = 0; i < PAR_N; i++)
+        g_assert_cmpint(p->calls[i], ==, 1);
+    g_assert_true(p->together);
+    g_assert_cmpuint(p->most, ==, PAR_THREADS);
+    g_assert_false(p->bad_worker);
+    g_assert_cmpuint(p->workers_seen, ==, (1u << PAR_THREADS) - 1);
+    g_mutex_clear(&p->lock);
+    g_cond_clear(&p->cond);
+    g_free(p);
+}
+
+static void count_fn(guint i, guint worker, void *payload)
+{
+    gint *calls = payload;
+
+    g_assert_cmpuint(worker, ==, 0);
+    g_atomic_int_inc(&calls[i]);
+}
+
+static void test_parallel_bounds(void)
+{
+    gint calls[4] = {0};
+
+    g_assert_cmpuint(ds_parallel_workers(0, 4), ==, 1);
+    g_assert_cmpuint(ds_parallel_workers(2, 8), ==, 2);
+    g_assert_cmpuint(ds_parallel_workers(10, 0), ==, 1);
+    g_assert_cmpuint(ds_parallel_workers(10, 4), ==, 4);
+    /* nothing to do: fn never called */
+    ds_parallel_for(0, 4, count_fn, calls);
+    g_assert_cmpint(calls[0], ==, 0);
+    /* one thread: every call in the calling thread, in order */
+    ds_parallel_for(4, 1, count_fn, calls);
+    for (guint i = 0; i < 4; i++)
+        g_assert_cmpint(calls[i], ==, 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -474,5 +565,7 @@ int main(int argc, char **argv)
     g_test_add_func("/util/run-id", test_run_id);
     g_test_add_func("/util/shell/round-trip", test_shell_round_trip);
     g_test_add_func("/util/shell/display", test_shell_display);
+    g_test_add_func("/util/parallel/for", test_parallel_for);
+    g_test_add_func("/util/parallel/bounds", test_parallel_bounds);
     return g_test_run();
 }
