@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # manifests/util/local.mk: the base layer every other layer may use.
 libdriftsync_la_SOURCES += \
+	manifests/util/autoptr.h \
 	manifests/util/error.c manifests/util/error.h \
 	manifests/util/file.c manifests/util/file.h \
 	manifests/util/lock.c manifests/util/lock.h \

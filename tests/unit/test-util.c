@@ -4,7 +4,8 @@
  * file) and the lock (its holder named, a second taker refused with the
  * holder's pid, released, taken over from a killed holder), run ids, the
  * bounded parallel loop (every index once, never more threads than asked,
- * that many really at once), and
+ * that many really at once), the g_autoptr definitions for jansson and
+ * libgit2 types, and
  * the display of a command (minimal quoting that still round-trips
  * through sh -c for hostile arguments). */
 #include <config.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "manifests/util/lock.h"
@@ -550,9 +552,30 @@ static void test_parallel_bounds(void)
         g_assert_cmpint(calls[i], ==, 1);
 }
 
+/* ---- g_autoptr for library types ---- */
+
+static void test_autoptr(void)
+{
+    json_t *o = json_object();
+
+    {
+        g_autoptr(json_t) ref = json_incref(o);
+        g_autoptr(git_signature) sig = NULL;
+
+        g_assert_cmpuint(o->refcount, ==, 2);
+        g_assert_cmpint(git_signature_new(&sig, "a", "a@example.org", 0, 0),
+                        ==, 0);
+        g_assert_cmpstr(sig->name, ==, "a");
+    }
+    /* the reference went with its scope */
+    g_assert_cmpuint(o->refcount, ==, 1);
+    json_decref(o);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    git_libgit2_init();
     g_test_add_func("/util/file/write", test_file_write);
     g_test_add_func("/util/file/mkdir", test_file_mkdir);
     g_test_add_func("/util/file/write-fails", test_file_write_fails);
@@ -567,5 +590,6 @@ int main(int argc, char **argv)
     g_test_add_func("/util/shell/display", test_shell_display);
     g_test_add_func("/util/parallel/for", test_parallel_for);
     g_test_add_func("/util/parallel/bounds", test_parallel_bounds);
+    g_test_add_func("/util/autoptr", test_autoptr);
     return g_test_run();
 }
