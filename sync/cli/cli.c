@@ -40,8 +40,6 @@ ds_config *ds_cli_config(ds_cli *cli)
         g_free(cfg->store_path);
         cfg->store_path = g_strdup(cli->store_dir);
     }
-    /* Plans (plan, sync, mirror) take package files from the cache. */
-    ds_plan_set_package_cache(cfg->package_cache);
     return cfg;
 }
 

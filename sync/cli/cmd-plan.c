@@ -121,7 +121,10 @@ static int cmd_plan(ds_cli *cli, int argc, char **argv)
     }
     if (read_manifest(&prod, st, oid, DS_ROLE_PROD, host, &err) < 0 ||
         read_manifest(&lab, st, oid, DS_ROLE_LAB, host, &err) < 0 ||
-        ds_plan_build(&plan, lab, prod, cfg->ignore, &err) < 0 ||
+        ds_plan_build(&plan, lab, prod,
+                      &(ds_plan_options){.ignore = cfg->ignore,
+                                         .package_cache = cfg->package_cache},
+                      &err) < 0 ||
         ds_plan_load_contents(plan, st, oid, &err) < 0)
         goto fail;
 

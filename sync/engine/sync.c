@@ -292,9 +292,11 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 static int build_plan(host_run *h, const ds_manifest *lab,
                       const ds_manifest *prod, GError **err)
 {
+    ds_plan_options po = {.ignore = h->cfg->ignore,
+                          .package_cache = h->cfg->package_cache};
     int rc;
 
-    if ((rc = ds_plan_build(&h->r->plan, lab, prod, h->cfg->ignore, err)) < 0)
+    if ((rc = ds_plan_build(&h->r->plan, lab, prod, &po, err)) < 0)
         return rc;
     g_mutex_lock(h->store_mutex);
     rc = ds_plan_load_contents(h->r->plan, h->st, h->head, err);

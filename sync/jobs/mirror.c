@@ -338,7 +338,10 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
         return;
     }
     if (dry_run) {
-        if (ds_plan_build(&plan, lab, collected, cfg->ignore, &e) < 0) {
+        ds_plan_options po = {.ignore = cfg->ignore,
+                              .package_cache = cfg->package_cache};
+
+        if (ds_plan_build(&plan, lab, collected, &po, &e) < 0) {
             l->status = DS_MIRROR_FAILED;
             l->reason = bare(l->host, e->message);
             return;

@@ -25,5 +25,3 @@ int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
 int ds_plan_file(plan_ctx *ctx, const ds_change *c);
 int ds_plan_service(plan_ctx *ctx, const ds_change *c);
 
-/* The cache set by ds_plan_set_package_cache (a copy), or NULL. */
-char *ds_plan_default_package_cache(void);
