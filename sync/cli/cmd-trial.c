@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drivers/transport-agent.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/util/run-id.h"
@@ -356,9 +355,6 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     }
     tr.uri = g_strdup(tr.hc->lab_uri ? tr.hc->lab_uri : cfg->lab_uri);
     tr.source = g_strdup_printf("agent:%s", tr.hc->lab);
-    /* The lab is reached through the guest agent (taken already when
-     * main registered it). */
-    ds_transport_register(&ds_transport_agent_ops);
     if (ds_lab_open(&tr.lab, tr.uri, &err) < 0 ||
         ds_lab_domain(&tr.dom, tr.lab, tr.hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", tr.host, err->message);
