@@ -97,19 +97,6 @@ static char *bare(const char *host, const char *msg)
 
 /* ---- recording prod ---- */
 
-/* Whether m is the stored state collected again (equal but for the time
- * of collection): no commit for that, as `record` does. */
-static bool same_state(const ds_manifest *old, ds_manifest *m)
-{
-    char *when = m->collected_at;
-    bool same;
-
-    m->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, m);
-    m->collected_at = when;
-    return same;
-}
-
 static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
                          const ds_config *cfg, const char *run_id,
                          GError **err)
@@ -131,7 +118,7 @@ static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
             g_clear_error(err);
         else if (rc < 0)
             goto done;
-        else if (same_state(old, m))
+        else if (ds_manifest_same_state(old, m))
             continue;
         if ((rc = ds_store_txn_put(txn, m, err)) < 0)
             goto done;

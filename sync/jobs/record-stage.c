@@ -16,21 +16,6 @@
 #define RECORD_THREADS 2
 #define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
-/* Whether m is the stored state collected again: equal but for the time
- * of collection.  The store keeps the time the state was first seen, so
- * collecting an unchanged host makes no commit. */
-static bool same_state(const ds_manifest *old, const ds_manifest *m)
-{
-    ds_manifest *mm = (ds_manifest *)m;
-    char *when = mm->collected_at;
-    bool same;
-
-    mm->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, mm);
-    mm->collected_at = when;
-    return same;
-}
-
 /* Compare m with the store's HEAD and stage it unless it is the stored
  * state again; h receives what changed. */
 int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
@@ -54,7 +39,7 @@ int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
     } else {
         if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
             return rc;
-        if (!h->changes->len && (h->same = same_state(old, m)))
+        if (!h->changes->len && (h->same = ds_manifest_same_state(old, m)))
             return 0;
     }
     return ds_store_txn_put(txn, m, err);
