@@ -75,9 +75,7 @@ static char *host_source(const audit_run *r, const ds_host_config *hc)
 {
     if (r->role == DS_ROLE_PROD)
         return g_strdup(hc->source);
-    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
-        return g_strdup_printf("agent:%s", hc->lab);
-    return g_strdup(hc->lab_access);
+    return ds_config_lab_source(hc);
 }
 
 /* Every host's manifest: collected live (in parallel) or read from the

@@ -334,15 +334,8 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     tr.cfg = cfg;
-    if (!(tr.hc = ds_config_find_host(cfg, tr.host))) {
-        ds_cli_error(cli, "%s: no [host %s] in %s", tr.host, tr.host,
-                     cfg->filename ? cfg->filename : "the configuration");
-        trial_clear(&tr);
-        return DS_EXIT_ERROR;
-    }
-    if (!tr.hc->lab) {
-        ds_cli_error(cli, "%s: the host has no lab domain (set lab = DOMAIN "
-                          "in [host %s])", tr.host, tr.host);
+    if (ds_config_find_lab(&tr.hc, cfg, tr.host, &err) < 0) {
+        ds_cli_error_gerror(cli, err);
         trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
@@ -353,8 +346,8 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
-    tr.uri = g_strdup(tr.hc->lab_uri ? tr.hc->lab_uri : cfg->lab_uri);
-    tr.source = g_strdup_printf("agent:%s", tr.hc->lab);
+    tr.uri = g_strdup(ds_config_lab_uri(cfg, tr.hc));
+    tr.source = ds_config_lab_source(tr.hc);
     if (ds_lab_open(&tr.lab, tr.uri, &err) < 0 ||
         ds_lab_domain(&tr.dom, tr.lab, tr.hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", tr.host, err->message);

@@ -88,14 +88,7 @@ static int ms_or(int v, int dflt)
 
 static const char *lab_uri(const host_run *h)
 {
-    return h->hc->lab_uri ? h->hc->lab_uri : h->cfg->lab_uri;
-}
-
-static char *lab_source(const ds_host_config *hc)
-{
-    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
-        return g_strdup_printf("agent:%s", hc->lab);
-    return g_strdup(hc->lab_access);
+    return ds_config_lab_uri(h->cfg, h->hc);
 }
 
 static bool via_agent(const ds_host_config *hc)
@@ -157,7 +150,7 @@ static int ensure_running(host_run *h, GError **err)
 
 int ds_sync_host_collect_lab(ds_manifest **out, host_run *h, GError **err)
 {
-    g_autofree char *source = lab_source(h->hc);
+    g_autofree char *source = ds_config_lab_source(h->hc);
     int rc;
 
     if ((rc = ensure_running(h, err)) < 0 ||
@@ -197,7 +190,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 {
     ds_sync_result *r = h->r;
     ds_plan *plan = r->plan;
-    g_autofree char *source = lab_source(h->hc);
+    g_autofree char *source = ds_config_lab_source(h->hc);
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(ds_manifest) after = NULL;
     g_autoptr(GPtrArray) residue = NULL;
@@ -336,21 +329,8 @@ void ds_sync_host_run(host_run *h)
         r->reason = g_strdup_printf("'%s' is not a valid host name", shown);
         return;
     }
-    if (!(h->hc = ds_config_find_host(h->cfg, r->host))) {
-        r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s: no [host %s] in %s", r->host,
-                                    r->host,
-                                    h->cfg->filename ? h->cfg->filename
-                                                     : "the configuration");
-        return;
-    }
-    if (!h->hc->lab) {
-        r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s: the host has no lab domain (set lab "
-                                    "= DOMAIN in [host %s])",
-                                    r->host, r->host);
-        return;
-    }
+    if (ds_config_find_lab(&h->hc, h->cfg, r->host, &e) < 0)
+        return set_failed(h, e);
     r->domain = g_strdup(h->hc->lab);
     if (!h->head) {
         r->status = DS_SYNC_FAILED;

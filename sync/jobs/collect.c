@@ -173,22 +173,16 @@ static void collect_worker(gpointer data, gpointer user_data)
     ds_collect_result *r = task->result;
     gint64 t0 = g_get_monotonic_time();
     const char *uri = job->role == DS_ROLE_PROD ? task->host->source : NULL;
-    g_autofree char *agent_uri = NULL;
+    g_autofree char *lab_uri = NULL;
 
     if (job->progress) {
         g_mutex_lock(&job->lock);
         job->progress(r->host, NULL, job->done, job->total, job->payload);
         g_mutex_unlock(&job->lock);
     }
-    if (job->role == DS_ROLE_LAB) {
-        /* A lab VM is reached through its lab-access transport. */
-        const char *access = task->host->lab_access;
-
-        if (!access || g_str_equal(access, "agent"))
-            uri = agent_uri = g_strdup_printf("agent:%s", task->host->lab);
-        else
-            uri = access;
-    }
+    /* A lab VM is reached through its lab-access transport. */
+    if (job->role == DS_ROLE_LAB)
+        uri = lab_uri = ds_config_lab_source(task->host);
     if (!uri)
         ds_error_set(&r->error, DS_EINVALID, "%s: no %s to collect from",
                      r->host, job->role == DS_ROLE_PROD ? "source" : "lab");
