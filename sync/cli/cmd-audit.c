@@ -11,6 +11,7 @@
 
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
 #include "manifests/store.h"
@@ -325,7 +326,7 @@ static json_t *notify(ds_cli *cli, const ds_config *cfg, ds_role role,
         return NULL;
     payload = ds_notify_audit_payload(doc, ds_role_name(role), code);
     ds_notify_options_from_config(&o, cfg);
-    o.cancel = &ds_cli_cancelled;
+    o.cancel = &ds_signals_caught;
     if (ds_notify_post_json(&res, &o, payload, &err) < 0)
         ds_cli_error(cli, "warning: %s", err->message);
     else

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
 #include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/cli/cmd.h"
@@ -162,7 +163,7 @@ static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
     json_t *payload = ds_notify_mirror_payload(rep);
 
     ds_notify_options_from_config(&o, cfg);
-    o.cancel = &ds_cli_cancelled;
+    o.cancel = &ds_signals_caught;
     if (ds_notify_post_json(&res, &o, payload, &err) < 0)
         ds_cli_error(cli, "%swarning: %s", m->tag, err->message);
     else
@@ -293,18 +294,17 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     opts.run_id = run_id;
     opts.dry_run = dry_run;
     opts.keep_on_failure = keep;
-    opts.cancel = &ds_cli_cancelled;
+    opts.cancel = &ds_signals_caught;
     opts.note = on_note;
     opts.record_progress = on_record;
     opts.lab_done = on_lab;
     opts.payload = &m;
     g_mutex_init(&m.lock);
     m.running = g_ptr_array_new();
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the labs being "
-            "synced after their current step (again to stop "
-            "at once)\n");
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the labs being synced after their current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync or mirror reverts the labs that were being synced");
+    }
     rc = ds_mirror_run(&rep, cfg, st, &opts, &err);
     g_ptr_array_unref(m.running);
     g_mutex_clear(&m.lock);

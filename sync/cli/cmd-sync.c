@@ -12,6 +12,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
 #include "manifests/util/shell.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
@@ -197,11 +198,11 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     opts.keep_on_failure = keep;
     opts.note = on_note;
     opts.payload = cli;
-    opts.cancel = &ds_cli_cancelled;
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the lab after the "
-            "current step (again to stop at once)\n");
+    opts.cancel = &ds_signals_caught;
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the lab after the current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync reverts the lab");
+    }
     if (ds_sync_run(&results, &commit, cfg, st, (const char *const *)argv + 1,
                     &opts, &err) < 0) {
         ds_cli_error_gerror(cli, err);

@@ -12,8 +12,9 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
-#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
+#include "manifests/util/run-id.h"
+#include "manifests/util/signals.h"
 #include "manifests/version.h"
 #include "sync/jobs/trial-guard.h"
 #include "sync/jobs/trial.h"
@@ -355,11 +356,11 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
 
-    ds_guard_signals_install();
+    ds_signals_catch(NULL);
     tr.started = g_get_real_time();
     rc = ds_trial_run(&tr, (char **)all_runs->pdata, checks);
     tr.finished = g_get_real_time();
-    ds_guard_signals_restore();
+    ds_signals_restore();
 
     if (tr.snapshot) {
         /* A trial took place: its record, whatever became of it. */

@@ -5,7 +5,8 @@
  * holder's pid, released, taken over from a killed holder), run ids, the
  * bounded parallel loop (every index once, never more threads than asked,
  * that many really at once), the g_autoptr definitions for jansson and
- * libgit2 types, and
+ * libgit2 types, the signal policy (the first signal says so, the third
+ * leaves with status 2 and the hint), and
  * the display of a command (minimal quoting that still round-trips
  * through sh -c for hostile arguments). */
 #include <config.h>
@@ -26,6 +27,7 @@
 #include "manifests/util/parallel.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/shell.h"
+#include "manifests/util/signals.h"
 #include "snapshots/snapshot.h"
 
 static char *tmpdir_new(void)
@@ -572,6 +574,59 @@ static void test_autoptr(void)
     json_decref(o);
 }
 
+/* ---- the signal policy ---- */
+
+/* In a child: SIGINT, SIGTERM, SIGHUP.  The first writes the message and
+ * the run goes on; the second is counted; the third writes the hint and
+ * leaves with status 2.  Then: the previous handlers are back. */
+static void test_signals(void)
+{
+    int p[2], status = 0;
+    char buf[256];
+    gsize got = 0;
+    ssize_t n;
+    pid_t child;
+
+    g_assert_cmpint(pipe(p), ==, 0);
+    child = fork();
+    g_assert_cmpint(child, >=, 0);
+    if (child == 0) {
+        dup2(p[1], STDERR_FILENO);
+        close(p[0]);
+        ds_signals_catch("first\n");
+        ds_signals_set_hint("hint: revert by hand");
+        raise(SIGINT);
+        if (ds_signals_caught != 1 || strcmp(ds_signals_last_name(), "SIGINT"))
+            _exit(10);
+        raise(SIGTERM);
+        if (ds_signals_caught != 2 ||
+            strcmp(ds_signals_last_name(), "SIGTERM"))
+            _exit(11);
+        if (write(STDERR_FILENO, "still running\n", 14) != 14)
+            _exit(12);
+        raise(SIGHUP);
+        _exit(13); /* not reached */
+    }
+    close(p[1]);
+    while ((n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
+        got += (gsize)n;
+    close(p[0]);
+    buf[got] = '\0';
+    g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+    g_assert_true(WIFEXITED(status));
+    g_assert_cmpint(WEXITSTATUS(status), ==, DS_SIGNALS_EXIT_STATUS);
+    g_assert_cmpstr(buf, ==, "first\nstill running\nhint: revert by hand\n");
+
+    /* restored: SIGHUP is ignored again as it was before the catch */
+    {
+        void (*old)(int) = signal(SIGHUP, SIG_IGN);
+
+        ds_signals_catch(NULL);
+        ds_signals_restore();
+        g_assert_true(signal(SIGHUP, old) == SIG_IGN);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -591,5 +646,6 @@ int main(int argc, char **argv)
     g_test_add_func("/util/parallel/for", test_parallel_for);
     g_test_add_func("/util/parallel/bounds", test_parallel_bounds);
     g_test_add_func("/util/autoptr", test_autoptr);
+    g_test_add_func("/util/signals", test_signals);
     return g_test_run();
 }
