@@ -185,10 +185,16 @@ static int do_revert_delete(ds_cli *cli, const char *host, lab_target *t,
                             const char *name, bool revert)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(ds_snapshot) found = NULL;
     int rc;
 
-    rc = revert ? ds_snapshot_revert(t->dom, name, &err)
-                : ds_snapshot_delete(t->dom, name, &err);
+    /* NAME as the user gave it to create (driftsync-NAME) or in full. */
+    rc = ds_snapshot_find(&found, t->dom, name, &err);
+    if (rc == 0) {
+        name = found->name;
+        rc = revert ? ds_snapshot_revert(t->dom, name, &err)
+                    : ds_snapshot_delete(t->dom, name, &err);
+    }
     if (rc < 0) {
         ds_cli_error(cli, "%s: %s", host, err->message);
         return DS_EXIT_ERROR;
