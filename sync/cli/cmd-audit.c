@@ -11,9 +11,9 @@
 
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
-#include "manifests/util/signals.h"
-#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
+#include "manifests/util/run-id.h"
+#include "manifests/util/signals.h"
 #include "manifests/store.h"
 #include "sync/jobs/audit.h"
 #include "sync/cli/cmd.h"

@@ -14,9 +14,8 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
-#include "manifests/util/signals.h"
 #include "manifests/util/run-id.h"
-#include "snapshots/snapshot.h"
+#include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
 #include "sync/output/metrics.h"
 #include "sync/jobs/mirror.h"

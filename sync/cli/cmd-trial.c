@@ -167,7 +167,6 @@ static int save_result(char **path, const ds_trial *tr, json_t *doc,
                                             NULL);
     g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     g_autofree char *body = g_strconcat(text ? text : "{}", "\n", NULL);
-
     int rc;
 
     *path = g_strdup_printf("%s/%s.json", dir, tr->run_id);

@@ -11,9 +11,9 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
-#include "manifests/util/run-id.h"
 #include "manifests/util/file.h"
 #include "manifests/util/parallel.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
