@@ -9,6 +9,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
 #include "manifests/util/signals.h"
 #include "sync/jobs/collect.h"
 #include "sync/jobs/trial-guard.h"
@@ -239,7 +240,7 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
     mk[4] = dir;
     s = add_step(tr, "copy", "mkdir", g_strdupv(mk));
     g_free(s->command);
-    s->command = ds_shell_join((const char *const *)mk);
+    s->command = ds_shell_display((const char *const *)mk);
     if ((rc = run_step(tr, s, t, t_alive, err)) < 0)
         return rc;
     if (s->status != 0)
