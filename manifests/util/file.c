@@ -89,8 +89,8 @@ fail:
     return fail(err, errsv, "write", path);
 }
 
-int ds_file_commit_temp(const char *tmp, const char *path,
-                        ds_file_flags flags, GError **err)
+int ds_file_commit_temp(const char *tmp, const char *path, ds_file_flags flags,
+                        GError **err)
 {
     g_autofree char *dir = g_path_get_dirname(path);
 

@@ -27,5 +27,5 @@ int ds_file_write_temp(char **tmp, const char *path, const void *data,
                        gsize len, guint mode, GError **err);
 /* ... then move tmp to path and sync the directory.  tmp is gone
  * afterwards, whatever the outcome. */
-int ds_file_commit_temp(const char *tmp, const char *path,
-                        ds_file_flags flags, GError **err);
+int ds_file_commit_temp(const char *tmp, const char *path, ds_file_flags flags,
+                        GError **err);

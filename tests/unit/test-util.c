@@ -87,8 +87,7 @@ static void test_file_write(void)
     struct stat st;
 
     /* The mode is the one given, whatever the umask. */
-    g_assert_cmpint(ds_file_write_atomic(path, "one\n", 4, 0644, 0, &e), ==,
-                    0);
+    g_assert_cmpint(ds_file_write_atomic(path, "one\n", 4, 0644, 0, &e), ==, 0);
     g_assert_no_error(e);
     g_assert_cmpint(stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0644);
@@ -97,8 +96,7 @@ static void test_file_write(void)
     g_clear_pointer(&text, g_free);
 
     /* Replaced whole, with the new mode; nothing else in the directory. */
-    g_assert_cmpint(ds_file_write_atomic(path, "two\n", 4, 0600, 0, &e), ==,
-                    0);
+    g_assert_cmpint(ds_file_write_atomic(path, "two\n", 4, 0600, 0, &e), ==, 0);
     g_assert_cmpint(stat(path, &st), ==, 0);
     g_assert_cmpint(st.st_mode & 07777, ==, 0600);
     text = slurp(path);
@@ -123,9 +121,8 @@ static void test_file_mkdir(void)
     g_assert_nonnull(strstr(e->message, "cannot create a file in "));
     g_assert_nonnull(strstr(e->message, "nope"));
     g_clear_error(&e);
-    g_assert_cmpint(ds_file_write_atomic(path, "{}", 2, 0600, DS_FILE_MKDIR,
-                                         &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_file_write_atomic(path, "{}", 2, 0600, DS_FILE_MKDIR, &e), ==, 0);
     text = slurp(path);
     g_assert_cmpstr(text, ==, "{}");
     rm_rf(dir);
@@ -145,8 +142,7 @@ static void test_file_write_fails(void)
     GError *e = NULL;
     int rc;
 
-    g_assert_cmpint(ds_file_write_atomic(path, "old\n", 4, 0600, 0, &e), ==,
-                    0);
+    g_assert_cmpint(ds_file_write_atomic(path, "old\n", 4, 0600, 0, &e), ==, 0);
     g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
     small = old;
     small.rlim_cur = 4096;
@@ -198,12 +194,12 @@ static void test_file_no_replace(void)
     g_autofree char *names = NULL;
     GError *e = NULL;
 
-    g_assert_cmpint(ds_file_write_atomic(path, "first", 5, 0600,
-                                         DS_FILE_NO_REPLACE, &e),
-                    ==, 0);
-    g_assert_cmpint(ds_file_write_atomic(path, "second", 6, 0600,
-                                         DS_FILE_NO_REPLACE, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_file_write_atomic(path, "first", 5, 0600, DS_FILE_NO_REPLACE, &e),
+        ==, 0);
+    g_assert_cmpint(
+        ds_file_write_atomic(path, "second", 6, 0600, DS_FILE_NO_REPLACE, &e),
+        ==, 0);
     g_assert_no_error(e);
     text = slurp(path);
     g_assert_cmpstr(text, ==, "first");
@@ -369,8 +365,8 @@ static void test_run_id(void)
     g_autofree char *old = ds_snapshot_name_for_run("20261127T120000Z-1a2b");
     g_autofree char *name = ds_snapshot_name_for_run(a);
 
-    g_assert_true(g_regex_match_simple("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$", a,
-                                       0, 0));
+    g_assert_true(
+        g_regex_match_simple("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$", a, 0, 0));
     g_assert_cmpstr(a, !=, b);
     /* Both shapes make a snapshot name driftsync recognises as its own. */
     g_assert_true(ds_snapshot_name_is_safe(name));
@@ -381,13 +377,28 @@ static void test_run_id(void)
 
 /* ---- argv display ---- */
 
-static const char *const hostile[] = {
-    "it's", "$(id)", "`id`", "a b", "line\nbreak", "tab\there", "*", "?",
-    "[ab]", "{a,b}", "-n", "--", "~", "~root", "a=~", "x:~", "PATH=~/bin",
-    "!", "\\", "\"", ";rm -rf /", "", "héllo", "%s", "#c", "&", "|", ">x",
-    "<x", "a'b'c", "'", "''", "$HOME", "${x}", "x=1", "=", ":", "@", "%",
-    "1.0-1~deb12u1", "vim-tiny-", "curl=7.88.1-10+deb12u8", "\x01ctl",
-    NULL};
+static const char *const hostile[] = {"it's",        "$(id)",
+                                      "`id`",        "a b",
+                                      "line\nbreak", "tab\there",
+                                      "*",           "?",
+                                      "[ab]",        "{a,b}",
+                                      "-n",          "--",
+                                      "~",           "~root",
+                                      "a=~",         "x:~",
+                                      "PATH=~/bin",  "!",
+                                      "\\",          "\"",
+                                      ";rm -rf /",   "",
+                                      "héllo",       "%s",
+                                      "#c",          "&",
+                                      "|",           ">x",
+                                      "<x",          "a'b'c",
+                                      "'",           "''",
+                                      "$HOME",       "${x}",
+                                      "x=1",         "=",
+                                      ":",           "@",
+                                      "%",           "1.0-1~deb12u1",
+                                      "vim-tiny-",   "curl=7.88.1-10+deb12u8",
+                                      "\x01ctl",     NULL};
 
 /* Run `sh -c LINE` where LINE prints its arguments NUL-terminated, and
  * compare with what was meant. */
@@ -565,8 +576,8 @@ static void test_autoptr(void)
         g_autoptr(git_signature) sig = NULL;
 
         g_assert_cmpuint(o->refcount, ==, 2);
-        g_assert_cmpint(git_signature_new(&sig, "a", "a@example.org", 0, 0),
-                        ==, 0);
+        g_assert_cmpint(git_signature_new(&sig, "a", "a@example.org", 0, 0), ==,
+                        0);
         g_assert_cmpstr(sig->name, ==, "a");
     }
     /* the reference went with its scope */
@@ -599,8 +610,7 @@ static void test_signals(void)
         if (ds_signals_caught != 1 || strcmp(ds_signals_last_name(), "SIGINT"))
             _exit(10);
         raise(SIGTERM);
-        if (ds_signals_caught != 2 ||
-            strcmp(ds_signals_last_name(), "SIGTERM"))
+        if (ds_signals_caught != 2 || strcmp(ds_signals_last_name(), "SIGTERM"))
             _exit(11);
         if (write(STDERR_FILENO, "still running\n", 14) != 14)
             _exit(12);
