@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/transport.c: the transport registry (by URI scheme), the public
- * calls that dispatch to a transport's table, and the one audited function
- * that quotes data for a remote POSIX shell. */
+ * calls that dispatch to a transport's table (the quoting for a remote
+ * shell is the base layer's, manifests/util/shell.c). */
 #include <config.h>
 
 #include <string.h>
@@ -204,35 +204,4 @@ int ds_transport_fetch(ds_transport *t, GBytes **out, GError **err)
     if (!t->ops->fetch)
         return unsupported(t, "fetch", err);
     return t->ops->fetch(t->state, out, err);
-}
-
-/* Every byte stands for itself inside '...' except ' itself, which ends
- * the quoted part, is written as \' and reopens it: 'it'\''s'.  Nothing
- * else (newline, $, `, \, !, leading '-') is special in single quotes. */
-char *ds_shell_quote(const char *arg)
-{
-    GString *s = g_string_sized_new(strlen(arg) + 2);
-
-    g_string_append_c(s, '\'');
-    for (const char *p = arg; *p; p++) {
-        if (*p == '\'')
-            g_string_append(s, "'\\''");
-        else
-            g_string_append_c(s, *p);
-    }
-    g_string_append_c(s, '\'');
-    return g_string_free(s, FALSE);
-}
-
-char *ds_shell_join(const char *const *argv)
-{
-    GString *s = g_string_new(NULL);
-
-    for (gsize i = 0; argv && argv[i]; i++) {
-        g_autofree char *q = ds_shell_quote(argv[i]);
-        if (i)
-            g_string_append_c(s, ' ');
-        g_string_append(s, q);
-    }
-    return g_string_free(s, FALSE);
 }

@@ -65,7 +65,7 @@ int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err)
     txn->st = st;
     txn->staged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         staged_free);
-    if (st->lock_fd < 0) {
+    if (!st->lock) {
         if ((rc = ds_store_lock(st, TXN_LOCK_TIMEOUT_MS, err)) < 0)
             goto fail;
         txn->own_lock = true;

@@ -115,7 +115,6 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);
     st->repo = repo;
-    st->lock_fd = -1;
     *out = st;
     return 0;
 }

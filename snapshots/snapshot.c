@@ -70,15 +70,6 @@ bool ds_snapshot_name_is_ours(const char *name)
            name[strlen(DS_SNAPSHOT_PREFIX)] != '\0';
 }
 
-char *ds_snapshot_run_id_new(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-
-    return g_strdup_printf("%s-%04x", stamp,
-                           (unsigned)g_random_int_range(0, 0x10000));
-}
-
 char *ds_snapshot_name_for_run(const char *run_id)
 {
     return g_strconcat(DS_SNAPSHOT_PREFIX, run_id, NULL);

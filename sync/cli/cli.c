@@ -40,8 +40,6 @@ ds_config *ds_cli_config(ds_cli *cli)
         g_free(cfg->store_path);
         cfg->store_path = g_strdup(cli->store_dir);
     }
-    /* Plans (plan, sync, mirror) take package files from the cache. */
-    ds_plan_set_package_cache(cfg->package_cache);
     return cfg;
 }
 
@@ -266,32 +264,4 @@ struct json_t *ds_cli_changes_json(GPtrArray *changes)
         json_array_append_new(a,
                               ds_change_to_json(g_ptr_array_index(changes, i)));
     return a;
-}
-
-volatile sig_atomic_t ds_cli_cancelled;
-static const char *cancel_message;
-static size_t cancel_length;
-
-static void on_cancel(int sig)
-{
-    (void)sig;
-    ds_cli_cancelled = 1;
-    if (cancel_message &&
-        write(STDERR_FILENO, cancel_message, cancel_length) < 0) {
-        /* nothing to do in a signal handler */
-    }
-}
-
-void ds_cli_catch_cancel(const char *message)
-{
-    struct sigaction sa;
-
-    cancel_message = message;
-    cancel_length = message ? strlen(message) : 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_cancel;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }

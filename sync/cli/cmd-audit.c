@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
+#include "manifests/util/signals.h"
 #include "manifests/store.h"
 #include "sync/jobs/audit-run.h"
 #include "sync/cli/cmd.h"
@@ -108,9 +110,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
     g_autoptr(ds_audit_run) r = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
     g_autofree char *generated = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_autofree char *run_id = g_strdup_printf("%s-%08x", stamp, g_random_int());
+    g_autofree char *run_id = ds_run_id_new();
     json_t *doc, *notified;
     bool failed = false, found = false;
     int code = DS_EXIT_OK;
@@ -178,7 +179,7 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         failed = true;
     }
     code = failed ? DS_EXIT_ERROR : found ? DS_EXIT_DIFF : DS_EXIT_OK;
-    notified = ds_publish_audit(cfg, r->role, doc, code, &ds_cli_cancelled,
+    notified = ds_publish_audit(cfg, r->role, doc, code, &ds_signals_caught,
                                 &r->log);
     if (notified)
         json_object_set_new(doc, "notify", notified);

@@ -14,7 +14,8 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot.h"
+#include "manifests/util/run-id.h"
+#include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
 #include "sync/output/metrics.h"
 #include "sync/jobs/mirror.h"
@@ -287,25 +288,24 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         write_metrics(cli, metrics, NULL, code, t0);
         return code;
     }
-    run_id = ds_snapshot_run_id_new();
+    run_id = ds_run_id_new();
     m.tag = isatty(STDERR_FILENO) ? g_strdup("")
                                   : g_strdup_printf("%s[%s] ", cli->prog,
                                                     run_id);
     opts.run_id = run_id;
     opts.dry_run = dry_run;
     opts.keep_on_failure = keep;
-    opts.cancel = &ds_cli_cancelled;
+    opts.cancel = &ds_signals_caught;
     opts.note = on_note;
     opts.record_progress = on_record;
     opts.lab_done = on_lab;
     opts.payload = &m;
     g_mutex_init(&m.lock);
     m.running = g_ptr_array_new();
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the labs being "
-            "synced after their current step (again to stop "
-            "at once)\n");
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the labs being synced after their current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync or mirror reverts the labs that were being synced");
+    }
     rc = ds_mirror_run(&rep, cfg, st, &opts, &err);
     g_ptr_array_unref(m.running);
     g_mutex_clear(&m.lock);
@@ -324,7 +324,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     if (!dry_run) {
         ds_log log = {.fn = on_log, .payload = &m};
 
-        if (ds_publish_mirror(&path, rep, cfg, &ds_cli_cancelled, &log,
+        if (ds_publish_mirror(&path, rep, cfg, &ds_signals_caught, &log,
                               &err) < 0) {
             ds_cli_error_gerror(cli, err);
             code = DS_EXIT_ERROR;

@@ -13,6 +13,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "manifests/store.h"
 #include "drivers/pkgcache.h"
 #include "sync/jobs/cache.h"
@@ -31,14 +32,6 @@ static void record_host_clear(record_host *h)
     g_free(h->host);
     if (h->changes)
         g_ptr_array_unref(h->changes);
-}
-
-static char *run_id_new(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-
-    return g_strdup_printf("%s-%08x", stamp, g_random_int());
 }
 
 static void print_host_line(ds_cli *cli, const record_host *h)
@@ -159,7 +152,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     g_autoptr(ds_store_txn) txn = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *oid = NULL;
-    g_autofree char *run_id = run_id_new();
+    g_autofree char *run_id = ds_run_id_new();
     guint n = manifests ? manifests->len : (guint)nfiles;
     g_autofree record_host *hosts = g_new0(record_host, n + 1);
     guint changed = 0;

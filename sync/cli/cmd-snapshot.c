@@ -9,6 +9,7 @@
 
 #include "drivers/libvirt.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/cli/cmd.h"
 
@@ -23,22 +24,15 @@ typedef struct lab_target {
 static int open_target(lab_target *t, ds_cli *cli, const ds_config *cfg,
                        const char *host)
 {
-    const ds_host_config *hc = ds_config_find_host(cfg, host);
+    const ds_host_config *hc = NULL;
     g_autoptr(GError) err = NULL;
-    const char *uri;
 
-    if (!hc) {
-        ds_cli_error(cli, "%s: no [host %s] in %s", host, host,
-                     cfg->filename ? cfg->filename : "the configuration");
+    if (ds_config_find_lab(&hc, cfg, host, &err) < 0) {
+        ds_cli_error_gerror(cli, err);
         return -1;
     }
-    if (!hc->lab) {
-        ds_cli_error(cli, "%s: the host has no lab domain (set lab = DOMAIN in [host %s])", host, host);
-        return -1;
-    }
-    uri = hc->lab_uri ? hc->lab_uri : cfg->lab_uri;
     t->domain = hc->lab;
-    if (ds_lab_open(&t->lab, uri, &err) < 0 ||
+    if (ds_lab_open(&t->lab, ds_config_lab_uri(cfg, hc), &err) < 0 ||
         ds_lab_domain(&t->dom, t->lab, hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", host, err->message);
         return -1;
@@ -141,7 +135,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         return DS_EXIT_ERROR;
     }
     if (!given) {
-        g_autofree char *run = ds_snapshot_run_id_new();
+        g_autofree char *run = ds_run_id_new();
 
         name = ds_snapshot_name_for_run(run);
     } else if (ds_snapshot_name_is_ours(given)) {

@@ -10,9 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/transport.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
+#include "manifests/util/shell.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 #include "sync/engine/sync.h"
@@ -38,11 +39,6 @@ static const char *bare_reason(const ds_sync_result *r)
     return s;
 }
 
-static char *display_command(char **argv)
-{
-    return ds_shell_join((const char *const *)argv);
-}
-
 static void print_plan(ds_cli *cli, const ds_sync_result *r)
 {
     const ds_plan *plan = r->plan;
@@ -64,7 +60,8 @@ static void print_plan(ds_cli *cli, const ds_sync_result *r)
         for (guint j = 0; a->details && a->details[j]; j++)
             printf("              %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
-            g_autofree char *cmd = display_command(a->argv);
+            g_autofree char *cmd =
+                ds_shell_display((const char *const *)a->argv);
 
             printf("              $ %s%s\n", cmd, a->data ? " <DATA" : "");
         }
@@ -204,11 +201,11 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     opts.keep_on_failure = keep;
     opts.note = on_note;
     opts.payload = cli;
-    opts.cancel = &ds_cli_cancelled;
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the lab after the "
-            "current step (again to stop at once)\n");
+    opts.cancel = &ds_signals_caught;
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the lab after the current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync reverts the lab");
+    }
     if (ds_sync_run(&results, &commit, cfg, st, (const char *const *)argv + 1,
                     &opts, &err) < 0) {
         ds_cli_error_gerror(cli, err);

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drivers/transport-agent.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
 #include "sync/jobs/trial-guard.h"
 #include "sync/jobs/trial.h"
@@ -179,20 +179,17 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         ds_trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
-    /* The lab is reached through the guest agent (taken already when
-     * main registered it). */
-    ds_transport_register(&ds_transport_agent_ops);
     if (ds_trial_open_lab(&tr, cfg, &err) < 0) {
         ds_cli_error_gerror(cli, err);
         ds_trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
 
-    ds_guard_signals_install();
+    ds_signals_catch(NULL);
     tr.started = g_get_real_time();
     rc = ds_trial_run(&tr, (char **)all_runs->pdata, checks);
     tr.finished = g_get_real_time();
-    ds_guard_signals_restore();
+    ds_signals_restore();
 
     if (tr.snapshot) /* a trial took place */
         rc = keep_and_render(cli, &tr, (char **)all_runs->pdata, checks, rc);

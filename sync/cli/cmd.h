@@ -85,13 +85,6 @@ void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
 /* JSON array of the changes (new reference). */
 struct json_t *ds_cli_changes_json(GPtrArray *changes);
 
-/* Ctrl-C or SIGTERM during a run that can revert (sync, mirror): the
- * first sets ds_cli_cancelled and writes `message` (a string constant) to
- * stderr; a second takes the default action, and the run's journal lets
- * the next run revert the lab. */
-extern volatile sig_atomic_t ds_cli_cancelled;
-void ds_cli_catch_cancel(const char *message);
-
 /* The verbs (one file each: sync/cli/cmd-NAME.c). */
 extern const ds_cmd_entry ds_cmd_init_entry;
 extern const ds_cmd_entry ds_cmd_record_entry;

@@ -9,6 +9,7 @@
 
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "sync/engine/sync.h"
 #include "sync/jobs/audit-run.h"
 #include "sync/jobs/collect.h"
@@ -52,9 +53,7 @@ static char *host_source(const ds_audit_run *r, const ds_host_config *hc)
 {
     if (r->role == DS_ROLE_PROD)
         return g_strdup(hc->source);
-    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
-        return g_strdup_printf("agent:%s", hc->lab);
-    return g_strdup(hc->lab_access);
+    return ds_config_lab_source(hc);
 }
 
 /* Every host's manifest: collected live (in parallel) or read from the
@@ -212,9 +211,8 @@ int ds_audit_run_save(const ds_audit_run *r, json_t *doc, GError **err)
     g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     g_autofree char *line = g_strconcat(text, "\n", NULL);
 
-    if (g_mkdir_with_parents(dir, 0755) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: %s", dir, g_strerror(errno));
-    return ds_sync_write_atomic(path, line, strlen(line), err);
+    return ds_file_write_atomic(path, line, strlen(line), 0600, DS_FILE_MKDIR,
+                                err);
 }
 
 /* Which hosts are audited, and which only give --like its reference. */

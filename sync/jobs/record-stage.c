@@ -10,26 +10,11 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/record-stage.h"
 
 #define RECORD_THREADS 2
-/* Fewer files than this are checked in one thread. */
-#define RECORD_THREADS_MIN_FILES 8
-
-/* Whether m is the stored state collected again: equal but for the time
- * of collection.  The store keeps the time the state was first seen, so
- * collecting an unchanged host makes no commit. */
-static bool same_state(const ds_manifest *old, const ds_manifest *m)
-{
-    ds_manifest *mm = (ds_manifest *)m;
-    char *when = mm->collected_at;
-    bool same;
-
-    mm->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, mm);
-    mm->collected_at = when;
-    return same;
-}
+#define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
 /* Compare m with the store's HEAD and stage it unless it is the stored
  * state again; h receives what changed. */
@@ -54,7 +39,7 @@ int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
     } else {
         if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
             return rc;
-        if (!h->changes->len && (h->same = same_state(old, m)))
+        if (!h->changes->len && (h->same = ds_manifest_same_state(old, m)))
             return 0;
     }
     return ds_store_txn_put(txn, m, err);
@@ -77,8 +62,6 @@ typedef struct checked_file {
 typedef struct {
     ds_store_txn *txn;
     checked_file *files;
-    gint next;
-    gint n;
 } check_work;
 
 /* The value of a top-level string member where canonical bytes put it
@@ -161,14 +144,12 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     }
 }
 
-static gpointer check_worker(gpointer data)
+static void check_one(guint i, guint worker, void *payload)
 {
-    check_work *w = data;
-    gint i;
+    check_work *w = payload;
 
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
-        check_file(w->txn, &w->files[i]);
-    return NULL;
+    (void)worker;
+    check_file(w->txn, &w->files[i]);
 }
 
 /* Check every file (in RECORD_THREADS threads); the first bad one in the
@@ -178,17 +159,11 @@ static int check_files(const ds_log *log, ds_store_txn *txn,
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    check_work w = {txn, files, 0, n};
-    GThread *threads[RECORD_THREADS - 1] = {NULL};
-    int nthreads =
-        n >= RECORD_THREADS_MIN_FILES ? RECORD_THREADS - 1 : 0;
+    check_work w = {txn, files};
     int rc;
 
-    for (int t = 0; t < nthreads; t++)
-        threads[t] = g_thread_new("record-check", check_worker, &w);
-    check_worker(&w);
-    for (int t = 0; t < nthreads; t++)
-        g_thread_join(threads[t]);
+    ds_parallel_for((guint)n, n >= RECORD_PARALLEL_MIN ? RECORD_THREADS : 1,
+                    check_one, &w);
 
     for (int i = 0; i < n; i++) {
         checked_file *c = &files[i];

@@ -9,6 +9,8 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
+#include "manifests/util/signals.h"
 #include "sync/jobs/collect.h"
 #include "sync/jobs/trial-guard.h"
 #include "sync/jobs/trial.h"
@@ -141,10 +143,10 @@ static int guarded(ds_trial *tr, guest_job **jp, bool *t_alive, GError **err)
     int rc = 0;
     ds_guard_outcome o;
 
-    if (ds_guard_signals() > tr->signals_seen) {
+    if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
         return ds_error_set(err, DS_EINTERRUPTED, "interrupted (%s)",
-                            ds_guard_signal_name());
+                            ds_signals_last_name());
     }
     o = ds_guard_run(&rc, job_fn, *jp, (GDestroyNotify)guest_job_free,
                      tr->dom, err);
@@ -237,7 +239,7 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
     mk[4] = dir;
     s = add_step(tr, "copy", "mkdir", g_strdupv(mk));
     g_free(s->command);
-    s->command = ds_shell_join((const char *const *)mk);
+    s->command = ds_shell_display((const char *const *)mk);
     if ((rc = run_step(tr, s, t, t_alive, err)) < 0)
         return rc;
     if (s->status != 0)
@@ -407,7 +409,7 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
         return rc;
     }
     tr->reverted = true;
-    tr->signals_seen = ds_guard_signals();
+    tr->signals_seen = ds_signals_caught;
     /* A second signal from here on does not stop the verification: the
      * guard's worker is simply abandoned and the lab stays reverted. */
     if ((rc = verify(tr, before, &err)) < 0) {
@@ -478,10 +480,10 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         set_error(tr, g_strdup_printf("before the trial (nothing changed): %s", err->message));
         return rc;
     }
-    if (ds_guard_signals() > tr->signals_seen) {
+    if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
         set_error(tr, g_strdup_printf("interrupted (%s) before the trial changed anything",
-                                      ds_guard_signal_name()));
+                                      ds_signals_last_name()));
         return DS_EINTERRUPTED;
     }
 
@@ -490,11 +492,11 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
                            tr->run_id);
     hint = g_strdup_printf("driftsync: %s: stopped during the trial: the lab may keep its changes; revert it with `driftsync snapshot revert %s %s`", tr->host,
                            tr->host, tr->snapshot);
-    ds_guard_set_hint(hint);
+    ds_signals_set_hint(hint);
     if ((rc = ds_snapshot_create(&snap, tr->dom, tr->snapshot, desc,
                                  tr->mode, &err)) < 0) {
         g_clear_pointer(&tr->snapshot, g_free);
-        ds_guard_set_hint(NULL);
+        ds_signals_set_hint(NULL);
         set_error(tr, g_strdup(err->message));
         return rc;
     }
@@ -522,17 +524,17 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         cause = g_strdup_printf("the guest stopped answering during the trial: %s", err->message);
     } else if (rc < 0)
         cause = g_strdup(err->message);
-    else if (ds_guard_signals() > tr->signals_seen) {
+    else if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
-        cause = g_strdup_printf("interrupted (%s)", ds_guard_signal_name());
+        cause = g_strdup_printf("interrupted (%s)", ds_signals_last_name());
     }
 
     if (tr->keep && !cause) {
         tr->kept = true;
-        ds_guard_set_hint(NULL);
+        ds_signals_set_hint(NULL);
         return 0;
     }
     rc = finish(tr, before, cause);
-    ds_guard_set_hint(NULL);
+    ds_signals_set_hint(NULL);
     return rc;
 }

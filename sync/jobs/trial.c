@@ -10,6 +10,8 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
+#include "manifests/util/run-id.h"
 #include "manifests/version.h"
 #include "sync/jobs/trial.h"
 
@@ -170,16 +172,12 @@ int ds_trial_save(char **path, const ds_trial *tr, json_t *doc, GError **err)
     g_autofree char *dir = g_build_filename(tr->cfg->state_dir, "trials", NULL);
     g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
     g_autofree char *body = g_strconcat(text ? text : "{}", "\n", NULL);
+    int rc;
 
     *path = g_strdup_printf("%s/%s.json", dir, tr->run_id);
-    if (g_mkdir_with_parents(dir, 0700) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
-                            g_strerror(errno));
-    if (!g_file_set_contents_full(*path, body, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT |
-                                      G_FILE_SET_CONTENTS_DURABLE,
-                                  0600, err))
-        return ds_error_prefix(err, DS_EGENERIC, "trial result: ");
+    if ((rc = ds_file_write_atomic(*path, body, strlen(body), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
+        return ds_error_prefix(err, rc, "trial result: ");
     return 0;
 }
 
@@ -208,7 +206,7 @@ void ds_trial_clear(ds_trial *tr)
 int ds_trial_prepare(ds_trial *tr, const ds_trial_options *opts, GError **err)
 {
     tr->host = opts->host;
-    tr->run_id = ds_snapshot_run_id_new();
+    tr->run_id = ds_run_id_new();
     tr->keep = opts->keep;
     tr->timeout_ms = opts->timeout_s * 1000;
     tr->installs = g_ptr_array_new_with_free_func(g_free);
@@ -239,22 +237,15 @@ int ds_trial_open_lab(ds_trial *tr, const ds_config *cfg, GError **err)
     int rc;
 
     tr->cfg = cfg;
-    if (!(tr->hc = ds_config_find_host(cfg, tr->host)))
-        return ds_error_set(
-            err, DS_ENOTFOUND, "%s: no [host %s] in %s", tr->host, tr->host,
-            cfg->filename ? cfg->filename : "the configuration");
-    if (!tr->hc->lab)
-        return ds_error_set(
-            err, DS_EINVALID,
-            "%s: the host has no lab domain (set lab = DOMAIN in [host %s])",
-            tr->host, tr->host);
+    if ((rc = ds_config_find_lab(&tr->hc, cfg, tr->host, err)) < 0)
+        return rc;
     if (tr->hc->lab_access && strcmp(tr->hc->lab_access, "agent"))
         return ds_error_set(
             err, DS_EUNSUPPORTED,
             "%s: a trial reaches its lab through the guest agent; lab-access = %s is not supported",
             tr->host, tr->hc->lab_access);
-    tr->uri = g_strdup(tr->hc->lab_uri ? tr->hc->lab_uri : cfg->lab_uri);
-    tr->source = g_strdup_printf("agent:%s", tr->hc->lab);
+    tr->uri = g_strdup(ds_config_lab_uri(cfg, tr->hc));
+    tr->source = ds_config_lab_source(tr->hc);
     if ((rc = ds_lab_open(&tr->lab, tr->uri, err)) < 0 ||
         (rc = ds_lab_domain(&tr->dom, tr->lab, tr->hc->lab, err)) < 0)
         return ds_error_prefix(err, rc, "%s: ", tr->host);

@@ -499,9 +499,11 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
 }
 
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
-                  const ds_manifest *prod, const ds_ignore *ignore,
+                  const ds_manifest *prod, const ds_plan_options *opts,
                   GError **err)
 {
+    static const ds_plan_options no_opts;
+    const ds_ignore *ignore;
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     plan_ctx ctx;
@@ -510,6 +512,9 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
     if (!out)
         return ds_error_set(err, DS_EINVALID, "plan: no place for the result");
     *out = NULL;
+    if (!opts)
+        opts = &no_opts;
+    ignore = opts->ignore;
     if (!lab || !prod)
         return ds_error_set(err, DS_EINVALID,
                             "plan: both a lab and a prod manifest are needed");
@@ -534,13 +539,10 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                      .file_phase = DS_PHASE_FILES};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
-    {
-        g_autofree char *cache = ds_plan_default_package_cache();
-
-        if (cache &&
-            (rc = ds_plan_use_package_cache(plan, prod, cache, err)) < 0)
-            return rc;
-    }
+    if (opts->package_cache &&
+        (rc = ds_plan_use_package_cache(plan, prod, opts->package_cache,
+                                        err)) < 0)
+        return rc;
     *out = g_steal_pointer(&plan);
     return 0;
 }

@@ -64,6 +64,15 @@ grep_ok "lists the package transaction" '^ +[0-9]+\. packages +one package trans
 grep_ok "lists file steps" '^ +[0-9]+\. files ' "$T/out"
 check "the store did not move" test "$(head_of)" = "$HEAD0"
 check "no journal, no lock written" test ! -e "$T/state/journal" -a ! -e "$T/state/lock"
+# -v: each step's command, shown as plan -v shows it (quoted only where a
+# shell would need it).
+expect_status 0 "--dry-run -v" ds --config "$T/ds.conf" -v sync --dry-run web01
+grep -E '^ +\$ ' "$T/out" | sed 's/^ *//' >"$T/sync-cmds"
+expect_status 1 "plan -v for comparison" ds --config "$T/ds.conf" -v plan web01
+grep -E '^ +\$ ' "$T/out" | sed 's/^ *//' >"$T/plan-cmds"
+check "-v shows commands" test -s "$T/sync-cmds"
+check "-v: the same command lines as plan -v" cmp "$T/sync-cmds" "$T/plan-cmds"
+grep_not "-v: a plain argument is not quoted" "'systemctl'|'env'" "$T/sync-cmds"
 expect_status 1 "plan for comparison" ds --config "$T/ds.conf" plan --json web01
 cp "$T/out" "$T/plan.json"
 expect_status 0 "--dry-run --json" ds --config "$T/ds.conf" --json sync --dry-run web01

@@ -13,7 +13,8 @@ unit_tests += \
 	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt \
 	tests/unit/test-selection \
 	tests/unit/test-trial tests/unit/test-collect tests/unit/test-mirror \
-	tests/unit/test-report
+	tests/unit/test-report \
+	tests/unit/test-util
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change

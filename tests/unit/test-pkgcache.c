@@ -753,6 +753,7 @@ static void test_plan_apply(void)
                                             "ds-hello", "1:2.0-1", "all",
                                             "ds-other", "1.0", "all", NULL});
     static const char target[] = DS_PLAN_DEB_DIR "/ds-hello_1%3a2.0-1_all.deb";
+    ds_plan_options with_cache = {.package_cache = dir};
     g_autoptr(ds_pkgcache) c = NULL;
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(ds_transport) t = NULL;
@@ -776,7 +777,6 @@ static void test_plan_apply(void)
                     ==, 0);
 
     /* Without a cache: name=version only. */
-    ds_plan_set_package_cache(NULL);
     g_assert_cmpint(ds_plan_build(&plan, lab, prod, NULL, &e), ==, 0);
     a = find_kind(plan, DS_ACTION_PACKAGES);
     g_assert_true(argv_has(a->argv, "ds-hello=1:2.0-1"));
@@ -786,8 +786,7 @@ static void test_plan_apply(void)
     /* With it: the cached version is the file in the lab, in the same
      * apt-get call as the other request; the lists are still refreshed
      * for ds-other. */
-    ds_plan_set_package_cache(dir);
-    g_assert_cmpint(ds_plan_build(&plan, lab, prod, NULL, &e), ==, 0);
+    g_assert_cmpint(ds_plan_build(&plan, lab, prod, &with_cache, &e), ==, 0);
     a = find_kind(plan, DS_ACTION_PACKAGES);
     g_assert_nonnull(a);
     g_assert_true(argv_has(a->argv, target));
@@ -807,11 +806,11 @@ static void test_plan_apply(void)
 
     /* Everything from the cache and the sources unchanged: no refresh of
      * the package lists (a lab without a mirror). */
-    g_assert_cmpint(ds_plan_build(&plan, lab, prod2, NULL, &e), ==, 0);
+    g_assert_cmpint(ds_plan_build(&plan, lab, prod2, &with_cache, &e), ==,
+                    0);
     g_assert_null(find_kind(plan, DS_ACTION_APT_UPDATE));
     a = find_kind(plan, DS_ACTION_PACKAGES);
     g_assert_true(argv_has(a->argv, target));
-    ds_plan_set_package_cache(NULL);
 
     /* Applied through the local transport with apt-get's --simulate
      * added: the real apt-get reads the copied file, which is removed

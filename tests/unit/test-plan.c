@@ -80,7 +80,10 @@ static ds_plan *build_ok(const ds_manifest *lab, const ds_manifest *prod,
     g_autoptr(GError) err = NULL;
     ds_plan *plan = NULL;
 
-    g_assert_cmpint(ds_plan_build(&plan, lab, prod, ig, &err), ==, 0);
+    g_assert_cmpint(
+        ds_plan_build(&plan, lab, prod, &(ds_plan_options){.ignore = ig},
+                      &err),
+        ==, 0);
     g_assert_no_error(err);
     g_assert_nonnull(plan);
     return plan;

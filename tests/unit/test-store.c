@@ -727,7 +727,7 @@ static void test_lock(fixture *fx, gconstpointer data)
     g_snprintf(want, sizeof(want), "store %s is locked by pid %ld on ",
                fx->path, (long)pid);
     g_assert_true(g_str_has_prefix(err->message, want));
-    g_assert_nonnull(strstr(err->message, "(since "));
+    g_assert_nonnull(strstr(err->message, " since "));
     g_clear_error(&err);
 
     /* The holder dies without unlocking: its lock is taken over. */

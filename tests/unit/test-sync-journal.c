@@ -206,7 +206,7 @@ static void test_lock(void)
 {
     g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *want = g_strdup_printf("pid %ld", (long)getpid());
-    ds_sync_lock *a = NULL, *b = NULL;
+    ds_lock *a = NULL, *b = NULL;
     GError *e = NULL;
     pid_t child;
     int status = 0, pipefd[2];
@@ -223,11 +223,11 @@ static void test_lock(void)
     g_clear_error(&e);
     /* Another lab is another lock. */
     g_assert_cmpint(ds_sync_lock_take(&b, dir, "db01-lab", &e), ==, 0);
-    ds_sync_lock_release(b);
+    ds_lock_release(b);
     b = NULL;
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "web01-lab", &e), ==, 0);
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
     a = NULL;
 
     /* A holder killed with SIGKILL leaves nothing that blocks. */
@@ -235,7 +235,7 @@ static void test_lock(void)
     child = fork();
     g_assert_cmpint(child, >=, 0);
     if (child == 0) {
-        ds_sync_lock *l = NULL;
+        ds_lock *l = NULL;
 
         if (ds_sync_lock_take(&l, dir, "web01-lab", NULL) < 0)
             _exit(1);
@@ -258,7 +258,7 @@ static void test_lock(void)
     kill(child, SIGKILL);
     g_assert_cmpint(waitpid(child, &status, 0), ==, child);
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "web01-lab", &e), ==, 0);
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
 
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "../x", &e), ==, DS_EINVALID);
     g_clear_error(&e);
