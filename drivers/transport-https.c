@@ -84,8 +84,7 @@ static int load_auth(https_state *s, const char *path, GError **err)
     g_free(raw);
     if (rc < 0)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: auth file %s must hold one line, 'Bearer "
-                            "TOKEN' or 'user:password'",
+                            "%s: auth file %s must hold one line, 'Bearer TOKEN' or 'user:password'",
                             s->host, path);
     return 0;
 }
@@ -189,8 +188,7 @@ static int https_fetch(void *state, GBytes **out, GError **err)
     if (!c) {
         g_byte_array_unref(b.buf);
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: libcurl could not "
-                            "start",
+                            "%s: %s: libcurl could not start",
                             s->host, s->shown);
     }
     curl_easy_setopt(c, CURLOPT_URL, s->url);

@@ -10,24 +10,11 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/record-stage.h"
 
 #define RECORD_THREADS 2
-
-/* Whether m is the stored state collected again: equal but for the time
- * of collection.  The store keeps the time the state was first seen, so
- * collecting an unchanged host makes no commit. */
-static bool same_state(const ds_manifest *old, const ds_manifest *m)
-{
-    ds_manifest *mm = (ds_manifest *)m;
-    char *when = mm->collected_at;
-    bool same;
-
-    mm->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, mm);
-    mm->collected_at = when;
-    return same;
-}
+#define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
 /* Compare m with the store's HEAD and stage it unless it is the stored
  * state again; h receives what changed. */
@@ -52,7 +39,7 @@ int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
     } else {
         if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
             return rc;
-        if (!h->changes->len && (h->same = same_state(old, m)))
+        if (!h->changes->len && (h->same = ds_manifest_same_state(old, m)))
             return 0;
     }
     return ds_store_txn_put(txn, m, err);
@@ -75,8 +62,6 @@ typedef struct checked_file {
 typedef struct {
     ds_store_txn *txn;
     checked_file *files;
-    gint next;
-    gint n;
 } check_work;
 
 /* The value of a top-level string member where canonical bytes put it
@@ -159,32 +144,26 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     }
 }
 
-static gpointer check_worker(gpointer data)
+static void check_one(guint i, guint worker, void *payload)
 {
-    check_work *w = data;
-    gint i;
+    check_work *w = payload;
 
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
-        check_file(w->txn, &w->files[i]);
-    return NULL;
+    (void)worker;
+    check_file(w->txn, &w->files[i]);
 }
 
 /* Check every file (in RECORD_THREADS threads); the first bad one in the
  * order given is reported, as are two files for one host. */
-static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
-                       int n)
+static int check_files(const ds_log *log, ds_store_txn *txn,
+                       checked_file *files, int n, GError **err)
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    check_work w = {txn, files, 0, n};
-    GThread *threads[RECORD_THREADS - 1] = {NULL};
-    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+    check_work w = {txn, files};
+    int rc;
 
-    for (int t = 0; t < nthreads; t++)
-        threads[t] = g_thread_new("record-check", check_worker, &w);
-    check_worker(&w);
-    for (int t = 0; t < nthreads; t++)
-        g_thread_join(threads[t]);
+    ds_parallel_for((guint)n, n >= RECORD_PARALLEL_MIN ? RECORD_THREADS : 1,
+                    check_one, &w);
 
     for (int i = 0; i < n; i++) {
         checked_file *c = &files[i];
@@ -195,21 +174,23 @@ static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
             /* The parser's message names the file and the JSON path. */
             if (!strstr(c->err->message, c->file))
                 g_prefix_error(&c->err, "%s: ", c->file);
-            ds_cli_error_gerror(cli, c->err);
-            return DS_EXIT_ERROR;
+            rc = ds_error_code_of(c->err);
+            g_propagate_error(err, g_steal_pointer(&c->err));
+            return rc;
         }
         key = g_strdup_printf("%s/%s", ds_role_name(c->role), c->host);
         if ((other = g_hash_table_lookup(seen, key))) {
-            ds_cli_error(cli, "%s: %s (%s) is also given by %s", c->file,
-                         c->host, ds_role_name(c->role), other);
+            rc = ds_error_set(err, DS_ECONFLICT,
+                              "%s: %s (%s) is also given by %s", c->file,
+                              c->host, ds_role_name(c->role), other);
             g_free(key);
-            return DS_EXIT_ERROR;
+            return rc;
         }
         g_hash_table_insert(seen, key, (gpointer)c->file);
-        ds_cli_verbose(cli, "%s: %s (%s), %s", c->file, c->host,
+        ds_log_verbose(log, "%s: %s (%s), %s", c->file, c->host,
                        ds_role_name(c->role), c->same ? "as stored" : "valid");
     }
-    return DS_EXIT_OK;
+    return 0;
 }
 
 /* Read a checked file again and stage it; `is_new`: the host has no
@@ -271,39 +252,40 @@ void ds_record_check_free(record_check *chk)
  * if it is a regular file, read and validated (or found to be the bytes
  * HEAD holds), so that an input that blocks or fails holds up no other
  * writer. */
-int ds_record_check_files(record_check **out, ds_cli *cli, ds_store *st,
-                          char **files, int n, GError **err)
+int ds_record_check_files(record_check **out, const ds_log *log,
+                          ds_store *st, char **files, int n, GError **err)
 {
     g_autoptr(ds_store_txn) view = NULL;
     record_check *chk;
-    int code;
+    int rc;
 
     *out = NULL;
-    if (ds_store_txn_begin_read(&view, st, err) < 0)
-        return -1;
+    if ((rc = ds_store_txn_begin_read(&view, st, err)) < 0)
+        return rc;
     chk = g_new0(record_check, 1);
     chk->files = g_new0(checked_file, MAX(n, 1));
     chk->n = n;
     chk->base = ds_store_txn_base(view);
     for (int i = 0; i < n; i++)
         chk->files[i].file = files[i];
-    if ((code = check_files(cli, view, chk->files, n)) != DS_EXIT_OK) {
+    if ((rc = check_files(log, view, chk->files, n, err)) < 0) {
         ds_record_check_free(chk);
-        return code;
+        return rc;
     }
     *out = chk;
-    return DS_EXIT_OK;
+    return 0;
 }
 
 /* Under the lock: when HEAD moved since the files were checked, the ones
  * found to be the stored bytes are checked again against the new HEAD. */
-static int recheck_moved(ds_cli *cli, ds_store_txn *txn, record_check *chk)
+static int recheck_moved(const ds_log *log, ds_store_txn *txn,
+                         record_check *chk, GError **err)
 {
     g_autofree char *base = ds_store_txn_base(txn);
 
     if (!g_strcmp0(base, chk->base))
-        return DS_EXIT_OK;
-    ds_cli_verbose(cli, "the store moved since the files were checked; "
+        return 0;
+    ds_log_verbose(log, "the store moved since the files were checked; "
                         "checking the unchanged ones again");
     for (int i = 0; i < chk->n; i++) {
         checked_file *c = &chk->files[i];
@@ -314,32 +296,34 @@ static int recheck_moved(ds_cli *cli, ds_store_txn *txn, record_check *chk)
         c->same = false;
         check_file(txn, c);
         if (c->err) {
+            int rc = ds_error_code_of(c->err);
+
             if (!strstr(c->err->message, c->file))
                 g_prefix_error(&c->err, "%s: ", c->file);
-            ds_cli_error_gerror(cli, c->err);
-            return DS_EXIT_ERROR;
+            g_propagate_error(err, g_steal_pointer(&c->err));
+            return rc;
         }
     }
-    return DS_EXIT_OK;
+    return 0;
 }
 
 /* Stage the checked files that are not the stored bytes, one at a time. */
-int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_check *chk, record_host *hosts, GError **err)
 {
     checked_file *cf = chk->files;
     int n = chk->n;
     g_autoptr(GHashTable) stored =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    int code;
+    int rc;
 
-    if ((code = recheck_moved(cli, txn, chk)) != DS_EXIT_OK)
-        return code;
+    if ((rc = recheck_moved(log, txn, chk, err)) < 0)
+        return rc;
     for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
         g_autoptr(GPtrArray) hosts_of_role = NULL;
 
-        if (ds_store_list_hosts(&hosts_of_role, st, NULL, r, err) < 0)
-            return -1;
+        if ((rc = ds_store_list_hosts(&hosts_of_role, st, NULL, r, err)) < 0)
+            return rc;
         for (guint i = 0; i < hosts_of_role->len; i++)
             g_hash_table_add(stored,
                              g_strdup_printf("%s/%s", ds_role_name(r),
@@ -356,9 +340,9 @@ int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
         g_autofree char *key =
             g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
 
-        if (stage_file(&hosts[i], st, txn, &cf[i],
-                       !g_hash_table_contains(stored, key), err) < 0)
-            return -1; /* reported by the caller */
+        if ((rc = stage_file(&hosts[i], st, txn, &cf[i],
+                             !g_hash_table_contains(stored, key), err)) < 0)
+            return rc;
     }
-    return DS_EXIT_OK;
+    return 0;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/jobs/record-stage.h: private to `driftsync record` (cmd-record.c,
- * record-stage.c): putting manifests into the store's transaction. */
+/* sync/jobs/record-stage.h: what `driftsync record` (sync/cli/cmd-record.c)
+ * asks of the engine: putting manifests into the store's transaction. */
 #pragma once
 
 #include <stdbool.h>
 
 #include "manifests/diff.h"
 #include "manifests/store.h"
-#include "sync/cli/cmd.h"
+#include "manifests/util/log.h"
 
 /* What a host's new manifest changes, for the summary. */
 typedef struct record_host {
@@ -30,15 +30,14 @@ void ds_record_check_free(record_check *chk);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(record_check, ds_record_check_free)
 
 /* Without the store lock: open each file only if it is a regular file,
- * read and validate it, or find it is the bytes HEAD holds.  DS_EXIT_OK
- * with *out set; DS_EXIT_ERROR, reported, on the first bad file; -1 with
- * err set on a store error. */
-int ds_record_check_files(record_check **out, ds_cli *cli, ds_store *st,
-                          char **files, int n, GError **err);
+ * read and validate it, or find it is the bytes HEAD holds (the first bad
+ * file in the order given, or two files for one host, is the error; each
+ * file checked is a verbose line in log). */
+int ds_record_check_files(record_check **out, const ds_log *log,
+                          ds_store *st, char **files, int n, GError **err);
 
 /* Under the store lock, in txn: stage the checked files that are not the
  * stored bytes (checked again if HEAD moved meanwhile), one at a time,
- * into hosts[0..n-1].  DS_EXIT_OK, DS_EXIT_ERROR (reported), or -1 with
- * err set on a store error. */
-int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+ * into hosts[0..n-1]. */
+int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_check *chk, record_host *hosts, GError **err);
