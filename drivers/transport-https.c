@@ -108,9 +108,9 @@ static int https_check(const char *uri, const ds_transport_options *opts,
                          strchr(shown, '@') ? "(URL with credentials)" : shown);
     else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
              curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
-        rc = ds_error_set(err, DS_EINVALID,
-                          "credentials in a source URL are refused; put "
-                          "them in an auth file");
+        rc = ds_error_set(
+            err, DS_EINVALID,
+            "credentials in a source URL are refused; put them in an auth file");
     else if (strcmp(scheme, "http") == 0 && !opts->allow_http)
         rc = ds_error_set(err, DS_EINVALID,
                           "%s: plain http is refused (allow it explicitly)",

@@ -110,10 +110,10 @@ int ds_ssh_parse_uri(ds_ssh_target *t, const char *uri, GError **err)
     p = uri + strlen("ssh://");
     end = p + strcspn(p, "/?#");
     if (*end && strcmp(end, "/") != 0)
-        return ds_error_set(err, DS_EINVALID,
-                            "'%s' is not ssh://[USER@]HOST[:PORT] (no path, "
-                            "query or fragment)",
-                            uri);
+        return ds_error_set(
+            err, DS_EINVALID,
+            "'%s' is not ssh://[USER@]HOST[:PORT] (no path, query or fragment)",
+            uri);
     hostport = g_strndup(p, (gsize)(end - p));
     if ((rc = parse_authority(t, hostport, uri, err)) < 0)
         ds_ssh_target_clear(t);
@@ -124,10 +124,10 @@ int ds_transport_ssh_check_path(const char *path, GError **err)
 {
     /* ssh splits option values on blanks and expands %-tokens in them. */
     if (!path || !*path || *path == '-' || strpbrk(path, " \t\r\n\"'%\\"))
-        return ds_error_set(err, DS_EINVALID,
-                            "'%s': a path handed to ssh must not start with "
-                            "'-' nor contain blanks, quotes, '%%' or '\\'",
-                            path ? path : "");
+        return ds_error_set(
+            err, DS_EINVALID,
+            "'%s': a path handed to ssh must not start with '-' nor contain blanks, quotes, '%%' or '\\'",
+            path ? path : "");
     return 0;
 }
 
@@ -243,9 +243,9 @@ static const char *check_value(value_kind kind, const char *v)
     case V_ALGOS:
         if (*v == '+' || *v == '-' || *v == '^')
             v++;
-        return is_list(v, ".-_@") ? NULL
-                                  : "expected a comma-separated list of "
-                                    "algorithm names";
+        return is_list(v, ".-_@")
+                   ? NULL
+                   : "expected a comma-separated list of algorithm names";
     case V_WORDS:
         return is_list(v, "-_") ? NULL
                                 : "expected a comma-separated list of words";
@@ -267,10 +267,9 @@ static const char *check_value(value_kind kind, const char *v)
     case V_HOST:
         return valid_hostname(v) ? NULL : "expected a host name";
     case V_JUMP:
-        return is_jump_list(v) ? NULL
-                               : "expected none or [USER@]HOST[:PORT] jump "
-                                 "hosts separated by commas (names of "
-                                 "letters, digits, '.', '_', '-')";
+        return is_jump_list(v)
+                   ? NULL
+                   : "expected none or [USER@]HOST[:PORT] jump hosts separated by commas (names of letters, digits, '.', '_', '-')";
     }
     return "unknown";
 }

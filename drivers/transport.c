@@ -95,17 +95,16 @@ static int find_ops(const ds_transport_ops **out, const char *uri,
     if (colon)
         scheme = g_ascii_strdown(uri, colon - uri);
     if (!scheme_is_valid(scheme))
-        return ds_error_set(err, DS_EINVALID,
-                            "%s%s'%s' is not a transport URI (local:, "
-                            "ssh://HOST, https://URL, agent:DOMAIN)",
-                            host ? host : "", host ? ": " : "",
-                            uri ? uri : "(null)");
+        return ds_error_set(
+            err, DS_EINVALID,
+            "%s%s'%s' is not a transport URI (local:, ssh://HOST, https://URL, agent:DOMAIN)",
+            host ? host : "", host ? ": " : "", uri ? uri : "(null)");
     *out = lookup(scheme);
     if (!*out)
-        return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s%sunknown transport '%s:' (local, ssh, "
-                            "https, agent)",
-                            host ? host : "", host ? ": " : "", scheme);
+        return ds_error_set(
+            err, DS_EUNSUPPORTED,
+            "%s%sunknown transport '%s:' (local, ssh, https, agent)",
+            host ? host : "", host ? ": " : "", scheme);
     return 0;
 }
 

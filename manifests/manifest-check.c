@@ -86,9 +86,7 @@ const char *ds_manifest_version_problem(const char *s)
     if (why)
         return why;
     if (!ds_version_is_valid(s))
-        return "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the "
-               "upstream part starts with a digit; letters, digits and "
-               ". + ~ - : only)";
+        return "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the upstream part starts with a digit; letters, digits and . + ~ - : only)";
     return NULL;
 }
 

@@ -40,12 +40,10 @@ static int check_ref_lock(ds_store *st, GError **err)
 
         since = t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : NULL;
     }
-    return ds_error_set(err, DS_ECONFLICT,
-                        "store %s: %s is left over from an interrupted run "
-                        "(no driftsync holds the store lock; the file is from "
-                        "%s); if no git command is working on the store, "
-                        "remove it (rm %s) and run again",
-                        st->path, rel, since ? since : "an unknown time", lock);
+    return ds_error_set(
+        err, DS_ECONFLICT,
+        "store %s: %s is left over from an interrupted run (no driftsync holds the store lock; the file is from %s); if no git command is working on the store, remove it (rm %s) and run again",
+        st->path, rel, since ? since : "an unknown time", lock);
 }
 
 int ds_store_lock(ds_store *st, int timeout_ms, GError **err)

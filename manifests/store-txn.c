@@ -318,10 +318,10 @@ static int check_put(const ds_store_txn *txn, ds_role role, const char *host,
                      GError **err)
 {
     if (txn->read_only)
-        return ds_error_set(err, DS_EINVALID,
-                            "store %s: a read-only transaction takes no "
-                            "manifests",
-                            txn->st->path);
+        return ds_error_set(
+            err, DS_EINVALID,
+            "store %s: a read-only transaction takes no manifests",
+            txn->st->path);
     if (!host || !ds_name_is_safe_host(host))
         return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
                             host ? host : "(null)");

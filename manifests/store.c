@@ -77,10 +77,9 @@ static int check_target(const char *path, GError **err)
                             "%s: exists and is not a directory", path);
     dir = g_dir_open(path, 0, NULL);
     if (!dir || g_dir_read_name(dir))
-        return ds_error_set(err, DS_ECONFLICT,
-                            "%s: exists and is not an empty directory (nor "
-                            "a store)",
-                            path);
+        return ds_error_set(
+            err, DS_ECONFLICT,
+            "%s: exists and is not an empty directory (nor a store)", path);
     return 0;
 }
 
@@ -159,10 +158,10 @@ int ds_store_init(const char *path, GError **err)
         int e = errno;
 
         rc = e == ENOTEMPTY || e == EEXIST
-                 ? ds_error_set(err, DS_ECONFLICT,
-                                "%s: appeared while the store was made; "
-                                "nothing done",
-                                path)
+                 ? ds_error_set(
+                       err, DS_ECONFLICT,
+                       "%s: appeared while the store was made; nothing done",
+                       path)
                  : ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s", path,
                                 g_strerror(e));
         goto done;

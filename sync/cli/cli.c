@@ -139,8 +139,8 @@ bool ds_cli_parse(ds_cli *cli, const ds_cmd_entry *cmd, GOptionEntry *entries,
     ctx = g_option_context_new(param);
     g_option_context_set_summary(ctx, cmd->summary);
     g_option_context_set_description(
-        ctx, "Global options (--config, --store, -v, -q, --json) may come "
-             "before or after the verb.  See driftsync(1).");
+        ctx,
+        "Global options (--config, --store, -v, -q, --json) may come before or after the verb.  See driftsync(1).");
     main_group = g_option_group_new(NULL, NULL, NULL, cli, NULL);
     g_option_group_add_entries(main_group, all);
     g_option_context_set_main_group(ctx, main_group);

@@ -252,8 +252,8 @@ void ds_record_check_free(record_check *chk)
  * if it is a regular file, read and validated (or found to be the bytes
  * HEAD holds), so that an input that blocks or fails holds up no other
  * writer. */
-int ds_record_check_files(record_check **out, const ds_log *log,
-                          ds_store *st, char **files, int n, GError **err)
+int ds_record_check_files(record_check **out, const ds_log *log, ds_store *st,
+                          char **files, int n, GError **err)
 {
     g_autoptr(ds_store_txn) view = NULL;
     record_check *chk;
@@ -285,8 +285,9 @@ static int recheck_moved(const ds_log *log, ds_store_txn *txn,
 
     if (!g_strcmp0(base, chk->base))
         return 0;
-    ds_log_verbose(log, "the store moved since the files were checked; "
-                        "checking the unchanged ones again");
+    ds_log_verbose(
+        log,
+        "the store moved since the files were checked; checking the unchanged ones again");
     for (int i = 0; i < chk->n; i++) {
         checked_file *c = &chk->files[i];
 
