@@ -106,8 +106,6 @@ static const char *const failure_modes[] = {"revert", "keep", NULL};
 const ds_config_key ds_config_table[] = {
     {"store", "path", TEXT(ds_config, store_path), .def = DS_DEFAULT_STORE,
      .doc = "the store, a bare git repository made by driftsync init"},
-    {"store", "remote", TEXT(ds_config, store_remote),
-     .doc = "a git remote the store is pushed to after each commit"},
     {"store", "state", TEXT(ds_config, state_dir),
      .def = DS_LOCALSTATEDIR "/lib/driftsync/state",
      .doc = "run journals, reports and the secret files' fingerprint key"},

@@ -66,7 +66,6 @@ static const char design_example[] =
     "# driftsync configuration\n"
     "[store]\n"
     "path = /var/lib/driftsync/store\n"
-    "remote = ssh://git@gitserver/lab/manifests.git   ; optional\n"
     "\n"
     "[lab]\n"
     "uri = qemu:///system          ; any libvirt URI, qemu+ssh://hv2/system "
@@ -100,8 +99,6 @@ static void test_design_example(fixture *f, gconstpointer data)
     g_assert_no_error(err);
     g_assert_cmpstr(cfg->filename, ==, f->file);
     g_assert_cmpstr(cfg->store_path, ==, "/var/lib/driftsync/store");
-    g_assert_cmpstr(cfg->store_remote, ==,
-                    "ssh://git@gitserver/lab/manifests.git");
     g_assert_cmpstr(cfg->lab_uri, ==, "qemu:///system");
     g_assert_cmpstr(cfg->snapshots, ==, "auto");
     g_assert_cmpstr(cfg->on_failure, ==, "revert");
@@ -213,7 +210,6 @@ static void test_defaults(fixture *f, gconstpointer data)
     g_assert_cmpint(cfg->lab_parallel, ==, 2);
     g_assert_cmpint(cfg->record_parallel, ==, 8);
     g_assert_cmpint(cfg->keep_snapshots, ==, 5);
-    g_assert_null(cfg->store_remote);
     g_assert_null(cfg->notify_webhook);
     g_assert_false(cfg->notify_audit);
     g_assert_nonnull(cfg->secret_patterns);
@@ -243,6 +239,9 @@ static void test_errors(fixture *f, gconstpointer data)
     expect_error(f, "[store]\nparallel = 3 apples\n", 2, "got '3 apples'");
     expect_error(f, "[lab]\nkeep-snapshots = -1\n", 2,
                  "non-negative integer, got '-1'");
+    /* Pushing the store is not built: the key is refused, not ignored. */
+    expect_error(f, "[store]\nremote = ssh://git@h/x.git\n", 2,
+                 "[store] unknown key 'remote'");
     expect_error(f, "[lab]\n\nparalel = 4\n", 3,
                  "[lab] unknown key 'paralel' (did you mean 'parallel'?)");
     expect_error(f, "[store]\npath = /s\nbogus = 1\n", 3,
