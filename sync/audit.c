@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "manifests/bundle.h"
 #include "manifests/diff.h"
 #include "manifests/error.h"
 #include "manifests/version.h"
@@ -115,6 +116,36 @@ static int expect_add(ds_audit_expect *e, const char *name, gsize nlen,
     return 0;
 }
 
+int ds_audit_expect_from_bundle(ds_audit_expect **out, const ds_bundle *b,
+                                const char *origin, GError **err)
+{
+    g_autoptr(ds_audit_expect) e = ds_audit_expect_new();
+    GHashTableIter it;
+    gpointer k, v;
+
+    *out = NULL;
+    if (!b->passed)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: bundle %s records a failed trial: nothing "
+                            "to expect from it",
+                            origin, b->name);
+    g_hash_table_iter_init(&it, b->packages);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_hash_table_insert(e->want, g_strdup(k), g_strdup(v));
+    *out = g_steal_pointer(&e);
+    return 0;
+}
+
+/* A stored bundle document (driftsync/bundle/v1) as an expectation. */
+static int parse_bundle(ds_audit_expect **out, const char *data, gsize len,
+                        const char *origin, GError **err)
+{
+    g_autoptr(ds_bundle) b = NULL;
+    int rc = ds_bundle_parse(&b, data, len, origin, err);
+
+    return rc < 0 ? rc : ds_audit_expect_from_bundle(out, b, origin, err);
+}
+
 static int parse_json(ds_audit_expect *e, const char *data, gsize len,
                       const char *origin, GError **err)
 {
@@ -208,6 +239,8 @@ int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
         return ds_error_set(err, DS_EINVALID, "%s: not UTF-8 text", origin);
     while (i < len && g_ascii_isspace(data[i]))
         i++;
+    if (i < len && data[i] == '{' && ds_bundle_is_document(data, len))
+        return parse_bundle(out, data, len, origin, err);
     rc = i < len && (data[i] == '{' || data[i] == '[' || data[i] == '"')
              ? parse_json(e, data, len, origin, err)
              : parse_lines(e, data, len, origin, err);

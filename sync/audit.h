@@ -56,7 +56,8 @@ ds_audit_expect *ds_audit_expect_new(void);
 void ds_audit_expect_free(ds_audit_expect *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_audit_expect, ds_audit_expect_free)
 
-/* Parse a patch bundle: a JSON object {"name": "version"} or lines
+/* Parse a patch bundle: a stored bundle document (driftsync/bundle/v1),
+ * a JSON object {"name": "version"} or lines
  * "name=version" (blank lines and '#' comments allowed).  A name written
  * "+name" must be installed: a host without it has a finding; other
  * names only concern hosts that have the package.  Names and versions are
@@ -65,6 +66,13 @@ int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
                           const char *origin, GError **err);
 int ds_audit_expect_load(ds_audit_expect **out, const char *filename,
                          GError **err);
+/* A tested bundle (as stored by a trial, or a file of that schema, which
+ * ds_audit_expect_parse recognises by its "schema" member): its exact
+ * versions, none required.  A bundle of a failed trial is refused. */
+struct ds_bundle;
+int ds_audit_expect_from_bundle(ds_audit_expect **out,
+                                const struct ds_bundle *b, const char *origin,
+                                GError **err);
 
 /* The newest version of every package among the manifests (packages
  * matched by the ignore rules left out); nothing is required. */

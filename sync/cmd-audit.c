@@ -11,6 +11,7 @@
 
 #include "drivers/transport.h"
 #include "manifests/error.h"
+#include "manifests/store-bundle.h"
 #include "manifests/store.h"
 #include "sync/audit.h"
 #include "sync/cmd.h"
@@ -337,6 +338,26 @@ static json_t *notify(ds_cli *cli, const ds_config *cfg, ds_role role,
     return out;
 }
 
+/* --bundle NAME: the store's bundle as the expectation (the store stays
+ * open for the drift check). */
+static int bundle_expect(ds_audit_expect **out, ds_store **st, ds_cli *cli,
+                         const ds_config *cfg, const char *name)
+{
+    g_autoptr(ds_bundle) b = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *origin = g_strdup_printf("bundle %s", name);
+    int code = ds_cli_open_store(st, cli, cfg);
+
+    if (code != DS_EXIT_OK)
+        return code;
+    if (ds_store_bundle_read(&b, *st, NULL, name, &err) < 0 ||
+        ds_audit_expect_from_bundle(out, b, origin, &err) < 0) {
+        ds_cli_error(cli, "audit: %s", err->message);
+        return DS_EXIT_ERROR;
+    }
+    return DS_EXIT_OK;
+}
+
 /* Which hosts are audited, and which only give --like its reference. */
 static int choose_hosts(audit_run *r, char **args, int nargs, const char *like)
 {
@@ -385,13 +406,16 @@ static int choose_hosts(audit_run *r, char **args, int nargs, const char *like)
 static int cmd_audit(ds_cli *cli, int argc, char **argv)
 {
     gboolean lab = FALSE, stored = FALSE;
-    g_autofree char *expect_file = NULL, *like = NULL;
+    g_autofree char *expect_file = NULL, *like = NULL, *bundle = NULL;
     GOptionEntry entries[] = {
         {"lab", 0, 0, G_OPTION_ARG_NONE, &lab,
          "Audit the hosts' lab VMs instead of production", NULL},
         {"expect", 'e', 0, G_OPTION_ARG_FILENAME, &expect_file,
          "Versions expected: a patch bundle (JSON or name=version lines)",
          "FILE"},
+        {"bundle", 'b', 0, G_OPTION_ARG_STRING, &bundle,
+         "Versions expected: the stored bundle NAME (driftsync bundle list)",
+         "NAME"},
         {"like", 0, 0, G_OPTION_ARG_STRING, &like,
          "Expect the newest versions seen among the hosts of GROUP", "GROUP"},
         {"stored", 0, 0, G_OPTION_ARG_NONE, &stored,
@@ -416,8 +440,14 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
 
     if (!ds_cli_parse(cli, &ds_cmd_audit_entry, entries, &argc, &argv, &code))
         return code;
-    if (expect_file && like) {
-        ds_cli_error(cli, "audit: --expect and --like exclude each other");
+    if (!!expect_file + !!like + !!bundle > 1) {
+        ds_cli_error(cli, "audit: --expect, --bundle and --like exclude each "
+                          "other");
+        return DS_EXIT_ERROR;
+    }
+    if (bundle && !ds_name_is_safe_host(bundle)) {
+        ds_cli_error(cli, "audit: --bundle: '%s' is not a bundle name",
+                     bundle);
         return DS_EXIT_ERROR;
     }
     if (like && !ds_name_is_safe_host(like)) {
@@ -435,6 +465,10 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
     r.stored = stored;
     if ((code = choose_hosts(&r, argv + 1, argc - 1, like)) != DS_EXIT_OK)
         return code;
+    if (bundle && (code = bundle_expect(&expect, &st, cli, cfg, bundle)) !=
+                      DS_EXIT_OK)
+        return code;
+    r.st = st;
     /* The store: for --stored, and for prod drift of hosts with a lab. */
     for (guint i = 0; i < hosts->len && !r.st; i++) {
         const audit_host *h = hosts->pdata[i];
@@ -498,7 +532,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_audit_entry = {
     .name = "audit",
-    .args = "[--lab] [--expect FILE | --like GROUP] [--stored] [HOST...]",
+    .args = "[--lab] [--expect FILE | --bundle NAME | --like GROUP] "
+            "[--stored] [HOST...]",
     .summary = "Say, host by host, which packages are below the expected "
                "version, and which reboots and restarts are pending "
                "(exit 1 on findings).",
