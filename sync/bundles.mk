@@ -6,3 +6,5 @@ driftsync_SOURCES += sync/cmd-bundle.c
 unit_tests += tests/unit/test-bundle
 tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c
 tests_unit_test_bundle_LDADD = $(ds_test_ldadd)
+
+shell_tests += tests/cli/bundle.sh
