@@ -2,7 +2,7 @@
 # manifests/model.mk: the manifest model, parsing and canonical JSON.
 libdriftsync_la_SOURCES += manifests/manifest.c manifests/manifest.h \
 	manifests/manifest-check.c manifests/manifest-json.c \
-	manifests/manifest-parse.c \
+	manifests/manifest-parse.c manifests/manifest-selection.c \
 	manifests/manifest-serialise.c \
 	manifests/manifest-private.h
 
@@ -92,3 +92,8 @@ EXTRA_DIST += \
 	tests/data/bad/whitespace-only.json \
 	tests/data/bad/wrong-schema.json
 EXTRA_DIST += doc/manifest-format.md
+
+unit_tests += tests/unit/test-manifest-selection
+tests_unit_test_manifest_selection_SOURCES = \
+	tests/unit/test-manifest-selection.c
+tests_unit_test_manifest_selection_LDADD = $(ds_test_ldadd)
