@@ -13,14 +13,16 @@
 #include "drivers/transport-agent.h"
 #include "manifests/diff.h"
 #include "manifests/error.h"
+#include "manifests/store.h"
 #include "manifests/version.h"
 #include "sync/trial-guard.h"
 #include "sync/trial.h"
 
 
 #define TRIAL_USAGE                                                          \
-    "HOST (--install PKG=VERSION | --deb FILE | --run CMD)... --check CMD " \
-    "[--keep] [--timeout SECONDS]"
+    "HOST ((--install PKG=VERSION | --deb FILE | --run CMD)... | --pending " \
+    "[--security] [--bundle NAME] [--sync-first]) --check CMD... [--keep] " \
+    "[--timeout SECONDS]"
 #define TRIAL_DEB_MAX (256u * 1024 * 1024)
 
 /* PKG=VERSION: a Debian package name and a version, nothing else. */
@@ -157,6 +159,22 @@ static json_t *result_json(const ds_trial *tr, char **runs, char **checks)
         advice);
 }
 
+/* --pending: what was tried and what the store keeps of it. */
+static void pending_json(json_t *doc, const ds_trial *tr,
+                         const ds_trial_pending *p, const char *commit,
+                         bool stored)
+{
+    json_t *drift = json_array();
+
+    for (guint i = 0; tr->drift && i < tr->drift->len; i++)
+        json_array_append_new(drift, ds_change_to_json(tr->drift->pdata[i]));
+    json_object_set_new(
+        doc, "pending",
+        json_pack("{s:b, s:s, s:s?, s:s?, s:b, s:o}", "security", p->security,
+                  "bundle", p->bundle, "prod_revision", p->prod_revision,
+                  "commit", commit, "bundle_stored", stored, "drift", drift));
+}
+
 /* [store] state/trials/RUN.json, written whole or not at all. */
 static int save_result(char **path, const ds_trial *tr, json_t *doc,
                        GError **err)
@@ -233,6 +251,8 @@ static void trial_clear(ds_trial *tr)
         g_ptr_array_unref(tr->steps);
     if (tr->residue)
         g_ptr_array_unref(tr->residue);
+    if (tr->drift)
+        g_ptr_array_unref(tr->drift);
     if (tr->dom)
         virDomainFree(tr->dom);
     ds_lab_free(tr->lab);
@@ -244,6 +264,67 @@ static int usage(ds_cli *cli, const char *why)
     return DS_EXIT_ERROR;
 }
 
+/* --pending before the lab is touched: prod's pending set from the
+ * store, the bundle name free, the lab synced first on request.  An exit
+ * code, DS_EXIT_OK to go on; *nothing when nothing is pending. */
+static int pending_begin(ds_cli *cli, ds_trial *tr, ds_trial_pending *p,
+                         const ds_config *cfg, bool sync_first, bool *nothing)
+{
+    g_autoptr(GError) err = NULL;
+    int code;
+
+    *nothing = false;
+    if ((code = ds_cli_open_store(&p->st, cli, cfg)) != DS_EXIT_OK)
+        return code;
+    if (!p->bundle)
+        p->bundle = ds_trial_pending_default_name(tr->host, tr->run_id);
+    if (ds_trial_pending_prepare(p, tr->installs, tr->host, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        return DS_EXIT_ERROR;
+    }
+    if (tr->installs->len == 0) {
+        *nothing = true;
+        ds_cli_info(cli, "%s: nothing %spending at %.12s: no trial run",
+                    tr->host, p->security ? "security " : "",
+                    p->prod_revision);
+        return DS_EXIT_OK;
+    }
+    ds_cli_info(cli, "%s: %u %spending update%s from prod at %.12s, bundle "
+                "%s", tr->host, tr->installs->len,
+                p->security ? "security " : "",
+                tr->installs->len == 1 ? "" : "s", p->prod_revision,
+                p->bundle);
+    if (sync_first &&
+        ds_trial_pending_sync_first(p, cli, cfg, tr->host, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        return DS_EXIT_ERROR;
+    }
+    tr->must_match = p->prod;
+    return DS_EXIT_OK;
+}
+
+/* --pending after a trial took place: its record in the store, and the
+ * bundle when it passed; false when that could not be written. */
+static bool pending_end(ds_cli *cli, const ds_trial *tr,
+                        const ds_trial_pending *p, char **commit,
+                        bool *stored)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (ds_trial_pending_record(commit, stored, p, tr, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        return false;
+    }
+    if (*stored)
+        ds_cli_info(cli, "%s: bundle %s stored (commit %.12s): `driftsync "
+                    "bundle show %s --format apt`", tr->host, p->bundle,
+                    *commit, p->bundle);
+    else
+        ds_cli_info(cli, "%s: the failed trial is recorded in the store "
+                    "(commit %.12s); no bundle written", tr->host, *commit);
+    return true;
+}
+
 static int exec_trial(ds_cli *cli, int argc, char **argv)
 {
     g_auto(GStrv) runs = NULL;
@@ -251,7 +332,11 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     g_auto(GStrv) checks = NULL;
     g_auto(GStrv) installs = NULL;
     g_auto(GStrv) debs = NULL;
-    gboolean keep = FALSE;
+    gboolean keep = FALSE, pending = FALSE, security = FALSE;
+    gboolean sync_first = FALSE;
+    g_autofree char *bundle = NULL, *commit = NULL;
+    ds_trial_pending pd = {0};
+    bool nothing = false, stored = false;
     int timeout_s = 0;
     GOptionEntry entries[] = {
         {"install", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &installs,
@@ -268,6 +353,16 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         {"check", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &checks,
          "a check run by the guest's /bin/sh afterwards; exit 0 passes "
          "(repeatable)", "CMD"},
+        {"pending", 'p', 0, G_OPTION_ARG_NONE, &pending,
+         "the change: prod's pending updates (their candidate versions, "
+         "from its manifest at the store's HEAD); stores a bundle when it "
+         "passes", NULL},
+        {"security", 's', 0, G_OPTION_ARG_NONE, &security,
+         "with --pending: the security updates only", NULL},
+        {"bundle", 'b', 0, G_OPTION_ARG_STRING, &bundle,
+         "with --pending: the bundle's name (HOST-TIME)", "NAME"},
+        {"sync-first", 0, 0, G_OPTION_ARG_NONE, &sync_first,
+         "with --pending: sync the lab to prod first when it differs", NULL},
         {"keep", 'k', 0, G_OPTION_ARG_NONE, &keep,
          "keep the lab as the trial left it (and the snapshot)", NULL},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
@@ -291,8 +386,17 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     g_ptr_array_add(all_runs, NULL);
     if (argc != 2)
         return usage(cli, argc < 2 ? "no host" : "one host at a time");
-    if (all_runs->len < 2 && !installs && !debs)
-        return usage(cli, "no change (--install, --deb or --run)");
+    if (pending && (all_runs->len > 1 || installs || debs))
+        return usage(cli, "--pending is the change: no --install, --deb or "
+                          "--run with it");
+    if (!pending && (security || bundle || sync_first))
+        return usage(cli, "--security, --bundle and --sync-first go with "
+                          "--pending");
+    if (bundle && !ds_name_is_safe_host(bundle))
+        return usage(cli, "--bundle: the name takes letters, digits, '.', "
+                          "'_' and '-'");
+    if (all_runs->len < 2 && !installs && !debs && !pending)
+        return usage(cli, "no change (--install, --deb, --run or --pending)");
     if (!checks || !checks[0])
         return usage(cli, "no --check");
     for (guint i = 0; i + 1 < all_runs->len; i++)
@@ -355,6 +459,16 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
+    if (pending) {
+        pd.security = security;
+        pd.bundle = g_steal_pointer(&bundle);
+        exit_code = pending_begin(cli, &tr, &pd, cfg, sync_first, &nothing);
+        if (exit_code != DS_EXIT_OK || nothing) {
+            ds_trial_pending_clear(&pd);
+            trial_clear(&tr);
+            return exit_code;
+        }
+    }
     tr.uri = g_strdup(tr.hc->lab_uri ? tr.hc->lab_uri : cfg->lab_uri);
     tr.source = g_strdup_printf("agent:%s", tr.hc->lab);
     /* The lab is reached through the guest agent (taken already when
@@ -363,6 +477,7 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     if (ds_lab_open(&tr.lab, tr.uri, &err) < 0 ||
         ds_lab_domain(&tr.dom, tr.lab, tr.hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", tr.host, err->message);
+        ds_trial_pending_clear(&pd);
         trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
@@ -373,6 +488,9 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     tr.finished = g_get_real_time();
     ds_guard_signals_restore();
 
+    if (tr.snapshot && pending && !pending_end(cli, &tr, &pd, &commit, &stored)
+        && rc == 0)
+        rc = DS_EGENERIC;
     if (tr.snapshot) {
         /* A trial took place: its record, whatever became of it. */
         doc = result_json(&tr, (char **)all_runs->pdata, checks);
@@ -380,6 +498,8 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
             doc = json_pack("{s:s, s:s, s:s}", "schema",
                             "driftsync/trial/v1", "run", tr.run_id,
                             "error", "the result could not be encoded");
+        else if (pending)
+            pending_json(doc, &tr, &pd, commit, stored);
         if (save_result(&saved, &tr, doc, &err) < 0) {
             ds_cli_error(cli, "%s: %s", tr.host, err->message);
             g_clear_pointer(&saved, g_free);
@@ -395,6 +515,7 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     }
     if (tr.error)
         ds_cli_error(cli, "%s: %s", tr.host, tr.error);
+    ds_trial_pending_clear(&pd);
     if (rc < 0)
         exit_code = DS_EXIT_ERROR;
     else
