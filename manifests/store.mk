@@ -4,7 +4,8 @@ libdriftsync_la_SOURCES += manifests/store.c manifests/store.h \
 	manifests/store-private.h manifests/store-txn.c \
 	manifests/store-history.c manifests/store-lock.c \
 	manifests/bundle.c manifests/bundle.h \
-	manifests/store-bundle.c manifests/store-bundle.h
+	manifests/store-bundle.c manifests/store-bundle.h \
+	manifests/patch-history.c manifests/patch-history.h
 
 unit_tests += tests/unit/test-store
 tests_unit_test_store_SOURCES = tests/unit/test-store.c

@@ -12,11 +12,12 @@
 #include "manifests/bundle.h"
 #include "manifests/diff.h"
 #include "manifests/error.h"
+#include "manifests/patch-history.h"
 #include "manifests/version.h"
 #include "sync/audit.h"
 
-static const char *const kind_names[] = {"missing", "reboot", "restart",
-                                         "drift"};
+static const char *const kind_names[] = {"missing", "reboot",  "restart",
+                                         "drift",   "pending", "overdue"};
 
 const char *ds_audit_kind_name(ds_audit_kind kind)
 {
@@ -423,4 +424,52 @@ int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
     for (guint i = 0; i < changes->len; i++)
         g_ptr_array_add(findings, drift_finding(changes->pdata[i]));
     return 0;
+}
+
+char *ds_audit_format_age(gint64 s)
+{
+    if (s < 0)
+        s = 0;
+    if (s >= 86400)
+        return g_strdup_printf("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT "h",
+                               s / 86400, s % 86400 / 3600);
+    if (s >= 3600)
+        return g_strdup_printf("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT "m",
+                               s / 3600, s % 3600 / 60);
+    if (s >= 60)
+        return g_strdup_printf("%" G_GINT64_FORMAT "m", s / 60);
+    return g_strdup_printf("%" G_GINT64_FORMAT "s", s);
+}
+
+void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
+                            const GPtrArray *events, gint64 now, gint64 sla)
+{
+    for (guint i = 0; m->pending && i < m->pending->len; i++) {
+        const ds_pending *p = m->pending->pdata[i];
+        const ds_package *have = ds_manifest_find_package(m, p->name);
+        const ds_patch_event *e =
+            ds_patch_history_find(events, m->host, p->name);
+        gint64 age = e ? now - e->pending_since : 0;
+        bool overdue = sla > 0 && age > sla;
+        g_autofree char *a = ds_audit_format_age(age);
+        g_autofree char *limit = overdue ? ds_audit_format_age(sla) : NULL;
+        g_autofree char *detail = NULL;
+        ds_audit_finding *f;
+
+        if (!p->security)
+            continue;
+        detail = g_strdup_printf(
+            "%s %s -> %s (%s%s%s) pending %s%s%s%s", p->name,
+            have ? have->version : "(not installed)", p->version,
+            p->origin ? p->origin : "?", p->suite ? ":" : "",
+            p->suite ? p->suite : "", e ? "for " : "", e ? a : "since now",
+            overdue ? ", over the security SLA of " : "",
+            overdue ? limit : "");
+        f = ds_audit_finding_new(overdue ? DS_AUDIT_OVERDUE : DS_AUDIT_PENDING,
+                                 detail);
+        f->package = g_strdup(p->name);
+        f->have = have ? g_strdup(have->version) : NULL;
+        f->want = g_strdup(p->version);
+        g_ptr_array_add(findings, f);
+    }
 }

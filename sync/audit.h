@@ -25,6 +25,8 @@ typedef enum {
     DS_AUDIT_REBOOT,      /* newer kernel installed, or reboot-required */
     DS_AUDIT_RESTART,     /* a process runs deleted code */
     DS_AUDIT_DRIFT,       /* prod changed since its lab was last synced */
+    DS_AUDIT_PENDING,     /* a security update available, not installed */
+    DS_AUDIT_OVERDUE,     /* one pending longer than [patches] security-sla */
 } ds_audit_kind;
 
 const char *ds_audit_kind_name(ds_audit_kind kind); /* "missing" ... */
@@ -100,6 +102,15 @@ int ds_audit_parse_restart(GPtrArray *findings, const char *data, gsize len,
                            const char *host, GError **err);
 /* Whether a mapped path is code that a restart would replace. */
 bool ds_audit_path_is_code(const char *path);
+
+/* Security updates pending on m (its `pending` member): one finding per
+ * package, `overdue` instead of `pending` when it has been pending (since
+ * its event in `events`, from ds_patch_history; else since now) longer
+ * than sla seconds (0: no SLA). */
+void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
+                            const GPtrArray *events, gint64 now, gint64 sla);
+/* "3d 4h", "5h 10m", "42m", "30s": an age for people. */
+char *ds_audit_format_age(gint64 seconds);
 
 /* Drift since the last sync: the prod manifest at the newest commit that
  * recorded lab/HOST.json, against `prod` (the audited manifest), after

@@ -11,6 +11,7 @@
 
 #include "drivers/transport.h"
 #include "manifests/error.h"
+#include "manifests/patch-history.h"
 #include "manifests/store-bundle.h"
 #include "manifests/store.h"
 #include "sync/audit.h"
@@ -156,6 +157,30 @@ static int check_live(audit_run *r, audit_host *h, GError **err)
     return ds_audit_check_restart(h->findings, t, h->hc->name, err);
 }
 
+/* Security updates pending on a prod host, their age from the store's
+ * history when the store is open. */
+static void check_pending(audit_run *r, audit_host *h)
+{
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(GError) err = NULL;
+    bool any = false;
+
+    for (guint i = 0; h->manifest->pending && i < h->manifest->pending->len;
+         i++)
+        any = any || ((ds_pending *)h->manifest->pending->pdata[i])->security;
+    if (!any)
+        return;
+    if (r->st &&
+        ds_patch_history(&events, r->st, h->hc->name, 0, &err) < 0) {
+        ds_cli_error(r->cli, "warning: %s: the age of its pending updates "
+                     "is unknown: %s", h->hc->name, err->message);
+        g_clear_pointer(&events, g_ptr_array_unref);
+    }
+    ds_audit_check_pending(h->findings, h->manifest, events,
+                           g_get_real_time() / G_USEC_PER_SEC,
+                           r->cfg->patches_security_sla);
+}
+
 static void audit_one(audit_run *r, audit_host *h,
                       const ds_audit_expect *expect)
 {
@@ -167,6 +192,8 @@ static void audit_one(audit_run *r, audit_host *h,
 
     if (expect)
         ds_audit_check_missing(h->findings, h->manifest, expect);
+    if (r->role == DS_ROLE_PROD)
+        check_pending(r, h);
     ds_audit_check_kernel(h->findings, h->manifest, flag_read);
     if (!r->stored)
         rc = check_live(r, h, &h->error);
@@ -472,7 +499,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
     /* The store: for --stored, and for prod drift of hosts with a lab. */
     for (guint i = 0; i < hosts->len && !r.st; i++) {
         const audit_host *h = hosts->pdata[i];
-        if (stored || (!lab && h->audited && h->hc->lab)) {
+        if (stored || (!lab && h->audited &&
+                       (h->hc->lab || cfg->patches_security_sla))) {
             if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
                 return code;
             r.st = st;

@@ -19,6 +19,7 @@
 #include "sync/metrics.h"
 #include "sync/mirror.h"
 #include "sync/notify.h"
+#include "manifests/patch-history.h"
 
 typedef struct mirror_cli {
     ds_cli *cli;
@@ -173,6 +174,21 @@ static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
     return rep->notify != NULL;
 }
 
+/* The patch history after the run, for the summary, the webhook and the
+ * metrics; a failure to read it is one warning. */
+static void read_patches(ds_cli *cli, const ds_config *cfg, ds_store *st,
+                         ds_mirror_report *rep)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (ds_patch_history(&rep->patches, st, NULL, 0, &err) < 0) {
+        ds_cli_error(cli, "warning: the patch history: %s", err->message);
+        return;
+    }
+    rep->patches_now = g_get_real_time() / G_USEC_PER_SEC;
+    rep->patches_sla = cfg->patches_security_sla;
+}
+
 /* --metrics FILE: the run in Prometheus text format; a failure to write
  * it is one warning. */
 static void write_metrics(ds_cli *cli, const char *file,
@@ -314,6 +330,8 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     code = ds_mirror_exit_code(rep);
+    if (!dry_run)
+        read_patches(cli, cfg, st, rep);
     for (guint i = 0; !cli->json && rep->cache_warnings &&
                       i < rep->cache_warnings->len;
          i++)

@@ -58,3 +58,9 @@ int ds_config_get_list(char ***out, const ds_config_reader *r, GKeyFile *kf,
 bool ds_config_url_has_host(const char *v, const char *scheme);
 /* A [host] source URI; *why says what is expected when it is not. */
 bool ds_config_source_is_valid(const char *v, const char **why);
+
+/* [patches] (sync/config-patches.c). */
+struct ds_config;
+int ds_config_read_patches(struct ds_config *cfg, const ds_config_reader *r,
+                           GKeyFile *kf, const char *group, const char *key,
+                           GError **err);

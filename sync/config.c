@@ -268,7 +268,8 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                       const char *group, GError **err)
 {
     static const char *const simple[] = {
-        "store", "lab", "ignore", "secrets", "packages", "notify", NULL};
+        "store", "lab", "ignore", "secrets", "packages", "notify", "patches",
+        NULL};
     g_auto(GStrv) keys = NULL;
 
     if (g_str_has_prefix(group, "host "))
@@ -280,7 +281,7 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
         return ds_config_fail(r, err, ds_config_line(r, group, NULL),
                               "unknown section [%s] (known: [store] [lab] "
                               "[host NAME] [ignore] [secrets] [packages] "
-                              "[notify])",
+                              "[notify] [patches])",
                               group);
     }
     keys = g_key_file_get_keys(kf, group, NULL, NULL);
@@ -294,6 +295,8 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
             rc = read_lab(cfg, r, kf, group, key, err);
         else if (!strcmp(group, "ignore"))
             rc = read_ignore(cfg, r, kf, group, key, err);
+        else if (!strcmp(group, "patches"))
+            rc = ds_config_read_patches(cfg, r, kf, group, key, err);
         else
             rc = read_other(cfg, r, kf, group, key, err);
         if (rc < 0)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 #include "manifests/ignore.h"
 
@@ -47,6 +48,7 @@ typedef struct ds_config {
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
+    gint64 patches_security_sla; /* [patches] security-sla, seconds (0: none) */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;
@@ -61,3 +63,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_config, ds_config_free)
 
 const ds_host_config *ds_config_find_host(const ds_config *cfg,
                                           const char *name);
+
+/* "7d", "36h", "90m", "45s", "2w" or plain seconds (sync/config-patches.c). */
+bool ds_config_parse_duration(gint64 *out, const char *value);

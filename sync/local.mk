@@ -2,7 +2,8 @@
 # sync/local.mk: the engine (in the library) and the program (verbs, one
 # file each).
 libdriftsync_la_SOURCES += \
-	sync/config.c sync/config.h sync/config-values.c sync/config-private.h
+	sync/config.c sync/config.h sync/config-values.c sync/config-private.h \
+	sync/config-patches.c
 
 driftsync_SOURCES += \
 	sync/main.c sync/cmd.h sync/cli.c \

@@ -6,7 +6,8 @@ libdriftsync_la_SOURCES += sync/sync.h sync/sync-host.h sync/sync.c \
 	sync/sync-revert.c sync/sync-batch.c sync/journal.c \
 	sync/apply.c sync/mirror.h sync/mirror.c \
 	sync/notify.h sync/notify.c sync/metrics.h sync/metrics.c \
-	sync/audit.h sync/audit.c sync/audit-proc.c
+	sync/audit.h sync/audit.c sync/audit-proc.c \
+	sync/patches-report.h sync/patches-report.c
 
 driftsync_SOURCES += sync/cmd-sync.c sync/cmd-mirror.c sync/cmd-audit.c \
 	sync/report.h sync/report.c sync/report-html.c sync/cmd-report.c
