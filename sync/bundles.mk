@@ -7,4 +7,5 @@ unit_tests += tests/unit/test-bundle
 tests_unit_test_bundle_SOURCES = tests/unit/test-bundle.c
 tests_unit_test_bundle_LDADD = $(ds_test_ldadd)
 
-shell_tests += tests/cli/bundle.sh tests/cli/trial-pending.sh
+shell_tests += tests/cli/bundle.sh tests/cli/trial-pending.sh \
+	tests/cli/patch-history.sh
