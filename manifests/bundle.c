@@ -2,13 +2,13 @@
 /* manifests/bundle.c: the tested patch bundle document: strict parsing
  * (bounded, every field checked, one error naming the field), canonical
  * serialisation and the forms `bundle show` prints. */
-#include "config.h"
+#include <config.h>
 
 #include <jansson.h>
 #include <string.h>
 
 #include "manifests/bundle.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest.h"
 #include "manifests/version.h"
 

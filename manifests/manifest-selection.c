@@ -2,12 +2,12 @@
 /* manifests/manifest-selection.c: the package selection members of a
  * manifest (pending updates, held-back candidates, holds, automatic marks,
  * the apt lists' age): construction, normalisation, equality, rules. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 ds_pending *ds_pending_new(const char *name, const char *version,

@@ -3,11 +3,11 @@
  * over each host's prod manifests, oldest first, opening an event when a
  * package becomes pending and closing it when prod has the version; then
  * the lab's manifests and the stored bundles fill in the other dates. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/patch-history.h"
 #include "manifests/store-bundle.h"
 #include "manifests/version.h"

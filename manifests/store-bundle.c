@@ -2,7 +2,7 @@
 /* manifests/store-bundle.c: tested bundles and trial records in the git
  * store, written with libgit2 straight into the object database (one
  * commit, the branch moved by compare-and-swap), read and listed. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -25,7 +25,7 @@ state = $T/state
 source = local:$T/r1
 CONF
 dsc() { ds --config "$T/c.conf" "$@"; }
-TOOL=$DS_BUILDDIR/tests/unit/store-tool
+TOOL=$DS_BUILDDIR/tests/tools/store-tool
 dsc init >/dev/null
 
 expect_status 0 "bundle list on a store without bundles" dsc bundle list

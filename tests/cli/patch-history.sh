@@ -19,7 +19,7 @@ source = local:
 CONF
 sed 's/^\[host web01\]$/[patches]\nsecurity-sla = 1s\n\n&/' "$T/ds.conf" >"$T/sla.conf"
 dsc() { ds --config "$T/ds.conf" "$@"; }
-TOOL=$DS_BUILDDIR/tests/unit/store-tool
+TOOL=$DS_BUILDDIR/tests/tools/store-tool
 dsc init >/dev/null
 mkdir -p "$T/m1" "$T/m2" "$T/lab"
 jq '.pending = {"openssl": {"version": "3.0.16-1~deb12u1", "origin": "Debian", "suite": "bookworm-security", "security": true},

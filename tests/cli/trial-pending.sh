@@ -39,7 +39,7 @@ source = local:
 lab = lab-web02
 CONF
 trial() { ds --config "$T/ds.conf" trial "$@"; }
-TOOL=$DS_BUILDDIR/tests/unit/store-tool
+TOOL=$DS_BUILDDIR/tests/tools/store-tool
 ds --config "$T/ds.conf" init >/dev/null
 # web01: one security and one ordinary update pending; web02 the same
 # host's manifest under another name; db1: only an ordinary update; fresh:

@@ -3,13 +3,13 @@
  * (canonical bytes, round trip), malformed and hostile documents, the
  * forms `bundle show` prints, a stored bundle read by the audit as an
  * expectation, and bundles kept in a real git store. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/store-bundle.h"
-#include "sync/audit.h"
+#include "sync/jobs/audit.h"
 
 static ds_bundle *sample(bool passed)
 {

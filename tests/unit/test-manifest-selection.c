@@ -2,11 +2,11 @@
 /* tests/unit/test-manifest-selection.c: the manifest's package selection
  * members (pending, held_back, holds, auto, lists_updated_at): canonical
  * form, old documents unchanged, the rules between them. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest.h"
 
 static char *load_good(const char *name, gsize *len)
