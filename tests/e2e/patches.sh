@@ -111,7 +111,7 @@ jq_ok "prod's manifest: ds-app 1.1 pending, a security update from Debian-Securi
 jq_ok "ds-tool 2.0 pending, not a security update" \
     '.pending["ds-tool"] | .version == "2.0" and .security == false and .suite == "bookworm-e2e"'
 jq_ok "nothing else pending" '.pending | keys == ["ds-app", "ds-tool"]'
-expect_status 1 "audit prod: the security update is pending" dsc --json audit e2e
+expect_status 1 "audit prod: the security update is pending" dsc --json audit --stored e2e
 jq_ok "a pending finding for ds-app, none for ds-tool" \
     '[.hosts[0].findings[] | select(.kind == "pending") | [.package, .have, .want]] == [["ds-app", "1.0", "1.1"]]'
 
@@ -178,7 +178,7 @@ check "one commit: the failed trial's record" test "$(git --git-dir="$T/store" r
 expect_status 2 "bundle show bad1: no such bundle" dsc bundle show bad1
 expect_status 0 "bundle list --trials" dsc bundle list --trials
 grep_ok "the failed trial is in the history" 'e2e .* 1 package +FAILED +security$' "$T/out"
-expect_status 1 "audit past the SLA: ds-bad overdue" ds --config "$T/sla.conf" --json audit e2e
+expect_status 1 "audit past the SLA: ds-bad overdue" ds --config "$T/sla.conf" --json audit --stored e2e
 jq_ok "ds-bad overdue" '[.hosts[0].findings[] | select(.kind == "overdue") | .package] == ["ds-bad"]'
 
 # ---- the latency in the report ------------------------------------------
