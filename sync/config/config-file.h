@@ -48,7 +48,8 @@ typedef struct ds_config {
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
-    gint64 patches_security_sla; /* [patches] security-sla, seconds (0: none) */
+    char *patches_security_sla_text; /* [patches] security-sla as written */
+    gint64 patches_security_sla; /* the same in seconds (0: none) */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/config/config-patches.c: the [patches] section of driftsync.conf (the
- * patch cycle's settings) and the duration values it takes ("7d"). */
+/* sync/config/config-patches.c: the duration values of driftsync.conf's
+ * [patches] section ("7d", "36h"), read by the key table's check and
+ * turned into seconds once the file is read. */
 #include <config.h>
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "manifests/util/error.h"
-#include "sync/config/config-private.h"
 #include "sync/config/config-file.h"
 
 bool ds_config_parse_duration(gint64 *out, const char *v)
@@ -34,22 +33,4 @@ bool ds_config_parse_duration(gint64 *out, const char *v)
             return true;
         }
     return false;
-}
-
-int ds_config_read_patches(ds_config *cfg, const ds_config_reader *r,
-                           GKeyFile *kf, const char *group, const char *key,
-                           GError **err)
-{
-    static const char *const known[] = {"security-sla", NULL};
-    g_autofree char *v = NULL;
-
-    if (ds_config_check_known(r, group, key, known, err) < 0)
-        return DS_EINVALID;
-    if (ds_config_get_string(&v, r, kf, group, key, err) < 0)
-        return DS_EINVALID;
-    if (!ds_config_parse_duration(&cfg->patches_security_sla, v) ||
-        cfg->patches_security_sla == 0)
-        return BAD_VALUE("expected a duration such as 7d, 36h or 90m, got "
-                         "'%s'", v);
-    return 0;
 }
