@@ -155,8 +155,13 @@ static const char *section(ds_dpkg_facts *facts, const char *name,
 {
     GBytes *b = ds_dpkg_facts_get(facts, name);
 
+    const char *d;
+
     *len = 0;
-    return b ? g_bytes_get_data(b, len) : NULL;
+    if (!b)
+        return NULL;
+    d = g_bytes_get_data(b, len);
+    return d ? d : ""; /* present but empty */
 }
 
 int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
@@ -166,7 +171,7 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
     g_autofree char *native = NULL;
     const char *files, *pkgs, *d;
     gsize flen, plen, len;
-    int a = -1, b = -1, rc;
+    int a = -1, b = -1, m_st = -1, rc;
 
     collect_holds(m, facts);
     if ((rc = check_refresh(c, facts, err)) < 0)
@@ -175,7 +180,7 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
         return 0; /* no apt on this host: holds only */
     {
         g_autofree char *st = g_strndup(d, len);
-        if (sscanf(st, "%d %d", &a, &b) != 2)
+        if (sscanf(st, "%d %d %d", &a, &b, &m_st) != 3)
             a = -1;
     }
     /* apt refusing its own configuration (two Signed-By for one source,
@@ -199,8 +204,11 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
                                   c->opts ? c->opts->security_suites : NULL,
                                   err)) < 0)
         return rc;
-    m->auto_marks = g_ptr_array_new_with_free_func(g_free);
-    d = section(facts, "apt-auto", &len);
+    /* marks only from a successful apt-mark: none would read as "all
+     * manual" */
+    d = m_st == 0 ? section(facts, "apt-auto", &len) : NULL;
+    if (d)
+        m->auto_marks = g_ptr_array_new_with_free_func(g_free);
     if (d && (rc = ds_apt_parse_names(m->auto_marks, m, native, c->host,
                                       "apt-mark showauto", d, len, err)) < 0)
         return rc;

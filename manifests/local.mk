@@ -8,9 +8,11 @@ libdriftsync_la_SOURCES += \
 	manifests/manifest-private.h manifests/manifest-selection.c \
 	manifests/version.c manifests/version.h \
 	manifests/ignore.c manifests/ignore.h \
-	manifests/diff.c manifests/diff.h \
+	manifests/diff.c manifests/diff.h manifests/diff-private.h \
+	manifests/diff-selection.c \
 	manifests/store.c manifests/store.h manifests/store-private.h \
 	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c \
+	manifests/store-pending.c \
 	manifests/bundle.c manifests/bundle.h \
 	manifests/store-bundle.c manifests/store-bundle.h \
 	manifests/patch-history.c manifests/patch-history.h

@@ -124,7 +124,7 @@ done:
 int ds_store_bundle_save(char **out_oid, ds_store *st, const ds_bundle *b,
                          bool replace, GError **err)
 {
-    bool own_lock = st->lock_fd < 0;
+    bool own_lock = st->lock == NULL;
     int rc;
 
     if (out_oid)

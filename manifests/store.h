@@ -77,6 +77,14 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
                         GError **err);
 void ds_store_txn_free(ds_store_txn *txn);
 
+/* Called by ds_store_txn_commit once the commit's objects are written and
+ * flushed, just before the branch moves to it (oid: the new commit).  A
+ * test's pause point: a writer stopped or killed there leaves the store
+ * at the old commit.  NULL removes it. */
+typedef void (*ds_store_commit_hook)(const char *oid, void *payload);
+void ds_store_set_commit_hook(ds_store *st, ds_store_commit_hook hook,
+                              void *payload);
+
 /* After ds_store_txn_put and before the commit: how host compares with
  * the commit the transaction began on.  *changed: its manifest or stored
  * files differ; *is_new: it had no manifest there; *changes (may be
@@ -112,6 +120,15 @@ void ds_history_entry_free(ds_history_entry *e);
 int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err);
+
+/* Since when each update pending in ROLE/HOST.json at HEAD has been
+ * pending: *out maps its package name to a gint64 (seconds since the
+ * epoch: when the oldest manifest of the unbroken run back from HEAD that
+ * lists it as pending was collected -- its collected_at, else its commit's
+ * time --, whatever the candidate version).
+ * An empty table when the host has no manifest or nothing pending. */
+int ds_store_pending_since(GHashTable **out, ds_store *st, ds_role role,
+                           const char *host, GError **err);
 
 /* Every host's history of ROLE in one walk over the commits (not one per
  * host): *out maps each host name that a commit since `since` changed to

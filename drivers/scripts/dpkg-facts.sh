@@ -39,11 +39,15 @@ if [ ! -d "$r/run/systemd/system" ] || [ -n "$r" ]; then
   s install
   find "$r/etc/systemd/system" "$r/lib/systemd/system" "$r/usr/lib/systemd/system" -maxdepth 1 -type f -name '*.service' -exec grep -HZE '^[[:space:]]*(WantedBy|RequiredBy|UpheldBy|Alias|Also|DefaultInstance)[[:space:]]*=' -- {} + 2>/dev/null
 fi
-# apt's own answers: package files, the installed packages' policy
-# (candidates), automatic marks, the lists' modification times.  Under a
-# root apt reads the root's configuration and state.
+# apt's own answers (platform-dpkg-select.c): the package files, the
+# installed packages' policy (candidates), automatic marks, the lists'
+# modification times.  Under a root apt reads the root's state.
 if command -v apt-cache >/dev/null 2>&1; then
-  if [ -n "$r" ]; then set -- -o "Dir=$r/" -o "Dir::State::status=$r/var/lib/dpkg/status"; else set --; fi
+  if [ -n "$r" ]; then
+    set -- -o "Dir=$r/" -o "Dir::State::status=$r/var/lib/dpkg/status"
+  else
+    set --
+  fi
   export LC_ALL=C
   if [ "$ref" = refresh ]; then
     e=$(apt-get -q "$@" update 2>&1 >/dev/null); st=$?
@@ -53,8 +57,8 @@ if command -v apt-cache >/dev/null 2>&1; then
   s apt-files; apt-cache "$@" policy; a=$?
   s apt-policy
   printf '%s\n' "$q" | awk -F '\t' 'NF == 4 && $4 ~ /^.[itW]/ { print $1 }' | xargs -r apt-cache "$@" policy; b=$?
-  s apt-status; printf '%s %s\n' "$a" "$b"
-  s apt-auto; apt-mark "$@" showauto
+  s apt-auto; apt-mark "$@" showauto; c=$?
+  s apt-status; printf '%s %s %s\n' "$a" "$b" "$c"
   s apt-lists
   find "$r/var/lib/apt/lists" "$r/var/lib/apt/periodic/update-success-stamp" -maxdepth 1 -printf '%T@\n' 2>/dev/null
 fi

@@ -25,6 +25,7 @@ typedef struct ds_host_config {
     char *ca_file;
     char *auth_file;
     gboolean allow_http;
+    gboolean refresh_lists; /* apt-get update before collecting */
 } ds_host_config;
 
 typedef struct ds_config {
@@ -48,8 +49,11 @@ typedef struct ds_config {
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
-    char *patches_security_sla_text; /* [patches] security-sla as written */
-    gint64 patches_security_sla; /* the same in seconds (0: none) */
+    gint64 patches_security_sla; /* [patches] security-sla, seconds (0: none) */
+    char **security_origins; /* [patches] security-origins (globs) */
+    char **security_suites;  /* [patches] security-suites (globs) */
+    gint64 max_list_age;     /* [patches] max-list-age, seconds (7d) */
+    gboolean refresh_lists;  /* not a key: record --refresh-lists */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;
@@ -62,8 +66,18 @@ ds_config *ds_config_new_default(void);
 void ds_config_free(ds_config *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_config, ds_config_free)
 
+/* "30m", "12h", "7d", "2w", "90s" into seconds; DS_EINVALID otherwise. */
+int ds_config_parse_duration(gint64 *out, const char *v);
+
 const ds_host_config *ds_config_find_host(const ds_config *cfg,
                                           const char *name);
-
-/* "7d", "36h", "90m", "45s", "2w" or plain seconds (sync/config/config-patches.c). */
-bool ds_config_parse_duration(gint64 *out, const char *value);
+/* The [host NAME] section of a host whose lab driftsync works on: it must
+ * exist (DS_ENOTFOUND, "NAME: no [host NAME] in FILE") and name a lab
+ * domain (DS_EINVALID, "NAME: the host has no lab domain ..."). */
+int ds_config_find_lab(const ds_host_config **out, const ds_config *cfg,
+                       const char *name, GError **err);
+/* The libvirt URI of the host's lab: its lab-uri, else [lab] uri. */
+const char *ds_config_lab_uri(const ds_config *cfg, const ds_host_config *hc);
+/* How the lab VM is reached to collect it: its lab-access URI, or
+ * "agent:DOMAIN" (the default, and for lab-access = agent). */
+char *ds_config_lab_source(const ds_host_config *hc);

@@ -67,24 +67,22 @@ int ds_trial_pending_prepare(ds_trial_pending *p, GPtrArray *installs,
     return rc < 0 ? rc : 0;
 }
 
-static void on_note(const char *host, const char *message, void *payload)
-{
-    ds_cli_info(payload, "%s: %s", host, message);
-}
-
-int ds_trial_pending_sync_first(ds_trial_pending *p, ds_cli *cli,
-                                const ds_config *cfg, const char *host,
-                                GError **err)
+int ds_trial_pending_sync_first(ds_trial_pending *p, ds_sync_note_fn note,
+                                void *payload, const ds_config *cfg,
+                                const char *host, GError **err)
 {
     const char *hosts[] = {host, NULL};
     g_autoptr(GPtrArray) results = NULL;
     g_autofree char *commit = NULL;
-    ds_sync_options opts = {.note = on_note, .payload = cli};
+    g_autofree char *msg = g_strdup_printf(
+        "syncing lab %s to prod first (--sync-first)",
+        ds_config_find_host(cfg, host)->lab);
+    ds_sync_options opts = {.note = note, .payload = payload};
     const ds_sync_result *r;
     int rc;
 
-    ds_cli_info(cli, "%s: syncing lab %s to prod first (--sync-first)", host,
-                ds_config_find_host(cfg, host)->lab);
+    if (note)
+        note(host, msg, payload);
     rc = ds_sync_run(&results, &commit, cfg, p->st, hosts, &opts, err);
     if (rc < 0)
         return rc;

@@ -8,6 +8,6 @@ shell_tests += \
 	tests/cli/plan.sh tests/cli/pkgcache.sh tests/cli/sync.sh \
 	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
-	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/bundle.sh \
-	tests/cli/trial-pending.sh tests/cli/patch-history.sh
+	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
+	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

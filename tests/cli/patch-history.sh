@@ -40,7 +40,7 @@ jq_ok "overdue instead of pending" \
 expect_status 1 "overdue, human" ds --config "$T/sla.conf" audit --stored web01
 grep_ok "says it is over the SLA" 'overdue: openssl .* pending for [0-9]+s, over the security SLA of 1s' "$T/out"
 check "a bad SLA is refused" sh -c "sed 's/= 1s/= soon/' '$T/sla.conf' >'$T/bad.conf'; ! '$DRIFTSYNC' --config '$T/bad.conf' audit --stored web01 2>'$T/bad.err'"
-grep_ok "naming the key" '\[patches\] security-sla: expected a duration such as 7d' "$T/bad.err"
+grep_ok "naming the key" '\[patches\] security-sla: expected a duration such as 30m, 12h, 7d or 2w' "$T/bad.err"
 
 expect_status 0 "report while pending" ds --config "$T/sla.conf" report --output "$T/r1"
 cp "$T/r1/report.json" "$T/out"
