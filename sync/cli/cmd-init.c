@@ -30,8 +30,8 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
 
     rc = ds_store_init(cfg->store_path, &err);
     if (rc == DS_ECONFLICT) {
-        ds_cli_error(cli, "%s: a store already exists there; nothing done",
-                     cfg->store_path);
+        /* "a store already exists there" only when one does. */
+        ds_cli_error(cli, "%s; nothing done", err->message);
         return DS_EXIT_ERROR;
     }
     if (rc < 0) {
@@ -45,7 +45,7 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         ds_cli_print_json(o);
         json_decref(o);
     } else if (cli->verbosity >= 0) {
-        printf("Created an empty store in %s\n", cfg->store_path);
+        ds_cli_printf(cli, "Created an empty store in %s\n", cfg->store_path);
     }
     return DS_EXIT_OK;
 }
