@@ -6,7 +6,8 @@
 #          openssl, git, dpkg-dev, libvirt's test driver, groff for the
 #          man pages, shellcheck for the scripts, valgrind for
 #          DS_VALGRIND=1)
-#   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed
+#   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed,
+#          apt-utils (apt-ftparchive) for its package repositories
 set -eu
 what=${1:-build}
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
@@ -24,7 +25,7 @@ case "$what" in
 build) ;;
 test) pkgs="$pkgs $test_pkgs" ;;
 e2e) pkgs="$pkgs $test_pkgs libvirt-daemon-driver-qemu qemu-system-x86
-      qemu-utils debootstrap e2fsprogs" ;;
+      qemu-utils debootstrap e2fsprogs apt-utils" ;;
 *) echo "usage: $0 build|test|e2e" >&2; exit 2 ;;
 esac
 missing=""

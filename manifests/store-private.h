@@ -42,3 +42,8 @@ bool ds_store_path_is_storable(const char *relpath);
 /* Make everything written to the store so far durable (syncfs(2) on its
  * file system: one call instead of an fsync per loose object). */
 int ds_store_sync_objects(ds_store *st, GError **err);
+
+/* Move the branch HEAD names from base (NULL: the store had no commit) to
+ * id, failing (DS_ECONFLICT) when someone else moved it meanwhile. */
+int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
+                         const char *reflog, GError **err);

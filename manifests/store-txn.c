@@ -469,12 +469,9 @@ static char *build_message(GPtrArray *changed, const char *verb,
     return g_string_free(msg, FALSE);
 }
 
-/* Move the branch HEAD names from the base commit to id, failing when
- * someone else moved it meanwhile. */
-static int move_branch(ds_store_txn *txn, const git_oid *id,
-                       const char *reflog, GError **err)
+int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
+                         const char *reflog, GError **err)
 {
-    ds_store *st = txn->st;
     git_reference *head = NULL;
     git_reference *ref = NULL;
     const char *branch;
@@ -490,9 +487,9 @@ static int move_branch(ds_store_txn *txn, const git_oid *id,
                             st->path);
     }
     branch = git_reference_symbolic_target(head);
-    if (txn->have_base)
+    if (base)
         grc = git_reference_create_matching(&ref, st->repo, branch, id, 1,
-                                            &txn->base_id, reflog);
+                                            base, reflog);
     else
         grc = git_reference_create(&ref, st->repo, branch, id, 0, reflog);
     if (grc == GIT_EMODIFIED || grc == GIT_EEXISTS || grc == GIT_ELOCKED)
@@ -612,7 +609,8 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
         goto done;
     if (st->commit_hook)
         st->commit_hook(hex, st->commit_hook_payload);
-    if ((rc = move_branch(txn, &commit_id, reflog, err)) < 0)
+    if ((rc = ds_store_move_branch(st, txn->have_base ? &txn->base_id : NULL,
+                                   &commit_id, reflog, err)) < 0)
         goto done;
     /* The commit is made; flushing the branch update is best effort. */
     (void)ds_store_sync_objects(st, NULL);

@@ -2,6 +2,7 @@
 /* manifests/store.h: the git store of manifests (libgit2, bare repository,
  * written straight into the object database).  Layout:
  *   prod/HOST.json  lab/HOST.json  files/{prod,lab}/HOST/PATH
+ *   bundles/NAME.json  trials/HOST/RUN.json  (manifests/store-bundle.h)
  * One commit per run, only when something changed. */
 #pragma once
 

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "manifests/store-bundle.h"
 #include "manifests/util/error.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/signals.h"
@@ -88,13 +89,36 @@ static void print_human(ds_cli *cli, const ds_audit_run *r)
     }
 }
 
+/* --bundle NAME: the store's bundle as the expectation (the store stays
+ * open for the rest of the audit). */
+static int bundle_expect(ds_audit_expect **out, ds_store **st, ds_cli *cli,
+                         const ds_config *cfg, const char *name)
+{
+    g_autoptr(ds_bundle) b = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *origin = g_strdup_printf("bundle %s", name);
+    int code = ds_cli_open_store(st, cli, cfg);
+
+    if (code != DS_EXIT_OK)
+        return code;
+    if (ds_store_bundle_read(&b, *st, NULL, name, &err) < 0 ||
+        ds_audit_expect_from_bundle(out, b, origin, &err) < 0) {
+        ds_cli_error(cli, "audit: %s", err->message);
+        return DS_EXIT_ERROR;
+    }
+    return DS_EXIT_OK;
+}
+
 static int cmd_audit(ds_cli *cli, int argc, char **argv)
 {
     gboolean lab = FALSE, stored = FALSE;
-    g_autofree char *expect_file = NULL, *like = NULL;
+    g_autofree char *expect_file = NULL, *like = NULL, *bundle = NULL;
     GOptionEntry entries[] = {
         {"lab", 0, 0, G_OPTION_ARG_NONE, &lab,
          "Audit the hosts' lab VMs instead of production", NULL},
+        {"bundle", 'b', 0, G_OPTION_ARG_STRING, &bundle,
+         "Versions expected: the stored bundle NAME (driftsync bundle list)",
+         "NAME"},
         {"expect", 'e', 0, G_OPTION_ARG_FILENAME, &expect_file,
          "Versions expected: a patch bundle (JSON or name=version lines)",
          "FILE"},
@@ -119,8 +143,14 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
 
     if (!ds_cli_parse(cli, &ds_cmd_audit_entry, entries, &argc, &argv, &code))
         return code;
-    if (expect_file && like) {
-        ds_cli_error(cli, "audit: --expect and --like exclude each other");
+    if (bundle && !ds_name_is_safe_host(bundle)) {
+        ds_cli_error(cli, "audit: --bundle: '%s' is not a bundle name",
+                     bundle);
+        return DS_EXIT_ERROR;
+    }
+    if (!!expect_file + !!like + !!bundle > 1) {
+        ds_cli_error(cli, "audit: --expect, --bundle and --like exclude each "
+                          "other");
         return DS_EXIT_ERROR;
     }
     if (like && !ds_name_is_safe_host(like)) {
@@ -140,7 +170,11 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     /* The store: for --stored, and for prod drift of hosts with a lab. */
-    if (ds_audit_run_needs_store(r)) {
+    if (bundle && (code = bundle_expect(&expect, &st, cli, cfg, bundle)) !=
+                      DS_EXIT_OK)
+        return code;
+    r->st = st;
+    if (!st && ds_audit_run_needs_store(r)) {
         if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
             return code;
         r->st = st;
@@ -192,7 +226,8 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_audit_entry = {
     .name = "audit",
-    .args = "[--lab] [--expect FILE | --like GROUP] [--stored] [HOST...]",
+    .args = "[--lab] [--expect FILE | --bundle NAME | --like GROUP] "
+            "[--stored] [HOST...]",
     .summary = "Say, host by host, which packages are below the expected "
                "version, and which reboots and restarts are pending "
                "(exit 1 on findings).",

@@ -14,11 +14,12 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
+#include "manifests/patch-history.h"
 #include "manifests/util/run-id.h"
 #include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
-#include "sync/output/metrics.h"
 #include "sync/jobs/mirror.h"
+#include "sync/output/metrics.h"
 #include "sync/output/publish.h"
 
 /* The most labs synced at once that --parallel accepts. */
@@ -195,6 +196,21 @@ static void on_log(ds_log_level level, const char *message, void *payload)
         ds_cli_info(m->cli, "%s%s", m->tag, message);
 }
 
+/* The patch history after the run, for the summary, the webhook and the
+ * metrics; a failure to read it is one warning. */
+static void read_patches(ds_cli *cli, const ds_config *cfg, ds_store *st,
+                         ds_mirror_report *rep)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (ds_patch_history(&rep->patches, st, NULL, 0, &err) < 0) {
+        ds_cli_error(cli, "warning: the patch history: %s", err->message);
+        return;
+    }
+    rep->patches_now = g_get_real_time() / G_USEC_PER_SEC;
+    rep->patches_sla = cfg->patches_security_sla;
+}
+
 /* --metrics FILE: the run in Prometheus text format; a failure to write
  * it is one warning. */
 static void write_metrics(ds_cli *cli, const char *file,
@@ -319,6 +335,8 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     code = ds_mirror_exit_code(rep);
+    if (!dry_run)
+        read_patches(cli, cfg, st, rep);
     for (guint i = 0; !cli->json && rep->cache_warnings &&
                       i < rep->cache_warnings->len;
          i++)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "manifests/diff.h"
+#include "manifests/store.h"
 #include "manifests/util/error.h"
 #include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
@@ -23,8 +24,9 @@
 #define TRIAL_ABANDONED_WAIT_MS (40 * 1000)
 
 #define TRIAL_USAGE                                                          \
-    "HOST (--install PKG=VERSION | --deb FILE | --run CMD)... --check CMD " \
-    "[--keep] [--timeout SECONDS]"
+    "HOST ((--install PKG=VERSION | --deb FILE | --run CMD)... | --pending " \
+    "[--security] [--bundle NAME] [--sync-first]) --check CMD... [--keep] " \
+    "[--timeout SECONDS]"
 
 static void report(ds_cli *cli, const ds_trial *tr, const char *saved)
 {
@@ -81,7 +83,7 @@ static const char *misuse(int argc, char **runs, bool installs,
     if (argc != 2)
         return argc < 2 ? "no host" : "one host at a time";
     if (!runs[0] && !installs)
-        return "no change (--install, --deb or --run)";
+        return "no change (--install, --deb, --run or --pending)";
     if (!checks || !checks[0])
         return "no --check";
     for (int i = 0; runs[i]; i++)
@@ -95,15 +97,110 @@ static const char *misuse(int argc, char **runs, bool installs,
     return NULL;
 }
 
+/* --pending: what is wrong with the options that go with it, or NULL. */
+static const char *pending_misuse(bool pending, bool change, bool security,
+                                  const char *bundle, bool sync_first)
+{
+    if (pending && change)
+        return "--pending is the change: no --install, --deb or --run with "
+               "it";
+    if (!pending && (security || bundle || sync_first))
+        return "--security, --bundle and --sync-first go with --pending";
+    if (bundle && !ds_name_is_safe_host(bundle))
+        return "--bundle: the name takes letters, digits, '.', '_' and '-'";
+    return NULL;
+}
+
+static void on_note(const char *host, const char *message, void *payload)
+{
+    ds_cli_info(payload, "%s: %s", host, message);
+}
+
+/* --pending before the lab is touched: prod's pending set from the
+ * store, the bundle name free, the lab synced first on request.  An exit
+ * code, DS_EXIT_OK to go on; *nothing when nothing is pending. */
+static int pending_begin(ds_cli *cli, ds_trial *tr, ds_trial_pending *p,
+                         const ds_config *cfg, bool sync_first, bool *nothing)
+{
+    g_autoptr(GError) err = NULL;
+    int code;
+
+    *nothing = false;
+    if ((code = ds_cli_open_store(&p->st, cli, cfg)) != DS_EXIT_OK)
+        return code;
+    if (!p->bundle)
+        p->bundle = ds_trial_pending_default_name(tr->host, tr->run_id);
+    if (ds_trial_pending_prepare(p, tr->installs, tr->host, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        return DS_EXIT_ERROR;
+    }
+    if (tr->installs->len == 0) {
+        *nothing = true;
+        ds_cli_info(cli, "%s: nothing %spending at %.12s: no trial run",
+                    tr->host, p->security ? "security " : "",
+                    p->prod_revision);
+        return DS_EXIT_OK;
+    }
+    ds_cli_info(cli, "%s: %u %spending update%s from prod at %.12s, bundle "
+                "%s", tr->host, tr->installs->len,
+                p->security ? "security " : "",
+                tr->installs->len == 1 ? "" : "s", p->prod_revision,
+                p->bundle);
+    if (sync_first && ds_trial_pending_sync_first(p, on_note, cli, cfg,
+                                                  tr->host, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        return DS_EXIT_ERROR;
+    }
+    tr->must_match = p->prod;
+    return DS_EXIT_OK;
+}
+
+/* --pending after a trial took place: its record in the store, and the
+ * bundle when it passed, noted in doc; false when not written. */
+static bool pending_end(ds_cli *cli, const ds_trial *tr,
+                        const ds_trial_pending *p, json_t *doc)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *commit = NULL;
+    json_t *drift = json_array();
+    bool stored = false, ok = true;
+
+    if (ds_trial_pending_record(&commit, &stored, p, tr, &err) < 0) {
+        ds_cli_error(cli, "%s: %s", tr->host, err->message);
+        ok = false;
+    } else if (stored) {
+        ds_cli_info(cli, "%s: bundle %s stored (commit %.12s): `driftsync "
+                    "bundle show %s --format apt`", tr->host, p->bundle,
+                    commit, p->bundle);
+    } else {
+        ds_cli_info(cli, "%s: the failed trial is recorded in the store "
+                    "(commit %.12s); no bundle written", tr->host, commit);
+    }
+    for (guint i = 0; tr->drift && i < tr->drift->len; i++)
+        json_array_append_new(drift, ds_change_to_json(tr->drift->pdata[i]));
+    if (doc)
+        json_object_set_new(
+            doc, "pending",
+            json_pack("{s:b, s:s, s:s?, s:s?, s:b, s:o}", "security",
+                      p->security, "bundle", p->bundle, "prod_revision",
+                      p->prod_revision, "commit", commit, "bundle_stored",
+                      stored, "drift", drift));
+    else
+        json_decref(drift);
+    return ok;
+}
+
 /* A trial took place: keep its record, whatever became of it, and show
  * it.  Returns rc, or an error when the record could not be kept. */
 static int keep_and_render(ds_cli *cli, ds_trial *tr, char **runs,
-                           char **checks, int rc)
+                           char **checks, int rc, const ds_trial_pending *p)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *saved = NULL;
     json_t *doc = ds_trial_to_json(tr, runs, checks);
 
+    if (p && !pending_end(cli, tr, p, doc) && rc == 0)
+        rc = DS_EGENERIC;
     if (!doc)
         doc = json_pack("{s:s, s:s, s:s}", "schema", "driftsync/trial/v1",
                         "run", tr->run_id, "error",
@@ -129,7 +226,11 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     g_auto(GStrv) checks = NULL;
     g_auto(GStrv) installs = NULL;
     g_auto(GStrv) debs = NULL;
-    gboolean keep = FALSE;
+    gboolean keep = FALSE, pending = FALSE, security = FALSE;
+    gboolean sync_first = FALSE;
+    g_autofree char *bundle = NULL;
+    ds_trial_pending pd = {0};
+    bool nothing = false;
     int timeout_s = 0;
     GOptionEntry entries[] = {
         {"install", 'i', 0, G_OPTION_ARG_STRING_ARRAY, &installs,
@@ -146,6 +247,16 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         {"check", 'c', 0, G_OPTION_ARG_STRING_ARRAY, &checks,
          "a check run by the guest's /bin/sh afterwards; exit 0 passes "
          "(repeatable)", "CMD"},
+        {"pending", 'p', 0, G_OPTION_ARG_NONE, &pending,
+         "the change: prod's pending updates (their candidate versions, "
+         "from its manifest at the store's HEAD); stores a bundle when it "
+         "passes", NULL},
+        {"security", 's', 0, G_OPTION_ARG_NONE, &security,
+         "with --pending: the security updates only", NULL},
+        {"bundle", 'b', 0, G_OPTION_ARG_STRING, &bundle,
+         "with --pending: the bundle's name (HOST-TIME)", "NAME"},
+        {"sync-first", 0, 0, G_OPTION_ARG_NONE, &sync_first,
+         "with --pending: sync the lab to prod first when it differs", NULL},
         {"keep", 'k', 0, G_OPTION_ARG_NONE, &keep,
          "keep the lab as the trial left it (and the snapshot)", NULL},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s,
@@ -167,8 +278,10 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     for (int i = 0; applies && applies[i]; i++)
         g_ptr_array_add(all_runs, applies[i]);
     g_ptr_array_add(all_runs, NULL);
-    if ((why = misuse(argc, (char **)all_runs->pdata, installs || debs,
-                      checks, timeout_s)))
+    if ((why = pending_misuse(pending, all_runs->len > 1 || installs || debs,
+                              security, bundle, sync_first)) ||
+        (why = misuse(argc, (char **)all_runs->pdata,
+                      installs || debs || pending, checks, timeout_s)))
         return usage(cli, why);
     opts.host = argv[1];
     opts.installs = installs;
@@ -184,8 +297,26 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
         ds_trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
+    if (pending) {
+        pd.security = security;
+        pd.bundle = g_steal_pointer(&bundle);
+        if (!ds_config_find_host(cfg, tr.host)) {
+            ds_cli_error(cli, "%s: no [host %s] in %s", tr.host, tr.host,
+                         cfg->filename ? cfg->filename : "the configuration");
+            exit_code = DS_EXIT_ERROR;
+        } else {
+            exit_code = pending_begin(cli, &tr, &pd, cfg, sync_first,
+                                      &nothing);
+        }
+        if (exit_code != DS_EXIT_OK || nothing) {
+            ds_trial_pending_clear(&pd);
+            ds_trial_clear(&tr);
+            return exit_code;
+        }
+    }
     if (ds_trial_open_lab(&tr, cfg, &err) < 0) {
         ds_cli_error_gerror(cli, err);
+        ds_trial_pending_clear(&pd);
         ds_trial_clear(&tr);
         return DS_EXIT_ERROR;
     }
@@ -197,9 +328,11 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
     ds_signals_restore();
 
     if (tr.snapshot) /* a trial took place */
-        rc = keep_and_render(cli, &tr, (char **)all_runs->pdata, checks, rc);
+        rc = keep_and_render(cli, &tr, (char **)all_runs->pdata, checks, rc,
+                             pending ? &pd : NULL);
     if (tr.error)
         ds_cli_error(cli, "%s: %s", tr.host, tr.error);
+    ds_trial_pending_clear(&pd);
     if (rc < 0)
         exit_code = DS_EXIT_ERROR;
     else

@@ -7,4 +7,5 @@ driftsync_SOURCES += \
 	sync/cli/cmd-diff.c sync/cli/cmd-log.c sync/cli/cmd-plan.c \
 	sync/cli/cmd-sync.c sync/cli/cmd-mirror.c sync/cli/cmd-audit.c \
 	sync/cli/cmd-report.c sync/cli/cmd-snapshot.c sync/cli/cmd-trial.c \
+	sync/cli/cmd-bundle.c \
 	sync/cli/cmd-patches.c

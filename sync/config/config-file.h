@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 
 #include "manifests/ignore.h"
 
@@ -47,6 +48,7 @@ typedef struct ds_config {
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
+    gint64 patches_security_sla; /* [patches] security-sla, seconds (0: none) */
     char **security_origins; /* [patches] security-origins (globs) */
     char **security_suites;  /* [patches] security-suites (globs) */
     gint64 max_list_age;     /* [patches] max-list-age, seconds (7d) */

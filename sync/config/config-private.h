@@ -71,3 +71,4 @@ int ds_config_check_host_source(const ds_config_reader *r,
 bool ds_config_url_has_host(const char *v, const char *scheme);
 /* A [host] source URI; *why says what is expected when it is not. */
 bool ds_config_source_is_valid(const char *v, const char **why);
+

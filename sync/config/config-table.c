@@ -188,7 +188,6 @@ const ds_config_key ds_config_table[] = {
      .def = "1", .doc = "seconds before the second try, doubled after"},
     {"notify", "audit", FLAG(ds_config, notify_audit), .def = "false",
      .doc = "also notify after each audit run"},
-
     {"patches", "security-origins", WORDS(ds_config, security_origins),
      .check = check_glob, .def = "Debian-Security",
      .doc = "Release labels or origins of security archives (globs)"},
@@ -197,6 +196,8 @@ const ds_config_key ds_config_table[] = {
      .doc = "Release codenames or suites of security archives (globs)"},
     {"patches", "max-list-age", DURATION(ds_config, max_list_age),
      .def = "7d", .doc = "package lists older than this are a finding"},
+    {"patches", "security-sla", DURATION(ds_config, patches_security_sla),
+     .doc = "how long a security update may stay pending (7d, 36h)"},
 
     {NULL},
 };

@@ -11,6 +11,7 @@
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "sync/engine/sync.h"
+#include "manifests/patch-history.h"
 #include "sync/jobs/audit-run.h"
 #include "sync/jobs/collect.h"
 
@@ -132,6 +133,29 @@ static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
     return ds_audit_check_restart(h->findings, t, h->hc->name, err);
 }
 
+/* Security updates pending on a prod host, their age from the store's
+ * history when the store is open. */
+static void check_pending(ds_audit_run *r, ds_audit_host *h)
+{
+    g_autoptr(GPtrArray) events = NULL;
+    g_autoptr(GError) err = NULL;
+    bool any = false;
+
+    for (guint i = 0; h->manifest->pending && i < h->manifest->pending->len;
+         i++)
+        any = any || ((ds_pending *)h->manifest->pending->pdata[i])->security;
+    if (!any)
+        return;
+    if (r->st && ds_patch_history(&events, r->st, h->hc->name, 0, &err) < 0) {
+        ds_log_verbose(&r->log, "%s: the age of its pending updates is "
+                       "unknown: %s", h->hc->name, err->message);
+        g_clear_pointer(&events, g_ptr_array_unref);
+    }
+    ds_audit_check_pending(h->findings, h->manifest, events,
+                           g_get_real_time() / G_USEC_PER_SEC,
+                           r->cfg->patches_security_sla);
+}
+
 void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
                        const ds_audit_expect *expect)
 {
@@ -143,6 +167,8 @@ void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
 
     if (expect)
         ds_audit_check_missing(h->findings, h->manifest, expect);
+    if (r->role == DS_ROLE_PROD)
+        check_pending(r, h);
     ds_audit_check_kernel(h->findings, h->manifest, flag_read);
     if (!r->stored)
         rc = check_live(r, h, &h->error);
@@ -284,7 +310,9 @@ bool ds_audit_run_needs_store(const ds_audit_run *r)
     for (guint i = 0; i < r->hosts->len; i++) {
         const ds_audit_host *h = r->hosts->pdata[i];
 
-        if (r->stored || (r->role == DS_ROLE_PROD && h->audited && h->hc->lab))
+        if (r->stored ||
+            (r->role == DS_ROLE_PROD && h->audited &&
+             (h->hc->lab || r->cfg->patches_security_sla)))
             return true;
     }
     return false;

@@ -9,13 +9,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "manifests/bundle.h"
 #include "manifests/diff.h"
+#include "manifests/patch-history.h"
 #include "manifests/util/error.h"
 #include "manifests/version.h"
 #include "sync/jobs/audit.h"
 
-static const char *const kind_names[] = {"missing", "reboot", "restart",
-                                         "drift"};
+static const char *const kind_names[] = {"missing", "reboot",  "restart",
+                                         "drift",   "pending", "overdue"};
 
 const char *ds_audit_kind_name(ds_audit_kind kind)
 {
@@ -118,6 +120,36 @@ static int expect_add(ds_audit_expect *e, const char *name, gsize nlen,
     return 0;
 }
 
+int ds_audit_expect_from_bundle(ds_audit_expect **out, const ds_bundle *b,
+                                const char *origin, GError **err)
+{
+    g_autoptr(ds_audit_expect) e = ds_audit_expect_new();
+    GHashTableIter it;
+    gpointer k, v;
+
+    *out = NULL;
+    if (!b->passed)
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: bundle %s records a failed trial: nothing "
+                            "to expect from it",
+                            origin, b->name);
+    g_hash_table_iter_init(&it, b->packages);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_hash_table_insert(e->want, g_strdup(k), g_strdup(v));
+    *out = g_steal_pointer(&e);
+    return 0;
+}
+
+/* A stored bundle document (driftsync/bundle/v1) as an expectation. */
+static int parse_bundle(ds_audit_expect **out, const char *data, gsize len,
+                        const char *origin, GError **err)
+{
+    g_autoptr(ds_bundle) b = NULL;
+    int rc = ds_bundle_parse(&b, data, len, origin, err);
+
+    return rc < 0 ? rc : ds_audit_expect_from_bundle(out, b, origin, err);
+}
+
 static int parse_json(ds_audit_expect *e, const char *data, gsize len,
                       const char *origin, GError **err)
 {
@@ -210,6 +242,8 @@ int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
         return ds_error_set(err, DS_EINVALID, "%s: not UTF-8 text", origin);
     while (i < len && g_ascii_isspace(data[i]))
         i++;
+    if (i < len && data[i] == '{' && ds_bundle_is_document(data, len))
+        return parse_bundle(out, data, len, origin, err);
     rc = i < len && (data[i] == '{' || data[i] == '[' || data[i] == '"')
              ? parse_json(e, data, len, origin, err)
              : parse_lines(e, data, len, origin, err);
@@ -392,4 +426,52 @@ int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
     for (guint i = 0; i < changes->len; i++)
         g_ptr_array_add(findings, drift_finding(changes->pdata[i]));
     return 0;
+}
+
+char *ds_audit_format_age(gint64 s)
+{
+    if (s < 0)
+        s = 0;
+    if (s >= 86400)
+        return g_strdup_printf("%" G_GINT64_FORMAT "d %" G_GINT64_FORMAT "h",
+                               s / 86400, s % 86400 / 3600);
+    if (s >= 3600)
+        return g_strdup_printf("%" G_GINT64_FORMAT "h %" G_GINT64_FORMAT "m",
+                               s / 3600, s % 3600 / 60);
+    if (s >= 60)
+        return g_strdup_printf("%" G_GINT64_FORMAT "m", s / 60);
+    return g_strdup_printf("%" G_GINT64_FORMAT "s", s);
+}
+
+void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
+                            const GPtrArray *events, gint64 now, gint64 sla)
+{
+    for (guint i = 0; m->pending && i < m->pending->len; i++) {
+        const ds_pending *p = m->pending->pdata[i];
+        const ds_package *have = ds_manifest_find_package(m, p->name);
+        const ds_patch_event *e =
+            ds_patch_history_find(events, m->host, p->name);
+        gint64 age = e ? now - e->pending_since : 0;
+        bool overdue = sla > 0 && age > sla;
+        g_autofree char *a = ds_audit_format_age(age);
+        g_autofree char *limit = overdue ? ds_audit_format_age(sla) : NULL;
+        g_autofree char *detail = NULL;
+        ds_audit_finding *f;
+
+        if (!p->security)
+            continue;
+        detail = g_strdup_printf(
+            "%s %s -> %s (%s%s%s) pending %s%s%s%s", p->name,
+            have ? have->version : "(not installed)", p->version,
+            p->origin ? p->origin : "?", p->suite ? ":" : "",
+            p->suite ? p->suite : "", e ? "for " : "", e ? a : "since now",
+            overdue ? ", over the security SLA of " : "",
+            overdue ? limit : "");
+        f = ds_audit_finding_new(overdue ? DS_AUDIT_OVERDUE : DS_AUDIT_PENDING,
+                                 detail);
+        f->package = g_strdup(p->name);
+        f->have = have ? g_strdup(have->version) : NULL;
+        f->want = g_strdup(p->version);
+        g_ptr_array_add(findings, f);
+    }
 }

@@ -25,6 +25,8 @@ typedef enum {
     DS_AUDIT_REBOOT,      /* newer kernel installed, or reboot-required */
     DS_AUDIT_RESTART,     /* a process runs deleted code */
     DS_AUDIT_DRIFT,       /* prod changed since its lab was last synced */
+    DS_AUDIT_PENDING,     /* a security update available, not installed */
+    DS_AUDIT_OVERDUE,     /* one pending longer than [patches] security-sla */
 } ds_audit_kind;
 
 const char *ds_audit_kind_name(ds_audit_kind kind); /* "missing" ... */
@@ -56,7 +58,8 @@ ds_audit_expect *ds_audit_expect_new(void);
 void ds_audit_expect_free(ds_audit_expect *e);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_audit_expect, ds_audit_expect_free)
 
-/* Parse a patch bundle: a JSON object {"name": "version"} or lines
+/* Parse a patch bundle: a stored bundle document (driftsync/bundle/v1),
+ * a JSON object {"name": "version"} or lines
  * "name=version" (blank lines and '#' comments allowed).  A name written
  * "+name" must be installed: a host without it has a finding; other
  * names only concern hosts that have the package.  Names and versions are
@@ -65,6 +68,13 @@ int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
                           const char *origin, GError **err);
 int ds_audit_expect_load(ds_audit_expect **out, const char *filename,
                          GError **err);
+/* A tested bundle (as stored by a trial, or a file of that schema, which
+ * ds_audit_expect_parse recognises by its "schema" member): its exact
+ * versions, none required.  A bundle of a failed trial is refused. */
+struct ds_bundle;
+int ds_audit_expect_from_bundle(ds_audit_expect **out,
+                                const struct ds_bundle *b, const char *origin,
+                                GError **err);
 
 /* The newest version of every package among the manifests (packages
  * matched by the ignore rules left out); nothing is required. */
@@ -92,6 +102,15 @@ int ds_audit_parse_restart(GPtrArray *findings, const char *data, gsize len,
                            const char *host, GError **err);
 /* Whether a mapped path is code that a restart would replace. */
 bool ds_audit_path_is_code(const char *path);
+
+/* Security updates pending on m (its `pending` member): one finding per
+ * package, `overdue` instead of `pending` when it has been pending (since
+ * its event in `events`, from ds_patch_history; else since now) longer
+ * than sla seconds (0: no SLA). */
+void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
+                            const GPtrArray *events, gint64 now, gint64 sla);
+/* "3d 4h", "5h 10m", "42m", "30s": an age for people. */
+char *ds_audit_format_age(gint64 seconds);
 
 /* Drift since the last sync: the prod manifest at the newest commit that
  * recorded lab/HOST.json, against `prod` (the audited manifest), after

@@ -17,6 +17,7 @@
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
+#include "sync/output/patches-report.h"
 
 #define MIRROR_STORE_LOCK_MS (60 * 1000)
 
@@ -73,6 +74,8 @@ void ds_mirror_report_free(ds_mirror_report *r)
     if (r->labs)
         g_ptr_array_unref(r->labs);
     json_decref(r->notify);
+    if (r->patches)
+        g_ptr_array_unref(r->patches);
     g_free(r);
 }
 
@@ -541,6 +544,13 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
                      ds_mirror_exit_code(r));
     if (doc && r->notify)
         json_object_set(doc, "notify", r->notify);
+    if (doc && r->patches)
+        json_object_set_new(
+            doc, "patches",
+            ds_patches_summary_json(r->patches,
+                                    (const char *const *)r->recorded->pdata,
+                                    r->recorded->len, r->patches_now,
+                                    r->patches_sla));
     return doc;
 }
 

@@ -65,6 +65,10 @@ typedef struct ds_mirror_report {
     guint cached;             /* package files in the [packages] cache */
     GPtrArray *cache_warnings; /* char *: versions that could not be cached */
     GPtrArray *labs;          /* ds_mirror_lab *, in configuration order */
+    GPtrArray *patches;       /* ds_patch_event *: the store's patch
+                               * history after the run (set by the caller),
+                               * or NULL */
+    gint64 patches_now, patches_sla; /* when it was read; [patches] SLA */
     struct json_t *notify;    /* the webhook's outcome (set by the caller
                                  after notifying; freed with the report),
                                  or NULL */

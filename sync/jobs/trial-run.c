@@ -437,6 +437,31 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
     return 0;
 }
 
+/* --pending: the lab must be what prod was, or the trial would test
+ * something else; refused before the snapshot. */
+static int check_match(ds_trial *tr, const ds_manifest *lab, GError **err)
+{
+    g_autofree char *first = NULL;
+    int rc;
+
+    if ((rc = ds_manifest_diff(&tr->drift, lab, tr->must_match,
+                               tr->cfg->ignore, err)) < 0) {
+        set_error(tr, g_strdup_printf("comparing the lab with prod: %s",
+                                      (*err)->message));
+        return rc;
+    }
+    if (tr->drift->len == 0)
+        return 0;
+    first = ds_change_describe(tr->drift->pdata[0]);
+    set_error(tr, g_strdup_printf(
+                      "lab %s does not match prod (%u difference%s, first: "
+                      "%s): sync it first (`driftsync sync %s`) or add "
+                      "--sync-first; nothing changed",
+                      tr->hc->lab, tr->drift->len,
+                      tr->drift->len == 1 ? "" : "s", first, tr->host));
+    return DS_ECONFLICT;
+}
+
 static const char *state_of(virDomainPtr dom)
 {
     int state = -1;
@@ -480,6 +505,8 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         set_error(tr, g_strdup_printf("before the trial (nothing changed): %s", err->message));
         return rc;
     }
+    if (tr->must_match && (rc = check_match(tr, before, &err)) < 0)
+        return rc;
     if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
         set_error(tr, g_strdup_printf("interrupted (%s) before the trial changed anything",

@@ -198,6 +198,8 @@ void ds_trial_clear(ds_trial *tr)
         g_ptr_array_unref(tr->steps);
     if (tr->residue)
         g_ptr_array_unref(tr->residue);
+    if (tr->drift)
+        g_ptr_array_unref(tr->drift);
     if (tr->dom)
         virDomainFree(tr->dom);
     ds_lab_free(tr->lab);

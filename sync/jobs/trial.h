@@ -15,6 +15,7 @@
 #include "snapshots/snapshot.h"
 #include "manifests/util/log.h"
 #include "sync/config/config-file.h"
+#include "sync/engine/sync.h"
 
 /* One thing done in the guest: the install transaction, a --run command
  * or a --check. */
@@ -72,6 +73,10 @@ typedef struct ds_trial {
     GPtrArray *residue;     /* ds_change * left after the revert */
     int signals_seen;       /* signals already acted upon */
     bool leak;              /* abandoned work may still use cfg/lab */
+    /* --pending: the lab must match this prod manifest before the
+     * snapshot (NULL: no such condition); the differences found. */
+    const struct ds_manifest *must_match;
+    GPtrArray *drift;       /* ds_change *, or NULL */
 } ds_trial;
 
 void ds_trial_step_free(ds_trial_step *s);
@@ -104,3 +109,37 @@ int ds_trial_save(char **path, const ds_trial *tr, json_t *doc, GError **err);
 
 /* "`driftsync snapshot revert HOST SNAPSHOT`" advice, for messages. */
 char *ds_trial_revert_advice(const ds_trial *tr);
+
+/* ---- trial --pending (sync/jobs/trial-pending.c) ---- */
+
+struct ds_store;
+typedef struct ds_trial_pending {
+    struct ds_store *st;      /* the store (owned) */
+    bool security;            /* --security: the security updates only */
+    char *bundle;             /* the bundle's name */
+    struct ds_manifest *prod; /* prod's manifest at prod_revision */
+    char *prod_revision;      /* the store's HEAD when the trial began */
+} ds_trial_pending;
+
+void ds_trial_pending_clear(ds_trial_pending *p);
+/* "HOST-20261202T101500Z": the bundle name when --bundle is not given. */
+char *ds_trial_pending_default_name(const char *host, const char *run_id);
+/* Read prod's manifest at HEAD (DS_ENOTFOUND when never recorded), refuse
+ * a bundle name already taken (DS_ECONFLICT), and append prod's pending
+ * candidate versions (security ones only with p->security) to installs
+ * as PKG=VERSION. */
+int ds_trial_pending_prepare(ds_trial_pending *p, GPtrArray *installs,
+                             const char *host, GError **err);
+/* prod's pending set as PKG=VERSION strings appended to installs. */
+int ds_trial_pending_set(GPtrArray *installs, const struct ds_manifest *prod,
+                         bool security);
+/* --sync-first: `driftsync sync HOST`; an error unless the lab ends in
+ * sync with prod. */
+int ds_trial_pending_sync_first(ds_trial_pending *p, ds_sync_note_fn note,
+                                void *payload, const ds_config *cfg,
+                                const char *host, GError **err);
+/* Commit the trial's record (and its bundle when it passed) in the
+ * store; *stored_bundle says whether a bundle was written. */
+int ds_trial_pending_record(char **out_oid, bool *stored_bundle,
+                            const ds_trial_pending *p, const ds_trial *tr,
+                            GError **err);

@@ -9,6 +9,7 @@
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "manifests/ignore.h"
+#include "manifests/patch-history.h"
 #include "sync/output/metrics.h"
 
 char *ds_metrics_escape(const char *value)
@@ -110,6 +111,49 @@ static void lab_samples(GString *s, const ds_mirror_report *r)
     }
 }
 
+/* The patch cycle, per recorded host: pending updates by kind, the oldest
+ * one's age, the security ones past [patches] security-sla. */
+static void patch_samples(GString *s, const ds_mirror_report *r)
+{
+    static const char *const names[] = {
+        "driftsync_patches_pending", "driftsync_patches_oldest_pending_seconds",
+        "driftsync_patches_overdue"};
+    static const char *const help[] = {
+        "Updates pending on the prod host (apt's candidates), by kind "
+        "(security, other).",
+        "Age of the host's oldest pending update (kind security, or all), "
+        "from the store's history (0 when none is pending).",
+        "Security updates pending longer than [patches] security-sla."};
+
+    for (guint m = 0; m < G_N_ELEMENTS(names); m++) {
+        head(s, names[m], "gauge", help[m]);
+        for (guint i = 0; i < r->recorded->len; i++) {
+            g_autofree char *h = ds_metrics_escape(r->recorded->pdata[i]);
+            g_autofree char *l1 = g_strdup_printf(
+                "host=\"%s\",kind=\"security\"", h);
+            g_autofree char *l2 = g_strdup_printf(
+                "host=\"%s\",kind=\"other\"", h);
+            g_autofree char *l0 = g_strdup_printf("host=\"%s\"", h);
+            ds_patch_summary p;
+
+            ds_patch_history_summary(&p, r->patches, r->recorded->pdata[i],
+                                     r->patches_now, r->patches_sla);
+            if (m == 0) {
+                sample(s, names[m], p.security, l1);
+                sample(s, names[m], p.other, l2);
+            } else if (m == 1) {
+                g_autofree char *la = g_strdup_printf(
+                    "host=\"%s\",kind=\"all\"", h);
+
+                sample(s, names[m], (double)p.oldest_security, l1);
+                sample(s, names[m], (double)p.oldest, la);
+            } else {
+                sample(s, names[m], p.overdue, l0);
+            }
+        }
+    }
+}
+
 char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
                              double seconds, gint64 now)
 {
@@ -130,6 +174,8 @@ char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
     sample(s, "driftsync_mirror_last_run_success", exit_code == 0, NULL);
     if (r)
         lab_samples(s, r);
+    if (r && r->patches)
+        patch_samples(s, r);
     return g_string_free(s, FALSE);
 }
 

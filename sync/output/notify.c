@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "manifests/patch-history.h"
 #include "manifests/util/error.h"
 #include "sync/jobs/audit.h"
 #include "sync/output/notify.h"
@@ -178,6 +179,34 @@ static bool lab_failed(const ds_mirror_lab *l)
            l->status == DS_MIRROR_KEPT;
 }
 
+static void append_list(GString *s, GPtrArray *items);
+
+/* ", 2 security patches overdue (web01: openssl 9d 2h; ...)" when the
+ * patch history has security updates pending beyond [patches]
+ * security-sla. */
+static void append_overdue(GString *s, const ds_mirror_report *r)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_free);
+
+    for (guint i = 0; r->patches && r->patches_sla > 0 && i < r->patches->len;
+         i++) {
+        const ds_patch_event *e = r->patches->pdata[i];
+        gint64 age = r->patches_now - e->pending_since;
+        g_autofree char *a = NULL;
+
+        if (!e->security || e->installed || e->dropped || age <= r->patches_sla)
+            continue;
+        a = ds_audit_format_age(age);
+        g_ptr_array_add(items, g_strdup_printf("%s: %s %s", e->host, e->name,
+                                               a));
+    }
+    if (!items->len)
+        return;
+    g_string_append_printf(s, ", %u security patch%s overdue", items->len,
+                           items->len == 1 ? "" : "es");
+    append_list(s, items);
+}
+
 static char *mirror_text(const ds_mirror_report *r)
 {
     GString *s = g_string_new("driftsync mirror: ");
@@ -217,6 +246,7 @@ static char *mirror_text(const ds_mirror_report *r)
         }
         g_string_append_c(s, ')');
     }
+    append_overdue(s, r);
     g_string_append_printf(s, " [run %s]", r->run_id);
     return g_string_free(s, FALSE);
 }
@@ -281,7 +311,7 @@ static void append_kinds(GString *s, json_t *kinds)
     json_t *n;
     bool first = true;
 
-    for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_DRIFT; k++) {
+    for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_OVERDUE; k++) {
         name = ds_audit_kind_name((ds_audit_kind)k);
         if (!(n = json_object_get(kinds, name)))
             continue;
@@ -293,7 +323,7 @@ static void append_kinds(GString *s, json_t *kinds)
     {
         bool known = false;
 
-        for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_DRIFT && !known; k++)
+        for (int k = DS_AUDIT_MISSING; k <= DS_AUDIT_OVERDUE && !known; k++)
             known = !strcmp(name, ds_audit_kind_name((ds_audit_kind)k));
         if (known)
             continue;

@@ -289,6 +289,87 @@ static void trials_section(GString *o, json_t *trials)
     g_string_append(o, "</tbody></table></section>");
 }
 
+static void age_cell(GString *o, json_int_t s)
+{
+    if (s >= 86400)
+        g_string_append_printf(o, "%" JSON_INTEGER_FORMAT "d %"
+                               JSON_INTEGER_FORMAT "h", s / 86400,
+                               s % 86400 / 3600);
+    else
+        g_string_append_printf(o, "%" JSON_INTEGER_FORMAT "h %"
+                               JSON_INTEGER_FORMAT "m", s / 3600,
+                               s % 3600 / 60);
+}
+
+/* Per host: what is pending and for how long; the bundles and where they
+ * are deployed; time-to-patch over the period. */
+static void patches_section(GString *o, json_t *p)
+{
+    json_t *hosts = json_object_get(p, "hosts"), *lat, *v, *b;
+    const char *host;
+    size_t i;
+
+    g_string_append(o, "<section id=\"patches\" aria-labelledby=\"patches-h\">"
+                       "<h2 id=\"patches-h\">Patches</h2>");
+    if (!p) {
+        g_string_append(o, "<p class=\"muted\">no patch history</p></section>");
+        return;
+    }
+    lat = json_object_get(p, "latency");
+    g_string_append_printf(
+        o, "<p id=\"patch-latency\">Time to patch over the period: %"
+           JSON_INTEGER_FORMAT " installed, median ",
+        json_integer_value(json_object_get(lat, "count")));
+    age_cell(o, json_integer_value(json_object_get(lat, "median_s")));
+    g_string_append(o, ", worst ");
+    age_cell(o, json_integer_value(json_object_get(lat, "worst_s")));
+    g_string_append(o, ".</p><table id=\"patches-table\"><thead><tr>"
+                       "<th scope=\"col\">Host</th><th scope=\"col\">Security"
+                       "</th><th scope=\"col\">Other</th><th scope=\"col\">"
+                       "Oldest</th><th scope=\"col\">Overdue</th></tr></thead>"
+                       "<tbody>");
+    json_object_foreach(hosts, host, v)
+    {
+        json_int_t over = json_integer_value(json_object_get(v, "overdue"));
+
+        g_string_append(o, "<tr><th scope=\"row\">");
+        esc(o, host);
+        g_string_append_printf(
+            o, "</th><td class=\"n\">%" JSON_INTEGER_FORMAT "</td><td "
+               "class=\"n\">%" JSON_INTEGER_FORMAT "</td><td>",
+            json_integer_value(json_object_get(v, "security")),
+            json_integer_value(json_object_get(v, "other")));
+        age_cell(o, json_integer_value(json_object_get(v, "oldest_pending_s")));
+        g_string_append_printf(o, "</td><td class=\"n%s\">%" JSON_INTEGER_FORMAT
+                               "</td></tr>", over ? " e" : "", over);
+    }
+    g_string_append(o, "</tbody></table><table id=\"bundles-table\"><caption>"
+                       "Bundles</caption><thead><tr><th scope=\"col\">Bundle"
+                       "</th><th scope=\"col\">Host</th><th scope=\"col\">"
+                       "Tested</th><th scope=\"col\">Deployed on</th></tr>"
+                       "</thead><tbody>");
+    json_array_foreach(json_object_get(p, "bundles"), i, b)
+    {
+        json_t *d;
+        size_t k;
+
+        g_string_append(o, "<tr><th scope=\"row\">");
+        esc(o, str(b, "name"));
+        g_string_append(o, "</th><td>");
+        esc(o, str(b, "host"));
+        g_string_append(o, "</td><td>");
+        esc(o, str(b, "tested_at"));
+        g_string_append(o, "</td><td>");
+        json_array_foreach(json_object_get(b, "deployed_on"), k, d)
+        {
+            g_string_append(o, k ? ", " : "");
+            esc(o, json_string_value(d));
+        }
+        g_string_append(o, "</td></tr>");
+    }
+    g_string_append(o, "</tbody></table></section>");
+}
+
 /* Bars of changes per day over the window (only days with changes). */
 static void timeline_svg(GString *o, json_t *hist, guint days,
                          const char *first_day)
@@ -436,7 +517,8 @@ char *ds_report_html(json_t *doc)
         o,
         "</code>; history over %u days.</p><nav><a href=\"#mirror\">Mirror"
         "</a> · <a href=\"#drift\">Drift</a> · <a href=\"#audit\">Audit"
-        "</a> · <a href=\"#trials\">Trials</a> · <a href=\"#hosts\">Hosts"
+        "</a> · <a href=\"#trials\">Trials</a> · <a href=\"#patches\">"
+        "Patches</a> · <a href=\"#hosts\">Hosts"
         "</a></nav></header><main>",
         days);
     mirror_section(o, json_object_get(doc, "mirror"));
@@ -444,6 +526,7 @@ char *ds_report_html(json_t *doc)
     mirror_details(o, json_object_get(doc, "mirror"));
     audit_section(o, json_object_get(doc, "audit"));
     trials_section(o, json_object_get(doc, "trials"));
+    patches_section(o, json_object_get(doc, "patches"));
     g_string_append(o, "<section id=\"hosts\" aria-labelledby=\"hosts-h\">"
                        "<h2 id=\"hosts-h\">Hosts</h2>");
     json_array_foreach(json_object_get(doc, "hosts"), i, h)

@@ -13,6 +13,7 @@
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
 #include "manifests/util/parallel.h"
+#include "sync/output/patches-report.h"
 #include "sync/output/report.h"
 
 #define SECONDS_PER_DAY 86400
@@ -393,7 +394,7 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     g_autofree char *first_day = NULL;
     guint workers;
     drift_work w = {0};
-    json_t *jhosts, *cats, *doc;
+    json_t *jhosts, *cats, *doc, *patches = NULL;
     guint totals[DS_CAT_COUNT] = {0}, drifted = 0;
     gint64 start;
     int rc;
@@ -469,6 +470,12 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     json_object_set_new(doc, "audit",
                         audit_json(cfg->state_dir) ?: json_null());
     json_object_set_new(doc, "trials", trials_json(cfg->state_dir));
+    if ((rc = ds_patches_report_json(&patches, st, start, now,
+                                     cfg->patches_security_sla, err)) < 0) {
+        json_decref(doc);
+        return ds_error_prefix(err, rc, "report: patches: ");
+    }
+    json_object_set_new(doc, "patches", patches);
     *out = doc;
     return 0;
 }

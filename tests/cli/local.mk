@@ -10,5 +10,6 @@ shell_tests += \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
 	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
 	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
-	tests/cli/record-inputs.sh tests/cli/terminal.sh
+	tests/cli/record-inputs.sh tests/cli/terminal.sh \
+	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

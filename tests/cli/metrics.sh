@@ -4,7 +4,8 @@
 # text exposition format checked line by line by a strict parser (HELP and
 # TYPE before the samples, metric and label names, label escaping, float
 # values), the values of a real run (prod: a Debian root built with real
-# dpkg; labs: libvirt's test driver), and the atomic write.
+# dpkg; labs: libvirt's test driver), the patch cycle's gauges, and the
+# atomic write.
 . "$DS_SRCDIR/tests/setup.sh"
 
 require_cmds jq git python3 dpkg-deb
@@ -106,6 +107,11 @@ has "gone not recorded" '^driftsync_host_recorded\{host=gone\} 0$'
 for c in packages sources files services kernel; do
     has "drift of web01's $c" "^driftsync_lab_drift\\{category=$c,host=web01\\} [0-9]+$"
 done
+for k in security other; do
+    has "web01: updates pending ($k)" "^driftsync_patches_pending\\{host=web01,kind=$k\\} [0-9]+\$"
+done
+has "web01: the oldest pending security update's age" '^driftsync_patches_oldest_pending_seconds\{host=web01,kind=security\} [0-9]+$'
+has "web01: overdue security updates" '^driftsync_patches_overdue\{host=web01\} [0-9]+$'
 check "mode 0644 for node_exporter" test "$(stat -c %a "$M")" = 644
 check "no temporary file left" sh -c '! ls "$1" | grep -v "^driftsync.prom$"' - "$T/node"
 

@@ -37,7 +37,7 @@ expect_status 2 "no --check" trial web01 --run true
 grep_ok "says what is missing and how to use it" \
     'trial: no --check; usage: driftsync trial HOST .*--install PKG=VERSION.*--deb FILE.*--run CMD.*--check CMD' "$T/err"
 expect_status 2 "no change" trial web01 --check true
-grep_ok "says a change is needed" 'no change \(--install, --deb or --run\)' "$T/err"
+grep_ok "says a change is needed" 'no change \(--install, --deb, --run or --pending\)' "$T/err"
 expect_status 2 "no host" trial --run true --check true
 expect_status 2 "two hosts" trial web01 web02 --run true --check true
 grep_ok "one host at a time" 'one host at a time' "$T/err"

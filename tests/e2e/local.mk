@@ -6,12 +6,14 @@ e2e_tests = \
 	tests/e2e/agent-collect.sh tests/e2e/agent-exec.sh \
 	tests/e2e/agent-files.sh tests/e2e/agent-limits.sh \
 	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
-	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh
+	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
+	tests/e2e/patches.sh
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
 	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh
 
 check-e2e: all tests/tools/agent-tool
-	DS_E2E=1 $(SHELL) $(srcdir)/tests/e2e/run.sh $(MAKE) $(AM_MAKEFLAGS) \
+	DS_E2E=1 DS_TEST_TIMEOUT=$${DS_TEST_TIMEOUT:-2400} \
+		$(SHELL) $(srcdir)/tests/e2e/run.sh $(MAKE) $(AM_MAKEFLAGS) \
 		-j1 check TESTS="$(e2e_tests)"
 e2e-up:
 	$(SHELL) $(srcdir)/tests/e2e/bed.sh up

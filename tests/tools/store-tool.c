@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/tools/store-tool.c: a small writer for the store's shell tests:
  * creates a store, commits manifest files into it (optionally with
- * generated file contents), holds its lock, prints a host's history.
+ * generated file contents), holds its lock, prints a host's history,
+ * stores a bundle document as a trial would.
  * `commit --pause-before-ref` stops a writer inside its commit, objects
  * written and the branch not yet moved, so a test can kill it there. */
 #include <config.h>
@@ -14,6 +15,7 @@
 #include <git2.h>
 
 #include "manifests/diff.h"
+#include "manifests/store-bundle.h"
 #include "manifests/store.h"
 
 static int fail(GError *err)
@@ -205,6 +207,23 @@ static int cmd_hold(const char *store, int seconds)
     return 0;
 }
 
+static int cmd_bundle(const char *store, const char *file)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_bundle) b = NULL;
+    g_autofree char *data = NULL, *oid = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(file, &data, &len, &err) ||
+        ds_bundle_parse(&b, data, len, file, &err) < 0 ||
+        ds_store_open(&st, store, &err) < 0 ||
+        ds_store_bundle_save(&oid, st, b, false, &err) < 0)
+        return fail(err);
+    printf("%s\n", oid);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
@@ -218,6 +237,8 @@ int main(int argc, char **argv)
                        argc > 5 ? (guint)atoi(argv[5]) : 50);
     if (argc == 4 && !strcmp(argv[1], "history"))
         return cmd_history(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "bundle"))
+        return cmd_bundle(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "hold"))
         return cmd_hold(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: store-tool init STORE\n"
@@ -227,6 +248,7 @@ int main(int argc, char **argv)
                     "FILE...\n"
                     "       store-tool gen DIR N SALT [NPKG]\n"
                     "       store-tool history STORE HOST\n"
-                    "       store-tool hold STORE SECONDS\n");
+                    "       store-tool hold STORE SECONDS\n"
+                    "       store-tool bundle STORE FILE\n");
     return 2;
 }

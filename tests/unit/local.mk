@@ -14,7 +14,8 @@ unit_tests += \
 	tests/unit/test-selection \
 	tests/unit/test-trial tests/unit/test-collect tests/unit/test-mirror \
 	tests/unit/test-report \
-	tests/unit/test-util
+	tests/unit/test-util \
+	tests/unit/test-bundle
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "manifests/patch-history.h"
 #include "manifests/util/error.h"
 #include "sync/config/config-file.h"
 #include "sync/output/metrics.h"
@@ -254,6 +255,59 @@ static void test_audit_payload(void)
     json_decref(doc);
 }
 
+static ds_patch_event *event(const char *name, bool security, gint64 since)
+{
+    ds_patch_event *e = g_new0(ds_patch_event, 1);
+
+    e->host = g_strdup("web01");
+    e->name = g_strdup(name);
+    e->version = g_strdup("2.0-1");
+    e->security = security;
+    e->pending_since = since;
+    return e;
+}
+
+/* The patch gauges and the webhook's overdue line, from a report whose
+ * patch history has one security update 10 days old (SLA 7 days), one
+ * ordinary update an hour old and one installed. */
+static void test_patches(void)
+{
+    g_autoptr(ds_mirror_report) r = report_new();
+    const gint64 now = 1700000000;
+    g_autofree char *t = NULL;
+    ds_patch_event *done;
+    json_t *p;
+
+    r->patches =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_patch_event_free);
+    g_ptr_array_add(r->patches, event("openssl", true, now - 10 * 86400));
+    g_ptr_array_add(r->patches, event("curl", false, now - 3600));
+    done = event("libc6", true, now - 20 * 86400);
+    done->installed = now - 86400;
+    g_ptr_array_add(r->patches, done);
+    r->patches_now = now;
+    r->patches_sla = 7 * 86400;
+    t = ds_metrics_mirror_text(r, 0, 1, now);
+    g_assert_nonnull(strstr(
+        t, "\ndriftsync_patches_pending{host=\"web01\",kind=\"security\"} 1\n"));
+    g_assert_nonnull(strstr(
+        t, "\ndriftsync_patches_pending{host=\"web01\",kind=\"other\"} 1\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_patches_oldest_pending_seconds{"
+                               "host=\"web01\",kind=\"security\"} 864000\n"));
+    g_assert_nonnull(strstr(t, "\ndriftsync_patches_overdue{host=\"web01\"} "
+                               "1\n"));
+    p = ds_notify_mirror_payload(r);
+    g_assert_nonnull(strstr(json_string_value(json_object_get(p, "text")),
+                            ", 1 security patch overdue (web01: openssl "
+                            "10d 0h) [run "));
+    json_decref(p);
+    r->patches_sla = 0; /* no SLA: nothing is overdue */
+    p = ds_notify_mirror_payload(r);
+    g_assert_null(strstr(json_string_value(json_object_get(p, "text")),
+                         "overdue"));
+    json_decref(p);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -263,5 +317,6 @@ int main(int argc, char **argv)
     g_test_add_func("/metrics/write", test_metrics_write);
     g_test_add_func("/notify/config", test_config_keys);
     g_test_add_func("/notify/audit-payload", test_audit_payload);
+    g_test_add_func("/notify/patches", test_patches);
     return g_test_run();
 }
