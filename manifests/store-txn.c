@@ -506,48 +506,17 @@ int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
     return rc;
 }
 
-int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
-                        const char *run_id, const ds_ignore *ignore,
-                        GError **err)
+/* The base tree with each changed host's manifest and files put in (or
+ * its files removed when it has none now), written to the repository. */
+static int build_tree(git_oid *tree_id, ds_store_txn *txn,
+                      GPtrArray *changed, GError **err)
 {
     ds_store *st = txn->st;
-    g_autoptr(GPtrArray) changed = g_ptr_array_new();
-    g_autofree git_tree_update *ups = NULL;
-    g_autofree char *email = NULL;
-    g_autofree char *msg = NULL;
-    g_autofree char *reflog = NULL;
-    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
-    git_signature *sig = NULL;
-    git_tree *tree = NULL;
-    git_commit *parent = NULL;
-    git_oid tree_id, commit_id;
-    GHashTableIter it;
-    gpointer value;
+    g_autofree git_tree_update *ups = g_new0(git_tree_update,
+                                             changed->len * 2);
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
     size_t n = 0;
-    char hex[GIT_OID_HEXSZ + 1];
-    int rc = 0;
 
-    if (out_oid)
-        *out_oid = NULL;
-    if (!verb || !g_regex_match_simple("^[a-z][a-z-]{0,31}$", verb, 0, 0)) {
-        rc = ds_error_set(err, DS_EINVALID, "invalid commit verb '%s'",
-                          verb ? verb : "(null)");
-        goto done;
-    }
-    if (run_id && !is_one_line(run_id)) {
-        rc = ds_error_set(err, DS_EINVALID, "invalid run id '%s'", run_id);
-        goto done;
-    }
-
-    g_hash_table_iter_init(&it, txn->staged);
-    while (g_hash_table_iter_next(&it, NULL, &value))
-        if (((staged *)value)->changed)
-            g_ptr_array_add(changed, value);
-    if (changed->len == 0)
-        goto done; /* nothing changed: no commit */
-    g_ptr_array_sort(changed, cmp_staged);
-
-    ups = g_new0(git_tree_update, changed->len * 2);
     for (guint i = 0; i < changed->len; i++) {
         const staged *s = g_ptr_array_index(changed, i);
         const char *role = ds_role_name(s->role);
@@ -573,12 +542,52 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
             ups[n++].path = fp;
         }
     }
-    if (git_tree_create_updated(&tree_id, st->repo, txn->base_tree, n, ups)
-        < 0) {
-        rc = ds_store_git_error(err, DS_EGENERIC, "store %s: writing the tree",
-                                st->path);
+    if (git_tree_create_updated(tree_id, st->repo, txn->base_tree, n, ups) < 0)
+        return ds_store_git_error(err, DS_EGENERIC,
+                                  "store %s: writing the tree", st->path);
+    return 0;
+}
+
+int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
+                        const char *run_id, const ds_ignore *ignore,
+                        GError **err)
+{
+    ds_store *st = txn->st;
+    g_autoptr(GPtrArray) changed = g_ptr_array_new();
+    g_autofree char *email = NULL;
+    g_autofree char *msg = NULL;
+    g_autofree char *reflog = NULL;
+    git_signature *sig = NULL;
+    git_tree *tree = NULL;
+    git_commit *parent = NULL;
+    git_oid tree_id, commit_id;
+    GHashTableIter it;
+    gpointer value;
+    char hex[GIT_OID_HEXSZ + 1];
+    int rc = 0;
+
+    if (out_oid)
+        *out_oid = NULL;
+    if (!verb || !g_regex_match_simple("^[a-z][a-z-]{0,31}$", verb, 0, 0)) {
+        rc = ds_error_set(err, DS_EINVALID, "invalid commit verb '%s'",
+                          verb ? verb : "(null)");
         goto done;
     }
+    if (run_id && !is_one_line(run_id)) {
+        rc = ds_error_set(err, DS_EINVALID, "invalid run id '%s'", run_id);
+        goto done;
+    }
+
+    g_hash_table_iter_init(&it, txn->staged);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((staged *)value)->changed)
+            g_ptr_array_add(changed, value);
+    if (changed->len == 0)
+        goto done; /* nothing changed: no commit */
+    g_ptr_array_sort(changed, cmp_staged);
+
+    if ((rc = build_tree(&tree_id, txn, changed, err)) < 0)
+        goto done;
     if (txn->base_tree && git_oid_equal(&tree_id, git_tree_id(txn->base_tree)))
         goto done; /* the same state after all: no commit */
 
@@ -628,7 +637,6 @@ done:
     git_commit_free(parent);
     git_tree_free(tree);
     git_signature_free(sig);
-    g_ptr_array_unref(paths);
     return rc;
 }
 
