@@ -9,7 +9,8 @@ tests_unit_test_libvirt_LDADD = $(ds_test_ldadd)
 EXTRA_DIST += tests/data/test-node.xml
 
 # The agent:DOMAIN transport (registered with drivers/transport.c).
-libdriftsync_la_SOURCES += drivers/transport-agent.c drivers/transport-agent.h
+libdriftsync_la_SOURCES += drivers/transport-agent.c drivers/transport-agent.h \
+	drivers/transport-agent-reply.c drivers/transport-agent-reply.h
 unit_tests += tests/unit/test-transport-agent
 tests_unit_test_transport_agent_SOURCES = tests/unit/test-transport-agent.c
 tests_unit_test_transport_agent_LDADD = $(ds_test_ldadd)
