@@ -10,6 +10,12 @@ unit_tests += tests/unit/test-dpkg
 tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c
 tests_unit_test_dpkg_LDADD = $(ds_test_ldadd)
 EXTRA_DIST += tests/data/dpkg/mkroot.sh
+# The collector against scripted answers (tests/unit/scripted-transport.c,
+# also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
+unit_tests += tests/unit/test-dpkg-answers
+tests_unit_test_dpkg_answers_SOURCES = tests/unit/test-dpkg-answers.c \
+	tests/unit/scripted-transport.c tests/unit/scripted-transport.h
+tests_unit_test_dpkg_answers_LDADD = $(ds_test_ldadd)
 
 # Driven by the integration test below (not a test itself).
 check_PROGRAMS += tests/unit/collect-tool

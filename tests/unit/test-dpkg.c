@@ -177,6 +177,17 @@ static void test_parse_sources(void)
     g_assert_true(g_str_has_prefix(s->pdata[0], "deb [signed-by=sha256:"));
     g_assert_true(g_str_has_suffix(s->pdata[3], "] http://b/ s2 main"));
 
+    /* Found by fuzzing: options glued to the type ("deb[...]") were split
+     * off by moving the line one byte to the right, past its end (a heap
+     * overflow that ASan and valgrind see). */
+    const char glued[] = "deb[arch=amd64] http://x/ a b";
+    g_ptr_array_set_size(s, 0);
+    g_assert_cmpint(ds_apt_parse_sources(s, "f", glued, strlen(glued), FALSE,
+                                         &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(s->len, ==, 1);
+    g_assert_cmpstr(s->pdata[0], ==, "deb [arch=amd64] http://x/ a b");
+
     struct {
         const char *text;
         gboolean deb822;
