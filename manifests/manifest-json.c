@@ -318,7 +318,7 @@ const char *ds_json_skip(const char *p)
     }
 }
 
-const char *ds_json_kind(const char *p)
+const char *ds_json_kind(const char *p, const char *end)
 {
     switch (*p) {
     case '{':
@@ -333,7 +333,9 @@ const char *ds_json_kind(const char *p)
     case 'n':
         return "null";
     }
-    for (; *p == '-' || *p == '+' || g_ascii_isalnum(*p) || *p == '.'; p++)
+    for (; p < end && (*p == '-' || *p == '+' || g_ascii_isalnum(*p) ||
+                       *p == '.');
+         p++)
         if (*p == '.' || *p == 'e' || *p == 'E')
             return "a number";
     return "an integer";
