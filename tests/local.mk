@@ -18,3 +18,9 @@ shell_tests =
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests)
 
+
+# The unit tests alone (what CI runs again under --enable-sanitizers and
+# with DS_VALGRIND=1, which tests/tap-wrap.sh applies to compiled tests).
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(unit_tests)'
+.PHONY: check-unit
