@@ -130,7 +130,10 @@ static int check_string(ds_json_reader *r, const char **pp)
             break;
         }
         default:
-            return SYNTAX(r, p, "invalid escape '\\%c'", p[1]);
+            if ((unsigned char)p[1] < 0x80 && g_ascii_isgraph(p[1]))
+                return SYNTAX(r, p, "invalid escape '\\%c'", p[1]);
+            return SYNTAX(r, p, "invalid escape (byte 0x%02x after '\\')",
+                          (unsigned char)p[1]);
         }
     }
     *pp = p + 1;
