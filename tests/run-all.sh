@@ -82,7 +82,7 @@ if [ -z "${DS_NO_EXTRA:-}" ]; then
         "$src/configure" CC=clang --enable-werror --enable-fuzzing >configure.out 2>&1 &&
         make -j"$(nproc)" fuzz FUZZ_SECONDS="${DS_FUZZ_SECONDS:-20}" >fuzz.out 2>&1) || rc=1
     if grep -q '^\(PASS\|FAIL\): fuzz-' "$build-fuzz/fuzz.out" 2>/dev/null; then
-        grep '^\(PASS\|FAIL\): fuzz-\|^  ' "$build-fuzz/fuzz.out"
+        grep '^\(PASS\|FAIL\): fuzz-\|^  | ' "$build-fuzz/fuzz.out"
         pass=$((pass + $(grep -c '^PASS: fuzz-' "$build-fuzz/fuzz.out")))
         fail=$((fail + $(grep -c '^FAIL: fuzz-' "$build-fuzz/fuzz.out")))
     else

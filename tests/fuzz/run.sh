@@ -30,7 +30,7 @@ for t in "$@"; do
         failed=1
         echo "FAIL: fuzz-$name (exit $rc; see $log)"
         grep -E '^(==[0-9]+==ERROR|SUMMARY|bad verdict|.*runtime error)' "$log" |
-            head -n 5 | sed 's/^/  /'
+            head -n 5 | sed 's/^/  | /'
     fi
 done
 exit "$failed"

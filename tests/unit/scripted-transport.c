@@ -14,7 +14,7 @@ static const char *cur, *cur_end;
 void ds_scripted_set(const char *script, gsize len)
 {
     cur = script;
-    cur_end = script + len;
+    cur_end = script ? script + len : NULL;
 }
 
 /* The next piece, or NULL when the script is used up. */
