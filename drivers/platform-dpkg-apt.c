@@ -4,12 +4,12 @@
  * "deb [arch=amd64 signed-by=/k.gpg] http://deb.debian.org/debian bookworm
  * main contrib" with options sorted, components in their given order,
  * comments dropped and disabled deb822 stanzas skipped. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {

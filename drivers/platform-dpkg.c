@@ -10,12 +10,12 @@
  * tree under ROOT (dpkg-query --admindir, ROOT-prefixed paths), while
  * os-release, apt sources and passwd/group are read through the transport,
  * which keeps symlinks inside ROOT. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 static int dpkg_detect(ds_transport *t, GError **err)
@@ -638,6 +638,10 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     d = q ? g_bytes_get_data(q, &len) : (len = 0, "");
     rc = ds_dpkg_parse_query(m->packages, conffiles, c.host, d, len, err);
     if (rc < 0)
+        goto done;
+    /* sorted for the look-ups of the selection state */
+    if ((rc = ds_manifest_normalise(m, err)) < 0 ||
+        (rc = ds_dpkg_collect_selection(m, &c, facts, err)) < 0)
         goto done;
     q = ds_dpkg_facts_get(facts, "md5");
     if (q && (rc = ds_dpkg_parse_sums(&c, q, md5s, err)) < 0)

@@ -2,13 +2,13 @@
 /* drivers/transport-agent-reply.c: every byte a guest chooses in its
  * answers to the agent transport is read here, apart from the round
  * trips, so that tests and the fuzzer reach it without a guest. */
-#include "config.h"
+#include <config.h>
 
 #include <stdio.h>
 #include <string.h>
 
 #include "drivers/transport-agent-reply.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 void ds_agent_exec_reply_clear(ds_agent_exec_reply *r)
 {

@@ -3,7 +3,7 @@
  * hands it over (ds_lab_agent_reply), then its "return" read as a
  * guest-exec-status record of a wrapped command, of a helper, and as a
  * guest-file-read chunk (drivers/transport-agent-reply.c). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/libvirt.h"
 #include "drivers/transport-agent-reply.h"

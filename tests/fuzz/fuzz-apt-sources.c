@@ -2,7 +2,7 @@
 /* tests/fuzz/fuzz-apt-sources.c: apt sources files, one-line format and
  * deb822 (ds_apt_parse_sources); the first byte's low bit picks the
  * format, the rest is the file. */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
 #include "tests/fuzz/fuzz.h"

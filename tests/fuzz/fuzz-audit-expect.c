@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-audit-expect.c: what `audit --expect` reads, a patch
  * bundle (JSON) or name=version lines (ds_audit_expect_parse). */
-#include "config.h"
+#include <config.h>
 
-#include "sync/audit.h"
+#include "sync/jobs/audit.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

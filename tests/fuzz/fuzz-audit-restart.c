@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-audit-restart.c: the process list a host sends for the
  * audit's restart check (ds_audit_parse_restart). */
-#include "config.h"
+#include <config.h>
 
-#include "sync/audit.h"
+#include "sync/jobs/audit.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-config.c: the configuration file (ds_config_load), read
  * from a file as the program reads it. */
-#include "config.h"
+#include <config.h>
 
-#include "sync/config.h"
+#include "sync/config/config-file.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
  * systemctl, unit files), then the file-capture round trips and file
  * reads.  Each answer is the next piece of the input cut at "\n\f\n";
  * "@M@" stands for the random section marker of the script that asked. */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/transport.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-dpkg-query.c: dpkg-query -W output, packages and
  * conffiles (ds_dpkg_parse_query). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
 #include "manifests/manifest.h"

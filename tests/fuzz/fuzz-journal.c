@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-journal.c: a sync run's journal file (ds_journal_read),
  * which the next run reads to find an interrupted sync. */
-#include "config.h"
+#include <config.h>
 
-#include "sync/sync.h"
+#include "sync/engine/sync.h"
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-manifest.c: manifest JSON (ds_manifest_parse); what it
  * accepts must serialise to bytes it accepts again, unchanged. */
-#include "config.h"
+#include <config.h>
 
 #include "manifests/manifest.h"
 #include "tests/fuzz/fuzz.h"

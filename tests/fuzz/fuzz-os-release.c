@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-os-release.c: a host's os-release
  * (ds_dpkg_parse_os_release). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
 #include "tests/fuzz/fuzz.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-pkgcache-index.c: an apt repository's Packages index
  * (ds_pkgcache_parse_index). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/pkgcache.h"
 #include "tests/fuzz/fuzz.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-tar.c: the tar stream a host sends with the captured
  * files (ds_tar_parse). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
 #include "tests/fuzz/fuzz.h"

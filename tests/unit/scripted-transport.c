@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/scripted-transport.c: the "scripted:" transport (see the
  * header): a host whose every answer comes from the test's script. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/transport.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "tests/unit/scripted-transport.h"
 
 static const char *cur, *cur_end;

@@ -4,10 +4,10 @@
  * host gives: output cut short, relative paths; each case is an input the
  * fuzzer (tests/fuzz/fuzz-dpkg-collect) once crashed on, now one clear
  * error or a sound manifest. */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest.h"
 #include "tests/unit/scripted-transport.h"
 
