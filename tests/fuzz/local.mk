@@ -5,7 +5,8 @@
 # corpus in tests/fuzz/corpus/NAME.
 fuzz_targets = tests/fuzz/fuzz-manifest tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-dpkg-query tests/fuzz/fuzz-apt-sources \
-	tests/fuzz/fuzz-os-release tests/fuzz/fuzz-dpkg-collect \
+	tests/fuzz/fuzz-os-release tests/fuzz/fuzz-apt-policy \
+	tests/fuzz/fuzz-dpkg-collect \
 	tests/fuzz/fuzz-tar tests/fuzz/fuzz-pkgcache-index \
 	tests/fuzz/fuzz-agent-reply tests/fuzz/fuzz-journal \
 	tests/fuzz/fuzz-audit-expect tests/fuzz/fuzz-audit-restart
@@ -24,6 +25,8 @@ tests_fuzz_fuzz_apt_sources_SOURCES = tests/fuzz/fuzz-apt-sources.c
 tests_fuzz_fuzz_apt_sources_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_os_release_SOURCES = tests/fuzz/fuzz-os-release.c
 tests_fuzz_fuzz_os_release_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_apt_policy_SOURCES = tests/fuzz/fuzz-apt-policy.c
+tests_fuzz_fuzz_apt_policy_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_dpkg_collect_SOURCES = tests/fuzz/fuzz-dpkg-collect.c \
 	tests/unit/scripted-transport.c tests/unit/scripted-transport.h
 tests_fuzz_fuzz_dpkg_collect_LDFLAGS = $(fuzz_ldflags)
