@@ -139,6 +139,9 @@ static void test_journal_bad(void)
         "{\"format\": \"other/v9\", \"run_id\": \"r\", \"host\": "
         "\"web01\", \"domain\": \"lab\", \"snapshot\": \"driftsync-r\", "
         "\"state\": \"applying\"}",
+        /* jansson's message quotes the raw bytes (found by fuzzing the
+         * same message in audit --expect) */
+        "{\"run_id\": \"\\\n\x1b[2J\"}",
     };
     ds_journal *j = NULL;
     GError *e = NULL;
@@ -151,6 +154,8 @@ static void test_journal_bad(void)
         g_assert_cmpint(ds_journal_read(&j, path, &e), ==, DS_EINVALID);
         g_assert_null(j);
         g_assert_nonnull(strstr(e->message, path));
+        g_assert_null(strchr(e->message, '\n'));
+        g_assert_null(strchr(e->message, '\x1b'));
         g_clear_error(&e);
     }
     rm_rf(dir);
