@@ -89,14 +89,12 @@ static int read_note(ds_agent_exec_reply *r, const char *note, GBytes *errb,
 
     if (g_str_has_prefix(note, "notfound"))
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: cannot run %s: no such program in the "
-                            "guest", host, cmd);
+                            "%s: cannot run %s: no such program in the guest", host, cmd);
     if (g_str_has_prefix(note, "mkdir")) {
         g_autofree char *why = show_stderr(errb);
 
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: cannot make a private directory "
-                            "in the guest's /tmp: %s", host, cmd, why);
+                            "%s: %s: cannot make a private directory in the guest's /tmp: %s", host, cmd, why);
     }
     if (sscanf(note, "%d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &status,
                &r->out_size, &r->err_size) != 3)
@@ -105,8 +103,7 @@ static int read_note(ds_agent_exec_reply *r, const char *note, GBytes *errb,
                             cmd);
     if (r->out_size > max_output || r->err_size > max_output)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes "
-                            "(%" G_GUINT64_FORMAT " bytes)", host, cmd,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT " bytes)", host, cmd,
                             max_output, MAX(r->out_size, r->err_size));
     r->spilled = TRUE;
     r->status = status;

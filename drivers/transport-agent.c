@@ -9,6 +9,7 @@
 #include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
 #include "drivers/transport-agent-reply.h"
+#include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 
 #define AGENT_DEFAULT_URI "qemu:///system"
@@ -18,8 +19,6 @@
  * most 4 MiB; keep stdin well below that once base64-encoded. */
 #define AGENT_MAX_STDIN (2 * 1024 * 1024)
 
-typedef json_t agent_json;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(agent_json, json_decref)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ds_agent_exec_reply,
                                  ds_agent_exec_reply_clear)
 
@@ -115,7 +114,7 @@ static gboolean agent_path_is_safe(const char *path)
 static void agent_kill(agent_state *st, json_int_t pid)
 {
     g_autofree char *spid = g_strdup_printf("%" JSON_INTEGER_FORMAT, pid);
-    g_autoptr(agent_json) ret = NULL, status = NULL;
+    g_autoptr(json_t) ret = NULL, status = NULL;
     json_int_t kpid;
 
     /* minbase has no kill(1): the shell's builtin, the pid as argv */
@@ -155,9 +154,9 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
                       const char *const *argv, GBytes *stdin_data,
                       int timeout_ms, gboolean *timed_out, GError **err)
 {
-    g_autoptr(agent_json) args = json_array();
-    g_autoptr(agent_json) cmd = NULL;
-    g_autoptr(agent_json) ret = NULL;
+    g_autoptr(json_t) args = json_array();
+    g_autoptr(json_t) cmd = NULL;
+    g_autoptr(json_t) ret = NULL;
     gint64 deadline;
     json_int_t pid;
     gulong sleep_us = 2000;
@@ -174,8 +173,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     for (int i = 0; argv[i]; i++) {
         if (!g_utf8_validate(argv[i], -1, NULL))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: an argument is not UTF-8 (the "
-                                "guest agent speaks JSON)", st->host,
+                                "%s: %s: an argument is not UTF-8 (the guest agent speaks JSON)", st->host,
                                 g_utf8_validate(label, -1, NULL) ? label
                                                                  : "command");
         if (i > 0)
@@ -191,8 +189,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
 
         if (len > AGENT_MAX_STDIN)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input "
-                                "exceed the agent transport's limit of %d",
+                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input exceed the agent transport's limit of %d",
                                 st->host, label, len, AGENT_MAX_STDIN);
         b64 = g_base64_encode(d, len);
         json_object_set_new(json_object_get(cmd, "arguments"), "input-data",
@@ -214,7 +211,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     pid = json_integer_value(json_object_get(ret, "pid"));
 
     for (;;) {
-        g_autoptr(agent_json) status = NULL;
+        g_autoptr(json_t) status = NULL;
 
         rc = agent_call(st, &status, AGENT_CALL_MS, err,
                         json_pack("{s:s,s:{s:I}}", "execute",
@@ -232,8 +229,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
             if (timed_out)
                 *timed_out = TRUE;
             return ds_error_set(err, DS_EINTERRUPTED,
-                                "%s: %s did not finish within %d ms "
-                                "(killed)", st->host, label, timeout_ms);
+                                "%s: %s did not finish within %d ms (killed)", st->host, label, timeout_ms);
         }
         /* short commands answer within a few ms; back off for long ones */
         g_usleep(sleep_us);
@@ -243,7 +239,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
 
 static int agent_file_close(agent_state *st, json_t *handle, GError **err)
 {
-    g_autoptr(agent_json) ret = NULL;
+    g_autoptr(json_t) ret = NULL;
 
     return agent_call(st, &ret, AGENT_CALL_MS, err,
                       json_pack("{s:s,s:{s:O}}", "execute", "guest-file-close",
@@ -266,7 +262,7 @@ static int agent_file_error(GError **err, int rc, agent_state *st,
 static int agent_read(agent_state *st, const char *path, gsize limit,
                       GBytes **out, GError **err)
 {
-    g_autoptr(agent_json) handle = NULL;
+    g_autoptr(json_t) handle = NULL;
     g_autoptr(GByteArray) buf = g_byte_array_new();
     int rc;
 
@@ -279,7 +275,7 @@ static int agent_read(agent_state *st, const char *path, gsize limit,
         return agent_file_error(err, rc, st, path);
 
     for (;;) {
-        g_autoptr(agent_json) chunk = NULL;
+        g_autoptr(json_t) chunk = NULL;
         gboolean eof = FALSE;
 
         rc = agent_call(st, &chunk, AGENT_CALL_MS, err,
@@ -351,7 +347,7 @@ static void agent_cleanup(agent_state *st, const char *dir)
         "[ -s \"$1/p\" ] && kill -KILL \"$(cat \"$1/p\")\" 2>/dev/null; "
         "rm -rf \"$1\"",
         "sh", dir, NULL};
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
 
     agent_exec(&status, st, "cleanup", kill_argv, NULL, AGENT_CALL_MS, NULL,
                NULL);
@@ -377,7 +373,7 @@ static int agent_run(void *state, const char *const *argv,
                      GBytes *stdin_data, ds_run_result *result, GError **err)
 {
     agent_state *st = state;
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
     g_autoptr(GPtrArray) wargv = g_ptr_array_new();
     g_autofree char *dir = NULL, *token = NULL, *inline_max = NULL;
     g_auto(ds_agent_exec_reply) rep = {.status = -1};
@@ -438,7 +434,7 @@ static int agent_run(void *state, const char *const *argv,
 static int agent_helper(agent_state *st, const char *const *argv,
                         GError **err)
 {
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
     g_auto(ds_agent_exec_reply) rep = {.status = -1};
     int rc;
 
@@ -468,7 +464,7 @@ static int agent_write_chunks(agent_state *st, json_t *handle, GBytes *data,
     for (gsize off = 0; off < len; off += AGENT_CHUNK) {
         gsize n = MIN(AGENT_CHUNK, len - off);
         g_autofree char *b64 = g_base64_encode(d + off, n);
-        g_autoptr(agent_json) ret = NULL;
+        g_autoptr(json_t) ret = NULL;
         int rc;
 
         rc = agent_call(st, &ret, AGENT_CALL_MS, err,
@@ -488,7 +484,7 @@ static int agent_write_file(void *state, const char *path, GBytes *data,
                             guint mode, GError **err)
 {
     agent_state *st = state;
-    g_autoptr(agent_json) handle = NULL;
+    g_autoptr(json_t) handle = NULL;
     g_autofree char *tmp = NULL;
     g_autofree char *smode = g_strdup_printf("%o", mode & 07777);
     g_autoptr(GBytes) empty = NULL;

@@ -110,13 +110,11 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
     if (git_repository_open_bare(&repo, path) < 0) {
         git_libgit2_shutdown();
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: not a driftsync store (run 'driftsync init' "
-                            "first)", path);
+                            "%s: not a driftsync store (run 'driftsync init' first)", path);
     }
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);
     st->repo = repo;
-    st->lock_fd = -1;
     *out = st;
     return 0;
 }

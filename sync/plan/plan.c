@@ -204,8 +204,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
 
         a = ds_plan_add(
             ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-            g_strdup_printf("write prod's %u apt source line%s to %s "
-                            "(%u added, %u removed)",
+            g_strdup_printf("write prod's %u apt source line%s to %s (%u added, %u removed)",
                             lines->len, lines->len == 1 ? "" : "s",
                             DS_PLAN_SOURCES_FILE, added, removed),
             (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
@@ -221,8 +220,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
         a->data = g_bytes_new(text->str, text->len);
 
         ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
-                    g_strdup("set the lab's other apt sources files aside "
-                             "(renamed *" DS_PLAN_SOURCES_OFF ")"),
+                    g_strdup("set the lab's other apt sources files aside (renamed *" DS_PLAN_SOURCES_OFF ")"),
                     (const char *const[]){"find",
                                           "/etc/apt",
                                           "-maxdepth",
@@ -270,110 +268,139 @@ static char *package_request(const ds_package *p, bool arch_changed)
     return g_strdup_printf("%s=%s", p->name, p->version);
 }
 
+/* The one package transaction being built: its requests, a line each for
+ * the reader, and counts by kind. */
+typedef enum {
+    TX_INSTALL,
+    TX_UPGRADE,
+    TX_DOWNGRADE,
+    TX_REMOVE,
+    TX_KINDS
+} tx_kind;
+
+typedef struct pkg_tx {
+    GPtrArray *reqs;    /* "name=version" / "name-" */
+    GPtrArray *details; /* "upgrade foo 1 -> 2" */
+    guint n[TX_KINDS];
+} pkg_tx;
+
+/* The request and detail line of one installed, upgraded, downgraded or
+ * re-architectured package; p is its prod entry. */
+static void tx_add(pkg_tx *tx, const ds_change *c, const ds_package *p,
+                   bool arch_changed)
+{
+    g_ptr_array_add(tx->reqs, package_request(p, arch_changed));
+    switch (c->kind) {
+    case DS_CHANGE_PACKAGE_INSTALLED:
+        tx->n[TX_INSTALL]++;
+        g_ptr_array_add(tx->details, g_strdup_printf("install %s %s", c->name,
+                                                     p->version));
+        break;
+    case DS_CHANGE_PACKAGE_UPGRADED:
+    case DS_CHANGE_PACKAGE_DOWNGRADED: {
+        bool up = c->kind == DS_CHANGE_PACKAGE_UPGRADED;
+
+        tx->n[up ? TX_UPGRADE : TX_DOWNGRADE]++;
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("%s %s %s -> %s",
+                                        up ? "upgrade" : "downgrade", c->name,
+                                        c->old_value ? c->old_value : "?",
+                                        p->version));
+        break;
+    }
+    default:
+        tx->n[TX_INSTALL]++;
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("reinstall %s %s as %s", c->name,
+                                        p->version, p->arch));
+        break;
+    }
+}
+
+/* One change's part of the transaction, its names and versions checked
+ * before they become arguments. */
+static int tx_plan_change(plan_ctx *ctx, pkg_tx *tx, const ds_change *c)
+{
+    const ds_package *p, *l;
+    bool arch_changed = false;
+
+    switch (c->kind) {
+    case DS_CHANGE_PACKAGE_REMOVED:
+        if (!ds_name_is_safe_package(c->name))
+            return ds_plan_refuse(ctx, "package name", c->name);
+        g_ptr_array_add(tx->reqs, g_strdup_printf("%s-", c->name));
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("remove %s %s", c->name,
+                                        c->old_value ? c->old_value : ""));
+        tx->n[TX_REMOVE]++;
+        return 0;
+    case DS_CHANGE_PACKAGE_CHANGED:
+        p = ds_manifest_find_package(ctx->prod, c->name);
+        l = ds_manifest_find_package(ctx->lab, c->name);
+        arch_changed = p && l && g_strcmp0(p->arch, l->arch) != 0;
+        if (!arch_changed)
+            return 0; /* same version from another origin: nothing */
+        break;
+    case DS_CHANGE_PACKAGE_INSTALLED:
+    case DS_CHANGE_PACKAGE_UPGRADED:
+    case DS_CHANGE_PACKAGE_DOWNGRADED:
+        break;
+    default:
+        return 0;
+    }
+    if (!ds_name_is_safe_package(c->name))
+        return ds_plan_refuse(ctx, "package name", c->name);
+    p = ds_manifest_find_package(ctx->prod, c->name);
+    if (!p)
+        return ds_error_set(ctx->err, DS_EINVALID,
+                            "%s: package %s is not in prod's manifest",
+                            ctx->plan->host, c->name);
+    if (!version_is_safe(p->version)) {
+        g_autofree char *label = g_strdup_printf("the version of %s", c->name);
+
+        return ds_plan_refuse(ctx, label, p->version);
+    }
+    tx_add(tx, c, p, arch_changed);
+    return 0;
+}
+
 static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
 {
+    static const char *const labels[TX_KINDS] = {"install", "upgrade",
+                                                 "downgrade", "removal"};
+    static const char *const head[] = {"env",
+                                       "DEBIAN_FRONTEND=noninteractive",
+                                       "apt-get",
+                                       "install",
+                                       "-y",
+                                       "--allow-downgrades",
+                                       "--no-install-recommends",
+                                       "-o",
+                                       "Dpkg::Options::=--force-confdef",
+                                       "-o",
+                                       "Dpkg::Options::=--force-confold",
+                                       "--"};
     g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) details = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    guint n[4] = {0}; /* install, upgrade, downgrade, remove */
     g_autoptr(GString) what = g_string_new("one package transaction:");
-    static const char *const labels[] = {"install", "upgrade", "downgrade",
-                                         "removal"};
+    pkg_tx tx = {.reqs = reqs, .details = details};
     ds_action *a;
+    int rc;
 
-    for (guint i = 0; i < changes->len; i++) {
-        const ds_change *c = g_ptr_array_index(changes, i);
-        const ds_package *p, *l;
-        bool arch_changed = false;
-
-        switch (c->kind) {
-        case DS_CHANGE_PACKAGE_REMOVED:
-            if (!ds_name_is_safe_package(c->name))
-                return ds_plan_refuse(ctx, "package name", c->name);
-            g_ptr_array_add(reqs, g_strdup_printf("%s-", c->name));
-            g_ptr_array_add(details,
-                            g_strdup_printf("remove %s %s", c->name,
-                                            c->old_value ? c->old_value : ""));
-            n[3]++;
-            continue;
-        case DS_CHANGE_PACKAGE_CHANGED:
-            p = ds_manifest_find_package(ctx->prod, c->name);
-            l = ds_manifest_find_package(ctx->lab, c->name);
-            arch_changed = p && l && g_strcmp0(p->arch, l->arch) != 0;
-            if (!arch_changed)
-                continue; /* same version from another origin: nothing */
-            break;
-        case DS_CHANGE_PACKAGE_INSTALLED:
-        case DS_CHANGE_PACKAGE_UPGRADED:
-        case DS_CHANGE_PACKAGE_DOWNGRADED:
-            break;
-        default:
-            continue;
-        }
-        if (!ds_name_is_safe_package(c->name))
-            return ds_plan_refuse(ctx, "package name", c->name);
-        p = ds_manifest_find_package(ctx->prod, c->name);
-        if (!p)
-            return ds_error_set(ctx->err, DS_EINVALID,
-                                "%s: package %s is not in prod's manifest",
-                                ctx->plan->host, c->name);
-        if (!version_is_safe(p->version)) {
-            g_autofree char *label =
-                g_strdup_printf("the version of %s", c->name);
-
-            return ds_plan_refuse(ctx, label, p->version);
-        }
-        g_ptr_array_add(reqs, package_request(p, arch_changed));
-        switch (c->kind) {
-        case DS_CHANGE_PACKAGE_INSTALLED:
-            n[0]++;
-            g_ptr_array_add(
-                details, g_strdup_printf("install %s %s", c->name, p->version));
-            break;
-        case DS_CHANGE_PACKAGE_UPGRADED:
-        case DS_CHANGE_PACKAGE_DOWNGRADED:
-            n[c->kind == DS_CHANGE_PACKAGE_UPGRADED ? 1 : 2]++;
-            g_ptr_array_add(
-                details,
-                g_strdup_printf(
-                    "%s %s %s -> %s",
-                    c->kind == DS_CHANGE_PACKAGE_UPGRADED ? "upgrade"
-                                                          : "downgrade",
-                    c->name, c->old_value ? c->old_value : "?", p->version));
-            break;
-        default:
-            n[0]++;
-            g_ptr_array_add(details,
-                            g_strdup_printf("reinstall %s %s as %s", c->name,
-                                            p->version, p->arch));
-            break;
-        }
-    }
+    for (guint i = 0; i < changes->len; i++)
+        if ((rc = tx_plan_change(ctx, &tx, g_ptr_array_index(changes, i))) < 0)
+            return rc;
     if (!reqs->len)
         return 0;
 
-    for (int i = 0; i < 4; i++)
-        if (n[i])
+    for (int i = 0; i < TX_KINDS; i++)
+        if (tx.n[i])
             g_string_append_printf(what, "%s %u %s%s",
                                    what->str[what->len - 1] == ':' ? "" : ",",
-                                   n[i], labels[i], n[i] == 1 ? "" : "s");
-    {
-        static const char *const head[] = {"env",
-                                           "DEBIAN_FRONTEND=noninteractive",
-                                           "apt-get",
-                                           "install",
-                                           "-y",
-                                           "--allow-downgrades",
-                                           "--no-install-recommends",
-                                           "-o",
-                                           "Dpkg::Options::=--force-confdef",
-                                           "-o",
-                                           "Dpkg::Options::=--force-confold",
-                                           "--"};
-
-        for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
-            g_ptr_array_add(argv, (gpointer)head[i]);
-    }
+                                   tx.n[i], labels[i], tx.n[i] == 1 ? "" : "s");
+    for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(argv, (gpointer)head[i]);
     for (guint i = 0; i < reqs->len; i++)
         g_ptr_array_add(argv, reqs->pdata[i]);
     g_ptr_array_add(argv, NULL);
@@ -455,8 +482,7 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
         if (c->kind == DS_CHANGE_OS_CHANGED)
             ds_plan_add(
                 ctx, DS_PHASE_PACKAGES, DS_ACTION_MANUAL,
-                g_strdup_printf("the os differs (lab %s, prod %s): a release "
-                                "upgrade is not replayed",
+                g_strdup_printf("the os differs (lab %s, prod %s): a release upgrade is not replayed",
                                 c->old_value ? c->old_value : "unknown",
                                 c->new_value ? c->new_value : "unknown"),
                 NULL);
@@ -502,9 +528,11 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
 }
 
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
-                  const ds_manifest *prod, const ds_ignore *ignore,
+                  const ds_manifest *prod, const ds_plan_options *opts,
                   GError **err)
 {
+    static const ds_plan_options no_opts;
+    const ds_ignore *ignore;
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     plan_ctx ctx;
@@ -513,6 +541,9 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
     if (!out)
         return ds_error_set(err, DS_EINVALID, "plan: no place for the result");
     *out = NULL;
+    if (!opts)
+        opts = &no_opts;
+    ignore = opts->ignore;
     if (!lab || !prod)
         return ds_error_set(err, DS_EINVALID,
                             "plan: both a lab and a prod manifest are needed");
@@ -537,13 +568,10 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                      .file_phase = DS_PHASE_FILES};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
-    {
-        g_autofree char *cache = ds_plan_default_package_cache();
-
-        if (cache &&
-            (rc = ds_plan_use_package_cache(plan, prod, cache, err)) < 0)
-            return rc;
-    }
+    if (opts->package_cache &&
+        (rc = ds_plan_use_package_cache(plan, prod, opts->package_cache,
+                                        err)) < 0)
+        return rc;
     *out = g_steal_pointer(&plan);
     return 0;
 }

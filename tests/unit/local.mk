@@ -11,7 +11,10 @@ unit_tests += \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
 	tests/unit/test-notify tests/unit/test-audit \
 	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt \
-	tests/unit/test-selection
+	tests/unit/test-selection \
+	tests/unit/test-trial tests/unit/test-collect tests/unit/test-mirror \
+	tests/unit/test-report \
+	tests/unit/test-util
 
 # The dpkg collector against scripted answers (a "scripted:" transport,
 # also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
