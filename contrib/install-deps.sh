@@ -5,7 +5,8 @@
 #   test   build + the servers and tools the test suite starts (sshd,
 #          openssl, git, dpkg-dev, libvirt's test driver, groff for the
 #          man pages, shellcheck for the scripts, valgrind for
-#          DS_VALGRIND=1)
+#          DS_VALGRIND=1, clang and its libFuzzer runtime for
+#          --enable-fuzzing)
 #   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed,
 #          apt-utils (apt-ftparchive) for its package repositories
 set -eu
@@ -16,8 +17,10 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
 # (groff-base); valgrind; tar, getent, flock, timeout, sha256sum, cmp
-# (tar, libc-bin, util-linux, coreutils, diffutils); shellcheck.
+# (tar, libc-bin, util-linux, coreutils, diffutils); shellcheck; clang
+# -fsanitize=fuzzer (clang, libclang-rt-14-dev).
 test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
+      clang libclang-rt-14-dev
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
       systemd shellcheck"

@@ -320,13 +320,43 @@ static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
     }
 }
 
+int ds_lab_agent_reply(json_t **out_return, const char *reply,
+                       const char *uri, const char *domain, const char *what,
+                       GError **err)
+{
+    json_t *doc, *ret;
+    json_error_t jerr;
+
+    *out_return = NULL;
+    /* jansson's message quotes the reply: the guest's bytes */
+    doc = json_loads(reply, 0, &jerr);
+    if (!doc) {
+        g_autofree char *why = ds_error_text(jerr.text, -1);
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: %s: unreadable reply to %s: %s", uri, domain,
+                            what, why);
+    }
+    ret = json_object_get(doc, "return");
+    if (!ret) {
+        json_t *e = json_object_get(doc, "error");
+        const char *desc = json_string_value(json_object_get(e, "desc"));
+        g_autofree char *why = ds_error_text(desc, -1);
+
+        ds_error_set(err, DS_EGENERIC, "%s: %s: %s failed: %s", uri, domain,
+                     what, desc ? why : "reply has no \"return\"");
+        json_decref(doc);
+        return DS_EGENERIC;
+    }
+    *out_return = json_incref(ret);
+    json_decref(doc);
+    return 0;
+}
+
 int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
                  json_t *command, int timeout_ms, GError **err)
 {
     g_autofree char *cmd = NULL;
     g_autofree char *reply = NULL; /* libvirt's, freed with free() == g_free */
-    json_t *doc, *ret;
-    json_error_t jerr;
     const char *what;
     int secs;
 
@@ -348,24 +378,8 @@ int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
     reply = virDomainQemuAgentCommand(dom, cmd, secs, 0);
     if (!reply)
         return lab_agent_error(err, lab, dom, what);
-    doc = json_loads(reply, 0, &jerr);
-    if (!doc)
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: unreadable reply to %s: %s", lab->uri,
-                            lab_dom_name(dom), what, jerr.text);
-    ret = json_object_get(doc, "return");
-    if (!ret) {
-        json_t *e = json_object_get(doc, "error");
-        const char *desc = json_string_value(json_object_get(e, "desc"));
-        ds_error_set(err, DS_EGENERIC, "%s: %s: %s failed: %s", lab->uri,
-                     lab_dom_name(dom), what,
-                     desc ? desc : "reply has no \"return\"");
-        json_decref(doc);
-        return DS_EGENERIC;
-    }
-    *out_return = json_incref(ret);
-    json_decref(doc);
-    return 0;
+    return ds_lab_agent_reply(out_return, reply, lab->uri, lab_dom_name(dom),
+                              what, err);
 }
 
 static int lab_ms_left(gint64 deadline)

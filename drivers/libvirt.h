@@ -35,6 +35,11 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
  * on timeout. */
 int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
                  json_t *command, int timeout_ms, GError **err);
+/* The "return" member of an agent's reply text to command WHAT, or the
+ * agent's own error; messages start "URI: DOMAIN: ". */
+int ds_lab_agent_reply(json_t **out_return, const char *reply,
+                       const char *uri, const char *domain, const char *what,
+                       GError **err);
 
 /* Reboot through the agent and wait for it to answer again (the boot id
  * changes), or shut down and wait for the domain to be off. */

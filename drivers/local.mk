@@ -7,6 +7,7 @@ libdriftsync_la_SOURCES += \
 	drivers/transport-ssh.c drivers/transport-ssh-check.c \
 	drivers/transport-https.c \
 	drivers/transport-agent.c drivers/transport-agent.h \
+	drivers/transport-agent-reply.c drivers/transport-agent-reply.h \
 	drivers/platform.c drivers/platform.h \
 	drivers/platform-dpkg.h drivers/platform-dpkg.c \
 	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \

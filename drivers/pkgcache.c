@@ -139,7 +139,6 @@ char *ds_pkgcache_file_stem(const char *name, const char *version,
                             const char *arch)
 {
     g_autofree char *bare = NULL;
-    g_autofree char *qualifier = NULL;
     g_autoptr(GString) s = NULL;
     const char *colon;
 

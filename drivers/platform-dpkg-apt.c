@@ -63,21 +63,19 @@ static int parse_line(GPtrArray *out, const char *origin, guint lineno,
 {
     g_autoptr(GPtrArray) opts = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) w = NULL;
-    char *hash = strchr(line, '#'), *p, *type;
+    g_autofree char *type = NULL;
+    char *hash = strchr(line, '#'), *p;
+    gsize n;
 
     if (hash)
         *hash = '\0';
     p = g_strstrip(line);
     if (!*p)
         return 0;
-    type = p;
-    p += strcspn(p, " \t[");
-    if (*p && *p != '[')
-        *p++ = '\0';
-    else if (*p == '[') {
-        memmove(p + 1, p, strlen(p) + 1);
-        *p++ = '\0';
-    }
+    /* "deb [opts] ..." or "deb[opts] ...": the type ends at a blank or '[' */
+    n = strcspn(p, " \t[");
+    type = g_strndup(p, n);
+    p += n;
     if (strcmp(type, "deb") != 0 && strcmp(type, "deb-src") != 0)
         return ds_error_set(err, DS_EINVALID,
                             "%s: line %u: type '%s' is not deb or deb-src",

@@ -19,8 +19,8 @@ const char *ds_dpkg_host_path(const ds_dpkg_ctx *c, const char *cmd_path)
 {
     gsize n;
 
-    if (!c->root)
-        return cmd_path;
+    if (!c->root) /* host paths are absolute: "x" is no path of the host */
+        return cmd_path[0] == '/' ? cmd_path : NULL;
     n = strlen(c->root);
     if (strncmp(cmd_path, c->root, n) != 0 || cmd_path[n] != '/')
         return NULL;

@@ -199,6 +199,9 @@ static int parse_probe(probe *pr, ds_dpkg_ctx *c, GBytes *out,
     const char *p, *end;
     gsize len;
 
+    if (!out) /* the script always prints it: its output was cut */
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: the collection script's output has no probe section", c->host);
     p = g_bytes_get_data(out, &len);
     end = p + len;
     while (p < end) {
@@ -281,7 +284,7 @@ static int collect_kernel(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
             return ds_error_set(err, DS_EINVALID, "%s: no uname -r output",
                                 c->host);
         d = g_bytes_get_data(out, &len);
-        rel = g_strstrip(g_strndup(d, len));
+        rel = g_strstrip(g_strndup(len ? d : "", len));
         if (!is_release(rel) || strlen(rel) != len - (len && d[len - 1] == '\n')) {
             g_autofree char *show = ds_dpkg_show(d, len);
             return ds_error_set(err, DS_EINVALID,

@@ -64,9 +64,10 @@ static void pax_parse(const guchar *d, gsize n, char **path, char **link)
         gsize i = off;
         const char *rec, *eq;
 
-        while (i < n && g_ascii_isdigit(d[i]))
+        while (i < n && g_ascii_isdigit(d[i]) && len <= n)
             len = len * 10 + (guint64)(d[i++] - '0');
-        if (i >= n || d[i] != ' ' || len == 0 || len > n - off)
+        /* the length counts the whole record, its own digits included */
+        if (i >= n || d[i] != ' ' || len > n - off || off + len <= i + 1)
             return;
         rec = (const char *)d + i + 1;
         eq = memchr(rec, '=', (gsize)(off + len - (i + 1)));

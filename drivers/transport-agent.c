@@ -8,6 +8,7 @@
 
 #include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
+#include "drivers/transport-agent-reply.h"
 #include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 
@@ -17,6 +18,9 @@
 /* libvirt carries an agent command and its reply as one RPC string of at
  * most 4 MiB; keep stdin well below that once base64-encoded. */
 #define AGENT_MAX_STDIN (2 * 1024 * 1024)
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ds_agent_exec_reply,
+                                 ds_agent_exec_reply_clear)
 
 typedef struct agent_state {
     ds_lab *lab;
@@ -78,13 +82,15 @@ static int agent_open(void **state, const char *uri,
 static int agent_call(agent_state *st, json_t **out, int timeout_ms,
                       GError **err, json_t *cmd)
 {
-    g_autoptr(json_t) owned = cmd;
+    int rc;
 
     *out = NULL;
     if (!cmd)
         return ds_error_set(err, DS_EINVALID,
                             "%s: cannot build agent command", st->host);
-    return ds_lab_agent(out, st->lab, st->dom, cmd, timeout_ms, err);
+    rc = ds_lab_agent(out, st->lab, st->dom, cmd, timeout_ms, err);
+    json_decref(cmd);
+    return rc;
 }
 
 static gboolean agent_path_is_safe(const char *path)
@@ -101,35 +107,6 @@ static gboolean agent_path_is_safe(const char *path)
             return FALSE;
     }
     return TRUE;
-}
-
-/* Decode a base64 member into bytes, refusing more than `limit`. */
-static int agent_decode(GBytes **out, agent_state *st, json_t *obj,
-                        const char *member, const char *what, GError **err)
-{
-    const char *b64 = json_string_value(json_object_get(obj, member));
-    guchar *raw;
-    gsize len = 0;
-
-    *out = NULL;
-    if (!b64 || !*b64) {
-        *out = g_bytes_new(NULL, 0);
-        return 0;
-    }
-    /* base64 is 4 characters per 3 bytes: check before decoding */
-    if (strlen(b64) / 4 * 3 > st->max_output + 2)
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
-                            st->host, what, st->max_output);
-    raw = g_base64_decode(b64, &len);
-    if (len > st->max_output) {
-        g_free(raw);
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
-                            st->host, what, st->max_output);
-    }
-    *out = g_bytes_new_take(raw, len);
-    return 0;
 }
 
 /* Kill a guest process that ran out of time and collect its record so the
@@ -260,18 +237,6 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     }
 }
 
-static int agent_status_of(json_t *status)
-{
-    json_t *code = json_object_get(status, "exitcode");
-    json_t *sig = json_object_get(status, "signal");
-
-    if (json_is_integer(sig))
-        return 128 + (int)json_integer_value(sig);
-    if (json_is_integer(code))
-        return (int)json_integer_value(code);
-    return -1;
-}
-
 static int agent_file_close(agent_state *st, json_t *handle, GError **err)
 {
     g_autoptr(json_t) ret = NULL;
@@ -311,7 +276,7 @@ static int agent_read(agent_state *st, const char *path, gsize limit,
 
     for (;;) {
         g_autoptr(json_t) chunk = NULL;
-        const char *b64;
+        gboolean eof = FALSE;
 
         rc = agent_call(st, &chunk, AGENT_CALL_MS, err,
                         json_pack("{s:s,s:{s:O,s:i}}", "execute",
@@ -319,21 +284,9 @@ static int agent_read(agent_state *st, const char *path, gsize limit,
                                   handle, "count", AGENT_CHUNK));
         if (rc < 0)
             break;
-        b64 = json_string_value(json_object_get(chunk, "buf-b64"));
-        if (b64 && *b64) {
-            gsize len;
-            g_autofree guchar *raw = g_base64_decode(b64, &len);
-
-            if (buf->len + len > limit) {
-                rc = ds_error_set(err, DS_EINVALID,
-                                  "%s: %s: file over %" G_GSIZE_FORMAT
-                                  " bytes", st->host, path, limit);
-                break;
-            }
-            g_byte_array_append(buf, raw, len);
-        }
-        if (json_is_true(json_object_get(chunk, "eof")) ||
-            json_integer_value(json_object_get(chunk, "count")) == 0)
+        rc = ds_agent_parse_read(buf, &eof, chunk, limit, st->host, path,
+                                 err);
+        if (rc < 0 || eof)
             break;
     }
     /* always close, also after an error (keep the first error) */
@@ -402,27 +355,17 @@ static void agent_cleanup(agent_state *st, const char *dir)
 
 /* The wrapper left large output in DIR: fetch it within the limit. */
 static int agent_spilled(agent_state *st, const char *cmd, const char *dir,
-                         const char *line, ds_run_result *result,
-                         GError **err)
+                         const ds_agent_exec_reply *rep,
+                         ds_run_result *result, GError **err)
 {
     g_autofree char *o = g_build_filename(dir, "o", NULL);
     g_autofree char *e = g_build_filename(dir, "e", NULL);
-    guint64 so, se;
-    int status, rc;
+    int rc;
 
-    if (sscanf(line, "%d %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT, &status,
-               &so, &se) != 3)
-        return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: unreadable reply from the guest",
-                            st->host, cmd);
-    if (so > st->max_output || se > st->max_output)
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
-                            st->max_output, MAX(so, se));
     if ((rc = agent_read(st, o, st->max_output, &result->out, err)) < 0 ||
         (rc = agent_read(st, e, st->max_output, &result->err, err)) < 0)
         return ds_error_prefix(err, rc, "%s: output: ", cmd);
-    result->status = status;
+    result->status = rep->status;
     return 0;
 }
 
@@ -433,12 +376,9 @@ static int agent_run(void *state, const char *const *argv,
     g_autoptr(json_t) status = NULL;
     g_autoptr(GPtrArray) wargv = g_ptr_array_new();
     g_autofree char *dir = NULL, *token = NULL, *inline_max = NULL;
-    g_autoptr(GBytes) out = NULL;
-    g_autoptr(GBytes) errb = NULL;
+    g_auto(ds_agent_exec_reply) rep = {.status = -1};
     gboolean has_stdin = stdin_data && g_bytes_get_size(stdin_data) > 0;
     gboolean timed_out = FALSE;
-    const char *data;
-    gsize len;
     int rc = 0;
 
     result->status = -1;
@@ -470,37 +410,23 @@ static int agent_run(void *state, const char *const *argv,
         agent_cleanup(st, dir);
     if (rc < 0)
         return rc;
-    if ((rc = agent_decode(&out, st, status, "out-data", argv[0], err)) < 0 ||
-        (rc = agent_decode(&errb, st, status, "err-data", argv[0], err)) < 0) {
-        agent_cleanup(st, dir);
+    rc = ds_agent_parse_exec(&rep, status, token, st->max_output, st->host,
+                             argv[0], err);
+    if (rc < 0) {
+        if (rc != DS_ENOTFOUND) /* no such program: no directory made */
+            agent_cleanup(st, dir);
         return rc;
     }
-    data = g_bytes_get_data(out, &len);
-    if (len > strlen(token) && len < 200 &&
-        memcmp(data, token, strlen(token)) == 0 &&
-        data[strlen(token)] == ' ') {
-        g_autofree char *line = g_strndup(data + strlen(token) + 1,
-                                          len - strlen(token) - 1);
-        if (g_str_has_prefix(line, "notfound"))
-            return ds_error_set(err, DS_ENOTFOUND,
-                                "%s: cannot run %s: no such program in the guest", st->host, argv[0]);
-        if (g_str_has_prefix(line, "mkdir")) {
-            g_autofree char *why = g_strndup(g_bytes_get_data(errb, NULL),
-                                             g_bytes_get_size(errb));
-            return ds_error_set(err, DS_EGENERIC,
-                                "%s: %s: cannot make a private directory in the guest's /tmp: %s", st->host, argv[0],
-                                g_strstrip(g_strdelimit(why, "\n", ' ')));
-        }
-        rc = agent_spilled(st, argv[0], dir, line, result, err);
+    if (rep.spilled) {
+        rc = agent_spilled(st, argv[0], dir, &rep, result, err);
         agent_cleanup(st, dir);
-        if (rc < 0) {
+        if (rc < 0)
             ds_run_result_clear(result);
-        }
         return rc;
     }
-    result->out = g_steal_pointer(&out);
-    result->err = g_steal_pointer(&errb);
-    result->status = agent_status_of(status);
+    result->out = g_steal_pointer(&rep.out);
+    result->err = g_steal_pointer(&rep.err);
+    result->status = rep.status;
     return 0;
 }
 
@@ -509,23 +435,22 @@ static int agent_helper(agent_state *st, const char *const *argv,
                         GError **err)
 {
     g_autoptr(json_t) status = NULL;
-    int rc, code;
+    g_auto(ds_agent_exec_reply) rep = {.status = -1};
+    int rc;
 
     if ((rc = agent_exec(&status, st, NULL, argv, NULL, AGENT_CALL_MS, NULL,
                          err)) < 0)
         return rc;
-    code = agent_status_of(status);
-    if (code != 0) {
-        g_autoptr(GBytes) e = NULL;
-        g_autofree char *msg = NULL;
+    if ((rc = ds_agent_parse_exec(&rep, status, NULL, st->max_output,
+                                  st->host, argv[0], err)) < 0)
+        return rc;
+    if (rep.status != 0) {
+        gsize n = 0;
+        const char *d = rep.err ? g_bytes_get_data(rep.err, &n) : NULL;
+        g_autofree char *msg = ds_error_text(d, (gssize)n);
 
-        agent_decode(&e, st, status, "err-data", argv[0], NULL);
-        msg = e ? g_strndup(g_bytes_get_data(e, NULL),
-                            MIN(g_bytes_get_size(e), 200))
-                : g_strdup("");
-        g_strdelimit(msg, "\r\n", ' ');
         return ds_error_set(err, DS_EGENERIC, "%s: %s exited with %d: %s",
-                            st->host, argv[0], code, g_strstrip(msg));
+                            st->host, argv[0], rep.status, msg);
     }
     return 0;
 }

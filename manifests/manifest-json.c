@@ -130,7 +130,10 @@ static int check_string(ds_json_reader *r, const char **pp)
             break;
         }
         default:
-            return SYNTAX(r, p, "invalid escape '\\%c'", p[1]);
+            if ((unsigned char)p[1] < 0x80 && g_ascii_isgraph(p[1]))
+                return SYNTAX(r, p, "invalid escape '\\%c'", p[1]);
+            return SYNTAX(r, p, "invalid escape (byte 0x%02x after '\\')",
+                          (unsigned char)p[1]);
         }
     }
     *pp = p + 1;
@@ -318,7 +321,7 @@ const char *ds_json_skip(const char *p)
     }
 }
 
-const char *ds_json_kind(const char *p)
+const char *ds_json_kind(const char *p, const char *end)
 {
     switch (*p) {
     case '{':
@@ -333,7 +336,9 @@ const char *ds_json_kind(const char *p)
     case 'n':
         return "null";
     }
-    for (; *p == '-' || *p == '+' || g_ascii_isalnum(*p) || *p == '.'; p++)
+    for (; p < end && (*p == '-' || *p == '+' || g_ascii_isalnum(*p) ||
+                       *p == '.');
+         p++)
         if (*p == '.' || *p == 'e' || *p == 'E')
             return "a number";
     return "an integer";

@@ -73,7 +73,8 @@ static int get_string(ds_json_reader *r, const where *w, const char *v,
     int rc;
 
     if (*v != '"')
-        return fail(r, w, "expected a string, got %s", ds_json_kind(v));
+        return fail(r, w, "expected a string, got %s",
+                    ds_json_kind(v, r->end));
     ds_json_string(v, &s);
     if ((rc = check_raw_string(r, w, s.s, s.len)) < 0) {
         g_free(s.owned);
@@ -87,14 +88,16 @@ static int get_string(ds_json_reader *r, const where *w, const char *v,
 static int get_object(ds_json_reader *r, const where *w, const char *v)
 {
     if (*v != '{')
-        return fail(r, w, "expected an object, got %s", ds_json_kind(v));
+        return fail(r, w, "expected an object, got %s",
+                    ds_json_kind(v, r->end));
     return 0;
 }
 
 static int get_bool(ds_json_reader *r, const where *w, const char *v, bool *out)
 {
     if (*v != 't' && *v != 'f')
-        return fail(r, w, "expected a boolean, got %s", ds_json_kind(v));
+        return fail(r, w, "expected a boolean, got %s",
+                    ds_json_kind(v, r->end));
     *out = *v == 't';
     return 0;
 }
@@ -180,7 +183,8 @@ static int get_string_array(ds_json_reader *r, const char *section,
     int rc;
 
     if (*v != '[')
-        return fail(r, &w, "expected an array, got %s", ds_json_kind(v));
+        return fail(r, &w, "expected an array, got %s",
+                    ds_json_kind(v, r->end));
     for (;; i++) {
         g_autofree char *sec = NULL;
         char *s = NULL;
@@ -673,7 +677,7 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
         return fail(&r, &top,
                     "expected a JSON object at the top level, got "
                     "%s",
-                    ds_json_kind(p));
+                    ds_json_kind(p, r.end));
 
     m = ds_manifest_new(NULL, DS_ROLE_PROD);
     if ((rc = parse_root(&r, m, p)) < 0 ||

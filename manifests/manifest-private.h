@@ -86,10 +86,11 @@ const char *ds_json_ws(const char *p, const char *end);
 int ds_json_check(ds_json_reader *r, const char *value);
 
 /* On checked bytes: the end of the value at p; its kind for messages
- * ("a string", "an integer", ...); the string at p decoded (returns the
+ * ("a string", "an integer", ...; a number may end the document at
+ * end); the string at p decoded (returns the
  * end); the next member of the object being read (*pp starts after '{';
  * false at its end). */
 const char *ds_json_skip(const char *p);
-const char *ds_json_kind(const char *p);
+const char *ds_json_kind(const char *p, const char *end);
 const char *ds_json_string(const char *p, ds_json_str *out);
 bool ds_json_member(const char **pp, ds_json_str *key, const char **value);

@@ -27,3 +27,10 @@ include tests/unit/local.mk
 include tests/cli/local.mk
 include tests/integration/local.mk
 include tests/e2e/local.mk
+include tests/fuzz/local.mk
+
+# The unit tests alone (what CI runs again under --enable-sanitizers and
+# with DS_VALGRIND=1, which tests/tap-wrap.sh applies to compiled tests).
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(unit_tests)'
+.PHONY: check-unit

@@ -13,6 +13,15 @@ if [ "${1-}" = --tap ]; then
     shift
     set -- "$@" --tap
 fi
+# DS_VALGRIND=1: a compiled test (an ELF file, not a script) runs under
+# valgrind too; a memory error or a definite leak fails it (exit 99).
+if [ "${DS_VALGRIND:-0}" = 1 ] && [ -f "$1" ] &&
+    [ "$(head -c 4 "$1")" = "$(printf '\177ELF')" ]; then
+    G_SLICE=always-malloc
+    export G_SLICE
+    set -- valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite "$@"
+fi
 limit=${DS_TEST_TIMEOUT:-900}
 timeout -k 20 "$limit" "$@"
 rc=$?

@@ -2,6 +2,8 @@
 /* manifests/util/error.c: the DS_ERROR domain and helpers to set and prefix it. */
 #include <config.h>
 
+#include <string.h>
+
 #include "manifests/util/error.h"
 
 G_DEFINE_QUARK(driftsync-error-quark, ds_error)
@@ -43,4 +45,16 @@ int ds_error_code_of(const GError *err)
     if (err->domain == DS_ERROR && err->code > 0)
         return -err->code;
     return DS_EGENERIC;
+}
+
+char *ds_error_text(const char *s, gssize len)
+{
+    gsize n = !s ? 0 : len < 0 ? strlen(s) : (gsize)len;
+    g_autofree char *raw = g_strndup(n ? s : "", MIN(n, 200));
+    char *text = g_utf8_make_valid(raw, -1);
+
+    for (char *p = text; *p; p++)
+        if ((guchar)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    return g_strstrip(text);
 }

@@ -30,3 +30,8 @@ int ds_error_prefix(GError **err, int code, const char *fmt, ...)
 
 /* The DS_E* code of an error (DS_EGENERIC for foreign domains). */
 int ds_error_code_of(const GError *err);
+
+/* Foreign text (a peer's message, a command's stderr; len -1: up to the
+ * NUL) fit for a one-line error: its first 200 bytes, invalid UTF-8
+ * replaced, control characters blanked, trimmed.  Never NULL. */
+char *ds_error_text(const char *s, gssize len);

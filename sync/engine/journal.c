@@ -248,9 +248,11 @@ int ds_journal_read(ds_journal **out, const char *path, GError **err)
         return ds_error_set(err, DS_EINVALID, "%s: not a journal (too big)",
                             path);
     doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc)
+    if (!doc) { /* jansson's message quotes the bytes it stopped at */
+        g_autofree char *why = ds_error_text(jerr.text, -1);
         return ds_error_set(err, DS_EINVALID, "%s: not a journal: line %d: %s",
-                            path, jerr.line, jerr.text);
+                            path, jerr.line, why);
+    }
     j = g_new0(ds_journal, 1);
     j->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
     j->run_id = dup_string(doc, "run_id");

@@ -159,9 +159,11 @@ static int parse_json(ds_audit_expect *e, const char *data, gsize len,
     json_t *value;
     int rc = 0;
 
-    if (!doc)
+    if (!doc) { /* jansson's message quotes the bytes it stopped at */
+        g_autofree char *why = ds_error_text(jerr.text, -1);
         return ds_error_set(err, DS_EINVALID, "%s:%d: not valid JSON: %s",
-                            origin, jerr.line, jerr.text);
+                            origin, jerr.line, why);
+    }
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ds_error_set(err, DS_EINVALID,

@@ -218,7 +218,8 @@ static int read_state_json(json_t **out, char **why, const char *path,
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
         return 1;
     if (!(doc = json_load_file(path, 0, &jerr))) {
-        *why = g_strdup_printf("%s: %s", path, jerr.text);
+        g_autofree char *text = ds_error_text(jerr.text, -1);
+        *why = g_strdup_printf("%s: %s", path, text);
         return -1;
     }
     s = json_string_value(json_object_get(doc, "schema"));

@@ -16,7 +16,7 @@ done
 # tests/setup.sh's local variables, are not among them).
 own="autogen.sh autotools/embed-scripts.sh contrib/install-deps.sh
      contrib/demo.sh tests/tap-wrap.sh tests/data/gen-version-pairs.sh
-     tests/e2e/run.sh"
+     tests/e2e/run.sh tests/fuzz/run.sh"
 plan $((1 + 2 * $(echo "$embedded" | wc -w) + $(echo "$own" | wc -w)))
 
 # drivers/scripts/ and sync/jobs/scripts/ at least.

@@ -17,6 +17,12 @@ unit_tests += \
 	tests/unit/test-util \
 	tests/unit/test-bundle
 
+# The dpkg collector against scripted answers (a "scripted:" transport,
+# also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
+unit_tests += tests/unit/test-dpkg-answers
+tests_unit_test_dpkg_answers_SOURCES = tests/unit/test-dpkg-answers.c \
+	tests/unit/scripted-transport.c tests/unit/scripted-transport.h
+
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change
 tests_unit_test_diff_SOURCES = tests/unit/test-diff.c \

@@ -60,6 +60,8 @@ static void test_expect_bad(void)
         {"xy=$(reboot)\n", "b:1: xy: '$(reboot)' is not a Debian version"},
         {"# nothing\n", "b: no package in the bundle"},
         {"{\"a\": \"1", "b:1: not valid JSON"},
+        /* found by fuzzing: jansson's message quotes the raw bytes */
+        {"{\"a\": \"\\\n\x1b[2J\"}", "b:2: not valid JSON: "},
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -72,6 +74,8 @@ static void test_expect_bad(void)
         g_assert_null(e);
         g_assert_nonnull(err);
         g_assert_null(strchr(err->message, '\n'));
+        g_assert_true(g_utf8_validate(err->message, -1, NULL));
+        g_assert_null(strchr(err->message, '\x1b'));
         if (!g_str_has_prefix(err->message, cases[i].msg))
             g_error("case %zu: '%s' does not start with '%s'", i, err->message,
                     cases[i].msg);

@@ -274,10 +274,11 @@ static void test_collect_repo(void)
     g_autofree char *dir = NULL;
     g_autoptr(ds_manifest) m = NULL;
     g_autoptr(GError) err = NULL;
+    g_autofree char *apt_cache = g_find_program_in_path("apt-cache");
+    g_autofree char *scan = g_find_program_in_path("dpkg-scanpackages");
     const ds_pending *pe;
 
-    if (!g_find_program_in_path("apt-cache") ||
-        !g_find_program_in_path("dpkg-scanpackages")) {
+    if (!apt_cache || !scan) {
         g_test_skip("needs apt and dpkg-dev");
         return;
     }

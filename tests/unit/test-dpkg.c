@@ -178,6 +178,17 @@ static void test_parse_sources(void)
     g_assert_true(g_str_has_prefix(s->pdata[0], "deb [signed-by=sha256:"));
     g_assert_true(g_str_has_suffix(s->pdata[3], "] http://b/ s2 main"));
 
+    /* Found by fuzzing: options glued to the type ("deb[...]") were split
+     * off by moving the line one byte to the right, past its end (a heap
+     * overflow that ASan and valgrind see). */
+    const char glued[] = "deb[arch=amd64] http://x/ a b";
+    g_ptr_array_set_size(s, 0);
+    g_assert_cmpint(ds_apt_parse_sources(s, "f", glued, strlen(glued), FALSE,
+                                         &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(s->len, ==, 1);
+    g_assert_cmpstr(s->pdata[0], ==, "deb [arch=amd64] http://x/ a b");
+
     struct {
         const char *text;
         gboolean deb822;
@@ -249,6 +260,52 @@ static void test_tar(void)
     g_assert_cmpint(ds_tar_parse(bad, count_member, seen, "t", &err), ==,
                     DS_EINVALID);
     g_assert_nonnull(strstr(err->message, "malformed tar header"));
+}
+
+/* A ustar header block (checksum set) for a member NAME of TYPE. */
+static void tar_add(GByteArray *a, const char *name, char type,
+                    const char *data, gsize size)
+{
+    guchar h[512] = {0};
+    guint sum = 0;
+    static const guchar zero[512];
+
+    g_strlcpy((char *)h, name, 100);
+    memcpy(h + 100, "0000644", 7);
+    g_snprintf((char *)h + 124, 12, "%011o", (guint)size);
+    h[156] = (guchar)type;
+    memcpy(h + 257, "ustar", 6);
+    memcpy(h + 263, "00", 2);
+    memset(h + 148, ' ', 8);
+    for (gsize i = 0; i < sizeof h; i++)
+        sum += h[i];
+    g_snprintf((char *)h + 148, 8, "%06o", sum);
+    h[155] = ' ';
+    g_byte_array_append(a, h, sizeof h);
+    g_byte_array_append(a, (const guchar *)data, (guint)size);
+    g_byte_array_append(a, zero, (guint)((512 - size % 512) % 512));
+}
+
+/* pax extended headers: a path record renames the next member.  Found by
+ * fuzzing: a record whose length is shorter than its own "LEN " prefix
+ * made the search for '=' run far past the archive (ASan, valgrind). */
+static void test_tar_pax(void)
+{
+    static const guchar end[1024];
+    g_autoptr(GByteArray) a = g_byte_array_new();
+    g_autoptr(GString) seen = g_string_new(NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GBytes) b = NULL;
+
+    tar_add(a, "pax", 'x', "22 path=/etc/long.txt\n", 22);
+    tar_add(a, "short.txt", '0', "hi", 2);
+    tar_add(a, "pax", 'x', "1 x\n", 4);
+    tar_add(a, "/etc/plain.txt", '0', "ho", 2);
+    g_byte_array_append(a, end, sizeof end);
+    b = g_byte_array_free_to_bytes(g_steal_pointer(&a));
+    g_assert_cmpint(ds_tar_parse(b, count_member, seen, "t", &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpstr(seen->str, ==, "f:/etc/long.txt::2;f:/etc/plain.txt::2;");
 }
 
 /* The collection script's framing: only the unpredictable marker splits
@@ -735,6 +792,7 @@ int main(int argc, char **argv)
     g_test_add_func("/dpkg/parse/os-release", test_parse_os_release);
     g_test_add_func("/dpkg/parse/sources", test_parse_sources);
     g_test_add_func("/dpkg/parse/tar", test_tar);
+    g_test_add_func("/dpkg/parse/tar-pax", test_tar_pax);
     g_test_add_func("/dpkg/parse/facts", test_facts_split);
     g_test_add_func("/dpkg/secret-paths", test_secret_paths);
     g_test_add_func("/dpkg/hmac-key", test_hmac_key);

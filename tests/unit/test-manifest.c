@@ -1237,6 +1237,43 @@ static void test_bad_corpus_messages(void)
 }
 
 /* Limits that need input too big to commit: made at test time. */
+/* Found by fuzzing: a number at the very end of a document that is not
+ * NUL-terminated (a blob, a network body) was read past its end when the
+ * message named its kind (an over-read ASan and valgrind see). */
+static void test_number_at_end(void)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *doc = g_memdup2("\n12.5", 5);
+
+    g_assert_cmpint(ds_manifest_parse(&m, doc, 5, "blob", &err), ==,
+                    DS_EINVALID);
+    g_assert_nonnull(strstr(err->message, "got a number"));
+    g_clear_error(&err);
+    g_assert_cmpint(ds_manifest_parse(&m, doc, 3, "blob", &err), ==,
+                    DS_EINVALID);
+    g_assert_nonnull(strstr(err->message, "got an integer"));
+}
+
+/* Found by fuzzing: an invalid escape of a byte that is no printable
+ * character put that byte, raw, into the message (invalid UTF-8 here). */
+static void test_escape_message(void)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GError) err = NULL;
+    const char doc[] = "{\"host\": \"a\\\xff\"}";
+
+    g_assert_cmpint(ds_manifest_parse(&m, doc, sizeof doc - 1, "m.json",
+                                      &err), ==, DS_EINVALID);
+    g_assert_true(g_utf8_validate(err->message, -1, NULL));
+    g_assert_nonnull(strstr(err->message,
+                            "invalid escape (byte 0xff after '\\')"));
+    g_clear_error(&err);
+    g_assert_cmpint(ds_manifest_parse(&m, "{\"a\": \"\\q\"}", 11, "m.json",
+                                      &err), ==, DS_EINVALID);
+    g_assert_nonnull(strstr(err->message, "invalid escape '\\q'"));
+}
+
 static void test_limits(void)
 {
     g_autoptr(GError) err = NULL;
@@ -1362,5 +1399,7 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/bad-corpus", test_bad_corpus);
     g_test_add_func("/manifest/bad-corpus-messages", test_bad_corpus_messages);
     g_test_add_func("/manifest/limits", test_limits);
+    g_test_add_func("/manifest/number-at-end", test_number_at_end);
+    g_test_add_func("/manifest/escape-message", test_escape_message);
     return g_test_run();
 }

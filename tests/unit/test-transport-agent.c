@@ -5,7 +5,9 @@
  * real guest agent is exercised by the end-to-end suite (tests/e2e). */
 #include <config.h>
 
+#include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
+#include "drivers/transport-agent-reply.h"
 #include "manifests/util/error.h"
 #include "tests/unit/testutil.h"
 
@@ -214,6 +216,124 @@ static void test_bad_requests(void)
     ds_transport_agent_ops.close(st);
 }
 
+#define TOKEN "driftsync-0123"
+
+/* A reply as libvirt hands it over, read as the transport reads it. */
+static int exec_reply(ds_agent_exec_reply *r, const char *reply,
+                      GError **err)
+{
+    json_t *ret = NULL;
+    int rc = ds_lab_agent_reply(&ret, reply, "test:///default", "lab",
+                                "guest-exec-status", err);
+
+    if (rc == 0)
+        rc = ds_agent_parse_exec(r, ret, TOKEN, 64, "web01", "cat", err);
+    json_decref(ret);
+    return rc;
+}
+
+/* What a guest answers: streams, exit status, the wrapper's notes, the
+ * limits, the agent's own errors. */
+static void test_replies(void)
+{
+    g_autoptr(GError) err = NULL;
+    ds_agent_exec_reply r;
+
+    /* "hi\n" on stdout, "e" on stderr, exit 3 */
+    g_assert_cmpint(exec_reply(&r, "{\"return\": {\"exited\": true, "
+                               "\"exitcode\": 3, \"out-data\": \"aGkK\", "
+                               "\"err-data\": \"ZQ==\"}}", &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpint(r.status, ==, 3);
+    g_assert_false(r.spilled);
+    g_assert_cmpmem(g_bytes_get_data(r.out, NULL), g_bytes_get_size(r.out),
+                    "hi\n", 3);
+    g_assert_cmpuint(g_bytes_get_size(r.err), ==, 1);
+    ds_agent_exec_reply_clear(&r);
+
+    /* killed by signal 9; no streams at all */
+    g_assert_cmpint(exec_reply(&r, "{\"return\": {\"exited\": true, "
+                               "\"signal\": 9}}", &err), ==, 0);
+    g_assert_cmpint(r.status, ==, 137);
+    g_assert_cmpuint(g_bytes_get_size(r.out), ==, 0);
+    ds_agent_exec_reply_clear(&r);
+
+    /* "driftsync-0123 0 64 12\n": the output was left in the guest */
+    g_assert_cmpint(exec_reply(&r, "{\"return\": {\"exited\": true, "
+                               "\"exitcode\": 0, \"out-data\": "
+                               "\"ZHJpZnRzeW5jLTAxMjMgMCA2NCAxMgo=\"}}",
+                               &err), ==, 0);
+    g_assert_true(r.spilled);
+    g_assert_cmpuint(r.out_size, ==, 64);
+    g_assert_cmpuint(r.err_size, ==, 12);
+    ds_agent_exec_reply_clear(&r);
+
+    /* over the limit of 64 bytes (100 bytes of "A") */
+    g_autofree char *big = g_strnfill(100, 'A');
+    g_autofree char *b64 = g_base64_encode((const guchar *)big, 100);
+    g_autofree char *reply = g_strdup_printf(
+        "{\"return\": {\"exited\": true, \"out-data\": \"%s\"}}", b64);
+    g_assert_cmpint(exec_reply(&r, reply, &err), ==, DS_EINVALID);
+    g_assert_cmpstr(err->message, ==, "web01: cat: output over 64 bytes");
+    g_clear_error(&err);
+
+    /* the agent's own error, and no JSON at all */
+    g_assert_cmpint(exec_reply(&r, "{\"error\": {\"class\": \"x\", \"desc\": "
+                               "\"Guest agent is not responding\"}}", &err),
+                    ==, DS_EGENERIC);
+    g_assert_cmpstr(err->message, ==,
+                    "test:///default: lab: guest-exec-status failed: Guest "
+                    "agent is not responding");
+    g_clear_error(&err);
+    g_assert_cmpint(exec_reply(&r, "{\"return\"", &err), ==, DS_EGENERIC);
+    g_assert_nonnull(strstr(err->message, "unreadable reply"));
+}
+
+/* Found by fuzzing: the guest's stderr went into the "cannot make a
+ * private directory" message as it came, so a guest could put invalid
+ * UTF-8 and control characters (a terminal's escape sequences) in the
+ * one-line error.  Now it is valid UTF-8 on one line, controls blanked. */
+static void test_stderr_shown_safely(void)
+{
+    g_autoptr(GError) err = NULL;
+    ds_agent_exec_reply r;
+    /* out: "driftsync-0123 mkdir\n"; err: "mkdir: \xff\x1b[2J\nno\n" */
+    const char *reply =
+        "{\"return\": {\"exited\": true, \"exitcode\": 125, "
+        "\"out-data\": \"ZHJpZnRzeW5jLTAxMjMgbWtkaXIK\", "
+        "\"err-data\": \"bWtkaXI6IP8bWzJKCm5vCg==\"}}";
+
+    g_assert_cmpint(exec_reply(&r, reply, &err), ==, DS_EGENERIC);
+    g_assert_true(g_utf8_validate(err->message, -1, NULL));
+    g_assert_cmpstr(err->message, ==,
+                    "web01: cat: cannot make a private directory in the "
+                    "guest's /tmp: mkdir: \xef\xbf\xbd [2J no");
+}
+
+/* Found by fuzzing: jansson's message on a broken reply quotes the
+ * reply's bytes, and the agent's error text may hold a newline: both came
+ * into the one-line error as they were. */
+static void test_reply_errors_shown_safely(void)
+{
+    g_autoptr(GError) err = NULL;
+    ds_agent_exec_reply r;
+
+    g_assert_cmpint(exec_reply(&r, "{\"return\": \"ab\\\xff\x1b[2J", &err),
+                    ==, DS_EGENERIC);
+    g_assert_true(g_str_has_prefix(err->message, "test:///default: lab: "
+                                                 "unreadable reply to "
+                                                 "guest-exec-status: "));
+    g_assert_true(g_utf8_validate(err->message, -1, NULL));
+    g_assert_null(strchr(err->message, '\x1b'));
+    g_clear_error(&err);
+    g_assert_cmpint(exec_reply(&r,
+                               "{\"error\": {\"desc\": \"no\\nway\\u001b\"}}",
+                               &err),
+                    ==, DS_EGENERIC);
+    g_assert_cmpstr(err->message, ==,
+                    "test:///default: lab: guest-exec-status failed: no way");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -227,5 +347,10 @@ int main(int argc, char **argv)
     g_test_add_func("/transport-agent/bad-uri", test_bad_uri);
     g_test_add_func("/transport-agent/hostile-domains", test_hostile_domains);
     g_test_add_func("/transport-agent/bad-requests", test_bad_requests);
+    g_test_add_func("/transport-agent/replies", test_replies);
+    g_test_add_func("/transport-agent/stderr-shown-safely",
+                    test_stderr_shown_safely);
+    g_test_add_func("/transport-agent/reply-errors-shown-safely",
+                    test_reply_errors_shown_safely);
     return g_test_run();
 }
