@@ -72,7 +72,9 @@ wait_for() {
     done
 }
 # wait_exe PID PATH: until process PID runs the executable PATH.
-wait_exe() { wait_for "pid $1 to run $2" test "$(readlink "/proc/$1/exe")" = "$2"; }
+# (The link is read again on each try, not once when wait_for is called.)
+exe_is() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]; }
+wait_exe() { wait_for "pid $1 to run $2" exe_is "$1" "$2"; }
 done_testing() { [ -n "${ds_planned:-}" ] || echo "1..$ds_n"; exit $((ds_failed > 0)); }
 
 # ds_run PROGRAM ARGS...: a built program, under valgrind with DS_VALGRIND=1.
