@@ -4,7 +4,12 @@ libdriftsync_la_SOURCES += drivers/platform.c drivers/platform.h \
 	drivers/platform-dpkg.h drivers/platform-dpkg.c \
 	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \
 	drivers/platform-dpkg-files.c drivers/platform-tar.c \
-	drivers/platform-dpkg-facts.c
+	drivers/platform-dpkg-facts.c \
+	drivers/secret.h drivers/secret.c drivers/secret-content.c
+
+unit_tests += tests/unit/test-secret
+tests_unit_test_secret_SOURCES = tests/unit/test-secret.c
+tests_unit_test_secret_LDADD = $(ds_test_ldadd)
 
 unit_tests += tests/unit/test-dpkg
 tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
+#include "drivers/secret.h"
 #include "manifests/error.h"
 
 #define DS_DEFAULT_MAX_FILE_SIZE (1024u * 1024)
@@ -23,37 +24,15 @@
 #define BATCH_MAX_ARGS 1000u
 #define BATCH_OUT_BYTES (24u * 1024 * 1024)
 
-static const char *const default_secrets[] = {
-    "/etc/shadow",  "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-    "/etc/ssh/ssh_host_*_key", NULL,
-};
-
-/* Patterns are fnmatch(3) globs without FNM_PATHNAME: '*' also matches
- * '/', which errs towards secrecy ("/etc/ssl/private/ *" covers subdirs). */
-gboolean ds_dpkg_path_is_secret(const char *path,
-                                const char *const *patterns)
-{
-    for (guint i = 0; default_secrets[i]; i++)
-        if (fnmatch(default_secrets[i], path, 0) == 0)
-            return TRUE;
-    for (guint i = 0; patterns && patterns[i]; i++)
-        if (fnmatch(patterns[i], path, 0) == 0)
-            return TRUE;
-    return FALSE;
-}
-
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static gboolean has_private_key(GBytes *content)
+static ds_secret_rules secret_rules(const ds_collect_options *o)
 {
-    static const char marker[] = "PRIVATE KEY-----";
-    gsize len;
-    const char *d = g_bytes_get_data(content, &len);
-
-    return d && memmem(d, len, marker, sizeof marker - 1) != NULL;
+    return (ds_secret_rules){.patterns = o->secret_patterns,
+                             .mode_exempt = o->mode_exempt};
 }
 
 /* Run PREFIX... -- PATHS (or PREFIX... PATHS SUFFIX... when dashdash is
@@ -296,6 +275,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
     const ds_collect_options *o = c->opts;
     gsize max = o->max_file_size ? o->max_file_size : DS_DEFAULT_MAX_FILE_SIZE;
     ds_file *f = ds_file_new(path);
+    ds_secret_rules rules = secret_rules(o);
     gboolean secret;
 
     f->mode = m->mode;
@@ -308,8 +288,8 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
         return 0;
     }
     f->type = DS_FILE_REGULAR;
-    secret = ds_dpkg_path_is_secret(path, o->secret_patterns) ||
-             (m->content && has_private_key(m->content));
+    secret = ds_secret_classify(&rules, path, m->mode, m->content) !=
+             DS_SECRET_NO;
     if (secret) {
         g_autoptr(GHmac) h = NULL;
         gsize klen, len;
@@ -386,10 +366,11 @@ static void find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
 /* The files of the given start points in one round-trip: metadata of
  * every regular file and symlink, the content of those up to the size
  * limit (a tar stream), and for bigger ones a sha256 and whether they hold
- * a private key.  A fixed script: $1 the section marker, $2/$3 find's
- * size tests, then the paths, only ever expanded as "$@". */
+ * a text credential.  A fixed script: $1 the section marker, $2/$3 find's
+ * size tests, $4 the credential markers (ds_secret_grep_markers, one a
+ * line), then the paths, only ever expanded as "$@". */
 static const char files_script[] =
-    "n=$1 small=$2 large=$3; shift 3\n"
+    "n=$1 small=$2 large=$3 keys=$4; shift 4\n"
     "s() { printf '\\n%s %s\\n' \"$n\" \"$1\"; }\n"
     "s meta\n"
     "find \"$@\" -xdev \\( -type f -o -type l \\) -printf '" FIND_FORMAT "'"
@@ -403,7 +384,7 @@ static const char files_script[] =
     " xargs -0r sha256sum -z -- 2>/dev/null\n"
     "s keys\n"
     "find \"$@\" -xdev -type f -size \"$large\" -print0 2>/dev/null |"
-    " xargs -0r grep -lZF -e 'PRIVATE KEY-----' -- 2>/dev/null\n"
+    " xargs -0r grep -lZF -e \"$keys\" -- 2>/dev/null\n"
     "s end\n";
 
 typedef struct files_run {
@@ -467,6 +448,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
     char marker[40];
     files_run run = {.metas = metas, .sums = big_sums, .keyed = keyed,
                      .marker = marker};
+    ds_secret_rules rules = secret_rules(o);
     int rc;
 
     for (guint i = 0; o->files && o->files[i]; i++) {
@@ -488,8 +470,9 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         return 0;
     drop_nested(targets);
     ds_dpkg_marker(marker);
-    const char *const script[] = {"sh", "-c", files_script, "sh", marker,
-                                  small, large, NULL};
+    const char *const script[] = {"sh",   "-c",  files_script,
+                                  "sh",   marker, small,
+                                  large,  ds_secret_grep_markers(), NULL};
     rc = run_batched(c, script, NULL, targets, NULL, 0, parse_files, &run,
                      err);
     if (rc < 0)
@@ -512,7 +495,8 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         /* The rare big file that is secret: read whole for its HMAC. */
         if (m->type == 'f' && !m->content && m->size > max &&
             (g_hash_table_contains(keyed, path) ||
-             ds_dpkg_path_is_secret(path, o->secret_patterns)) &&
+             ds_secret_classify(&rules, path, m->mode, NULL) !=
+                 DS_SECRET_NO) &&
             (rc = read_whole(c, path, m, err)) < 0)
             return rc;
         if (m->type == 'f' && !m->content && m->size <= max)

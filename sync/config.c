@@ -202,7 +202,7 @@ static int read_ignore(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
 static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                       const char *group, const char *key, GError **err)
 {
-    static const char *const secrets[] = {"files", NULL};
+    static const char *const secrets[] = {"files", "mode-exempt", NULL};
     static const char *const packages[] = {"cache", "repository", "ca-file",
                                            NULL};
     static const char *const notify[] = {"webhook",  "ca-file",     "timeout",
@@ -212,8 +212,10 @@ static int read_other(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     if (!strcmp(group, "secrets")) {
         if (ds_config_check_known(r, group, key, secrets, err) < 0)
             return DS_EINVALID;
-        return ds_config_get_list(&cfg->secret_patterns, r, kf, group, key,
-                                  DS_CONFIG_LIST_ANY, err);
+        return ds_config_get_list(!strcmp(key, "files")
+                                      ? &cfg->secret_patterns
+                                      : &cfg->secret_mode_exempt,
+                                  r, kf, group, key, DS_CONFIG_LIST_ANY, err);
     }
     if (!strcmp(group, "packages")) {
         if (ds_config_check_known(r, group, key, packages, err) < 0)
@@ -320,6 +322,7 @@ ds_config *ds_config_new_default(void)
     cfg->notify_attempts = 3;
     cfg->notify_retry_delay = 1;
     cfg->secret_patterns = g_new0(char *, 1);
+    cfg->secret_mode_exempt = g_new0(char *, 1);
     cfg->hosts =
         g_ptr_array_new_with_free_func((GDestroyNotify)host_config_free);
     cfg->ignore = ds_ignore_new();
@@ -338,6 +341,7 @@ void ds_config_free(ds_config *cfg)
     g_free(cfg->snapshots);
     g_free(cfg->on_failure);
     g_strfreev(cfg->secret_patterns);
+    g_strfreev(cfg->secret_mode_exempt);
     g_free(cfg->package_cache);
     g_free(cfg->package_repository);
     g_free(cfg->package_ca_file);

@@ -38,6 +38,7 @@ typedef struct ds_config {
     int lab_parallel;    /* [lab] parallel, default 2 */
     int keep_snapshots;  /* [lab] keep-snapshots, default 5 */
     char **secret_patterns; /* [secrets] files */
+    char **secret_mode_exempt; /* [secrets] mode-exempt */
     char *package_cache;    /* [packages] cache */
     char *package_repository; /* [packages] repository */
     char *package_ca_file;    /* [packages] ca-file (https repository) */
