@@ -14,13 +14,13 @@ tests_unit_test_secret_LDADD = $(ds_test_ldadd)
 unit_tests += tests/unit/test-dpkg
 tests_unit_test_dpkg_SOURCES = tests/unit/test-dpkg.c
 tests_unit_test_dpkg_LDADD = $(ds_test_ldadd)
-EXTRA_DIST += tests/data/dpkg/mkroot.sh
+EXTRA_DIST += tests/data/dpkg/mkroot.sh tests/data/dpkg/mksecrets.sh
 
 # Driven by the integration test below (not a test itself).
 check_PROGRAMS += tests/unit/collect-tool
 tests_unit_collect_tool_SOURCES = tests/unit/collect-tool.c
 tests_unit_collect_tool_LDADD = $(ds_test_ldadd)
-shell_tests += tests/integration/dpkg-ssh.sh
+shell_tests += tests/integration/dpkg-ssh.sh tests/integration/secrets.sh
 
 # The package cache ([packages] cache): the store and its filling, what
 # record puts in it (sync/cache-fill.c) and the plan's use of it
