@@ -11,7 +11,8 @@ verbs=$(ds --help | sed -n 's/^  \([a-z][a-z-]*\) .*/\1/p')
 keys="path remote state parallel uri snapshots on-failure keep-snapshots
       source lab lab-access lab-uri files groups identity-file known-hosts
       ssh-options ca-file auth-file allow-http packages sources services
-      cache repository webhook timeout attempts retry-delay audit"
+      cache repository webhook timeout attempts retry-delay audit
+      mode-exempt"
 plan $((2 + $(echo "$verbs" | wc -w) + $(echo "$keys" | wc -w)))
 
 for m in "$MAN1" "$MAN5"; do
