@@ -25,10 +25,10 @@ step "building driftsync"
 ./autogen.sh >/dev/null
 mkdir -p "$build"
 (cd "$build" && { [ -f Makefile ] || "$src/configure" >/dev/null; } &&
-    make -j"$(nproc)" >/dev/null && make tests/e2e/agent-tool >/dev/null)
+    make -j"$(nproc)" >/dev/null && make tests/tools/agent-tool >/dev/null)
 ds() { "$build/driftsync" --config "$demo/driftsync.conf" "$@"; }
 # guest DOMAIN VERB ARGS...: run or write in a guest through its agent.
-guest() { "$build/tests/e2e/agent-tool" -c "$URI" "$@"; }
+guest() { "$build/tests/tools/agent-tool" -c "$URI" "$@"; }
 
 step "booting the two demo VMs (a fresh start of the test bed)"
 bash tests/e2e/bed.sh fresh

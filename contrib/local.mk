@@ -31,4 +31,3 @@ contrib/systemd/driftsync-mirror.service: \
 contrib/bash-completion/driftsync: contrib/bash-completion/driftsync.in
 contrib/apt/50driftsync: contrib/apt/50driftsync.in
 
-shell_tests += tests/cli/contrib.sh

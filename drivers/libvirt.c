@@ -2,7 +2,7 @@
 /* drivers/libvirt.c: libvirt connections shared per URI, domain look-up,
  * power state, and commands to the QEMU guest agent, with libvirt's
  * errors translated into driftsync's codes and messages. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include <libvirt/virterror.h>
 
 #include "drivers/libvirt.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 #define DS_LAB_DEFAULT_URI "qemu:///system"
 #define DS_LAB_NAME_MAX 200

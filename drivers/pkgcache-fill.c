@@ -3,7 +3,7 @@
  * repository (its Packages index read over https with the https
  * transport's libcurl setup, or from file://) and from a host's own apt
  * cache read through its transport. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "drivers/pkgcache-private.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 /* ---- reading a URL ---- */
 

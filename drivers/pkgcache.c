@@ -2,7 +2,7 @@
 /* drivers/pkgcache.c: the package cache's store: content-addressed files
  * written atomically, the per-package index, look-ups, and the parser of
  * a repository's Packages index (filling is in pkgcache-fill.c). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "drivers/pkgcache-private.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 #define DPKG_DEB_TIMEOUT_MS (60 * 1000)

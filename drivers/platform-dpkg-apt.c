@@ -6,13 +6,13 @@
  * comments dropped and disabled deb822 stanzas skipped.  A URI's
  * user:password@ is dropped: credentials belong in auth.conf.d, which is
  * secret, never in what is stored. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/secret.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {

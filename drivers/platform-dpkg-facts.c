@@ -4,14 +4,14 @@
  * whose only inputs are positional arguments ("$1"...), so host data never
  * becomes code, and whose output sections are framed by a random marker
  * the host cannot predict, so file content cannot forge a section. */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 /* $1 marker, $2 root ("" for the host itself), $3 dpkg-query format.
  * dpkg-query runs once: the conffiles whose md5 is taken are the

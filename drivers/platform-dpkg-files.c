@@ -9,14 +9,14 @@
  * content (each split only
  * when the argument list or the output would grow too big); paths are
  * always separate arguments after "--" or absolute start points. */
-#include "config.h"
+#include <config.h>
 
 #include <fnmatch.h>
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/secret.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 #define DS_DEFAULT_MAX_FILE_SIZE (1024u * 1024)
 /* Per command: arguments' bytes, and file bytes expected in its output. */

@@ -2,12 +2,12 @@
 /* drivers/platform-dpkg-parse.c: parsers of what a dpkg host tells the
  * collector (dpkg-query output, os-release), strict about hostile input,
  * and the helpers every part of the dpkg platform shares. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 char *ds_dpkg_cmd_path(const ds_dpkg_ctx *c, const char *path)

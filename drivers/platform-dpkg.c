@@ -10,12 +10,12 @@
  * tree under ROOT (dpkg-query --admindir, ROOT-prefixed paths), while
  * os-release, apt sources and passwd/group are read through the transport,
  * which keeps symlinks inside ROOT. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 static int dpkg_detect(ds_transport *t, GError **err)

@@ -2,12 +2,12 @@
 /* drivers/platform-tar.c: a strict reader of the tar streams (GNU, ustar
  * and pax headers) that carry a batch of files from a host in one
  * round-trip. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 #define BLOCK 512
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/platform.c: the table of platforms, host detection, and the HMAC
  * key that keeps secret files comparable without storing them. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,7 @@
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 #define DS_HMAC_KEY_LEN 32
 

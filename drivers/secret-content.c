@@ -3,7 +3,7 @@
  * content: fixed markers of text keys, line patterns of password files
  * and logins, and the binary shapes of DER keys, PKCS#12, Java key
  * stores, Kerberos keytabs and OpenPGP secret keys. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * files and their backups) or by mode (others may not read them), the
  * three rules together, and credentials stripped from URIs; the content
  * formats are in secret-content.c. */
-#include "config.h"
+#include <config.h>
 
 #include <fnmatch.h>
 #include <string.h>

@@ -2,13 +2,13 @@
 /* drivers/transport-agent.c: the "agent:DOMAIN" transport: run commands
  * and read or write files in a libvirt guest through qemu-guest-agent
  * (guest-exec, guest-file-*), with no network and no shell in between. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 #define AGENT_DEFAULT_URI "qemu:///system"
 #define AGENT_CALL_MS (30 * 1000) /* one agent round trip */

@@ -3,13 +3,13 @@
  * "http://" only when allowed): libcurl fetches the manifest document the
  * URI names, TLS verified, bounded in time and size, credentials read from
  * a file and never written into a message. */
-#include "config.h"
+#include <config.h>
 
 #include <curl/curl.h>
 #include <string.h>
 
-#include "drivers/transport-int.h"
-#include "manifests/error.h"
+#include "drivers/transport-private.h"
+#include "manifests/util/error.h"
 
 #define HTTPS_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)
 #define HTTPS_MAX_REDIRECTS 3L

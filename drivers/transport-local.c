@@ -2,7 +2,7 @@
 /* drivers/transport-local.c: the "local:" transport: this machine, or with
  * "local:/srv/root" an unpacked root file system whose files are read and
  * written as if chrooted into it (symlinks never lead outside). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,8 +20,8 @@
 #endif
 #endif
 
-#include "drivers/transport-int.h"
-#include "manifests/error.h"
+#include "drivers/transport-private.h"
+#include "manifests/util/error.h"
 
 #define MAX_SYMLINKS 40
 

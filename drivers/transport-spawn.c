@@ -2,7 +2,7 @@
 /* drivers/transport-spawn.c: the process runner the local and ssh
  * transports share: argv without a shell, stdin fed, stdout and stderr
  * captured up to a limit, the whole process group killed on timeout. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "drivers/transport.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static void child_setup(gpointer data)
 {

@@ -3,14 +3,14 @@
  * OpenSSH client in batch mode, host keys checked strictly, one master
  * connection reused by every command (ControlMaster), each remote command
  * a single line of arguments quoted by ds_shell_join. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/transport-int.h"
-#include "manifests/error.h"
+#include "drivers/transport-private.h"
+#include "manifests/util/error.h"
 
 #define SSH_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)
 #define SSH_CLOSE_TIMEOUT_MS (5 * 1000)

@@ -2,14 +2,14 @@
 /* drivers/transport.c: the transport registry (by URI scheme), the public
  * calls that dispatch to a transport's table, and the one audited function
  * that quotes data for a remote POSIX shell. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include "drivers/transport-agent.h"
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "drivers/transport.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 /* The built-in transports.  To add a driver: declare its table in a header
  * (as drivers/transport-agent.h does), list it here and add its file to a

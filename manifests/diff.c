@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/diff.c: the semantic diff of two manifests: a merge walk over
  * their sorted lists that yields typed changes, after ignore rules. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include <jansson.h>
 
 #include "manifests/diff.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 
 /* Values carried by each kind of change (old_value / new_value):

@@ -2,12 +2,12 @@
 /* manifests/ignore.c: ignore rules, fnmatch(3) globs per category, checked
  * when added so that a mistyped pattern is an error and not a silent
  * non-match. */
-#include "config.h"
+#include <config.h>
 
 #include <fnmatch.h>
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/ignore.h"
 
 /* Longest pattern accepted, in bytes. */

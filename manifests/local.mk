@@ -1,4 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# manifests/local.mk: error codes shared by every module.
+# manifests/local.mk: the model (manifest, canonical JSON), versions,
+# ignore rules, the semantic diff and the git store.
 libdriftsync_la_SOURCES += \
-	manifests/error.c manifests/error.h
+	manifests/manifest.c manifests/manifest.h \
+	manifests/manifest-check.c manifests/manifest-json.c \
+	manifests/manifest-parse.c manifests/manifest-serialise.c \
+	manifests/manifest-private.h \
+	manifests/version.c manifests/version.h \
+	manifests/ignore.c manifests/ignore.h \
+	manifests/diff.c manifests/diff.h \
+	manifests/store.c manifests/store.h manifests/store-private.h \
+	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c

@@ -2,12 +2,12 @@
 /* manifests/manifest-check.c: the field rules of driftsync/manifest/v1,
  * applied to the in-memory model by both the parser and the serialiser so
  * that nothing unsafe is read from or written to a document. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 /* "ORIGIN: SECTION[.KEY][.FIELD]: message" */

@@ -3,12 +3,12 @@
  * parser: a syntax check with bounded nesting, then cheap primitives that
  * walk the checked bytes in place (skip a value, decode a string, step
  * through an object's members) without building a tree. */
-#include "config.h"
+#include <config.h>
 
 #include <stdarg.h>
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 /* ---- positions and errors ------------------------------------------------ */

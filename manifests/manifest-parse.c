@@ -7,7 +7,7 @@
  * also bounds nesting and refuses NUL bytes, a UTF-8 check, then the
  * schema walk, which fills the model and reports wrong types, missing,
  * unknown and duplicate members. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 /* Where in the document a value sits, for messages:

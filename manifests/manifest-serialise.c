@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/manifest-serialise.c: the canonical bytes of a manifest,
  * written directly (sorted keys, 2-space indent, trailing newline). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 /* ---- canonical serialisation -------------------------------------------- */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/manifest.c: the in-memory manifest model: construction,
  * normalisation, look-ups, equality and the safe-name rules. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
 
 const char *ds_role_name(ds_role role)

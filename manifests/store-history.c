@@ -3,7 +3,7 @@
  * that changed ROLE/HOST.json (found by comparing that one blob id with
  * the first parent's, never by diffing whole trees) and, for each, the
  * semantic changes from the parent's manifest. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
 /* manifests/store-lock.c: the store's writer lock: driftsync.lock in the
  * repository, held with flock(2) and naming its holder (pid, host, start
  * time) so that a second writer can say who it is waiting for. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

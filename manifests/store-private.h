@@ -5,7 +5,7 @@
 
 #include <git2.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/store.h"
 
 struct ds_store {

@@ -2,7 +2,7 @@
 /* manifests/store-txn.c: write transactions on the store: blobs are
  * written as manifests are staged, the tree and the commit once at the
  * end, and the branch moves by compare-and-swap to that whole commit. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

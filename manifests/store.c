@@ -2,7 +2,7 @@
 /* manifests/store.c: the git store of manifests: creating and opening the
  * bare repository, resolving revisions and reading manifests, captured
  * files and host lists back out of it. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/version.c: Debian version ordering and syntax, following dpkg's
  * parseversion() and verrevcmp() (epoch:upstream-revision). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

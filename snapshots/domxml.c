@@ -2,12 +2,12 @@
 /* snapshots/domxml.c: read what snapshots need from a libvirt domain
  * definition (disks, formats, firmware) and rewrite disk sources to switch
  * a domain onto or off its overlay files, with GLib's markup parser. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 static void disk_free(ds_domain_disk *d)
 {

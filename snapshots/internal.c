@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* snapshots/internal.c: libvirt's internal snapshots (qcow2 disks; the
  * whole machine state too when the domain runs). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 char *ds_snapshot_internal_refusal(const ds_domain_info *info)
 {

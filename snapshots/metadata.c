@@ -3,12 +3,12 @@
  * its own XML namespace under <metadata>: the production host mirrored,
  * the store commit and time of the last sync and its result, and the
  * overlay snapshots (libvirt has no snapshot object for those). */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 ds_snapshot_meta *ds_snapshot_meta_new(void)
 {

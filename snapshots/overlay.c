@@ -4,14 +4,14 @@
  * cannot revert external ones: the domain is switched onto a qcow2
  * overlay per disk; revert drops the overlay's content; delete merges it
  * into the image below.  The records live in the domain's metadata. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 #define BLOCKJOB_TIMEOUT_MS (30 * 60 * 1000)
 

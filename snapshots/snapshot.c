@@ -2,12 +2,12 @@
 /* snapshots/snapshot.c: the snapshot calls sync/ uses: names and run ids,
  * the choice between internal and overlay mode, and list, create,
  * revert, delete and retention over both modes. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 void ds_snapshot_free(ds_snapshot *snap)
 {
@@ -239,12 +239,22 @@ int ds_snapshot_find(ds_snapshot **out, virDomainPtr dom, const char *name,
                             DS_SNAPSHOT_NAME_MAX);
     if ((rc = ds_snapshot_list(&all, dom, err)) < 0)
         return rc;
-    for (guint i = 0; i < all->len; i++) {
-        ds_snapshot *s = all->pdata[i];
+    /* The exact name first; then the name `snapshot create HOST NAME` gave
+     * it, driftsync's prefix added. */
+    for (int pass = 0; pass < 2; pass++) {
+        g_autofree char *want = pass ? g_strconcat(DS_SNAPSHOT_PREFIX, name,
+                                                   NULL)
+                                     : g_strdup(name);
 
-        if (!strcmp(s->name, name)) {
-            *out = g_ptr_array_steal_index(all, i);
-            return 0;
+        if (pass && ds_snapshot_name_is_ours(name))
+            break;
+        for (guint i = 0; i < all->len; i++) {
+            ds_snapshot *s = all->pdata[i];
+
+            if (!strcmp(s->name, want)) {
+                *out = g_ptr_array_steal_index(all, i);
+                return 0;
+            }
         }
     }
     return ds_error_set(err, DS_ENOTFOUND, "%s: no snapshot named %s",

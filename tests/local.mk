@@ -1,20 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/local.mk: unit tests (GTest, --tap), CLI and integration tests
-# (shell, sourcing tests/setup.sh).  All run under the TAP driver.
+# tests/local.mk: the harness every test tier shares -- the TAP wrapper,
+# the shell helpers (setup, sshd, webhook) and the lists the tiers fill.
 LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh
 SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh $(SHELL)
 EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/webhook.sh \
 	tests/run-all.sh
 
+# Every test program links the internal library (programs named after
+# their one source file: tests/unit/test-foo is tests/unit/test-foo.c).
 ds_test_ldadd = libdriftsync.la $(DS_LIBS)
+LDADD = $(ds_test_ldadd)
 
-# Unit tests: tests/unit/test-NAME.c -> tests/unit/test-NAME
 unit_tests =
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
-# Shell tests (CLI, integration): tests/*/NAME.sh
 shell_tests =
 TESTS += $(shell_tests)
 EXTRA_DIST += $(shell_tests)
 
+include tests/tools/local.mk
+include tests/unit/local.mk
+include tests/cli/local.mk
+include tests/integration/local.mk
+include tests/e2e/local.mk

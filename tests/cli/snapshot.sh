@@ -94,6 +94,14 @@ expect_status 0 "revert to someone else's snapshot" snap revert web01 baseline
 expect_status 2 "delete someone else's snapshot: refused" snap delete web01 baseline
 grep_ok "says why" "not driftsync's" "$T/err"
 expect_status 0 "delete driftsync's own" snap delete db01 driftsync-aa-newer
+# The name a snapshot was created with finds it: `create HOST NAME` makes
+# driftsync-NAME, revert and delete accept NAME as given.
+expect_status 0 "revert by the name given at create" snap revert db01 aa-newer
+grep_not "no error" 'no snapshot named' "$T/err"
+expect_status 0 "delete by the name given at create" snap delete db01 zz-older
+expect_status 2 "a name neither exact nor prefixed is still not found" \
+    snap revert db01 aa-newe
+grep_ok "says which" 'lab-db01: no snapshot named aa-newe' "$T/err"
 
 expect_status 2 "a domain that does not exist" snap list ghost
 grep_ok "names the domain" 'lab-nosuch' "$T/err"

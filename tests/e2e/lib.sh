@@ -12,7 +12,7 @@ for tool in virsh jq base64; do
 done
 
 E2E_URI=${DS_E2E_URI:-qemu:///system}
-AGENT_TOOL=$DS_BUILDDIR/tests/e2e/agent-tool
+AGENT_TOOL=$DS_BUILDDIR/tests/tools/agent-tool
 PROD=prod-e2e
 LAB=lab-e2e
 [ -x "$AGENT_TOOL" ] || { echo "1..1"; echo "not ok 1 - $AGENT_TOOL not built"; exit 1; }

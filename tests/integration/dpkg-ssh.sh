@@ -7,7 +7,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/sshd.sh"
 
-TOOL="$DS_BUILDDIR/tests/unit/collect-tool"
+TOOL="$DS_BUILDDIR/tests/tools/collect-tool"
 plan 15
 
 require_cmds dpkg-query

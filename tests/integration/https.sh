@@ -5,7 +5,7 @@
 # time limits, plain http only when allowed, credentials from a file.
 . "$DS_SRCDIR/tests/setup.sh"
 
-TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
+TOOL="$DS_BUILDDIR/tests/tools/transport-tool"
 # The test program, under valgrind with DS_VALGRIND=1.
 tool_bin() { ds_run "$TOOL" "$@"; }
 plan 46

@@ -6,7 +6,7 @@
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/sshd.sh"
 
-TOOL="$DS_BUILDDIR/tests/unit/transport-tool"
+TOOL="$DS_BUILDDIR/tests/tools/transport-tool"
 # The test program, under valgrind with DS_VALGRIND=1.
 tool_bin() { ds_run "$TOOL" "$@"; }
 plan 39

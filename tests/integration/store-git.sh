@@ -6,7 +6,7 @@
 # HEAD still whole after writers are killed in the middle of a commit.
 . "$DS_SRCDIR/tests/setup.sh"
 
-TOOL="$DS_BUILDDIR/tests/unit/store-tool"
+TOOL="$DS_BUILDDIR/tests/tools/store-tool"
 command -v git >/dev/null 2>&1 || skip_all "git is not installed"
 [ -x "$TOOL" ] || { echo "1..1"; echo "not ok 1 - $TOOL was not built"; exit 1; }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/diff-hosts.c: manifests built in code for the diff tests. */
-#include "config.h"
+#include <config.h>
 
 #include <glib.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "tests/unit/diff-hosts.h"
 
 void add_pkg(ds_manifest *m, const char *name, const char *version,

@@ -2,12 +2,12 @@
 /* tests/unit/test-audit.c: the audit's parsers and checks: patch bundles
  * (good, malformed, hostile), the process list of the restart script,
  * missing packages and the kernel check. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
-#include "manifests/error.h"
-#include "sync/audit.h"
+#include "manifests/util/error.h"
+#include "sync/jobs/audit.h"
 
 static GPtrArray *new_findings(void)
 {

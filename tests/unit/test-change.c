@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-change.c: changes as people and programs read them:
  * ds_change_describe phrases, ds_change_to_json objects, kind names. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 

@@ -6,8 +6,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "manifests/error.h"
-#include "sync/config.h"
+#include "manifests/util/error.h"
+#include "sync/config/config-file.h"
 
 typedef struct {
     char *dir;

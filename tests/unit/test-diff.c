@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-diff.c: the semantic diff: every change kind, its order,
  * ignore rules, secret files, and properties over random manifests. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "manifests/diff.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/version.h"
 #include "tests/unit/diff-hosts.h"
 

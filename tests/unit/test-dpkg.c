@@ -2,7 +2,7 @@
 /* tests/unit/test-dpkg.c: the dpkg platform against real dpkg: a tree
  * built with dpkg-deb and dpkg --root collected through local:/ROOT, this
  * machine through local:, hostile collector output, and the HMAC key. */
-#include "config.h"
+#include <config.h>
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static char *tmpdir;
 

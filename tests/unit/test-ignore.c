@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-ignore.c: ignore rules: globs per category, directory
  * patterns, short names, and errors for bad patterns. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 
 #include <glib.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/ignore.h"
 
 static ds_ignore *ignore_with(ds_category cat, const char *value)

@@ -3,14 +3,14 @@
  * driver: the per-URI connection cache, errors for unknown domains, bad
  * URIs, absent daemons and hostile names, power state, and the clear
  * "unsupported" answer when no guest agent can be reached. */
-#include "config.h"
+#include <config.h>
 
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "drivers/libvirt.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static char *node_uri(void)
 {

@@ -2,13 +2,13 @@
 /* tests/unit/test-manifest.c: the manifest model, its validated parser
  * and its canonical serialisation (round trips, name rules, hostile
  * documents). */
-#include "config.h"
+#include <config.h>
 
 #include <glib/gstdio.h>
 #include <jansson.h>
 #include <string.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/manifest.h"
 
 /* ---- helpers ------------------------------------------------------------- */

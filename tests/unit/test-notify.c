@@ -10,10 +10,10 @@
 #include <jansson.h>
 #include <string.h>
 
-#include "manifests/error.h"
-#include "sync/config.h"
-#include "sync/metrics.h"
-#include "sync/notify.h"
+#include "manifests/util/error.h"
+#include "sync/config/config-file.h"
+#include "sync/output/metrics.h"
+#include "sync/output/notify.h"
 
 static void test_redact(void)
 {

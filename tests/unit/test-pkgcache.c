@@ -3,7 +3,7 @@
  * built by dpkg-deb, a file:// repository, a real TLS server on 127.0.0.1
  * (one that lies, one that hangs), and a host's apt cache read through the
  * local transport. */
-#include "config.h"
+#include <config.h>
 
 #include <gio/gio.h>
 #include <string.h>
@@ -14,12 +14,12 @@
 
 #include "drivers/pkgcache-private.h"
 #include "drivers/pkgcache.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/store.h"
-#include "sync/cache.h"
-#include "sync/config.h"
-#include "sync/plan.h"
-#include "sync/sync.h"
+#include "sync/jobs/cache.h"
+#include "sync/config/config-file.h"
+#include "sync/plan/plan.h"
+#include "sync/engine/sync.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 

@@ -3,7 +3,7 @@
  * transaction, sources, files, services, reboot, ignore rules, hostile
  * names refused, JSON, contents from a real store, and file actions run
  * for real on a scratch directory. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 #include <sys/stat.h>
@@ -14,9 +14,9 @@
 #include <jansson.h>
 
 #include "drivers/transport.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/store.h"
-#include "sync/plan.h"
+#include "sync/plan/plan.h"
 
 /* ---- building manifests ---- */
 

@@ -2,7 +2,7 @@
 /* tests/unit/test-secret.c: the secret detector: known credential files
  * and their backups, credential formats in content (text and binary),
  * the mode rule and its exemptions, credentials stripped from URIs. */
-#include "config.h"
+#include <config.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * goes away in the middle of the work: a private, unprivileged libvirtd
  * serves the test driver (tests/data/snapshot-node.xml) over its own
  * socket and is killed between calls. */
-#include "config.h"
+#include <config.h>
 
 #include <libvirt/virterror.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "snapshots/snapshot.h"
 
 static void quiet(void *payload, virErrorPtr e)

@@ -6,7 +6,7 @@
  * live merge) is checked on the backing chain of a second domain whose
  * disk is a qcow2 overlay on a golden image, as lab VMs often are.
  * Skipped when no libvirt daemon answers. */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 static virConnectPtr conn;
 static virDomainPtr dom; /* the domain the current case works on */

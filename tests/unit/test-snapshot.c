@@ -2,13 +2,13 @@
 /* tests/unit/test-snapshot.c: snapshots/ against libvirt's test:/// driver
  * (tests/data/snapshot-node.xml): names, mode choice, internal snapshots,
  * ownership, retention, domain metadata and the domain XML rewriter. */
-#include "config.h"
+#include <config.h>
 
 #include <libvirt/virterror.h>
 #include <string.h>
 
-#include "manifests/error.h"
-#include "snapshots/snapshot-priv.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot-private.h"
 
 typedef struct fixture {
     virConnectPtr conn;

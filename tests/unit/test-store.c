@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-store.c: the git store: init, commit and read back,
  * no empty commits, history, the writer lock, revisions, refusals. */
-#include "config.h"
+#include <config.h>
 
 #include <signal.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #include <git2.h>
 
 #include "manifests/diff.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 #include "manifests/store.h"
 
 typedef struct {

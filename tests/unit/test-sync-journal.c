@@ -5,7 +5,7 @@
  * released, taken over from a killed holder), the output tail, and
  * actions applied through the real local transport (file content, mode,
  * a failing command, hostile names refused). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "drivers/transport.h"
-#include "manifests/error.h"
-#include "sync/sync.h"
+#include "manifests/util/error.h"
+#include "sync/engine/sync.h"
 
 static char *tmpdir_new(void)
 {

@@ -3,10 +3,10 @@
  * libvirt's test:/// driver, which has domains but no guest agent: every
  * error must be clear and reach the caller before anything runs.  The
  * real guest agent is exercised by the end-to-end suite (tests/e2e). */
-#include "config.h"
+#include <config.h>
 
 #include "drivers/transport-agent.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 static char *node_uri(void)
 {

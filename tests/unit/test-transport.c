@@ -2,7 +2,7 @@
 /* tests/unit/test-transport.c: shell quoting (property test through real
  * shells), the process runner, the registry and the local transport with
  * a root file system (reads, atomic writes, symlinks that try to escape). */
-#include "config.h"
+#include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "drivers/transport-int.h"
+#include "drivers/transport-private.h"
 #include "drivers/transport.h"
-#include "manifests/error.h"
+#include "manifests/util/error.h"
 
 /* ---- quoting ---------------------------------------------------------- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-version.c: Debian version ordering and syntax, checked
  * against pairs recorded from dpkg and against dpkg itself, live. */
-#include "config.h"
+#include <config.h>
 
 #include <string.h>
 #include <sys/wait.h>

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# drivers/local.mk: reaching hosts -- the transport registry and the
+# transports, the platforms (dpkg/apt), the package cache, libvirt.
+libdriftsync_la_SOURCES += \
+	drivers/transport.c drivers/transport.h drivers/transport-private.h \
+	drivers/transport-spawn.c drivers/transport-local.c \
+	drivers/transport-ssh.c drivers/transport-https.c \
+	drivers/transport-agent.c drivers/transport-agent.h \
+	drivers/platform.c drivers/platform.h \
+	drivers/platform-dpkg.h drivers/platform-dpkg.c \
+	drivers/platform-dpkg-parse.c drivers/platform-dpkg-apt.c \
+	drivers/platform-dpkg-files.c drivers/platform-dpkg-facts.c \
+	drivers/platform-tar.c \
+	drivers/secret.h drivers/secret.c drivers/secret-content.c \
+	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \
+	drivers/pkgcache-fill.c \
+	drivers/libvirt.c drivers/libvirt.h

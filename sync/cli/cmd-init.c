@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/cli/cmd-init.c: `driftsync init`: create the store (a bare git
+ * repository) at [store] path or --store. */
+#include <config.h>
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "manifests/util/error.h"
+#include "manifests/store.h"
+#include "sync/cli/cmd.h"
+
+static int cmd_init(ds_cli *cli, int argc, char **argv)
+{
+    g_autoptr(ds_config) cfg = NULL;
+    g_autoptr(GError) err = NULL;
+    int code = DS_EXIT_OK;
+    int rc;
+
+    if (!ds_cli_parse(cli, &ds_cmd_init_entry, NULL, &argc, &argv, &code))
+        return code;
+    if (argc > 1) {
+        ds_cli_error(cli,
+                     "init: unexpected argument '%s' (the store path "
+                     "comes from --store or [store] path)",
+                     argv[1]);
+        return DS_EXIT_ERROR;
+    }
+    if (!(cfg = ds_cli_config(cli)))
+        return DS_EXIT_ERROR;
+
+    rc = ds_store_init(cfg->store_path, &err);
+    if (rc == DS_ECONFLICT) {
+        ds_cli_error(cli, "%s: a store already exists there; nothing done",
+                     cfg->store_path);
+        return DS_EXIT_ERROR;
+    }
+    if (rc < 0) {
+        ds_cli_error_gerror(cli, err);
+        return DS_EXIT_ERROR;
+    }
+    if (cli->json) {
+        json_t *o =
+            json_pack("{s:s, s:b}", "store", cfg->store_path, "created", 1);
+
+        ds_cli_print_json(o);
+        json_decref(o);
+    } else if (cli->verbosity >= 0) {
+        printf("Created an empty store in %s\n", cfg->store_path);
+    }
+    return DS_EXIT_OK;
+}
+
+const ds_cmd_entry ds_cmd_init_entry = {
+    .name = "init",
+    .args = "",
+    .summary = "Create the store (a git repository) at [store] path or "
+               "--store.",
+    .exec = cmd_init,
+};

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/cli/cmd-show.c: `driftsync show HOST[@REV]`: one manifest from the
+ * store, as a human summary or (--json) the canonical document. */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "manifests/util/error.h"
+#include "manifests/store.h"
+#include "sync/cli/cmd.h"
+
+static void field(ds_cli *cli, const char *name, const char *value)
+{
+    printf("%s%-13s%s %s\n", ds_cli_colour(cli, "bold"), name,
+           ds_cli_colour(cli, "reset"), value && *value ? value : "-");
+}
+
+static void heading(ds_cli *cli, const char *name, guint count)
+{
+    printf("\n%s%s (%u)%s\n", ds_cli_colour(cli, "bold"), name, count,
+           ds_cli_colour(cli, "reset"));
+}
+
+static void print_file(const ds_file *f)
+{
+    printf("  %s", f->path);
+    if (f->type == DS_FILE_SYMLINK) {
+        printf(" -> %s\n", f->target ? f->target : "?");
+        return;
+    }
+    printf("  %04o %s:%s", f->mode, f->owner ? f->owner : "?",
+           f->group ? f->group : "?");
+    if (f->secret)
+        printf("  secret (content not stored)");
+    else if (f->sha256)
+        printf("  sha256:%.12s", f->sha256);
+    if (f->content_ref)
+        printf("  content stored");
+    putchar('\n');
+}
+
+static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
+{
+    g_autofree char *host =
+        g_strdup_printf("%s (%s)", m->host, ds_role_name(m->role));
+    g_autofree char *os = NULL;
+    g_autofree char *kernel = NULL;
+    g_autofree char *collector = NULL;
+    g_autofree char *rev = g_strndup(oid, 12);
+    GString *installed = g_string_new(NULL);
+
+    os = g_strdup_printf("%s%s%s %s%s", m->os.name ? m->os.name : "",
+                         m->os.name ? " [" : "", m->os.id ? m->os.id : "?",
+                         m->os.version ? m->os.version : "",
+                         m->os.name ? "]" : "");
+    for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len; i++)
+        g_string_append_printf(
+            installed, "%s%s", i ? " " : "",
+            (char *)g_ptr_array_index(m->kernel.installed, i));
+    kernel = g_strdup_printf("%s (installed: %s)",
+                             m->kernel.running ? m->kernel.running : "?",
+                             installed->len ? installed->str : "none");
+    g_string_free(installed, TRUE);
+    collector =
+        g_strdup_printf("driftsync %s via %s",
+                        m->collector.version ? m->collector.version : "?",
+                        m->collector.transport ? m->collector.transport : "?");
+
+    field(cli, "host", host);
+    field(cli, "revision", rev);
+    field(cli, "collected at", m->collected_at);
+    field(cli, "os", os);
+    field(cli, "kernel", kernel);
+    printf("%s%-13s%s %s%s%s\n", ds_cli_colour(cli, "bold"), "reboot",
+           ds_cli_colour(cli, "reset"),
+           m->reboot_required ? ds_cli_colour(cli, "red") : "",
+           m->reboot_required ? "required" : "not required",
+           m->reboot_required ? ds_cli_colour(cli, "reset") : "");
+    field(cli, "collector", collector);
+
+    heading(cli, "packages", m->packages->len);
+    for (guint i = 0; i < m->packages->len; i++) {
+        const ds_package *p = g_ptr_array_index(m->packages, i);
+
+        printf("  %s %s %s", p->name, p->version, p->arch ? p->arch : "");
+        if (p->source)
+            printf(" [%s]", p->source);
+        putchar('\n');
+    }
+    heading(cli, "sources", m->sources->len);
+    for (guint i = 0; i < m->sources->len; i++)
+        printf("  %s\n", (char *)g_ptr_array_index(m->sources, i));
+    heading(cli, "files", m->files->len);
+    for (guint i = 0; i < m->files->len; i++)
+        print_file(g_ptr_array_index(m->files, i));
+    heading(cli, "services", m->services->len);
+    for (guint i = 0; i < m->services->len; i++) {
+        const ds_service *s = g_ptr_array_index(m->services, i);
+
+        printf("  %s %s %s\n", s->name, s->enabled, s->active);
+    }
+}
+
+static int cmd_show(ds_cli *cli, int argc, char **argv)
+{
+    gboolean lab = FALSE;
+    GOptionEntry entries[] = {{"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
+                               "Show the lab manifest instead of production's",
+                               NULL},
+                              {NULL}};
+    g_autoptr(ds_config) cfg = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *rev = NULL;
+    g_autofree char *oid = NULL;
+    ds_role role;
+    int code = DS_EXIT_OK;
+    int rc;
+
+    if (!ds_cli_parse(cli, &ds_cmd_show_entry, entries, &argc, &argv, &code))
+        return code;
+    if (argc != 2) {
+        ds_cli_error(cli, "show: expected one HOST[@REV] (see driftsync show "
+                          "--help)");
+        return DS_EXIT_ERROR;
+    }
+    role = lab ? DS_ROLE_LAB : DS_ROLE_PROD;
+    if (ds_cli_split_ref(&host, &rev, &role, argv[1], &err) < 0) {
+        ds_cli_error_gerror(cli, err);
+        return DS_EXIT_ERROR;
+    }
+    if (!(cfg = ds_cli_config(cli)))
+        return DS_EXIT_ERROR;
+    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
+        return code;
+    if (ds_store_resolve(&oid, st, rev ? rev : "HEAD", &err) < 0) {
+        if (!rev && ds_error_code_of(err) == DS_ENOTFOUND)
+            ds_cli_error(cli, "%s: the store is empty (nothing recorded yet)",
+                         host);
+        else
+            ds_cli_error(cli, "%s: %s", host, err->message);
+        return DS_EXIT_ERROR;
+    }
+    rc = ds_store_read(&m, st, oid, role, host, &err);
+    if (rc == DS_ENOTFOUND) {
+        ds_cli_error(cli, "%s: no %s manifest in the store at %.12s", host,
+                     ds_role_name(role), oid);
+        return DS_EXIT_ERROR;
+    }
+    if (rc < 0) {
+        ds_cli_error_gerror(cli, err);
+        return DS_EXIT_ERROR;
+    }
+
+    if (cli->json) {
+        g_autoptr(GBytes) bytes = NULL;
+        gsize len;
+        const char *data;
+
+        if (ds_manifest_serialise(&bytes, m, &err) < 0) {
+            ds_cli_error_gerror(cli, err);
+            return DS_EXIT_ERROR;
+        }
+        data = g_bytes_get_data(bytes, &len);
+        fwrite(data, 1, len, stdout);
+    } else {
+        print_manifest(cli, m, oid);
+    }
+    return fflush(stdout) == 0 ? DS_EXIT_OK : DS_EXIT_ERROR;
+}
+
+const ds_cmd_entry ds_cmd_show_entry = {
+    .name = "show",
+    .args = "[--lab] HOST[@REV]",
+    .summary = "Show a host's manifest (production's, or the lab's with "
+               "--lab) at the newest or a given revision.",
+    .exec = cmd_show,
+};

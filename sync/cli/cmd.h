@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/cli/cmd.h: the command table and what every verb gets from main(). */
+#pragma once
+
+#include <glib.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "manifests/manifest.h"
+#include "sync/config/config-file.h"
+
+/* Exit codes shared by all verbs (a verb may add 1 and 3, see DESIGN.md). */
+enum { DS_EXIT_OK = 0, DS_EXIT_DIFF = 1, DS_EXIT_ERROR = 2, DS_EXIT_PARTIAL = 3 };
+
+typedef struct ds_cli {
+    const char *config_file; /* --config, or NULL for the default */
+    bool config_given;       /* --config was on the command line */
+    const char *store_dir;   /* --store, overrides [store] path */
+    int verbosity;           /* -q: -1, default 0, -v: 1, -vv: 2 */
+    bool json;               /* --json */
+    bool colour;             /* stdout is a terminal and NO_COLOR unset */
+    bool progress;           /* stderr is a terminal and not -q */
+    const char *prog;        /* "driftsync" */
+} ds_cli;
+
+typedef struct ds_cmd_entry {
+    const char *name;
+    const char *args;    /* "[HOST...]" */
+    const char *summary; /* one line for `driftsync --help` */
+    /* argv[0] is the verb; returns the exit code. */
+    int (*exec)(ds_cli *cli, int argc, char **argv);
+} ds_cmd_entry;
+
+/* Load the config: --config if given (must exist), else the default file
+ * if it exists, else defaults.  --store overrides the store path.  Prints
+ * the error and returns NULL on failure. */
+ds_config *ds_cli_config(ds_cli *cli);
+
+/* Print "driftsync: MESSAGE" on stderr (one line). */
+void ds_cli_error(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void ds_cli_error_gerror(ds_cli *cli, const GError *err);
+/* Informational line on stderr unless -q; verbose only with -v. */
+void ds_cli_info(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* Colour helpers: return the escape sequence, or "" when colour is off. */
+const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "bold" "reset" */
+
+/* Parse a verb's options with GOptionContext; handles --help (prints and
+ * returns 0 in *exit_code) and errors (prints, exit 2).  Returns true
+ * when the verb should go on. */
+bool ds_cli_parse(ds_cli *cli, const ds_cmd_entry *cmd, GOptionEntry *entries,
+                  int *argc, char ***argv, int *exit_code);
+
+/* Print a jansson value to stdout, indented, with a newline. */
+struct json_t;
+void ds_cli_print_json(struct json_t *value);
+
+/* Helpers shared by the verbs that read the store (sync/cli/cli.c). */
+struct ds_store;
+struct ds_change;
+/* Open the configured store; prints the error and returns DS_EXIT_ERROR,
+ * or DS_EXIT_OK with *out set. */
+int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg);
+
+/* Split "[prod:|lab:]HOST[@REV]" into its parts (*rev NULL when absent;
+ * *role left alone without a prefix).  The host name is validated. */
+int ds_cli_split_ref(char **host, char **rev, ds_role *role, const char *arg,
+                     GError **err);
+
+/* '+' (only in the newer / prod side), '-' (only in the older / lab
+ * side) or '~' (different) for a change. */
+char ds_cli_change_marker(const struct ds_change *c);
+/* Print one change as "INDENT+ description" (coloured on a terminal). */
+void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
+                         const char *indent);
+/* Print changes grouped by category under "INDENTcategory:" headings. */
+void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
+                          const char *indent);
+/* JSON array of the changes (new reference). */
+struct json_t *ds_cli_changes_json(GPtrArray *changes);
+
+/* Ctrl-C or SIGTERM during a run that can revert (sync, mirror): the
+ * first sets ds_cli_cancelled and writes `message` (a string constant) to
+ * stderr; a second takes the default action, and the run's journal lets
+ * the next run revert the lab. */
+extern volatile sig_atomic_t ds_cli_cancelled;
+void ds_cli_catch_cancel(const char *message);
+
+/* The verbs (one file each: sync/cli/cmd-NAME.c). */
+extern const ds_cmd_entry ds_cmd_init_entry;
+extern const ds_cmd_entry ds_cmd_record_entry;
+extern const ds_cmd_entry ds_cmd_show_entry;
+extern const ds_cmd_entry ds_cmd_diff_entry;
+extern const ds_cmd_entry ds_cmd_log_entry;
+extern const ds_cmd_entry ds_cmd_snapshot_entry;
+extern const ds_cmd_entry ds_cmd_plan_entry;
+extern const ds_cmd_entry ds_cmd_trial_entry;
+extern const ds_cmd_entry ds_cmd_sync_entry;
+extern const ds_cmd_entry ds_cmd_mirror_entry;
+extern const ds_cmd_entry ds_cmd_audit_entry;
+extern const ds_cmd_entry ds_cmd_report_entry;

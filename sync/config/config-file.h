@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/config/config-file.h: driftsync.conf (GKeyFile): store, lab, hosts, ignore
+ * rules, notification settings. */
+#pragma once
+
+#include <glib.h>
+
+#include "manifests/ignore.h"
+
+#define DS_DEFAULT_CONFIG DS_SYSCONFDIR "/driftsync/driftsync.conf"
+#define DS_DEFAULT_STORE DS_LOCALSTATEDIR "/lib/driftsync/store"
+
+typedef struct ds_host_config {
+    char *name;       /* [host NAME] */
+    char *source;     /* local: | local:/root | ssh://... | https://... */
+    char *lab;        /* libvirt domain name of the lab VM, or NULL */
+    char *lab_access; /* "agent" | ssh://... (default "agent") */
+    char *lab_uri;    /* per-host libvirt URI override, or NULL */
+    char **files;     /* paths captured with content (NULL-terminated) */
+    char **groups;    /* group names (for audit --like) */
+    char *identity_file;
+    char *known_hosts;
+    char **ssh_options;
+    char *ca_file;
+    char *auth_file;
+    gboolean allow_http;
+} ds_host_config;
+
+typedef struct ds_config {
+    char *filename;      /* where it was read from, or NULL (defaults) */
+    char *store_path;    /* [store] path */
+    char *store_remote;  /* [store] remote, or NULL */
+    char *state_dir;     /* [store] state (journals, reports, hmac key) */
+    int record_parallel; /* [store] parallel, default 8 */
+    char *lab_uri;       /* [lab] uri, default qemu:///system */
+    char *snapshots;     /* [lab] snapshots: internal | overlay | auto */
+    char *on_failure;    /* [lab] on-failure: revert | keep */
+    int lab_parallel;    /* [lab] parallel, default 2 */
+    int keep_snapshots;  /* [lab] keep-snapshots, default 5 */
+    char **secret_patterns; /* [secrets] files */
+    char **secret_mode_exempt; /* [secrets] mode-exempt */
+    char *package_cache;    /* [packages] cache */
+    char *package_repository; /* [packages] repository */
+    char *package_ca_file;    /* [packages] ca-file (https repository) */
+    char *notify_webhook;   /* [notify] webhook */
+    char *notify_ca_file;   /* [notify] ca-file (https webhook) */
+    int notify_timeout;     /* [notify] timeout, seconds per try (10) */
+    int notify_attempts;    /* [notify] attempts, tries in all (3) */
+    int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
+    gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
+    GPtrArray *hosts;    /* ds_host_config *, in file order */
+    ds_ignore *ignore;   /* [ignore] */
+} ds_config;
+
+/* Read a config file.  Errors name the file and line ("FILE:12: ...").
+ * DS_ENOTFOUND when the file does not exist. */
+int ds_config_load(ds_config **out, const char *filename, GError **err);
+/* A config with defaults only (no hosts). */
+ds_config *ds_config_new_default(void);
+void ds_config_free(ds_config *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_config, ds_config_free)
+
+const ds_host_config *ds_config_find_host(const ds_config *cfg,
+                                          const char *name);

@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# sync/config/local.mk: driftsync.conf.
+libdriftsync_la_SOURCES += \
+	sync/config/config-file.c sync/config/config-file.h \
+	sync/config/config-values.c sync/config/config-private.h

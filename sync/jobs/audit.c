@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/audit.c: the audit's checks on a manifest: expectations (patch
+ * bundles, the newest of a group), missing packages, the kernel, and drift
+ * of prod since its lab was last recorded in the store. */
+#include <config.h>
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "manifests/diff.h"
+#include "manifests/util/error.h"
+#include "manifests/version.h"
+#include "sync/jobs/audit.h"
+
+static const char *const kind_names[] = {"missing", "reboot", "restart",
+                                         "drift"};
+
+const char *ds_audit_kind_name(ds_audit_kind kind)
+{
+    return (guint)kind < G_N_ELEMENTS(kind_names) ? kind_names[kind] : "?";
+}
+
+ds_audit_finding *ds_audit_finding_new(ds_audit_kind kind, const char *detail)
+{
+    ds_audit_finding *f = g_new0(ds_audit_finding, 1);
+
+    f->kind = kind;
+    f->detail = g_strdup(detail);
+    return f;
+}
+
+void ds_audit_finding_free(ds_audit_finding *f)
+{
+    if (!f)
+        return;
+    g_free(f->detail);
+    g_free(f->package);
+    g_free(f->have);
+    g_free(f->want);
+    g_free(f->unit);
+    g_free(f->path);
+    if (f->packages)
+        g_ptr_array_unref(f->packages);
+    g_free(f);
+}
+
+ds_audit_expect *ds_audit_expect_new(void)
+{
+    ds_audit_expect *e = g_new0(ds_audit_expect, 1);
+
+    e->want = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    e->required = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return e;
+}
+
+void ds_audit_expect_free(ds_audit_expect *e)
+{
+    if (!e)
+        return;
+    g_hash_table_unref(e->want);
+    g_hash_table_unref(e->required);
+    g_free(e);
+}
+
+/* A printable excerpt of untrusted text for an error message. */
+static char *show(const char *s, gsize len)
+{
+    GString *o = g_string_new("'");
+
+    for (gsize i = 0; i < len && i < 60; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\'')
+            g_string_append_c(o, (char)c);
+        else
+            g_string_append_printf(o, "\\x%02x", c);
+    }
+    if (len > 60)
+        g_string_append(o, "...");
+    g_string_append_c(o, '\'');
+    return g_string_free(o, FALSE);
+}
+
+static int expect_add(ds_audit_expect *e, const char *name, gsize nlen,
+                      const char *version, gsize vlen, const char *where,
+                      GError **err)
+{
+    g_autofree char *n = NULL, *v = NULL;
+    bool required = nlen > 0 && name[0] == '+';
+
+    if (required)
+        name++, nlen--;
+    n = g_strndup(name, nlen);
+    v = g_strndup(version, vlen);
+    if (strlen(n) != nlen || !ds_name_is_safe_package(n)) {
+        g_autofree char *s = show(name, nlen);
+        return ds_error_set(err, DS_EINVALID, "%s: %s is not a package name",
+                            where, s);
+    }
+    if (strlen(v) != vlen || !ds_version_is_valid(v)) {
+        g_autofree char *s = show(version, vlen);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: %s is not a Debian version", where, n, s);
+    }
+    if (g_hash_table_contains(e->want, n))
+        return ds_error_set(err, DS_EINVALID, "%s: %s is given twice", where,
+                            n);
+    if (g_hash_table_size(e->want) >= DS_AUDIT_MAX_EXPECT_ENTRIES)
+        return ds_error_set(err, DS_EINVALID, "%s: more than %u packages",
+                            where, DS_AUDIT_MAX_EXPECT_ENTRIES);
+    if (required)
+        g_hash_table_add(e->required, g_strdup(n));
+    g_hash_table_insert(e->want, g_steal_pointer(&n), g_steal_pointer(&v));
+    return 0;
+}
+
+static int parse_json(ds_audit_expect *e, const char *data, gsize len,
+                      const char *origin, GError **err)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+    const char *key;
+    json_t *value;
+    int rc = 0;
+
+    if (!doc)
+        return ds_error_set(err, DS_EINVALID, "%s:%d: not valid JSON: %s",
+                            origin, jerr.line, jerr.text);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: not a JSON object {\"package\": "
+                            "\"version\"}",
+                            origin);
+    }
+    json_object_foreach(doc, key, value)
+    {
+        if (!json_is_string(value)) {
+            g_autofree char *s = show(key, strlen(key));
+            rc = ds_error_set(err, DS_EINVALID,
+                              "%s: %s: the version is not a string", origin, s);
+            break;
+        }
+        rc = expect_add(e, key, strlen(key), json_string_value(value),
+                        json_string_length(value), origin, err);
+        if (rc < 0)
+            break;
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static int parse_lines(ds_audit_expect *e, const char *data, gsize len,
+                       const char *origin, GError **err)
+{
+    const char *p = data, *end = data + len;
+    guint lineno = 0;
+
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (gsize)(end - p));
+        const char *le = nl ? nl : end, *eq, *a = p, *b = le;
+        g_autofree char *where = NULL;
+        int rc;
+
+        lineno++;
+        p = nl ? nl + 1 : end;
+        while (a < b && g_ascii_isspace(*a))
+            a++;
+        while (b > a && g_ascii_isspace(b[-1]))
+            b--;
+        if (a == b || *a == '#')
+            continue;
+        where = g_strdup_printf("%s:%u", origin, lineno);
+        eq = memchr(a, '=', (gsize)(b - a));
+        if (!eq) {
+            g_autofree char *s = show(a, (gsize)(b - a));
+            return ds_error_set(err, DS_EINVALID, "%s: %s is not name=version",
+                                where, s);
+        }
+        {
+            const char *ne = eq, *vs = eq + 1;
+
+            while (ne > a && g_ascii_isspace(ne[-1]))
+                ne--;
+            while (vs < b && g_ascii_isspace(*vs))
+                vs++;
+            rc = expect_add(e, a, (gsize)(ne - a), vs, (gsize)(b - vs), where,
+                            err);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
+                          const char *origin, GError **err)
+{
+    g_autoptr(ds_audit_expect) e = ds_audit_expect_new();
+    gsize i = 0;
+    int rc;
+
+    if (len > DS_AUDIT_MAX_EXPECT_BYTES)
+        return ds_error_set(err, DS_EINVALID, "%s: over %u bytes", origin,
+                            DS_AUDIT_MAX_EXPECT_BYTES);
+    if (!g_utf8_validate(data, (gssize)len, NULL))
+        return ds_error_set(err, DS_EINVALID, "%s: not UTF-8 text", origin);
+    while (i < len && g_ascii_isspace(data[i]))
+        i++;
+    rc = i < len && (data[i] == '{' || data[i] == '[' || data[i] == '"')
+             ? parse_json(e, data, len, origin, err)
+             : parse_lines(e, data, len, origin, err);
+    if (rc < 0)
+        return rc;
+    if (g_hash_table_size(e->want) == 0)
+        return ds_error_set(err, DS_EINVALID, "%s: no package in the bundle",
+                            origin);
+    *out = g_steal_pointer(&e);
+    return 0;
+}
+
+int ds_audit_expect_load(ds_audit_expect **out, const char *filename,
+                         GError **err)
+{
+    g_autofree char *buf = g_malloc(DS_AUDIT_MAX_EXPECT_BYTES + 1);
+    gsize len = 0;
+    FILE *f = fopen(filename, "rb");
+
+    if (!f)
+        return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
+                            "%s: %s", filename, g_strerror(errno));
+    len = fread(buf, 1, DS_AUDIT_MAX_EXPECT_BYTES + 1, f);
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        return ds_error_set(err, DS_EGENERIC, "%s: %s", filename,
+                            g_strerror(e));
+    }
+    fclose(f);
+    return ds_audit_expect_parse(out, buf, len, filename, err);
+}
+
+ds_audit_expect *ds_audit_expect_newest(const ds_manifest *const *manifests,
+                                        guint n, const ds_ignore *ignore)
+{
+    ds_audit_expect *e = ds_audit_expect_new();
+
+    for (guint i = 0; i < n; i++) {
+        const ds_manifest *m = manifests[i];
+
+        for (guint j = 0; j < m->packages->len; j++) {
+            const ds_package *p = m->packages->pdata[j];
+            const char *cur = g_hash_table_lookup(e->want, p->name);
+
+            if (ignore && ds_ignore_match(ignore, DS_CAT_PACKAGES, p->name))
+                continue;
+            if (!cur || ds_version_compare(p->version, cur) > 0)
+                g_hash_table_insert(e->want, g_strdup(p->name),
+                                    g_strdup(p->version));
+        }
+    }
+    return e;
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
+                            const ds_audit_expect *expect)
+{
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init(&it, expect->want);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        g_ptr_array_add(names, key);
+    g_ptr_array_sort(names, cmp_str);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        const char *want = g_hash_table_lookup(expect->want, name);
+        const ds_package *p = ds_manifest_find_package(m, name);
+        ds_audit_finding *f;
+
+        if (p && ds_version_compare(p->version, want) >= 0)
+            continue;
+        if (!p && !g_hash_table_contains(expect->required, name))
+            continue;
+        if (p) {
+            g_autofree char *d = g_strdup_printf("%s %s is older than %s", name,
+                                                 p->version, want);
+            f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
+            f->have = g_strdup(p->version);
+        } else {
+            g_autofree char *d = g_strdup_printf(
+                "%s is not installed (%s expected)", name, want);
+            f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
+        }
+        f->package = g_strdup(name);
+        f->want = g_strdup(want);
+        g_ptr_array_add(findings, f);
+    }
+}
+
+void ds_audit_check_kernel(GPtrArray *findings, const ds_manifest *m,
+                           bool flag_known)
+{
+    const char *newest = NULL, *running = m->kernel.running;
+    bool behind;
+
+    for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len;
+         i++) {
+        const char *k = m->kernel.installed->pdata[i];
+        if (!newest || ds_version_compare(k, newest) > 0)
+            newest = k;
+    }
+    behind = newest && running && strcmp(running, "unknown") != 0 &&
+             ds_version_compare(newest, running) > 0;
+    if (behind) {
+        g_autofree char *d = g_strdup_printf(
+            "running kernel %s, newest installed %s", running, newest);
+        ds_audit_finding *f = ds_audit_finding_new(DS_AUDIT_REBOOT, d);
+
+        f->have = g_strdup(running);
+        f->want = g_strdup(newest);
+        g_ptr_array_add(findings, f);
+    } else if (!flag_known && m->reboot_required) {
+        g_ptr_array_add(findings,
+                        ds_audit_finding_new(DS_AUDIT_REBOOT,
+                                             "a reboot was required when the "
+                                             "manifest was collected"));
+    }
+}
+
+static ds_audit_finding *drift_finding(const ds_change *c)
+{
+    g_autofree char *d = ds_change_describe(c);
+    g_autofree char *detail =
+        g_strdup_printf("%s (%s) since the lab was last synced", d,
+                        ds_change_kind_name(c->kind));
+    ds_audit_finding *f = ds_audit_finding_new(DS_AUDIT_DRIFT, detail);
+
+    if (c->category == DS_CAT_PACKAGES) {
+        f->package = g_strdup(c->name);
+        f->have = g_strdup(c->old_value);
+        f->want = g_strdup(c->new_value);
+    }
+    return f;
+}
+
+int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
+                         const ds_manifest *prod, const ds_ignore *ignore,
+                         GError **err)
+{
+    g_autoptr(GPtrArray) hist = NULL;
+    g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(ds_manifest) then = NULL;
+    const ds_history_entry *last;
+    int rc;
+
+    rc =
+        ds_store_history(&hist, st, DS_ROLE_LAB, prod->host, 0, 1, ignore, err);
+    if (rc == DS_ENOTFOUND || (rc == 0 && hist->len == 0)) {
+        g_clear_error(err);
+        g_ptr_array_add(
+            findings,
+            ds_audit_finding_new(DS_AUDIT_DRIFT, "the lab was never synced"));
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    last = hist->pdata[0];
+    rc = ds_store_read(&then, st, last->oid, DS_ROLE_PROD, prod->host, err);
+    if (rc == DS_ENOTFOUND) {
+        g_autofree char *d = g_strdup_printf(
+            "prod was not recorded when the lab was last synced (%.12s)",
+            last->oid);
+        g_clear_error(err);
+        g_ptr_array_add(findings, ds_audit_finding_new(DS_AUDIT_DRIFT, d));
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    rc = ds_manifest_diff(&changes, then, prod, ignore, err);
+    if (rc < 0)
+        return rc;
+    for (guint i = 0; i < changes->len; i++)
+        g_ptr_array_add(findings, drift_finding(changes->pdata[i]));
+    return 0;
+}

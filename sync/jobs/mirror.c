@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/mirror.c: the nightly job: record every prod host in one commit,
+ * compare each with its stored lab manifest, sync the labs that drifted
+ * at most `parallel` at a time through the sync engine (one commit for
+ * them), and describe the run in a JSON report. */
+#include <config.h>
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "manifests/diff.h"
+#include "manifests/util/error.h"
+#include "snapshots/snapshot.h"
+#include "sync/jobs/cache.h"
+#include "sync/jobs/mirror.h"
+
+#define MIRROR_STORE_LOCK_MS (60 * 1000)
+
+static const char *const status_names[] = {
+    [DS_MIRROR_SYNCED] = "synced",     [DS_MIRROR_IN_SYNC] = "in_sync",
+    [DS_MIRROR_PLANNED] = "planned",   [DS_MIRROR_REVERTED] = "reverted",
+    [DS_MIRROR_KEPT] = "kept",         [DS_MIRROR_FAILED] = "failed",
+    [DS_MIRROR_SKIPPED] = "skipped",
+};
+
+const char *ds_mirror_status_name(ds_mirror_status s)
+{
+    if ((int)s < 0 || s >= DS_MIRROR_STATUS_COUNT)
+        return "unknown";
+    return status_names[s];
+}
+
+static void lab_free(ds_mirror_lab *l)
+{
+    if (!l)
+        return;
+    g_free(l->host);
+    g_free(l->domain);
+    g_free(l->reason);
+    g_free(l->snapshot);
+    ds_step_failure_free(l->failure);
+    g_free(l);
+}
+
+static void record_failure_free(ds_mirror_record_failure *f)
+{
+    if (!f)
+        return;
+    g_free(f->host);
+    g_free(f->reason);
+    g_free(f);
+}
+
+void ds_mirror_report_free(ds_mirror_report *r)
+{
+    if (!r)
+        return;
+    g_free(r->run_id);
+    g_free(r->started);
+    g_free(r->finished);
+    if (r->recorded)
+        g_ptr_array_unref(r->recorded);
+    g_free(r->record_commit);
+    if (r->cache_warnings)
+        g_ptr_array_unref(r->cache_warnings);
+    if (r->record_failed)
+        g_ptr_array_unref(r->record_failed);
+    g_free(r->sync_commit);
+    if (r->labs)
+        g_ptr_array_unref(r->labs);
+    json_decref(r->notify);
+    g_free(r);
+}
+
+static char *now_rfc3339(void)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+
+    return g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+}
+
+/* A message without its leading "HOST: " (the report names the host). */
+static char *bare(const char *host, const char *msg)
+{
+    gsize n = strlen(host);
+
+    if (!msg)
+        return NULL;
+    while (!strncmp(msg, host, n) && !strncmp(msg + n, ": ", 2))
+        msg += n + 2;
+    return g_strdup(msg);
+}
+
+/* ---- recording prod ---- */
+
+/* Whether m is the stored state collected again (equal but for the time
+ * of collection): no commit for that, as `record` does. */
+static bool same_state(const ds_manifest *old, ds_manifest *m)
+{
+    char *when = m->collected_at;
+    bool same;
+
+    m->collected_at = old->collected_at;
+    same = ds_manifest_equal(old, m);
+    m->collected_at = when;
+    return same;
+}
+
+static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
+                         const ds_config *cfg, const char *run_id,
+                         GError **err)
+{
+    g_autoptr(ds_store_txn) txn = NULL;
+    int rc;
+
+    *commit = NULL;
+    if ((rc = ds_store_lock(st, MIRROR_STORE_LOCK_MS, err)) < 0)
+        return rc;
+    if ((rc = ds_store_txn_begin(&txn, st, err)) < 0)
+        goto done;
+    for (guint i = 0; i < manifests->len; i++) {
+        ds_manifest *m = manifests->pdata[i];
+        g_autoptr(ds_manifest) old = NULL;
+
+        rc = ds_store_read(&old, st, NULL, DS_ROLE_PROD, m->host, err);
+        if (rc == DS_ENOTFOUND)
+            g_clear_error(err);
+        else if (rc < 0)
+            goto done;
+        else if (same_state(old, m))
+            continue;
+        if ((rc = ds_store_txn_put(txn, m, err)) < 0)
+            goto done;
+    }
+    rc = ds_store_txn_commit(commit, txn, "record", run_id, cfg->ignore, err);
+done:
+    ds_store_unlock(st);
+    if (rc < 0)
+        return ds_error_prefix(err, rc, "recording prod: ");
+    return rc;
+}
+
+/* ---- deciding and syncing the labs ---- */
+
+typedef struct mirror_job {
+    const ds_mirror_options *opts;
+    ds_sync_batch *batch;
+    ds_mirror_lab **labs; /* one per batch host */
+    GMutex lock;          /* serialises lab_done */
+} mirror_job;
+
+static void lab_done(mirror_job *job, const ds_mirror_lab *l)
+{
+    if (!job->opts->lab_done)
+        return;
+    g_mutex_lock(&job->lock);
+    job->opts->lab_done(l, job->opts->payload);
+    g_mutex_unlock(&job->lock);
+}
+
+static ds_step_failure *failure_copy(const ds_step_failure *f)
+{
+    ds_step_failure *c;
+
+    if (!f)
+        return NULL;
+    c = g_new0(ds_step_failure, 1);
+    c->index = f->index;
+    c->description = g_strdup(f->description);
+    c->command = g_strdup(f->command);
+    c->status = f->status;
+    c->output = g_strdup(f->output);
+    return c;
+}
+
+/* Take the engine's word for a lab. */
+static void from_result(ds_mirror_lab *l, const ds_sync_result *r)
+{
+    switch (r->status) {
+    case DS_SYNC_SYNCED:
+        l->status = DS_MIRROR_SYNCED;
+        break;
+    case DS_SYNC_IN_SYNC:
+        l->status = DS_MIRROR_IN_SYNC;
+        break;
+    case DS_SYNC_PLANNED:
+        l->status = DS_MIRROR_PLANNED;
+        break;
+    case DS_SYNC_REVERTED:
+        l->status = DS_MIRROR_REVERTED;
+        break;
+    case DS_SYNC_KEPT:
+        l->status = DS_MIRROR_KEPT;
+        break;
+    default:
+        l->status = DS_MIRROR_FAILED;
+        break;
+    }
+    g_free(l->reason);
+    l->reason = bare(l->host, r->reason);
+    g_free(l->snapshot);
+    l->snapshot = g_strdup(r->snapshot);
+    l->steps = r->steps_done;
+    l->plan_steps = r->plan ? r->plan->actions->len : 0;
+    ds_step_failure_free(l->failure);
+    l->failure = failure_copy(r->failure);
+}
+
+static void sync_worker(gpointer data, gpointer payload)
+{
+    mirror_job *job = payload;
+    guint i = GPOINTER_TO_UINT(data) - 1;
+    ds_mirror_lab *l = job->labs[i];
+    gint64 t0 = g_get_monotonic_time();
+    const ds_sync_result *r = ds_sync_batch_run_host(job->batch, i);
+
+    l->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    from_result(l, r);
+    lab_done(job, l);
+}
+
+/* Sync the labs in `todo` (ds_mirror_lab *, status not yet known). */
+static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
+                     const ds_config *cfg, ds_store *st,
+                     const ds_mirror_options *opts, GError **err)
+{
+    g_autoptr(ds_sync_batch) batch = NULL;
+    g_autoptr(GPtrArray) results = NULL;
+    g_autoptr(GPtrArray) hosts = g_ptr_array_new();
+    GThreadPool *pool;
+    mirror_job job = {.opts = opts,
+                      .labs = (ds_mirror_lab **)todo->pdata};
+    ds_sync_options so = {
+        .keep_on_failure = opts->keep_on_failure,
+        .run_id = rep->run_id,
+        .note = opts->note,
+        .payload = opts->payload,
+        .cancel = opts->cancel,
+    };
+    int rc;
+
+    for (guint i = 0; i < todo->len; i++)
+        g_ptr_array_add(hosts, ((ds_mirror_lab *)todo->pdata[i])->host);
+    g_ptr_array_add(hosts, NULL);
+    if ((rc = ds_sync_batch_new(&batch, cfg, st,
+                                (const char *const *)hosts->pdata, &so,
+                                err)) < 0)
+        return rc;
+    job.batch = batch;
+    g_mutex_init(&job.lock);
+    pool = g_thread_pool_new(sync_worker, &job,
+                             MIN((guint)rep->parallel, todo->len), TRUE,
+                             NULL);
+    for (guint i = 0; i < todo->len; i++)
+        g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
+    /* Waits for every queued lab: a cancelled run starts none of them
+     * (the engine says "not started: interrupted"). */
+    g_thread_pool_free(pool, FALSE, TRUE);
+    rc = ds_sync_batch_finish(&results, &rep->sync_commit, batch, err);
+    /* The commit may change a lab's fate (a failed commit reverts it). */
+    for (guint i = 0; rc == 0 && i < results->len; i++) {
+        ds_mirror_status before = job.labs[i]->status;
+
+        from_result(job.labs[i], results->pdata[i]);
+        if (job.labs[i]->status != before)
+            lab_done(&job, job.labs[i]);
+    }
+    g_mutex_clear(&job.lock);
+    return rc;
+}
+
+/* An earlier run on the host's lab was interrupted (its journal is
+ * open): the lab may be half-changed whatever the store says, and the
+ * engine reverts it first. */
+static bool interrupted(const ds_config *cfg, const char *host)
+{
+    g_autofree char *path = ds_journal_path(cfg->state_dir, host);
+    g_autoptr(ds_journal) j = NULL;
+
+    if (ds_journal_read(&j, path, NULL) == DS_ENOTFOUND)
+        return false;
+    /* An unreadable journal: the engine says what is wrong with it. */
+    return !j || ds_journal_is_open(j);
+}
+
+/* Decide one lab: skipped, in sync, or drifted (left FAILED with no
+ * reason, for the engine to decide). */
+static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
+                   const ds_manifest *collected, GHashTable *not_recorded,
+                   bool dry_run)
+{
+    g_autoptr(ds_manifest) prod = NULL;
+    g_autoptr(ds_manifest) lab = NULL;
+    g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(ds_plan) plan = NULL;
+    g_autoptr(GError) e = NULL;
+    const char *why;
+    int rc;
+
+    if (!l->domain) {
+        l->status = DS_MIRROR_SKIPPED;
+        l->reason = g_strdup("no lab domain (lab = DOMAIN in its [host])");
+        return;
+    }
+    if ((why = g_hash_table_lookup(not_recorded, l->host))) {
+        l->status = DS_MIRROR_SKIPPED;
+        l->reason = g_strdup_printf("prod not recorded: %s", why);
+        return;
+    }
+    rc = ds_store_read(&lab, st, NULL, DS_ROLE_LAB, l->host, &e);
+    if (rc == DS_ENOTFOUND) {
+        /* Never recorded: the engine collects the lab as it is and
+         * syncs from there (a dry run cannot know what it would do). */
+        if (dry_run) {
+            l->status = DS_MIRROR_PLANNED;
+            l->reason = g_strdup("no lab manifest in the store yet: the "
+                                 "lab is collected when it is synced");
+        } else {
+            l->status = DS_MIRROR_FAILED; /* until the engine says */
+        }
+        return;
+    }
+    if (rc == 0 && !dry_run)
+        rc = ds_store_read(&prod, st, NULL, DS_ROLE_PROD, l->host, &e);
+    if (rc < 0 || ds_manifest_diff(&changes, lab, dry_run ? collected : prod,
+                                   cfg->ignore, &e) < 0) {
+        l->status = DS_MIRROR_FAILED;
+        l->reason = bare(l->host, e->message);
+        return;
+    }
+    l->changes = changes->len;
+    for (guint i = 0; i < changes->len; i++) {
+        const ds_change *c = changes->pdata[i];
+
+        if ((int)c->category >= 0 && c->category < DS_CAT_COUNT)
+            l->drift[c->category]++;
+    }
+    if (!changes->len && !(!dry_run && interrupted(cfg, l->host))) {
+        l->status = DS_MIRROR_IN_SYNC;
+        return;
+    }
+    if (dry_run) {
+        if (ds_plan_build(&plan, lab, collected, cfg->ignore, &e) < 0) {
+            l->status = DS_MIRROR_FAILED;
+            l->reason = bare(l->host, e->message);
+            return;
+        }
+        l->status = DS_MIRROR_PLANNED;
+        l->steps = l->plan_steps = plan->actions->len;
+        return;
+    }
+    l->status = DS_MIRROR_FAILED; /* until the engine says */
+}
+
+int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
+                  const ds_mirror_options *opts, GError **err)
+{
+    g_autoptr(ds_mirror_report) rep = g_new0(ds_mirror_report, 1);
+    g_autoptr(GPtrArray) results = NULL;
+    g_autoptr(GPtrArray) manifests = g_ptr_array_new();
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    g_autoptr(GHashTable) not_recorded =
+        g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) collected =
+        g_hash_table_new(g_str_hash, g_str_equal);
+    gint64 t0 = g_get_monotonic_time();
+    int rc;
+
+    *out = NULL;
+    if (!cfg->hosts->len)
+        return ds_error_set(err, DS_EINVALID,
+                            "no hosts in %s; add [host NAME] sections",
+                            cfg->filename ? cfg->filename
+                                          : "the configuration");
+    rep->run_id = opts->run_id ? g_strdup(opts->run_id)
+                               : ds_snapshot_run_id_new();
+    rep->started = now_rfc3339();
+    rep->dry_run = opts->dry_run;
+    rep->parallel = opts->parallel > 0 ? opts->parallel : cfg->lab_parallel;
+    if (rep->parallel <= 0)
+        rep->parallel = 1;
+    rep->recorded = g_ptr_array_new_with_free_func(g_free);
+    rep->record_failed = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)record_failure_free);
+    rep->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
+
+    /* 1. Record every prod host. */
+    if ((rc = ds_collect_hosts(&results, cfg, NULL, DS_ROLE_PROD,
+                               cfg->record_parallel, opts->record_progress,
+                               opts->payload, err)) < 0)
+        return rc;
+    for (guint i = 0; i < results->len; i++) {
+        ds_collect_result *r = results->pdata[i];
+
+        if (r->manifest) {
+            g_ptr_array_add(rep->recorded, g_strdup(r->host));
+            g_ptr_array_add(manifests, r->manifest);
+            g_hash_table_insert(collected, r->host, r->manifest);
+        } else {
+            ds_mirror_record_failure *f = g_new0(ds_mirror_record_failure, 1);
+
+            f->host = g_strdup(r->host);
+            f->reason = bare(r->host, r->error ? r->error->message
+                                               : "unknown error");
+            g_ptr_array_add(rep->record_failed, f);
+            g_hash_table_insert(not_recorded, r->host, f->reason);
+        }
+    }
+    if (!opts->dry_run && manifests->len &&
+        (rc = record_commit(&rep->record_commit, st, manifests, cfg,
+                            rep->run_id, err)) < 0)
+        return rc;
+    /* The versions prod just changed to, into the package cache, so that
+     * the labs can be given them even when no mirror has them any more. */
+    if (rep->record_commit && cfg->package_cache)
+        ds_cache_fill_commit(&rep->cache_warnings, &rep->cached, cfg, st,
+                             rep->record_commit, manifests);
+
+    /* 2. Which labs drifted. */
+    for (guint i = 0; i < cfg->hosts->len; i++) {
+        const ds_host_config *hc = cfg->hosts->pdata[i];
+        ds_mirror_lab *l = g_new0(ds_mirror_lab, 1);
+
+        l->host = g_strdup(hc->name);
+        l->domain = g_strdup(hc->lab);
+        g_ptr_array_add(rep->labs, l);
+        decide(l, cfg, st, g_hash_table_lookup(collected, hc->name),
+               not_recorded, opts->dry_run);
+        if (l->status == DS_MIRROR_FAILED && !l->reason)
+            g_ptr_array_add(todo, l);
+        else if (opts->lab_done)
+            opts->lab_done(l, opts->payload);
+    }
+
+    /* 3. Sync them, `parallel` at a time. */
+    if (todo->len &&
+        (rc = sync_labs(rep, todo, cfg, st, opts, err)) < 0)
+        return rc;
+
+    rep->finished = now_rfc3339();
+    rep->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+    *out = g_steal_pointer(&rep);
+    return 0;
+}
+
+guint ds_mirror_count(const ds_mirror_report *r, ds_mirror_status s)
+{
+    guint n = 0;
+
+    for (guint i = 0; i < r->labs->len; i++)
+        if (((ds_mirror_lab *)r->labs->pdata[i])->status == s)
+            n++;
+    return n;
+}
+
+guint ds_mirror_count_failed(const ds_mirror_report *r)
+{
+    return ds_mirror_count(r, DS_MIRROR_FAILED) +
+           ds_mirror_count(r, DS_MIRROR_REVERTED) +
+           ds_mirror_count(r, DS_MIRROR_KEPT);
+}
+
+int ds_mirror_exit_code(const ds_mirror_report *r)
+{
+    if (!r->recorded->len && r->record_failed->len)
+        return 2;
+    if (r->record_failed->len || ds_mirror_count_failed(r) ||
+        ds_mirror_count(r, DS_MIRROR_PLANNED))
+        return 1;
+    return 0;
+}
+
+static json_t *lab_json(const ds_mirror_lab *l)
+{
+    json_t *drift;
+    json_t *o = json_pack(
+        "{s:s, s:s?, s:s, s:s?, s:s?, s:f, s:i, s:i, s:i}", "host", l->host,
+        "domain", l->domain, "status", ds_mirror_status_name(l->status),
+        "reason", l->reason, "snapshot", l->snapshot, "duration_s",
+        l->seconds, "changes", (int)l->changes, "steps", (int)l->steps,
+        "plan_steps", (int)l->plan_steps);
+
+    if (!l->reason)
+        json_object_set_new(o, "reason", json_null());
+    if (!l->snapshot)
+        json_object_set_new(o, "snapshot", json_null());
+    if (!l->domain)
+        json_object_set_new(o, "domain", json_null());
+    drift = json_object();
+    for (int c = 0; c < DS_CAT_COUNT; c++)
+        json_object_set_new(drift, ds_category_name((ds_category)c),
+                            json_integer(l->drift[c]));
+    json_object_set_new(o, "drift", drift);
+    if (l->failure)
+        json_object_set_new(
+            o, "failed_step",
+            json_pack("{s:i, s:s?, s:s?, s:i, s:s?}", "step",
+                      (int)l->failure->index, "description",
+                      l->failure->description, "command", l->failure->command,
+                      "status", l->failure->status, "output",
+                      l->failure->output));
+    return o;
+}
+
+json_t *ds_mirror_report_json(const ds_mirror_report *r)
+{
+    json_t *hosts = json_array();
+    json_t *failed = json_array();
+    json_t *labs = json_array();
+    json_t *summary = json_object();
+    json_t *doc;
+
+    for (guint i = 0; i < r->recorded->len; i++)
+        json_array_append_new(hosts, json_string(r->recorded->pdata[i]));
+    for (guint i = 0; i < r->record_failed->len; i++) {
+        const ds_mirror_record_failure *f = r->record_failed->pdata[i];
+
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "host",
+                                                f->host, "reason",
+                                                f->reason));
+    }
+    for (guint i = 0; i < r->labs->len; i++)
+        json_array_append_new(labs, lab_json(r->labs->pdata[i]));
+    json_object_set_new(summary, "hosts", json_integer(r->labs->len));
+    json_object_set_new(summary, "recorded",
+                        json_integer(r->recorded->len));
+    json_object_set_new(summary, "record_failed",
+                        json_integer(r->record_failed->len));
+    json_object_set_new(summary, "packages_cached", json_integer(r->cached));
+    if (r->cache_warnings && r->cache_warnings->len) {
+        json_t *w = json_array();
+
+        for (guint i = 0; i < r->cache_warnings->len; i++)
+            json_array_append_new(
+                w, json_string(r->cache_warnings->pdata[i]));
+        json_object_set_new(summary, "cache_warnings", w);
+    }
+    for (int s = 0; s < DS_MIRROR_STATUS_COUNT; s++)
+        json_object_set_new(summary, ds_mirror_status_name(s),
+                            json_integer(ds_mirror_count(r, s)));
+    doc = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:i, s:b, "
+                     "s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:i}",
+                     "format", DS_MIRROR_FORMAT, "run_id", r->run_id,
+                     "started", r->started, "finished", r->finished,
+                     "duration_s", r->seconds, "parallel", r->parallel,
+                     "dry_run", r->dry_run, "recorded", "hosts", hosts,
+                     "commit",
+                     r->record_commit ? json_string(r->record_commit)
+                                      : json_null(),
+                     "failed", failed, "sync_commit",
+                     r->sync_commit ? json_string(r->sync_commit)
+                                    : json_null(),
+                     "labs", labs, "summary", summary, "exit",
+                     ds_mirror_exit_code(r));
+    if (doc && r->notify)
+        json_object_set(doc, "notify", r->notify);
+    return doc;
+}
+
+char *ds_mirror_report_dumps(const ds_mirror_report *r)
+{
+    json_t *doc = ds_mirror_report_json(r);
+    char *dump = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS |
+                                     JSON_REAL_PRECISION(6));
+    char *text = dump ? g_strconcat(dump, "\n", NULL) : NULL;
+
+    free(dump);
+    json_decref(doc);
+    return text;
+}
+
+int ds_mirror_report_write(char **path, const ds_mirror_report *r,
+                           const char *state_dir, GError **err)
+{
+    g_autofree char *name = g_strdup_printf("mirror-%s.json", r->run_id);
+    g_autofree char *file = g_build_filename(state_dir, "reports", name, NULL);
+    g_autofree char *latest =
+        g_build_filename(state_dir, "reports", "latest.json", NULL);
+    g_autofree char *text = ds_mirror_report_dumps(r);
+    int rc;
+
+    *path = NULL;
+    if (!text)
+        return ds_error_set(err, DS_EGENERIC,
+                            "the mirror report could not be serialised");
+    if ((rc = ds_sync_write_atomic(file, text, strlen(text), err)) < 0 ||
+        (rc = ds_sync_write_atomic(latest, text, strlen(text), err)) < 0)
+        return ds_error_prefix(err, rc, "the mirror report: ");
+    *path = g_steal_pointer(&file);
+    return 0;
+}

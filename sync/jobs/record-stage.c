@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/record-stage.c: how `driftsync record` stages manifests: a
+ * collected one is compared with the store's HEAD and staged unless it is
+ * the stored state again; `--from FILE...` files are checked first, every
+ * one (in two threads), then those that differ from the store are read
+ * again and staged one at a time, so that memory does not grow with the
+ * number of hosts. */
+#include <config.h>
+
+#include <string.h>
+
+#include "manifests/util/error.h"
+#include "sync/jobs/record-stage.h"
+
+#define RECORD_THREADS 2
+
+/* Whether m is the stored state collected again: equal but for the time
+ * of collection.  The store keeps the time the state was first seen, so
+ * collecting an unchanged host makes no commit. */
+static bool same_state(const ds_manifest *old, const ds_manifest *m)
+{
+    ds_manifest *mm = (ds_manifest *)m;
+    char *when = mm->collected_at;
+    bool same;
+
+    mm->collected_at = old->collected_at;
+    same = ds_manifest_equal(old, mm);
+    mm->collected_at = when;
+    return same;
+}
+
+/* Compare m with the store's HEAD and stage it unless it is the stored
+ * state again; h receives what changed. */
+int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
+                         const ds_manifest *m, GError **err)
+{
+    g_autoptr(ds_manifest) old = NULL;
+    int rc;
+
+    h->host = g_strdup(m->host);
+    h->role = m->role;
+    h->npackages = m->packages->len;
+    h->nsources = m->sources->len;
+    h->nfiles = m->files->len;
+    h->nservices = m->services->len;
+    rc = ds_store_read(&old, st, NULL, m->role, m->host, err);
+    if (rc == DS_ENOTFOUND) {
+        g_clear_error(err);
+        h->is_new = true;
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
+            return rc;
+        if (!h->changes->len && (h->same = same_state(old, m)))
+            return 0;
+    }
+    return ds_store_txn_put(txn, m, err);
+}
+
+/* ---- --from FILE...: check every file, then stage one at a time ---- */
+
+/* What the first pass learnt about a file. */
+typedef struct checked_file {
+    const char *file;
+    char *host; /* when valid */
+    ds_role role;
+    bool same;      /* byte for byte the stored manifest: nothing to stage */
+    bool canonical; /* the file's bytes are the canonical ones, and it
+                     * carries no file contents to store */
+    guint npackages, nsources, nfiles, nservices;
+    GError *err;
+} checked_file;
+
+typedef struct {
+    ds_store_txn *txn;
+    checked_file *files;
+    gint next;
+    gint n;
+} check_work;
+
+/* The value of a top-level string member where canonical bytes put it
+ * ("\n  \"KEY\": \"VALUE\",\n"), or NULL.  Only a guess to look the host
+ * up with: the store's blob id decides. */
+static char *canonical_member(const char *data, gsize len, const char *key)
+{
+    g_autofree char *pat = g_strdup_printf("\n  \"%s\": \"", key);
+    gsize plen = strlen(pat);
+    const char *p = memmem(data, len, pat, plen);
+    const char *end = data + len, *q;
+
+    if (!p)
+        return NULL;
+    p += plen;
+    for (q = p; q < end && q - p < 256; q++) {
+        if (*q == '"')
+            return g_strndup(p, (gsize)(q - p));
+        if (*q == '\\' || (unsigned char)*q < 0x20)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* First pass over one file: the same bytes as stored (nothing to parse:
+ * the store holds only checked, canonical manifests), or a full parse
+ * and check.  Nothing is kept but the host's name and role. */
+static void check_file(ds_store_txn *txn, checked_file *c)
+{
+    g_autofree char *data = NULL;
+    g_autofree char *host = NULL;
+    g_autofree char *role = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    gsize len = 0;
+
+    if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
+        return;
+    host = canonical_member(data, len, "host");
+    role = canonical_member(data, len, "role");
+    if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
+        ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
+
+        if (ds_store_txn_same_bytes(txn, r, host, data, len)) {
+            c->host = g_steal_pointer(&host);
+            c->role = r;
+            c->same = true;
+            return;
+        }
+    }
+    if (ds_manifest_parse(&m, data, len, c->file, &c->err) < 0 ||
+        ds_manifest_normalise(m, &c->err) < 0)
+        return;
+    if (!ds_name_is_safe_host(m->host)) {
+        ds_error_set(&c->err, DS_EINVALID,
+                     "%s: host: '%s' is not a valid host name", c->file,
+                     m->host);
+        return;
+    }
+    c->host = g_strdup(m->host);
+    c->role = m->role;
+    c->npackages = m->packages->len;
+    c->nsources = m->sources->len;
+    c->nfiles = m->files->len;
+    c->nservices = m->services->len;
+    /* A new host whose bytes are already canonical is then stored as they
+     * are, without parsing it again. */
+    c->canonical = m->collector.transport != NULL;
+    for (guint i = 0; c->canonical && i < m->files->len; i++) {
+        const ds_file *f = g_ptr_array_index(m->files, i);
+
+        if (f->content || f->content_ref)
+            c->canonical = false;
+    }
+    if (c->canonical) {
+        g_autoptr(GBytes) bytes = NULL;
+
+        c->canonical = ds_manifest_serialise(&bytes, m, NULL) == 0 &&
+                       g_bytes_get_size(bytes) == len &&
+                       !memcmp(g_bytes_get_data(bytes, NULL), data, len);
+    }
+}
+
+static gpointer check_worker(gpointer data)
+{
+    check_work *w = data;
+    gint i;
+
+    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
+        check_file(w->txn, &w->files[i]);
+    return NULL;
+}
+
+/* Check every file (in RECORD_THREADS threads); the first bad one in the
+ * order given is reported, as are two files for one host. */
+static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
+                       int n)
+{
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    check_work w = {txn, files, 0, n};
+    GThread *threads[RECORD_THREADS - 1] = {NULL};
+    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+
+    for (int t = 0; t < nthreads; t++)
+        threads[t] = g_thread_new("record-check", check_worker, &w);
+    check_worker(&w);
+    for (int t = 0; t < nthreads; t++)
+        g_thread_join(threads[t]);
+
+    for (int i = 0; i < n; i++) {
+        checked_file *c = &files[i];
+        char *key;
+        const char *other;
+
+        if (c->err) {
+            /* The parser's message names the file and the JSON path. */
+            if (!strstr(c->err->message, c->file))
+                g_prefix_error(&c->err, "%s: ", c->file);
+            ds_cli_error_gerror(cli, c->err);
+            return DS_EXIT_ERROR;
+        }
+        key = g_strdup_printf("%s/%s", ds_role_name(c->role), c->host);
+        if ((other = g_hash_table_lookup(seen, key))) {
+            ds_cli_error(cli, "%s: %s (%s) is also given by %s", c->file,
+                         c->host, ds_role_name(c->role), other);
+            g_free(key);
+            return DS_EXIT_ERROR;
+        }
+        g_hash_table_insert(seen, key, (gpointer)c->file);
+        ds_cli_verbose(cli, "%s: %s (%s), %s", c->file, c->host,
+                       ds_role_name(c->role), c->same ? "as stored" : "valid");
+    }
+    return DS_EXIT_OK;
+}
+
+/* Read a checked file again and stage it; `is_new`: the host has no
+ * manifest in the store. */
+static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
+                      const checked_file *c, bool is_new, GError **err)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    int rc;
+
+    if (is_new && c->canonical) {
+        g_autofree char *data = NULL;
+        gsize len;
+
+        h->host = g_strdup(c->host);
+        h->role = c->role;
+        h->is_new = true;
+        h->npackages = c->npackages;
+        h->nsources = c->nsources;
+        h->nfiles = c->nfiles;
+        h->nservices = c->nservices;
+        if ((rc = ds_manifest_read_file(&data, &len, c->file, err)) < 0)
+            return rc;
+        return ds_store_txn_put_canonical(txn, c->role, c->host, data, len,
+                                          err);
+    }
+    if ((rc = ds_manifest_load(&m, c->file, err)) < 0 ||
+        (rc = ds_manifest_normalise(m, err)) < 0)
+        return rc;
+    if (g_strcmp0(m->host, c->host) || m->role != c->role)
+        return ds_error_set(err, DS_ECONFLICT,
+                            "%s: the file changed while it was recorded",
+                            c->file);
+    if (!m->collector.transport)
+        m->collector.transport = g_strdup("import");
+    return ds_record_stage_host(h, st, txn, m, err);
+}
+
+/* Stage the manifest files: check them all, then stage the ones that are
+ * not the stored bytes, one at a time. */
+int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+                          record_host *hosts, char **files, int n, GError **err)
+{
+    checked_file *cf = g_new0(checked_file, MAX(n, 1));
+    g_autoptr(GHashTable) stored =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    int code = DS_EXIT_OK;
+
+    for (int i = 0; i < n; i++)
+        cf[i].file = files[i];
+    if ((code = check_files(cli, txn, cf, n)) != DS_EXIT_OK)
+        goto done;
+    for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
+        g_autoptr(GPtrArray) hosts_of_role = NULL;
+
+        if (ds_store_list_hosts(&hosts_of_role, st, NULL, r, err) < 0) {
+            code = -1;
+            goto done;
+        }
+        for (guint i = 0; i < hosts_of_role->len; i++)
+            g_hash_table_add(stored,
+                             g_strdup_printf("%s/%s", ds_role_name(r),
+                                             (char *)hosts_of_role->pdata[i]));
+    }
+    for (int i = 0; i < n; i++) {
+        if (cf[i].same) {
+            hosts[i].host = g_steal_pointer(&cf[i].host);
+            hosts[i].role = cf[i].role;
+            hosts[i].same = true;
+            hosts[i].changes = g_ptr_array_new();
+            continue;
+        }
+        g_autofree char *key =
+            g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
+
+        if (stage_file(&hosts[i], st, txn, &cf[i],
+                       !g_hash_table_contains(stored, key), err) < 0) {
+            code = -1; /* reported by the caller */
+            goto done;
+        }
+    }
+done:
+    for (int i = 0; i < n; i++) {
+        g_free(cf[i].host);
+        g_clear_error(&cf[i].err);
+    }
+    g_free(cf);
+    return code;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/record-stage.h: private to `driftsync record` (cmd-record.c,
+ * record-stage.c): putting manifests into the store's transaction. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "manifests/diff.h"
+#include "manifests/store.h"
+#include "sync/cli/cmd.h"
+
+/* What a host's new manifest changes, for the summary. */
+typedef struct record_host {
+    char *host;
+    ds_role role;
+    bool is_new;
+    bool same; /* the stored state, collected again: not staged */
+    guint npackages, nsources, nfiles, nservices;
+    GPtrArray *changes; /* ds_change *, NULL for a new host */
+} record_host;
+
+/* Compare m with the store's HEAD and stage it unless it is the stored
+ * state again; h receives what changed. */
+int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
+                         const ds_manifest *m, GError **err);
+
+/* --from FILE...: check every file (DS_EXIT_ERROR, reported, on the first
+ * bad one), then stage the ones that are not the stored bytes, one at a
+ * time, into hosts[0..n-1].  -1 with err set on a store error. */
+int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+                          record_host *hosts, char **files, int n,
+                          GError **err);

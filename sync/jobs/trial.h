@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/trial.h: what the `trial` verb's two files share: the run
+ * (sync/jobs/trial-run.c) and the command line and result (sync/cli/cmd-trial.c). */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+#include <stdbool.h>
+
+#include "drivers/libvirt.h"
+#include "drivers/transport.h"
+#include "snapshots/snapshot.h"
+#include "sync/cli/cmd.h"
+
+/* One thing done in the guest: the install transaction, a --run command
+ * or a --check. */
+typedef struct ds_trial_step {
+    char *what;    /* "install" | "run" | "check" */
+    char *command; /* as shown: the admin's CMD, or the argv joined */
+    char **argv;   /* what runs in the guest */
+    int status;    /* exit status; -1: not run (skipped or cut short) */
+    char *out, *err;
+    double seconds;
+} ds_trial_step;
+
+/* A local package file to copy into the guest. */
+typedef struct ds_trial_deb {
+    char *path;  /* as given */
+    char *guest; /* where it goes in the guest */
+    GBytes *data;
+} ds_trial_deb;
+
+typedef struct ds_trial {
+    ds_cli *cli;
+    const ds_config *cfg;
+    const ds_host_config *hc;
+    const char *host;
+    char *run_id;
+    char *uri;
+    char *source; /* agent:DOMAIN */
+    ds_lab *lab;
+    virDomainPtr dom;
+    int timeout_ms;         /* per command in the guest */
+    bool keep;
+    GPtrArray *installs;    /* char * PKG=VERSION */
+    GPtrArray *debs;        /* ds_trial_deb * */
+    GPtrArray *steps;       /* ds_trial_step *: install, runs, checks */
+    char *snapshot;         /* NULL until taken */
+    ds_snapshot_mode mode;
+    char *mode_why;
+    gint64 started, finished; /* real time, microseconds */
+    bool change_ok;         /* the change steps all exited 0 */
+    bool passed;            /* change_ok and every check exited 0 */
+    bool reverted, verified, kept, deleted;
+    bool interrupted;       /* a signal ended it */
+    bool lost;              /* the guest stopped answering or running */
+    char *lost_why;
+    char *error;            /* what went wrong (exit 2), or NULL */
+    GPtrArray *residue;     /* ds_change * left after the revert */
+    int signals_seen;       /* signals already acted upon */
+    bool leak;              /* abandoned work may still use cfg/lab */
+} ds_trial;
+
+void ds_trial_step_free(ds_trial_step *s);
+void ds_trial_deb_free(ds_trial_deb *d);
+
+/* Snapshot, copy and install, run, check, revert (unless kept), verify,
+ * delete the snapshot.  Returns 0 when the trial ran to its end (passed
+ * or not: see tr->passed) and the lab is as before (or kept), a negative
+ * DS_E* with tr->error set otherwise. */
+int ds_trial_run(ds_trial *tr, char **runs, char **checks);
+
+/* "`driftsync snapshot revert HOST SNAPSHOT`" advice, for messages. */
+char *ds_trial_revert_advice(const ds_trial *tr);

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/output/metrics.c: a mirror run as Prometheus text (exposition format
+ * 0.0.4): when it ran, how long, how it ended, each lab's status and the
+ * drift it had per category before the sync; written atomically. */
+#include <config.h>
+
+#include <string.h>
+
+#include "manifests/util/error.h"
+#include "manifests/ignore.h"
+#include "sync/output/metrics.h"
+#include "sync/engine/sync.h"
+
+char *ds_metrics_escape(const char *value)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const char *p = value ? value : ""; *p; p++) {
+        if (*p == '\\')
+            g_string_append(s, "\\\\");
+        else if (*p == '"')
+            g_string_append(s, "\\\"");
+        else if (*p == '\n')
+            g_string_append(s, "\\n");
+        else
+            g_string_append_c(s, *p);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void head(GString *s, const char *name, const char *type,
+                 const char *help)
+{
+    g_string_append_printf(s, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
+                           type);
+}
+
+static void sample(GString *s, const char *name, double value,
+                   const char *labels)
+{
+    char num[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_formatd(num, sizeof num, "%.17g", value);
+    if (labels && *labels)
+        g_string_append_printf(s, "%s{%s} %s\n", name, labels, num);
+    else
+        g_string_append_printf(s, "%s %s\n", name, num);
+}
+
+static void lab_samples(GString *s, const ds_mirror_report *r)
+{
+    head(s, "driftsync_lab_status", "gauge",
+         "The lab's status in the last mirror run (1 for its status).");
+    for (guint i = 0; i < r->labs->len; i++) {
+        const ds_mirror_lab *l = r->labs->pdata[i];
+        g_autofree char *h = ds_metrics_escape(l->host);
+        g_autofree char *d = ds_metrics_escape(l->domain ? l->domain : "");
+        g_autofree char *labels =
+            g_strdup_printf("host=\"%s\",domain=\"%s\",status=\"%s\"", h, d,
+                            ds_mirror_status_name(l->status));
+
+        sample(s, "driftsync_lab_status", 1, labels);
+    }
+    head(s, "driftsync_lab_drift", "gauge",
+         "Changes between prod and the lab before the sync, by category.");
+    for (guint i = 0; i < r->labs->len; i++) {
+        const ds_mirror_lab *l = r->labs->pdata[i];
+        g_autofree char *h = ds_metrics_escape(l->host);
+
+        for (int c = 0; c < DS_CAT_COUNT; c++) {
+            g_autofree char *labels =
+                g_strdup_printf("host=\"%s\",category=\"%s\"", h,
+                                ds_category_name((ds_category)c));
+
+            sample(s, "driftsync_lab_drift", l->drift[c], labels);
+        }
+    }
+    head(s, "driftsync_lab_sync_duration_seconds", "gauge",
+         "Wall time of the lab's sync in the last mirror run.");
+    for (guint i = 0; i < r->labs->len; i++) {
+        const ds_mirror_lab *l = r->labs->pdata[i];
+        g_autofree char *h = ds_metrics_escape(l->host);
+        g_autofree char *labels = g_strdup_printf("host=\"%s\"", h);
+
+        sample(s, "driftsync_lab_sync_duration_seconds", l->seconds, labels);
+    }
+    head(s, "driftsync_mirror_labs", "gauge",
+         "Labs per status in the last mirror run.");
+    for (int st = 0; st < DS_MIRROR_STATUS_COUNT; st++) {
+        g_autofree char *labels =
+            g_strdup_printf("status=\"%s\"", ds_mirror_status_name(st));
+
+        sample(s, "driftsync_mirror_labs", ds_mirror_count(r, st), labels);
+    }
+    head(s, "driftsync_host_recorded", "gauge",
+         "1 when the prod host was recorded in the last mirror run, 0 when "
+         "recording it failed.");
+    for (guint i = 0; i < r->recorded->len; i++) {
+        g_autofree char *h = ds_metrics_escape(r->recorded->pdata[i]);
+        g_autofree char *labels = g_strdup_printf("host=\"%s\"", h);
+
+        sample(s, "driftsync_host_recorded", 1, labels);
+    }
+    for (guint i = 0; i < r->record_failed->len; i++) {
+        const ds_mirror_record_failure *f = r->record_failed->pdata[i];
+        g_autofree char *h = ds_metrics_escape(f->host);
+        g_autofree char *labels = g_strdup_printf("host=\"%s\"", h);
+
+        sample(s, "driftsync_host_recorded", 0, labels);
+    }
+}
+
+char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
+                             double seconds, gint64 now)
+{
+    GString *s = g_string_new(NULL);
+
+    head(s, "driftsync_mirror_last_run_timestamp_seconds", "gauge",
+         "When the last mirror run finished (seconds since the epoch).");
+    sample(s, "driftsync_mirror_last_run_timestamp_seconds", (double)now, NULL);
+    head(s, "driftsync_mirror_duration_seconds", "gauge",
+         "Wall time of the last mirror run.");
+    sample(s, "driftsync_mirror_duration_seconds", seconds, NULL);
+    head(s, "driftsync_mirror_exit_code", "gauge",
+         "Exit status of the last mirror run (0 all labs match, 1 some "
+         "failed, 2 error).");
+    sample(s, "driftsync_mirror_exit_code", exit_code, NULL);
+    head(s, "driftsync_mirror_last_run_success", "gauge",
+         "1 when the last mirror run left every lab matching prod.");
+    sample(s, "driftsync_mirror_last_run_success", exit_code == 0, NULL);
+    if (r)
+        lab_samples(s, r);
+    return g_string_free(s, FALSE);
+}
+
+int ds_metrics_write(const char *path, const char *text, GError **err)
+{
+    /* node_exporter's collector must read it: 0644 */
+    int rc = ds_sync_write_file(path, text, strlen(text), 0644, err);
+
+    if (rc < 0)
+        g_prefix_error(err, "--metrics: ");
+    return rc;
+}

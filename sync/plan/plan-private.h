@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/plan/plan-private.h: what the parts of the plan engine share while a
+ * plan is built (sync/plan/plan.c, sync/plan/plan-steps.c). */
+#pragma once
+
+#include "manifests/diff.h"
+#include "sync/plan/plan.h"
+
+typedef struct plan_ctx {
+    ds_plan *plan;
+    const ds_manifest *lab;
+    const ds_manifest *prod;
+    const ds_ignore *ignore;
+    GError **err;
+    ds_plan_phase file_phase; /* where file steps go (keyrings: sources) */
+} plan_ctx;
+
+/* Append an action (argv copied, NULL for MANUAL; takes description). */
+ds_action *ds_plan_add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
+                       char *description, const char *const *argv);
+/* DS_EINVALID "HOST: refusing WHAT 'NAME': not a safe name". */
+int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
+
+/* The steps of one file or service change. */
+int ds_plan_file(plan_ctx *ctx, const ds_change *c);
+int ds_plan_service(plan_ctx *ctx, const ds_change *c);
+
+/* The cache set by ds_plan_set_package_cache (a copy), or NULL. */
+char *ds_plan_default_package_cache(void);

@@ -1,0 +1,12 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/cli/local.mk: the program from the outside, one script per verb or
+# area, on local stores, dpkg roots and libvirt's test:/// driver.
+shell_tests += \
+	tests/cli/help.sh tests/cli/config.sh tests/cli/init.sh \
+	tests/cli/record.sh tests/cli/record-bad.sh tests/cli/record-collect.sh \
+	tests/cli/show.sh tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh \
+	tests/cli/plan.sh tests/cli/pkgcache.sh tests/cli/sync.sh \
+	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
+	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
+	tests/cli/contrib.sh
+EXTRA_DIST += tests/cli/edit-manifest.py

@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/e2e/local.mk: the end-to-end suite on real Debian guests under
+# libvirt/QEMU.  Not in TESTS: they boot VMs.  `make check-e2e` brings the
+# bed up (tests/e2e/bed.sh) and runs them one at a time with DS_E2E=1.
+e2e_tests = \
+	tests/e2e/agent-collect.sh tests/e2e/agent-exec.sh \
+	tests/e2e/agent-files.sh tests/e2e/agent-limits.sh \
+	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
+	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh
+EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
+	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh
+
+check-e2e: all tests/tools/agent-tool
+	DS_E2E=1 $(SHELL) $(srcdir)/tests/e2e/run.sh $(MAKE) $(AM_MAKEFLAGS) \
+		-j1 check TESTS="$(e2e_tests)"
+e2e-up:
+	$(SHELL) $(srcdir)/tests/e2e/bed.sh up
+e2e-down:
+	$(SHELL) $(srcdir)/tests/e2e/bed.sh down
+.PHONY: check-e2e e2e-up e2e-down
