@@ -10,4 +10,5 @@ libdriftsync_la_SOURCES += \
 	manifests/ignore.c manifests/ignore.h \
 	manifests/diff.c manifests/diff.h \
 	manifests/store.c manifests/store.h manifests/store-private.h \
-	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c
+	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c \
+	manifests/store-mode.c

@@ -85,6 +85,8 @@ int ds_store_lock(ds_store *st, int timeout_ms, GError **err)
     }
     write_holder(fd);
     st->lock_fd = fd;
+    /* Only writers hold the lock: a temporary object now is a dead one's. */
+    ds_store_clean_tmp(st);
     return 0;
 }
 

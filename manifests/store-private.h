@@ -39,3 +39,13 @@ bool ds_store_path_is_storable(const char *relpath);
 /* Make everything written to the store so far durable (syncfs(2) on its
  * file system: one call instead of an fsync per loose object). */
 int ds_store_sync_objects(ds_store *st, GError **err);
+
+/* Put a loose-object backend ahead of libgit2's own that writes objects
+ * 0400 in 0700 directories, or 0440 in 02750 ones when the store at path
+ * has a group of readers (store-mode.c). */
+int ds_store_mode_objects(git_repository *repo, const char *path,
+                          GError **err);
+
+/* Remove the objects/tmp_object_git2_* files killed writers left; only
+ * under the writer lock.  Returns how many. */
+guint ds_store_clean_tmp(ds_store *st);

@@ -94,6 +94,9 @@ int ds_store_init(const char *path, GError **err)
 done:
     git_config_free(cfg);
     git_repository_free(repo);
+    /* Readable by its owner only until told otherwise. */
+    if (rc == 0)
+        rc = ds_store_share(path, NULL, err);
     git_libgit2_shutdown();
     return rc;
 }
@@ -112,6 +115,11 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
         return ds_error_set(err, DS_ENOTFOUND,
                             "%s: not a driftsync store (run 'driftsync init' "
                             "first)", path);
+    }
+    if (ds_store_mode_objects(repo, path, err) < 0) {
+        git_repository_free(repo);
+        git_libgit2_shutdown();
+        return DS_EGENERIC;
     }
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);

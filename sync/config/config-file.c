@@ -5,6 +5,7 @@
  * the schema here, with errors as "FILE:LINE: [section] key: ...". */
 #include <config.h>
 
+#include <grp.h>
 #include <string.h>
 
 #include "manifests/util/error.h"
@@ -19,11 +20,19 @@
 static int read_store(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                       const char *group, const char *key, GError **err)
 {
-    static const char *const known[] = {"path", "remote", "state", "parallel",
-                                        NULL};
+    static const char *const known[] = {"path",     "remote", "state",
+                                        "parallel", "group",  NULL};
 
     if (ds_config_check_known(r, group, key, known, err) < 0)
         return DS_EINVALID;
+    if (!strcmp(key, "group")) {
+        if (ds_config_get_string(&cfg->store_group, r, kf, group, key, err) < 0)
+            return DS_EINVALID;
+        if (!getgrnam(cfg->store_group))
+            return BAD_VALUE("no group '%s' on this machine",
+                             cfg->store_group);
+        return 0;
+    }
     if (!strcmp(key, "path"))
         return ds_config_get_string(&cfg->store_path, r, kf, group, key, err);
     if (!strcmp(key, "remote"))
@@ -336,6 +345,7 @@ void ds_config_free(ds_config *cfg)
     g_free(cfg->filename);
     g_free(cfg->store_path);
     g_free(cfg->store_remote);
+    g_free(cfg->store_group);
     g_free(cfg->state_dir);
     g_free(cfg->lab_uri);
     g_free(cfg->snapshots);

@@ -30,6 +30,7 @@ typedef struct ds_config {
     char *filename;      /* where it was read from, or NULL (defaults) */
     char *store_path;    /* [store] path */
     char *store_remote;  /* [store] remote, or NULL */
+    char *store_group;   /* [store] group of readers, or NULL (owner only) */
     char *state_dir;     /* [store] state (journals, reports, hmac key) */
     int record_parallel; /* [store] parallel, default 8 */
     char *lab_uri;       /* [lab] uri, default qemu:///system */

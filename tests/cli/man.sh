@@ -12,7 +12,7 @@ keys="path remote state parallel uri snapshots on-failure keep-snapshots
       source lab lab-access lab-uri files groups identity-file known-hosts
       ssh-options ca-file auth-file allow-http packages sources services
       cache repository webhook timeout attempts retry-delay audit
-      mode-exempt"
+      mode-exempt group"
 plan $((2 + $(echo "$verbs" | wc -w) + $(echo "$keys" | wc -w)))
 
 for m in "$MAN1" "$MAN5"; do
