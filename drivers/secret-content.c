@@ -20,8 +20,8 @@ static const char markers[] =
     "AGE-SECRET-KEY-1\n"      /* age */
     "aws_secret_access_key\n" /* AWS credentials and config */
     "aws_session_token\n"
-    "client-key-data:\n"       /* kubeconfig */
-    "protected-private-key\n"  /* GnuPG private-keys-v1.d */
+    "client-key-data:\n"      /* kubeconfig */
+    "protected-private-key\n" /* GnuPG private-keys-v1.d */
     "(11:private-key\n"
     "minisign encrypted secret key\n"
     "signify secret key\n"
@@ -33,7 +33,8 @@ static const char line_patterns[] =
     "^[ \\t]*(?i:(private|preshared)key)[ \\t]*=[ \\t]*[A-Za-z0-9+/]{20}"
     /* password hashes: shadow, passwd, htpasswd */
     "|^[^:\\s#]+:(\\$(1|2[abxy]?|5|6|7|y|gy|md5|sha1|apr1|argon2(id|i|d))\\$"
-    "|\\{(SHA|SSHA|SMD5|MD5|CRYPT|SHA256|SHA512|SSHA256|SSHA512|PBKDF2)[^}]*\\})"
+    "|\\{(SHA|SSHA|SMD5|MD5|CRYPT|SHA256|SHA512|SSHA256|SSHA512|PBKDF2)[^}]*\\}"
+    ")"
     /* smbpasswd */
     "|^[^:\\s#]+:[0-9]+:([0-9A-F]{32}|X{32}):[0-9A-F]{32}:"
     /* netrc, apt auth.conf: machine HOST [login USER] password PASS */
@@ -69,8 +70,8 @@ static GRegex *line_regex(void)
 
     if (g_once_init_enter(&once)) {
         re = g_regex_new(line_patterns,
-                         G_REGEX_MULTILINE | G_REGEX_RAW | G_REGEX_OPTIMIZE,
-                         0, NULL);
+                         G_REGEX_MULTILINE | G_REGEX_RAW | G_REGEX_OPTIMIZE, 0,
+                         NULL);
         g_assert(re); /* a fixed pattern */
         g_once_init_leave(&once, 1);
     }
@@ -221,8 +222,8 @@ static bool is_keytab(const guchar *d, gsize len)
  * an old secring. */
 static bool is_pgp_secret(const guchar *d, gsize len)
 {
-    static const guchar algos[] = {1, 2, 3, 16, 17, 18, 19, 20, 22,
-                                   25, 26, 27, 28};
+    static const guchar algos[] = {1,  2,  3,  16, 17, 18, 19,
+                                   20, 22, 25, 26, 27, 28};
     gsize hdr, body;
     guchar v, algo;
 
@@ -243,10 +244,17 @@ static bool is_pgp_secret(const guchar *d, gsize len)
         if (((d[0] >> 2) & 0x0f) != 5)
             return false;
         switch (d[0] & 3) {
-        case 0: hdr = 2, body = d[1]; break;
-        case 1: hdr = 3, body = be16(d + 1); break;
-        case 2: hdr = 5, body = be32(d + 1); break;
-        default: return false;
+        case 0:
+            hdr = 2, body = d[1];
+            break;
+        case 1:
+            hdr = 3, body = be16(d + 1);
+            break;
+        case 2:
+            hdr = 5, body = be32(d + 1);
+            break;
+        default:
+            return false;
         }
     } else {
         return false;

@@ -13,6 +13,7 @@
 
 /* fnmatch(3) globs without FNM_PATHNAME: '*' also matches '/', which errs
  * towards secrecy ("/etc/ssl/private/ *" covers subdirectories). */
+/* clang-format off */
 static const char *const known_files[] = {
     /* accounts */
     "/etc/shadow", "/etc/gshadow", "/etc/security/opasswd",
@@ -54,6 +55,7 @@ static const char *const backup_words[] = {
     "ucf-old",  "ucf-dist",  "ucf-new",   "rpmsave",   "rpmnew",
     "rpmorig",  NULL,
 };
+/* clang-format on */
 
 static bool is_digits(const char *s)
 {
@@ -121,15 +123,13 @@ bool ds_secret_by_name(const char *path, const char *const *patterns)
     return false;
 }
 
-bool ds_secret_by_mode(const char *path, guint mode,
-                       const char *const *exempt)
+bool ds_secret_by_mode(const char *path, guint mode, const char *const *exempt)
 {
     return !(mode & S_IROTH) && !match_any(path, exempt);
 }
 
-ds_secret_why ds_secret_classify(const ds_secret_rules *rules,
-                                 const char *path, guint mode,
-                                 GBytes *content)
+ds_secret_why ds_secret_classify(const ds_secret_rules *rules, const char *path,
+                                 guint mode, GBytes *content)
 {
     const char *const *patterns = rules ? rules->patterns : NULL;
     const char *const *exempt = rules ? rules->mode_exempt : NULL;

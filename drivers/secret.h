@@ -36,13 +36,11 @@ bool ds_secret_by_content(const void *data, gsize len);
 
 /* Whether a regular file of this mode is secret because others may not
  * read it, unless path matches one of exempt. */
-bool ds_secret_by_mode(const char *path, guint mode,
-                       const char *const *exempt);
+bool ds_secret_by_mode(const char *path, guint mode, const char *const *exempt);
 
 /* All three rules on one regular file; content may be NULL (not read). */
-ds_secret_why ds_secret_classify(const ds_secret_rules *rules,
-                                 const char *path, guint mode,
-                                 GBytes *content);
+ds_secret_why ds_secret_classify(const ds_secret_rules *rules, const char *path,
+                                 guint mode, GBytes *content);
 
 /* The fixed strings that mark a text credential, one per line, for
  * `grep -F -e` on files too big to be read (binary formats are small

@@ -46,20 +46,23 @@ static int tighten(const char *path, bool shared, gid_t gid, GError **err)
     if (S_ISLNK(sb.st_mode))
         return 0;
     if (shared && sb.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot give it to the "
-                            "group: %s", path, g_strerror(errno));
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: cannot give it to the "
+                            "group: %s",
+                            path, g_strerror(errno));
     if (S_ISDIR(sb.st_mode))
         mode = shared ? DIR_MODE_GROUP : DIR_MODE;
     else
         mode = sb.st_mode & (shared ? 0750 : 0700);
     if (chmod(path, mode) < 0)
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot change its mode: "
-                            "%s", path, g_strerror(errno));
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: cannot change its mode: "
+                            "%s",
+                            path, g_strerror(errno));
     return 0;
 }
 
-static int tighten_tree(const char *path, bool shared, gid_t gid,
-                        GError **err)
+static int tighten_tree(const char *path, bool shared, gid_t gid, GError **err)
 {
     g_autoptr(GDir) dir = NULL;
     const char *name;
@@ -104,8 +107,7 @@ int ds_store_share(const char *path, const char *group, GError **err)
     return rc;
 }
 
-int ds_store_mode_objects(git_repository *repo, const char *path,
-                          GError **err)
+int ds_store_mode_objects(git_repository *repo, const char *path, GError **err)
 {
     g_autofree char *objects = g_build_filename(path, "objects", NULL);
     git_odb_backend *loose = NULL;
@@ -129,8 +131,10 @@ int ds_store_mode_objects(git_repository *repo, const char *path,
         git_odb_add_backend(odb, loose, 10) < 0) {
         if (loose)
             loose->free(loose);
-        rc = ds_store_git_error(err, DS_EGENERIC, "%s: cannot open its "
-                                "object database", path);
+        rc = ds_store_git_error(err, DS_EGENERIC,
+                                "%s: cannot open its "
+                                "object database",
+                                path);
     }
     git_odb_free(odb);
     return rc;

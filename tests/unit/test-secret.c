@@ -15,26 +15,51 @@
 static void test_names(void)
 {
     const char *const yes[] = {
-        "/etc/shadow", "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-        "/etc/shadow.bak", "/etc/shadow~", "/etc/.shadow.swp",
-        "/etc/#shadow#", "/etc/shadow.dpkg-old", "/etc/shadow.1",
-        "/etc/shadow.bak.2", "/etc/shadow_old", "/etc/shadow.20240101",
-        "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ed25519_key.bak",
-        "/etc/ppp/chap-secrets", "/etc/ppp/chap-secrets.dpkg-dist",
-        "/etc/apt/auth.conf.d/private.conf", "/etc/apt/auth.conf",
-        "/etc/ssl/private/site.key", "/etc/wireguard/wg0.conf",
-        "/etc/krb5.keytab", "/etc/ipsec.secrets", "/etc/ldap.secret",
-        "/root/.netrc", "/home/ann/.pgpass", "/home/ann/.docker/config.json",
-        "/home/ann/.aws/credentials", "/home/ann/.ssh/id_ed25519",
-        "/var/www/.htpasswd", "/etc/nginx/site.htpasswd",
+        "/etc/shadow",
+        "/etc/gshadow",
+        "/etc/shadow-",
+        "/etc/gshadow-",
+        "/etc/shadow.bak",
+        "/etc/shadow~",
+        "/etc/.shadow.swp",
+        "/etc/#shadow#",
+        "/etc/shadow.dpkg-old",
+        "/etc/shadow.1",
+        "/etc/shadow.bak.2",
+        "/etc/shadow_old",
+        "/etc/shadow.20240101",
+        "/etc/ssh/ssh_host_rsa_key",
+        "/etc/ssh/ssh_host_ed25519_key.bak",
+        "/etc/ppp/chap-secrets",
+        "/etc/ppp/chap-secrets.dpkg-dist",
+        "/etc/apt/auth.conf.d/private.conf",
+        "/etc/apt/auth.conf",
+        "/etc/ssl/private/site.key",
+        "/etc/wireguard/wg0.conf",
+        "/etc/krb5.keytab",
+        "/etc/ipsec.secrets",
+        "/etc/ldap.secret",
+        "/root/.netrc",
+        "/home/ann/.pgpass",
+        "/home/ann/.docker/config.json",
+        "/home/ann/.aws/credentials",
+        "/home/ann/.ssh/id_ed25519",
+        "/var/www/.htpasswd",
+        "/etc/nginx/site.htpasswd",
         "/etc/NetworkManager/system-connections/wifi.nmconnection",
         "/etc/mysql/debian.cnf.orig",
     };
     const char *const no[] = {
-        "/etc/passwd", "/etc/group", "/etc/ssh/ssh_host_rsa_key.pub",
-        "/home/ann/.ssh/id_ed25519.pub", "/etc/shadowsocks.json",
-        "/etc/ppp/options", "/etc/apt/sources.list", "/etc/ssh/sshd_config",
-        "/etc/shadow.d/x", "/etc/hosts.bak",
+        "/etc/passwd",
+        "/etc/group",
+        "/etc/ssh/ssh_host_rsa_key.pub",
+        "/home/ann/.ssh/id_ed25519.pub",
+        "/etc/shadowsocks.json",
+        "/etc/ppp/options",
+        "/etc/apt/sources.list",
+        "/etc/ssh/sshd_config",
+        "/etc/shadow.d/x",
+        "/etc/hosts.bak",
     };
     const char *const pats[] = {"/etc/app/*.key", NULL};
 
@@ -67,7 +92,8 @@ static void test_text_formats(void)
         "[default]\naws_access_key_id = AKIA\naws_secret_access_key = abc\n",
         "[Interface]\nAddress = 10.0.0.1/24\n"
         "PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n",
-        "[WireGuardPeer]\npresharedkey=yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=\n",
+        "[WireGuardPeer]\npresharedkey=yAnz5TF+lXXJte14tji3zlMNq+"
+        "hd2rYUIgJBgB3fBmk=\n",
         "root:$y$j9T$abc$def:19000:0:99999:7:::\n",
         "daemon:*:19000::\nann:$6$salt$hash:19000:0:99999:7:::\n",
         "ann:$apr1$xyz$abcdef\n",
@@ -76,14 +102,17 @@ static void test_text_formats(void)
         "8846F7EAEE8FB117AD06BDD830B7586C:[U          ]:LCT-5F000000:\n",
         "machine apt.example.com login ann password s3cret\n",
         "machine apt.example.com\n  login ann\n  password s3cret\n",
-        "{\"auths\": {\"registry.example.com\": {\"auth\": \"YW5uOnMzY3JldA==\"}}}",
+        "{\"auths\": {\"registry.example.com\": {\"auth\": "
+        "\"YW5uOnMzY3JldA==\"}}}",
         "network={\n  ssid=\"home\"\n  psk=\"s3cret pass\"\n}\n",
         "https://ann:s3cret@git.example.com\n",
         "url = postgres://app:pw@db:5432/app\n",
         "apiVersion: v1\nusers:\n- user:\n    client-key-data: LS0t\n",
     };
     const char *const no[] = {
-        "", "listen = 8080\n", "root:x:0:0:root:/root:/bin/bash\n",
+        "",
+        "listen = 8080\n",
+        "root:x:0:0:root:/root:/bin/bash\n",
         "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE root@h\n",
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
         "-----BEGIN PGP PUBLIC KEY BLOCK-----\n",
@@ -120,20 +149,20 @@ static void test_binary_formats(void)
     guchar ec[2 + 3 + 34];
     /* SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { OID ecPublicKey },
      * BIT STRING } is no secret */
-    static const guchar spki[] = {0x30, 0x0f, 0x30, 0x09, 0x06, 0x07, 0x2a,
-                                  0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x03,
-                                  0x02, 0x00, 0x04};
+    static const guchar spki[] = {0x30, 0x0f, 0x30, 0x09, 0x06, 0x07,
+                                  0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02,
+                                  0x01, 0x03, 0x02, 0x00, 0x04};
     /* a keytab: version 0x502, one entry ann@EXAMPLE.COM, aes key */
     static const guchar keytab[] = {
-        0x05, 0x02, 0x00, 0x00, 0x00, 0x25,             /* size 37 */
-        0x00, 0x01,                                     /* 1 component */
-        0x00, 0x0b, 'E', 'X', 'A', 'M', 'P', 'L', 'E', '.', 'C', 'O', 'M',
-        0x00, 0x03, 'a', 'n', 'n',                      /* ann */
-        0x00, 0x00, 0x00, 0x01,                         /* name type */
-        0x65, 0x00, 0x00, 0x00,                         /* timestamp */
-        0x01,                                           /* vno */
-        0x00, 0x12,                                     /* aes256 */
-        0x00, 0x04, 0xde, 0xad, 0xbe, 0xef,             /* key */
+        0x05, 0x02, 0x00, 0x00, 0x00, 0x25, /* size 37 */
+        0x00, 0x01,                         /* 1 component */
+        0x00, 0x0b, 'E',  'X',  'A',  'M',  'P', 'L', 'E',
+        '.',  'C',  'O',  'M',  0x00, 0x03, 'a', 'n', 'n', /* ann */
+        0x00, 0x00, 0x00, 0x01,                            /* name type */
+        0x65, 0x00, 0x00, 0x00,                            /* timestamp */
+        0x01,                                              /* vno */
+        0x00, 0x12,                                        /* aes256 */
+        0x00, 0x04, 0xde, 0xad, 0xbe, 0xef,                /* key */
     };
     static const guchar jks[] = {0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0};
     /* OpenPGP secret key packet, old format, v4, EdDSA */
@@ -238,10 +267,10 @@ static void test_mode_and_classify(void)
     g_assert_cmpint(ds_secret_classify(NULL, "/srv/k", 0644, NULL), ==,
                     DS_SECRET_NO);
     /* an exempt path is still secret by its content */
-    g_assert_cmpint(ds_secret_classify(&rules, "/etc/sudoers", 0440, key),
-                    ==, DS_SECRET_CONTENT);
-    g_assert_cmpint(ds_secret_classify(&rules, "/etc/sudoers", 0440, text),
-                    ==, DS_SECRET_NO);
+    g_assert_cmpint(ds_secret_classify(&rules, "/etc/sudoers", 0440, key), ==,
+                    DS_SECRET_CONTENT);
+    g_assert_cmpint(ds_secret_classify(&rules, "/etc/sudoers", 0440, text), ==,
+                    DS_SECRET_NO);
 }
 
 static void test_uris(void)
@@ -250,7 +279,8 @@ static void test_uris(void)
         {"https://ann:s3cret@apt.example.com/debian",
          "https://apt.example.com/debian"},
         {"https://ann@apt.example.com", "https://apt.example.com"},
-        {"mirror+https://a:b@m.example.com/list", "mirror+https://m.example.com/list"},
+        {"mirror+https://a:b@m.example.com/list",
+         "mirror+https://m.example.com/list"},
         {"http://h.example.com/p@th", "http://h.example.com/p@th"},
         {"http://a:b@c@h.example.com:8080/x?y#z",
          "http://h.example.com:8080/x?y#z"},
@@ -278,17 +308,19 @@ static void test_uris(void)
  * the entries. */
 static void test_apt_sources(void)
 {
-    const char *list = "deb https://ann:s3cret@apt.example.com/d bookworm main\n";
+    const char *list =
+        "deb https://ann:s3cret@apt.example.com/d bookworm main\n";
     const char *deb822 = "Types: deb\n"
                          "URIs: https://bob:pa55@apt.example.com/e\n"
                          "Suites: bookworm\nComponents: main\n";
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GError) err = NULL;
 
-    g_assert_cmpint(ds_apt_parse_sources(out, "l", list, strlen(list), FALSE,
-                                         &err), ==, 0);
-    g_assert_cmpint(ds_apt_parse_sources(out, "s", deb822, strlen(deb822),
-                                         TRUE, &err), ==, 0);
+    g_assert_cmpint(
+        ds_apt_parse_sources(out, "l", list, strlen(list), FALSE, &err), ==, 0);
+    g_assert_cmpint(
+        ds_apt_parse_sources(out, "s", deb822, strlen(deb822), TRUE, &err), ==,
+        0);
     g_assert_cmpuint(out->len, ==, 2);
     g_assert_cmpstr(out->pdata[0], ==,
                     "deb https://apt.example.com/d bookworm main");
