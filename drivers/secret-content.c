@@ -27,55 +27,143 @@ static const char markers[] =
     "signify secret key\n"
     "-secret: type0 ==\n"; /* Tor onion service keys */
 
-/* Line patterns (PCRE, multi-line, bytes). */
-static const char line_patterns[] =
+/* Line patterns (PCRE, multi-line, bytes), each run only on content
+ * that holds one of its needles: most files hold none. */
+typedef struct line_rule {
+    const char *needles[16];
+    const char *pattern;
+} line_rule;
+
+static const line_rule line_rules[] = {
     /* WireGuard (wg-quick, systemd-networkd): PrivateKey= PresharedKey= */
-    "^[ \\t]*(?i:(private|preshared)key)[ \\t]*=[ \\t]*[A-Za-z0-9+/]{20}"
+    {{"PrivateKey", "PresharedKey", "privatekey", "presharedkey"},
+     "^[ \\t]*(?i:(private|preshared)key)[ \\t]*=[ \\t]*[A-Za-z0-9+/]{20}"},
     /* password hashes: shadow, passwd, htpasswd */
-    "|^[^:\\s#]+:(\\$(1|2[abxy]?|5|6|7|y|gy|md5|sha1|apr1|argon2(id|i|d))\\$"
-    "|\\{(SHA|SSHA|SMD5|MD5|CRYPT|SHA256|SHA512|SSHA256|SSHA512|PBKDF2)[^}]*\\}"
-    ")"
-    /* smbpasswd */
-    "|^[^:\\s#]+:[0-9]+:([0-9A-F]{32}|X{32}):[0-9A-F]{32}:"
+    {{":$1$", ":$2a$", ":$2b$", ":$2x$", ":$2y$", ":$5$", ":$6$", ":$7$",
+      ":$y$", ":$gy$", ":$md5", ":$sha1$", ":$apr1$", ":$argon2"},
+     "^[^:\\s#]+:\\$(1|2[abxy]|5|6|7|y|gy|md5|sha1|apr1|argon2(id|i|d))\\$"},
+    {{":{SHA", ":{SSHA", ":{SMD5}", ":{MD5}", ":{CRYPT}", ":{PBKDF2"},
+     "^[^:\\s#]+:\\{(SHA|SSHA|SMD5|MD5|CRYPT|SHA256|SHA512|SSHA256|SSHA512"
+     "|PBKDF2)[^}]*\\}"},
+    /* smbpasswd (its lines end with the last change time, LCT-) */
+    {{":LCT-"}, "^[^:\\s#]+:[0-9]+:([0-9A-F]{32}|X{32}):[0-9A-F]{32}:"},
     /* netrc, apt auth.conf: machine HOST [login USER] password PASS */
-    "|(^|\\s)(machine\\s+\\S+|default)(\\s+(login|account|port|protocol)"
-    "\\s+\\S+)*\\s+password\\s+\\S"
+    {{"password"},
+     "(?<!\\S)(machine\\s+\\S+|default)(\\s+(login|account|port|protocol)"
+     "\\s+\\S+)*\\s+password\\s+\\S"},
     /* docker and podman logins */
-    "|\"(auth|identitytoken|registrytoken)\"\\s*:\\s*\"[^\"]+\""
+    {{"\"auth\"", "token\""},
+     "\"(auth|identitytoken|registrytoken)\"\\s*:\\s*\"[^\"]+\""},
     /* wpa_supplicant, NetworkManager */
-    "|^[ \\t]*psk[ \\t]*=[ \\t]*\\S"
-    /* credentials inside a URI: scheme://user:password@host */
-    "|[A-Za-z][A-Za-z0-9+.-]*://[^/\\s:@]+:[^/\\s@]+@[^/\\s@]";
+    {{"psk"}, "^[ \\t]*psk[ \\t]*=[ \\t]*\\S"},
+};
 
 const char *ds_secret_grep_markers(void)
 {
     return markers;
 }
 
-static bool has_marker(const char *d, gsize len)
+/* Every needle (the markers, the line rules' needles, "://") is looked
+ * for in one pass over the content: a table of the needles each byte can
+ * start, then a compare (a memmem per needle was 25 passes). */
+#define MAX_NEEDLES 64
+typedef struct needle_set {
+    const char *needle[MAX_NEEDLES];
+    gsize len[MAX_NEEDLES];
+    guint64 first[256]; /* byte -> the needles starting with it */
+    guint64 markers;    /* the needles that are markers */
+    guint64 rule[G_N_ELEMENTS(line_rules)];
+    guint64 uri;
+    guint n;
+    GRegex *re[G_N_ELEMENTS(line_rules)];
+} needle_set;
+
+static guint64 add_needle(needle_set *ns, const char *s, gsize len)
 {
-    for (const char *m = markers; *m;) {
-        const char *nl = strchr(m, '\n');
-        if (memmem(d, len, m, (gsize)(nl - m)))
-            return true;
-        m = nl + 1;
-    }
-    return false;
+    guint64 bit = G_GUINT64_CONSTANT(1) << ns->n;
+
+    g_assert(ns->n < MAX_NEEDLES && len > 0);
+    ns->needle[ns->n] = s;
+    ns->len[ns->n] = len;
+    ns->first[(guchar)s[0]] |= bit;
+    ns->n++;
+    return bit;
 }
 
-static GRegex *line_regex(void)
+static const needle_set *needles(void)
 {
     static gsize once;
-    static GRegex *re;
+    static needle_set ns;
 
     if (g_once_init_enter(&once)) {
-        re = g_regex_new(line_patterns,
-                         G_REGEX_MULTILINE | G_REGEX_RAW | G_REGEX_OPTIMIZE, 0,
-                         NULL);
-        g_assert(re); /* a fixed pattern */
+        for (const char *m = markers; *m;) {
+            const char *nl = strchr(m, '\n');
+            ns.markers |= add_needle(&ns, m, (gsize)(nl - m));
+            m = nl + 1;
+        }
+        for (gsize i = 0; i < G_N_ELEMENTS(line_rules); i++) {
+            const line_rule *r = &line_rules[i];
+            for (gsize j = 0; j < G_N_ELEMENTS(r->needles) && r->needles[j];
+                 j++)
+                ns.rule[i] |=
+                    add_needle(&ns, r->needles[j], strlen(r->needles[j]));
+            ns.re[i] = g_regex_new(
+                r->pattern, G_REGEX_MULTILINE | G_REGEX_RAW | G_REGEX_OPTIMIZE,
+                0, NULL);
+            g_assert(ns.re[i]); /* fixed patterns */
+        }
+        ns.uri = add_needle(&ns, "://", 3);
         g_once_init_leave(&once, 1);
     }
-    return re;
+    return &ns;
+}
+
+/* Which needles occur in d; stops at the first marker. */
+static guint64 find_needles(const needle_set *ns, const char *d, gsize len)
+{
+    guint64 found = 0;
+
+    for (gsize i = 0; i < len; i++) {
+        guint64 cand = ns->first[(guchar)d[i]] & ~found;
+
+        while (cand) {
+            guint k = (guint)__builtin_ctzll(cand);
+
+            cand &= cand - 1;
+            if (ns->len[k] <= len - i &&
+                (ns->len[k] == 1 || d[i + 1] == ns->needle[k][1]) &&
+                memcmp(d + i, ns->needle[k], ns->len[k]) == 0)
+                found |= G_GUINT64_CONSTANT(1) << k;
+        }
+        if (found & ns->markers)
+            break;
+    }
+    return found;
+}
+
+/* Credentials inside a URI: scheme://user:password@host, found from each
+ * "://" (a pattern would start again at every letter of the file). */
+static bool has_uri_password(const char *d, gsize len)
+{
+    const char *end = d + len, *p = d;
+
+    while ((p = memmem(p, (gsize)(end - p), "://", 3))) {
+        const char *a = p + 3, *colon = NULL, *q;
+
+        if (p > d && g_ascii_isalnum(p[-1])) {
+            for (q = a; q < end && *q != '/' && *q != '@' &&
+                        !g_ascii_isspace(*q) && *q != '"' && *q != '\'';
+                 q++)
+                if (*q == ':' && !colon)
+                    colon = q;
+            if (q < end && *q == '@' && colon && colon > a && q > colon + 1 &&
+                q + 1 < end && !g_ascii_isspace(q[1]) && q[1] != '/' &&
+                q[1] != '@')
+                return true;
+        }
+        p += 3;
+    }
+    return false;
 }
 
 /* ---- binary formats ----------------------------------------------------- */
@@ -286,9 +374,18 @@ bool ds_secret_by_content(const void *data, gsize len)
 
     if (!data || !len)
         return false;
-    if (has_marker(data, len) || is_der_key(d, len) || is_keytab(d, len) ||
-        is_pgp_secret(d, len) || is_java_keystore(d, len))
+    const needle_set *ns = needles();
+    guint64 found;
+
+    if (is_der_key(d, len) || is_keytab(d, len) || is_pgp_secret(d, len) ||
+        is_java_keystore(d, len))
         return true;
-    return g_regex_match_full(line_regex(), data, (gssize)len, 0, 0, NULL,
-                              NULL);
+    found = find_needles(ns, data, len);
+    if (found & ns->markers)
+        return true;
+    for (gsize i = 0; i < G_N_ELEMENTS(line_rules); i++)
+        if ((found & ns->rule[i]) &&
+            g_regex_match_full(ns->re[i], data, (gssize)len, 0, 0, NULL, NULL))
+            return true;
+    return (found & ns->uri) && has_uri_password(data, len);
 }
