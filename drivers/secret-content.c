@@ -60,7 +60,16 @@ static const line_rule line_rules[] = {
 
 const char *ds_secret_grep_markers(void)
 {
-    return markers;
+    static gsize once;
+    static char *lines;
+
+    /* Without the last newline: grep -F would take the empty line after
+     * it as a pattern that matches everything. */
+    if (g_once_init_enter(&once)) {
+        lines = g_strndup(markers, strlen(markers) - 1);
+        g_once_init_leave(&once, 1);
+    }
+    return lines;
 }
 
 /* Every needle (the markers, the line rules' needles, "://") is looked

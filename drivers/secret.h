@@ -42,9 +42,9 @@ bool ds_secret_by_mode(const char *path, guint mode, const char *const *exempt);
 ds_secret_why ds_secret_classify(const ds_secret_rules *rules, const char *path,
                                  guint mode, GBytes *content);
 
-/* The fixed strings that mark a text credential, one per line, for
- * `grep -F -e` on files too big to be read (binary formats are small
- * and are found by ds_secret_by_content). */
+/* The fixed strings that mark a text credential, one per line (no
+ * newline after the last), for `grep -F -e` on files too big to be read (binary
+ * formats are small and are found by ds_secret_by_content). */
 const char *ds_secret_grep_markers(void);
 
 /* uri without the user:password@ of its authority ("https://u:p@h/x" ->

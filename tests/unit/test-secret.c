@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include <glib.h>
 
@@ -129,6 +130,21 @@ static void test_text_formats(void)
     for (gsize i = 0; i < G_N_ELEMENTS(no); i++)
         if (content_is_secret(no[i]))
             g_error("found secret: %s", no[i]);
+    /* grep -F takes them as they are: a plain file matches none */
+    {
+        const char *argv[] = {
+            "grep", "-cF",         "-e", ds_secret_grep_markers(),
+            "--",   "/etc/passwd", NULL};
+        int status = 0;
+
+        g_assert_false(g_str_has_suffix(ds_secret_grep_markers(), "\n"));
+        g_assert_null(strstr(ds_secret_grep_markers(), "\n\n"));
+        g_assert_true(
+            g_spawn_sync(NULL, (char **)argv, NULL,
+                         G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                         NULL, NULL, NULL, &status, NULL));
+        g_assert_cmpint(WEXITSTATUS(status), ==, 1); /* no line matched */
+    }
     /* every marker grep is given is one the content check knows */
     g_auto(GStrv) m = g_strsplit(ds_secret_grep_markers(), "\n", -1);
     g_assert_cmpuint(g_strv_length(m), >=, 10);
