@@ -11,7 +11,6 @@
  * always separate arguments after "--" or absolute start points. */
 #include <config.h>
 
-#include <fnmatch.h>
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
@@ -470,9 +469,10 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         return 0;
     drop_nested(targets);
     ds_dpkg_marker(marker);
-    const char *const script[] = {"sh",   "-c",  files_script,
+    const char *const script[] = {"sh",   "-c",   files_script,
                                   "sh",   marker, small,
-                                  large,  ds_secret_grep_markers(), NULL};
+                                  large,  ds_secret_grep_markers(),
+                                  NULL};
     rc = run_batched(c, script, NULL, targets, NULL, 0, parse_files, &run,
                      err);
     if (rc < 0)

@@ -36,6 +36,7 @@ mount --bind "\$r/var/lib/dpkg" /var/lib/dpkg
 exec "\$@"' sh "$R" "\$@"
 SH
 chmod +x "$T/in-root.sh"
+# shellcheck disable=SC2034 # read by start_sshd
 SSHD_WRAPPER=$T/in-root.sh
 start_sshd
 
