@@ -5,6 +5,5 @@ set -e
 cd "$(dirname "$0")"
 mkdir -p autotools/m4
 autoreconf -fi
-for f in tap-driver.sh; do
-    [ -f "autotools/$f" ] || cp "$(automake --print-libdir)/$f" autotools/
-done
+[ -f autotools/tap-driver.sh ] ||
+    cp "$(automake --print-libdir)/tap-driver.sh" autotools/

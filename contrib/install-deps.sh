@@ -4,7 +4,8 @@
 #   build  compiler, autotools and the libraries
 #   test   build + the servers and tools the test suite starts (sshd,
 #          openssl, git, dpkg-dev, libvirt's test driver, groff for the
-#          man pages, valgrind for DS_VALGRIND=1)
+#          man pages, shellcheck for the scripts, valgrind for
+#          DS_VALGRIND=1)
 #   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed
 set -eu
 what=${1:-build}
@@ -14,11 +15,11 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
 # (groff-base); valgrind; tar, getent, flock, timeout, sha256sum, cmp
-# (tar, libc-bin, util-linux, coreutils, diffutils).
+# (tar, libc-bin, util-linux, coreutils, diffutils); shellcheck.
 test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
-      systemd"
+      systemd shellcheck"
 case "$what" in
 build) ;;
 test) pkgs="$pkgs $test_pkgs" ;;

@@ -15,3 +15,15 @@ libdriftsync_la_SOURCES += \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \
 	drivers/pkgcache-fill.c \
 	drivers/libvirt.c drivers/libvirt.h
+
+# The scripts the drivers run on hosts (see drivers/scripts.h).
+drivers_scripts = drivers/scripts/dpkg-facts.sh drivers/scripts/dpkg-files.sh \
+	drivers/scripts/ssh-write.sh
+libdriftsync_la_SOURCES += drivers/scripts.h
+nodist_libdriftsync_la_SOURCES += drivers/scripts.c
+EXTRA_DIST += $(drivers_scripts)
+CLEANFILES += drivers/scripts.c
+drivers/scripts.c: $(drivers_scripts) autotools/embed-scripts.sh
+	$(AM_V_GEN)$(MKDIR_P) drivers && \
+	$(ds_embed_scripts) drivers/scripts.h $(drivers_scripts) >$@.tmp && \
+	mv $@.tmp $@

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/platform-dpkg-facts.c: everything a dpkg host can tell without
  * knowing which files to capture, in one round-trip: a fixed shell script
- * whose only inputs are positional arguments ("$1"...), so host data never
- * becomes code, and whose output sections are framed by a random marker
- * the host cannot predict, so file content cannot forge a section. */
+ * (drivers/scripts/dpkg-facts.sh) whose only inputs are positional
+ * arguments ("$1"...), so host data never becomes code, and whose output
+ * sections are framed by a random marker the host cannot predict, so file
+ * content cannot forge a section. */
 #include <config.h>
 
 #include <stdlib.h>
@@ -11,58 +12,8 @@
 #include <sys/random.h>
 
 #include "drivers/platform-dpkg.h"
+#include "drivers/scripts.h"
 #include "manifests/util/error.h"
-
-/* $1 marker, $2 root ("" for the host itself), $3 dpkg-query format.
- * dpkg-query runs once: the conffiles whose md5 is taken are the
- * " /path MD5" lines of its own output.
- * Under a root only commands run here: files are read by the transport,
- * which keeps symlinks inside the root. */
-static const char facts_script[] =
-    "n=$1 r=$2 fmt=$3\n"
-    "s() { printf '\\n%s %s\\n' \"$n\" \"$1\"; }\n"
-    "[ -f \"$r/var/lib/dpkg/status\" ] || { s no-dpkg; s end; exit 0; }\n"
-    "s uname; uname -r\n"
-    "s probe\n"
-    "find \"$r/boot\" \"$r/etc/apt/sources.list\" \"$r/etc/apt/sources.list.d\""
-    " \"$r/run/systemd/system\" \"$r/run/reboot-required\""
-    " \"$r/etc/systemd/system\" \"$r/lib/systemd/system\""
-    " \"$r/usr/lib/systemd/system\" -maxdepth 2 -printf '%y %p\\0%l\\0'"
-    " 2>/dev/null\n"
-    "s dpkg; q=$(dpkg-query \"--admindir=$r/var/lib/dpkg\" -W -f \"$fmt\")\n"
-    "st=$?; printf '%s\\n' \"$q\"\n"
-    "s \"dpkg-status $st\"\n"
-    "s md5\n"
-    "printf '%s\\n' \"$q\" |"
-    " sed -n 's/^ \\(\\/.*\\) [0-9a-f]\\{32\\}\\( .*\\)\\{0,1\\}$/\\1/p' |"
-    " while IFS= read -r p; do printf '%s%s\\0' \"$r\" \"$p\"; done |"
-    " xargs -0r md5sum -z -- 2>/dev/null\n"
-    "if [ -z \"$r\" ]; then\n"
-    "  s os-release\n"
-    "  cat /etc/os-release 2>/dev/null || cat /usr/lib/os-release 2>/dev/null\n"
-    "  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*; do\n"
-    "    case ${f##*/} in *[!A-Za-z0-9_.-]*) continue;; esac\n"
-    "    case $f in /etc/apt/sources.list|*.list|*.sources) ;;"
-    " *) continue;; esac\n"
-    "    [ -f \"$f\" ] || continue\n"
-    "    s \"source $f\"; cat -- \"$f\"\n"
-    "  done\n"
-    "  if [ -d /run/systemd/system ]; then\n"
-    "    s unit-files\n"
-    "    systemctl list-unit-files --type=service --no-legend --no-pager\n"
-    "    s units\n"
-    "    systemctl list-units --type=service --all --no-legend --no-pager"
-    " --plain\n"
-    "  fi\n"
-    "fi\n"
-    "if [ ! -d \"$r/run/systemd/system\" ] || [ -n \"$r\" ]; then\n"
-    "  s install\n"
-    "  find \"$r/etc/systemd/system\" \"$r/lib/systemd/system\""
-    " \"$r/usr/lib/systemd/system\" -maxdepth 1 -type f -name '*.service'"
-    " -exec grep -HZE '^[[:space:]]*(WantedBy|RequiredBy|UpheldBy|Alias|Also"
-    "|DefaultInstance)[[:space:]]*=' -- {} + 2>/dev/null\n"
-    "fi\n"
-    "s end\n";
 
 void ds_dpkg_facts_free(ds_dpkg_facts *f)
 {
@@ -164,7 +115,7 @@ int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err)
 
     *out = NULL;
     ds_dpkg_marker(marker);
-    const char *argv[] = {"sh",   "-c", facts_script, "sh", marker,
+    const char *argv[] = {"sh", "-c", ds_script_dpkg_facts, "sh", marker,
                           c->root ? c->root : "", DS_DPKG_QUERY_FORMAT,
                           NULL};
     f = ds_dpkg_facts_new();

@@ -5,8 +5,8 @@
  * HMAC and their content never leaves this file.
  *
  * Round-trips are batched: the conffiles' md5 come with the collection
- * script, then one `find -printf` for all metadata, one `tar -c` for all
- * content (each split only
+ * script, then one script (drivers/scripts/dpkg-files.sh): one `find
+ * -printf` for all metadata, one `tar -c` for all content (each split only
  * when the argument list or the output would grow too big); paths are
  * always separate arguments after "--" or absolute start points. */
 #include <config.h>
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
+#include "drivers/scripts.h"
 #include "drivers/secret.h"
 #include "manifests/util/error.h"
 
@@ -102,8 +103,8 @@ int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
     return 0;
 }
 
-/* Metadata from find -printf FIND_FORMAT. */
-#define FIND_FORMAT "%y\\t%m\\t%s\\t%U\\t%G\\t%u\\t%g\\t%p\\0%l\\0"
+/* Metadata from the find -printf of drivers/scripts/dpkg-files.sh:
+ * "%y\t%m\t%s\t%U\t%G\t%u\t%g\t%p\0%l\0". */
 typedef struct meta {
     char type; /* 'f' or 'l' */
     guint mode;
@@ -362,30 +363,7 @@ static void find_modified(GPtrArray *targets, ds_dpkg_ctx *c,
     }
 }
 
-/* The files of the given start points in one round-trip: metadata of
- * every regular file and symlink, the content of those up to the size
- * limit (a tar stream), and for bigger ones a sha256 and whether they hold
- * a text credential.  A fixed script: $1 the section marker, $2/$3 find's
- * size tests, $4 the credential markers (ds_secret_grep_markers, one a
- * line), then the paths, only ever expanded as "$@". */
-static const char files_script[] =
-    "n=$1 small=$2 large=$3 keys=$4; shift 4\n"
-    "s() { printf '\\n%s %s\\n' \"$n\" \"$1\"; }\n"
-    "s meta\n"
-    "find \"$@\" -xdev \\( -type f -o -type l \\) -printf '" FIND_FORMAT "'"
-    " 2>/dev/null\n"
-    "s tar\n"
-    "find \"$@\" -xdev -type f -size \"$small\" -print0 2>/dev/null |"
-    " xargs -0r tar -c -f - -P --no-recursion --hard-dereference"
-    " --format=gnu -- 2>/dev/null\n"
-    "s sums\n"
-    "find \"$@\" -xdev -type f -size \"$large\" -print0 2>/dev/null |"
-    " xargs -0r sha256sum -z -- 2>/dev/null\n"
-    "s keys\n"
-    "find \"$@\" -xdev -type f -size \"$large\" -print0 2>/dev/null |"
-    " xargs -0r grep -lZF -e \"$keys\" -- 2>/dev/null\n"
-    "s end\n";
-
+/* What drivers/scripts/dpkg-files.sh printed, parsed. */
 typedef struct files_run {
     GHashTable *metas, *sums, *keyed;
     const char *marker;
@@ -469,7 +447,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         return 0;
     drop_nested(targets);
     ds_dpkg_marker(marker);
-    const char *const script[] = {"sh",   "-c",   files_script,
+    const char *const script[] = {"sh",   "-c",   ds_script_dpkg_files,
                                   "sh",   marker, small,
                                   large,  ds_secret_grep_markers(),
                                   NULL};

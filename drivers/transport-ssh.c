@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "drivers/scripts.h"
 #include "drivers/transport-private.h"
 #include "manifests/util/error.h"
 
@@ -436,14 +437,8 @@ static int ssh_read_file(void *state, const char *path, GBytes **out,
 }
 
 /* The data goes through stdin; the paths and mode are positional
- * arguments of a fixed script, quoted like every other argument. */
-static const char write_script[] =
-    "umask 077; "
-    "if [ -d \"$3\" ] && [ ! -L \"$3\" ]; then "
-    "echo \"$3: is a directory\" >&2; exit 1; fi; "
-    "cat > \"$1\" && chmod \"$2\" \"$1\" && mv -f -- \"$1\" \"$3\" || "
-    "{ rc=$?; rm -f -- \"$1\"; exit $rc; }";
-
+ * arguments of a fixed script (drivers/scripts/ssh-write.sh), quoted like
+ * every other argument. */
 static int ssh_write_file(void *state, const char *path, GBytes *data,
                           guint mode, GError **err)
 {
@@ -453,7 +448,7 @@ static int ssh_write_file(void *state, const char *path, GBytes *data,
     g_autofree char *tmp = NULL, *mode_s = g_strdup_printf("%04o", mode);
     g_autoptr(GBytes) empty = g_bytes_new_static("", 0);
     ds_run_result res = {.status = -1};
-    const char *argv[] = {"env", "LC_ALL=C", "sh",   "-c", write_script,
+    const char *argv[] = {"env", "LC_ALL=C", "sh",   "-c", ds_script_ssh_write,
                           "sh",  NULL,       mode_s, path, NULL};
     int rc;
 

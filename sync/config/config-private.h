@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/config/config-private.h: what sync/config/config-file.c and sync/config/config-values.c
- * share: the pre-pass over driftsync.conf and the typed value readers,
- * each error "FILE:LINE: [section] key: what is wrong". */
+/* sync/config/config-private.h: what sync/config/config-file.c and
+ * sync/config/config-values.c share: the pre-pass over driftsync.conf and the
+ * reader of a value of each kind in the key table, each error "FILE:LINE:
+ * [section] key: what is wrong". */
 #pragma once
 
 #include <glib.h>
 #include <stdbool.h>
+
+#include "sync/config/config-table.h"
 
 /* What the pre-pass learnt: the cleaned text and where things are. */
 typedef struct ds_config_reader {
@@ -25,34 +28,30 @@ int ds_config_fail(const ds_config_reader *r, GError **err, int line,
  * are, refuse duplicates, strip trailing comments, fill r->clean. */
 int ds_config_scan(ds_config_reader *r, const char *text, GError **err);
 
-/* Refuse a key the section does not know, suggesting a near one. */
+/* Refuse a key the table does not have for the section (SECTION is
+ * "host" for [host NAME], GROUP the section as written), suggesting a
+ * near one. */
 int ds_config_check_known(const ds_config_reader *r, const char *group,
-                          const char *key, const char *const *known,
-                          GError **err);
+                          const char *section, const char *key, GError **err);
 
 /* "[group] key: MESSAGE" at the key's line; needs r, err, group, key. */
 #define BAD_VALUE(what, ...)                                                   \
     ds_config_fail(r, err, ds_config_line(r, group, key), "[%s] %s: " what,    \
                    group, key, __VA_ARGS__)
 
-/* Typed values; each replaces *out only on success. */
+/* The raw value (comments stripped, no escapes interpreted). */
 char *ds_config_get_value(GKeyFile *kf, const char *group, const char *key);
-int ds_config_get_string(char **out, const ds_config_reader *r, GKeyFile *kf,
-                         const char *group, const char *key, GError **err);
-int ds_config_get_int(int *out, const ds_config_reader *r, GKeyFile *kf,
-                      const char *group, const char *key, int min,
-                      GError **err);
-int ds_config_get_bool(gboolean *out, const ds_config_reader *r, GKeyFile *kf,
-                       const char *group, const char *key, GError **err);
-int ds_config_get_choice(char **out, const ds_config_reader *r, GKeyFile *kf,
-                         const char *group, const char *key,
-                         const char *const *choices, GError **err);
 
-enum { DS_CONFIG_LIST_ANY, DS_CONFIG_LIST_PATHS, DS_CONFIG_LIST_NAMES };
-/* A blank-separated list; paths must be absolute, names safe. */
-int ds_config_get_list(char ***out, const ds_config_reader *r, GKeyFile *kf,
-                       const char *group, const char *key, int kind,
-                       GError **err);
+/* Read key K of GROUP into its field in BASE (the ds_config, or the
+ * ds_host_config for a host key): the kind's checks, then the key's own;
+ * the field changes only on success.  Not for DS_CONFIG_IGNORE. */
+int ds_config_read_value(void *base, const ds_config_key *k,
+                         const ds_config_reader *r, GKeyFile *kf,
+                         const char *group, GError **err);
+/* Give K's field in BASE its default (none: left as it is). */
+void ds_config_set_default(void *base, const ds_config_key *k);
+/* Free what K's field in BASE holds. */
+void ds_config_clear_value(void *base, const ds_config_key *k);
 
 /* "scheme://" followed by a host part. */
 bool ds_config_url_has_host(const char *v, const char *scheme);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/config/config-values.c: the pre-pass over driftsync.conf (line numbers,
- * trailing comments, duplicates) and the readers of typed values. */
+ * trailing comments, duplicates) and the reader of a value of each kind
+ * of the key table, its defaults and its release. */
 #include <config.h>
 
 #include <string.h>
@@ -163,20 +164,18 @@ static guint edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-/* Refuse a key the section does not know, suggesting a near one. */
+/* Refuse a key the table does not have for the section, suggesting the
+ * first near one in table order. */
 int ds_config_check_known(const ds_config_reader *r, const char *group,
-                          const char *key, const char *const *known,
-                          GError **err)
+                          const char *section, const char *key, GError **err)
 {
     const char *near = NULL;
 
-    if (g_strv_contains(known, key))
+    if (ds_config_key_find(section, key))
         return 0;
-    for (int i = 0; known[i]; i++)
-        if (edit_distance(key, known[i]) <= 2) {
-            near = known[i];
-            break;
-        }
+    for (const ds_config_key *k = ds_config_table; k->name && !near; k++)
+        if (!strcmp(k->section, section) && edit_distance(key, k->name) <= 2)
+            near = k->name;
     if (near)
         return ds_config_fail(r, err, ds_config_line(r, group, key),
                               "[%s] unknown key '%s' (did you mean '%s'?)",
@@ -193,11 +192,12 @@ char *ds_config_get_value(GKeyFile *kf, const char *group, const char *key)
     return v ? g_strstrip(v) : g_strdup("");
 }
 
-int ds_config_get_string(char **out, const ds_config_reader *r, GKeyFile *kf,
-                         const char *group, const char *key, GError **err)
-{
-    g_autofree char *v = ds_config_get_value(kf, group, key);
+/* The field of K in BASE. */
+#define FIELD_OF(type, base, k) ((type *)((char *)(base) + (k)->offset))
 
+static int read_string(char **out, const ds_config_reader *r, const char *v,
+                       const char *group, const char *key, GError **err)
+{
     if (!*v)
         return ds_config_fail(r, err, ds_config_line(r, group, key),
                               "[%s] %s: expected a value, got nothing", group,
@@ -205,28 +205,26 @@ int ds_config_get_string(char **out, const ds_config_reader *r, GKeyFile *kf,
     for (const char *p = v; *p; p++)
         if ((unsigned char)*p < 0x20 && *p != '\t')
             return BAD_VALUE("control character in '%s'", v);
-    g_free(*out);
-    *out = g_steal_pointer(&v);
+    *out = g_strdup(v);
     return 0;
 }
 
-int ds_config_get_int(int *out, const ds_config_reader *r, GKeyFile *kf,
-                      const char *group, const char *key, int min, GError **err)
+static int read_int(int *out, const ds_config_key *k, const ds_config_reader *r,
+                    const char *v, const char *group, const char *key,
+                    GError **err)
 {
-    g_autofree char *v = ds_config_get_value(kf, group, key);
     gint64 n;
 
-    if (!g_ascii_string_to_signed(v, 10, min, 4096, &n, NULL))
+    if (!g_ascii_string_to_signed(v, 10, k->min, k->max, &n, NULL))
         return BAD_VALUE("expected a %s integer, got '%s'",
-                         min > 0 ? "positive" : "non-negative", v);
+                         k->min > 0 ? "positive" : "non-negative", v);
     *out = (int)n;
     return 0;
 }
 
-int ds_config_get_bool(gboolean *out, const ds_config_reader *r, GKeyFile *kf,
-                       const char *group, const char *key, GError **err)
+static int read_bool(gboolean *out, const ds_config_reader *r, const char *v,
+                     const char *group, const char *key, GError **err)
 {
-    g_autofree char *v = ds_config_get_value(kf, group, key);
     static const char *const yes[] = {"true", "yes", "on", "1", NULL};
     static const char *const no[] = {"false", "no", "off", "0", NULL};
 
@@ -239,19 +237,17 @@ int ds_config_get_bool(gboolean *out, const ds_config_reader *r, GKeyFile *kf,
     return 0;
 }
 
-int ds_config_get_choice(char **out, const ds_config_reader *r, GKeyFile *kf,
-                         const char *group, const char *key,
-                         const char *const *choices, GError **err)
+static int read_choice(char **out, const ds_config_key *k,
+                       const ds_config_reader *r, const char *v,
+                       const char *group, const char *key, GError **err)
 {
-    g_autofree char *v = ds_config_get_value(kf, group, key);
     g_autofree char *list = NULL;
 
-    if (!g_strv_contains(choices, v)) {
-        list = g_strjoinv(" | ", (char **)choices);
+    if (!g_strv_contains(k->choices, v)) {
+        list = g_strjoinv(" | ", (char **)k->choices);
         return BAD_VALUE("expected %s, got '%s'", list, v);
     }
-    g_free(*out);
-    *out = g_steal_pointer(&v);
+    *out = g_strdup(v);
     return 0;
 }
 
@@ -268,32 +264,108 @@ static char **split_list(const char *v)
     return (char **)g_ptr_array_free(a, FALSE);
 }
 
-int ds_config_get_list(char ***out, const ds_config_reader *r, GKeyFile *kf,
-                       const char *group, const char *key, int kind,
-                       GError **err)
+/* The key's own check, of the value or of each word of a list. */
+static int check_value(const ds_config_key *k, const ds_config_reader *r,
+                       const char *v, const char *const *words,
+                       const char *group, GError **err)
 {
-    g_autofree char *v = ds_config_get_value(kf, group, key);
-    g_auto(GStrv) items = split_list(v);
+    const char *key = k->name;
+    const char *const one[] = {v, NULL};
 
-    for (int i = 0; items[i]; i++) {
-        /* A directory ("/etc/nginx/") is checked without its last '/'. */
-        g_autofree char *path = g_strdup(items[i]);
-        gsize len = strlen(path);
+    if (!k->check)
+        return 0;
+    for (const char *const *w = words ? words : one; *w; w++) {
+        g_autofree char *why = k->check(*w);
 
-        if (len > 1 && path[len - 1] == '/')
-            path[len - 1] = '\0';
-        if (kind == DS_CONFIG_LIST_PATHS && !ds_name_is_safe_path(path))
-            return BAD_VALUE("'%s' is not an absolute path (no '..', no "
-                             "control characters)",
-                             items[i]);
-        if (kind == DS_CONFIG_LIST_NAMES && !ds_name_is_safe_host(items[i]))
-            return BAD_VALUE("'%s' is not a valid name (letters, digits, "
-                             "'.', '_', '-')",
-                             items[i]);
+        if (why)
+            return BAD_VALUE("%s", why);
     }
-    g_strfreev(*out);
-    *out = g_steal_pointer(&items);
     return 0;
+}
+
+int ds_config_read_value(void *base, const ds_config_key *k,
+                         const ds_config_reader *r, GKeyFile *kf,
+                         const char *group, GError **err)
+{
+    g_autofree char *v = ds_config_get_value(kf, group, k->name);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) words = NULL;
+    int n = 0, rc = 0;
+    gboolean yes = FALSE;
+
+    switch (k->kind) {
+    case DS_CONFIG_STRING:
+        rc = read_string(&text, r, v, group, k->name, err);
+        break;
+    case DS_CONFIG_CHOICE:
+        rc = read_choice(&text, k, r, v, group, k->name, err);
+        break;
+    case DS_CONFIG_INT:
+        rc = read_int(&n, k, r, v, group, k->name, err);
+        break;
+    case DS_CONFIG_BOOL:
+        rc = read_bool(&yes, r, v, group, k->name, err);
+        break;
+    case DS_CONFIG_LIST:
+        words = split_list(v);
+        break;
+    case DS_CONFIG_IGNORE:
+        g_assert_not_reached();
+    }
+    if (rc < 0 ||
+        (rc = check_value(k, r, v, (const char *const *)words, group, err)) < 0)
+        return rc;
+    ds_config_clear_value(base, k);
+    if (k->kind == DS_CONFIG_INT)
+        *FIELD_OF(int, base, k) = n;
+    else if (k->kind == DS_CONFIG_BOOL)
+        *FIELD_OF(gboolean, base, k) = yes;
+    else if (k->kind == DS_CONFIG_LIST)
+        *FIELD_OF(char **, base, k) = g_steal_pointer(&words);
+    else
+        *FIELD_OF(char *, base, k) = g_steal_pointer(&text);
+    return 0;
+}
+
+void ds_config_set_default(void *base, const ds_config_key *k)
+{
+    if (!k->def)
+        return;
+    ds_config_clear_value(base, k);
+    switch (k->kind) {
+    case DS_CONFIG_STRING:
+    case DS_CONFIG_CHOICE:
+        *FIELD_OF(char *, base, k) = g_strdup(k->def);
+        break;
+    case DS_CONFIG_INT:
+        *FIELD_OF(int, base, k) = (int)g_ascii_strtoll(k->def, NULL, 10);
+        break;
+    case DS_CONFIG_BOOL:
+        *FIELD_OF(gboolean, base, k) = !strcmp(k->def, "true");
+        break;
+    case DS_CONFIG_LIST:
+        *FIELD_OF(char **, base, k) = split_list(k->def);
+        break;
+    case DS_CONFIG_IGNORE:
+        break;
+    }
+}
+
+void ds_config_clear_value(void *base, const ds_config_key *k)
+{
+    switch (k->kind) {
+    case DS_CONFIG_STRING:
+    case DS_CONFIG_CHOICE:
+        g_clear_pointer(FIELD_OF(char *, base, k), g_free);
+        break;
+    case DS_CONFIG_LIST:
+        g_clear_pointer(FIELD_OF(char **, base, k), g_strfreev);
+        break;
+    case DS_CONFIG_INT:
+    case DS_CONFIG_BOOL:
+    case DS_CONFIG_IGNORE:
+        break;
+    }
 }
 
 /* The part of an URL after "scheme://": non-empty authority without

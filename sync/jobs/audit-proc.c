@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/jobs/audit-proc.c: what a running host says about reboots and restarts:
  * /run/reboot-required(.pkgs), and the processes still running deleted
- * code, found by one fixed script read through the host's transport. */
+ * code, found by one fixed script (sync/jobs/scripts/audit-proc.sh) run
+ * through the host's transport. */
 #include <config.h>
 
 #include <stdlib.h>
@@ -9,25 +10,7 @@
 
 #include "manifests/util/error.h"
 #include "sync/jobs/audit.h"
-
-/* Takes no argument and reads no host data as code; a few processes in
- * all, however many processes the host runs.  It prints "M PID PATH" for
- * each deleted file a process maps (the kernel escapes newlines in maps),
- * "E PID PATH (deleted)" for a deleted executable in the code directories
- * (where no user can put a newline in a name) and "C PID CGROUP" (the
- * unified hierarchy's line) for every process, then "END". */
-static const char restart_script[] =
-    "cd /proc || exit 1\n"
-    "grep -F ' (deleted)' [0-9]*/maps 2>/dev/null |"
-    " sed -n 's|^\\([0-9][0-9]*\\)/maps:[^ ]* [^ ]* [^ ]* [^ ]* [^ ]*  *"
-    "\\(/.*\\) (deleted)$|M \\1 \\2|p' | sort -u\n"
-    "find [0-9]* -maxdepth 1 -name exe -lname '* (deleted)' \\("
-    " -lname '/usr/*' -o -lname '/lib*' -o -lname '/bin/*'"
-    " -o -lname '/sbin/*' \\)"
-    " -printf 'E %h %l\\n' 2>/dev/null\n"
-    "grep -H '^0::' [0-9]*/cgroup 2>/dev/null |"
-    " sed -n 's|^\\([0-9][0-9]*\\)/cgroup:0::|C \\1 |p'\n"
-    "echo END\n";
+#include "sync/jobs/scripts.h"
 
 static const char *const code_dirs[] = {
     "/usr/", "/lib/", "/lib32/", "/lib64/", "/libx32/", "/bin/", "/sbin/"};
@@ -210,7 +193,7 @@ int ds_audit_parse_restart(GPtrArray *findings, const char *data, gsize len,
 int ds_audit_check_restart(GPtrArray *findings, ds_transport *t,
                            const char *host, GError **err)
 {
-    const char *const argv[] = {"sh", "-c", restart_script, "sh", NULL};
+    const char *const argv[] = {"sh", "-c", ds_script_audit_proc, "sh", NULL};
     ds_run_result r = {0};
     const char *d;
     gsize len;

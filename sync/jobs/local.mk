@@ -7,6 +7,17 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/mirror.h sync/jobs/mirror.c \
 	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c
 
+# The scripts the jobs run on hosts (see sync/jobs/scripts.h).
+sync_jobs_scripts = sync/jobs/scripts/audit-proc.sh
+libdriftsync_la_SOURCES += sync/jobs/scripts.h
+nodist_libdriftsync_la_SOURCES += sync/jobs/scripts.c
+EXTRA_DIST += $(sync_jobs_scripts)
+CLEANFILES += sync/jobs/scripts.c
+sync/jobs/scripts.c: $(sync_jobs_scripts) autotools/embed-scripts.sh
+	$(AM_V_GEN)$(MKDIR_P) sync/jobs && \
+	$(ds_embed_scripts) sync/jobs/scripts.h $(sync_jobs_scripts) >$@.tmp && \
+	mv $@.tmp $@
+
 # Still report to the user through the command line's helpers.
 driftsync_SOURCES += \
 	sync/jobs/record-stage.h sync/jobs/record-stage.c \

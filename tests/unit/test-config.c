@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-config.c: driftsync.conf parsing: values, defaults,
- * trailing comments, and errors that name the file and the line. */
+ * trailing comments, errors that name the file and the line, and the
+ * key table they come from. */
 #include <config.h>
 
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifests/util/error.h"
 #include "sync/config/config-file.h"
+#include "sync/config/config-table.h"
 
 typedef struct {
     char *dir;
@@ -304,6 +307,89 @@ static void test_host_spacing(fixture *f, gconstpointer data)
                  "appears twice");
 }
 
+/* K's field in BASE holds K's default. */
+static void assert_default(const void *base, const ds_config_key *k)
+{
+    const char *field = (const char *)base + k->offset;
+    g_auto(GStrv) words = NULL;
+
+    switch (k->kind) {
+    case DS_CONFIG_STRING:
+    case DS_CONFIG_CHOICE:
+        g_assert_cmpstr(*(char *const *)field, ==, k->def);
+        break;
+    case DS_CONFIG_INT:
+        g_assert_cmpint(*(const int *)field, ==, atoi(k->def));
+        break;
+    case DS_CONFIG_BOOL:
+        g_assert_cmpint(*(const gboolean *)field, ==, !strcmp(k->def, "true"));
+        break;
+    case DS_CONFIG_LIST:
+        words = g_strsplit(k->def, " ", -1);
+        g_assert_nonnull(*(char **const *)field);
+        g_assert_cmpuint(g_strv_length(*(char **const *)field), ==,
+                         *k->def ? g_strv_length(words) : 0);
+        break;
+    case DS_CONFIG_IGNORE:
+        g_assert_not_reached();
+    }
+}
+
+/* The key table: help for every key, no key twice in a section, limits
+ * that hold their default; every default, written in a file as a user
+ * would, is accepted and gives what a config without the key gets. */
+static void test_table(fixture *f, gconstpointer data)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = NULL;
+    g_autoptr(ds_config) def = ds_config_new_default();
+    const ds_host_config *h;
+    const char *section = "";
+    guint n = 0;
+
+    for (const ds_config_key *k = ds_config_table; k->name; k++, n++) {
+        g_assert_nonnull(k->section);
+        g_assert_true(k->doc && *k->doc && !strchr(k->doc, '\n'));
+        g_assert_true(ds_config_key_find(k->section, k->name) == k);
+        if (k->kind == DS_CONFIG_IGNORE) {
+            g_assert_cmpint(ds_category_from_name(k->name), >=, 0);
+            g_assert_null(k->def);
+            continue;
+        }
+        if (k->kind == DS_CONFIG_INT)
+            g_assert_cmpint(k->min, <=, k->max);
+        if (k->kind == DS_CONFIG_CHOICE)
+            g_assert_nonnull(k->choices);
+        if (strcmp(k->section, section)) {
+            section = k->section;
+            if (!strcmp(section, "host"))
+                g_string_append(text, "[host t]\nsource = local:\n");
+            else
+                g_string_append_printf(text, "[%s]\n", section);
+        }
+        if (k->def)
+            g_string_append_printf(text, "%s = %s\n", k->name, k->def);
+    }
+    g_assert_cmpuint(n, >, 30);
+    cfg = load(f, text->str, &err);
+    g_assert_no_error(err);
+    h = ds_config_find_host(cfg, "t");
+    g_assert_nonnull(h);
+    for (const ds_config_key *k = ds_config_table; k->name; k++) {
+        if (!k->def)
+            continue;
+        if (!strcmp(k->section, "host")) {
+            assert_default(h, k);
+            continue;
+        }
+        assert_default(cfg, k);
+        assert_default(def, k);
+    }
+    g_assert_null(ds_config_key_find("store", "bogus"));
+    g_assert_nonnull(ds_config_key_find("host", "source"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -315,5 +401,6 @@ int main(int argc, char **argv)
     ADD("/config/missing-file", test_missing_file);
     ADD("/config/errors", test_errors);
     ADD("/config/host-spacing", test_host_spacing);
+    ADD("/config/table", test_table);
     return g_test_run();
 }
