@@ -47,8 +47,7 @@ static int tighten(const char *path, bool shared, gid_t gid, GError **err)
         return 0;
     if (shared && sb.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0)
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: cannot give it to the "
-                            "group: %s",
+                            "%s: cannot give it to the group: %s",
                             path, g_strerror(errno));
     if (S_ISDIR(sb.st_mode))
         mode = shared ? DIR_MODE_GROUP : DIR_MODE;
@@ -56,8 +55,7 @@ static int tighten(const char *path, bool shared, gid_t gid, GError **err)
         mode = sb.st_mode & (shared ? 0750 : 0700);
     if (chmod(path, mode) < 0)
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: cannot change its mode: "
-                            "%s",
+                            "%s: cannot change its mode: %s",
                             path, g_strerror(errno));
     return 0;
 }
@@ -132,8 +130,7 @@ int ds_store_mode_objects(git_repository *repo, const char *path, GError **err)
         if (loose)
             loose->free(loose);
         rc = ds_store_git_error(err, DS_EGENERIC,
-                                "%s: cannot open its "
-                                "object database",
+                                "%s: cannot open its object database",
                                 path);
     }
     git_odb_free(odb);
@@ -154,8 +151,7 @@ char *ds_store_check_mode(const char *path, const char *group)
         if (!(m & 0077))
             return NULL;
         return g_strdup_printf(
-            "store %s can be read by %s (mode %04o); fix: chmod -R go-rwx %s "
-            "(or name a group of readers in [store] group)",
+            "store %s can be read by %s (mode %04o); fix: chmod -R go-rwx %s (or name a group of readers in [store] group)",
             path, m & 0007 ? "other users" : "its group", m, qp);
     }
     if (group_id(&gid, group, NULL) < 0)
@@ -164,9 +160,7 @@ char *ds_store_check_mode(const char *path, const char *group)
         return NULL;
     g_autofree char *qg = g_shell_quote(group);
     return g_strdup_printf(
-        "store %s is open to more than its owner and group %s (mode %04o, "
-        "group id %u); fix: chgrp -R %s %s && chmod -R g+rX,g-w,o-rwx %s && "
-        "find %s -type d -exec chmod g+s {} +",
+        "store %s is open to more than its owner and group %s (mode %04o, group id %u); fix: chgrp -R %s %s && chmod -R g+rX,g-w,o-rwx %s && find %s -type d -exec chmod g+s {} +",
         path, group, m, (guint)sb.st_gid, qg, qp, qp, qp);
 }
 
