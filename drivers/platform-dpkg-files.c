@@ -104,13 +104,15 @@ int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
 }
 
 /* Metadata from the find -printf of drivers/scripts/dpkg-files.sh:
- * "%y\t%m\t%s\t%U\t%G\t%u\t%g\t%p\0%l\0". */
+ * "%y\t%m\t%s\t%U\t%G\t%u\t%g\t%D:%i:%n\t%p\0%l\0". */
 typedef struct meta {
     char type; /* 'f' or 'l' */
     guint mode;
     guint64 size;
     char *owner, *group, *target;
+    char *inode; /* "DEVICE:INODE" of a file with hard links, or NULL */
     GBytes *content;
+    gboolean secret;
 } meta;
 
 static void meta_free(meta *m)
@@ -118,6 +120,7 @@ static void meta_free(meta *m)
     g_free(m->owner);
     g_free(m->group);
     g_free(m->target);
+    g_free(m->inode);
     if (m->content)
         g_bytes_unref(m->content);
     g_free(m);
@@ -171,14 +174,15 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
         if (!z2)
             return ds_error_set(err, DS_EINVALID,
                                 "%s: find output: truncated record", c->host);
-        f = g_strsplit(p, "\t", 8);
-        if (g_strv_length(f) != 8 || strlen(f[0]) != 1)
+        f = g_strsplit(p, "\t", 9);
+        if (g_strv_length(f) != 9 || strlen(f[0]) != 1 ||
+            !strchr(f[7], ':') || strchr(f[7], ':') == strrchr(f[7], ':'))
             return ds_error_set(err, DS_EINVALID,
                                 "%s: find output: malformed record", c->host);
-        path = ds_dpkg_host_path(c, f[7]);
+        path = ds_dpkg_host_path(c, f[8]);
         if (!path || !ds_name_is_safe_path(path) ||
             !g_utf8_validate(path, -1, NULL)) {
-            const char *bad = path ? path : f[7];
+            const char *bad = path ? path : f[8];
             g_autofree char *show = ds_dpkg_show(bad, strlen(bad));
             return ds_error_set(err, DS_EINVALID,
                                 "%s: file path %s is not a safe UTF-8 path",
@@ -192,6 +196,8 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
         m->group = owner_name(c, c->gids, f[4], f[6]);
         if (m->type == 'l')
             m->target = g_strdup(z1 + 1);
+        else if (!g_str_has_suffix(f[7], ":1")) /* DEVICE:INODE:LINKS */
+            m->inode = g_strndup(f[7], (gsize)(strrchr(f[7], ':') - f[7]));
         g_hash_table_replace(metas, g_strdup(path), m);
         if (!is_plain(m->owner) || !is_plain(m->group) ||
             (m->target && !is_text(m->target))) {
@@ -275,8 +281,6 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
     const ds_collect_options *o = c->opts;
     gsize max = o->max_file_size ? o->max_file_size : DS_DEFAULT_MAX_FILE_SIZE;
     ds_file *f = ds_file_new(path);
-    ds_secret_rules rules = secret_rules(o);
-    gboolean secret;
 
     f->mode = m->mode;
     f->owner = g_strdup(m->owner);
@@ -288,9 +292,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
         return 0;
     }
     f->type = DS_FILE_REGULAR;
-    secret = ds_secret_classify(&rules, path, m->mode, m->content) !=
-             DS_SECRET_NO;
-    if (secret) {
+    if (m->secret) {
         g_autoptr(GHmac) h = NULL;
         gsize klen, len;
         const guchar *k, *d;
@@ -406,6 +408,36 @@ static void drop_nested(GPtrArray *targets)
     }
 }
 
+/* Whether each regular file is secret: by the rules (a big file by the
+ * host's grep of its content), or as a hard link of a secret file. */
+static void mark_secrets(GHashTable *metas, GHashTable *keyed,
+                         const ds_secret_rules *rules)
+{
+    g_autoptr(GHashTable) inodes = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, metas);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        meta *m = v;
+
+        if (m->type != 'f')
+            continue;
+        m->secret = g_hash_table_contains(keyed, k) ||
+                    ds_secret_classify(rules, k, m->mode, m->content) !=
+                        DS_SECRET_NO;
+        if (m->secret && m->inode)
+            g_hash_table_add(inodes, m->inode);
+    }
+    g_hash_table_iter_init(&it, metas);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        meta *m = v;
+
+        if (m->inode && g_hash_table_contains(inodes, m->inode))
+            m->secret = TRUE;
+    }
+}
+
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
                           GPtrArray *conffiles, GHashTable *md5s,
                           GError **err)
@@ -456,6 +488,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
     if (rc < 0)
         return rc;
 
+    mark_secrets(metas, keyed, &rules);
     order = g_ptr_array_new();
     {
         GHashTableIter it;
@@ -471,10 +504,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         ds_file *f = NULL;
 
         /* The rare big file that is secret: read whole for its HMAC. */
-        if (m->type == 'f' && !m->content && m->size > max &&
-            (g_hash_table_contains(keyed, path) ||
-             ds_secret_classify(&rules, path, m->mode, NULL) !=
-                 DS_SECRET_NO) &&
+        if (m->type == 'f' && !m->content && m->size > max && m->secret &&
             (rc = read_whole(c, path, m, err)) < 0)
             return rc;
         if (m->type == 'f' && !m->content && m->size <= max)

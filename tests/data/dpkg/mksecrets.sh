@@ -4,7 +4,8 @@
 # secret rules know into DIR/root (made by mkroot.sh first): known files
 # and their backups, a hard link to shadow, a modified conffile no `files`
 # entry names, key and login formats under neutral names, files others may
-# not read, a big file with a key inside, passwords in apt source URIs.
+# not read, a big file with a key inside, passwords in apt source URIs,
+# hard links to secret files.
 # Lists the planted files in DIR/secret-files (host paths, one a line) and
 # the secret strings in DIR/secret-strings.  Used by
 # tests/integration/secrets.sh.
@@ -37,6 +38,12 @@ secret SECRET03GSHADOW; secret SECRET04AUTHCONF
 mkdir -p "$r/srv/backup"
 ln "$r/etc/shadow" "$r/srv/backup/users.db"
 echo /srv/backup/users.db >>"$d/secret-files"
+# And one to a file secret by its name only (plain text, readable by
+# others): the link is secret because the file is.
+put 0644 /srv/home/ann/.ssh/id_backup 'SECRET28PLAINKEYMATERIAL\n'
+ln "$r/srv/home/ann/.ssh/id_backup" "$r/srv/backup/site.copy"
+echo /srv/backup/site.copy >>"$d/secret-files"
+secret SECRET28PLAINKEYMATERIAL
 secret SECRETHASHSHADOW; secret SECRETHOSTKEYBODY; secret SECRETPEMBODY
 
 # Formats, by content, under neutral names, readable by others.
