@@ -117,6 +117,7 @@ int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err)
     ds_dpkg_marker(marker);
     const char *argv[] = {"sh", "-c", ds_script_dpkg_facts, "sh", marker,
                           c->root ? c->root : "", DS_DPKG_QUERY_FORMAT,
+                          c->opts && c->opts->refresh_lists ? "refresh" : "",
                           NULL};
     f = ds_dpkg_facts_new();
     rc = ds_dpkg_run_full(&stdout_, &f->err, NULL, c, argv, 0, err);

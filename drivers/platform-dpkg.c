@@ -635,6 +635,10 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     rc = ds_dpkg_parse_query(m->packages, conffiles, c.host, d, len, err);
     if (rc < 0)
         goto done;
+    /* sorted for the look-ups of the selection state */
+    if ((rc = ds_manifest_normalise(m, err)) < 0 ||
+        (rc = ds_dpkg_collect_selection(m, &c, facts, err)) < 0)
+        goto done;
     q = ds_dpkg_facts_get(facts, "md5");
     if (q && (rc = ds_dpkg_parse_sums(&c, q, md5s, err)) < 0)
         goto done;

@@ -88,6 +88,43 @@ int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
                         const char *host, const char *data, gsize len,
                         GError **err);
 
+/* apt's answers (platform-dpkg-policy.c): `apt-cache policy` without
+ * arguments (files) and with the installed packages' names (packages). */
+typedef struct ds_apt_policy ds_apt_policy;
+int ds_apt_policy_parse(ds_apt_policy **out, const char *host,
+                        const char *files, gsize files_len,
+                        const char *packages, gsize packages_len,
+                        GError **err);
+void ds_apt_policy_free(ds_apt_policy *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_apt_policy, ds_apt_policy_free)
+/* Whether a Release (any field NULL) is a security archive by the rule
+ * of ds_collect_options (NULL lists: the defaults). */
+bool ds_apt_is_security(const char *origin, const char *label,
+                        const char *archive, const char *codename,
+                        const char *const *origins,
+                        const char *const *suites);
+/* m->pending and m->held_back from apt's candidates (m->holds sorted
+ * first), and the packages' source ("ORIGIN:CODENAME") where unset.
+ * `native`: dpkg's architecture (apt omits it from names), or NULL. */
+int ds_apt_policy_apply(ds_manifest *m, const ds_apt_policy *p,
+                        const char *native,
+                        const char *const *security_origins,
+                        const char *const *security_suites, GError **err);
+/* The selection state from the facts (platform-dpkg-select.c): holds from
+ * dpkg, automatic marks, pending updates and the lists' age from apt. */
+int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
+                              ds_dpkg_facts *facts, GError **err);
+/* "PKG\n" lines (apt-mark showauto) into names, validated; only names in
+ * m->packages are kept (a bare name may be NAME:native there). */
+int ds_apt_parse_names(GPtrArray *out, const ds_manifest *m,
+                       const char *native, const char *host,
+                       const char *what, const char *data, gsize len,
+                       GError **err);
+/* The newest of "SECONDS[.FRACTION]\n" mtimes, as RFC 3339 UTC; NULL when
+ * there is none. */
+int ds_apt_parse_mtimes(char **out, const char *host, const char *data,
+                        gsize len, GError **err);
+
 /* Parse os-release (shell-style KEY=value lines). */
 int ds_dpkg_parse_os_release(char **id, char **version, char **name,
                              const char *origin, const char *data, gsize len,

@@ -16,6 +16,13 @@ typedef struct ds_collect_options {
     const char *const *mode_exempt; /* globs not secret by mode alone */
     GBytes *hmac_key;              /* key for secret files' HMAC */
     gsize max_file_size;           /* content above this is hashed only */
+    /* Pending updates: a candidate is a security update when its Release
+     * Label or Origin matches one of security_origins, or its Codename or
+     * Suite one of security_suites (globs; NULL: "Debian-Security" and
+     * "*-security").  refresh_lists runs `apt-get update` first. */
+    const char *const *security_origins;
+    const char *const *security_suites;
+    bool refresh_lists;
 } ds_collect_options;
 
 typedef struct ds_platform_ops {

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "manifests/diff.h"
+#include "manifests/diff-private.h"
 #include "manifests/util/error.h"
 #include "manifests/version.h"
 
@@ -22,6 +23,8 @@
  *   kernel-changed                the running kernels (NULL: unknown)
  *   reboot-required-changed       "false" / "true"
  *   os-changed                    "ID VERSION_ID" (or PRETTY_NAME)
+ *   hold-changed                  "held" / "unheld"
+ *   mark-changed                  "auto" / "manual"
  *
  * Ignore rules: each entry by its name in its category; a kernel change
  * when both running kernels match the kernel patterns; a change of
@@ -48,6 +51,8 @@ static const char *const kind_names[] = {
     [DS_CHANGE_KERNEL_CHANGED] = "kernel-changed",
     [DS_CHANGE_REBOOT_REQUIRED_CHANGED] = "reboot-required-changed",
     [DS_CHANGE_OS_CHANGED] = "os-changed",
+    [DS_CHANGE_HOLD_CHANGED] = "hold-changed",
+    [DS_CHANGE_MARK_CHANGED] = "mark-changed",
 };
 
 static const char *const file_bit_names[] = {"content", "mode", "owner",
@@ -186,8 +191,9 @@ static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
             rc = 0;
         else
             rc = ds_version_compare(a->version, b->version);
-        if (rc == 0 && g_strcmp0(a->arch, b->arch) == 0 &&
-            g_strcmp0(a->source, b->source) == 0)
+        /* The source (the archive apt finds the version in) follows each
+         * host's lists: not drift by itself. */
+        if (rc == 0 && g_strcmp0(a->arch, b->arch) == 0)
             return;
     }
     if (ds_ignore_match(ctx->ignore, DS_CAT_PACKAGES, name))
@@ -382,6 +388,7 @@ int ds_manifest_diff(GPtrArray **out, const ds_manifest *from,
     ctx.out = g_ptr_array_new_with_free_func((GDestroyNotify)ds_change_free);
     ctx.ignore = ignore;
     walk(&ctx, from->packages, to->packages, package_key, package_pair);
+    ds_diff_selection(ctx.out, from, to, ignore);
     walk(&ctx, from->sources, to->sources, string_key, source_pair);
     walk(&ctx, from->files, to->files, file_key, file_pair);
     walk(&ctx, from->services, to->services, service_key, service_pair);
@@ -516,6 +523,13 @@ char *ds_change_describe(const ds_change *c)
         break;
     case DS_CHANGE_OS_CHANGED:
         g_string_printf(s, "os %s -> %s", or_none(o), or_none(v));
+        break;
+    case DS_CHANGE_HOLD_CHANGED:
+        g_string_printf(s, "%s %s", n,
+                        g_strcmp0(v, "held") == 0 ? "held" : "no longer held");
+        break;
+    case DS_CHANGE_MARK_CHANGED:
+        g_string_printf(s, "%s marked %s", n, or_none(v));
         break;
     default:
         g_string_printf(s, "%s changed", n);

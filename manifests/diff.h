@@ -13,7 +13,8 @@ typedef enum {
     DS_CHANGE_PACKAGE_UPGRADED,
     DS_CHANGE_PACKAGE_DOWNGRADED,
     DS_CHANGE_PACKAGE_REMOVED,
-    DS_CHANGE_PACKAGE_CHANGED, /* same version, other arch or source */
+    DS_CHANGE_PACKAGE_CHANGED, /* same version, other arch (the source,
+                                * where apt finds it, is not drift) */
     DS_CHANGE_SOURCE_ADDED,
     DS_CHANGE_SOURCE_REMOVED,
     DS_CHANGE_FILE_ADDED,
@@ -28,6 +29,8 @@ typedef enum {
     DS_CHANGE_KERNEL_CHANGED,   /* running kernel differs */
     DS_CHANGE_REBOOT_REQUIRED_CHANGED,
     DS_CHANGE_OS_CHANGED,
+    DS_CHANGE_HOLD_CHANGED, /* "held" / "unheld": apt-mark hold/unhold */
+    DS_CHANGE_MARK_CHANGED, /* "auto" / "manual": apt-mark auto/manual */
 } ds_change_kind;
 
 /* Bits of what changed in a DS_CHANGE_FILE_CHANGED. */
@@ -51,7 +54,10 @@ typedef struct ds_change {
 void ds_change_free(ds_change *c);
 
 /* Typed changes that take `from` to `to`, in a stable order: by category
- * (packages, sources, files, services, kernel/os), then by name.
+ * (packages -- versions, then holds and marks --, sources, files,
+ * services, kernel/os), then by name.  Holds and marks are compared only
+ * when both manifests have them (see manifests/diff-selection.c); pending
+ * updates never are: they depend on each host's package lists.
  * *out is a GPtrArray of ds_change * owned by the caller (unref frees the
  * changes too).  A NULL manifest stands for an empty host.  The values
  * each kind carries are listed at the top of manifests/diff.c. */

@@ -5,10 +5,11 @@ libdriftsync_la_SOURCES += \
 	manifests/manifest.c manifests/manifest.h \
 	manifests/manifest-check.c manifests/manifest-json.c \
 	manifests/manifest-parse.c manifests/manifest-serialise.c \
-	manifests/manifest-private.h \
+	manifests/manifest-private.h manifests/manifest-selection.c \
 	manifests/version.c manifests/version.h \
 	manifests/ignore.c manifests/ignore.h \
-	manifests/diff.c manifests/diff.h \
+	manifests/diff.c manifests/diff.h manifests/diff-private.h \
+	manifests/diff-selection.c \
 	manifests/store.c manifests/store.h manifests/store-private.h \
 	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c \
-	manifests/store-mode.c
+	manifests/store-mode.c manifests/store-pending.c

@@ -33,7 +33,7 @@ static int bad(GError **err, const char *origin, const char *section,
 }
 
 /* NULL when s is a token: 1..256 printable ASCII characters, no spaces. */
-static const char *token_problem(const char *s)
+const char *ds_manifest_token_problem(const char *s)
 {
     gsize n;
 
@@ -55,7 +55,7 @@ static const char *token_problem(const char *s)
 
 /* NULL when s is one line of UTF-8 text without control characters
  * (C0, DEL, C1), 1..max bytes. */
-static const char *text_problem(const char *s, gsize max)
+const char *ds_manifest_text_problem(const char *s, gsize max)
 {
     gsize n;
 
@@ -125,7 +125,7 @@ static int digits(const char *s, int n)
 }
 
 /* RFC 3339 in UTC: YYYY-MM-DDTHH:MM:SS[.fraction]Z */
-static bool is_rfc3339_utc(const char *s)
+bool ds_manifest_is_rfc3339_utc(const char *s)
 {
     int y, mo, d, h, mi, sec;
     const char *p;
@@ -158,14 +158,14 @@ static bool is_rfc3339_utc(const char *s)
 #define CHECK_TOKEN(value, section, key, field)                                \
     do {                                                                       \
         const char *why_;                                                      \
-        if ((value) && (why_ = token_problem(value)))                          \
+        if ((value) && (why_ = ds_manifest_token_problem(value)))                          \
             return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
 #define CHECK_TEXT(value, max, section, key, field)                            \
     do {                                                                       \
         const char *why_;                                                      \
-        if ((value) && (why_ = text_problem(value, max)))                      \
+        if ((value) && (why_ = ds_manifest_text_problem(value, max)))                      \
             return bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
@@ -288,7 +288,7 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
     if (m->role != DS_ROLE_PROD && m->role != DS_ROLE_LAB)
         return bad(err, origin, "role", NULL, NULL, "unknown role %d",
                    (int)m->role);
-    if (m->collected_at && !is_rfc3339_utc(m->collected_at))
+    if (m->collected_at && !ds_manifest_is_rfc3339_utc(m->collected_at))
         return bad(err, origin, "collected_at", NULL, NULL,
                    "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
     CHECK_TOKEN(m->os.id, "os", NULL, "id");
@@ -319,5 +319,5 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
             return rc;
     CHECK_TOKEN(m->collector.version, "collector", NULL, "version");
     CHECK_TOKEN(m->collector.transport, "collector", NULL, "transport");
-    return 0;
+    return ds_manifest_check_selection(m, origin, err);
 }

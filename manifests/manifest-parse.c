@@ -348,6 +348,53 @@ static int parse_service(ds_json_reader *r, ds_manifest *m,
     return 0;
 }
 
+static int parse_pending_entry(ds_json_reader *r, GPtrArray *list,
+                               const char *section, const ds_json_str *name,
+                               const char *v)
+{
+    slot s[] = {{"version", NULL},
+                {"origin", NULL},
+                {"suite", NULL},
+                {"security", NULL}};
+    where w = {section, name->s, name->len, NULL};
+    ds_pending *p;
+    int rc;
+
+    if ((rc = check_raw_string(r, &w, name->s, name->len)) < 0 ||
+        (rc = get_object(r, &w, v)) < 0 ||
+        (rc = fill_slots(r, &w, v, s, G_N_ELEMENTS(s))) < 0)
+        return rc;
+    p = g_new0(ds_pending, 1);
+    p->name = g_strndup(name->s, name->len);
+    g_ptr_array_add(list, p);
+    if (!s[0].value)
+        return fail(r, MEMBER(&w, "version"), "missing");
+    if (!s[3].value)
+        return fail(r, MEMBER(&w, "security"), "missing");
+    if ((rc = get_string(r, MEMBER(&w, "version"), s[0].value,
+                         &p->version)) < 0 ||
+        (s[1].value && (rc = get_string(r, MEMBER(&w, "origin"), s[1].value,
+                                        &p->origin)) < 0) ||
+        (s[2].value && (rc = get_string(r, MEMBER(&w, "suite"), s[2].value,
+                                        &p->suite)) < 0) ||
+        (rc = get_bool(r, MEMBER(&w, "security"), s[3].value,
+                       &p->security)) < 0)
+        return rc;
+    return 0;
+}
+
+static int parse_pending(ds_json_reader *r, ds_manifest *m,
+                         const ds_json_str *name, const char *v)
+{
+    return parse_pending_entry(r, m->pending, "pending", name, v);
+}
+
+static int parse_held_back(ds_json_reader *r, ds_manifest *m,
+                           const ds_json_str *name, const char *v)
+{
+    return parse_pending_entry(r, m->held_back, "held_back", name, v);
+}
+
 typedef int (*entry_fn)(ds_json_reader *r, ds_manifest *m,
                         const ds_json_str *key, const char *v);
 
@@ -413,8 +460,55 @@ enum {
     T_SOURCES,
     T_FILES,
     T_SERVICES,
-    T_COLLECTOR
+    T_COLLECTOR,
+    T_PENDING,
+    T_HELD_BACK,
+    T_HOLDS,
+    T_AUTO,
+    T_LISTS_UPDATED_AT
 };
+
+/* The optional selection members: absent means "not collected" (NULL). */
+static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t)
+{
+    where w = {"", NULL, 0, NULL};
+    int rc;
+
+    if (t[T_LISTS_UPDATED_AT].value &&
+        (rc = get_string(r, MEMBER(&w, "lists_updated_at"),
+                         t[T_LISTS_UPDATED_AT].value,
+                         &m->lists_updated_at)) < 0)
+        return rc;
+    if (t[T_HOLDS].value) {
+        m->holds = g_ptr_array_new_with_free_func(g_free);
+        if ((rc = get_string_array(r, "holds", t[T_HOLDS].value, m->holds)) <
+            0)
+            return rc;
+    }
+    if (t[T_AUTO].value) {
+        m->auto_marks = g_ptr_array_new_with_free_func(g_free);
+        if ((rc = get_string_array(r, "auto", t[T_AUTO].value,
+                                   m->auto_marks)) < 0)
+            return rc;
+    }
+    if (t[T_PENDING].value) {
+        m->pending =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+        if ((rc = parse_map(r, m, "pending", t[T_PENDING].value,
+                            parse_pending, m->pending,
+                            ds_manifest_cmp_pending)) < 0)
+            return rc;
+    }
+    if (t[T_HELD_BACK].value) {
+        m->held_back =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+        if ((rc = parse_map(r, m, "held_back", t[T_HELD_BACK].value,
+                            parse_held_back, m->held_back,
+                            ds_manifest_cmp_pending)) < 0)
+            return rc;
+    }
+    return 0;
+}
 
 static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
 {
@@ -431,6 +525,11 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
         [T_FILES] = {"files", NULL},
         [T_SERVICES] = {"services", NULL},
         [T_COLLECTOR] = {"collector", NULL},
+        [T_PENDING] = {"pending", NULL},
+        [T_HELD_BACK] = {"held_back", NULL},
+        [T_HOLDS] = {"holds", NULL},
+        [T_AUTO] = {"auto", NULL},
+        [T_LISTS_UPDATED_AT] = {"lists_updated_at", NULL},
     };
     where w = {"", NULL, 0, NULL};
     g_autofree char *schema = NULL;
@@ -541,7 +640,7 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
             (rc = parse_strings(r, &wc, s, dst, 2)) < 0)
             return rc;
     }
-    return 0;
+    return parse_selection(r, m, t);
 }
 
 /* ---- entry points -------------------------------------------------------- */

@@ -27,6 +27,29 @@ int ds_manifest_cmp_package(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_file(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_service(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_string(gconstpointer a, gconstpointer b);
+int ds_manifest_cmp_pending(gconstpointer a, gconstpointer b);
+
+/* Sort `a` by cmp and drop exact duplicates (eq); two entries with one key
+ * (cmp == 0) but different values are DS_EINVALID naming the key. */
+typedef bool (*ds_manifest_eq_fn)(const void *, const void *);
+int ds_manifest_sort_unique(GPtrArray *a, GCompareFunc cmp,
+                            ds_manifest_eq_fn eq,
+                            const char *(*key)(const void *),
+                            const char *host, const char *section,
+                            GError **err);
+
+/* The selection members (manifest-selection.c): normalise, compare and
+ * check pending, holds, auto marks and lists_updated_at. */
+int ds_manifest_normalise_selection(ds_manifest *m, const char *host,
+                                    GError **err);
+bool ds_manifest_selection_equal(const ds_manifest *a, const ds_manifest *b);
+int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
+                                GError **err);
+/* Field rules shared with manifest-check.c: NULL when fine, else why. */
+const char *ds_manifest_token_problem(const char *s);
+const char *ds_manifest_text_problem(const char *s, gsize max);
+bool ds_manifest_is_rfc3339_utc(const char *s);
+void ds_manifest_free_selection(ds_manifest *m);
 
 /* The strict JSON reader (manifest-json.c).  A document is checked once
  * with ds_json_check; the other functions then walk the checked bytes

@@ -148,14 +148,53 @@ static int sorted_for_output(GPtrArray **view, GPtrArray *a, GCompareFunc cmp,
     return 0;
 }
 
+static void put_pending_map(GString *g, int *n, const char *key,
+                            GPtrArray *list)
+{
+    int k = 0;
+
+    if (!list)
+        return;
+    member(g, n, 2, key, false);
+    g_string_append_c(g, '{');
+    for (guint i = 0; i < list->len; i++) {
+        const ds_pending *p = list->pdata[i];
+        int e = 0;
+        member(g, &k, 4, p->name, true);
+        g_string_append_c(g, '{');
+        put_member_str(g, &e, 6, "origin", p->origin);
+        member(g, &e, 6, "security", false);
+        g_string_append(g, p->security ? "true" : "false");
+        put_member_str(g, &e, 6, "suite", p->suite);
+        put_member_str(g, &e, 6, "version", p->version);
+        close_obj(g, e, 4, '}');
+    }
+    close_obj(g, k, 2, '}');
+}
+
+static void put_name_list(GString *g, int *n, const char *key,
+                          GPtrArray *list)
+{
+    if (!list)
+        return;
+    member(g, n, 2, key, false);
+    put_string_array(g, list, 2);
+}
+
+/* Sorted views of the selection members (NULL: not collected). */
+typedef struct selection_view {
+    GPtrArray *pending, *held_back, *holds, *auto_marks;
+} selection_view;
+
 static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
                            GPtrArray *srcs, GPtrArray *files, GPtrArray *svcs,
-                           GPtrArray *kernels)
+                           GPtrArray *kernels, const selection_view *sel)
 {
     int n = 0, k;
     char mode[8];
 
     g_string_append_c(g, '{');
+    put_name_list(g, &n, "auto", sel->auto_marks);
     put_member_str(g, &n, 2, "collected_at", m->collected_at);
 
     member(g, &n, 2, "collector", false);
@@ -191,6 +230,8 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
     }
     close_obj(g, k, 2, '}');
 
+    put_pending_map(g, &n, "held_back", sel->held_back);
+    put_name_list(g, &n, "holds", sel->holds);
     put_member_str(g, &n, 2, "host", m->host);
 
     member(g, &n, 2, "kernel", false);
@@ -201,6 +242,7 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
     put_member_str(g, &k, 4, "running", m->kernel.running);
     close_obj(g, k, 2, '}');
 
+    put_member_str(g, &n, 2, "lists_updated_at", m->lists_updated_at);
     member(g, &n, 2, "os", false);
     g_string_append_c(g, '{');
     k = 0;
@@ -224,6 +266,7 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
     }
     close_obj(g, k, 2, '}');
 
+    put_pending_map(g, &n, "pending", sel->pending);
     member(g, &n, 2, "reboot_required", false);
     g_string_append(g, m->reboot_required ? "true" : "false");
     put_member_str(g, &n, 2, "role", ds_role_name(m->role));
@@ -261,6 +304,7 @@ int ds_manifest_serialise(GBytes **out, const ds_manifest *m, GError **err)
     GPtrArray *a_pkgs, *a_srcs, *a_files, *a_svcs, *a_kern;
     GPtrArray *pkgs = NULL, *srcs = NULL, *files = NULL, *svcs = NULL,
               *kern = NULL;
+    selection_view sel = {NULL, NULL, NULL, NULL};
     const char *origin;
     GString *g;
     gsize hint;
@@ -285,13 +329,28 @@ int ds_manifest_serialise(GBytes **out, const ds_manifest *m, GError **err)
         (rc = sorted_for_output(&srcs, a_srcs, ds_manifest_cmp_string, true,
                                 origin, "sources", err)) < 0 ||
         (rc = sorted_for_output(&kern, a_kern, ds_manifest_cmp_string, true,
-                                origin, "kernel.installed", err)) < 0)
+                                origin, "kernel.installed", err)) < 0 ||
+        (m->pending &&
+         (rc = sorted_for_output(&sel.pending, m->pending,
+                                 ds_manifest_cmp_pending, false, origin,
+                                 "pending", err)) < 0) ||
+        (m->held_back &&
+         (rc = sorted_for_output(&sel.held_back, m->held_back,
+                                 ds_manifest_cmp_pending, false, origin,
+                                 "held_back", err)) < 0) ||
+        (m->holds &&
+         (rc = sorted_for_output(&sel.holds, m->holds, ds_manifest_cmp_string,
+                                 true, origin, "holds", err)) < 0) ||
+        (m->auto_marks &&
+         (rc = sorted_for_output(&sel.auto_marks, m->auto_marks,
+                                 ds_manifest_cmp_string, true, origin, "auto",
+                                 err)) < 0))
         goto done;
 
     hint = 1024 + pkgs->len * 120 + files->len * 320 + svcs->len * 96 +
            srcs->len * 128 + kern->len * 48;
     g = g_string_sized_new(hint);
-    write_manifest(g, m, pkgs, srcs, files, svcs, kern);
+    write_manifest(g, m, pkgs, srcs, files, svcs, kern, &sel);
     *out = g_string_free_to_bytes(g);
     rc = 0;
 done:
@@ -300,5 +359,9 @@ done:
     unref_if_copy(files, a_files);
     unref_if_copy(svcs, a_svcs);
     unref_if_copy(kern, a_kern);
+    unref_if_copy(sel.pending, m->pending);
+    unref_if_copy(sel.held_back, m->held_back);
+    unref_if_copy(sel.holds, m->holds);
+    unref_if_copy(sel.auto_marks, m->auto_marks);
     return rc;
 }

@@ -49,6 +49,7 @@ void ds_manifest_free(ds_manifest *m)
         g_ptr_array_unref(m->files);
     if (m->services)
         g_ptr_array_unref(m->services);
+    ds_manifest_free_selection(m);
     g_free(m->collector.version);
     g_free(m->collector.transport);
     g_free(m);
@@ -195,7 +196,7 @@ static bool string_equal(const char *a, const char *b)
     return eq_str(a, b);
 }
 
-typedef bool (*eq_fn)(const void *, const void *);
+typedef ds_manifest_eq_fn eq_fn;
 
 /* The array itself when already sorted by cmp, else a sorted shallow copy
  * (*tmp receives it, for the caller to unref). */
@@ -258,7 +259,8 @@ bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b)
            array_equal(a->files, b->files, ds_manifest_cmp_file,
                        (eq_fn)file_equal) &&
            array_equal(a->services, b->services, ds_manifest_cmp_service,
-                       (eq_fn)service_equal);
+                       (eq_fn)service_equal) &&
+           ds_manifest_selection_equal(a, b);
 }
 
 /* ---- normalisation ------------------------------------------------------ */
@@ -266,9 +268,10 @@ bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b)
 /* Sort `a` by cmp and drop entries equal (eq) to their predecessor; two
  * entries with the same key (cmp == 0) but different values are an error
  * naming the key. */
-static int sort_unique(GPtrArray *a, GCompareFunc cmp, eq_fn eq,
-                       const char *(*key)(const void *), const char *host,
-                       const char *section, GError **err)
+int ds_manifest_sort_unique(GPtrArray *a, GCompareFunc cmp, eq_fn eq,
+                            const char *(*key)(const void *),
+                            const char *host, const char *section,
+                            GError **err)
 {
     guint out = 0;
 
@@ -352,22 +355,22 @@ int ds_manifest_normalise(ds_manifest *m, GError **err)
         m->services =
             g_ptr_array_new_with_free_func((GDestroyNotify)ds_service_free);
 
-    if ((rc = sort_unique(m->kernel.installed, ds_manifest_cmp_string,
+    if ((rc = ds_manifest_sort_unique(m->kernel.installed, ds_manifest_cmp_string,
                           (eq_fn)string_equal, key_string, host,
                           "kernel.installed", err)) < 0 ||
-        (rc = sort_unique(m->sources, ds_manifest_cmp_string,
+        (rc = ds_manifest_sort_unique(m->sources, ds_manifest_cmp_string,
                           (eq_fn)string_equal, key_string, host, "sources",
                           err)) < 0 ||
-        (rc = sort_unique(m->packages, ds_manifest_cmp_package,
+        (rc = ds_manifest_sort_unique(m->packages, ds_manifest_cmp_package,
                           (eq_fn)package_equal, key_package, host, "packages",
                           err)) < 0 ||
-        (rc = sort_unique(m->files, ds_manifest_cmp_file, (eq_fn)file_equal,
+        (rc = ds_manifest_sort_unique(m->files, ds_manifest_cmp_file, (eq_fn)file_equal,
                           key_file, host, "files", err)) < 0 ||
-        (rc = sort_unique(m->services, ds_manifest_cmp_service,
+        (rc = ds_manifest_sort_unique(m->services, ds_manifest_cmp_service,
                           (eq_fn)service_equal, key_service, host, "services",
                           err)) < 0)
         return rc;
-    return 0;
+    return ds_manifest_normalise_selection(m, host, err);
 }
 
 /* ---- look-ups ----------------------------------------------------------- */

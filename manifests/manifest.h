@@ -48,6 +48,17 @@ typedef struct ds_service {
     char *active;  /* "active" "inactive" "failed" ... "unknown" */
 } ds_service;
 
+/* A pending update (apt's candidate newer than the installed version):
+ * `pending.NAME`.  Held packages are never pending (see `holds`). */
+typedef struct ds_pending {
+    char *name;    /* as in packages: "openssl", "libc6:i386" */
+    char *version; /* apt's candidate version */
+    char *origin;  /* the candidate's Release Origin: "Debian", or NULL */
+    char *suite;   /* its Release Codename (else Suite):
+                    * "bookworm-security", or NULL */
+    bool security; /* a security update by the collector's rule */
+} ds_pending;
+
 typedef struct ds_manifest {
     char *host;
     ds_role role;
@@ -66,6 +77,16 @@ typedef struct ds_manifest {
     GPtrArray *sources;  /* char *, normalised apt lines, sorted, unique */
     GPtrArray *files;    /* ds_file *, sorted by path, unique */
     GPtrArray *services; /* ds_service *, sorted by name, unique */
+    /* Package selection state and pending updates (dpkg platform).  Each
+     * is NULL when not collected (a manifest from before these members,
+     * another platform): absent from the document, and never a change. */
+    GPtrArray *pending;     /* ds_pending *, sorted by name, unique */
+    GPtrArray *held_back;   /* ds_pending *: newer candidates of held
+                             * packages, which apt will not install */
+    GPtrArray *holds;       /* char *, package names on hold, sorted */
+    GPtrArray *auto_marks;  /* char *, "auto": packages marked as
+                             * automatically installed, sorted */
+    char *lists_updated_at; /* RFC 3339 UTC: apt lists' last update */
     struct {
         char *version;   /* driftsync version that collected it */
         char *transport; /* "local", "ssh", "agent", "https", "import" */
@@ -84,6 +105,10 @@ void ds_file_free(ds_file *f);
 ds_service *ds_service_new(const char *name, const char *enabled,
                            const char *active);
 void ds_service_free(ds_service *s);
+ds_pending *ds_pending_new(const char *name, const char *version,
+                           const char *origin, const char *suite,
+                           bool security);
+void ds_pending_free(ds_pending *p);
 
 /* Sort every list and drop exact duplicates, so that serialising gives
  * canonical bytes.  Returns DS_EINVALID when two entries share a key
@@ -96,6 +121,13 @@ const ds_package *ds_manifest_find_package(const ds_manifest *m,
 const ds_file *ds_manifest_find_file(const ds_manifest *m, const char *path);
 const ds_service *ds_manifest_find_service(const ds_manifest *m,
                                            const char *name);
+const ds_pending *ds_manifest_find_pending(const ds_manifest *m,
+                                           const char *name);
+const ds_pending *ds_manifest_find_held_back(const ds_manifest *m,
+                                             const char *name);
+/* Whether NAME is in m->holds / m->auto_marks (false when not collected). */
+bool ds_manifest_is_held(const ds_manifest *m, const char *name);
+bool ds_manifest_is_auto(const ds_manifest *m, const char *name);
 
 /* Parse and validate a document.  `origin` names it in errors (a file
  * path, a URL, "prod/web01.json@abc123").  Errors are DS_EINVALID with one

@@ -124,6 +124,15 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err);
 
+/* Since when each update pending in ROLE/HOST.json at HEAD has been
+ * pending: *out maps its package name to a gint64 (seconds since the
+ * epoch: when the oldest manifest of the unbroken run back from HEAD that
+ * lists it as pending was collected -- its collected_at, else its commit's
+ * time --, whatever the candidate version).
+ * An empty table when the host has no manifest or nothing pending. */
+int ds_store_pending_since(GHashTable **out, ds_store *st, ds_role role,
+                           const char *host, GError **err);
+
 /* Every host's history of ROLE in one walk over the commits (not one per
  * host): *out maps each host name that a commit since `since` changed to
  * a GPtrArray of ds_history_entry * as ds_store_history gives, newest

@@ -1,13 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # drivers/scripts/dpkg-facts.sh: everything a dpkg host can tell without
 # knowing which files to capture, in one round-trip (platform-dpkg-facts.c).
-# $1 marker, $2 root ("" for the host itself), $3 dpkg-query format.
+# $1 marker, $2 root ("" for the host itself), $3 dpkg-query format,
+# $4 "refresh" to run apt-get update first.
 # dpkg-query runs once: the conffiles whose md5 is taken are the
 # " /path MD5" lines of its own output.
 # Under a root only commands run here: files are read by the transport,
 # which keeps symlinks inside the root.
 # The library embeds what follows these opening comments (drivers/local.mk).
-n=$1 r=$2 fmt=$3
+n=$1 r=$2 fmt=$3 ref=$4
 s() { printf '\n%s %s\n' "$n" "$1"; }
 [ -f "$r/var/lib/dpkg/status" ] || { s no-dpkg; s end; exit 0; }
 s uname; uname -r
@@ -37,5 +38,28 @@ fi
 if [ ! -d "$r/run/systemd/system" ] || [ -n "$r" ]; then
   s install
   find "$r/etc/systemd/system" "$r/lib/systemd/system" "$r/usr/lib/systemd/system" -maxdepth 1 -type f -name '*.service' -exec grep -HZE '^[[:space:]]*(WantedBy|RequiredBy|UpheldBy|Alias|Also|DefaultInstance)[[:space:]]*=' -- {} + 2>/dev/null
+fi
+# apt's own answers (platform-dpkg-select.c): the package files, the
+# installed packages' policy (candidates), automatic marks, the lists'
+# modification times.  Under a root apt reads the root's state.
+if command -v apt-cache >/dev/null 2>&1; then
+  if [ -n "$r" ]; then
+    set -- -o "Dir=$r/" -o "Dir::State::status=$r/var/lib/dpkg/status"
+  else
+    set --
+  fi
+  export LC_ALL=C
+  if [ "$ref" = refresh ]; then
+    e=$(apt-get -q "$@" update 2>&1 >/dev/null); st=$?
+    s refresh; printf '%s\n%s\n' "$st" "$e"
+  fi
+  s arch; dpkg --print-architecture
+  s apt-files; apt-cache "$@" policy; a=$?
+  s apt-policy
+  printf '%s\n' "$q" | awk -F '\t' 'NF == 4 && $4 ~ /^.[itW]/ { print $1 }' | xargs -r apt-cache "$@" policy; b=$?
+  s apt-auto; apt-mark "$@" showauto; c=$?
+  s apt-status; printf '%s %s %s\n' "$a" "$b" "$c"
+  s apt-lists
+  find "$r/var/lib/apt/lists" "$r/var/lib/apt/periodic/update-success-stamp" -maxdepth 1 -printf '%T@\n' 2>/dev/null
 fi
 s end

@@ -362,7 +362,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
 
 static int cmd_record(ds_cli *cli, int argc, char **argv)
 {
-    gboolean from = FALSE, local = FALSE, lab = FALSE;
+    gboolean from = FALSE, local = FALSE, lab = FALSE, refresh = FALSE;
     g_autofree char *local_name = NULL;
     g_autofree char *root = NULL;
     GOptionEntry entries[] = {
@@ -383,6 +383,9 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
         {"lab", 0, 0, G_OPTION_ARG_NONE, &lab,
          "Collect the hosts' lab VMs (lab-access) instead of production",
          NULL},
+        {"refresh-lists", 0, 0, G_OPTION_ARG_NONE, &refresh,
+         "Run apt-get update on each production host before collecting it",
+         NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     int code = DS_EXIT_OK;
@@ -402,12 +405,18 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
         ds_cli_error(cli, "record: --local takes no host names");
         return DS_EXIT_ERROR;
     }
+    if (refresh && (from || lab)) {
+        ds_cli_error(cli, "record: --refresh-lists goes with production "
+                     "hosts, not --from or --lab");
+        return DS_EXIT_ERROR;
+    }
     if (from && argc < 2) {
         ds_cli_error(cli, "record: --from needs at least one manifest file");
         return DS_EXIT_ERROR;
     }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
+    cfg->refresh_lists = refresh;
     if (!from)
         return record_collect(cli, cfg, argv + 1, local, local_name, root,
                               lab);

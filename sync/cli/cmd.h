@@ -100,3 +100,4 @@ extern const ds_cmd_entry ds_cmd_sync_entry;
 extern const ds_cmd_entry ds_cmd_mirror_entry;
 extern const ds_cmd_entry ds_cmd_audit_entry;
 extern const ds_cmd_entry ds_cmd_report_entry;
+extern const ds_cmd_entry ds_cmd_patches_entry;

@@ -6,4 +6,5 @@ driftsync_SOURCES += \
 	sync/cli/cmd-init.c sync/cli/cmd-record.c sync/cli/cmd-show.c \
 	sync/cli/cmd-diff.c sync/cli/cmd-log.c sync/cli/cmd-plan.c \
 	sync/cli/cmd-sync.c sync/cli/cmd-mirror.c sync/cli/cmd-audit.c \
-	sync/cli/cmd-report.c sync/cli/cmd-snapshot.c sync/cli/cmd-trial.c
+	sync/cli/cmd-report.c sync/cli/cmd-snapshot.c sync/cli/cmd-trial.c \
+	sync/cli/cmd-patches.c

@@ -15,6 +15,7 @@ static const ds_cmd_entry *const commands[] = {
     &ds_cmd_diff_entry, &ds_cmd_log_entry, &ds_cmd_snapshot_entry,
     &ds_cmd_plan_entry, &ds_cmd_trial_entry, &ds_cmd_sync_entry,
     &ds_cmd_mirror_entry, &ds_cmd_audit_entry, &ds_cmd_report_entry,
+    &ds_cmd_patches_entry,
 };
 
 static void usage(FILE *f)

@@ -24,6 +24,7 @@ typedef struct ds_host_config {
     char *ca_file;
     char *auth_file;
     gboolean allow_http;
+    gboolean refresh_lists; /* apt-get update before collecting */
 } ds_host_config;
 
 typedef struct ds_config {
@@ -49,6 +50,10 @@ typedef struct ds_config {
     int notify_attempts;    /* [notify] attempts, tries in all (3) */
     int notify_retry_delay; /* [notify] retry-delay, seconds (1, doubled) */
     gboolean notify_audit;  /* [notify] audit: notify after audit too (no) */
+    char **security_origins; /* [patches] security-origins (globs) */
+    char **security_suites;  /* [patches] security-suites (globs) */
+    gint64 max_list_age;     /* [patches] max-list-age, seconds (7d) */
+    gboolean refresh_lists;  /* not a key: record --refresh-lists */
     GPtrArray *hosts;    /* ds_host_config *, in file order */
     ds_ignore *ignore;   /* [ignore] */
 } ds_config;
@@ -60,6 +65,9 @@ int ds_config_load(ds_config **out, const char *filename, GError **err);
 ds_config *ds_config_new_default(void);
 void ds_config_free(ds_config *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_config, ds_config_free)
+
+/* "30m", "12h", "7d", "2w", "90s" into seconds; DS_EINVALID otherwise. */
+int ds_config_parse_duration(gint64 *out, const char *v);
 
 const ds_host_config *ds_config_find_host(const ds_config *cfg,
                                           const char *name);

@@ -86,6 +86,14 @@ static char *check_webhook(const char *v)
     return g_strdup("expected an https:// or http:// URL (the value is a secret: not shown)");
 }
 
+/* A glob of a Release field: one line, at most 256 bytes. */
+static char *check_glob(const char *v)
+{
+    if (strlen(v) <= 256)
+        return NULL;
+    return g_strdup_printf("'%.40s...' is longer than 256 bytes", v);
+}
+
 /* ---- the table ------------------------------------------------------- */
 
 static const char *const snapshot_modes[] = {"internal", "overlay", "auto",
@@ -108,6 +116,7 @@ static const char *const failure_modes[] = {"revert", "keep", NULL};
 #define FLAG(t, f) .kind = DS_CONFIG_BOOL, .offset = FIELD(t, f, gboolean)
 #define WORDS(t, f) .kind = DS_CONFIG_LIST, .offset = FIELD(t, f, char **)
 #define PATTERNS .kind = DS_CONFIG_IGNORE
+#define DURATION(t, f) .kind = DS_CONFIG_DURATION, .offset = FIELD(t, f, gint64)
 
 /* Within a section, the first near key is the one an unknown key is
  * said to resemble: keep the order of the man page. */
@@ -162,6 +171,9 @@ const ds_config_key ds_config_table[] = {
      .doc = "credentials for an https source, read at run time"},
     {"host", "allow-http", FLAG(ds_host_config, allow_http), .def = "false",
      .doc = "accept a plain http:// source"},
+    {"host", "refresh-lists", FLAG(ds_host_config, refresh_lists),
+     .def = "false",
+     .doc = "run apt-get update on the host before collecting it"},
 
     {"ignore", "packages", PATTERNS, .doc = "package names to ignore"},
     {"ignore", "sources", PATTERNS, .doc = "package source lines to ignore"},
@@ -196,6 +208,15 @@ const ds_config_key ds_config_table[] = {
     {"notify", "audit", FLAG(ds_config, notify_audit), .def = "false",
      .doc = "also notify after each audit run"},
 
+    {"patches", "security-origins", WORDS(ds_config, security_origins),
+     .check = check_glob, .def = "Debian-Security",
+     .doc = "Release labels or origins of security archives (globs)"},
+    {"patches", "security-suites", WORDS(ds_config, security_suites),
+     .check = check_glob, .def = "*-security",
+     .doc = "Release codenames or suites of security archives (globs)"},
+    {"patches", "max-list-age", DURATION(ds_config, max_list_age),
+     .def = "7d", .doc = "package lists older than this are a finding"},
+
     {NULL},
 };
 
@@ -222,6 +243,7 @@ const char *ds_config_kind_name(ds_config_kind kind)
         [DS_CONFIG_STRING] = "string", [DS_CONFIG_CHOICE] = "choice",
         [DS_CONFIG_INT] = "integer",   [DS_CONFIG_BOOL] = "boolean",
         [DS_CONFIG_LIST] = "list",     [DS_CONFIG_IGNORE] = "patterns",
+        [DS_CONFIG_DURATION] = "duration",
     };
 
     return (gsize)kind < G_N_ELEMENTS(names) ? names[kind] : "?";

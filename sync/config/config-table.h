@@ -15,6 +15,7 @@ typedef enum ds_config_kind {
     DS_CONFIG_BOOL,   /* gboolean: true|false, yes|no, on|off, 1|0 */
     DS_CONFIG_LIST,   /* char **: blank-separated words, maybe none */
     DS_CONFIG_IGNORE, /* no field: patterns of the ignore category .name */
+    DS_CONFIG_DURATION, /* gint64 seconds: "90s" "30m" "12h" "7d" "2w" */
 } ds_config_kind;
 
 /* The largest value of an integer key. */

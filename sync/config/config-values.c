@@ -8,6 +8,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest.h"
+#include "sync/config/config-file.h"
 #include "sync/config/config-private.h"
 
 int ds_config_line(const ds_config_reader *r, const char *group,
@@ -251,6 +252,35 @@ static int read_choice(char **out, const ds_config_key *k,
     return 0;
 }
 
+int ds_config_parse_duration(gint64 *out, const char *v)
+{
+    static const struct {
+        char unit;
+        gint64 seconds;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 604800}};
+    gsize n = strspn(v, "0123456789");
+
+    if (n == 0 || n > 9 || strlen(v) != n + 1)
+        return DS_EINVALID;
+    for (gsize i = 0; i < G_N_ELEMENTS(units); i++)
+        if (v[n] == units[i].unit) {
+            *out = g_ascii_strtoll(v, NULL, 10) * units[i].seconds;
+            return 0;
+        }
+    return DS_EINVALID;
+}
+
+static int read_duration(gint64 *out, const ds_config_reader *r,
+                         const char *v, const char *group, const char *key,
+                         GError **err)
+{
+    if (ds_config_parse_duration(out, v) < 0)
+        return BAD_VALUE("expected a duration such as 30m, 12h, 7d or 2w, "
+                         "got '%s'",
+                         v);
+    return 0;
+}
+
 /* A whitespace-separated list. */
 static char **split_list(const char *v)
 {
@@ -291,6 +321,7 @@ int ds_config_read_value(void *base, const ds_config_key *k,
     g_autofree char *text = NULL;
     g_auto(GStrv) words = NULL;
     int n = 0, rc = 0;
+    gint64 seconds = 0;
     gboolean yes = FALSE;
 
     switch (k->kind) {
@@ -309,6 +340,9 @@ int ds_config_read_value(void *base, const ds_config_key *k,
     case DS_CONFIG_LIST:
         words = split_list(v);
         break;
+    case DS_CONFIG_DURATION:
+        rc = read_duration(&seconds, r, v, group, k->name, err);
+        break;
     case DS_CONFIG_IGNORE:
         g_assert_not_reached();
     }
@@ -322,6 +356,8 @@ int ds_config_read_value(void *base, const ds_config_key *k,
         *FIELD_OF(gboolean, base, k) = yes;
     else if (k->kind == DS_CONFIG_LIST)
         *FIELD_OF(char **, base, k) = g_steal_pointer(&words);
+    else if (k->kind == DS_CONFIG_DURATION)
+        *FIELD_OF(gint64, base, k) = seconds;
     else
         *FIELD_OF(char *, base, k) = g_steal_pointer(&text);
     return 0;
@@ -346,6 +382,9 @@ void ds_config_set_default(void *base, const ds_config_key *k)
     case DS_CONFIG_LIST:
         *FIELD_OF(char **, base, k) = split_list(k->def);
         break;
+    case DS_CONFIG_DURATION:
+        ds_config_parse_duration(FIELD_OF(gint64, base, k), k->def);
+        break;
     case DS_CONFIG_IGNORE:
         break;
     }
@@ -363,6 +402,7 @@ void ds_config_clear_value(void *base, const ds_config_key *k)
         break;
     case DS_CONFIG_INT:
     case DS_CONFIG_BOOL:
+    case DS_CONFIG_DURATION:
     case DS_CONFIG_IGNORE:
         break;
     }

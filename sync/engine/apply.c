@@ -248,6 +248,17 @@ static int validate(const ds_action *a, guint index, GError **err)
         if (g_strcmp0(a0, "apt-get"))
             what = "command", bad = a0;
         break;
+    case DS_ACTION_APT_MARK:
+        if (g_strcmp0(a0, "apt-mark") || argc < 4 ||
+            !g_strv_contains((const char *const[]){"hold", "unhold", "auto",
+                                                   "manual", NULL},
+                             a->argv[1]) ||
+            g_strcmp0(a->argv[2], "--"))
+            what = "apt-mark command", bad = a0;
+        for (guint i = 3; !what && i < argc; i++)
+            if (!ds_name_is_safe_package(a->argv[i]))
+                what = "package name", bad = a->argv[i];
+        break;
     case DS_ACTION_REBOOT:
         break;
     case DS_ACTION_MANUAL:

@@ -128,6 +128,11 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
         copts.secret_patterns = (const char *const *)cfg->secret_patterns;
         copts.mode_exempt = (const char *const *)cfg->secret_mode_exempt;
         copts.hmac_key = key;
+        copts.security_origins = (const char *const *)cfg->security_origins;
+        copts.security_suites = (const char *const *)cfg->security_suites;
+        /* apt-get update only on production, and only when asked */
+        copts.refresh_lists = role == DS_ROLE_PROD &&
+                              (cfg->refresh_lists || (h && h->refresh_lists));
         rc = ds_platform_collect(&m, t, &copts, err);
         if (rc < 0)
             return name_host(err, rc, name);

@@ -5,7 +5,8 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/collect.c sync/jobs/collect.h \
 	sync/jobs/cache.h sync/jobs/cache-fill.c \
 	sync/jobs/mirror.h sync/jobs/mirror.c \
-	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c
+	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c \
+	sync/jobs/patches.h sync/jobs/patches.c
 
 # The scripts the jobs run on hosts (see sync/jobs/scripts.h).
 sync_jobs_scripts = sync/jobs/scripts/audit-proc.sh

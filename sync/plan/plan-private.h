@@ -25,5 +25,11 @@ int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
 int ds_plan_file(plan_ctx *ctx, const ds_change *c);
 int ds_plan_service(plan_ctx *ctx, const ds_change *c);
 
+/* The apt-mark steps before and after the package transaction
+ * (plan-selection.c), and the string order they sort names in. */
+int ds_plan_selection_before(plan_ctx *ctx, GPtrArray *changes);
+int ds_plan_selection_after(plan_ctx *ctx, GPtrArray *changes);
+gint ds_plan_cmp_str(gconstpointer a, gconstpointer b);
+
 /* The cache set by ds_plan_set_package_cache (a copy), or NULL. */
 char *ds_plan_default_package_cache(void);

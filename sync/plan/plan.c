@@ -55,6 +55,7 @@ static const char *const kind_names[] = {
     [DS_ACTION_SERVICE] = "service",
     [DS_ACTION_REBOOT] = "reboot",
     [DS_ACTION_MANUAL] = "manual",
+    [DS_ACTION_APT_MARK] = "apt-mark",
 };
 
 const char *ds_plan_phase_name(ds_plan_phase phase)
@@ -155,7 +156,7 @@ static bool version_is_safe(const char *v)
 
 /* ---- sources ---- */
 
-static gint cmp_str(gconstpointer a, gconstpointer b)
+gint ds_plan_cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -194,7 +195,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
                 g_ptr_array_add(lines, line);
             }
         }
-        g_ptr_array_sort(lines, cmp_str);
+        g_ptr_array_sort(lines, ds_plan_cmp_str);
         text = g_string_new("# Managed by driftsync: the apt sources of "
                             "the production host.\n");
         for (guint i = 0; i < lines->len; i++)
@@ -460,7 +461,9 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
                                 c->new_value ? c->new_value : "unknown"),
                 NULL);
     }
-    if ((rc = plan_packages(ctx, changes)) < 0)
+    if ((rc = ds_plan_selection_before(ctx, changes)) < 0 ||
+        (rc = plan_packages(ctx, changes)) < 0 ||
+        (rc = ds_plan_selection_after(ctx, changes)) < 0)
         return rc;
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];

@@ -32,6 +32,7 @@ typedef enum {
     DS_ACTION_SERVICE,         /* systemctl VERB -- UNIT */
     DS_ACTION_REBOOT,          /* systemctl reboot: the executor reconnects */
     DS_ACTION_MANUAL,          /* drift that cannot be replayed: no argv */
+    DS_ACTION_APT_MARK,        /* apt-mark hold|unhold|auto|manual -- PKG.. */
 } ds_action_kind;
 
 /* The managed apt sources file: the whole desired set of prod lines. */

@@ -4,7 +4,7 @@
 # with trailing comments are used, a wrong file is refused with its line
 # number and nothing is done.
 . "$DS_SRCDIR/tests/setup.sh"
-plan 20
+plan 24
 
 cat >"$T/good.conf" <<CONF
 # a comment
@@ -72,6 +72,19 @@ expect_status 2 "\$DRIFTSYNC_CONFIG is read" env DRIFTSYNC_CONFIG="$T/bad.conf" 
 grep_ok "its error has the line number" "bad.conf:7: \[lab\] parallel" "$T/err"
 expect_status 2 "a missing \$DRIFTSYNC_CONFIG is an error" \
     env DRIFTSYNC_CONFIG="$T/none.conf" "$DRIFTSYNC" --store "$T/s4" init
+
+# [patches]: a duration and globs; [host] refresh-lists.
+printf '[store]\npath = %s\n[patches]\nsecurity-origins = Debian-Security ACME-*\nmax-list-age = 7 days\n' \
+    "$T/s5" >"$T/patches.conf"
+expect_status 2 "a bad max-list-age exits 2" ds --config "$T/patches.conf" init
+grep_ok "its error names the line and the value" \
+    "patches.conf:5: \[patches\] max-list-age: expected a duration such as 30m, 12h, 7d or 2w, got '7 days'" \
+    "$T/err"
+printf '[store]\npath = %s\n[patches]\nmax-list-age = 36h\nsecurity-suites = *-security *-hotfix\n[host w]\nsource = local:\nrefresh-lists = yes\n' \
+    "$T/s6" >"$T/patches2.conf"
+expect_status 0 "[patches] and refresh-lists are read" ds --config "$T/patches2.conf" init
+printf '[store]\npath = %s\n[patches]\nmax-lists-age = 7d\n' "$T/s7" >"$T/patches3.conf"
+expect_status 2 "an unknown [patches] key exits 2" ds --config "$T/patches3.conf" init
 
 # --store wins over [store] path.
 expect_status 0 "--store overrides [store] path" \

@@ -8,5 +8,6 @@ shell_tests += \
 	tests/cli/plan.sh tests/cli/pkgcache.sh tests/cli/sync.sh \
 	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
-	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/store-modes.sh
+	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
+	tests/cli/store-modes.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

@@ -10,7 +10,9 @@ unit_tests += \
 	tests/unit/test-snapshot tests/unit/test-snapshot-daemon \
 	tests/unit/test-snapshot-qemu \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
-	tests/unit/test-notify tests/unit/test-audit
+	tests/unit/test-notify tests/unit/test-audit \
+	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt \
+	tests/unit/test-selection
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change
@@ -21,7 +23,10 @@ tests_unit_test_change_SOURCES = tests/unit/test-change.c \
 
 EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh \
 	tests/data/test-node.xml tests/data/snapshot-node.xml \
-	tests/data/dpkg/mkroot.sh tests/data/dpkg/mksecrets.sh
+	tests/data/dpkg/mkroot.sh tests/data/dpkg/mksecrets.sh \
+	tests/data/dpkg/mkrepo.sh \
+	tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
+	tests/data/dpkg/apt/local-repo.txt
 EXTRA_DIST += \
 	tests/data/good/db01.json \
 	tests/data/good/web01-lab.json \

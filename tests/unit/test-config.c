@@ -330,6 +330,12 @@ static void assert_default(const void *base, const ds_config_key *k)
         g_assert_cmpuint(g_strv_length(*(char **const *)field), ==,
                          *k->def ? g_strv_length(words) : 0);
         break;
+    case DS_CONFIG_DURATION: {
+        gint64 want = -1;
+        g_assert_cmpint(ds_config_parse_duration(&want, k->def), ==, 0);
+        g_assert_cmpint(*(const gint64 *)field, ==, want);
+        break;
+    }
     case DS_CONFIG_IGNORE:
         g_assert_not_reached();
     }

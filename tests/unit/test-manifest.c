@@ -474,6 +474,39 @@ static char *rand_time(void)
     return g_string_free(g, FALSE);
 }
 
+/* The selection members, each absent (not collected) half the time:
+ * holds and auto marks from the packages, pending entries for the others. */
+static void rand_selection(ds_manifest *m)
+{
+    bool collected = g_test_rand_bit();
+
+    if (g_test_rand_bit())
+        m->lists_updated_at = rand_time();
+    if (!collected)
+        return;
+    m->holds = g_ptr_array_new_with_free_func(g_free);
+    m->auto_marks = g_ptr_array_new_with_free_func(g_free);
+    m->pending = g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+    m->held_back =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+    for (guint i = 0; i < m->packages->len; i++) {
+        const ds_package *p = m->packages->pdata[i];
+        g_autofree char *v = rand_token();
+        g_autofree char *o = g_test_rand_bit() ? rand_text() : NULL;
+        g_autofree char *s = g_test_rand_bit() ? rand_token() : NULL;
+        bool held = g_test_rand_int_range(0, 4) == 0;
+
+        if (g_test_rand_bit())
+            g_ptr_array_add(m->auto_marks, g_strdup(p->name));
+        if (held)
+            g_ptr_array_add(m->holds, g_strdup(p->name));
+        if (g_test_rand_bit())
+            g_ptr_array_add(held ? m->held_back : m->pending,
+                            ds_pending_new(p->name, v, o, s,
+                                           g_test_rand_bit()));
+    }
+}
+
 /* A random valid manifest, normalised.  `scale` bounds the list sizes. */
 static ds_manifest *rand_manifest(int scale)
 {
@@ -555,6 +588,7 @@ static ds_manifest *rand_manifest(int scale)
     }
     m->collector.version = rand_maybe(rand_token);
     m->collector.transport = rand_maybe(rand_token);
+    rand_selection(m);
 
     g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
     g_assert_no_error(err);

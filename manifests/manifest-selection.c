@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* manifests/manifest-selection.c: the package selection members of a
+ * manifest (pending updates, held-back candidates, holds, automatic marks,
+ * the apt lists' age): construction, normalisation, equality, rules. */
+#include <config.h>
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "manifests/util/error.h"
+#include "manifests/manifest-private.h"
+
+ds_pending *ds_pending_new(const char *name, const char *version,
+                           const char *origin, const char *suite,
+                           bool security)
+{
+    ds_pending *p = g_new0(ds_pending, 1);
+
+    p->name = g_strdup(name);
+    p->version = g_strdup(version);
+    p->origin = g_strdup(origin);
+    p->suite = g_strdup(suite);
+    p->security = security;
+    return p;
+}
+
+void ds_pending_free(ds_pending *p)
+{
+    if (!p)
+        return;
+    g_free(p->name);
+    g_free(p->version);
+    g_free(p->origin);
+    g_free(p->suite);
+    g_free(p);
+}
+
+void ds_manifest_free_selection(ds_manifest *m)
+{
+    g_clear_pointer(&m->pending, g_ptr_array_unref);
+    g_clear_pointer(&m->held_back, g_ptr_array_unref);
+    g_clear_pointer(&m->holds, g_ptr_array_unref);
+    g_clear_pointer(&m->auto_marks, g_ptr_array_unref);
+    g_clear_pointer(&m->lists_updated_at, g_free);
+}
+
+int ds_manifest_cmp_pending(gconstpointer a, gconstpointer b)
+{
+    const ds_pending *pa = *(ds_pending *const *)a;
+    const ds_pending *pb = *(ds_pending *const *)b;
+
+    return g_strcmp0(pa->name, pb->name);
+}
+
+static bool pending_equal(const void *a, const void *b)
+{
+    const ds_pending *pa = a, *pb = b;
+
+    return g_strcmp0(pa->name, pb->name) == 0 &&
+           g_strcmp0(pa->version, pb->version) == 0 &&
+           g_strcmp0(pa->origin, pb->origin) == 0 &&
+           g_strcmp0(pa->suite, pb->suite) == 0 &&
+           pa->security == pb->security;
+}
+
+static bool string_equal(const void *a, const void *b)
+{
+    return g_strcmp0(a, b) == 0;
+}
+
+static const char *key_pending(const void *p)
+{
+    return ((const ds_pending *)p)->name;
+}
+
+static const char *key_string(const void *s)
+{
+    return s;
+}
+
+int ds_manifest_normalise_selection(ds_manifest *m, const char *host,
+                                    GError **err)
+{
+    int rc;
+
+    if ((rc = ds_manifest_sort_unique(m->pending, ds_manifest_cmp_pending,
+                                      pending_equal, key_pending, host,
+                                      "pending", err)) < 0 ||
+        (rc = ds_manifest_sort_unique(m->held_back, ds_manifest_cmp_pending,
+                                      pending_equal, key_pending, host,
+                                      "held_back", err)) < 0 ||
+        (rc = ds_manifest_sort_unique(m->holds, ds_manifest_cmp_string,
+                                      string_equal, key_string, host, "holds",
+                                      err)) < 0 ||
+        (rc = ds_manifest_sort_unique(m->auto_marks, ds_manifest_cmp_string,
+                                      string_equal, key_string, host, "auto",
+                                      err)) < 0)
+        return rc;
+    return 0;
+}
+
+/* NULL (not collected) differs from an empty list: the document differs. */
+static bool list_equal(GPtrArray *a, GPtrArray *b, GCompareFunc cmp,
+                       ds_manifest_eq_fn eq)
+{
+    g_autoptr(GPtrArray) sa = NULL;
+    g_autoptr(GPtrArray) sb = NULL;
+
+    if (!a || !b)
+        return a == b;
+    if (a->len != b->len)
+        return false;
+    sa = g_ptr_array_sized_new(a->len); /* views: no free function */
+    sb = g_ptr_array_sized_new(b->len);
+    for (guint i = 0; i < a->len; i++) {
+        g_ptr_array_add(sa, a->pdata[i]);
+        g_ptr_array_add(sb, b->pdata[i]);
+    }
+    g_ptr_array_sort(sa, cmp);
+    g_ptr_array_sort(sb, cmp);
+    for (guint i = 0; i < sa->len; i++)
+        if (!eq(sa->pdata[i], sb->pdata[i]))
+            return false;
+    return true;
+}
+
+bool ds_manifest_selection_equal(const ds_manifest *a, const ds_manifest *b)
+{
+    return g_strcmp0(a->lists_updated_at, b->lists_updated_at) == 0 &&
+           list_equal(a->pending, b->pending, ds_manifest_cmp_pending,
+                      pending_equal) &&
+           list_equal(a->held_back, b->held_back, ds_manifest_cmp_pending,
+                      pending_equal) &&
+           list_equal(a->holds, b->holds, ds_manifest_cmp_string,
+                      string_equal) &&
+           list_equal(a->auto_marks, b->auto_marks, ds_manifest_cmp_string,
+                      string_equal);
+}
+
+/* ---- look-ups ------------------------------------------------------------ */
+
+static gpointer find(GPtrArray *a, const char *name,
+                     const char *(*key)(const void *))
+{
+    guint lo = 0, hi;
+
+    if (!a || !name)
+        return NULL;
+    hi = a->len;
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        int c = g_strcmp0(key(a->pdata[mid]), name);
+        if (c == 0)
+            return a->pdata[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const ds_pending *ds_manifest_find_pending(const ds_manifest *m,
+                                           const char *name)
+{
+    return m ? find(m->pending, name, key_pending) : NULL;
+}
+
+const ds_pending *ds_manifest_find_held_back(const ds_manifest *m,
+                                             const char *name)
+{
+    return m ? find(m->held_back, name, key_pending) : NULL;
+}
+
+bool ds_manifest_is_held(const ds_manifest *m, const char *name)
+{
+    return m && find(m->holds, name, key_string) != NULL;
+}
+
+bool ds_manifest_is_auto(const ds_manifest *m, const char *name)
+{
+    return m && find(m->auto_marks, name, key_string) != NULL;
+}
+
+/* ---- rules --------------------------------------------------------------- */
+
+static int bad(GError **err, const char *origin, const char *section,
+               const char *key, const char *field, const char *fmt, ...)
+    G_GNUC_PRINTF(6, 7);
+
+static int bad(GError **err, const char *origin, const char *section,
+               const char *key, const char *field, const char *fmt, ...)
+{
+    g_autoptr(GString) path = g_string_new(section);
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    if (key)
+        ds_manifest_path_key(path, key, strlen(key));
+    if (field)
+        g_string_append_printf(path, ".%s", field);
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    return ds_error_set(err, DS_EINVALID, "%s: %s: %s", origin, path->str, msg);
+}
+
+static int check_pending(const ds_pending *p, const char *origin,
+                         const char *section, GError **err)
+{
+    const char *why;
+
+    if (!p->name || !ds_name_is_safe_package(p->name))
+        return bad(err, origin, section, p->name ? p->name : "(null)", NULL,
+                   "not a safe package name (Debian package name "
+                   "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
+    if (!p->version)
+        return bad(err, origin, section, p->name, "version", "missing");
+    if ((why = ds_manifest_token_problem(p->version)))
+        return bad(err, origin, section, p->name, "version", "%s", why);
+    if (p->origin && (why = ds_manifest_text_problem(p->origin, 256)))
+        return bad(err, origin, section, p->name, "origin", "%s", why);
+    if (p->suite && (why = ds_manifest_token_problem(p->suite)))
+        return bad(err, origin, section, p->name, "suite", "%s", why);
+    return 0;
+}
+
+static int check_names(GPtrArray *a, const char *origin, const char *section,
+                       GError **err)
+{
+    for (guint i = 0; a && i < a->len; i++) {
+        const char *n = a->pdata[i];
+        if (!n || !ds_name_is_safe_package(n)) {
+            g_autofree char *sec = g_strdup_printf("%s[%u]", section, i);
+            return bad(err, origin, sec, NULL, NULL,
+                       "not a safe package name (Debian package name "
+                       "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
+        }
+    }
+    return 0;
+}
+
+int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
+                                GError **err)
+{
+    int rc;
+
+    if (m->lists_updated_at && !ds_manifest_is_rfc3339_utc(m->lists_updated_at))
+        return bad(err, origin, "lists_updated_at", NULL, NULL,
+                   "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+    for (guint i = 0; m->pending && i < m->pending->len; i++) {
+        const ds_pending *p = m->pending->pdata[i];
+        if ((rc = check_pending(p, origin, "pending", err)) < 0)
+            return rc;
+        if (m->holds &&
+            g_ptr_array_find_with_equal_func(m->holds, p->name, g_str_equal,
+                                             NULL))
+            return bad(err, origin, "pending", p->name, NULL,
+                       "is on hold (a held package is held back, not "
+                       "pending)");
+    }
+    for (guint i = 0; m->held_back && i < m->held_back->len; i++)
+        if ((rc = check_pending(m->held_back->pdata[i], origin, "held_back",
+                                err)) < 0)
+            return rc;
+    if ((rc = check_names(m->holds, origin, "holds", err)) < 0 ||
+        (rc = check_names(m->auto_marks, origin, "auto", err)) < 0)
+        return rc;
+    return 0;
+}
