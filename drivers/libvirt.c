@@ -11,16 +11,13 @@
 #include <libvirt/virterror.h>
 
 #include "drivers/libvirt.h"
+#include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 
 #define DS_LAB_DEFAULT_URI "qemu:///system"
 #define DS_LAB_NAME_MAX 200
 #define DS_LAB_AGENT_DEFAULT_MS (30 * 1000)
 #define DS_LAB_POLL_MS 200
-
-/* Local name so the cleanup function cannot clash with another file's. */
-typedef json_t lab_json;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(lab_json, json_decref)
 
 struct ds_lab {
     char *uri;
@@ -296,8 +293,7 @@ static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
     switch (code) {
     case VIR_ERR_NO_SUPPORT:
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: %s: this libvirt driver cannot talk to a "
-                            "guest agent (%s)", lab->uri, name, msg);
+                            "%s: %s: this libvirt driver cannot talk to a guest agent (%s)", lab->uri, name, msg);
     case VIR_ERR_ARGUMENT_UNSUPPORTED:
         return ds_error_set(err, DS_EUNSUPPORTED,
                             "%s: %s: no guest agent channel configured (%s)",
@@ -382,11 +378,11 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
                       GError **err)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-    g_autoptr(lab_json) ping = json_pack("{s:s}", "execute", "guest-ping");
+    g_autoptr(json_t) ping = json_pack("{s:s}", "execute", "guest-ping");
     g_autoptr(GError) last = NULL;
 
     for (;;) {
-        g_autoptr(lab_json) ret = NULL;
+        g_autoptr(json_t) ret = NULL;
         int left = lab_ms_left(deadline);
         int rc;
 
@@ -405,8 +401,7 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
         g_usleep(MIN(DS_LAB_POLL_MS, lab_ms_left(deadline)) * 1000);
     }
     return ds_error_set(err, DS_EINTERRUPTED,
-                        "%s: %s: guest agent did not answer within %d ms "
-                        "(%s)", lab->uri, lab_dom_name(dom), timeout_ms,
+                        "%s: %s: guest agent did not answer within %d ms (%s)", lab->uri, lab_dom_name(dom), timeout_ms,
                         last ? last->message : "no reply");
 }
 
@@ -414,8 +409,8 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
 static int lab_read_small(char **out, ds_lab *lab, virDomainPtr dom,
                           const char *path, int timeout_ms, GError **err)
 {
-    g_autoptr(lab_json) open_cmd = NULL, read_cmd = NULL, close_cmd = NULL;
-    g_autoptr(lab_json) handle = NULL, data = NULL, closed = NULL;
+    g_autoptr(json_t) open_cmd = NULL, read_cmd = NULL, close_cmd = NULL;
+    g_autoptr(json_t) handle = NULL, data = NULL, closed = NULL;
     const char *b64;
     int rc;
 
@@ -487,8 +482,7 @@ int ds_lab_reboot(ds_lab *lab, virDomainPtr dom, int timeout_ms,
         g_usleep(MIN(DS_LAB_POLL_MS * 1000, lab_ms_left(deadline) * 1000));
     }
     return ds_error_set(err, DS_EINTERRUPTED,
-                        "%s: %s: reboot: guest did not come back within "
-                        "%d ms", lab->uri, lab_dom_name(dom), timeout_ms);
+                        "%s: %s: reboot: guest did not come back within %d ms", lab->uri, lab_dom_name(dom), timeout_ms);
 }
 
 int ds_lab_shutdown(ds_lab *lab, virDomainPtr dom, int timeout_ms,

@@ -83,15 +83,13 @@ static int repo_init(repo *r, const char *url, const ds_pkgcache_options *o,
         r->dir = g_filename_from_uri(url, NULL, &e);
         if (!r->dir || !g_path_is_absolute(r->dir))
             return ds_error_set(err, DS_EINVALID,
-                                "package repository '%s': not a valid "
-                                "file:// URL",
+                                "package repository '%s': not a valid file:// URL",
                                 url);
         return 0;
     }
     if (!g_str_has_prefix(url, "https://"))
         return ds_error_set(err, DS_EINVALID,
-                            "package repository '%s': only https:// and "
-                            "file:// repositories are read",
+                            "package repository '%s': only https:// and file:// repositories are read",
                             url);
     r->base = g_strdup(url);
     while (g_str_has_suffix(r->base, "/"))
@@ -301,16 +299,14 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
         }
         if (!ent->filename) {
             add_miss(miss, p,
-                     g_strdup_printf("%s: %s gives an unsafe Filename: "
-                                     "refused",
+                     g_strdup_printf("%s: %s gives an unsafe Filename: refused",
                                      l, index));
             continue;
         }
         if (ent->size > max_file) {
             add_miss(miss, p,
                      g_strdup_printf("%s: %s says %" G_GUINT64_FORMAT
-                                     " bytes, over the limit of "
-                                     "%" G_GSIZE_FORMAT,
+                                     " bytes, over the limit of %" G_GSIZE_FORMAT,
                                      l, index, ent->size, max_file));
             continue;
         }

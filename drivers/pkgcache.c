@@ -13,6 +13,7 @@
 
 #include "drivers/pkgcache-private.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "manifests/version.h"
 
 #define DPKG_DEB_TIMEOUT_MS (60 * 1000)
@@ -175,70 +176,6 @@ static bool is_sha256_hex(const char *s)
     return n == 64;
 }
 
-/* ---- atomic files ---- */
-
-/* Write data to a new temporary file in dir (mode 0644, synced); *tmp
- * gets its path. */
-static int write_temp(char **tmp, const char *dir, const void *data, gsize len,
-                      GError **err)
-{
-    g_autofree char *path = g_build_filename(dir, ".tmp-XXXXXX", NULL);
-    const guint8 *p = data;
-    int fd = g_mkstemp_full(path, O_WRONLY | O_CLOEXEC, 0644);
-    int errsv;
-
-    if (fd < 0)
-        return fail_errno(err, errno, "cannot create a file in", dir);
-    while (len > 0) {
-        ssize_t n = write(fd, p, MIN(len, (gsize)1 << 20));
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            goto fail;
-        p += n;
-        len -= (gsize)n;
-    }
-    if (fchmod(fd, 0644) < 0 || fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    *tmp = g_steal_pointer(&path);
-    return 0;
-fail:
-    errsv = errno ? errno : EIO;
-    if (fd >= 0)
-        close(fd);
-    unlink(path);
-    return fail_errno(err, errsv, "cannot write", path);
-}
-
-/* Rename tmp to final and sync the directory; tmp is removed on error. */
-static int commit_temp(const char *tmp, const char *final, GError **err)
-{
-    g_autofree char *dir = g_path_get_dirname(final);
-    int fd;
-
-    if (rename(tmp, final) < 0) {
-        int errsv = errno;
-
-        unlink(tmp);
-        return fail_errno(err, errsv, "cannot rename into", final);
-    }
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0 || fsync(fd) < 0) {
-        int errsv = errno;
-
-        if (fd >= 0)
-            close(fd);
-        return fail_errno(err, errsv, "cannot sync", dir);
-    }
-    close(fd);
-    return 0;
-}
-
 /* ---- look-ups ---- */
 
 int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
@@ -257,8 +194,7 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
         g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
         return ds_error_set(err, DS_EINVALID,
-                            "package cache: refusing package '%s' (version "
-                            "or architecture not safe)",
+                            "package cache: refusing package '%s' (version or architecture not safe)",
                             shown);
     }
     entry = g_build_filename(c->index, stem, NULL);
@@ -277,8 +213,7 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
     file = g_build_filename(c->files, buf, NULL);
     if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
         return ds_error_set(err, DS_ENOTFOUND,
-                            "package cache: %s %s %s: indexed but %s is "
-                            "missing",
+                            "package cache: %s %s %s: indexed but %s is missing",
                             name, version, arch, file);
     if (path)
         *path = g_steal_pointer(&file);
@@ -310,8 +245,7 @@ static int check_deb(const char *path, const char *name, const char *version,
     if (r.status != 0) {
         ds_run_result_clear(&r);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a Debian package file (dpkg-deb "
-                            "cannot read it)",
+                            "%s: not a Debian package file (dpkg-deb cannot read it)",
                             origin);
     }
     got = g_strndup(g_bytes_get_data(r.out, NULL), g_bytes_get_size(r.out));
@@ -355,8 +289,7 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
         g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
 
         return ds_error_set(err, DS_EINVALID,
-                            "%s: refusing package '%s' (name, version or "
-                            "architecture not safe)",
+                            "%s: refusing package '%s' (name, version or architecture not safe)",
                             origin, shown);
     }
     d = g_bytes_get_data(data, &len);
@@ -370,21 +303,21 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
         return ds_error_set(err, DS_EINVALID,
                             "%s: SHA256 mismatch: got %s, the index says %s",
                             origin, sum, expect_sha256);
-    if ((rc = write_temp(&tmp, c->files, d ? d : "", len, err)) < 0)
-        return rc;
+    final = g_build_filename(c->files, sum, NULL);
+    if ((rc = ds_file_write_temp(&tmp, final, d ? d : "", len, 0644, err)) < 0)
+        return ds_error_prefix(err, rc, "package cache: ");
     if ((rc = check_deb(tmp, name, version, arch, origin, err)) < 0) {
         unlink(tmp);
         return rc;
     }
-    final = g_build_filename(c->files, sum, NULL);
-    if ((rc = commit_temp(tmp, final, err)) < 0)
-        return rc;
+    if ((rc = ds_file_commit_temp(tmp, final, 0, err)) < 0)
+        return ds_error_prefix(err, rc, "package cache: ");
     line = g_strdup_printf("%s\n", sum);
-    g_clear_pointer(&tmp, g_free);
-    if ((rc = write_temp(&tmp, c->index, line, strlen(line), err)) < 0)
-        return rc;
     entry = g_build_filename(c->index, stem, NULL);
-    return commit_temp(tmp, entry, err);
+    if ((rc = ds_file_write_atomic(entry, line, strlen(line), 0644, 0,
+                                   err)) < 0)
+        return ds_error_prefix(err, rc, "package cache: ");
+    return 0;
 }
 
 /* ---- the Packages index ---- */

@@ -100,8 +100,7 @@ static int parse_line(GPtrArray *out, const char *origin, guint lineno,
         for (guint i = 0; ow[i]; i++) {
             if (!is_token(ow[i]) || !strchr(ow[i], '=') || ow[i][0] == '=')
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: line %u: option '%s' is not "
-                                    "key=value",
+                                    "%s: line %u: option '%s' is not key=value",
                                     origin, lineno, ow[i]);
             g_ptr_array_add(opts, g_strdup(ow[i]));
         }
@@ -181,8 +180,7 @@ static int flush_stanza(GPtrArray *out, const char *origin, guint lineno,
     comps = g_hash_table_lookup(fields, "components");
     if (!types || !uris || !suites)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: stanza ending at line %u: Types, URIs and "
-                            "Suites are required",
+                            "%s: stanza ending at line %u: Types, URIs and Suites are required",
                             origin, lineno);
     tw = words(types);
     uw = words(uris);
@@ -213,30 +211,26 @@ static int flush_stanza(GPtrArray *out, const char *origin, guint lineno,
         g_autofree char *opt = g_strconcat(name, "=", val, NULL);
         if (!is_token(opt))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: stanza ending at line %u: field %s: "
-                                "malformed value",
+                                "%s: stanza ending at line %u: field %s: malformed value",
                                 origin, lineno, (char *)k);
         g_ptr_array_add(opts, g_steal_pointer(&opt));
     }
     for (guint t = 0; tw[t]; t++) {
         if (strcmp(tw[t], "deb") != 0 && strcmp(tw[t], "deb-src") != 0)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: stanza ending at line %u: type '%s' is "
-                                "not deb or deb-src",
+                                "%s: stanza ending at line %u: type '%s' is not deb or deb-src",
                                 origin, lineno, tw[t]);
         for (guint u = 0; uw[u]; u++)
             for (guint s = 0; sw[s]; s++) {
                 if (!is_token(uw[u]) || !is_token(sw[s]) ||
                     (!cw[0] && !g_str_has_suffix(sw[s], "/")))
                     return ds_error_set(err, DS_EINVALID,
-                                        "%s: stanza ending at line %u: "
-                                        "malformed URI, suite or components",
+                                        "%s: stanza ending at line %u: malformed URI, suite or components",
                                         origin, lineno);
                 for (guint i = 0; cw[i]; i++)
                     if (!is_token(cw[i]))
                         return ds_error_set(err, DS_EINVALID,
-                                            "%s: stanza ending at line %u: "
-                                            "malformed component",
+                                            "%s: stanza ending at line %u: malformed component",
                                             origin, lineno);
                 g_autoptr(GPtrArray) o =
                     g_ptr_array_new_with_free_func(g_free);
@@ -275,8 +269,7 @@ static int parse_deb822(GPtrArray *out, const char *origin, char **lines,
             char *old;
             if (!last)
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: line %u: continuation line outside "
-                                    "a field",
+                                    "%s: line %u: continuation line outside a field",
                                     origin, i + 1);
             old = g_hash_table_lookup(fields, last);
             l = g_strstrip(l);

@@ -70,8 +70,7 @@ int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,
     }
     if (!ended)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: the collection script's output is "
-                            "truncated or malformed",
+                            "%s: the collection script's output is truncated or malformed",
                             host);
     return 0;
 }

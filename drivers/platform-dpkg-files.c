@@ -203,8 +203,7 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
             (m->target && !is_text(m->target))) {
             g_autofree char *show = ds_dpkg_show(path, strlen(path));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: file %s: owner, group or symlink target "
-                                "is not valid UTF-8 text",
+                                "%s: file %s: owner, group or symlink target is not valid UTF-8 text",
                                 c->host, show);
         }
         p = z2 + 1;
@@ -303,8 +302,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
                                 "%s: %s is a secret file and %s", c->host,
                                 path,
                                 !o->hmac_key ? "no HMAC key was given"
-                                             : "its content could not be "
-                                               "read");
+                                             : "its content could not be read");
         }
         k = g_bytes_get_data(o->hmac_key, &klen);
         h = g_hmac_new(G_CHECKSUM_SHA256, k, klen);
@@ -468,8 +466,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         if (!ds_name_is_safe_path(p) || !g_utf8_validate(p, -1, NULL)) {
             g_autofree char *show = ds_dpkg_show(p, n);
             return ds_error_set(err, DS_EINVALID,
-                                "%s: configured file %s is not a safe "
-                                "absolute path",
+                                "%s: configured file %s is not a safe absolute path",
                                 c->host, show);
         }
         g_ptr_array_add(targets, ds_dpkg_cmd_path(c, p));

@@ -187,8 +187,7 @@ static int parse_conffile(GPtrArray *conffiles, const char *host,
         sp = strrchr(line, ' ');
         if (!sp)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: dpkg-query output line %u: conffile "
-                                "entry without a checksum",
+                                "%s: dpkg-query output line %u: conffile entry without a checksum",
                                 host, lineno);
         if (strcmp(sp + 1, "obsolete") == 0 ||
             strcmp(sp + 1, "remove-on-upgrade") == 0) {
@@ -202,8 +201,7 @@ static int parse_conffile(GPtrArray *conffiles, const char *host,
     if (!ds_name_is_safe_path(line)) {
         g_autofree char *show = ds_dpkg_show(line, strlen(line));
         return ds_error_set(err, DS_EINVALID,
-                            "%s: dpkg-query output line %u: conffile path %s "
-                            "is not a safe absolute path",
+                            "%s: dpkg-query output line %u: conffile path %s is not a safe absolute path",
                             host, lineno, show);
     }
     /* "newconffile": dpkg has not recorded a checksum yet. */
@@ -254,14 +252,12 @@ int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
         f = g_strsplit(line, "\t", -1);
         if (g_strv_length(f) != 4)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: dpkg-query output line %u: expected 4 "
-                                "tab-separated fields, got %u",
+                                "%s: dpkg-query output line %u: expected 4 tab-separated fields, got %u",
                                 host, lineno, g_strv_length(f));
         if (!ds_name_is_safe_package(f[0])) {
             show = ds_dpkg_show(f[0], strlen(f[0]));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: dpkg-query output line %u: package name "
-                                "%s is not a valid Debian package name",
+                                "%s: dpkg-query output line %u: package name %s is not a valid Debian package name",
                                 host, lineno, show);
         }
         /* Status-Abbrev: want, status, error flag.  Installed means the
@@ -273,15 +269,13 @@ int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
         if (!ds_version_is_valid(f[1])) {
             show = ds_dpkg_show(f[1], strlen(f[1]));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: dpkg-query output line %u: package %s: "
-                                "version %s is not a valid Debian version",
+                                "%s: dpkg-query output line %u: package %s: version %s is not a valid Debian version",
                                 host, lineno, f[0], show);
         }
         if (!is_arch(f[2])) {
             show = ds_dpkg_show(f[2], strlen(f[2]));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: dpkg-query output line %u: package %s: "
-                                "architecture %s is not valid",
+                                "%s: dpkg-query output line %u: package %s: architecture %s is not valid",
                                 host, lineno, f[0], show);
         }
         g_ptr_array_add(packages, ds_package_new(f[0], f[1], f[2], NULL));
@@ -363,8 +357,7 @@ int ds_dpkg_parse_os_release(char **id, char **version, char **name,
         if (!ok) {
             g_autofree char *show = ds_dpkg_show(eq + 1, strlen(eq + 1));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: line %u: %s: value %s is not a plain "
-                                "shell-quoted string",
+                                "%s: line %u: %s: value %s is not a plain shell-quoted string",
                                 origin, i + 1, l, show);
         }
         for (const char *c = val; *c; c++)

@@ -285,8 +285,7 @@ static int collect_kernel(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
         if (!is_release(rel) || strlen(rel) != len - (len && d[len - 1] == '\n')) {
             g_autofree char *show = ds_dpkg_show(d, len);
             return ds_error_set(err, DS_EINVALID,
-                                "%s: uname -r output %s is not a kernel "
-                                "release",
+                                "%s: uname -r output %s is not a kernel release",
                                 c->host, show);
         }
         m->kernel.running = g_steal_pointer(&rel);
@@ -348,8 +347,7 @@ static int collect_sources(ds_manifest *m, ds_dpkg_ctx *c, probe *pr,
 
             if (!ds_name_is_safe_path(src->path))
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: apt sources file name is not a "
-                                    "safe path",
+                                    "%s: apt sources file name is not a safe path",
                                     c->host);
             origin = g_strdup_printf("%s: %s", c->host, src->path);
             d = g_bytes_get_data(src->data, &len);
@@ -434,8 +432,7 @@ static int parse_units(GHashTable *map, ds_dpkg_ctx *c, GBytes *out,
         if (!ds_name_is_safe_service(f[0]) || !is_state(f[col])) {
             g_autofree char *show = ds_dpkg_show(lines[i], strlen(lines[i]));
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s output line %u: %s is not a valid "
-                                "unit name and state",
+                                "%s: %s output line %u: %s is not a valid unit name and state",
                                 c->host, what, i + 1, show);
         }
         if (skip && strcmp(f[skip_col], skip) == 0)
@@ -604,8 +601,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
             g_autofree char *show =
                 ds_dpkg_show(opts->files[i], strlen(opts->files[i]));
             rc = ds_error_set(err, DS_EINVALID,
-                              "%s: configured file %s is not a safe "
-                              "absolute path",
+                              "%s: configured file %s is not a safe absolute path",
                               c.host, show);
             goto done;
         }
@@ -616,8 +612,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
         goto done;
     if (ds_dpkg_facts_get(facts, "no-dpkg")) {
         rc = ds_error_set(err, DS_EUNSUPPORTED,
-                          "%s: unknown platform (no dpkg database in "
-                          "/var/lib/dpkg)",
+                          "%s: unknown platform (no dpkg database in /var/lib/dpkg)",
                           c.host);
         goto done;
     }

@@ -13,6 +13,7 @@
 #include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 
 #define DS_HMAC_KEY_LEN 32
 
@@ -94,8 +95,7 @@ static int read_key(GBytes **out, int fd, const char *path, GError **err)
                             path);
     if (st.st_mode & 077)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: HMAC key file is accessible by group or "
-                            "others (mode %04o); make it 0600",
+                            "%s: HMAC key file is accessible by group or others (mode %04o); make it 0600",
                             path, (unsigned)(st.st_mode & 07777));
     while (got < sizeof buf) {
         ssize_t n = read(fd, buf + got, sizeof buf - got);
@@ -119,31 +119,15 @@ static int read_key(GBytes **out, int fd, const char *path, GError **err)
     return 0;
 }
 
-static int write_all(int fd, const guint8 *p, gsize len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (gsize)n;
-    }
-    return 0;
-}
-
-/* Create a new key: write it to a private temporary file next to PATH,
- * then link it into place, so that a reader never sees half a key and two
- * concurrent creators agree on one key (the loser reads the winner's). */
+/* Create a new key: written to a private temporary file next to PATH,
+ * then linked into place (never replacing one), so that a reader never
+ * sees half a key and two concurrent creators agree on one key (the loser
+ * reads the winner's). */
 static int create_key(const char *path, GError **err)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    g_autofree char *tmp = NULL;
     guint8 key[DS_HMAC_KEY_LEN];
     gsize got = 0;
-    int fd, rc = 0;
+    int rc;
 
     while (got < sizeof key) {
         ssize_t n = getrandom(key + got, sizeof key - got, 0);
@@ -155,33 +139,9 @@ static int create_key(const char *path, GError **err)
                                 path, g_strerror(errno));
         got += (gsize)n;
     }
-    tmp = g_strdup_printf("%s/.%s.XXXXXX", dir, base);
-    fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        memset(key, 0, sizeof key);
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s", path,
-                            g_strerror(errno));
-    }
-    if (fchmod(fd, 0600) < 0 || write_all(fd, key, sizeof key) < 0 ||
-        fsync(fd) < 0) {
-        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot write: %s", tmp,
-                          g_strerror(errno));
-        close(fd);
-        goto done;
-    }
-    if (close(fd) < 0) {
-        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot write: %s", tmp,
-                          g_strerror(errno));
-        goto done;
-    }
-    /* link() fails with EEXIST instead of replacing a key made meanwhile:
-     * the exclusive-create half of O_EXCL, made atomic with the content. */
-    if (link(tmp, path) < 0 && errno != EEXIST)
-        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s", path,
-                          g_strerror(errno));
-done:
+    rc = ds_file_write_atomic(path, key, sizeof key, 0600, DS_FILE_NO_REPLACE,
+                              err);
     memset(key, 0, sizeof key);
-    unlink(tmp);
     return rc;
 }
 

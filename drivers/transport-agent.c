@@ -8,6 +8,7 @@
 
 #include "drivers/libvirt.h"
 #include "drivers/transport-agent.h"
+#include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 
 #define AGENT_DEFAULT_URI "qemu:///system"
@@ -16,9 +17,6 @@
 /* libvirt carries an agent command and its reply as one RPC string of at
  * most 4 MiB; keep stdin well below that once base64-encoded. */
 #define AGENT_MAX_STDIN (2 * 1024 * 1024)
-
-typedef json_t agent_json;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(agent_json, json_decref)
 
 typedef struct agent_state {
     ds_lab *lab;
@@ -80,7 +78,7 @@ static int agent_open(void **state, const char *uri,
 static int agent_call(agent_state *st, json_t **out, int timeout_ms,
                       GError **err, json_t *cmd)
 {
-    g_autoptr(agent_json) owned = cmd;
+    g_autoptr(json_t) owned = cmd;
 
     *out = NULL;
     if (!cmd)
@@ -139,7 +137,7 @@ static int agent_decode(GBytes **out, agent_state *st, json_t *obj,
 static void agent_kill(agent_state *st, json_int_t pid)
 {
     g_autofree char *spid = g_strdup_printf("%" JSON_INTEGER_FORMAT, pid);
-    g_autoptr(agent_json) ret = NULL, status = NULL;
+    g_autoptr(json_t) ret = NULL, status = NULL;
     json_int_t kpid;
 
     /* minbase has no kill(1): the shell's builtin, the pid as argv */
@@ -179,9 +177,9 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
                       const char *const *argv, GBytes *stdin_data,
                       int timeout_ms, gboolean *timed_out, GError **err)
 {
-    g_autoptr(agent_json) args = json_array();
-    g_autoptr(agent_json) cmd = NULL;
-    g_autoptr(agent_json) ret = NULL;
+    g_autoptr(json_t) args = json_array();
+    g_autoptr(json_t) cmd = NULL;
+    g_autoptr(json_t) ret = NULL;
     gint64 deadline;
     json_int_t pid;
     gulong sleep_us = 2000;
@@ -198,8 +196,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     for (int i = 0; argv[i]; i++) {
         if (!g_utf8_validate(argv[i], -1, NULL))
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: an argument is not UTF-8 (the "
-                                "guest agent speaks JSON)", st->host,
+                                "%s: %s: an argument is not UTF-8 (the guest agent speaks JSON)", st->host,
                                 g_utf8_validate(label, -1, NULL) ? label
                                                                  : "command");
         if (i > 0)
@@ -215,8 +212,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
 
         if (len > AGENT_MAX_STDIN)
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input "
-                                "exceed the agent transport's limit of %d",
+                                "%s: %s: %" G_GSIZE_FORMAT " bytes of input exceed the agent transport's limit of %d",
                                 st->host, label, len, AGENT_MAX_STDIN);
         b64 = g_base64_encode(d, len);
         json_object_set_new(json_object_get(cmd, "arguments"), "input-data",
@@ -238,7 +234,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
     pid = json_integer_value(json_object_get(ret, "pid"));
 
     for (;;) {
-        g_autoptr(agent_json) status = NULL;
+        g_autoptr(json_t) status = NULL;
 
         rc = agent_call(st, &status, AGENT_CALL_MS, err,
                         json_pack("{s:s,s:{s:I}}", "execute",
@@ -256,8 +252,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
             if (timed_out)
                 *timed_out = TRUE;
             return ds_error_set(err, DS_EINTERRUPTED,
-                                "%s: %s did not finish within %d ms "
-                                "(killed)", st->host, label, timeout_ms);
+                                "%s: %s did not finish within %d ms (killed)", st->host, label, timeout_ms);
         }
         /* short commands answer within a few ms; back off for long ones */
         g_usleep(sleep_us);
@@ -279,7 +274,7 @@ static int agent_status_of(json_t *status)
 
 static int agent_file_close(agent_state *st, json_t *handle, GError **err)
 {
-    g_autoptr(agent_json) ret = NULL;
+    g_autoptr(json_t) ret = NULL;
 
     return agent_call(st, &ret, AGENT_CALL_MS, err,
                       json_pack("{s:s,s:{s:O}}", "execute", "guest-file-close",
@@ -302,7 +297,7 @@ static int agent_file_error(GError **err, int rc, agent_state *st,
 static int agent_read(agent_state *st, const char *path, gsize limit,
                       GBytes **out, GError **err)
 {
-    g_autoptr(agent_json) handle = NULL;
+    g_autoptr(json_t) handle = NULL;
     g_autoptr(GByteArray) buf = g_byte_array_new();
     int rc;
 
@@ -315,7 +310,7 @@ static int agent_read(agent_state *st, const char *path, gsize limit,
         return agent_file_error(err, rc, st, path);
 
     for (;;) {
-        g_autoptr(agent_json) chunk = NULL;
+        g_autoptr(json_t) chunk = NULL;
         const char *b64;
 
         rc = agent_call(st, &chunk, AGENT_CALL_MS, err,
@@ -399,7 +394,7 @@ static void agent_cleanup(agent_state *st, const char *dir)
         "[ -s \"$1/p\" ] && kill -KILL \"$(cat \"$1/p\")\" 2>/dev/null; "
         "rm -rf \"$1\"",
         "sh", dir, NULL};
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
 
     agent_exec(&status, st, "cleanup", kill_argv, NULL, AGENT_CALL_MS, NULL,
                NULL);
@@ -422,8 +417,7 @@ static int agent_spilled(agent_state *st, const char *cmd, const char *dir,
                             st->host, cmd);
     if (so > st->max_output || se > st->max_output)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes "
-                            "(%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
+                            "%s: %s: output over %" G_GSIZE_FORMAT " bytes (%" G_GUINT64_FORMAT " bytes)", st->host, cmd,
                             st->max_output, MAX(so, se));
     if ((rc = agent_read(st, o, st->max_output, &result->out, err)) < 0 ||
         (rc = agent_read(st, e, st->max_output, &result->err, err)) < 0)
@@ -436,7 +430,7 @@ static int agent_run(void *state, const char *const *argv,
                      GBytes *stdin_data, ds_run_result *result, GError **err)
 {
     agent_state *st = state;
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
     g_autoptr(GPtrArray) wargv = g_ptr_array_new();
     g_autofree char *dir = NULL, *token = NULL, *inline_max = NULL;
     g_autoptr(GBytes) out = NULL;
@@ -489,14 +483,12 @@ static int agent_run(void *state, const char *const *argv,
                                           len - strlen(token) - 1);
         if (g_str_has_prefix(line, "notfound"))
             return ds_error_set(err, DS_ENOTFOUND,
-                                "%s: cannot run %s: no such program in the "
-                                "guest", st->host, argv[0]);
+                                "%s: cannot run %s: no such program in the guest", st->host, argv[0]);
         if (g_str_has_prefix(line, "mkdir")) {
             g_autofree char *why = g_strndup(g_bytes_get_data(errb, NULL),
                                              g_bytes_get_size(errb));
             return ds_error_set(err, DS_EGENERIC,
-                                "%s: %s: cannot make a private directory "
-                                "in the guest's /tmp: %s", st->host, argv[0],
+                                "%s: %s: cannot make a private directory in the guest's /tmp: %s", st->host, argv[0],
                                 g_strstrip(g_strdelimit(why, "\n", ' ')));
         }
         rc = agent_spilled(st, argv[0], dir, line, result, err);
@@ -516,7 +508,7 @@ static int agent_run(void *state, const char *const *argv,
 static int agent_helper(agent_state *st, const char *const *argv,
                         GError **err)
 {
-    g_autoptr(agent_json) status = NULL;
+    g_autoptr(json_t) status = NULL;
     int rc, code;
 
     if ((rc = agent_exec(&status, st, NULL, argv, NULL, AGENT_CALL_MS, NULL,
@@ -547,7 +539,7 @@ static int agent_write_chunks(agent_state *st, json_t *handle, GBytes *data,
     for (gsize off = 0; off < len; off += AGENT_CHUNK) {
         gsize n = MIN(AGENT_CHUNK, len - off);
         g_autofree char *b64 = g_base64_encode(d + off, n);
-        g_autoptr(agent_json) ret = NULL;
+        g_autoptr(json_t) ret = NULL;
         int rc;
 
         rc = agent_call(st, &ret, AGENT_CALL_MS, err,
@@ -567,7 +559,7 @@ static int agent_write_file(void *state, const char *path, GBytes *data,
                             guint mode, GError **err)
 {
     agent_state *st = state;
-    g_autoptr(agent_json) handle = NULL;
+    g_autoptr(json_t) handle = NULL;
     g_autofree char *tmp = NULL;
     g_autofree char *smode = g_strdup_printf("%o", mode & 07777);
     g_autoptr(GBytes) empty = NULL;

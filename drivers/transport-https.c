@@ -84,8 +84,7 @@ static int load_auth(https_state *s, const char *path, GError **err)
     g_free(raw);
     if (rc < 0)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: auth file %s must hold one line, 'Bearer "
-                            "TOKEN' or 'user:password'",
+                            "%s: auth file %s must hold one line, 'Bearer TOKEN' or 'user:password'",
                             s->host, path);
     return 0;
 }
@@ -112,16 +111,14 @@ static int https_open(void **state, const char *uri,
         g_free(s->shown); /* it holds the credentials: show none of it */
         s->shown = g_strdup("(URL with credentials)");
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: credentials in a source URL are refused; put "
-                          "them in an auth file",
+                          "%s: credentials in a source URL are refused; put them in an auth file",
                           s->host);
         goto done;
     }
     scheme = g_ascii_strdown(uri, strcspn(uri, ":"));
     if (strcmp(scheme, "http") == 0 && !opts->allow_http) {
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: %s: plain http is refused (allow it "
-                          "explicitly)",
+                          "%s: %s: plain http is refused (allow it explicitly)",
                           s->host, s->shown);
         goto done;
     }
@@ -138,8 +135,7 @@ static int https_open(void **state, const char *uri,
     if (opts->auth_file) {
         if (strcmp(scheme, "https") != 0) {
             rc = ds_error_set(err, DS_EINVALID,
-                              "%s: %s: credentials are only sent over "
-                              "https",
+                              "%s: %s: credentials are only sent over https",
                               s->host, s->shown);
             goto done;
         }
@@ -189,8 +185,7 @@ static int https_fetch(void *state, GBytes **out, GError **err)
     if (!c) {
         g_byte_array_unref(b.buf);
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: %s: libcurl could not "
-                            "start",
+                            "%s: %s: libcurl could not start",
                             s->host, s->shown);
     }
     curl_easy_setopt(c, CURLOPT_URL, s->url);

@@ -188,8 +188,7 @@ static int local_open(void **state, const char *uri,
 
     if (*path && *path != '/')
         return ds_error_set(err, DS_EINVALID,
-                            "%s: '%s': the root in local:ROOT must be an "
-                            "absolute path",
+                            "%s: '%s': the root in local:ROOT must be an absolute path",
                             host, uri);
     if (*path) {
         struct stat st;

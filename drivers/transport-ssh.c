@@ -205,8 +205,7 @@ static int ssh_open(void **state, const char *uri,
         (opts->identity_file && !valid_option_path(opts->identity_file)) ||
         (opts->control_dir && !valid_option_path(opts->control_dir))) {
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: ssh key, known_hosts and control paths must "
-                          "not contain spaces, quotes or '%%'",
+                          "%s: ssh key, known_hosts and control paths must not contain spaces, quotes or '%%'",
                           s->host);
         goto fail;
     }
@@ -237,8 +236,7 @@ static int ssh_open(void **state, const char *uri,
     }
     if (strlen(s->control_dir) > SSH_CONTROL_DIR_MAX) {
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: ssh control directory %s is too long for a "
-                          "socket path (%d bytes at most)",
+                          "%s: ssh control directory %s is too long for a socket path (%d bytes at most)",
                           s->host, s->control_dir, SSH_CONTROL_DIR_MAX);
         goto fail;
     }
@@ -336,14 +334,11 @@ static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
         return 0;
     if (err_has(res->err, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: ssh host key for %s does not match "
-                            "known_hosts (possible man-in-the-middle); "
-                            "refusing",
+                            "%s: ssh host key for %s does not match known_hosts (possible man-in-the-middle); refusing",
                             s->host, s->where);
     if (err_has(res->err, "Host key verification failed"))
         return ds_error_set(err, DS_EGENERIC,
-                            "%s: ssh host key for %s is not in known_hosts;"
-                            " refusing",
+                            "%s: ssh host key for %s is not in known_hosts; refusing",
                             s->host, s->where);
     line = last_line(res->err);
     return ds_error_set(

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* drivers/transport.c: the transport registry (by URI scheme), the public
- * calls that dispatch to a transport's table, and the one audited function
- * that quotes data for a remote POSIX shell. */
+ * calls that dispatch to a transport's table (the quoting for a remote
+ * shell is the base layer's, manifests/util/shell.c). */
 #include <config.h>
 
 #include <string.h>
@@ -104,15 +104,13 @@ int ds_transport_open(ds_transport **out, const char *uri,
         scheme = g_ascii_strdown(uri, colon - uri);
     if (!scheme_is_valid(scheme))
         return ds_error_set(err, DS_EINVALID,
-                            "%s%s'%s' is not a transport URI (local:, "
-                            "ssh://HOST, https://URL, agent:DOMAIN)",
+                            "%s%s'%s' is not a transport URI (local:, ssh://HOST, https://URL, agent:DOMAIN)",
                             opts->host ? opts->host : "",
                             opts->host ? ": " : "", uri ? uri : "(null)");
     ops = lookup(scheme);
     if (!ops)
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s%sunknown transport '%s:' (local, ssh, "
-                            "https, agent)",
+                            "%s%sunknown transport '%s:' (local, ssh, https, agent)",
                             opts->host ? opts->host : "",
                             opts->host ? ": " : "", scheme);
     rc = ops->open(&state, uri, opts, err);
@@ -180,8 +178,7 @@ int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
         return unsupported(t, "read files", err);
     if (!path || path[0] != '/')
         return ds_error_set(err, DS_EINVALID,
-                            "%s: '%s' is not an absolute "
-                            "path",
+                            "%s: '%s' is not an absolute path",
                             t->label, path ? path : "(null)");
     return t->ops->read_file(t->state, path, out, err);
 }
@@ -193,8 +190,7 @@ int ds_transport_write_file(ds_transport *t, const char *path, GBytes *data,
         return unsupported(t, "write files", err);
     if (!path || path[0] != '/')
         return ds_error_set(err, DS_EINVALID,
-                            "%s: '%s' is not an absolute "
-                            "path",
+                            "%s: '%s' is not an absolute path",
                             t->label, path ? path : "(null)");
     if (mode > 07777)
         return ds_error_set(err, DS_EINVALID, "%s: %s: bad mode %o", t->label,
@@ -208,35 +204,4 @@ int ds_transport_fetch(ds_transport *t, GBytes **out, GError **err)
     if (!t->ops->fetch)
         return unsupported(t, "fetch", err);
     return t->ops->fetch(t->state, out, err);
-}
-
-/* Every byte stands for itself inside '...' except ' itself, which ends
- * the quoted part, is written as \' and reopens it: 'it'\''s'.  Nothing
- * else (newline, $, `, \, !, leading '-') is special in single quotes. */
-char *ds_shell_quote(const char *arg)
-{
-    GString *s = g_string_sized_new(strlen(arg) + 2);
-
-    g_string_append_c(s, '\'');
-    for (const char *p = arg; *p; p++) {
-        if (*p == '\'')
-            g_string_append(s, "'\\''");
-        else
-            g_string_append_c(s, *p);
-    }
-    g_string_append_c(s, '\'');
-    return g_string_free(s, FALSE);
-}
-
-char *ds_shell_join(const char *const *argv)
-{
-    GString *s = g_string_new(NULL);
-
-    for (gsize i = 0; argv && argv[i]; i++) {
-        g_autofree char *q = ds_shell_quote(argv[i]);
-        if (i)
-            g_string_append_c(s, ' ');
-        g_string_append(s, q);
-    }
-    return g_string_free(s, FALSE);
 }

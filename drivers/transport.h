@@ -6,6 +6,10 @@
 
 #include <glib.h>
 
+/* ds_shell_quote and ds_shell_join, for transports that pass through a
+ * remote shell. */
+#include "manifests/util/shell.h"
+
 /* Options a transport may use; every field may be NULL/0 (defaults). */
 typedef struct ds_transport_options {
     const char *host;          /* host name for messages ("web01") */
@@ -82,12 +86,6 @@ int ds_transport_read_file(ds_transport *t, const char *path, GBytes **out,
 int ds_transport_write_file(ds_transport *t, const char *path, GBytes *data,
                             guint mode, GError **err);
 int ds_transport_fetch(ds_transport *t, GBytes **out, GError **err);
-
-/* Quote one argument for a POSIX shell ('...' with ' as '\''); the one
- * audited place where data meets a remote shell. */
-char *ds_shell_quote(const char *arg);
-/* Join argv into one shell command line, each argument quoted. */
-char *ds_shell_join(const char *const *argv);
 
 /* For transport implementations (local, ssh): run argv on this machine
  * (g_spawn, no shell) in its own process group, feeding stdin_data and

@@ -160,8 +160,7 @@ int ds_ignore_add(ds_ignore *ig, ds_category cat, const char *patterns,
         len = (size_t)(p - start);
         if (len > DS_IGNORE_MAX_PATTERN)
             return ds_error_set(err, DS_EINVALID,
-                                "ignore %s: pattern '%.40s...' is too long "
-                                "(%zu bytes, at most %d)",
+                                "ignore %s: pattern '%.40s...' is too long (%zu bytes, at most %d)",
                                 cname, start, len, DS_IGNORE_MAX_PATTERN);
         if (!pattern_is_valid(start, len, cat, &why))
             return ds_error_set(err, DS_EINVALID,

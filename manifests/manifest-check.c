@@ -281,8 +281,7 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
         g_autoptr(GString) shown = g_string_new(NULL);
         ds_manifest_path_key(shown, m->host, strlen(m->host));
         return ds_error_set(err, DS_EINVALID,
-                            "%s: host: %s is not a safe host name "
-                            "([A-Za-z0-9][A-Za-z0-9._-]*, no \"..\")",
+                            "%s: host: %s is not a safe host name ([A-Za-z0-9][A-Za-z0-9._-]*, no \"..\")",
                             origin, shown->str);
     }
     if (m->role != DS_ROLE_PROD && m->role != DS_ROLE_LAB)

@@ -741,8 +741,7 @@ int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
     close(fd);
     if (len > DS_MANIFEST_MAX_BYTES)
         return ds_error_set(err, DS_EINVALID,
-                            "%s: larger than the limit of "
-                            "%u bytes",
+                            "%s: larger than the limit of %u bytes",
                             filename, DS_MANIFEST_MAX_BYTES);
     *out = g_steal_pointer(&buf);
     *out_len = len;

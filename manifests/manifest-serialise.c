@@ -140,8 +140,7 @@ static int sorted_for_output(GPtrArray **view, GPtrArray *a, GCompareFunc cmp,
             g_ptr_array_unref(copy);
             *view = NULL;
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: listed twice "
-                                "(the manifest is not normalised)",
+                                "%s: %s: listed twice (the manifest is not normalised)",
                                 origin, path->str);
         }
     }

@@ -238,12 +238,17 @@ static bool array_equal(GPtrArray *a, GPtrArray *b, GCompareFunc cmp, eq_fn eq)
 
 bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b)
 {
+    return ds_manifest_same_state(a, b) &&
+           (a == b || eq_str(a->collected_at, b->collected_at));
+}
+
+bool ds_manifest_same_state(const ds_manifest *a, const ds_manifest *b)
+{
     if (a == b)
         return true;
     if (!a || !b)
         return false;
     return eq_str(a->host, b->host) && a->role == b->role &&
-           eq_str(a->collected_at, b->collected_at) &&
            eq_str(a->os.id, b->os.id) && eq_str(a->os.version, b->os.version) &&
            eq_str(a->os.name, b->os.name) &&
            eq_str(a->kernel.running, b->kernel.running) &&

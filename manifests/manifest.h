@@ -146,6 +146,10 @@ int ds_manifest_serialise(GBytes **out, const ds_manifest *m, GError **err);
 
 /* Deep equality of the serialised state (content buffers ignored). */
 bool ds_manifest_equal(const ds_manifest *a, const ds_manifest *b);
+/* The same state collected again: equal but for the time of collection
+ * (the store keeps the time a state was first seen, so an unchanged host
+ * makes no commit).  Neither manifest is touched. */
+bool ds_manifest_same_state(const ds_manifest *a, const ds_manifest *b);
 
 /* Validation of names that end up in paths, commands or libvirt calls. */
 bool ds_name_is_safe_host(const char *name);    /* [A-Za-z0-9][A-Za-z0-9._-]*, no ".." */

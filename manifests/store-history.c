@@ -9,6 +9,7 @@
 
 #include "manifests/diff.h"
 #include "manifests/store-private.h"
+#include "manifests/util/parallel.h"
 
 void ds_history_entry_free(ds_history_entry *e)
 {
@@ -78,27 +79,16 @@ typedef struct {
     GError *err;
 } parse_job;
 
-typedef struct {
-    parse_job *jobs;
-    gint next, n;
-} parse_work;
-
 #define HISTORY_WINDOW 32
 #define HISTORY_THREADS 2
 
-static gpointer parse_worker(gpointer data)
+static void parse_one(guint i, guint worker, void *payload)
 {
-    parse_work *w = data;
-    gint i;
+    parse_job *j = &((parse_job *)payload)[i];
 
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n) {
-        parse_job *j = &w->jobs[i];
-
-        ds_manifest_parse(&j->m, git_blob_rawcontent(j->blob),
-                          (gsize)git_blob_rawsize(j->blob), j->origin,
-                          &j->err);
-    }
-    return NULL;
+    (void)worker;
+    ds_manifest_parse(&j->m, git_blob_rawcontent(j->blob),
+                      (gsize)git_blob_rawsize(j->blob), j->origin, &j->err);
 }
 
 static parse_job *find_job(GArray *jobs, const git_oid *id)
@@ -149,9 +139,7 @@ static int diff_window(GPtrArray *entries, GArray *blobs, guint w0,
 {
     guint w1 = MIN(entries->len, w0 + HISTORY_WINDOW);
     GArray *jobs = g_array_new(FALSE, TRUE, sizeof(parse_job));
-    GThread *threads[HISTORY_THREADS - 1] = { NULL };
-    parse_work work = { NULL, 0, 0 };
-    int nthreads = 0, rc = 0;
+    int rc = 0;
 
     for (guint i = w0; i < w1; i++) {
         const entry_blobs *b = &g_array_index(blobs, entry_blobs, i);
@@ -176,15 +164,7 @@ static int diff_window(GPtrArray *entries, GArray *blobs, guint w0,
             g_array_append_val(jobs, j);
         }
     }
-    work.jobs = (parse_job *)(void *)jobs->data;
-    work.n = (gint)jobs->len;
-    if (jobs->len >= 2)
-        nthreads = HISTORY_THREADS - 1;
-    for (int t = 0; t < nthreads; t++)
-        threads[t] = g_thread_new("history-parse", parse_worker, &work);
-    parse_worker(&work);
-    for (int t = 0; t < nthreads; t++)
-        g_thread_join(threads[t]);
+    ds_parallel_for(jobs->len, HISTORY_THREADS, parse_one, jobs->data);
 
     for (guint i = w0; i < w1; i++) {
         const entry_blobs *b = &g_array_index(blobs, entry_blobs, i);

@@ -6,13 +6,16 @@
 #include <git2.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/lock.h"
 #include "manifests/store.h"
 
 struct ds_store {
     char *path;           /* as given to ds_store_open */
     git_repository *repo; /* bare repository */
-    int lock_fd;          /* -1 when we do not hold the writer lock */
+    ds_lock *lock;        /* NULL when we do not hold the writer lock */
     bool in_txn;          /* a transaction is open on this handle */
+    ds_store_commit_hook commit_hook; /* before the branch moves, or NULL */
+    void *commit_hook_payload;
 };
 
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */

@@ -65,7 +65,7 @@ int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err)
     txn->st = st;
     txn->staged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         staged_free);
-    if (st->lock_fd < 0) {
+    if (!st->lock) {
         if ((rc = ds_store_lock(st, TXN_LOCK_TIMEOUT_MS, err)) < 0)
             goto fail;
         txn->own_lock = true;
@@ -145,8 +145,7 @@ static int write_files(git_oid *out, bool *has_tree, ds_store *st,
             if (!f->content)
                 continue; /* a reference only: nothing to store */
             return ds_error_set(err, DS_EINVALID,
-                                "%s: %s: refusing to store the content of a "
-                                "secret file", m->host, f->path);
+                                "%s: %s: refusing to store the content of a secret file", m->host, f->path);
         }
         if (!f->path || !ds_name_is_safe_path(f->path) ||
             !ds_store_path_is_storable(f->path + 1))
@@ -159,8 +158,7 @@ static int write_files(git_oid *out, bool *has_tree, ds_store *st,
 
             if (f->sha256 && !sha256_matches(f->content, f->sha256))
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: %s: content does not match its "
-                                    "sha256", m->host, f->path);
+                                    "%s: %s: content does not match its sha256", m->host, f->path);
             if (write_blob(&id, odb, data, len) < 0)
                 return ds_store_git_error(err, DS_EGENERIC, "%s: %s",
                                           m->host, f->path);
@@ -471,8 +469,7 @@ static int move_branch(ds_store_txn *txn, const git_oid *id,
         grc = git_reference_create(&ref, st->repo, branch, id, 0, reflog);
     if (grc == GIT_EMODIFIED || grc == GIT_EEXISTS || grc == GIT_ELOCKED)
         rc = ds_store_git_error(err, DS_ECONFLICT,
-                                "store %s: another writer moved %s during "
-                                "this run; nothing committed",
+                                "store %s: another writer moved %s during this run; nothing committed",
                                 st->path, branch);
     else if (grc < 0)
         rc = ds_store_git_error(err, DS_EGENERIC, "store %s: cannot update %s",
@@ -582,8 +579,12 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
         goto done;
     }
     reflog = g_strndup(msg, strcspn(msg, "\n"));
-    if ((rc = ds_store_sync_objects(st, err)) < 0 ||
-        (rc = move_branch(txn, &commit_id, reflog, err)) < 0)
+    git_oid_tostr(hex, sizeof(hex), &commit_id);
+    if ((rc = ds_store_sync_objects(st, err)) < 0)
+        goto done;
+    if (st->commit_hook)
+        st->commit_hook(hex, st->commit_hook_payload);
+    if ((rc = move_branch(txn, &commit_id, reflog, err)) < 0)
         goto done;
     /* The commit is made; flushing the branch update is best effort. */
     (void)ds_store_sync_objects(st, NULL);
@@ -594,10 +595,8 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
     git_tree_free(txn->base_tree);
     txn->base_tree = g_steal_pointer(&tree);
     g_hash_table_remove_all(txn->staged);
-    if (out_oid) {
-        git_oid_tostr(hex, sizeof(hex), &commit_id);
+    if (out_oid)
         *out_oid = g_strdup(hex);
-    }
 
 done:
     git_commit_free(parent);
@@ -605,6 +604,13 @@ done:
     git_signature_free(sig);
     g_ptr_array_unref(paths);
     return rc;
+}
+
+void ds_store_set_commit_hook(ds_store *st, ds_store_commit_hook hook,
+                              void *payload)
+{
+    st->commit_hook = hook;
+    st->commit_hook_payload = payload;
 }
 
 int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,

@@ -113,8 +113,7 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
     if (git_repository_open_bare(&repo, path) < 0) {
         git_libgit2_shutdown();
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: not a driftsync store (run 'driftsync init' "
-                            "first)", path);
+                            "%s: not a driftsync store (run 'driftsync init' first)", path);
     }
     if (ds_store_mode_objects(repo, path, err) < 0) {
         git_repository_free(repo);
@@ -124,7 +123,6 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);
     st->repo = repo;
-    st->lock_fd = -1;
     *out = st;
     return 0;
 }

@@ -88,6 +88,14 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
                         GError **err);
 void ds_store_txn_free(ds_store_txn *txn);
 
+/* Called by ds_store_txn_commit once the commit's objects are written and
+ * flushed, just before the branch moves to it (oid: the new commit).  A
+ * test's pause point: a writer stopped or killed there leaves the store
+ * at the old commit.  NULL removes it. */
+typedef void (*ds_store_commit_hook)(const char *oid, void *payload);
+void ds_store_set_commit_hook(ds_store *st, ds_store_commit_hook hook,
+                              void *payload);
+
 /* After ds_store_txn_put and before the commit: how host compares with
  * the commit the transaction began on.  *changed: its manifest or stored
  * files differ; *is_new: it had no manifest there; *changes (may be

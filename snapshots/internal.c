@@ -11,8 +11,7 @@
 char *ds_snapshot_internal_refusal(const ds_domain_info *info)
 {
     if (info->pflash)
-        return g_strdup("it boots UEFI (pflash) firmware, and libvirt "
-                        "refuses internal snapshots of such domains");
+        return g_strdup("it boots UEFI (pflash) firmware, and libvirt refuses internal snapshots of such domains");
     for (guint i = 0; i < info->disks->len; i++) {
         const ds_domain_disk *d = info->disks->pdata[i];
 
@@ -150,8 +149,7 @@ int ds_snapshot_internal_create(virDomainPtr dom, const char *name,
         return rc;
     if ((why = ds_snapshot_internal_refusal(info)))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: cannot take an internal snapshot: %s; set "
-                            "[lab] snapshots = overlay (or auto)",
+                            "%s: cannot take an internal snapshot: %s; set [lab] snapshots = overlay (or auto)",
                             virDomainGetName(dom), why);
     ename = g_markup_escape_text(name, -1);
     edesc = g_markup_escape_text(description ? description : "", -1);

@@ -35,15 +35,13 @@ int ds_snapshot_overlay_check(virDomainPtr dom, GError **err)
         return ds_snapshot_virt_error(err, dom, "reading the driver type");
     if (g_ascii_strcasecmp(type, "QEMU"))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: overlay snapshots need QEMU disk images, and "
-                            "%s is a %s connection",
+                            "%s: overlay snapshots need QEMU disk images, and %s is a %s connection",
                             dname(dom), uri, type);
     parsed = g_uri_parse(uri, G_URI_FLAGS_NONE, NULL);
     host = parsed ? g_uri_get_host(parsed) : NULL;
     if (host && *host && strcmp(host, "localhost"))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: overlay snapshots need the hypervisor on "
-                            "this machine (the connection is %s)",
+                            "%s: overlay snapshots need the hypervisor on this machine (the connection is %s)",
                             dname(dom), uri);
     return 0;
 }
@@ -115,13 +113,11 @@ static int plan_disks(GPtrArray **out, virDomainPtr dom,
             continue;
         if (!dd->type || strcmp(dd->type, "file") || !dd->source)
             return ds_error_set(err, DS_EUNSUPPORTED,
-                                "%s: disk %s is not a file image, and "
-                                "overlay snapshots need one",
+                                "%s: disk %s is not a file image, and overlay snapshots need one",
                                 dname(dom), dd->target ? dd->target : "?");
         if (!dd->format)
             return ds_error_set(err, DS_EUNSUPPORTED,
-                                "%s: disk %s has no <driver type=...>; "
-                                "overlays need the format of %s",
+                                "%s: disk %s has no <driver type=...>; overlays need the format of %s",
                                 dname(dom), dd->target ? dd->target : "?",
                                 dd->source);
         if (!target_is_safe(dd->target))
@@ -313,8 +309,7 @@ int ds_snapshot_overlay_create(virDomainPtr dom, const char *name,
         if (rc == 0 && (rc = redefine(dom, disks, true, err)) < 0)
             return ds_error_prefix(
                 err, rc,
-                "%s: the domain runs on the overlays of snapshot %s but its "
-                "saved definition may not; revert to %s to be safe: ",
+                "%s: the domain runs on the overlays of snapshot %s but its saved definition may not; revert to %s to be safe: ",
                 dname(dom), name, name);
     } else {
         for (guint i = 0; i < disks->len && rc == 0; i++)
@@ -335,8 +330,7 @@ int ds_snapshot_overlay_create(virDomainPtr dom, const char *name,
         if (ds_snapshot_meta_write(dom, meta, NULL) < 0)
             return ds_error_prefix(
                 err, rc,
-                "%s: overlay snapshot %s failed half-way and its record "
-                "stays: revert to %s (files %s): ",
+                "%s: overlay snapshot %s failed half-way and its record stays: revert to %s (files %s): ",
                 dname(dom), name, name, files);
         return rc;
     }
@@ -462,9 +456,7 @@ int ds_snapshot_overlay_delete(virDomainPtr dom, const char *name,
         rc = redefine(dom, disks, false, err);
     if (rc < 0)
         return ds_error_prefix(err, rc,
-                               "%s: merging overlay snapshot %s stopped "
-                               "half-way (the record stays; revert to %s "
-                               "or retry the delete): ",
+                               "%s: merging overlay snapshot %s stopped half-way (the record stays; revert to %s or retry the delete): ",
                                dname(dom), name, name);
     for (guint i = 0; above && i < above->len; i++) {
         ds_snapshot_disk *a = above->pdata[i];
@@ -535,8 +527,7 @@ int ds_snapshot_overlay_revert(virDomainPtr dom, const char *name,
         rc = ds_snapshot_virt_error(err, dom, "starting it again");
     if (rc < 0)
         return ds_error_prefix(err, rc,
-                               "%s: revert to overlay snapshot %s stopped "
-                               "half-way; run the revert to %s again: ",
+                               "%s: revert to overlay snapshot %s stopped half-way; run the revert to %s again: ",
                                dname(dom), name, name);
     return 0;
 }

@@ -70,15 +70,6 @@ bool ds_snapshot_name_is_ours(const char *name)
            name[strlen(DS_SNAPSHOT_PREFIX)] != '\0';
 }
 
-char *ds_snapshot_run_id_new(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-
-    return g_strdup_printf("%s-%04x", stamp,
-                           (unsigned)g_random_int_range(0, 0x10000));
-}
-
 char *ds_snapshot_name_for_run(const char *run_id)
 {
     return g_strconcat(DS_SNAPSHOT_PREFIX, run_id, NULL);
@@ -152,8 +143,7 @@ int ds_snapshot_choose_mode(ds_snapshot_mode *out, char **why,
     *out = refusal ? DS_SNAPSHOT_OVERLAY : DS_SNAPSHOT_INTERNAL;
     if (why)
         *why = refusal ? g_steal_pointer(&refusal)
-                       : g_strdup("all disks are qcow2 and the firmware is "
-                                  "not UEFI");
+                       : g_strdup("all disks are qcow2 and the firmware is not UEFI");
     return 0;
 }
 
@@ -172,8 +162,7 @@ int ds_snapshot_check_mode(virDomainPtr dom, ds_snapshot_mode mode,
         return rc;
     if ((why = ds_snapshot_internal_refusal(info)))
         return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s: cannot take an internal snapshot: %s; set "
-                            "[lab] snapshots = overlay (or auto)",
+                            "%s: cannot take an internal snapshot: %s; set [lab] snapshots = overlay (or auto)",
                             virDomainGetName(dom), why);
     return 0;
 }
@@ -232,9 +221,7 @@ int ds_snapshot_find(ds_snapshot **out, virDomainPtr dom, const char *name,
     *out = NULL;
     if (!ds_snapshot_name_is_safe(name))
         return ds_error_set(err, DS_EINVALID,
-                            "%s: snapshot name '%s' is not valid (letters, "
-                            "digits, '.', '_', '-'; at most %d; not "
-                            "starting with '-' or '.')",
+                            "%s: snapshot name '%s' is not valid (letters, digits, '.', '_', '-'; at most %d; not starting with '-' or '.')",
                             virDomainGetName(dom), name ? name : "",
                             DS_SNAPSHOT_NAME_MAX);
     if ((rc = ds_snapshot_list(&all, dom, err)) < 0)

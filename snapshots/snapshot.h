@@ -49,8 +49,6 @@ const char *ds_snapshot_mode_to_string(ds_snapshot_mode mode);
 bool ds_snapshot_name_is_safe(const char *name);
 /* Named like driftsync's own (DS_SNAPSHOT_PREFIX). */
 bool ds_snapshot_name_is_ours(const char *name);
-/* A new run id, "20261127T120000Z-1a2b" (UTC time and 16 random bits). */
-char *ds_snapshot_run_id_new(void);
 /* "driftsync-RUN" for a run id. */
 char *ds_snapshot_name_for_run(const char *run_id);
 /* The description of a sync's snapshot: "driftsync sync of web01 at store

@@ -8,7 +8,10 @@ EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/webhook.sh \
 
 # Every test program links the internal library (programs named after
 # their one source file: tests/unit/test-foo is tests/unit/test-foo.c).
-ds_test_ldadd = libdriftsync.la $(DS_LIBS)
+# The unit tests' shared helper (tests/unit/testutil.h) comes first.
+check_LIBRARIES = tests/unit/libtestutil.a
+tests_unit_libtestutil_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
+ds_test_ldadd = tests/unit/libtestutil.a libdriftsync.la $(DS_LIBS)
 LDADD = $(ds_test_ldadd)
 
 unit_tests =

@@ -59,6 +59,20 @@ jq_ok() {
 grep_not() {
     if grep -Eq -- "$2" "$3"; then not_ok "$1"; diag "unexpected /$2/ in $3"; else ok "$1"; fi
 }
+# wait_for DESCRIPTION COMMAND...: poll COMMAND until it succeeds, for
+# an event (a file written, a process started), never a fixed delay: a slow
+# machine only waits longer.  After DS_WAIT_SECONDS (60) it is a failure.
+wait_for() {
+    local what=$1 i=0; shift
+    while ! "$@" >/dev/null 2>&1; do
+        i=$((i + 1))
+        if [ "$i" -gt $((${DS_WAIT_SECONDS:-60} * 20)) ]; then
+            not_ok "waited ${DS_WAIT_SECONDS:-60} s for $what"; return 1; fi
+        sleep 0.05
+    done
+}
+# wait_exe PID PATH: until process PID runs the executable PATH.
+wait_exe() { wait_for "pid $1 to run $2" test "$(readlink "/proc/$1/exe")" = "$2"; }
 done_testing() { [ -n "${ds_planned:-}" ] || echo "1..$ds_n"; exit $((ds_failed > 0)); }
 
 # ds_run PROGRAM ARGS...: a built program, under valgrind with DS_VALGRIND=1.
@@ -92,5 +106,18 @@ use_store() {
     printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
 }
 dsc() { ds --config "$T/ds.conf" "$@"; }
+# write_conf FILE [KEY=VALUE...] <<CONF: a test configuration -- [store]
+# in $T/store with its state in $T/state (never the system's) plus the
+# KEY = VALUE given, [lab] on the libvirt test driver's snapshot node;
+# what comes on stdin goes on from [lab] (more lab keys, then the hosts).
+write_conf() {
+    local f=$1 kv; shift
+    {
+        printf '[store]\npath = %s/store\nstate = %s/state\n' "$T" "$T"
+        for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
+        printf '\n[lab]\nuri = test://%s/snapshot-node.xml\n' "$DATA"
+        cat
+    } >"$f"
+}
 st() { git -C "$T/store" "$@"; }
 jcheck() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $1" "$T/out"; }

@@ -50,7 +50,7 @@ CONF
     at_exit stop_sshd
     known_hosts_line "$SSHD_PORT" "$T/host_key.pub" >"$T/known_hosts"
     local up=no
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 600); do # 60 s: a loaded machine
         if python3 -c "import socket; socket.create_connection(('127.0.0.1',$SSHD_PORT),1)" 2>/dev/null; then
             up=yes; break; fi
         kill -0 "$SSHD_PID" 2>/dev/null || break

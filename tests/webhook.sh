@@ -62,7 +62,7 @@ EOF
     python3 "$T/webhook.py" "$T" "$@" 2>"$T/webhook.err" &
     WEBHOOK_PID=$!
     at_exit stop_webhook
-    for i in $(seq 50); do [ -e "$T/ports" ] && break; sleep 0.1; done
+    wait_for "the webhook servers' ports" test -e "$T/ports"
     if [ -e "$T/ports" ]; then ok "webhook servers started"; else
         not_ok "webhook servers did not start"; diag "$(cat "$T/webhook.err")"; exit 1; fi
     read -r WEBHOOK_PORT WEBHOOK_TLS_PORT WEBHOOK_DEAD <"$T/ports"

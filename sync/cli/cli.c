@@ -40,8 +40,6 @@ ds_config *ds_cli_config(ds_cli *cli)
         g_free(cfg->store_path);
         cfg->store_path = g_strdup(cli->store_dir);
     }
-    /* Plans (plan, sync, mirror) take package files from the cache. */
-    ds_plan_set_package_cache(cfg->package_cache);
     return cfg;
 }
 
@@ -83,6 +81,23 @@ void ds_cli_verbose(ds_cli *cli, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+static void cli_log(ds_log_level level, const char *message, void *payload)
+{
+    ds_cli *cli = payload;
+
+    if (level == DS_LOG_WARNING)
+        ds_cli_error(cli, "warning: %s", message);
+    else if (level == DS_LOG_VERBOSE)
+        ds_cli_verbose(cli, "%s", message);
+    else
+        ds_cli_info(cli, "%s", message);
+}
+
+ds_log ds_cli_log(ds_cli *cli)
+{
+    return (ds_log){.fn = cli_log, .payload = cli};
 }
 
 const char *ds_cli_colour(const ds_cli *cli, const char *which)
@@ -153,8 +168,7 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
 
     if (rc == DS_ENOTFOUND) {
         ds_cli_error(cli,
-                     "%s: no store here (create it with `driftsync "
-                     "init`, or give --store)",
+                     "%s: no store here (create it with `driftsync init`, or give --store)",
                      cfg->store_path);
         return DS_EXIT_ERROR;
     }
@@ -254,32 +268,4 @@ struct json_t *ds_cli_changes_json(GPtrArray *changes)
         json_array_append_new(a,
                               ds_change_to_json(g_ptr_array_index(changes, i)));
     return a;
-}
-
-volatile sig_atomic_t ds_cli_cancelled;
-static const char *cancel_message;
-static size_t cancel_length;
-
-static void on_cancel(int sig)
-{
-    (void)sig;
-    ds_cli_cancelled = 1;
-    if (cancel_message &&
-        write(STDERR_FILENO, cancel_message, cancel_length) < 0) {
-        /* nothing to do in a signal handler */
-    }
-}
-
-void ds_cli_catch_cancel(const char *message)
-{
-    struct sigaction sa;
-
-    cancel_message = message;
-    cancel_length = message ? strlen(message) : 0;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_cancel;
-    sa.sa_flags = SA_RESETHAND | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }

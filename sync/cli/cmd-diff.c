@@ -233,8 +233,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strchr(argv[i], '@') && argc != 3) {
             ds_cli_error(cli,
-                         "diff: '%s': to compare revisions give two "
-                         "HOST@REV (see driftsync diff --help)",
+                         "diff: '%s': to compare revisions give two HOST@REV (see driftsync diff --help)",
                          argv[i]);
             return DS_EXIT_ERROR;
         }

@@ -21,8 +21,7 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         return code;
     if (argc > 1) {
         ds_cli_error(cli,
-                     "init: unexpected argument '%s' (the store path "
-                     "comes from --store or [store] path)",
+                     "init: unexpected argument '%s' (the store path comes from --store or [store] path)",
                      argv[1]);
         return DS_EXIT_ERROR;
     }

@@ -34,8 +34,7 @@ static int parse_since(gint64 *out, const char *s, GError **err)
     }
     if (!dt)
         return ds_error_set(err, DS_EINVALID,
-                            "--since: '%s' is not a date (YYYY-MM-DD, "
-                            "YYYY-MM-DDTHH:MM:SS[Z], or @SECONDS)",
+                            "--since: '%s' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM:SS[Z], or @SECONDS)",
                             s);
     *out = g_date_time_to_unix(dt);
     return 0;
@@ -126,40 +125,40 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
     int code = DS_EXIT_OK;
 
     if (!ds_cli_parse(cli, &ds_cmd_log_entry, entries, &argc, &argv, &code))
-        goto out;
+        goto done;
     code = DS_EXIT_ERROR;
     if (argc != 2) {
         ds_cli_error(cli, "log: expected one HOST (see driftsync log --help)");
-        goto out;
+        goto done;
     }
     if (limit < 0) {
         ds_cli_error(cli, "log: --limit must not be negative");
-        goto out;
+        goto done;
     }
     role = lab ? DS_ROLE_LAB : DS_ROLE_PROD;
     if (ds_cli_split_ref(&host, &rev, &role, argv[1], &err) < 0 ||
         (since_arg && parse_since(&since, since_arg, &err) < 0)) {
         ds_cli_error_gerror(cli, err);
-        goto out;
+        goto done;
     }
     if (rev) {
         ds_cli_error(cli, "log: %s: give the host without @REV", host);
-        goto out;
+        goto done;
     }
     if (!(cfg = ds_cli_config(cli)))
-        goto out;
+        goto done;
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
-        goto out;
+        goto done;
     code = DS_EXIT_ERROR;
     if (ds_store_history(&entries_out, st, role, host, since, (guint)limit,
                          cfg->ignore, &err) < 0) {
         ds_cli_error_gerror(cli, err);
-        goto out;
+        goto done;
     }
     if (!entries_out->len && !since) {
         ds_cli_error(cli, "%s: no %s history in the store", host,
                      ds_role_name(role));
-        goto out;
+        goto done;
     }
 
     if (cli->json) {
@@ -182,7 +181,7 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
                         i + 1 == entries_out->len);
     }
     code = DS_EXIT_OK;
-out:
+done:
     g_free(since_arg);
     return code;
 }

@@ -14,11 +14,17 @@
 #include <jansson.h>
 
 #include "manifests/util/error.h"
-#include "snapshots/snapshot.h"
+#include "manifests/util/run-id.h"
+#include "manifests/util/signals.h"
 #include "sync/cli/cmd.h"
 #include "sync/output/metrics.h"
 #include "sync/jobs/mirror.h"
-#include "sync/output/notify.h"
+#include "sync/output/publish.h"
+
+/* The most labs synced at once that --parallel accepts. */
+#define MIRROR_PARALLEL_MAX 1024
+/* The progress line stops naming running hosts at this width. */
+#define PROGRESS_LINE_MAX 70
 
 typedef struct mirror_cli {
     ds_cli *cli;
@@ -52,7 +58,8 @@ static void on_record(const char *host, const ds_collect_result *r,
     if (!m->cli->progress)
         return;
     g_string_printf(line, "recording [%u/%u]", done, total);
-    for (guint i = 0; i < m->running->len && line->len < 70; i++)
+    for (guint i = 0;
+         i < m->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(m->running, i));
     fprintf(stderr, "\r\033[K%s", line->str);
@@ -114,9 +121,32 @@ static bool parse_parallel(int *out, const char *s)
 
     errno = 0;
     v = s ? strtol(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || v < 1 || v > 1024)
+    if (!s || !*s || *end || errno || v < 1 || v > MIRROR_PARALLEL_MAX)
         return false;
     *out = (int)v;
+    return true;
+}
+
+/* The command line's checks: no host names, --parallel N, --metrics
+ * FILE; each failure said on stderr. */
+static bool usage_ok(ds_cli *cli, int argc, const char *parallel,
+                     int *out_parallel, const char *metrics)
+{
+    if (argc > 1) {
+        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] [--dry-run] [--keep-on-failure] [--parallel N] [--metrics FILE] (it takes no host names)");
+        return false;
+    }
+    if (parallel && !parse_parallel(out_parallel, parallel)) {
+        g_autofree char *shown = g_strescape(parallel, NULL);
+
+        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, got '%s'",
+                     shown);
+        return false;
+    }
+    if (metrics && !*metrics) {
+        ds_cli_error(cli, "mirror: --metrics: expected a file name");
+        return false;
+    }
     return true;
 }
 
@@ -149,28 +179,17 @@ static void print_summary(ds_cli *cli, const ds_mirror_report *r,
     printf("%s\n", s->str);
 }
 
-/* POST the run's summary to [notify] webhook; a failure is one warning
- * and never changes the exit status.  Returns true when rep->notify was
- * set. */
-static bool notify(ds_cli *cli, mirror_cli *m, const ds_config *cfg,
-                   ds_mirror_report *rep)
+/* The library's lines, each tagged with the run when not on a terminal. */
+static void on_log(ds_log_level level, const char *message, void *payload)
 {
-    ds_notify_options o;
-    ds_notify_result res = {0};
-    g_autoptr(GError) err = NULL;
-    json_t *payload = ds_notify_mirror_payload(rep);
+    mirror_cli *m = payload;
 
-    ds_notify_options_from_config(&o, cfg);
-    o.cancel = &ds_cli_cancelled;
-    if (ds_notify_post_json(&res, &o, payload, &err) < 0)
-        ds_cli_error(cli, "%swarning: %s", m->tag, err->message);
+    if (level == DS_LOG_WARNING)
+        ds_cli_error(m->cli, "%swarning: %s", m->tag, message);
+    else if (level == DS_LOG_VERBOSE)
+        ds_cli_verbose(m->cli, "%s%s", m->tag, message);
     else
-        ds_cli_verbose(cli, "%snotified the webhook (%d attempt%s)", m->tag,
-                       res.attempts, res.attempts == 1 ? "" : "s");
-    json_decref(payload);
-    rep->notify = ds_notify_result_json(&res);
-    ds_notify_result_clear(&res);
-    return rep->notify != NULL;
+        ds_cli_info(m->cli, "%s%s", m->tag, message);
 }
 
 /* --metrics FILE: the run in Prometheus text format; a failure to write
@@ -259,51 +278,34 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
 
     if (!ds_cli_parse(cli, &mirror_help_entry, entries, &argc, &argv, &code))
         return code;
-    if (argc > 1) {
-        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] "
-                          "[--dry-run] [--keep-on-failure] [--parallel N] "
-                          "[--metrics FILE] (it takes no host names)");
-        return DS_EXIT_ERROR;
-    }
-    if (parallel && !parse_parallel(&opts.parallel, parallel)) {
-        g_autofree char *shown = g_strescape(parallel, NULL);
-
-        ds_cli_error(cli, "mirror: --parallel: expected a positive integer, "
-                          "got '%s'",
-                     shown);
-        return DS_EXIT_ERROR;
-    }
     if (dry_run) /* a dry run writes nothing */
         g_clear_pointer(&metrics, g_free);
-    if (metrics && !*metrics) {
-        ds_cli_error(cli, "mirror: --metrics: expected a file name");
+    if (!usage_ok(cli, argc, parallel, &opts.parallel, metrics))
         return DS_EXIT_ERROR;
-    }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK) {
         write_metrics(cli, metrics, NULL, code, t0);
         return code;
     }
-    run_id = ds_snapshot_run_id_new();
+    run_id = ds_run_id_new();
     m.tag = isatty(STDERR_FILENO) ? g_strdup("")
                                   : g_strdup_printf("%s[%s] ", cli->prog,
                                                     run_id);
     opts.run_id = run_id;
     opts.dry_run = dry_run;
     opts.keep_on_failure = keep;
-    opts.cancel = &ds_cli_cancelled;
+    opts.cancel = &ds_signals_caught;
     opts.note = on_note;
     opts.record_progress = on_record;
     opts.lab_done = on_lab;
     opts.payload = &m;
     g_mutex_init(&m.lock);
     m.running = g_ptr_array_new();
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the labs being "
-            "synced after their current step (again to stop "
-            "at once)\n");
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the labs being synced after their current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync or mirror reverts the labs that were being synced");
+    }
     rc = ds_mirror_run(&rep, cfg, st, &opts, &err);
     g_ptr_array_unref(m.running);
     g_mutex_clear(&m.lock);
@@ -319,17 +321,11 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
          i++)
         ds_cli_error(cli, "warning: %s",
                      (const char *)rep->cache_warnings->pdata[i]);
-    if (!dry_run &&
-        ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
-        ds_cli_error_gerror(cli, err);
-        g_clear_error(&err);
-        code = DS_EXIT_ERROR;
-    }
-    if (!dry_run && cfg->notify_webhook && notify(cli, &m, cfg, rep) &&
-        path) {
-        /* Again, with the webhook's outcome. */
-        g_clear_pointer(&path, g_free);
-        if (ds_mirror_report_write(&path, rep, cfg->state_dir, &err) < 0) {
+    if (!dry_run) {
+        ds_log log = {.fn = on_log, .payload = &m};
+
+        if (ds_publish_mirror(&path, rep, cfg, &ds_signals_caught, &log,
+                              &err) < 0) {
             ds_cli_error_gerror(cli, err);
             code = DS_EXIT_ERROR;
         }
@@ -344,8 +340,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         print_summary(cli, rep, path);
     }
     if (code == DS_EXIT_ERROR && !rep->recorded->len)
-        ds_cli_error(cli, "mirror: no host could be recorded; no lab was "
-                          "synced");
+        ds_cli_error(cli, "mirror: no host could be recorded; no lab was synced");
     return code;
 }
 

@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 #include "sync/plan/plan.h"
@@ -26,38 +26,11 @@ static int read_manifest(ds_manifest **out, ds_store *st, const char *oid,
     g_clear_error(err);
     if (role == DS_ROLE_PROD)
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: no prod manifest in the store; run "
-                            "`driftsync record %s` first",
+                            "%s: no prod manifest in the store; run `driftsync record %s` first",
                             host, host);
     return ds_error_set(err, DS_ENOTFOUND,
-                        "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync record --lab %s`)",
+                        "%s: no lab manifest in the store; record the lab first (`driftsync record --lab %s`)",
                         host, host);
-}
-
-/* A command for people to read: arguments quoted only where a shell
- * would need it. */
-static char *display_command(char **argv)
-{
-    GString *s = g_string_new(NULL);
-
-    for (guint i = 0; argv[i]; i++) {
-        const char *a = argv[i];
-        bool plain = *a != '\0' && *a != '~';
-
-        for (const char *p = a; *p && plain; p++)
-            plain = g_ascii_isalnum(*p) || strchr("_./:=+@%,-~", *p);
-        if (i)
-            g_string_append_c(s, ' ');
-        if (plain) {
-            g_string_append(s, a);
-        } else {
-            g_autofree char *q = ds_shell_quote(a);
-
-            g_string_append(s, q);
-        }
-    }
-    return g_string_free(s, FALSE);
 }
 
 static void print_plan(ds_cli *cli, const ds_plan *plan)
@@ -92,7 +65,8 @@ static void print_plan(ds_cli *cli, const ds_plan *plan)
         for (guint j = 0; a->details && a->details[j]; j++)
             printf("         %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
-            g_autofree char *cmd = display_command(a->argv);
+            g_autofree char *cmd =
+                ds_shell_display((const char *const *)a->argv);
 
             printf("         $ %s%s\n", cmd, a->data ? " <DATA" : "");
         }
@@ -123,8 +97,7 @@ static int cmd_plan(ds_cli *cli, int argc, char **argv)
     if (verbose && cli->verbosity < 1)
         cli->verbosity = 1;
     if (argc != 2) {
-        ds_cli_error(cli, "plan: give exactly one HOST (see driftsync plan "
-                          "--help)");
+        ds_cli_error(cli, "plan: give exactly one HOST (see driftsync plan --help)");
         return DS_EXIT_ERROR;
     }
     host = argv[1];
@@ -145,7 +118,10 @@ static int cmd_plan(ds_cli *cli, int argc, char **argv)
     }
     if (read_manifest(&prod, st, oid, DS_ROLE_PROD, host, &err) < 0 ||
         read_manifest(&lab, st, oid, DS_ROLE_LAB, host, &err) < 0 ||
-        ds_plan_build(&plan, lab, prod, cfg->ignore, &err) < 0 ||
+        ds_plan_build(&plan, lab, prod,
+                      &(ds_plan_options){.ignore = cfg->ignore,
+                                         .package_cache = cfg->package_cache},
+                      &err) < 0 ||
         ds_plan_load_contents(plan, st, oid, &err) < 0)
         goto fail;
 

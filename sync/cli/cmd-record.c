@@ -13,12 +13,16 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "manifests/store.h"
 #include "drivers/pkgcache.h"
 #include "sync/jobs/cache.h"
 #include "sync/cli/cmd.h"
 #include "sync/jobs/collect.h"
 #include "sync/jobs/record-stage.h"
+
+/* The progress line stops naming running hosts at this width. */
+#define PROGRESS_LINE_MAX 70
 
 #define RECORD_LOCK_TIMEOUT_MS 30000
 #define RECORD_SUMMARY_ITEMS 3
@@ -28,14 +32,6 @@ static void record_host_clear(record_host *h)
     g_free(h->host);
     if (h->changes)
         g_ptr_array_unref(h->changes);
-}
-
-static char *run_id_new(void)
-{
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-
-    return g_strdup_printf("%s-%08x", stamp, g_random_int());
 }
 
 static void print_host_line(ds_cli *cli, const record_host *h)
@@ -69,6 +65,7 @@ static json_t *host_json(const record_host *h)
                      ds_role_name(h->role), "status", status, "changes",
                      ds_cli_changes_json(h->changes));
 }
+
 
 /* A warning of the package cache: on stderr, or in the JSON report. */
 static void cache_warn(ds_cli *cli, json_t *warned, const char *msg)
@@ -155,7 +152,7 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     g_autoptr(ds_store_txn) txn = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *oid = NULL;
-    g_autofree char *run_id = run_id_new();
+    g_autofree char *run_id = ds_run_id_new();
     guint n = manifests ? manifests->len : (guint)nfiles;
     g_autofree record_host *hosts = g_new0(record_host, n + 1);
     guint changed = 0;
@@ -167,11 +164,11 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     if (!manifests) {
-        code = ds_record_stage_files(cli, st, txn, hosts, files, nfiles, &err);
-        if (code < 0)
+        ds_log log = ds_cli_log(cli);
+
+        if (ds_record_stage_files(&log, st, txn, hosts, files, nfiles,
+                                  &err) < 0)
             goto fail;
-        if (code != DS_EXIT_OK)
-            goto done;
     }
     for (guint i = 0; manifests && i < manifests->len; i++)
         if (ds_record_stage_host(&hosts[i], st, txn,
@@ -261,7 +258,8 @@ static void on_progress(const char *host, const ds_collect_result *r,
     if (!p->cli->progress)
         return;
     g_string_printf(line, "[%u/%u]", done, total);
-    for (guint i = 0; i < p->running->len && line->len < 70; i++)
+    for (guint i = 0;
+         i < p->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(p->running, i));
     fprintf(stderr, "\r\033[K%s", line->str);
@@ -319,8 +317,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
         g_ptr_array_add(results, r);
     } else {
         if (cfg->hosts->len == 0) {
-            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] "
-                         "sections, or use --local or --from",
+            ds_cli_error(cli, "record: no hosts in %s; add [host NAME] sections, or use --local or --from",
                          cfg->filename ? cfg->filename : "the configuration");
             g_ptr_array_unref(progress.running);
             return DS_EXIT_ERROR;
@@ -353,8 +350,7 @@ static int record_collect(ds_cli *cli, ds_config *cfg, char **names,
                                  local_uri) == DS_EXIT_ERROR
                        ? DS_EXIT_ERROR
                        : DS_EXIT_PARTIAL;
-        ds_cli_error(cli, "record: no host could be collected; the store "
-                     "is unchanged");
+        ds_cli_error(cli, "record: no host could be collected; the store is unchanged");
         return DS_EXIT_PARTIAL;
     }
     return record_commit(cli, cfg, manifests, NULL, 0, failures, local_uri);
@@ -393,8 +389,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_record_entry, entries, &argc, &argv, &code))
         return code;
     if (from + local + lab > 1) {
-        ds_cli_error(cli, "record: --from, --local and --lab exclude each "
-                     "other");
+        ds_cli_error(cli, "record: --from, --local and --lab exclude each other");
         return DS_EXIT_ERROR;
     }
     if ((local_name || root) && !local) {

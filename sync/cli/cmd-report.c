@@ -35,35 +35,34 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
     int code = DS_EXIT_OK;
 
     if (!ds_cli_parse(cli, &ds_cmd_report_entry, entries, &argc, &argv, &code))
-        goto out;
+        goto done;
     code = DS_EXIT_ERROR;
     if (argc != 1) {
         ds_cli_error(cli,
-                     "report: unexpected argument '%s' (see driftsync "
-                     "report --help)",
+                     "report: unexpected argument '%s' (see driftsync report --help)",
                      argv[1]);
-        goto out;
+        goto done;
     }
     if (days < 1 || days > REPORT_MAX_DAYS) {
         ds_cli_error(cli, "report: --days must be between 1 and %d",
                      REPORT_MAX_DAYS);
-        goto out;
+        goto done;
     }
     if (!(cfg = ds_cli_config(cli)))
-        goto out;
+        goto done;
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
-        goto out;
+        goto done;
     code = DS_EXIT_ERROR;
     if (ds_report_build(&doc, st, cfg, (guint)days,
                         g_get_real_time() / G_USEC_PER_SEC, &err) < 0) {
         ds_cli_error_gerror(cli, err);
-        goto out;
+        goto done;
     }
     dir = output ? g_strdup(output)
                  : g_build_filename(cfg->state_dir, "reports", NULL);
     if (ds_report_write(&html, &json, doc, dir, &err) < 0) {
         ds_cli_error_gerror(cli, err);
-        goto out;
+        goto done;
     }
     if (cli->json) {
         ds_cli_print_json(doc);
@@ -71,7 +70,7 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
         printf("%s\n%s\n", html, json);
     }
     code = DS_EXIT_OK;
-out:
+done:
     json_decref(doc);
     g_free(output);
     return code;

@@ -123,8 +123,7 @@ static int cmd_show(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_show_entry, entries, &argc, &argv, &code))
         return code;
     if (argc != 2) {
-        ds_cli_error(cli, "show: expected one HOST[@REV] (see driftsync show "
-                          "--help)");
+        ds_cli_error(cli, "show: expected one HOST[@REV] (see driftsync show --help)");
         return DS_EXIT_ERROR;
     }
     role = lab ? DS_ROLE_LAB : DS_ROLE_PROD;

@@ -9,6 +9,7 @@
 
 #include "drivers/libvirt.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/cli/cmd.h"
 
@@ -23,23 +24,15 @@ typedef struct lab_target {
 static int open_target(lab_target *t, ds_cli *cli, const ds_config *cfg,
                        const char *host)
 {
-    const ds_host_config *hc = ds_config_find_host(cfg, host);
+    const ds_host_config *hc = NULL;
     g_autoptr(GError) err = NULL;
-    const char *uri;
 
-    if (!hc) {
-        ds_cli_error(cli, "%s: no [host %s] in %s", host, host,
-                     cfg->filename ? cfg->filename : "the configuration");
+    if (ds_config_find_lab(&hc, cfg, host, &err) < 0) {
+        ds_cli_error_gerror(cli, err);
         return -1;
     }
-    if (!hc->lab) {
-        ds_cli_error(cli, "%s: the host has no lab domain (set lab = DOMAIN "
-                          "in [host %s])", host, host);
-        return -1;
-    }
-    uri = hc->lab_uri ? hc->lab_uri : cfg->lab_uri;
     t->domain = hc->lab;
-    if (ds_lab_open(&t->lab, uri, &err) < 0 ||
+    if (ds_lab_open(&t->lab, ds_config_lab_uri(cfg, hc), &err) < 0 ||
         ds_lab_domain(&t->dom, t->lab, hc->lab, &err) < 0) {
         ds_cli_error(cli, "%s: %s", host, err->message);
         return -1;
@@ -142,7 +135,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         return DS_EXIT_ERROR;
     }
     if (!given) {
-        g_autofree char *run = ds_snapshot_run_id_new();
+        g_autofree char *run = ds_run_id_new();
 
         name = ds_snapshot_name_for_run(run);
     } else if (ds_snapshot_name_is_ours(given)) {
@@ -152,8 +145,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         name = g_strconcat(DS_SNAPSHOT_PREFIX, given, NULL);
     }
     desc = description ? g_strdup(description)
-                       : g_strdup_printf("driftsync snapshot of %s, taken by "
-                                         "hand", host);
+                       : g_strdup_printf("driftsync snapshot of %s, taken by hand", host);
     if (ds_snapshot_choose_mode(&mode, &why, t->dom, mode, &err) < 0 ||
         ds_snapshot_create(&snap, t->dom, name, desc, mode, &err) < 0) {
         ds_cli_error(cli, "%s: %s", host, err->message);
@@ -215,8 +207,7 @@ static int do_revert_delete(ds_cli *cli, const char *host, lab_target *t,
         json_decref(doc);
     }
     if (revert)
-        ds_cli_info(cli, "%s: lab %s reverted to %s; its recorded state is "
-                         "stale until the next sync",
+        ds_cli_info(cli, "%s: lab %s reverted to %s; its recorded state is stale until the next sync",
                     host, t->domain, name);
     else
         ds_cli_info(cli, "%s: snapshot %s of lab %s deleted", host, name,
@@ -244,8 +235,7 @@ static int exec_snapshot(ds_cli *cli, int argc, char **argv)
                       &exit_code))
         return exit_code;
     if (argc < 3 || argc > 4) {
-        ds_cli_error(cli, "snapshot: usage: driftsync snapshot "
-                          "list|create|revert|delete HOST [NAME]");
+        ds_cli_error(cli, "snapshot: usage: driftsync snapshot list|create|revert|delete HOST [NAME]");
         return DS_EXIT_ERROR;
     }
     action = argv[1];
@@ -253,8 +243,7 @@ static int exec_snapshot(ds_cli *cli, int argc, char **argv)
     name = argc == 4 ? argv[3] : NULL;
     if (strcmp(action, "list") && strcmp(action, "create") &&
         strcmp(action, "revert") && strcmp(action, "delete")) {
-        ds_cli_error(cli, "snapshot: unknown action '%s' (list, create, "
-                          "revert or delete)", action);
+        ds_cli_error(cli, "snapshot: unknown action '%s' (list, create, revert or delete)", action);
         return DS_EXIT_ERROR;
     }
     if (!strcmp(action, "list") && name) {
@@ -262,22 +251,18 @@ static int exec_snapshot(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     if ((!strcmp(action, "revert") || !strcmp(action, "delete")) && !name) {
-        ds_cli_error(cli, "snapshot %s: which snapshot? (driftsync snapshot "
-                          "list %s)", action, host);
+        ds_cli_error(cli, "snapshot %s: which snapshot? (driftsync snapshot list %s)", action, host);
         return DS_EXIT_ERROR;
     }
     /* Names are checked before anything is opened. */
     if (name && !ds_snapshot_name_is_safe(name)) {
-        ds_cli_error(cli, "%s: snapshot name '%s' is not valid (letters, "
-                          "digits, '.', '_', '-'; at most %d characters; not "
-                          "starting with '-' or '.')",
+        ds_cli_error(cli, "%s: snapshot name '%s' is not valid (letters, digits, '.', '_', '-'; at most %d characters; not starting with '-' or '.')",
                      host, name, DS_SNAPSHOT_NAME_MAX);
         return DS_EXIT_ERROR;
     }
     if (name && !strcmp(action, "create") && !ds_snapshot_name_is_ours(name) &&
         strlen(name) + strlen(DS_SNAPSHOT_PREFIX) > DS_SNAPSHOT_NAME_MAX) {
-        ds_cli_error(cli, "%s: snapshot name '%s' is too long once prefixed "
-                          "with " DS_SNAPSHOT_PREFIX, host, name);
+        ds_cli_error(cli, "%s: snapshot name '%s' is too long once prefixed with " DS_SNAPSHOT_PREFIX, host, name);
         return DS_EXIT_ERROR;
     }
     if (mode_opt && strcmp(action, "create")) {

@@ -10,12 +10,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "drivers/transport.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
+#include "manifests/util/shell.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 #include "sync/engine/sync.h"
+
+/* Differences left after a failed sync shown at most (all with --json). */
+#define RESIDUE_SHOWN_MAX 20
 
 static void on_note(const char *host, const char *message, void *payload)
 {
@@ -33,11 +37,6 @@ static const char *bare_reason(const ds_sync_result *r)
     if (!strncmp(s, r->host, n) && !strncmp(s + n, ": ", 2))
         return s + n + 2;
     return s;
-}
-
-static char *display_command(char **argv)
-{
-    return ds_shell_join((const char *const *)argv);
 }
 
 static void print_plan(ds_cli *cli, const ds_sync_result *r)
@@ -61,7 +60,8 @@ static void print_plan(ds_cli *cli, const ds_sync_result *r)
         for (guint j = 0; a->details && a->details[j]; j++)
             printf("              %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
-            g_autofree char *cmd = display_command(a->argv);
+            g_autofree char *cmd =
+                ds_shell_display((const char *const *)a->argv);
 
             printf("              $ %s%s\n", cmd, a->data ? " <DATA" : "");
         }
@@ -110,7 +110,8 @@ static void print_result(ds_cli *cli, const ds_sync_result *r,
         for (guint i = 0; lines[i]; i++)
             printf("    | %s\n", lines[i]);
     }
-    for (guint i = 0; r->residue && i < r->residue->len && i < 20; i++) {
+    for (guint i = 0;
+         r->residue && i < r->residue->len && i < RESIDUE_SHOWN_MAX; i++) {
         g_autofree char *d = ds_change_describe(r->residue->pdata[i]);
 
         printf("    still differs: %s\n", d);
@@ -182,8 +183,7 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_sync_entry, entries, &argc, &argv, &code))
         return code;
     if (argc < 2) {
-        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] "
-                          "[--keep-on-failure]");
+        ds_cli_error(cli, "sync: usage: driftsync sync HOST... [--dry-run] [--keep-on-failure]");
         return DS_EXIT_ERROR;
     }
     for (int i = 1; i < argc; i++)
@@ -201,11 +201,11 @@ static int exec_sync(ds_cli *cli, int argc, char **argv)
     opts.keep_on_failure = keep;
     opts.note = on_note;
     opts.payload = cli;
-    opts.cancel = &ds_cli_cancelled;
-    if (!dry_run)
-        ds_cli_catch_cancel(
-            "\ndriftsync: interrupted: reverting the lab after the "
-            "current step (again to stop at once)\n");
+    opts.cancel = &ds_signals_caught;
+    if (!dry_run) {
+        ds_signals_catch("\ndriftsync: interrupted: reverting the lab after the current step (a third signal stops at once)\n");
+        ds_signals_set_hint("driftsync: stopped at once: the next sync reverts the lab");
+    }
     if (ds_sync_run(&results, &commit, cfg, st, (const char *const *)argv + 1,
                     &opts, &err) < 0) {
         ds_cli_error_gerror(cli, err);

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "manifests/manifest.h"
+#include "manifests/util/log.h"
 #include "sync/config/config-file.h"
 
 /* Exit codes shared by all verbs (a verb may add 1 and 3, see DESIGN.md). */
@@ -42,6 +43,10 @@ void ds_cli_error_gerror(ds_cli *cli, const GError *err);
 /* Informational line on stderr unless -q; verbose only with -v. */
 void ds_cli_info(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The library's progress lines (manifests/util/log.h) rendered as
+ * ds_cli_info and ds_cli_verbose do, warnings as "driftsync: warning: "
+ * lines. */
+ds_log ds_cli_log(ds_cli *cli);
 
 /* Colour helpers: return the escape sequence, or "" when colour is off. */
 const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "bold" "reset" */
@@ -79,13 +84,6 @@ void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
                           const char *indent);
 /* JSON array of the changes (new reference). */
 struct json_t *ds_cli_changes_json(GPtrArray *changes);
-
-/* Ctrl-C or SIGTERM during a run that can revert (sync, mirror): the
- * first sets ds_cli_cancelled and writes `message` (a string constant) to
- * stderr; a second takes the default action, and the run's journal lets
- * the next run revert the lab. */
-extern volatile sig_atomic_t ds_cli_cancelled;
-void ds_cli_catch_cancel(const char *message);
 
 /* The verbs (one file each: sync/cli/cmd-NAME.c). */
 extern const ds_cmd_entry ds_cmd_init_entry;

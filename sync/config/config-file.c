@@ -255,3 +255,32 @@ const ds_host_config *ds_config_find_host(const ds_config *cfg,
     }
     return NULL;
 }
+
+int ds_config_find_lab(const ds_host_config **out, const ds_config *cfg,
+                       const char *name, GError **err)
+{
+    const ds_host_config *hc = ds_config_find_host(cfg, name);
+
+    *out = NULL;
+    if (!hc)
+        return ds_error_set(err, DS_ENOTFOUND, "%s: no [host %s] in %s", name,
+                            name,
+                            cfg && cfg->filename ? cfg->filename
+                                                 : "the configuration");
+    if (!hc->lab)
+        return ds_error_set(err, DS_EINVALID, "%s: the host has no lab domain (set lab = DOMAIN in [host %s])", name, name);
+    *out = hc;
+    return 0;
+}
+
+const char *ds_config_lab_uri(const ds_config *cfg, const ds_host_config *hc)
+{
+    return hc->lab_uri ? hc->lab_uri : cfg->lab_uri;
+}
+
+char *ds_config_lab_source(const ds_host_config *hc)
+{
+    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
+        return g_strdup_printf("agent:%s", hc->lab);
+    return g_strdup(hc->lab_access);
+}

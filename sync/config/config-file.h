@@ -71,3 +71,13 @@ int ds_config_parse_duration(gint64 *out, const char *v);
 
 const ds_host_config *ds_config_find_host(const ds_config *cfg,
                                           const char *name);
+/* The [host NAME] section of a host whose lab driftsync works on: it must
+ * exist (DS_ENOTFOUND, "NAME: no [host NAME] in FILE") and name a lab
+ * domain (DS_EINVALID, "NAME: the host has no lab domain ..."). */
+int ds_config_find_lab(const ds_host_config **out, const ds_config *cfg,
+                       const char *name, GError **err);
+/* The libvirt URI of the host's lab: its lab-uri, else [lab] uri. */
+const char *ds_config_lab_uri(const ds_config *cfg, const ds_host_config *hc);
+/* How the lab VM is reached to collect it: its lab-access URI, or
+ * "agent:DOMAIN" (the default, and for lab-access = agent). */
+char *ds_config_lab_source(const ds_host_config *hc);

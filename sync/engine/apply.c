@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
 #include "sync/engine/sync.h"
 
 #define TAIL_LINES 10
@@ -57,31 +58,6 @@ char *ds_sync_output_tail(GBytes *out, GBytes *err, guint n)
     return g_string_free(tail, FALSE);
 }
 
-/* A command for people to read: quoted only where a shell would need
- * it. */
-static char *display(const char *const *argv)
-{
-    GString *s = g_string_new(NULL);
-
-    for (guint i = 0; argv[i]; i++) {
-        const char *a = argv[i];
-        bool plain = *a != '\0';
-
-        for (const char *p = a; *p && plain; p++)
-            plain = g_ascii_isalnum(*p) || strchr("_./:=+@%,-", *p);
-        if (i)
-            g_string_append_c(s, ' ');
-        if (plain) {
-            g_string_append(s, a);
-        } else {
-            g_autofree char *q = ds_shell_quote(a);
-
-            g_string_append(s, q);
-        }
-    }
-    return g_string_free(s, FALSE);
-}
-
 /* Run argv; a non-zero exit fills *failure. */
 static int run(ds_step_failure **failure, ds_transport *t,
                const char *const *argv, GBytes *in, const ds_action *a,
@@ -95,7 +71,7 @@ static int run(ds_step_failure **failure, ds_transport *t,
 
         f->index = index;
         f->description = g_strdup(a->description);
-        f->command = display(argv);
+        f->command = ds_shell_display(argv);
         f->status = r.status;
         f->output = ds_sync_output_tail(r.out, r.err, TAIL_LINES);
         *failure = f;
@@ -363,8 +339,7 @@ static int install_with_debs(ds_step_failure **failure, ds_transport *t,
             g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
         if (strcmp(sum, d->sha256) != 0) {
             rc = ds_error_set(err, DS_EINVALID,
-                              "step %u (%s): %s: the package cache's %s is "
-                              "damaged (SHA256 %s, expected %s)",
+                              "step %u (%s): %s: the package cache's %s is damaged (SHA256 %s, expected %s)",
                               index, a->description, d->request, d->cache_path,
                               sum, d->sha256);
             break;

@@ -6,134 +6,29 @@
 #include <config.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "sync/engine/sync.h"
 
 #define JOURNAL_MAX_BYTES (1024 * 1024)
 
-/* ---- atomic files ---- */
-
-static int fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/* The temporary file, fsync, rename and directory fsync behind both
- * writers below; make_dir creates the directory (0700) first. */
-static int write_atomic(const char *path, const void *data, gsize len,
-                        mode_t mode, bool make_dir, GError **err)
-{
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *tmp = NULL;
-    const char *p = data;
-    gsize done = 0;
-    int fd, e;
-
-    if (make_dir && g_mkdir_with_parents(dir, 0700) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot create %s: %s", dir,
-                            g_strerror(errno));
-    tmp = g_strdup_printf("%s.tmp.XXXXXX", path);
-    fd = g_mkstemp_full(tmp, O_RDWR | O_CLOEXEC, (int)mode);
-    if (fd < 0)
-        return ds_error_set(err, DS_EGENERIC,
-                            "cannot create a file in %s: %s", dir,
-                            g_strerror(errno));
-    /* mkstemp's mode goes through the umask */
-    if (fchmod(fd, mode) < 0)
-        goto fail;
-    while (done < len) {
-        ssize_t n = write(fd, p + done, len - done);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            goto fail;
-        done += (gsize)n;
-    }
-    if (fsync(fd) < 0)
-        goto fail;
-    if (close(fd) < 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) < 0)
-        goto fail;
-    if (fsync_dir(dir) < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot sync %s: %s", dir,
-                            g_strerror(errno));
-    return 0;
-
-fail:
-    e = errno;
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
-    return ds_error_set(err, DS_EGENERIC, "cannot write %s: %s", path,
-                        g_strerror(e));
-}
-
-int ds_sync_write_atomic(const char *path, const void *data, gsize len,
-                         GError **err)
-{
-    return write_atomic(path, data, len, 0600, true, err);
-}
-
-int ds_sync_write_file(const char *path, const void *data, gsize len,
-                       mode_t mode, GError **err)
-{
-    return write_atomic(path, data, len, mode, false, err);
-}
-
 /* ---- the lock ---- */
 
-struct ds_sync_lock {
-    int fd;
-    char *path;
-};
-
-static char *lock_holder(int fd)
-{
-    char buf[256];
-    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-    long pid = 0;
-    char since[64] = "";
-
-    if (n <= 0)
-        return g_strdup("another process");
-    buf[n] = '\0';
-    if (sscanf(buf, "%ld %63s", &pid, since) < 1 || pid <= 0)
-        return g_strdup("another process");
-    return *since ? g_strdup_printf("pid %ld since %s", pid, since)
-                  : g_strdup_printf("pid %ld", pid);
-}
-
-int ds_sync_lock_take(ds_sync_lock **out, const char *state_dir,
+int ds_sync_lock_take(ds_lock **out, const char *state_dir,
                       const char *domain, GError **err)
 {
     g_autofree char *dir = g_build_filename(state_dir, "lock", NULL);
     g_autofree char *name = NULL;
     g_autofree char *path = NULL;
-    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-    g_autofree char *since = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-    g_autofree char *line = NULL;
-    ds_sync_lock *lock;
-    int fd;
+    g_autofree char *who = NULL;
+    GError *e = NULL;
+    int rc;
 
     *out = NULL;
     if (!ds_name_is_safe_host(domain))
@@ -144,56 +39,16 @@ int ds_sync_lock_take(ds_sync_lock **out, const char *state_dir,
                             g_strerror(errno));
     name = g_strdup_printf("%s.lock", domain);
     path = g_build_filename(dir, name, NULL);
-    /* Never unlinked: a waiter must not lock a name nobody else sees. */
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return ds_error_set(err, DS_EGENERIC, "cannot open %s: %s", path,
-                            g_strerror(errno));
-    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        int e = errno;
-        g_autofree char *who = NULL;
-
-        if (e == EINTR)
-            continue;
-        if (e != EWOULDBLOCK) {
-            close(fd);
-            return ds_error_set(err, DS_EGENERIC, "cannot lock %s: %s", path,
-                                g_strerror(e));
-        }
-        who = lock_holder(fd);
-        close(fd);
-        return ds_error_set(err, DS_ECONFLICT,
-                            "lab %s is busy: another run holds its lock "
-                            "(%s)",
+    rc = ds_lock_take(out, &who, path, 0600, 0, &e);
+    if (rc == DS_ECONFLICT) {
+        g_error_free(e);
+        return ds_error_set(err, rc,
+                            "lab %s is busy: another run holds its lock (%s)",
                             domain, who);
     }
-    line = g_strdup_printf("%ld %s\n", (long)getpid(), since);
-    if (ftruncate(fd, 0) < 0 ||
-        pwrite(fd, line, strlen(line), 0) != (ssize_t)strlen(line)) {
-        int e = errno;
-
-        close(fd);
-        return ds_error_set(err, DS_EGENERIC, "cannot write %s: %s", path,
-                            g_strerror(e));
-    }
-    lock = g_new0(ds_sync_lock, 1);
-    lock->fd = fd;
-    lock->path = g_steal_pointer(&path);
-    *out = lock;
-    return 0;
-}
-
-void ds_sync_lock_release(ds_sync_lock *lock)
-{
-    if (!lock)
-        return;
-    if (ftruncate(lock->fd, 0) < 0) {
-        /* the flock goes away below all the same */
-    }
-    flock(lock->fd, LOCK_UN);
-    close(lock->fd);
-    g_free(lock->path);
-    g_free(lock);
+    if (rc < 0)
+        g_propagate_error(err, e);
+    return rc;
 }
 
 /* ---- the journal ---- */
@@ -357,7 +212,8 @@ int ds_journal_write(const char *path, ds_journal *j, GError **err)
     {
         g_autofree char *line = g_strconcat(text, "\n", NULL);
 
-        rc = ds_sync_write_atomic(path, line, strlen(line), err);
+        rc = ds_file_write_atomic(path, line, strlen(line), 0600,
+                                  DS_FILE_MKDIR, err);
     }
     if (rc < 0)
         return ds_error_prefix(err, rc, "%s: journal: ", j->host);
@@ -418,8 +274,7 @@ int ds_journal_read(ds_journal **out, const char *path, GError **err)
         !ds_name_is_safe_host(j->domain)) {
         json_decref(doc);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a driftsync journal (format, run_id, "
-                            "host, domain, snapshot or state missing or bad)",
+                            "%s: not a driftsync journal (format, run_id, host, domain, snapshot or state missing or bad)",
                             path);
     }
     j->state = (ds_journal_state)i;

@@ -7,8 +7,8 @@
 
 #include <string.h>
 
-#include "drivers/transport-agent.h"
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/engine/sync-host.h"
 
@@ -78,7 +78,7 @@ int ds_sync_batch_new(ds_sync_batch **out, const ds_config *cfg, ds_store *st,
     b->st = st;
     b->opts = *opts;
     b->run_id =
-        opts->run_id ? g_strdup(opts->run_id) : ds_snapshot_run_id_new();
+        opts->run_id ? g_strdup(opts->run_id) : ds_run_id_new();
     b->opts.run_id = b->run_id;
     g_mutex_init(&b->store_mutex);
     b->results =
@@ -88,8 +88,6 @@ int ds_sync_batch_new(ds_sync_batch **out, const ds_config *cfg, ds_store *st,
         g_propagate_error(err, g_steal_pointer(&e));
         return rc;
     }
-    /* The lab is reached through the guest agent by default. */
-    ds_transport_register(&ds_transport_agent_ops);
     b->n = hosts ? g_strv_length((char **)hosts) : 0;
     b->runs = g_new0(host_run, b->n ? b->n : 1);
     for (guint i = 0; i < b->n; i++) {

@@ -20,7 +20,7 @@ typedef struct host_run {
     ds_sync_result *r;
     ds_lab *lab;
     virDomainPtr dom;
-    ds_sync_lock *lock;
+    ds_lock *lock;
     ds_journal *journal;
     char *journal_path;
     char *before_path;

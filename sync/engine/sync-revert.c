@@ -80,8 +80,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
         return 0;
     if (g_strcmp0(j->domain, h->hc->lab) != 0)
         return ds_error_set(err, DS_ECONFLICT,
-                            "%s: the journal of interrupted run %s names lab "
-                            "%s, not %s; see %s",
+                            "%s: the journal of interrupted run %s names lab %s, not %s; see %s",
                             h->r->host, j->run_id, j->domain, h->hc->lab,
                             h->journal_path);
     h->r->recovered_run = g_strdup(j->run_id);
@@ -96,16 +95,14 @@ int ds_sync_host_recover(host_run *h, GError **err)
             j->run_id);
         j->state = DS_JOURNAL_RECOVERED;
         g_free(j->note);
-        j->note = g_strdup_printf("interrupted before its snapshot; found "
-                                  "by run %s",
+        j->note = g_strdup_printf("interrupted before its snapshot; found by run %s",
                                   h->run_id);
         return ds_journal_write(h->journal_path, j, err);
     }
     if (rc < 0) {
         g_propagate_error(err, g_steal_pointer(&e));
         return ds_error_prefix(err, rc,
-                               "%s: interrupted run %s (%s) cannot be "
-                               "reverted: ",
+                               "%s: interrupted run %s (%s) cannot be reverted: ",
                                h->r->host, j->run_id,
                                ds_journal_state_name(j->state));
     }
@@ -125,8 +122,7 @@ int ds_sync_host_recover(host_run *h, GError **err)
         g_autofree char *d = ds_sync_describe_changes(residue, 3);
 
         return ds_error_set(err, DS_ECONFLICT,
-                            "%s: reverted to %s after interrupted run %s, "
-                            "but the lab still differs from before it: %s",
+                            "%s: reverted to %s after interrupted run %s, but the lab still differs from before it: %s",
                             h->r->host, j->snapshot, j->run_id, d);
     }
     ds_sync_host_note(h, "lab %s reverted to %s%s", j->domain, j->snapshot,
@@ -178,8 +174,7 @@ void ds_sync_host_fail(host_run *h, char *reason)
         g_autofree char *d = ds_sync_describe_changes(residue, 3);
 
         r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s; reverted to %s but the lab still "
-                                    "differs from before the sync: %s",
+        r->reason = g_strdup_printf("%s; reverted to %s but the lab still differs from before the sync: %s",
                                     reason, r->snapshot, d);
         g_free(reason);
         ds_sync_host_set_note(h->journal, r->reason);

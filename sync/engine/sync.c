@@ -13,6 +13,7 @@
 #include "drivers/libvirt.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/collect.h"
 #include "sync/engine/sync-host.h"
@@ -87,14 +88,7 @@ static int ms_or(int v, int dflt)
 
 static const char *lab_uri(const host_run *h)
 {
-    return h->hc->lab_uri ? h->hc->lab_uri : h->cfg->lab_uri;
-}
-
-static char *lab_source(const ds_host_config *hc)
-{
-    if (!hc->lab_access || !strcmp(hc->lab_access, "agent"))
-        return g_strdup_printf("agent:%s", hc->lab);
-    return g_strdup(hc->lab_access);
+    return ds_config_lab_uri(h->cfg, h->hc);
 }
 
 static bool via_agent(const ds_host_config *hc)
@@ -126,12 +120,10 @@ static int read_manifest(ds_manifest **out, host_run *h, ds_role role,
     g_clear_error(err);
     if (role == DS_ROLE_PROD)
         return ds_error_set(err, DS_ENOTFOUND,
-                            "%s: no prod manifest in the store; run "
-                            "`driftsync record %s` first",
+                            "%s: no prod manifest in the store; run `driftsync record %s` first",
                             h->r->host, h->r->host);
     return ds_error_set(err, DS_ENOTFOUND,
-                        "%s: no lab manifest in the store; record the lab "
-                        "first (`driftsync record --lab %s`)",
+                        "%s: no lab manifest in the store; record the lab first (`driftsync record --lab %s`)",
                         h->r->host, h->r->host);
 }
 
@@ -156,7 +148,7 @@ static int ensure_running(host_run *h, GError **err)
 
 int ds_sync_host_collect_lab(ds_manifest **out, host_run *h, GError **err)
 {
-    g_autofree char *source = lab_source(h->hc);
+    g_autofree char *source = ds_config_lab_source(h->hc);
     int rc;
 
     if ((rc = ensure_running(h, err)) < 0 ||
@@ -196,7 +188,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 {
     ds_sync_result *r = h->r;
     ds_plan *plan = r->plan;
-    g_autofree char *source = lab_source(h->hc);
+    g_autofree char *source = ds_config_lab_source(h->hc);
     g_autoptr(ds_transport) t = NULL;
     g_autoptr(ds_manifest) after = NULL;
     g_autoptr(GPtrArray) residue = NULL;
@@ -225,8 +217,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 
         if (cancelled(h)) {
             ds_sync_host_fail(
-                h, g_strdup_printf("interrupted by a signal before step "
-                                   "%u/%u",
+                h, g_strdup_printf("interrupted by a signal before step %u/%u",
                                    i + 1, plan->actions->len));
             return false;
         }
@@ -261,8 +252,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
     g_clear_pointer(&t, ds_transport_free);
     if (cancelled(h)) {
         ds_sync_host_fail(h,
-                          g_strdup("interrupted by a signal before the lab was "
-                                   "verified"));
+                          g_strdup("interrupted by a signal before the lab was verified"));
         return false;
     }
     ds_sync_host_journal_save(h, DS_JOURNAL_VERIFYING, NULL);
@@ -278,8 +268,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 
         r->residue = g_steal_pointer(&residue);
         ds_sync_host_fail(
-            h, g_strdup_printf("the lab still differs from prod after "
-                               "the %u steps: %s",
+            h, g_strdup_printf("the lab still differs from prod after the %u steps: %s",
                                plan->actions->len, d));
         return false;
     }
@@ -291,9 +280,11 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
 static int build_plan(host_run *h, const ds_manifest *lab,
                       const ds_manifest *prod, GError **err)
 {
+    ds_plan_options po = {.ignore = h->cfg->ignore,
+                          .package_cache = h->cfg->package_cache};
     int rc;
 
-    if ((rc = ds_plan_build(&h->r->plan, lab, prod, h->cfg->ignore, err)) < 0)
+    if ((rc = ds_plan_build(&h->r->plan, lab, prod, &po, err)) < 0)
         return rc;
     g_mutex_lock(h->store_mutex);
     rc = ds_plan_load_contents(h->r->plan, h->st, h->head, err);
@@ -311,7 +302,8 @@ static int save_before(host_run *h, GError **err)
     if ((rc = ds_manifest_serialise(&bytes, h->before, err)) < 0)
         return rc;
     data = g_bytes_get_data(bytes, &len);
-    return ds_sync_write_atomic(h->before_path, data, len, err);
+    return ds_file_write_atomic(h->before_path, data, len, 0600,
+                                DS_FILE_MKDIR, err);
 }
 
 void ds_sync_host_run(host_run *h)
@@ -332,21 +324,8 @@ void ds_sync_host_run(host_run *h)
         r->reason = g_strdup_printf("'%s' is not a valid host name", shown);
         return;
     }
-    if (!(h->hc = ds_config_find_host(h->cfg, r->host))) {
-        r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s: no [host %s] in %s", r->host,
-                                    r->host,
-                                    h->cfg->filename ? h->cfg->filename
-                                                     : "the configuration");
-        return;
-    }
-    if (!h->hc->lab) {
-        r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s: the host has no lab domain (set lab "
-                                    "= DOMAIN in [host %s])",
-                                    r->host, r->host);
-        return;
-    }
+    if (ds_config_find_lab(&h->hc, h->cfg, r->host, &e) < 0)
+        return set_failed(h, e);
     r->domain = g_strdup(h->hc->lab);
     if (!h->head) {
         r->status = DS_SYNC_FAILED;
@@ -430,9 +409,7 @@ void ds_sync_host_run(host_run *h)
             if (a->kind != DS_ACTION_MANUAL)
                 continue;
             r->status = DS_SYNC_FAILED;
-            r->reason = g_strdup_printf("%s: %u step%s cannot be replayed "
-                                        "and must be done by hand (%s); the "
-                                        "lab was not touched",
+            r->reason = g_strdup_printf("%s: %u step%s cannot be replayed and must be done by hand (%s); the lab was not touched",
                                         r->host, r->plan->manual,
                                         r->plan->manual == 1 ? "" : "s",
                                         a->description);
@@ -535,7 +512,7 @@ void ds_sync_host_clear(host_run *h)
     if (h->dom)
         virDomainFree(h->dom);
     ds_lab_free(h->lab);
-    ds_sync_lock_release(h->lock);
+    ds_lock_release(h->lock);
     ds_journal_free(h->journal);
     g_free(h->journal_path);
     g_free(h->before_path);

@@ -13,19 +13,17 @@
 #include "drivers/transport.h"
 #include "manifests/manifest.h"
 #include "manifests/store.h"
+#include "manifests/util/lock.h"
 #include "sync/config/config-file.h"
 #include "sync/plan/plan.h"
 
 /* ---- the per-lab lock (sync/engine/journal.c) ---- */
 
-typedef struct ds_sync_lock ds_sync_lock;
-
-/* Take STATE/lock/DOMAIN.lock (flock, never waits): DS_ECONFLICT naming
- * the holder's pid when another run works on the lab. */
-int ds_sync_lock_take(ds_sync_lock **out, const char *state_dir,
+/* Take STATE/lock/DOMAIN.lock (the base layer's lock, never waits):
+ * DS_ECONFLICT naming the holder's pid when another run works on the lab.
+ * Released with ds_lock_release. */
+int ds_sync_lock_take(ds_lock **out, const char *state_dir,
                       const char *domain, GError **err);
-void ds_sync_lock_release(ds_sync_lock *lock);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_sync_lock, ds_sync_lock_release)
 
 /* ---- the journal (sync/engine/journal.c) ---- */
 
@@ -96,13 +94,6 @@ int ds_journal_read(ds_journal **out, const char *path, GError **err);
 void ds_journal_step_begin(ds_journal *j, guint index, const char *kind,
                            const char *description);
 void ds_journal_step_end(ds_journal *j, int status);
-
-/* Write bytes to path atomically (tmp + fsync + rename + dir fsync). */
-int ds_sync_write_atomic(const char *path, const void *data, gsize len,
-                         GError **err);
-/* The same into an existing directory, the file given mode (umask aside). */
-int ds_sync_write_file(const char *path, const void *data, gsize len,
-                       mode_t mode, GError **err);
 
 /* ---- applying a plan (sync/engine/apply.c) ---- */
 

@@ -257,8 +257,7 @@ int ds_audit_check_reboot_flag(GPtrArray *findings, ds_transport *t,
                 continue;
             if (!ds_name_is_safe_package(name))
                 return ds_error_set(err, DS_EINVALID,
-                                    "%s: %s.pkgs: a line is not a package "
-                                    "name",
+                                    "%s: %s.pkgs: a line is not a package name",
                                     host, flag);
             bool seen = false;
             for (guint i = 0; i < names->len; i++)

@@ -64,19 +64,22 @@ void ds_audit_expect_free(ds_audit_expect *e)
     g_free(e);
 }
 
+/* Bytes of untrusted text quoted in an error message. */
+#define EXCERPT_MAX 60
+
 /* A printable excerpt of untrusted text for an error message. */
 static char *show(const char *s, gsize len)
 {
     GString *o = g_string_new("'");
 
-    for (gsize i = 0; i < len && i < 60; i++) {
+    for (gsize i = 0; i < len && i < EXCERPT_MAX; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f && c != '\'')
             g_string_append_c(o, (char)c);
         else
             g_string_append_printf(o, "\\x%02x", c);
     }
-    if (len > 60)
+    if (len > EXCERPT_MAX)
         g_string_append(o, "...");
     g_string_append_c(o, '\'');
     return g_string_free(o, FALSE);
@@ -130,8 +133,7 @@ static int parse_json(ds_audit_expect *e, const char *data, gsize len,
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: not a JSON object {\"package\": "
-                            "\"version\"}",
+                            "%s: not a JSON object {\"package\": \"version\"}",
                             origin);
     }
     json_object_foreach(doc, key, value)

@@ -112,9 +112,7 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
         else
             host_why = reasons_by_name(from_host);
     } else if (left->len) {
-        host_note = g_strdup_printf("%s's apt cache: not asked (the host "
-                                    "was not collected through its "
-                                    "transport)",
+        host_note = g_strdup_printf("%s's apt cache: not asked (the host was not collected through its transport)",
                                     host);
     }
 

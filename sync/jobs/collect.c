@@ -11,6 +11,7 @@
 #include "drivers/secret.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/collect.h"
 
 void ds_collect_result_free(ds_collect_result *r)
@@ -36,8 +37,7 @@ int ds_collect_local_hostname(char **out, GError **err)
         *dot = '\0';
     if (!ds_name_is_safe_host(buf))
         return ds_error_set(err, DS_EINVALID,
-                            "this machine's host name is not usable as a "
-                            "store name; give one with --host");
+                            "this machine's host name is not usable as a store name; give one with --host");
     *out = g_strdup(buf);
     return 0;
 }
@@ -180,22 +180,16 @@ static void collect_worker(gpointer data, gpointer user_data)
     ds_collect_result *r = task->result;
     gint64 t0 = g_get_monotonic_time();
     const char *uri = job->role == DS_ROLE_PROD ? task->host->source : NULL;
-    g_autofree char *agent_uri = NULL;
+    g_autofree char *lab_uri = NULL;
 
     if (job->progress) {
         g_mutex_lock(&job->lock);
         job->progress(r->host, NULL, job->done, job->total, job->payload);
         g_mutex_unlock(&job->lock);
     }
-    if (job->role == DS_ROLE_LAB) {
-        /* A lab VM is reached through its lab-access transport. */
-        const char *access = task->host->lab_access;
-
-        if (!access || g_str_equal(access, "agent"))
-            uri = agent_uri = g_strdup_printf("agent:%s", task->host->lab);
-        else
-            uri = access;
-    }
+    /* A lab VM is reached through its lab-access transport. */
+    if (job->role == DS_ROLE_LAB)
+        uri = lab_uri = ds_config_lab_source(task->host);
     if (!uri)
         ds_error_set(&r->error, DS_EINVALID, "%s: no %s to collect from",
                      r->host, job->role == DS_ROLE_PROD ? "source" : "lab");
@@ -210,6 +204,14 @@ static void collect_worker(gpointer data, gpointer user_data)
     g_mutex_unlock(&job->lock);
 }
 
+static void collect_at(guint i, guint worker, void *payload)
+{
+    collect_task *tasks = payload;
+
+    (void)worker;
+    collect_worker(&tasks[i], tasks[i].job);
+}
+
 int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
                      const char *const *hosts, ds_role role, int parallel,
                      ds_collect_progress_fn progress, void *payload,
@@ -221,7 +223,6 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
     g_autofree collect_task *tasks = NULL;
     collect_job job = {.cfg = cfg, .role = role, .progress = progress,
                        .payload = payload};
-    GThreadPool *pool;
     int rc;
 
     if (hosts && hosts[0]) {
@@ -258,11 +259,8 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
         g_ptr_array_add(results, r);
         tasks[i] = (collect_task){&job, h, r};
     }
-    pool = g_thread_pool_new(collect_worker, &job, parallel > 0 ? parallel : 1,
-                             FALSE, NULL);
-    for (guint i = 0; i < chosen->len; i++)
-        g_thread_pool_push(pool, &tasks[i], NULL);
-    g_thread_pool_free(pool, FALSE, TRUE);
+    ds_parallel_for(chosen->len, parallel > 0 ? (guint)parallel : 1,
+                    collect_at, tasks);
     g_mutex_clear(&job.lock);
     g_bytes_unref(job.key);
     *out = g_steal_pointer(&results);

@@ -6,7 +6,11 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/cache.h sync/jobs/cache-fill.c \
 	sync/jobs/mirror.h sync/jobs/mirror.c \
 	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c \
-	sync/jobs/patches.h sync/jobs/patches.c
+	sync/jobs/patches.h sync/jobs/patches.c \
+	sync/jobs/audit-run.h sync/jobs/audit-run.c \
+	sync/jobs/record-stage.h sync/jobs/record-stage.c \
+	sync/jobs/trial.h sync/jobs/trial.c sync/jobs/trial-run.c \
+	sync/jobs/trial-guard.h sync/jobs/trial-guard.c
 
 # The scripts the jobs run on hosts (see sync/jobs/scripts.h).
 sync_jobs_scripts = sync/jobs/scripts/audit-proc.sh
@@ -18,9 +22,3 @@ sync/jobs/scripts.c: $(sync_jobs_scripts) autotools/embed-scripts.sh
 	$(AM_V_GEN)$(MKDIR_P) sync/jobs && \
 	$(ds_embed_scripts) sync/jobs/scripts.h $(sync_jobs_scripts) >$@.tmp && \
 	mv $@.tmp $@
-
-# Still report to the user through the command line's helpers.
-driftsync_SOURCES += \
-	sync/jobs/record-stage.h sync/jobs/record-stage.c \
-	sync/jobs/trial.h sync/jobs/trial-run.c \
-	sync/jobs/trial-guard.h sync/jobs/trial-guard.c

@@ -11,6 +11,9 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
+#include "manifests/util/parallel.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
@@ -94,19 +97,6 @@ static char *bare(const char *host, const char *msg)
 
 /* ---- recording prod ---- */
 
-/* Whether m is the stored state collected again (equal but for the time
- * of collection): no commit for that, as `record` does. */
-static bool same_state(const ds_manifest *old, ds_manifest *m)
-{
-    char *when = m->collected_at;
-    bool same;
-
-    m->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, m);
-    m->collected_at = when;
-    return same;
-}
-
 static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
                          const ds_config *cfg, const char *run_id,
                          GError **err)
@@ -128,7 +118,7 @@ static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
             g_clear_error(err);
         else if (rc < 0)
             goto done;
-        else if (same_state(old, m))
+        else if (ds_manifest_same_state(old, m))
             continue;
         if ((rc = ds_store_txn_put(txn, m, err)) < 0)
             goto done;
@@ -207,14 +197,14 @@ static void from_result(ds_mirror_lab *l, const ds_sync_result *r)
     l->failure = failure_copy(r->failure);
 }
 
-static void sync_worker(gpointer data, gpointer payload)
+static void sync_one(guint i, guint worker, void *payload)
 {
     mirror_job *job = payload;
-    guint i = GPOINTER_TO_UINT(data) - 1;
     ds_mirror_lab *l = job->labs[i];
     gint64 t0 = g_get_monotonic_time();
     const ds_sync_result *r = ds_sync_batch_run_host(job->batch, i);
 
+    (void)worker;
     l->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     from_result(l, r);
     lab_done(job, l);
@@ -228,7 +218,6 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
     g_autoptr(ds_sync_batch) batch = NULL;
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) hosts = g_ptr_array_new();
-    GThreadPool *pool;
     mirror_job job = {.opts = opts,
                       .labs = (ds_mirror_lab **)todo->pdata};
     ds_sync_options so = {
@@ -249,14 +238,9 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
         return rc;
     job.batch = batch;
     g_mutex_init(&job.lock);
-    pool = g_thread_pool_new(sync_worker, &job,
-                             MIN((guint)rep->parallel, todo->len), TRUE,
-                             NULL);
-    for (guint i = 0; i < todo->len; i++)
-        g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
-    /* Waits for every queued lab: a cancelled run starts none of them
+    /* Every lab is handed out: a cancelled run starts none of those left
      * (the engine says "not started: interrupted"). */
-    g_thread_pool_free(pool, FALSE, TRUE);
+    ds_parallel_for(todo->len, (guint)MAX(rep->parallel, 1), sync_one, &job);
     rc = ds_sync_batch_finish(&results, &rep->sync_commit, batch, err);
     /* The commit may change a lab's fate (a failed commit reverts it). */
     for (guint i = 0; rc == 0 && i < results->len; i++) {
@@ -314,8 +298,7 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
          * syncs from there (a dry run cannot know what it would do). */
         if (dry_run) {
             l->status = DS_MIRROR_PLANNED;
-            l->reason = g_strdup("no lab manifest in the store yet: the "
-                                 "lab is collected when it is synced");
+            l->reason = g_strdup("no lab manifest in the store yet: the lab is collected when it is synced");
         } else {
             l->status = DS_MIRROR_FAILED; /* until the engine says */
         }
@@ -341,7 +324,10 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
         return;
     }
     if (dry_run) {
-        if (ds_plan_build(&plan, lab, collected, cfg->ignore, &e) < 0) {
+        ds_plan_options po = {.ignore = cfg->ignore,
+                              .package_cache = cfg->package_cache};
+
+        if (ds_plan_build(&plan, lab, collected, &po, &e) < 0) {
             l->status = DS_MIRROR_FAILED;
             l->reason = bare(l->host, e->message);
             return;
@@ -374,7 +360,7 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                             cfg->filename ? cfg->filename
                                           : "the configuration");
     rep->run_id = opts->run_id ? g_strdup(opts->run_id)
-                               : ds_snapshot_run_id_new();
+                               : ds_run_id_new();
     rep->started = now_rfc3339();
     rep->dry_run = opts->dry_run;
     rep->parallel = opts->parallel > 0 ? opts->parallel : cfg->lab_parallel;
@@ -584,8 +570,10 @@ int ds_mirror_report_write(char **path, const ds_mirror_report *r,
     if (!text)
         return ds_error_set(err, DS_EGENERIC,
                             "the mirror report could not be serialised");
-    if ((rc = ds_sync_write_atomic(file, text, strlen(text), err)) < 0 ||
-        (rc = ds_sync_write_atomic(latest, text, strlen(text), err)) < 0)
+    if ((rc = ds_file_write_atomic(file, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0 ||
+        (rc = ds_file_write_atomic(latest, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
         return ds_error_prefix(err, rc, "the mirror report: ");
     *path = g_steal_pointer(&file);
     return 0;

@@ -10,24 +10,11 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 #include "sync/jobs/record-stage.h"
 
 #define RECORD_THREADS 2
-
-/* Whether m is the stored state collected again: equal but for the time
- * of collection.  The store keeps the time the state was first seen, so
- * collecting an unchanged host makes no commit. */
-static bool same_state(const ds_manifest *old, const ds_manifest *m)
-{
-    ds_manifest *mm = (ds_manifest *)m;
-    char *when = mm->collected_at;
-    bool same;
-
-    mm->collected_at = old->collected_at;
-    same = ds_manifest_equal(old, mm);
-    mm->collected_at = when;
-    return same;
-}
+#define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
 /* Compare m with the store's HEAD and stage it unless it is the stored
  * state again; h receives what changed. */
@@ -52,7 +39,7 @@ int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
     } else {
         if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
             return rc;
-        if (!h->changes->len && (h->same = same_state(old, m)))
+        if (!h->changes->len && (h->same = ds_manifest_same_state(old, m)))
             return 0;
     }
     return ds_store_txn_put(txn, m, err);
@@ -75,8 +62,6 @@ typedef struct checked_file {
 typedef struct {
     ds_store_txn *txn;
     checked_file *files;
-    gint next;
-    gint n;
 } check_work;
 
 /* The value of a top-level string member where canonical bytes put it
@@ -159,32 +144,26 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     }
 }
 
-static gpointer check_worker(gpointer data)
+static void check_one(guint i, guint worker, void *payload)
 {
-    check_work *w = data;
-    gint i;
+    check_work *w = payload;
 
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
-        check_file(w->txn, &w->files[i]);
-    return NULL;
+    (void)worker;
+    check_file(w->txn, &w->files[i]);
 }
 
 /* Check every file (in RECORD_THREADS threads); the first bad one in the
  * order given is reported, as are two files for one host. */
-static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
-                       int n)
+static int check_files(const ds_log *log, ds_store_txn *txn,
+                       checked_file *files, int n, GError **err)
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    check_work w = {txn, files, 0, n};
-    GThread *threads[RECORD_THREADS - 1] = {NULL};
-    int nthreads = n >= 8 ? RECORD_THREADS - 1 : 0;
+    check_work w = {txn, files};
+    int rc;
 
-    for (int t = 0; t < nthreads; t++)
-        threads[t] = g_thread_new("record-check", check_worker, &w);
-    check_worker(&w);
-    for (int t = 0; t < nthreads; t++)
-        g_thread_join(threads[t]);
+    ds_parallel_for((guint)n, n >= RECORD_PARALLEL_MIN ? RECORD_THREADS : 1,
+                    check_one, &w);
 
     for (int i = 0; i < n; i++) {
         checked_file *c = &files[i];
@@ -195,21 +174,23 @@ static int check_files(ds_cli *cli, ds_store_txn *txn, checked_file *files,
             /* The parser's message names the file and the JSON path. */
             if (!strstr(c->err->message, c->file))
                 g_prefix_error(&c->err, "%s: ", c->file);
-            ds_cli_error_gerror(cli, c->err);
-            return DS_EXIT_ERROR;
+            rc = ds_error_code_of(c->err);
+            g_propagate_error(err, g_steal_pointer(&c->err));
+            return rc;
         }
         key = g_strdup_printf("%s/%s", ds_role_name(c->role), c->host);
         if ((other = g_hash_table_lookup(seen, key))) {
-            ds_cli_error(cli, "%s: %s (%s) is also given by %s", c->file,
-                         c->host, ds_role_name(c->role), other);
+            rc = ds_error_set(err, DS_ECONFLICT,
+                              "%s: %s (%s) is also given by %s", c->file,
+                              c->host, ds_role_name(c->role), other);
             g_free(key);
-            return DS_EXIT_ERROR;
+            return rc;
         }
         g_hash_table_insert(seen, key, (gpointer)c->file);
-        ds_cli_verbose(cli, "%s: %s (%s), %s", c->file, c->host,
+        ds_log_verbose(log, "%s: %s (%s), %s", c->file, c->host,
                        ds_role_name(c->role), c->same ? "as stored" : "valid");
     }
-    return DS_EXIT_OK;
+    return 0;
 }
 
 /* Read a checked file again and stage it; `is_new`: the host has no
@@ -250,25 +231,23 @@ static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
 
 /* Stage the manifest files: check them all, then stage the ones that are
  * not the stored bytes, one at a time. */
-int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_host *hosts, char **files, int n, GError **err)
 {
     checked_file *cf = g_new0(checked_file, MAX(n, 1));
     g_autoptr(GHashTable) stored =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    int code = DS_EXIT_OK;
+    int code = 0;
 
     for (int i = 0; i < n; i++)
         cf[i].file = files[i];
-    if ((code = check_files(cli, txn, cf, n)) != DS_EXIT_OK)
+    if ((code = check_files(log, txn, cf, n, err)) < 0)
         goto done;
     for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
         g_autoptr(GPtrArray) hosts_of_role = NULL;
 
-        if (ds_store_list_hosts(&hosts_of_role, st, NULL, r, err) < 0) {
-            code = -1;
+        if ((code = ds_store_list_hosts(&hosts_of_role, st, NULL, r, err)) < 0)
             goto done;
-        }
         for (guint i = 0; i < hosts_of_role->len; i++)
             g_hash_table_add(stored,
                              g_strdup_printf("%s/%s", ds_role_name(r),
@@ -285,11 +264,9 @@ int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
         g_autofree char *key =
             g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
 
-        if (stage_file(&hosts[i], st, txn, &cf[i],
-                       !g_hash_table_contains(stored, key), err) < 0) {
-            code = -1; /* reported by the caller */
+        if ((code = stage_file(&hosts[i], st, txn, &cf[i],
+                               !g_hash_table_contains(stored, key), err)) < 0)
             goto done;
-        }
     }
 done:
     for (int i = 0; i < n; i++) {

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sync/jobs/record-stage.h: private to `driftsync record` (cmd-record.c,
- * record-stage.c): putting manifests into the store's transaction. */
+/* sync/jobs/record-stage.h: what `driftsync record` (sync/cli/cmd-record.c)
+ * asks of the engine: putting manifests into the store's transaction. */
 #pragma once
 
 #include <stdbool.h>
 
 #include "manifests/diff.h"
 #include "manifests/store.h"
-#include "sync/cli/cmd.h"
+#include "manifests/util/log.h"
 
 /* What a host's new manifest changes, for the summary. */
 typedef struct record_host {
@@ -24,9 +24,10 @@ typedef struct record_host {
 int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
                          const ds_manifest *m, GError **err);
 
-/* --from FILE...: check every file (DS_EXIT_ERROR, reported, on the first
- * bad one), then stage the ones that are not the stored bytes, one at a
- * time, into hosts[0..n-1].  -1 with err set on a store error. */
-int ds_record_stage_files(ds_cli *cli, ds_store *st, ds_store_txn *txn,
+/* --from FILE...: check every file (the first bad one in the order given,
+ * or two files for one host, is the error), then stage the ones that are
+ * not the stored bytes, one at a time, into hosts[0..n-1].  Each file
+ * checked is a verbose line in log. */
+int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_host *hosts, char **files, int n,
                           GError **err);

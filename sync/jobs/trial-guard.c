@@ -1,88 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/jobs/trial-guard.c: a trial's guest-bound work in a worker thread,
- * watched for signals and for the lab domain going away. */
+ * watched for signals (the base layer's policy, manifests/util/signals.c)
+ * and for the lab domain going away. */
 #include <config.h>
 
-#include <signal.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "manifests/util/error.h"
+#include "manifests/util/signals.h"
 #include "sync/jobs/trial-guard.h"
 
 #define GUARD_POLL_US (100 * 1000)
 #define GUARD_STATE_EVERY 5 /* polls between domain state checks */
 
-static volatile sig_atomic_t guard_count;
-static volatile sig_atomic_t guard_last;
-static char guard_hint[1024];
-static volatile sig_atomic_t guard_hint_len;
-static struct sigaction guard_old[3];
-static const int guard_sigs[3] = {SIGINT, SIGTERM, SIGHUP};
 static gint guard_abandoned; /* workers abandoned and still running */
-
-static void guard_handler(int sig)
-{
-    guard_last = sig;
-    guard_count = guard_count + 1;
-    if (guard_count >= 3) {
-        if (guard_hint_len > 0 &&
-            write(STDERR_FILENO, guard_hint, (size_t)guard_hint_len) < 0)
-            _exit(2);
-        _exit(2);
-    }
-}
-
-void ds_guard_signals_install(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = guard_handler;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (int i = 0; i < 3; i++)
-        sigaction(guard_sigs[i], &sa, &guard_old[i]);
-}
-
-void ds_guard_signals_restore(void)
-{
-    for (int i = 0; i < 3; i++)
-        sigaction(guard_sigs[i], &guard_old[i], NULL);
-}
-
-int ds_guard_signals(void)
-{
-    return guard_count;
-}
-
-const char *ds_guard_signal_name(void)
-{
-    switch (guard_last) {
-    case SIGINT:
-        return "SIGINT";
-    case SIGTERM:
-        return "SIGTERM";
-    case SIGHUP:
-        return "SIGHUP";
-    default:
-        return "a signal";
-    }
-}
-
-void ds_guard_set_hint(const char *line)
-{
-    size_t n = line ? strlen(line) : 0;
-
-    guard_hint_len = 0;
-    if (n >= sizeof guard_hint - 1)
-        n = sizeof guard_hint - 2;
-    if (n)
-        memcpy(guard_hint, line, n);
-    if (n && guard_hint[n - 1] != '\n')
-        guard_hint[n++] = '\n';
-    guard_hint_len = (sig_atomic_t)n;
-}
 
 typedef struct guard_job {
     gint refs;
@@ -153,7 +82,7 @@ ds_guard_outcome ds_guard_run(int *rc, ds_guard_fn fn, void *data,
 {
     guard_job *job = g_new0(guard_job, 1);
     ds_guard_outcome outcome = DS_GUARD_DONE;
-    int state = VIR_DOMAIN_RUNNING, polls = 0, seen = guard_count;
+    int state = VIR_DOMAIN_RUNNING, polls = 0, seen = ds_signals_caught;
     GThread *thread;
 
     job->refs = 2;
@@ -171,7 +100,7 @@ ds_guard_outcome ds_guard_run(int *rc, ds_guard_fn fn, void *data,
 
         if (g_cond_wait_until(&job->cond, &job->lock, until) || job->done)
             continue;
-        if (guard_count != seen) {
+        if (ds_signals_caught != seen) {
             outcome = DS_GUARD_INTERRUPTED;
             break;
         }
@@ -199,7 +128,7 @@ ds_guard_outcome ds_guard_run(int *rc, ds_guard_fn fn, void *data,
                                  "the lab domain %s is %s",
                                  virDomainGetName(watch), state_name(state))
                   : ds_error_set(err, DS_EINTERRUPTED, "interrupted (%s)",
-                                 ds_guard_signal_name());
+                                 ds_signals_last_name());
     }
     g_mutex_unlock(&job->lock);
     job_unref(job);

@@ -16,17 +16,6 @@ typedef enum {
     DS_GUARD_LOST,        /* the watched domain stopped running */
 } ds_guard_outcome;
 
-/* Catch SIGINT, SIGTERM and SIGHUP (a flag; the waits poll it) until
- * restore.  A third signal writes the hint (if set) to stderr and exits
- * with status 2 at once. */
-void ds_guard_signals_install(void);
-void ds_guard_signals_restore(void);
-/* How many signals came so far, and the last one's name ("SIGINT"). */
-int ds_guard_signals(void);
-const char *ds_guard_signal_name(void);
-/* The line the third signal prints (copied; NULL clears it). */
-void ds_guard_set_hint(const char *line);
-
 /* Run fn(data) in a worker thread and wait for it, watching for signals
  * and (when watch is not NULL) for the domain to leave the running
  * state.  DS_GUARD_DONE: *rc is fn's result and data is still the

@@ -9,6 +9,8 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/shell.h"
+#include "manifests/util/signals.h"
 #include "sync/jobs/collect.h"
 #include "sync/jobs/trial-guard.h"
 #include "sync/jobs/trial.h"
@@ -40,8 +42,7 @@ void ds_trial_deb_free(ds_trial_deb *d)
 
 char *ds_trial_revert_advice(const ds_trial *tr)
 {
-    return g_strdup_printf("revert it with `driftsync snapshot revert %s "
-                           "%s`", tr->host, tr->snapshot);
+    return g_strdup_printf("revert it with `driftsync snapshot revert %s %s`", tr->host, tr->snapshot);
 }
 
 /* ---- work done in the guest, in the guard's worker thread ---- */
@@ -142,10 +143,10 @@ static int guarded(ds_trial *tr, guest_job **jp, bool *t_alive, GError **err)
     int rc = 0;
     ds_guard_outcome o;
 
-    if (ds_guard_signals() > tr->signals_seen) {
+    if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
         return ds_error_set(err, DS_EINTERRUPTED, "interrupted (%s)",
-                            ds_guard_signal_name());
+                            ds_signals_last_name());
     }
     o = ds_guard_run(&rc, job_fn, *jp, (GDestroyNotify)guest_job_free,
                      tr->dom, err);
@@ -206,7 +207,7 @@ static int run_step(ds_trial *tr, ds_trial_step *s, ds_transport *t,
     }
     if (j)
         guest_job_free(j);
-    ds_cli_verbose(tr->cli, "%s: %s `%s`: exit %d (%.1f s)", tr->host,
+    ds_log_verbose(&tr->log, "%s: %s `%s`: exit %d (%.1f s)", tr->host,
                    s->what, s->command, s->status, s->seconds);
     return rc;
 }
@@ -238,7 +239,7 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
     mk[4] = dir;
     s = add_step(tr, "copy", "mkdir", g_strdupv(mk));
     g_free(s->command);
-    s->command = ds_shell_join((const char *const *)mk);
+    s->command = ds_shell_display((const char *const *)mk);
     if ((rc = run_step(tr, s, t, t_alive, err)) < 0)
         return rc;
     if (s->status != 0)
@@ -260,7 +261,7 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
         if (rc < 0)
             return ds_error_prefix(err, rc, "copying %s into the guest: ",
                                    d->path);
-        ds_cli_verbose(tr->cli, "%s: copied %s to %s", tr->host, d->path,
+        ds_log_verbose(&tr->log, "%s: copied %s to %s", tr->host, d->path,
                        d->guest);
     }
     return 0;
@@ -399,43 +400,37 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
     int rc;
 
     if (cause)
-        ds_cli_info(tr->cli, "%s: %s: reverting lab %s to %s", tr->host,
+        ds_log_info(&tr->log, "%s: %s: reverting lab %s to %s", tr->host,
                     cause, tr->hc->lab, tr->snapshot);
     if ((rc = ds_snapshot_revert(tr->dom, tr->snapshot, &err)) < 0) {
-        set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab "
-                                      "may keep the trial's changes; %s",
+        set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab may keep the trial's changes; %s",
                                       cause ? cause : "", sep, err->message,
                                       advice));
         return rc;
     }
     tr->reverted = true;
-    tr->signals_seen = ds_guard_signals();
+    tr->signals_seen = ds_signals_caught;
     /* A second signal from here on does not stop the verification: the
      * guard's worker is simply abandoned and the lab stays reverted. */
     if ((rc = verify(tr, before, &err)) < 0) {
-        set_error(tr, g_strdup_printf("%s%slab %s reverted to %s, but not "
-                                      "verified (%s); check it, or %s",
+        set_error(tr, g_strdup_printf("%s%slab %s reverted to %s, but not verified (%s); check it, or %s",
                                       cause ? cause : "", sep, tr->hc->lab,
                                       tr->snapshot, err->message, advice));
         return rc;
     }
     if (!tr->verified) {
-        set_error(tr, g_strdup_printf("%s%sthe lab still differs after "
-                                      "reverting to %s (snapshot kept; %s "
-                                      "again)",
+        set_error(tr, g_strdup_printf("%s%sthe lab still differs after reverting to %s (snapshot kept; %s again)",
                                       cause ? cause : "", sep, tr->snapshot,
                                       advice));
         return DS_ECONFLICT;
     }
     if (ds_snapshot_delete(tr->dom, tr->snapshot, &err) < 0)
-        ds_cli_info(tr->cli, "%s: lab %s reverted and verified, but its "
-                    "snapshot %s stays: %s", tr->host, tr->hc->lab,
+        ds_log_info(&tr->log, "%s: lab %s reverted and verified, but its snapshot %s stays: %s", tr->host, tr->hc->lab,
                     tr->snapshot, err->message);
     else
         tr->deleted = true;
     if (cause) {
-        set_error(tr, g_strdup_printf("%s; lab %s reverted to %s and "
-                                      "verified", cause, tr->hc->lab,
+        set_error(tr, g_strdup_printf("%s; lab %s reverted to %s and verified", cause, tr->hc->lab,
                                       tr->snapshot));
         return DS_EINTERRUPTED;
     }
@@ -477,41 +472,35 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         return rc;
     }
     if ((state = state_of(tr->dom))) {
-        set_error(tr, g_strdup_printf("lab %s is %s: a trial needs its "
-                                      "guest running (start it with `virsh "
-                                      "start %s`)", tr->hc->lab, state,
+        set_error(tr, g_strdup_printf("lab %s is %s: a trial needs its guest running (start it with `virsh start %s`)", tr->hc->lab, state,
                                       tr->hc->lab));
         return DS_ECONFLICT;
     }
     if ((rc = collect(tr, &before, &err)) < 0) {
-        set_error(tr, g_strdup_printf("before the trial (nothing changed): "
-                                      "%s", err->message));
+        set_error(tr, g_strdup_printf("before the trial (nothing changed): %s", err->message));
         return rc;
     }
-    if (ds_guard_signals() > tr->signals_seen) {
+    if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
-        set_error(tr, g_strdup_printf("interrupted (%s) before the trial "
-                                      "changed anything",
-                                      ds_guard_signal_name()));
+        set_error(tr, g_strdup_printf("interrupted (%s) before the trial changed anything",
+                                      ds_signals_last_name()));
         return DS_EINTERRUPTED;
     }
 
     tr->snapshot = ds_snapshot_name_for_run(tr->run_id);
     desc = g_strdup_printf("driftsync trial on %s (run %s)", tr->host,
                            tr->run_id);
-    hint = g_strdup_printf("driftsync: %s: stopped during the trial: the "
-                           "lab may keep its changes; revert it with "
-                           "`driftsync snapshot revert %s %s`", tr->host,
+    hint = g_strdup_printf("driftsync: %s: stopped during the trial: the lab may keep its changes; revert it with `driftsync snapshot revert %s %s`", tr->host,
                            tr->host, tr->snapshot);
-    ds_guard_set_hint(hint);
+    ds_signals_set_hint(hint);
     if ((rc = ds_snapshot_create(&snap, tr->dom, tr->snapshot, desc,
                                  tr->mode, &err)) < 0) {
         g_clear_pointer(&tr->snapshot, g_free);
-        ds_guard_set_hint(NULL);
+        ds_signals_set_hint(NULL);
         set_error(tr, g_strdup(err->message));
         return rc;
     }
-    ds_cli_info(tr->cli, "%s: snapshot %s of lab %s (%s: %s)", tr->host,
+    ds_log_info(&tr->log, "%s: snapshot %s of lab %s (%s: %s)", tr->host,
                 tr->snapshot, tr->hc->lab,
                 ds_snapshot_mode_to_string(tr->mode), tr->mode_why);
 
@@ -532,21 +521,20 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
     else if (rc < 0 && ds_error_code_of(err) == DS_EINTERRUPTED) {
         tr->lost = true;
         tr->lost_why = g_strdup(err->message);
-        cause = g_strdup_printf("the guest stopped answering during the "
-                                "trial: %s", err->message);
+        cause = g_strdup_printf("the guest stopped answering during the trial: %s", err->message);
     } else if (rc < 0)
         cause = g_strdup(err->message);
-    else if (ds_guard_signals() > tr->signals_seen) {
+    else if (ds_signals_caught > tr->signals_seen) {
         tr->interrupted = true;
-        cause = g_strdup_printf("interrupted (%s)", ds_guard_signal_name());
+        cause = g_strdup_printf("interrupted (%s)", ds_signals_last_name());
     }
 
     if (tr->keep && !cause) {
         tr->kept = true;
-        ds_guard_set_hint(NULL);
+        ds_signals_set_hint(NULL);
         return 0;
     }
     rc = finish(tr, before, cause);
-    ds_guard_set_hint(NULL);
+    ds_signals_set_hint(NULL);
     return rc;
 }

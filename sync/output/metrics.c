@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
 #include "manifests/ignore.h"
 #include "sync/output/metrics.h"
-#include "sync/engine/sync.h"
 
 char *ds_metrics_escape(const char *value)
 {
@@ -136,7 +136,7 @@ char *ds_metrics_mirror_text(const ds_mirror_report *r, int exit_code,
 int ds_metrics_write(const char *path, const char *text, GError **err)
 {
     /* node_exporter's collector must read it: 0644 */
-    int rc = ds_sync_write_file(path, text, strlen(text), 0644, err);
+    int rc = ds_file_write_atomic(path, text, strlen(text), 0644, 0, err);
 
     if (rc < 0)
         g_prefix_error(err, "--metrics: ");

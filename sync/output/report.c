@@ -11,8 +11,11 @@
 
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
+#include "manifests/util/file.h"
+#include "manifests/util/parallel.h"
 #include "sync/output/report.h"
-#include "sync/engine/sync.h"
+
+#define SECONDS_PER_DAY 86400
 
 #define DRIFT_THREADS 2
 
@@ -30,7 +33,8 @@ typedef struct {
     const char *oid;
     const ds_ignore *ignore;
     drift_row *rows;
-    gint next, n;
+    ds_store **stores; /* a store handle (a libgit2 repository) per thread */
+    GError **open_errs; /* why a thread's handle could not be opened */
 } drift_work;
 
 static void drift_one(ds_store *st, drift_work *w, drift_row *r)
@@ -65,24 +69,19 @@ fail:
     r->error = g_strdup(err ? err->message : "unknown error");
 }
 
-static gpointer drift_worker(gpointer data)
+static void drift_at(guint i, guint worker, void *payload)
 {
-    drift_work *w = data;
-    g_autoptr(ds_store) st = NULL;
-    g_autoptr(GError) err = NULL;
-    gint i;
+    drift_work *w = payload;
 
-    /* A store handle (a libgit2 repository) per thread. */
-    if (ds_store_open(&st, w->store_path, &err) < 0) {
-        while ((i = g_atomic_int_add(&w->next, 1)) < w->n) {
-            w->rows[i].status = "error";
-            w->rows[i].error = g_strdup(err->message);
-        }
-        return NULL;
+    if (!w->stores[worker] && !w->open_errs[worker])
+        ds_store_open(&w->stores[worker], w->store_path,
+                      &w->open_errs[worker]);
+    if (w->open_errs[worker]) {
+        w->rows[i].status = "error";
+        w->rows[i].error = g_strdup(w->open_errs[worker]->message);
+        return;
     }
-    while ((i = g_atomic_int_add(&w->next, 1)) < w->n)
-        drift_one(st, w, &w->rows[i]);
-    return NULL;
+    drift_one(w->stores[worker], w, &w->rows[i]);
 }
 
 static json_t *counts_json(const guint *counts)
@@ -175,7 +174,7 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
 
     for (guint i = 0; entries && i < entries->len; i++) {
         const ds_history_entry *e = g_ptr_array_index(entries, i);
-        gint64 d = (e->time - start) / 86400;
+        gint64 d = (e->time - start) / SECONDS_PER_DAY;
 
         if (d < 0 || d >= (gint64)days)
             continue;
@@ -193,7 +192,8 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
     }
     for (guint d = 0; d < days; d++)
         if (commits[d]) {
-            g_autofree char *date = day_name(start + (gint64)d * 86400);
+            g_autofree char *date =
+                day_name(start + (gint64)d * SECONDS_PER_DAY);
 
             json_array_append_new(perday,
                                   json_pack("[s, i]", date, (int)commits[d]));
@@ -391,7 +391,7 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     g_autofree drift_row *rows = NULL;
     g_autofree char *generated = iso_utc(now);
     g_autofree char *first_day = NULL;
-    GThread *threads[DRIFT_THREADS - 1] = {NULL};
+    guint workers;
     drift_work w = {0};
     json_t *jhosts, *cats, *doc;
     guint totals[DS_CAT_COUNT] = {0}, drifted = 0;
@@ -407,7 +407,7 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     if ((rc = all_hosts(&hosts, st, oid, err)) < 0)
         return rc;
     /* Whole days ending with today (UTC). */
-    start = (now / 86400 - (gint64)days + 1) * 86400;
+    start = (now / SECONDS_PER_DAY - (gint64)days + 1) * SECONDS_PER_DAY;
     first_day = day_name(start);
     /* The commits that changed each host, not their semantic diff: that
      * would parse two manifests per record (the matrix parses two per
@@ -419,14 +419,16 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     rows = g_new0(drift_row, hosts->len);
     for (guint i = 0; i < hosts->len; i++)
         rows[i].host = g_ptr_array_index(hosts, i);
-    w = (drift_work){ds_store_path(st), oid, cfg->ignore, rows, 0,
-                     (gint)hosts->len};
-    for (int t = 0; hosts->len > 1 && t < DRIFT_THREADS - 1; t++)
-        threads[t] = g_thread_new("report-drift", drift_worker, &w);
-    drift_worker(&w);
-    for (int t = 0; t < DRIFT_THREADS - 1; t++)
-        if (threads[t])
-            g_thread_join(threads[t]);
+    workers = ds_parallel_workers(hosts->len, DRIFT_THREADS);
+    w = (drift_work){ds_store_path(st), oid, cfg->ignore, rows,
+                     g_new0(ds_store *, workers), g_new0(GError *, workers)};
+    ds_parallel_for(hosts->len, DRIFT_THREADS, drift_at, &w);
+    for (guint t = 0; t < workers; t++) {
+        ds_store_free(w.stores[t]);
+        g_clear_error(&w.open_errs[t]);
+    }
+    g_free(w.stores);
+    g_free(w.open_errs);
 
     jhosts = json_array();
     for (guint i = 0; i < hosts->len; i++) {
@@ -486,8 +488,10 @@ int ds_report_write(char **html_path, char **json_path, json_t *doc,
         return ds_error_set(err, DS_EGENERIC,
                             "the report could not be serialised");
     text = g_strconcat(dump, "\n", NULL);
-    if ((rc = ds_sync_write_atomic(jp, text, strlen(text), err)) < 0 ||
-        (rc = ds_sync_write_atomic(hp, html, strlen(html), err)) < 0)
+    if ((rc = ds_file_write_atomic(jp, text, strlen(text), 0600,
+                                   DS_FILE_MKDIR, err)) < 0 ||
+        (rc = ds_file_write_atomic(hp, html, strlen(html), 0600,
+                                   DS_FILE_MKDIR, err)) < 0)
         return ds_error_prefix(err, rc, "report: ");
     *html_path = g_steal_pointer(&hp);
     *json_path = g_steal_pointer(&jp);

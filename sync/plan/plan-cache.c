@@ -11,28 +11,6 @@
 #include "manifests/util/error.h"
 #include "sync/plan/plan-private.h"
 
-static char *default_cache;
-static GMutex default_lock;
-
-void ds_plan_set_package_cache(const char *cache_dir)
-{
-    g_mutex_lock(&default_lock);
-    g_free(default_cache);
-    default_cache = cache_dir && *cache_dir ? g_strdup(cache_dir) : NULL;
-    g_mutex_unlock(&default_lock);
-}
-
-/* The configured cache (a copy), or NULL. */
-char *ds_plan_default_package_cache(void)
-{
-    char *dir;
-
-    g_mutex_lock(&default_lock);
-    dir = g_strdup(default_cache);
-    g_mutex_unlock(&default_lock);
-    return dir;
-}
-
 void ds_plan_deb_free(ds_plan_deb *d)
 {
     if (!d)

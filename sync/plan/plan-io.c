@@ -103,8 +103,7 @@ int ds_plan_load_contents(ds_plan *plan, struct ds_store *store,
             /* Recorded with a content reference the store does not hold. */
             g_free(a->description);
             a->description = g_strdup_printf(
-                "%s: differs but its content is not stored: cannot be "
-                "replayed, must be copied by hand",
+                "%s: differs but its content is not stored: cannot be replayed, must be copied by hand",
                 a->path);
             g_clear_pointer(&a->argv, g_strfreev);
             a->kind = DS_ACTION_MANUAL;

@@ -30,6 +30,3 @@ int ds_plan_service(plan_ctx *ctx, const ds_change *c);
 int ds_plan_selection_before(plan_ctx *ctx, GPtrArray *changes);
 int ds_plan_selection_after(plan_ctx *ctx, GPtrArray *changes);
 gint ds_plan_cmp_str(gconstpointer a, gconstpointer b);
-
-/* The cache set by ds_plan_set_package_cache (a copy), or NULL. */
-char *ds_plan_default_package_cache(void);

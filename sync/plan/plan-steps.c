@@ -65,11 +65,8 @@ static int plan_file_write(plan_ctx *ctx, const ds_file *f)
     if (f->secret || !f->content_ref) {
         add_file(ctx, DS_ACTION_MANUAL,
                  g_strdup_printf(f->secret
-                                     ? "%s: secret file differs: cannot be "
-                                       "replayed, must be copied by hand"
-                                     : "%s: differs but its content is not "
-                                       "stored: cannot be replayed, must be "
-                                       "copied by hand",
+                                     ? "%s: secret file differs: cannot be replayed, must be copied by hand"
+                                     : "%s: differs but its content is not stored: cannot be replayed, must be copied by hand",
                                  f->path),
                  NULL, f);
         return 0;
@@ -228,8 +225,7 @@ static void plan_enablement(plan_ctx *ctx, const char *unit, const char *from,
     else if (from && !unmasked)
         ds_plan_add(
             ctx, DS_PHASE_SERVICES, DS_ACTION_MANUAL,
-            g_strdup_printf("%s is %s in prod, %s in the lab: set by its unit "
-                            "files, not by systemctl",
+            g_strdup_printf("%s is %s in prod, %s in the lab: set by its unit files, not by systemctl",
                             unit, to ? to : "unknown", from),
             NULL);
 }
@@ -265,8 +261,7 @@ int ds_plan_service(plan_ctx *ctx, const ds_change *c)
     case DS_CHANGE_SERVICE_REMOVED:
         ds_plan_add(
             ctx, DS_PHASE_SERVICES, DS_ACTION_MANUAL,
-            g_strdup_printf("%s exists only in the lab: it goes with its "
-                            "package or its unit file",
+            g_strdup_printf("%s exists only in the lab: it goes with its package or its unit file",
                             c->name),
             NULL);
         break;

@@ -204,8 +204,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
 
         a = ds_plan_add(
             ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-            g_strdup_printf("write prod's %u apt source line%s to %s "
-                            "(%u added, %u removed)",
+            g_strdup_printf("write prod's %u apt source line%s to %s (%u added, %u removed)",
                             lines->len, lines->len == 1 ? "" : "s",
                             DS_PLAN_SOURCES_FILE, added, removed),
             (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
@@ -221,8 +220,7 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
         a->data = g_bytes_new(text->str, text->len);
 
         ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
-                    g_strdup("set the lab's other apt sources files aside "
-                             "(renamed *" DS_PLAN_SOURCES_OFF ")"),
+                    g_strdup("set the lab's other apt sources files aside (renamed *" DS_PLAN_SOURCES_OFF ")"),
                     (const char *const[]){"find",
                                           "/etc/apt",
                                           "-maxdepth",
@@ -455,8 +453,7 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
         if (c->kind == DS_CHANGE_OS_CHANGED)
             ds_plan_add(
                 ctx, DS_PHASE_PACKAGES, DS_ACTION_MANUAL,
-                g_strdup_printf("the os differs (lab %s, prod %s): a release "
-                                "upgrade is not replayed",
+                g_strdup_printf("the os differs (lab %s, prod %s): a release upgrade is not replayed",
                                 c->old_value ? c->old_value : "unknown",
                                 c->new_value ? c->new_value : "unknown"),
                 NULL);
@@ -502,9 +499,11 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
 }
 
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
-                  const ds_manifest *prod, const ds_ignore *ignore,
+                  const ds_manifest *prod, const ds_plan_options *opts,
                   GError **err)
 {
+    static const ds_plan_options no_opts;
+    const ds_ignore *ignore;
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     plan_ctx ctx;
@@ -513,6 +512,9 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
     if (!out)
         return ds_error_set(err, DS_EINVALID, "plan: no place for the result");
     *out = NULL;
+    if (!opts)
+        opts = &no_opts;
+    ignore = opts->ignore;
     if (!lab || !prod)
         return ds_error_set(err, DS_EINVALID,
                             "plan: both a lab and a prod manifest are needed");
@@ -537,13 +539,10 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                      .file_phase = DS_PHASE_FILES};
     if ((rc = plan_walk(&ctx, changes)) < 0)
         return rc;
-    {
-        g_autofree char *cache = ds_plan_default_package_cache();
-
-        if (cache &&
-            (rc = ds_plan_use_package_cache(plan, prod, cache, err)) < 0)
-            return rc;
-    }
+    if (opts->package_cache &&
+        (rc = ds_plan_use_package_cache(plan, prod, opts->package_cache,
+                                        err)) < 0)
+        return rc;
     *out = g_steal_pointer(&plan);
     return 0;
 }

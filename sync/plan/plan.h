@@ -91,9 +91,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_plan, ds_plan_free)
  * a hostile package, path, service, version, owner or link target fails
  * the whole plan with DS_EINVALID ("HOST: ...: NAME") before anything can
  * run.  Secret files and files without stored content that differ
- * become MANUAL actions ("cannot be replayed"): still drift, no command. */
+ * become MANUAL actions ("cannot be replayed"): still drift, no command.
+ * opts may be NULL: no ignore rules, no package cache. */
+typedef struct ds_plan_options {
+    const ds_ignore *ignore;   /* drift these rules ignore is left alone */
+    const char *package_cache; /* take package files from this cache (see
+                                * ds_plan_use_package_cache); NULL: none */
+} ds_plan_options;
+
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
-                  const ds_manifest *prod, const ds_ignore *ignore,
+                  const ds_manifest *prod, const ds_plan_options *opts,
                   GError **err);
 
 /* Take from the package cache at cache_dir the files of the versions the
@@ -106,10 +113,6 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
  * directory that does not exist holds nothing. */
 int ds_plan_use_package_cache(ds_plan *plan, const ds_manifest *prod,
                               const char *cache_dir, GError **err);
-/* The package cache ds_plan_build uses by itself (the configured
- * [packages] cache), NULL for none; set by the program once, before any
- * plan is built. */
-void ds_plan_set_package_cache(const char *cache_dir);
 
 /* Whether there is anything to do (any action, MANUAL ones included). */
 bool ds_plan_is_empty(const ds_plan *plan);

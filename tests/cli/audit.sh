@@ -202,7 +202,8 @@ else
     cp "$z" "$D/libdstest.so.1"
     LD_PRELOAD="$D/libdstest.so.1" /bin/sleep 120 &
     LIBUSER=$!
-    sleep 0.2
+    wait_exe "$SLEEPER" "$D/sleeper"
+    wait_for "pid $LIBUSER to map the library" grep -q "$D/libdstest.so.1" "/proc/$LIBUSER/maps"
     rm -rf "$D"
     dsc --json audit here >"$T/out" 2>"$T/err"; rc=$?
     [ $rc = 1 ] && ok "a process running a deleted executable: exit 1" ||

@@ -12,13 +12,7 @@ require_cmds jq git python3 dpkg-deb
 sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 || {
     echo "1..1"; echo "not ok 1 - building the Debian root (mkroot.sh)"; exit 1; }
 ROOT=$T/r1/root
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 
 [host web01]
 source = local:$ROOT

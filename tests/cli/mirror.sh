@@ -19,13 +19,7 @@ REPORTS=$T/state/reports
 
 conf() { # FILE HOST-SECTIONS...
     f=$1; shift
-    cat >"$f" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+    write_conf "$f" <<CONF
 snapshots = auto
 CONF
     for h in "$@"; do
@@ -178,8 +172,7 @@ flock "$T/state/lock/lab-db01.lock" sh -c \
 holder=$!
 stop_holder() { kill "$holder" 2>/dev/null; }
 at_exit stop_holder
-i=0
-while [ ! -s "$T/state/lock/lab-db01.lock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "the holder to write its lock" test -s "$T/state/lock/lab-db01.lock"
 expect_status 1 "a locked lab" ds --config "$T/ds.conf" --json mirror
 cp "$T/out" "$T/report"
 report_ok "db01 failed: another run holds its lock" \
@@ -241,7 +234,7 @@ PY
 server=$!
 stop_server() { kill "$server" 2>/dev/null; }
 at_exit stop_server
-wait_file() { i=0; while [ ! -e "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
+wait_file() { wait_for "$1" test -e "$1"; }
 wait_file "$T/port"
 PORT=$(cat "$T/port")
 conf "$T/slow.conf" web01 db01 slow

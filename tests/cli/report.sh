@@ -15,13 +15,7 @@ sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 || {
 ROOT=$T/r1/root
 EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
 OUT=$T/state/reports
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 
 [host web01]
 source = local:$ROOT

@@ -8,12 +8,7 @@
 command -v jq >/dev/null || skip_all "jq is not installed"
 
 write_config() {
-    cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+    write_conf "$T/ds.conf" <<CONF
 snapshots = auto
 keep-snapshots = $1
 
@@ -62,7 +57,7 @@ head -n 2 "$T/out" | tail -n 1 >"$T/first"
 grep_ok "oldest first (by time, not name)" 'driftsync-zz-older' "$T/first"
 
 expect_status 0 "create on a qcow2 domain" snap create web01
-grep_ok "prints the new snapshot's name" '^driftsync-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$' "$T/out"
+grep_ok "prints the new snapshot's name" '^driftsync-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$' "$T/out"
 grep_ok "says which mode auto chose" 'internal: all disks are qcow2' "$T/err"
 
 expect_status 0 "create --json with a given name" snap create --json web01 before-upgrade

@@ -11,13 +11,7 @@ command -v jq >/dev/null || skip_all "jq is not installed"
 command -v git >/dev/null || skip_all "git is not installed"
 command -v flock >/dev/null || skip_all "flock (util-linux) is not installed"
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 snapshots = auto
 
 [host web01]
@@ -70,6 +64,15 @@ grep_ok "lists the package transaction" '^ +[0-9]+\. packages +one package trans
 grep_ok "lists file steps" '^ +[0-9]+\. files ' "$T/out"
 check "the store did not move" test "$(head_of)" = "$HEAD0"
 check "no journal, no lock written" test ! -e "$T/state/journal" -a ! -e "$T/state/lock"
+# -v: each step's command, shown as plan -v shows it (quoted only where a
+# shell would need it).
+expect_status 0 "--dry-run -v" ds --config "$T/ds.conf" -v sync --dry-run web01
+grep -E '^ +\$ ' "$T/out" | sed 's/^ *//' >"$T/sync-cmds"
+expect_status 1 "plan -v for comparison" ds --config "$T/ds.conf" -v plan web01
+grep -E '^ +\$ ' "$T/out" | sed 's/^ *//' >"$T/plan-cmds"
+check "-v shows commands" test -s "$T/sync-cmds"
+check "-v: the same command lines as plan -v" cmp "$T/sync-cmds" "$T/plan-cmds"
+grep_not "-v: a plain argument is not quoted" "'systemctl'|'env'" "$T/sync-cmds"
 expect_status 1 "plan for comparison" ds --config "$T/ds.conf" plan --json web01
 cp "$T/out" "$T/plan.json"
 expect_status 0 "--dry-run --json" ds --config "$T/ds.conf" --json sync --dry-run web01
@@ -100,8 +103,7 @@ flock "$T/state/lock/lab-web01.lock" sh -c \
 holder=$!
 stop_holder() { kill "$holder" 2>/dev/null; }
 at_exit stop_holder
-i=0
-while [ ! -s "$T/state/lock/lab-web01.lock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "the holder to write its lock" test -s "$T/state/lock/lab-web01.lock"
 locker=$(cut -d' ' -f1 "$T/state/lock/lab-web01.lock")
 expect_status 2 "a lab locked by another run" sync web01
 grep_ok "names the holder's pid" "web01: lab lab-web01 is busy: another run holds its lock \\(pid $locker " "$T/err"

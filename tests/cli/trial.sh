@@ -8,13 +8,7 @@
 # tests/e2e/trial.sh.
 . "$DS_SRCDIR/tests/setup.sh"
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-
-[lab]
-uri = test://$DATA/snapshot-node.xml
+write_conf "$T/ds.conf" <<CONF
 
 [host web01]
 source = local:

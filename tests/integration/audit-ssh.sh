@@ -32,7 +32,7 @@ at_exit kill_sleeper
 cp /bin/sleep "$D/sleeper"
 "$D/sleeper" 120 &
 SLEEPER=$!
-sleep 0.2
+wait_exe "$SLEEPER" "$D/sleeper"
 rm -rf "$D"
 
 dsc --json audit remote here >"$T/out" 2>"$T/err"; rc=$?

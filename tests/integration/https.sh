@@ -115,7 +115,7 @@ python3 "$T/server.py" "$T" "$TOKEN" 2>"$T/server.err" &
 SERVER_PID=$!
 stop_server() { kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; }
 at_exit stop_server
-for _ in $(seq 1 100); do [ -e "$T/ports" ] && break; sleep 0.1; done
+wait_for "the servers' ports" test -e "$T/ports"
 if [ -e "$T/ports" ]; then ok "servers started"; else
     not_ok "servers did not start"; diag "$(cat "$T/server.err")"; exit 1; fi
 read -r PORT PLAIN MUTE <"$T/ports"

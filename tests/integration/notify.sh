@@ -60,7 +60,7 @@ grep_ok "as application/json" '^Content-Type: application/json$' "$T/req-ok-1.hd
 grep_ok "to the webhook's path" "^path /ok/$SECRET\?token=$SECRET\$" "$T/req-ok-1.hdr"
 check "the body is JSON" jq -e . "$REQ"
 check "text says what happened" jq -e \
-    '.text | test("^driftsync mirror: 0 synced, 0 in sync, 1 failed \\(web01: .+\\), 1 skipped \\[run [0-9TZ]+-[0-9a-f]{4}\\]$")' "$REQ"
+    '.text | test("^driftsync mirror: 0 synced, 0 in sync, 1 failed \\(web01: .+\\), 1 skipped \\[run [0-9TZ]+-[0-9a-f]{8}\\]$")' "$REQ"
 RUN=$(jq -r .run_id "$T/state/reports/latest.json")
 check "run_id is the report's" jq -e --arg r "$RUN" '.run_id == $r' "$REQ"
 check "summary counts" jq -e '.summary.failed == 1 and .summary.skipped == 1 and .summary.recorded == 2' "$REQ"

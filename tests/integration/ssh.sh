@@ -127,7 +127,7 @@ while time.time() < t:
     except socket.timeout: pass
 " &
 STALL_PID=$!
-for _ in $(seq 1 100); do [ -e "$T/stall.ready" ] && break; sleep 0.1; done
+wait_for "the silent server" test -e "$T/stall.ready"
 t0=$(date +%s%N)
 expect_status 105 "silent server: timed out" tool --connect-timeout 2000 \
     "ssh://root@127.0.0.1:$STALL" run true

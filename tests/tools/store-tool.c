@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/tools/store-tool.c: a small writer for the store's shell tests:
  * creates a store, commits manifest files into it (optionally with
- * generated file contents), holds its lock, prints a host's history. */
+ * generated file contents), holds its lock, prints a host's history.
+ * `commit --pause-before-ref` stops a writer inside its commit, objects
+ * written and the branch not yet moved, so a test can kill it there. */
 #include <config.h>
 
 #include <stdio.h>
@@ -42,6 +44,17 @@ static void gen_content(ds_manifest *m, guint salt, guint max)
     }
 }
 
+/* The store's commit hook for --pause-before-ref: say where we are, then
+ * wait for the signal that ends us. */
+static void pause_before_ref(const char *oid, void *payload)
+{
+    (void)payload;
+    printf("writing %s\n", oid);
+    fflush(stdout);
+    for (;;)
+        pause();
+}
+
 static int cmd_commit(const char *store, int argc, char **argv)
 {
     g_autoptr(GError) err = NULL;
@@ -50,6 +63,7 @@ static int cmd_commit(const char *store, int argc, char **argv)
     g_autofree char *oid = NULL;
     const char *verb = "record", *run_id = "test-run";
     int timeout = 0, salt = -1, max = G_MAXINT, i;
+    bool stop_before_ref = false;
 
     for (i = 0; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--verb") && i + 1 < argc)
@@ -64,6 +78,8 @@ static int cmd_commit(const char *store, int argc, char **argv)
             max = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--fsync-gitdir"))
             git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+        else if (!strcmp(argv[i], "--pause-before-ref"))
+            stop_before_ref = true;
         else {
             fprintf(stderr, "store-tool: unknown option %s\n", argv[i]);
             return 2;
@@ -73,6 +89,8 @@ static int cmd_commit(const char *store, int argc, char **argv)
         ds_store_lock(st, timeout, &err) < 0 ||
         ds_store_txn_begin(&txn, st, &err) < 0)
         return fail(err);
+    if (stop_before_ref)
+        ds_store_set_commit_hook(st, pause_before_ref, NULL);
     for (; i < argc; i++) {
         g_autoptr(ds_manifest) m = NULL;
 
@@ -205,7 +223,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: store-tool init STORE\n"
                     "       store-tool commit STORE [--verb V] [--run ID] "
                     "[--wait MS] [--content SALT [--content-max N]]\n"
-                    "               [--fsync-gitdir] FILE...\n"
+                    "               [--fsync-gitdir] [--pause-before-ref] "
+                    "FILE...\n"
                     "       store-tool gen DIR N SALT [NPKG]\n"
                     "       store-tool history STORE HOST\n"
                     "       store-tool hold STORE SECONDS\n");

@@ -12,7 +12,10 @@ unit_tests += \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
 	tests/unit/test-notify tests/unit/test-audit \
 	tests/unit/test-manifest-selection tests/unit/test-dpkg-apt \
-	tests/unit/test-selection
+	tests/unit/test-selection \
+	tests/unit/test-trial tests/unit/test-collect tests/unit/test-mirror \
+	tests/unit/test-report \
+	tests/unit/test-util
 
 # Two tests share the hosts they diff.
 unit_tests += tests/unit/test-diff tests/unit/test-change

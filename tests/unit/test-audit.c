@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "sync/jobs/audit-run.h"
 #include "sync/jobs/audit.h"
+#include "tests/unit/testutil.h"
 
 static GPtrArray *new_findings(void)
 {
@@ -185,6 +187,98 @@ static void test_missing_and_kernel(void)
     g_assert_cmpuint(f->len, ==, 3);
 }
 
+/* An audit run over the store's manifests (sync/jobs/audit-run.c): the
+ * hosts chosen (names, a group, labs only with a lab), the manifests read,
+ * each host audited against an expectation, the document kept. */
+static void test_run_stored(void)
+{
+    g_autofree char *dir = ds_test_tmpdir("ds-audit-run-XXXXXX");
+    g_autofree char *file = ds_test_write_config(
+        dir, "ds.conf",
+        "[store]\npath = @DIR@/store\nstate = @DIR@/state\n\n"
+        "[host web01]\nsource = local:\ngroups = web\n\n"
+        "[host db01]\nsource = local:\n\n"
+        "[host gone]\nsource = local:\ngroups = web\n");
+    g_autofree char *good = ds_test_data("good", "web01.json", NULL);
+    g_autofree char *latest = NULL;
+    g_autoptr(ds_config) cfg = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(ds_audit_run) r = NULL;
+    g_autoptr(ds_audit_expect) expect = NULL;
+    g_autoptr(GError) err = NULL;
+    char *none[] = {NULL};
+    char *nosuch[] = {"nosuch"};
+    char *two[] = {"gone", "web01"};
+    const ds_audit_host *h;
+    json_t *doc;
+
+    g_assert_cmpint(ds_config_load(&cfg, file, &err), ==, 0);
+    g_assert_cmpint(ds_store_init(cfg->store_path, &err), ==, 0);
+    g_assert_cmpint(ds_store_open(&st, cfg->store_path, &err), ==, 0);
+    g_assert_cmpint(ds_manifest_load(&m, good, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_put(txn, m, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_commit(NULL, txn, "record", NULL, NULL, &err),
+                    ==, 0);
+
+    /* Choosing: an unknown name, no lab host, an empty group. */
+    r = ds_audit_run_new(cfg, DS_ROLE_PROD, true);
+    g_assert_cmpint(ds_audit_run_choose(r, nosuch, 1, NULL, &err), ==,
+                    DS_ENOTFOUND);
+    g_assert_true(g_str_has_prefix(err->message, "nosuch: no such host in "));
+    g_clear_error(&err);
+    g_clear_pointer(&r, ds_audit_run_free);
+    r = ds_audit_run_new(cfg, DS_ROLE_LAB, true);
+    g_assert_cmpint(ds_audit_run_choose(r, none, 0, NULL, &err), ==,
+                    DS_ENOTFOUND);
+    g_assert_cmpstr(err->message, ==, "no lab host configured");
+    g_clear_error(&err);
+    g_clear_pointer(&r, ds_audit_run_free);
+    r = ds_audit_run_new(cfg, DS_ROLE_PROD, true);
+    g_assert_cmpint(ds_audit_run_choose(r, none, 0, "db", &err), ==,
+                    DS_ENOTFOUND);
+    g_assert_cmpstr(err->message, ==, "no host in group 'db'");
+    g_clear_error(&err);
+    g_clear_pointer(&r, ds_audit_run_free);
+
+    /* Two hosts named, in the order given; --like web adds none. */
+    r = ds_audit_run_new(cfg, DS_ROLE_PROD, true);
+    g_assert_cmpint(ds_audit_run_choose(r, two, 2, "web", &err), ==, 0);
+    g_assert_cmpuint(r->hosts->len, ==, 2);
+    g_assert_true(ds_audit_run_needs_store(r));
+    r->st = st;
+    g_assert_cmpint(ds_audit_run_read(r, &err), ==, 0);
+    h = r->hosts->pdata[0];
+    g_assert_cmpstr(h->hc->name, ==, "gone");
+    g_assert_null(h->manifest);
+    g_assert_cmpstr(h->error->message, ==,
+                    "gone: no prod manifest in the store");
+    h = r->hosts->pdata[1];
+    g_assert_nonnull(h->manifest);
+
+    /* The newest versions of the group are web01's own: nothing missing. */
+    expect = ds_audit_run_newest(r, "web");
+    ds_audit_run_host(r, r->hosts->pdata[1], expect);
+    for (guint i = 0; i < h->findings->len; i++)
+        g_assert_cmpint(((ds_audit_finding *)h->findings->pdata[i])->kind, !=,
+                        DS_AUDIT_MISSING);
+
+    doc = ds_audit_run_json(r, "run-1", "2026-11-27T02:00:00Z");
+    g_assert_cmpstr(json_string_value(json_object_get(doc, "schema")), ==,
+                    DS_AUDIT_SCHEMA);
+    g_assert_cmpstr(json_string_value(json_object_get(doc, "source")), ==,
+                    "store");
+    g_assert_cmpuint(json_array_size(json_object_get(doc, "hosts")), ==, 2);
+    g_assert_nonnull(json_object_get(
+        json_array_get(json_object_get(doc, "hosts"), 0), "error"));
+    g_assert_cmpint(ds_audit_run_save(r, doc, &err), ==, 0);
+    latest = g_build_filename(dir, "state", "audit", "latest.json", NULL);
+    g_assert_true(g_file_test(latest, G_FILE_TEST_IS_REGULAR));
+    json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -193,5 +287,6 @@ int main(int argc, char **argv)
     g_test_add_func("/audit/restart/parse", test_restart_parse);
     g_test_add_func("/audit/restart/bad", test_restart_bad);
     g_test_add_func("/audit/missing-kernel", test_missing_and_kernel);
+    g_test_add_func("/audit/run-stored", test_run_stored);
     return g_test_run();
 }

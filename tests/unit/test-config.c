@@ -11,6 +11,7 @@
 #include "manifests/util/error.h"
 #include "sync/config/config-file.h"
 #include "sync/config/config-table.h"
+#include "tests/unit/testutil.h"
 
 typedef struct {
     char *dir;
@@ -19,7 +20,7 @@ typedef struct {
 
 static void fixture_setup(fixture *f, gconstpointer data)
 {
-    f->dir = g_dir_make_tmp("ds-config-XXXXXX", NULL);
+    f->dir = ds_test_tmpdir("ds-config-XXXXXX");
     g_assert_nonnull(f->dir);
     f->file = g_build_filename(f->dir, "driftsync.conf", NULL);
 }
@@ -307,6 +308,48 @@ static void test_host_spacing(fixture *f, gconstpointer data)
                  "appears twice");
 }
 
+/* One lookup of a host's lab: the section, its domain, its URI and how
+ * the VM is reached; refusals name the host and the file. */
+static void test_find_lab(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(
+        f,
+        "[lab]\nuri = qemu:///system\n"
+        "[host web01]\nsource = local:\nlab = web01-lab\n"
+        "[host db01]\nsource = local:\nlab = db01-lab\n"
+        "lab-uri = test:///default\nlab-access = ssh://root@db01-lab\n"
+        "[host nolab]\nsource = local:\n",
+        &err);
+    const ds_host_config *hc = NULL;
+    g_autofree char *src = NULL;
+    g_autofree char *want = NULL;
+
+    g_assert_no_error(err);
+    g_assert_cmpint(ds_config_find_lab(&hc, cfg, "web01", &err), ==, 0);
+    g_assert_cmpstr(hc->lab, ==, "web01-lab");
+    g_assert_cmpstr(ds_config_lab_uri(cfg, hc), ==, "qemu:///system");
+    src = ds_config_lab_source(hc);
+    g_assert_cmpstr(src, ==, "agent:web01-lab");
+    g_clear_pointer(&src, g_free);
+
+    g_assert_cmpint(ds_config_find_lab(&hc, cfg, "db01", &err), ==, 0);
+    g_assert_cmpstr(ds_config_lab_uri(cfg, hc), ==, "test:///default");
+    src = ds_config_lab_source(hc);
+    g_assert_cmpstr(src, ==, "ssh://root@db01-lab");
+
+    g_assert_cmpint(ds_config_find_lab(&hc, cfg, "nosuch", &err), ==,
+                    DS_ENOTFOUND);
+    g_assert_null(hc);
+    want = g_strdup_printf("nosuch: no [host nosuch] in %s", f->file);
+    g_assert_cmpstr(err->message, ==, want);
+    g_clear_error(&err);
+    g_assert_cmpint(ds_config_find_lab(&hc, cfg, "nolab", &err), ==,
+                    DS_EINVALID);
+    g_assert_true(g_str_has_prefix(err->message,
+                                   "nolab: the host has no lab domain"));
+}
+
 /* K's field in BASE holds K's default. */
 static void assert_default(const void *base, const ds_config_key *k)
 {
@@ -407,6 +450,7 @@ int main(int argc, char **argv)
     ADD("/config/missing-file", test_missing_file);
     ADD("/config/errors", test_errors);
     ADD("/config/host-spacing", test_host_spacing);
+    ADD("/config/find-lab", test_find_lab);
     ADD("/config/table", test_table);
     return g_test_run();
 }

@@ -11,6 +11,7 @@
 #include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
 #include "manifests/util/error.h"
+#include "tests/unit/testutil.h"
 
 static char *tmpdir;
 
@@ -31,7 +32,7 @@ static char *run_sh(const char *script, const char *arg)
 /* A fresh tree DIR/root built by tests/data/dpkg/mkroot.sh. */
 static char *make_root(const char *name)
 {
-    g_autofree char *script = g_test_build_filename(G_TEST_DIST, "data", "dpkg",
+    g_autofree char *script = ds_test_data("dpkg",
                                                     "mkroot.sh", NULL);
     char *dir = g_build_filename(tmpdir, name, NULL);
 
@@ -715,7 +716,7 @@ int main(int argc, char **argv)
     int rc;
 
     g_test_init(&argc, &argv, NULL);
-    tmpdir = g_dir_make_tmp("ds-test-dpkg.XXXXXX", NULL);
+    tmpdir = ds_test_tmpdir("ds-test-dpkg.XXXXXX");
     g_assert_nonnull(tmpdir);
     g_test_add_func("/dpkg/parse/query", test_parse_query);
     g_test_add_func("/dpkg/parse/os-release", test_parse_os_release);

@@ -11,11 +11,12 @@
 
 #include "drivers/libvirt.h"
 #include "manifests/util/error.h"
+#include "tests/unit/testutil.h"
 
 static char *node_uri(void)
 {
     g_autofree char *path =
-        g_test_build_filename(G_TEST_DIST, "data", "test-node.xml", NULL);
+        ds_test_data("test-node.xml", NULL);
     return g_strdup_printf("test://%s", path);
 }
 
@@ -138,7 +139,7 @@ static void test_bad_uri_control_char(void)
 /* A socket that exists but has nobody listening: refused. */
 static void test_refused(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("ds-libvirt-XXXXXX", NULL);
+    g_autofree char *dir = ds_test_tmpdir("ds-libvirt-XXXXXX");
     g_autofree char *sock = g_build_filename(dir, "sock", NULL);
     g_autofree char *uri = NULL;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};

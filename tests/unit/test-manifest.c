@@ -10,6 +10,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest.h"
+#include "tests/unit/testutil.h"
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -58,7 +59,7 @@ static char *parse_fails(const char *data, gsize len, const char *origin)
 
 static char *good_path(const char *name)
 {
-    return g_test_build_filename(G_TEST_DIST, "data", "good", name, NULL);
+    return ds_test_data("good", name, NULL);
 }
 
 /* ---- fixtures ------------------------------------------------------------ */
@@ -782,6 +783,49 @@ static void test_equal_detects_changes(void)
 
 /* ---- normalise, serialise refusals, look-ups ----------------------------- */
 
+/* The same state collected again: equal but for collected_at, and neither
+ * manifest touched (the bytes of both stay what they were). */
+static void test_same_state(void)
+{
+    g_autofree char *path = good_path("web01.json");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_manifest) a = NULL;
+    g_autoptr(ds_manifest) b = NULL;
+    g_autoptr(GBytes) a0 = NULL;
+    g_autoptr(GBytes) b0 = NULL;
+    g_autoptr(GBytes) a1 = NULL;
+    g_autoptr(GBytes) b1 = NULL;
+    const char *a_when, *b_when;
+    ds_package *p;
+
+    g_assert_cmpint(ds_manifest_load(&a, path, &err), ==, 0);
+    g_assert_cmpint(ds_manifest_load(&b, path, &err), ==, 0);
+    g_free(b->collected_at);
+    b->collected_at = g_strdup("2026-11-28T02:00:05Z");
+    a0 = serialise_ok(a);
+    b0 = serialise_ok(b);
+    a_when = a->collected_at;
+    b_when = b->collected_at;
+
+    g_assert_false(ds_manifest_equal(a, b));
+    g_assert_true(ds_manifest_same_state(a, b));
+    g_assert_true(ds_manifest_same_state(b, a));
+    /* untouched: the same strings, the same bytes */
+    g_assert_true(a->collected_at == a_when && b->collected_at == b_when);
+    a1 = serialise_ok(a);
+    b1 = serialise_ok(b);
+    g_assert_true(g_bytes_equal(a0, a1));
+    g_assert_true(g_bytes_equal(b0, b1));
+
+    /* any other difference is a different state */
+    p = g_ptr_array_index(b->packages, 0);
+    g_free(p->version);
+    p->version = g_strdup("0:0");
+    g_assert_false(ds_manifest_same_state(a, b));
+    g_assert_true(ds_manifest_same_state(a, a));
+    g_assert_false(ds_manifest_same_state(a, NULL));
+}
+
 static void test_normalise(void)
 {
     g_autoptr(ds_manifest) m = ds_manifest_new("web01", DS_ROLE_PROD);
@@ -1076,7 +1120,7 @@ static void test_differential(void)
 static void test_bad_corpus(void)
 {
     g_autofree char *dir =
-        g_test_build_filename(G_TEST_DIST, "data", "bad", NULL);
+        ds_test_data("bad", NULL);
     g_autoptr(GError) err = NULL;
     g_autoptr(GDir) d = g_dir_open(dir, 0, &err);
     const char *name;
@@ -1160,8 +1204,7 @@ static void test_bad_corpus_messages(void)
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *path = g_test_build_filename(
-            G_TEST_DIST, "data", "bad", cases[i].file, NULL);
+        g_autofree char *path = ds_test_data("bad", cases[i].file, NULL);
         g_autoptr(GError) e = NULL;
         ds_manifest *m = NULL;
 
@@ -1177,7 +1220,7 @@ static void test_bad_corpus_messages(void)
 static void test_limits(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *tmpdir = g_dir_make_tmp("test-manifest-XXXXXX", &err);
+    g_autofree char *tmpdir = ds_test_tmpdir("test-manifest-XXXXXX");
     g_autofree char *huge = NULL;
     g_autofree char *msg = NULL;
     g_autofree char *deep = NULL;
@@ -1292,6 +1335,7 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/error-messages", test_error_messages);
     g_test_add_func("/manifest/round-trip", test_round_trip);
     g_test_add_func("/manifest/equal", test_equal_detects_changes);
+    g_test_add_func("/manifest/same-state", test_same_state);
     g_test_add_func("/manifest/normalise", test_normalise);
     g_test_add_func("/manifest/serialise-checks", test_serialise_checks);
     g_test_add_func("/manifest/differential", test_differential);

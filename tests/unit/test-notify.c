@@ -14,6 +14,7 @@
 #include "sync/config/config-file.h"
 #include "sync/output/metrics.h"
 #include "sync/output/notify.h"
+#include "tests/unit/testutil.h"
 
 static void test_redact(void)
 {
@@ -100,7 +101,7 @@ static void test_metrics_text(void)
 
 static void test_metrics_write(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("ds-metrics-XXXXXX", NULL);
+    g_autofree char *dir = ds_test_tmpdir("ds-metrics-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "m.prom", NULL);
     g_autofree char *bad = g_build_filename(dir, "no", "m.prom", NULL);
     g_autofree char *back = NULL;
@@ -121,7 +122,7 @@ static void test_metrics_write(void)
 
 static void test_config_keys(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("ds-notify-XXXXXX", NULL);
+    g_autofree char *dir = ds_test_tmpdir("ds-notify-XXXXXX");
     g_autofree char *f = g_build_filename(dir, "c.conf", NULL);
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_config) def = ds_config_new_default();

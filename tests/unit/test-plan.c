@@ -17,6 +17,7 @@
 #include "manifests/util/error.h"
 #include "manifests/store.h"
 #include "sync/plan/plan.h"
+#include "tests/unit/testutil.h"
 
 /* ---- building manifests ---- */
 
@@ -79,7 +80,10 @@ static ds_plan *build_ok(const ds_manifest *lab, const ds_manifest *prod,
     g_autoptr(GError) err = NULL;
     ds_plan *plan = NULL;
 
-    g_assert_cmpint(ds_plan_build(&plan, lab, prod, ig, &err), ==, 0);
+    g_assert_cmpint(
+        ds_plan_build(&plan, lab, prod, &(ds_plan_options){.ignore = ig},
+                      &err),
+        ==, 0);
     g_assert_no_error(err);
     g_assert_nonnull(plan);
     return plan;
@@ -332,7 +336,7 @@ static void test_sources_disable_runs(void)
     g_autoptr(ds_manifest) lab = host(DS_ROLE_LAB);
     g_autoptr(ds_plan) plan = NULL;
     g_autoptr(GError) err = NULL;
-    g_autofree char *dir = g_dir_make_tmp("ds-plan-XXXXXX", &err);
+    g_autofree char *dir = ds_test_tmpdir("ds-plan-XXXXXX");
     g_autofree char *apt = g_build_filename(dir, "etc", "apt", NULL);
     g_autofree char *d = g_build_filename(apt, "sources.list.d", NULL);
     g_autofree char *managed = NULL;
@@ -528,7 +532,7 @@ static void test_files(void)
 static void test_files_run(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *dir = g_dir_make_tmp("ds-plan-XXXXXX", &err);
+    g_autofree char *dir = ds_test_tmpdir("ds-plan-XXXXXX");
     g_autofree char *conf =
         g_build_filename(dir, "etc", "app", "app.conf", NULL);
     g_autofree char *link =
@@ -892,7 +896,7 @@ static void test_json(void)
 static void test_load_contents(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *dir = g_dir_make_tmp("ds-plan-store-XXXXXX", &err);
+    g_autofree char *dir = ds_test_tmpdir("ds-plan-store-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "store", NULL);
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;

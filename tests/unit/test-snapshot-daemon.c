@@ -14,6 +14,7 @@
 
 #include "manifests/util/error.h"
 #include "snapshots/snapshot.h"
+#include "tests/unit/testutil.h"
 
 static void quiet(void *payload, virErrorPtr e)
 {
@@ -26,12 +27,12 @@ static void quiet(void *payload, virErrorPtr e)
 static void test_daemon_lost(void)
 {
     g_autofree char *libvirtd = g_find_program_in_path("libvirtd");
-    g_autofree char *tmp = g_dir_make_tmp("ds-snapd-XXXXXX", NULL);
+    g_autofree char *tmp = ds_test_tmpdir("ds-snapd-XXXXXX");
     g_autofree char *run = g_build_filename(tmp, "run", NULL);
     g_autofree char *sock = g_build_filename(run, "libvirt", "libvirt-sock",
                                              NULL);
     g_autofree char *dist_node =
-        g_test_build_filename(G_TEST_DIST, "data", "snapshot-node.xml", NULL);
+        ds_test_data("snapshot-node.xml", NULL);
     /* A copy in the daemon's own directory: the source tree may not be
      * readable by the unprivileged user the daemon runs as. */
     g_autofree char *node = g_build_filename(tmp, "snapshot-node.xml", NULL);

@@ -17,6 +17,7 @@
 
 #include "manifests/util/error.h"
 #include "snapshots/snapshot-private.h"
+#include "tests/unit/testutil.h"
 
 static virConnectPtr conn;
 static virDomainPtr dom; /* the domain the current case works on */
@@ -332,7 +333,7 @@ int main(int argc, char **argv)
         return 77;
     }
     remove_stale_domains();
-    dir = g_dir_make_tmp("ds-snapqemu-XXXXXX", NULL);
+    dir = ds_test_tmpdir("ds-snapqemu-XXXXXX");
     g_assert_nonnull(dir);
     base = g_build_filename(dir, "base.img", NULL);
     name = g_strdup_printf("ds-snaptest-%d", (int)getpid());

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/run-id.h"
 #include "snapshots/snapshot-private.h"
 
 typedef struct fixture {
@@ -75,7 +76,7 @@ static void test_names(void)
         "ünïcode", "a'b", "<x>",
         "12345678901234567890123456789012345678901234567890123456789012345",
         NULL};
-    g_autofree char *run = ds_snapshot_run_id_new();
+    g_autofree char *run = ds_run_id_new();
     g_autofree char *name = ds_snapshot_name_for_run(run);
     g_autofree char *max = g_strnfill(DS_SNAPSHOT_NAME_MAX, 'x');
 
@@ -86,7 +87,7 @@ static void test_names(void)
     g_assert_false(ds_snapshot_name_is_safe(NULL));
     g_assert_true(ds_snapshot_name_is_safe(max));
 
-    g_assert_true(g_regex_match_simple("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{4}$",
+    g_assert_true(g_regex_match_simple("^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$",
                                        run, 0, 0));
     g_assert_true(g_str_has_prefix(name, "driftsync-"));
     g_assert_cmpstr(name + strlen("driftsync-"), ==, run);

@@ -13,6 +13,7 @@
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
+#include "tests/unit/testutil.h"
 
 typedef struct {
     char *dir;
@@ -23,7 +24,7 @@ static void fx_setup(fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
 
-    fx->dir = g_dir_make_tmp("ds-store-XXXXXX", &err);
+    fx->dir = ds_test_tmpdir("ds-store-XXXXXX");
     g_assert_no_error(err);
     fx->path = g_build_filename(fx->dir, "store", NULL);
     g_assert_cmpint(ds_store_init(fx->path, &err), ==, 0);
@@ -32,10 +33,7 @@ static void fx_setup(fixture *fx, gconstpointer data)
 
 static void fx_teardown(fixture *fx, gconstpointer data)
 {
-    const char *argv[] = { "rm", "-rf", fx->dir, NULL };
-
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                 NULL, NULL, NULL, NULL);
+    ds_test_rm_rf(fx->dir);
     g_free(fx->path);
     g_free(fx->dir);
 }
@@ -729,7 +727,7 @@ static void test_lock(fixture *fx, gconstpointer data)
     g_snprintf(want, sizeof(want), "store %s is locked by pid %ld on ",
                fx->path, (long)pid);
     g_assert_true(g_str_has_prefix(err->message, want));
-    g_assert_nonnull(strstr(err->message, "(since "));
+    g_assert_nonnull(strstr(err->message, " since "));
     g_clear_error(&err);
 
     /* The holder dies without unlocking: its lock is taken over. */

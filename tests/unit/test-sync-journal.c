@@ -17,23 +17,7 @@
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
 #include "sync/engine/sync.h"
-
-static char *tmpdir_new(void)
-{
-    g_autoptr(GError) e = NULL;
-    char *d = g_dir_make_tmp("ds-sync-XXXXXX", &e);
-
-    g_assert_no_error(e);
-    return d;
-}
-
-static void rm_rf(const char *dir)
-{
-    const char *argv[] = {"rm", "-rf", "--", dir, NULL};
-
-    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                 NULL, NULL, NULL, NULL);
-}
+#include "tests/unit/testutil.h"
 
 static guint count_entries(const char *dir)
 {
@@ -49,7 +33,7 @@ static guint count_entries(const char *dir)
 
 static void test_journal_round_trip(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *path = ds_journal_path(dir, "web01");
     g_autofree char *jdir = g_path_get_dirname(path);
     g_autoptr(ds_journal) j = ds_journal_new(
@@ -105,7 +89,6 @@ static void test_journal_round_trip(void)
     g_clear_pointer(&back, ds_journal_free);
     g_assert_cmpint(ds_journal_read(&back, path, &e), ==, 0);
     g_assert_false(ds_journal_is_open(back));
-    rm_rf(dir);
 }
 
 static void test_journal_states(void)
@@ -125,7 +108,7 @@ static void test_journal_states(void)
 
 static void test_journal_bad(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "web01.json", NULL);
     static const char *const bad[] = {
         "not json",
@@ -153,13 +136,12 @@ static void test_journal_bad(void)
         g_assert_nonnull(strstr(e->message, path));
         g_clear_error(&e);
     }
-    rm_rf(dir);
 }
 
 /* A reader never sees half a journal while a writer replaces it. */
 static void test_journal_atomic(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *path = ds_journal_path(dir, "web01");
     g_autoptr(ds_journal) j = ds_journal_new("run-a", "web01", "lab",
                                              "test:///default", "driftsync-a");
@@ -194,13 +176,12 @@ static void test_journal_atomic(void)
     g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     jdir = g_path_get_dirname(path);
     g_assert_cmpuint(count_entries(jdir), ==, 1);
-    rm_rf(dir);
 }
 
 /* A failed write leaves the old journal as it was, and no litter. */
 static void test_journal_write_fails(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *path = g_build_filename(dir, "web01.json", NULL);
     g_autofree char *blocker = g_build_filename(dir, "blocked.json", NULL);
     g_autofree char *inside = g_build_filename(blocker, "x", NULL);
@@ -217,16 +198,15 @@ static void test_journal_write_fails(void)
     g_assert_cmpuint(count_entries(dir), ==, 1);
     g_assert_true(g_file_test(inside, G_FILE_TEST_IS_REGULAR));
     g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
-    rm_rf(dir);
 }
 
 /* ---- lock ---- */
 
 static void test_lock(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *want = g_strdup_printf("pid %ld", (long)getpid());
-    ds_sync_lock *a = NULL, *b = NULL;
+    ds_lock *a = NULL, *b = NULL;
     GError *e = NULL;
     pid_t child;
     int status = 0, pipefd[2];
@@ -243,11 +223,11 @@ static void test_lock(void)
     g_clear_error(&e);
     /* Another lab is another lock. */
     g_assert_cmpint(ds_sync_lock_take(&b, dir, "db01-lab", &e), ==, 0);
-    ds_sync_lock_release(b);
+    ds_lock_release(b);
     b = NULL;
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "web01-lab", &e), ==, 0);
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
     a = NULL;
 
     /* A holder killed with SIGKILL leaves nothing that blocks. */
@@ -255,7 +235,7 @@ static void test_lock(void)
     child = fork();
     g_assert_cmpint(child, >=, 0);
     if (child == 0) {
-        ds_sync_lock *l = NULL;
+        ds_lock *l = NULL;
 
         if (ds_sync_lock_take(&l, dir, "web01-lab", NULL) < 0)
             _exit(1);
@@ -278,11 +258,10 @@ static void test_lock(void)
     kill(child, SIGKILL);
     g_assert_cmpint(waitpid(child, &status, 0), ==, child);
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "web01-lab", &e), ==, 0);
-    ds_sync_lock_release(a);
+    ds_lock_release(a);
 
     g_assert_cmpint(ds_sync_lock_take(&a, dir, "../x", &e), ==, DS_EINVALID);
     g_clear_error(&e);
-    rm_rf(dir);
 }
 
 /* ---- output tail ---- */
@@ -325,7 +304,7 @@ static ds_action *action(ds_action_kind kind, const char *desc)
 
 static void test_apply_local(void)
 {
-    g_autofree char *dir = tmpdir_new();
+    g_autofree char *dir = ds_test_tmpdir("ds-sync-XXXXXX");
     g_autofree char *target = g_build_filename(dir, "etc/app/app.conf", NULL);
     g_autofree char *content = NULL;
     g_autoptr(ds_transport) t = NULL;
@@ -444,7 +423,6 @@ static void test_apply_local(void)
                     DS_EUNSUPPORTED);
     g_clear_error(&e);
     ds_action_free(a);
-    rm_rf(dir);
 }
 
 int main(int argc, char **argv)

@@ -7,11 +7,12 @@
 
 #include "drivers/transport-agent.h"
 #include "manifests/util/error.h"
+#include "tests/unit/testutil.h"
 
 static char *node_uri(void)
 {
     g_autofree char *path =
-        g_test_build_filename(G_TEST_DIST, "data", "test-node.xml", NULL);
+        ds_test_data("test-node.xml", NULL);
     return g_strdup_printf("test://%s", path);
 }
 

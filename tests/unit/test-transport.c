@@ -15,6 +15,7 @@
 #include "drivers/transport-private.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
+#include "tests/unit/testutil.h"
 
 /* ---- quoting ---------------------------------------------------------- */
 
@@ -199,7 +200,7 @@ static gboolean process_gone(pid_t pid)
 static void test_run_timeout(void)
 {
     g_autoptr(ds_transport) t = open_local("local:", 1000, 0);
-    g_autofree char *dir = g_dir_make_tmp("ds-timeout-XXXXXX", NULL);
+    g_autofree char *dir = ds_test_tmpdir("ds-timeout-XXXXXX");
     g_autofree char *pidfile = g_build_filename(dir, "pid", NULL);
     g_autofree char *script =
         g_strdup_printf("sleep 100 & echo $! > '%s'; wait", pidfile);
@@ -217,7 +218,9 @@ static void test_run_timeout(void)
     g_assert_cmpstr(error->message, ==,
                     "web01: command timed out after 1 s: sleep");
     g_assert_cmpint(dt, >=, 900 * 1000);
-    g_assert_cmpint(dt, <, 2000 * 1000);
+    /* Killed at the timeout, long before sleep ends, however loaded the
+     * machine: not a measure of its speed. */
+    g_assert_cmpint(dt, <, 30 * G_USEC_PER_SEC);
     g_clear_error(&error);
 
     /* The whole process group goes, not only the shell. */
@@ -226,7 +229,7 @@ static void test_run_timeout(void)
     g_assert_true(g_file_get_contents(pidfile, &pidtext, NULL, NULL));
     pid = (pid_t)atoi(pidtext);
     g_assert_cmpint(pid, >, 1);
-    for (int i = 0; i < 100 && !process_gone(pid); i++)
+    for (int i = 0; i < 3000 && !process_gone(pid); i++) /* 30 s */
         g_usleep(10000);
     g_assert_true(process_gone(pid));
     unlink(pidfile);
@@ -419,7 +422,7 @@ static void fixture_set_up(fixture *f, gconstpointer data)
     g_autofree char *etc = NULL, *secret = NULL, *link = NULL;
     g_autofree char *rel = NULL, *abs = NULL;
 
-    f->top = g_dir_make_tmp("ds-root-XXXXXX", NULL);
+    f->top = ds_test_tmpdir("ds-root-XXXXXX");
     g_assert_nonnull(f->top);
     f->root = g_build_filename(f->top, "root", NULL);
     f->outside = g_build_filename(f->top, "outside", NULL);

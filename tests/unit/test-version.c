@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "manifests/version.h"
+#include "tests/unit/testutil.h"
 
 typedef struct {
     char *a, *b;
@@ -32,7 +33,7 @@ static void load_pairs(void)
     g_auto(GStrv) lines = NULL;
 
     file =
-        g_test_build_filename(G_TEST_DIST, "data", "version-pairs.txt", NULL);
+        ds_test_data("version-pairs.txt", NULL);
     g_file_get_contents(file, &text, NULL, &err);
     g_assert_no_error(err);
     pairs = g_array_new(FALSE, FALSE, sizeof(pair));

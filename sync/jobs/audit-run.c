@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sync/jobs/audit-run.c: one audit run over the configured hosts: which
+ * are audited, their manifests (live, in parallel, or from the store),
+ * the checks of sync/jobs/audit.c on each, the run's document. */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "drivers/transport.h"
+#include "manifests/util/error.h"
+#include "manifests/util/file.h"
+#include "sync/engine/sync.h"
+#include "sync/jobs/audit-run.h"
+#include "sync/jobs/collect.h"
+
+static void audit_host_free(ds_audit_host *h)
+{
+    if (!h)
+        return;
+    ds_manifest_free(h->manifest);
+    g_clear_error(&h->error);
+    g_ptr_array_unref(h->findings);
+    g_free(h);
+}
+
+static ds_audit_host *find_or_add(ds_audit_run *r, const ds_host_config *hc)
+{
+    ds_audit_host *h;
+
+    for (guint i = 0; i < r->hosts->len; i++) {
+        h = r->hosts->pdata[i];
+        if (h->hc == hc)
+            return h;
+    }
+    h = g_new0(ds_audit_host, 1);
+    h->hc = hc;
+    h->findings =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_audit_finding_free);
+    g_ptr_array_add(r->hosts, h);
+    return h;
+}
+
+static bool in_group(const ds_host_config *hc, const char *group)
+{
+    for (guint i = 0; hc->groups && hc->groups[i]; i++)
+        if (strcmp(hc->groups[i], group) == 0)
+            return true;
+    return false;
+}
+
+static char *host_source(const ds_audit_run *r, const ds_host_config *hc)
+{
+    if (r->role == DS_ROLE_PROD)
+        return g_strdup(hc->source);
+    return ds_config_lab_source(hc);
+}
+
+/* Every host's manifest: collected live (in parallel) or read from the
+ * store's HEAD. */
+int ds_audit_run_read(ds_audit_run *r, GError **err)
+{
+    const ds_config *cfg = r->cfg;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    g_autoptr(GPtrArray) results = NULL;
+    int rc;
+
+    for (guint i = 0; i < r->hosts->len; i++) {
+        ds_audit_host *h = r->hosts->pdata[i];
+        if (r->stored) {
+            rc = ds_store_read(&h->manifest, r->st, "HEAD", r->role,
+                               h->hc->name, &h->error);
+            if (rc == DS_ENOTFOUND) {
+                g_clear_error(&h->error);
+                ds_error_set(&h->error, rc, "%s: no %s manifest in the store",
+                             h->hc->name, ds_role_name(r->role));
+            }
+        } else {
+            g_ptr_array_add(names, h->hc->name);
+        }
+    }
+    if (r->stored)
+        return 0;
+    g_ptr_array_add(names, NULL);
+    rc = ds_collect_hosts(
+        &results, cfg, (const char *const *)names->pdata, r->role,
+        r->role == DS_ROLE_LAB ? cfg->lab_parallel : cfg->record_parallel, NULL,
+        NULL, err);
+    if (rc < 0)
+        return rc;
+    for (guint i = 0; i < results->len; i++) {
+        ds_collect_result *cr = results->pdata[i];
+        ds_audit_host *h = r->hosts->pdata[i];
+
+        h->manifest = g_steal_pointer(&cr->manifest);
+        h->error = g_steal_pointer(&cr->error);
+    }
+    return 0;
+}
+
+/* What only a running host can tell: the reboot flag file and the
+ * processes.  A root directory runs nothing; an https source is a
+ * manifest, not a host. */
+static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
+{
+    g_autofree char *uri = host_source(r, h->hc);
+    g_autoptr(ds_transport) t = NULL;
+    ds_transport_options o;
+    int rc;
+
+    if (!uri)
+        return 0;
+    ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name);
+    if (g_str_has_prefix(uri, "https:") || g_str_has_prefix(uri, "http:")) {
+        ds_log_verbose(
+            &r->log,
+            "%s: a manifest source: reboot flag and processes not checked",
+            h->hc->name);
+        return 0;
+    }
+    rc = ds_transport_open(&t, uri, &o, err);
+    if (rc < 0)
+        return rc;
+    rc = ds_audit_check_reboot_flag(h->findings, t, h->hc->name, err);
+    if (rc < 0)
+        return rc;
+    if (ds_transport_root(t)) {
+        ds_log_verbose(&r->log, "%s: a root directory runs no processes",
+                       h->hc->name);
+        return 0;
+    }
+    return ds_audit_check_restart(h->findings, t, h->hc->name, err);
+}
+
+void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
+                       const ds_audit_expect *expect)
+{
+    g_autofree char *uri = host_source(r, h->hc);
+    /* The reboot flag file is read live, but for a manifest source. */
+    bool flag_read = !r->stored && uri && !g_str_has_prefix(uri, "https:") &&
+                     !g_str_has_prefix(uri, "http:");
+    int rc = 0;
+
+    if (expect)
+        ds_audit_check_missing(h->findings, h->manifest, expect);
+    ds_audit_check_kernel(h->findings, h->manifest, flag_read);
+    if (!r->stored)
+        rc = check_live(r, h, &h->error);
+    if (rc == 0 && r->role == DS_ROLE_PROD && h->hc->lab && r->st)
+        rc = ds_audit_check_drift(h->findings, r->st, h->manifest,
+                                  r->cfg->ignore, &h->error);
+    if (rc < 0 && h->error && !g_str_has_prefix(h->error->message, h->hc->name))
+        g_prefix_error(&h->error, "%s: ", h->hc->name);
+}
+
+static json_t *finding_json(const ds_audit_finding *f)
+{
+    json_t *o = json_pack("{s:s, s:s}", "kind", ds_audit_kind_name(f->kind),
+                          "detail", f->detail);
+
+    if (f->package)
+        json_object_set_new(o, "package", json_string(f->package));
+    if (f->have)
+        json_object_set_new(o, "have", json_string(f->have));
+    if (f->want)
+        json_object_set_new(o, "want", json_string(f->want));
+    if (f->pid)
+        json_object_set_new(o, "pid", json_integer(f->pid));
+    if (f->unit)
+        json_object_set_new(o, "unit", json_string(f->unit));
+    if (f->path)
+        json_object_set_new(o, "path", json_string(f->path));
+    if (f->packages) {
+        json_t *a = json_array();
+        for (guint i = 0; i < f->packages->len; i++)
+            json_array_append_new(a, json_string(f->packages->pdata[i]));
+        json_object_set_new(o, "packages", a);
+    }
+    return o;
+}
+
+json_t *ds_audit_run_json(const ds_audit_run *r, const char *run_id,
+                          const char *generated)
+{
+    json_t *hosts = json_array();
+
+    for (guint i = 0; i < r->hosts->len; i++) {
+        const ds_audit_host *h = r->hosts->pdata[i];
+        json_t *fs, *o;
+
+        if (!h->audited)
+            continue;
+        fs = json_array();
+        for (guint j = 0; j < h->findings->len; j++)
+            json_array_append_new(fs, finding_json(h->findings->pdata[j]));
+        o = json_pack("{s:s, s:s, s:o}", "host", h->hc->name, "role",
+                      ds_role_name(r->role), "findings", fs);
+        if (h->error)
+            json_object_set_new(o, "error", json_string(h->error->message));
+        json_array_append_new(hosts, o);
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:o}", "schema", DS_AUDIT_SCHEMA,
+                     "run_id", run_id, "generated", generated, "source",
+                     r->stored ? "store" : "live", "hosts", hosts);
+}
+
+int ds_audit_run_save(const ds_audit_run *r, json_t *doc, GError **err)
+{
+    g_autofree char *dir = g_build_filename(r->cfg->state_dir, "audit", NULL);
+    g_autofree char *path = g_build_filename(dir, "latest.json", NULL);
+    g_autofree char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+    g_autofree char *line = g_strconcat(text, "\n", NULL);
+
+    return ds_file_write_atomic(path, line, strlen(line), 0600, DS_FILE_MKDIR,
+                                err);
+}
+
+/* Which hosts are audited, and which only give --like its reference. */
+int ds_audit_run_choose(ds_audit_run *r, char **args, int nargs,
+                        const char *like, GError **err)
+{
+    const ds_config *cfg = r->cfg;
+
+    for (int i = 0; i < nargs; i++) {
+        const ds_host_config *hc = ds_config_find_host(cfg, args[i]);
+
+        if (!hc) {
+            return ds_error_set(
+                err, DS_ENOTFOUND, "%s: no such host in %s", args[i],
+                cfg->filename ? cfg->filename : "the configuration");
+        }
+        if (r->role == DS_ROLE_LAB && !hc->lab) {
+            return ds_error_set(err, DS_EINVALID, "%s: no lab VM configured",
+                                args[i]);
+        }
+        find_or_add(r, hc)->audited = true;
+    }
+    for (guint i = 0; i < cfg->hosts->len; i++) {
+        const ds_host_config *hc = cfg->hosts->pdata[i];
+
+        if (r->role == DS_ROLE_LAB && !hc->lab)
+            continue;
+        if (like ? in_group(hc, like) : nargs == 0)
+            find_or_add(r, hc)->audited |= nargs == 0;
+    }
+    if (like) {
+        bool any = false;
+        for (guint i = 0; i < r->hosts->len; i++)
+            any = any ||
+                  in_group(((ds_audit_host *)r->hosts->pdata[i])->hc, like);
+        if (!any) {
+            return ds_error_set(err, DS_ENOTFOUND, "no %shost in group '%s'",
+                                r->role == DS_ROLE_LAB ? "lab " : "", like);
+        }
+    }
+    if (!r->hosts->len) {
+        return ds_error_set(err, DS_ENOTFOUND, "no %shost configured",
+                            r->role == DS_ROLE_LAB ? "lab " : "");
+    }
+    return 0;
+}
+
+ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role, bool stored)
+{
+    ds_audit_run *r = g_new0(ds_audit_run, 1);
+
+    r->cfg = cfg;
+    r->role = role;
+    r->stored = stored;
+    r->hosts = g_ptr_array_new_with_free_func((GDestroyNotify)audit_host_free);
+    return r;
+}
+
+void ds_audit_run_free(ds_audit_run *r)
+{
+    if (!r)
+        return;
+    g_ptr_array_unref(r->hosts);
+    g_free(r);
+}
+
+bool ds_audit_run_needs_store(const ds_audit_run *r)
+{
+    for (guint i = 0; i < r->hosts->len; i++) {
+        const ds_audit_host *h = r->hosts->pdata[i];
+
+        if (r->stored || (r->role == DS_ROLE_PROD && h->audited && h->hc->lab))
+            return true;
+    }
+    return false;
+}
+
+ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like)
+{
+    g_autoptr(GPtrArray) ms = g_ptr_array_new();
+
+    for (guint i = 0; i < r->hosts->len; i++) {
+        const ds_audit_host *h = r->hosts->pdata[i];
+
+        if (h->manifest && in_group(h->hc, like))
+            g_ptr_array_add(ms, h->manifest);
+    }
+    return ds_audit_expect_newest((const ds_manifest *const *)ms->pdata,
+                                  ms->len, r->cfg->ignore);
+}
