@@ -64,123 +64,81 @@ static void set_nonblock(int fd)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
-                       const ds_transport_options *opts, ds_run_result *result,
-                       GError **err)
+/* One child's pipes and what came out of them. */
+typedef struct spawn_io {
+    int in_fd, out_fd, err_fd;
+    const guint8 *in_buf;
+    gsize in_len, in_off;
+    GByteArray *out, *errb;
+    gsize limit;
+} spawn_io;
+
+/* Feed stdin, read stdout and stderr until both close or the deadline:
+ * 0, DS_EINTERRUPTED (timed out), DS_EINVALID (output over the limit), or
+ * an error set. */
+static int pump(spawn_io *io, gint64 deadline, const char *host,
+                const char *cmd, GError **err)
 {
-    static const ds_transport_options no_opts;
-    const char *host;
-    int timeout_ms;
-    gsize limit, in_len = 0, in_off = 0;
-    const guint8 *in_buf = NULL;
-    g_autoptr(GError) spawn_err = NULL;
-    g_autoptr(GByteArray) out = g_byte_array_new();
-    g_autoptr(GByteArray) errb = g_byte_array_new();
-    int in_fd = -1, out_fd = -1, err_fd = -1;
-    int wstatus = 0, rc = 0;
-    gboolean reaped = FALSE, sigpipe_was_pending;
-    sigset_t pipe_set, old_set, pending;
-    GPid pid;
-    gint64 deadline;
-
-    ds_run_result_clear(result);
-    if (!opts)
-        opts = &no_opts;
-    host = opts->host ? opts->host : "localhost";
-    timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms
-                                      : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
-    limit =
-        opts->max_output ? opts->max_output : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
-    if (!argv || !argv[0] || !argv[0][0])
-        return ds_error_set(err, DS_EINVALID, "%s: empty command", host);
-    if (stdin_data)
-        in_buf = g_bytes_get_data(stdin_data, &in_len);
-
-    if (!g_spawn_async_with_pipes(
-            NULL, (char **)argv, NULL,
-            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
-            &pid, in_len ? &in_fd : NULL, &out_fd, &err_fd, &spawn_err))
-        return ds_error_set(
-            err,
-            g_error_matches(spawn_err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
-                ? DS_ENOTFOUND
-                : DS_EGENERIC,
-            "%s: cannot run %s: %s", host, argv[0], spawn_err->message);
-    setpgid(pid, pid); /* also from here, so no kill can race the child */
-    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
-
-    /* A child that exits without reading its stdin must not kill us with
-     * SIGPIPE: block it in this thread, swallow it below. */
-    sigemptyset(&pipe_set);
-    sigaddset(&pipe_set, SIGPIPE);
-    sigpending(&pending);
-    sigpipe_was_pending = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-
-    if (in_fd >= 0)
-        set_nonblock(in_fd);
-    set_nonblock(out_fd);
-    set_nonblock(err_fd);
-
-    while (out_fd >= 0 || err_fd >= 0) {
+    while (io->out_fd >= 0 || io->err_fd >= 0) {
         struct pollfd p[3];
         int np = 0, ipo = -1, ipe = -1, ipi = -1;
         gint64 left = remaining_ms(deadline);
 
-        if (left == 0) {
-            rc = DS_EINTERRUPTED;
-            break;
-        }
-        if (out_fd >= 0) {
+        if (left == 0)
+            return DS_EINTERRUPTED;
+        if (io->out_fd >= 0) {
             ipo = np;
-            p[np++] = (struct pollfd){.fd = out_fd, .events = POLLIN};
+            p[np++] = (struct pollfd){.fd = io->out_fd, .events = POLLIN};
         }
-        if (err_fd >= 0) {
+        if (io->err_fd >= 0) {
             ipe = np;
-            p[np++] = (struct pollfd){.fd = err_fd, .events = POLLIN};
+            p[np++] = (struct pollfd){.fd = io->err_fd, .events = POLLIN};
         }
-        if (in_fd >= 0) {
+        if (io->in_fd >= 0) {
             ipi = np;
-            p[np++] = (struct pollfd){.fd = in_fd, .events = POLLOUT};
+            p[np++] = (struct pollfd){.fd = io->in_fd, .events = POLLOUT};
         }
         if (poll(p, np, (int)MIN(left, G_MAXINT)) < 0) {
             if (errno == EINTR)
                 continue;
-            rc = ds_error_set(err, DS_EGENERIC, "%s: %s: poll: %s", host,
-                              argv[0], g_strerror(errno));
-            break;
+            return ds_error_set(err, DS_EGENERIC, "%s: %s: poll: %s", host,
+                                cmd, g_strerror(errno));
         }
         if (ipi >= 0 && p[ipi].revents) {
-            ssize_t n =
-                write(in_fd, in_buf + in_off, MIN(in_len - in_off, 65536));
+            ssize_t n = write(io->in_fd, io->in_buf + io->in_off,
+                              MIN(io->in_len - io->in_off, 65536));
             if (n > 0)
-                in_off += (gsize)n;
+                io->in_off += (gsize)n;
             if ((n < 0 && errno != EAGAIN && errno != EINTR) ||
-                in_off == in_len) {
-                close(in_fd); /* done, or the child closed its end */
-                in_fd = -1;
+                io->in_off == io->in_len) {
+                close(io->in_fd); /* done, or the child closed its end */
+                io->in_fd = -1;
             }
         }
-        if (ipo >= 0 && p[ipo].revents && drain(&out_fd, out, limit) < 0) {
-            rc = DS_EINVALID;
-            break;
-        }
-        if (ipe >= 0 && p[ipe].revents && drain(&err_fd, errb, limit) < 0) {
-            rc = DS_EINVALID;
-            break;
-        }
+        if (ipo >= 0 && p[ipo].revents &&
+            drain(&io->out_fd, io->out, io->limit) < 0)
+            return DS_EINVALID;
+        if (ipe >= 0 && p[ipe].revents &&
+            drain(&io->err_fd, io->errb, io->limit) < 0)
+            return DS_EINVALID;
     }
-    if (in_fd >= 0)
-        close(in_fd);
+    return 0;
+}
 
-    /* Output is complete: wait for the exit, still within the deadline. */
+/* Output is complete: wait for the exit, still within the deadline; past
+ * it, or after an error (rc < 0), the whole group is killed. */
+static int reap(GPid pid, int *wstatus, int rc, gint64 deadline,
+                const char *host, const char *cmd, GError **err)
+{
+    gboolean reaped = FALSE;
+
     for (gulong nap = 1000; rc == 0 && !reaped;) {
-        pid_t w = waitpid(pid, &wstatus, WNOHANG);
+        pid_t w = waitpid(pid, wstatus, WNOHANG);
         if (w == pid) {
             reaped = TRUE;
         } else if (w < 0 && errno != EINTR) {
             rc = ds_error_set(err, DS_EGENERIC, "%s: %s: waitpid: %s", host,
-                              argv[0], g_strerror(errno));
+                              cmd, g_strerror(errno));
         } else if (remaining_ms(deadline) == 0) {
             rc = DS_EINTERRUPTED;
         } else {
@@ -190,21 +148,102 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
     }
     if (!reaped) {
         kill_group(pid);
-        while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        while (waitpid(pid, wstatus, 0) < 0 && errno == EINTR)
             ;
     }
-    if (out_fd >= 0)
-        close(out_fd);
-    if (err_fd >= 0)
-        close(err_fd);
-    g_spawn_close_pid(pid);
+    return rc;
+}
+
+/* A child that exits without reading its stdin must not kill us with
+ * SIGPIPE: block it in this thread while the child runs, then swallow
+ * the one it raised (unless one was pending before). */
+typedef struct pipe_guard {
+    sigset_t set, old;
+    gboolean was_pending;
+} pipe_guard;
+
+static void pipe_guard_on(pipe_guard *g)
+{
+    sigset_t pending;
+
+    sigemptyset(&g->set);
+    sigaddset(&g->set, SIGPIPE);
+    sigpending(&pending);
+    g->was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &g->set, &g->old);
+}
+
+static void pipe_guard_off(pipe_guard *g)
+{
+    sigset_t pending;
 
     sigpending(&pending);
-    if (!sigpipe_was_pending && sigismember(&pending, SIGPIPE)) {
+    if (!g->was_pending && sigismember(&pending, SIGPIPE)) {
         struct timespec zero = {0, 0};
-        sigtimedwait(&pipe_set, NULL, &zero);
+        sigtimedwait(&g->set, NULL, &zero);
     }
-    pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+    pthread_sigmask(SIG_SETMASK, &g->old, NULL);
+}
+
+int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
+                       const ds_transport_options *opts, ds_run_result *result,
+                       GError **err)
+{
+    static const ds_transport_options no_opts;
+    const char *host;
+    int timeout_ms;
+    g_autoptr(GError) spawn_err = NULL;
+    g_autoptr(GByteArray) out = g_byte_array_new();
+    g_autoptr(GByteArray) errb = g_byte_array_new();
+    spawn_io io = {.in_fd = -1, .out_fd = -1, .err_fd = -1, .out = out,
+                   .errb = errb};
+    pipe_guard guard;
+    int wstatus = 0, rc;
+    GPid pid;
+    gint64 deadline;
+
+    ds_run_result_clear(result);
+    if (!opts)
+        opts = &no_opts;
+    host = opts->host ? opts->host : "localhost";
+    timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms
+                                      : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
+    io.limit =
+        opts->max_output ? opts->max_output : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
+    if (!argv || !argv[0] || !argv[0][0])
+        return ds_error_set(err, DS_EINVALID, "%s: empty command", host);
+    if (stdin_data)
+        io.in_buf = g_bytes_get_data(stdin_data, &io.in_len);
+
+    if (!g_spawn_async_with_pipes(
+            NULL, (char **)argv, NULL,
+            G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, child_setup, NULL,
+            &pid, io.in_len ? &io.in_fd : NULL, &io.out_fd, &io.err_fd,
+            &spawn_err))
+        return ds_error_set(
+            err,
+            g_error_matches(spawn_err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT)
+                ? DS_ENOTFOUND
+                : DS_EGENERIC,
+            "%s: cannot run %s: %s", host, argv[0], spawn_err->message);
+    setpgid(pid, pid); /* also from here, so no kill can race the child */
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+    pipe_guard_on(&guard);
+    if (io.in_fd >= 0)
+        set_nonblock(io.in_fd);
+    set_nonblock(io.out_fd);
+    set_nonblock(io.err_fd);
+    rc = pump(&io, deadline, host, argv[0], err);
+    if (io.in_fd >= 0)
+        close(io.in_fd);
+    rc = reap(pid, &wstatus, rc, deadline, host, argv[0], err);
+    if (io.out_fd >= 0)
+        close(io.out_fd);
+    if (io.err_fd >= 0)
+        close(io.err_fd);
+    g_spawn_close_pid(pid);
+    pipe_guard_off(&guard);
 
     if (rc == DS_EINTERRUPTED)
         return ds_error_set(err, DS_EINTERRUPTED,
@@ -213,7 +252,7 @@ int ds_transport_spawn(const char *const *argv, GBytes *stdin_data,
     if (rc == DS_EINVALID)
         return ds_error_set(err, DS_EINVALID,
                             "%s: %s: output over %" G_GSIZE_FORMAT " bytes",
-                            host, argv[0], limit);
+                            host, argv[0], io.limit);
     if (rc < 0)
         return rc;
     if (WIFEXITED(wstatus))

@@ -306,65 +306,67 @@ static int save_before(host_run *h, GError **err)
                                 DS_FILE_MKDIR, err);
 }
 
-void ds_sync_host_run(host_run *h)
+/* Ends the run here with a reason; false, for `return fail(...)`. */
+static bool fail(host_run *h, GError *e)
+{
+    set_failed(h, e);
+    return false;
+}
+
+/* The host's configuration and its recorded states; false when the run
+ * ends here (r says why). */
+static bool host_load(host_run *h, ds_manifest **prod,
+                      ds_manifest **stored_lab)
 {
     ds_sync_result *r = h->r;
     g_autoptr(GError) e = NULL;
-    g_autoptr(ds_manifest) prod = NULL;
-    g_autoptr(ds_manifest) stored_lab = NULL;
-    g_autoptr(ds_snapshot) snap = NULL;
-    g_autofree char *why = NULL;
-    g_autofree char *desc = NULL;
-    ds_snapshot_mode mode = DS_SNAPSHOT_AUTO;
 
     if (!ds_name_is_safe_host(r->host)) {
         g_autofree char *shown = g_strescape(r->host, NULL);
 
         r->status = DS_SYNC_FAILED;
         r->reason = g_strdup_printf("'%s' is not a valid host name", shown);
-        return;
+        return false;
     }
     if (ds_config_find_lab(&h->hc, h->cfg, r->host, &e) < 0)
-        return set_failed(h, e);
+        return fail(h, e);
     r->domain = g_strdup(h->hc->lab);
     if (!h->head) {
         r->status = DS_SYNC_FAILED;
         r->reason = g_strdup_printf("%s: no such host (nothing recorded yet)",
                                     r->host);
-        return;
+        return false;
     }
-    if (read_manifest(&prod, h, DS_ROLE_PROD, &e) < 0)
-        return set_failed(h, e);
+    if (read_manifest(prod, h, DS_ROLE_PROD, &e) < 0)
+        return fail(h, e);
     /* A lab never recorded: a dry run cannot plan without it; a real run
      * collects the lab as it is and starts from there. */
-    if (read_manifest(&stored_lab, h, DS_ROLE_LAB, &e) == DS_ENOTFOUND &&
+    if (read_manifest(stored_lab, h, DS_ROLE_LAB, &e) == DS_ENOTFOUND &&
         !h->opts->dry_run)
         g_clear_error(&e);
-    if (e)
-        return set_failed(h, e);
+    return e ? fail(h, e) : true;
+}
 
-    if (h->opts->dry_run) {
-        if (build_plan(h, stored_lab, prod, &e) < 0)
-            return set_failed(h, e);
-        r->status = ds_plan_is_empty(r->plan) ? DS_SYNC_IN_SYNC
-                                              : DS_SYNC_PLANNED;
-        return;
-    }
+/* The lab: its domain, its lock, what an earlier run left; then the lab
+ * as it really is (h->before) and the plan that takes it to prod. */
+static bool lab_plan(host_run *h, const ds_manifest *prod,
+                     const ds_manifest *stored_lab)
+{
+    ds_sync_result *r = h->r;
+    g_autoptr(GError) e = NULL;
 
-    /* The lab: its domain, its lock, what an earlier run left. */
     if (ds_lab_open(&h->lab, lab_uri(h), &e) < 0 ||
         ds_lab_domain(&h->dom, h->lab, h->hc->lab, &e) < 0 ||
         ds_sync_lock_take(&h->lock, h->cfg->state_dir, h->hc->lab, &e) < 0) {
         if (!g_str_has_prefix(e->message, r->host))
             g_prefix_error(&e, "%s: ", r->host);
-        return set_failed(h, e);
+        return fail(h, e);
     }
     h->journal_path = ds_journal_path(h->cfg->state_dir, r->host);
     h->before_path = ds_journal_before_path(h->cfg->state_dir, r->host);
     if (ds_sync_host_recover(h, &e) < 0)
-        return set_failed(h, e);
+        return fail(h, e);
 
-    /* The lab as it really is, and what takes it to prod. */
     if (stored_lab)
         ds_sync_host_note(h, "collecting lab %s", h->hc->lab);
     else
@@ -372,7 +374,7 @@ void ds_sync_host_run(host_run *h)
             h, "lab %s was never recorded: collecting it as it is", h->hc->lab);
     if (ds_sync_host_collect_lab(&h->before, h, &e) < 0) {
         g_prefix_error(&e, "%s: before the sync: ",  r->host);
-        return set_failed(h, e);
+        return fail(h, e);
     }
     if (stored_lab) {
         g_autoptr(GPtrArray) since = NULL;
@@ -388,42 +390,64 @@ void ds_sync_host_run(host_run *h)
                               since->len == 1 ? "" : "s");
     }
     if (build_plan(h, h->before, prod, &e) < 0)
+        return fail(h, e);
+    return true;
+}
+
+/* Nothing to do: the lab is in sync, and is recorded only when it changed
+ * since it was recorded (not for a new collected_at alone). */
+static void in_sync(host_run *h, const ds_manifest *stored_lab)
+{
+    ds_sync_result *r = h->r;
+    g_autoptr(GPtrArray) news = NULL;
+    g_autoptr(GError) e = NULL;
+
+    r->status = DS_SYNC_IN_SYNC;
+    if (stored_lab &&
+        ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
         return set_failed(h, e);
-    if (ds_plan_is_empty(r->plan)) {
-        g_autoptr(GPtrArray) news = NULL;
+    r->lab_after = g_steal_pointer(&h->before);
+    h->pending = !stored_lab || news->len > 0;
+}
 
-        r->status = DS_SYNC_IN_SYNC;
-        /* Recorded only when the lab changed since it was recorded (not
-         * for a new collected_at alone). */
-        if (stored_lab &&
-            ds_manifest_diff(&news, stored_lab, h->before, NULL, &e) < 0)
-            return set_failed(h, e);
-        r->lab_after = g_steal_pointer(&h->before);
-        h->pending = !stored_lab || news->len > 0;
-        return;
-    }
-    if (r->plan->manual) {
-        for (guint i = 0; i < r->plan->actions->len; i++) {
-            const ds_action *a = r->plan->actions->pdata[i];
+/* Whether the plan may start: no step left to be done by hand, no
+ * signal yet.  The lab has not been touched. */
+static bool plan_may_start(host_run *h)
+{
+    ds_sync_result *r = h->r;
 
-            if (a->kind != DS_ACTION_MANUAL)
-                continue;
-            r->status = DS_SYNC_FAILED;
-            r->reason = g_strdup_printf("%s: %u step%s cannot be replayed and must be done by hand (%s); the lab was not touched",
-                                        r->host, r->plan->manual,
-                                        r->plan->manual == 1 ? "" : "s",
-                                        a->description);
-            return;
-        }
+    for (guint i = 0; r->plan->manual && i < r->plan->actions->len; i++) {
+        const ds_action *a = r->plan->actions->pdata[i];
+
+        if (a->kind != DS_ACTION_MANUAL)
+            continue;
+        r->status = DS_SYNC_FAILED;
+        r->reason = g_strdup_printf("%s: %u step%s cannot be replayed and must be done by hand (%s); the lab was not touched",
+                                    r->host, r->plan->manual,
+                                    r->plan->manual == 1 ? "" : "s",
+                                    a->description);
+        return false;
     }
     if (cancelled(h)) {
         r->status = DS_SYNC_FAILED;
         r->reason = g_strdup_printf("%s: interrupted before the sync began",
                                     r->host);
-        return;
+        return false;
     }
+    return true;
+}
 
-    /* Snapshot, journalled first so that a kill at any point is found. */
+/* The snapshot, journalled first so that a kill at any point is found;
+ * then the plan. */
+static void protect_and_apply(host_run *h, const ds_manifest *prod)
+{
+    ds_sync_result *r = h->r;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ds_snapshot) snap = NULL;
+    g_autofree char *why = NULL;
+    g_autofree char *desc = NULL;
+    ds_snapshot_mode mode = DS_SNAPSHOT_AUTO;
+
     if (ds_snapshot_mode_from_string(&mode, h->cfg->snapshots, &e) < 0 ||
         ds_snapshot_choose_mode(&mode, &why, h->dom, mode, &e) < 0)
         return set_failed(h, e);
@@ -449,6 +473,30 @@ void ds_sync_host_run(host_run *h)
         return;
     r->status = DS_SYNC_SYNCED;
     h->pending = true;
+}
+
+void ds_sync_host_run(host_run *h)
+{
+    ds_sync_result *r = h->r;
+    g_autoptr(GError) e = NULL;
+    g_autoptr(ds_manifest) prod = NULL;
+    g_autoptr(ds_manifest) stored_lab = NULL;
+
+    if (!host_load(h, &prod, &stored_lab))
+        return;
+    if (h->opts->dry_run) {
+        if (build_plan(h, stored_lab, prod, &e) < 0)
+            return set_failed(h, e);
+        r->status = ds_plan_is_empty(r->plan) ? DS_SYNC_IN_SYNC
+                                              : DS_SYNC_PLANNED;
+        return;
+    }
+    if (!lab_plan(h, prod, stored_lab))
+        return;
+    if (ds_plan_is_empty(r->plan))
+        return in_sync(h, stored_lab);
+    if (plan_may_start(h))
+        protect_and_apply(h, prod);
 }
 
 /* After the commit: domain metadata, retention, the journal closed. */

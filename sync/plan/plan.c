@@ -268,110 +268,139 @@ static char *package_request(const ds_package *p, bool arch_changed)
     return g_strdup_printf("%s=%s", p->name, p->version);
 }
 
+/* The one package transaction being built: its requests, a line each for
+ * the reader, and counts by kind. */
+typedef enum {
+    TX_INSTALL,
+    TX_UPGRADE,
+    TX_DOWNGRADE,
+    TX_REMOVE,
+    TX_KINDS
+} tx_kind;
+
+typedef struct pkg_tx {
+    GPtrArray *reqs;    /* "name=version" / "name-" */
+    GPtrArray *details; /* "upgrade foo 1 -> 2" */
+    guint n[TX_KINDS];
+} pkg_tx;
+
+/* The request and detail line of one installed, upgraded, downgraded or
+ * re-architectured package; p is its prod entry. */
+static void tx_add(pkg_tx *tx, const ds_change *c, const ds_package *p,
+                   bool arch_changed)
+{
+    g_ptr_array_add(tx->reqs, package_request(p, arch_changed));
+    switch (c->kind) {
+    case DS_CHANGE_PACKAGE_INSTALLED:
+        tx->n[TX_INSTALL]++;
+        g_ptr_array_add(tx->details, g_strdup_printf("install %s %s", c->name,
+                                                     p->version));
+        break;
+    case DS_CHANGE_PACKAGE_UPGRADED:
+    case DS_CHANGE_PACKAGE_DOWNGRADED: {
+        bool up = c->kind == DS_CHANGE_PACKAGE_UPGRADED;
+
+        tx->n[up ? TX_UPGRADE : TX_DOWNGRADE]++;
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("%s %s %s -> %s",
+                                        up ? "upgrade" : "downgrade", c->name,
+                                        c->old_value ? c->old_value : "?",
+                                        p->version));
+        break;
+    }
+    default:
+        tx->n[TX_INSTALL]++;
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("reinstall %s %s as %s", c->name,
+                                        p->version, p->arch));
+        break;
+    }
+}
+
+/* One change's part of the transaction, its names and versions checked
+ * before they become arguments. */
+static int tx_plan_change(plan_ctx *ctx, pkg_tx *tx, const ds_change *c)
+{
+    const ds_package *p, *l;
+    bool arch_changed = false;
+
+    switch (c->kind) {
+    case DS_CHANGE_PACKAGE_REMOVED:
+        if (!ds_name_is_safe_package(c->name))
+            return ds_plan_refuse(ctx, "package name", c->name);
+        g_ptr_array_add(tx->reqs, g_strdup_printf("%s-", c->name));
+        g_ptr_array_add(tx->details,
+                        g_strdup_printf("remove %s %s", c->name,
+                                        c->old_value ? c->old_value : ""));
+        tx->n[TX_REMOVE]++;
+        return 0;
+    case DS_CHANGE_PACKAGE_CHANGED:
+        p = ds_manifest_find_package(ctx->prod, c->name);
+        l = ds_manifest_find_package(ctx->lab, c->name);
+        arch_changed = p && l && g_strcmp0(p->arch, l->arch) != 0;
+        if (!arch_changed)
+            return 0; /* same version from another origin: nothing */
+        break;
+    case DS_CHANGE_PACKAGE_INSTALLED:
+    case DS_CHANGE_PACKAGE_UPGRADED:
+    case DS_CHANGE_PACKAGE_DOWNGRADED:
+        break;
+    default:
+        return 0;
+    }
+    if (!ds_name_is_safe_package(c->name))
+        return ds_plan_refuse(ctx, "package name", c->name);
+    p = ds_manifest_find_package(ctx->prod, c->name);
+    if (!p)
+        return ds_error_set(ctx->err, DS_EINVALID,
+                            "%s: package %s is not in prod's manifest",
+                            ctx->plan->host, c->name);
+    if (!version_is_safe(p->version)) {
+        g_autofree char *label = g_strdup_printf("the version of %s", c->name);
+
+        return ds_plan_refuse(ctx, label, p->version);
+    }
+    tx_add(tx, c, p, arch_changed);
+    return 0;
+}
+
 static int plan_packages(plan_ctx *ctx, GPtrArray *changes)
 {
+    static const char *const labels[TX_KINDS] = {"install", "upgrade",
+                                                 "downgrade", "removal"};
+    static const char *const head[] = {"env",
+                                       "DEBIAN_FRONTEND=noninteractive",
+                                       "apt-get",
+                                       "install",
+                                       "-y",
+                                       "--allow-downgrades",
+                                       "--no-install-recommends",
+                                       "-o",
+                                       "Dpkg::Options::=--force-confdef",
+                                       "-o",
+                                       "Dpkg::Options::=--force-confold",
+                                       "--"};
     g_autoptr(GPtrArray) reqs = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) details = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    guint n[4] = {0}; /* install, upgrade, downgrade, remove */
     g_autoptr(GString) what = g_string_new("one package transaction:");
-    static const char *const labels[] = {"install", "upgrade", "downgrade",
-                                         "removal"};
+    pkg_tx tx = {.reqs = reqs, .details = details};
     ds_action *a;
+    int rc;
 
-    for (guint i = 0; i < changes->len; i++) {
-        const ds_change *c = g_ptr_array_index(changes, i);
-        const ds_package *p, *l;
-        bool arch_changed = false;
-
-        switch (c->kind) {
-        case DS_CHANGE_PACKAGE_REMOVED:
-            if (!ds_name_is_safe_package(c->name))
-                return ds_plan_refuse(ctx, "package name", c->name);
-            g_ptr_array_add(reqs, g_strdup_printf("%s-", c->name));
-            g_ptr_array_add(details,
-                            g_strdup_printf("remove %s %s", c->name,
-                                            c->old_value ? c->old_value : ""));
-            n[3]++;
-            continue;
-        case DS_CHANGE_PACKAGE_CHANGED:
-            p = ds_manifest_find_package(ctx->prod, c->name);
-            l = ds_manifest_find_package(ctx->lab, c->name);
-            arch_changed = p && l && g_strcmp0(p->arch, l->arch) != 0;
-            if (!arch_changed)
-                continue; /* same version from another origin: nothing */
-            break;
-        case DS_CHANGE_PACKAGE_INSTALLED:
-        case DS_CHANGE_PACKAGE_UPGRADED:
-        case DS_CHANGE_PACKAGE_DOWNGRADED:
-            break;
-        default:
-            continue;
-        }
-        if (!ds_name_is_safe_package(c->name))
-            return ds_plan_refuse(ctx, "package name", c->name);
-        p = ds_manifest_find_package(ctx->prod, c->name);
-        if (!p)
-            return ds_error_set(ctx->err, DS_EINVALID,
-                                "%s: package %s is not in prod's manifest",
-                                ctx->plan->host, c->name);
-        if (!version_is_safe(p->version)) {
-            g_autofree char *label =
-                g_strdup_printf("the version of %s", c->name);
-
-            return ds_plan_refuse(ctx, label, p->version);
-        }
-        g_ptr_array_add(reqs, package_request(p, arch_changed));
-        switch (c->kind) {
-        case DS_CHANGE_PACKAGE_INSTALLED:
-            n[0]++;
-            g_ptr_array_add(
-                details, g_strdup_printf("install %s %s", c->name, p->version));
-            break;
-        case DS_CHANGE_PACKAGE_UPGRADED:
-        case DS_CHANGE_PACKAGE_DOWNGRADED:
-            n[c->kind == DS_CHANGE_PACKAGE_UPGRADED ? 1 : 2]++;
-            g_ptr_array_add(
-                details,
-                g_strdup_printf(
-                    "%s %s %s -> %s",
-                    c->kind == DS_CHANGE_PACKAGE_UPGRADED ? "upgrade"
-                                                          : "downgrade",
-                    c->name, c->old_value ? c->old_value : "?", p->version));
-            break;
-        default:
-            n[0]++;
-            g_ptr_array_add(details,
-                            g_strdup_printf("reinstall %s %s as %s", c->name,
-                                            p->version, p->arch));
-            break;
-        }
-    }
+    for (guint i = 0; i < changes->len; i++)
+        if ((rc = tx_plan_change(ctx, &tx, g_ptr_array_index(changes, i))) < 0)
+            return rc;
     if (!reqs->len)
         return 0;
 
-    for (int i = 0; i < 4; i++)
-        if (n[i])
+    for (int i = 0; i < TX_KINDS; i++)
+        if (tx.n[i])
             g_string_append_printf(what, "%s %u %s%s",
                                    what->str[what->len - 1] == ':' ? "" : ",",
-                                   n[i], labels[i], n[i] == 1 ? "" : "s");
-    {
-        static const char *const head[] = {"env",
-                                           "DEBIAN_FRONTEND=noninteractive",
-                                           "apt-get",
-                                           "install",
-                                           "-y",
-                                           "--allow-downgrades",
-                                           "--no-install-recommends",
-                                           "-o",
-                                           "Dpkg::Options::=--force-confdef",
-                                           "-o",
-                                           "Dpkg::Options::=--force-confold",
-                                           "--"};
-
-        for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
-            g_ptr_array_add(argv, (gpointer)head[i]);
-    }
+                                   tx.n[i], labels[i], tx.n[i] == 1 ? "" : "s");
+    for (gsize i = 0; i < G_N_ELEMENTS(head); i++)
+        g_ptr_array_add(argv, (gpointer)head[i]);
     for (guint i = 0; i < reqs->len; i++)
         g_ptr_array_add(argv, reqs->pdata[i]);
     g_ptr_array_add(argv, NULL);
