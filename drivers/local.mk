@@ -4,7 +4,8 @@
 libdriftsync_la_SOURCES += \
 	drivers/transport.c drivers/transport.h drivers/transport-private.h \
 	drivers/transport-spawn.c drivers/transport-local.c \
-	drivers/transport-ssh.c drivers/transport-https.c \
+	drivers/transport-ssh.c drivers/transport-ssh-check.c \
+	drivers/transport-https.c \
 	drivers/transport-agent.c drivers/transport-agent.h \
 	drivers/platform.c drivers/platform.h \
 	drivers/platform-dpkg.h drivers/platform-dpkg.c \

@@ -89,39 +89,55 @@ static int load_auth(https_state *s, const char *path, GError **err)
     return 0;
 }
 
-static int https_open(void **state, const char *uri,
-                      const ds_transport_options *opts, GError **err)
+/* The URI's form: a URL with a host, no credentials in it, plain http
+ * only when allowed, credentials only over https.  Messages name the URL
+ * without its query (never the credentials), no host prefix. */
+static int https_check(const char *uri, const ds_transport_options *opts,
+                       GError **err)
 {
-    https_state *s = g_new0(https_state, 1);
-    g_autofree char *scheme = NULL;
+    g_autofree char *shown = g_strndup(uri, strcspn(uri, "?#"));
+    g_autofree char *scheme = g_ascii_strdown(uri, strcspn(uri, ":"));
     CURLU *u = curl_url();
     char *user = NULL, *password = NULL, *hostpart = NULL;
     int rc = 0;
 
-    s->host = g_strdup(opts->host ? opts->host : "https");
-    s->shown = g_strndup(uri, strcspn(uri, "?#"));
     if (!u || curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &hostpart, 0) != CURLUE_OK) {
-        rc = ds_error_set(err, DS_EINVALID, "%s: '%s' is not a valid URL",
-                          s->host, s->shown);
-        goto done;
-    }
-    if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-        g_free(s->shown); /* it holds the credentials: show none of it */
-        s->shown = g_strdup("(URL with credentials)");
+        curl_url_get(u, CURLUPART_HOST, &hostpart, 0) != CURLUE_OK)
+        rc =
+            ds_error_set(err, DS_EINVALID, "'%s' is not a valid URL",
+                         strchr(shown, '@') ? "(URL with credentials)" : shown);
+    else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+             curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK)
+        rc = ds_error_set(
+            err, DS_EINVALID,
+            "credentials in a source URL are refused; put them in an auth file");
+    else if (strcmp(scheme, "http") == 0 && !opts->allow_http)
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: credentials in a source URL are refused; put them in an auth file",
-                          s->host);
-        goto done;
-    }
-    scheme = g_ascii_strdown(uri, strcspn(uri, ":"));
-    if (strcmp(scheme, "http") == 0 && !opts->allow_http) {
+                          "%s: plain http is refused (allow it explicitly)",
+                          shown);
+    else if (opts->auth_file && strcmp(scheme, "https") != 0)
         rc = ds_error_set(err, DS_EINVALID,
-                          "%s: %s: plain http is refused (allow it explicitly)",
-                          s->host, s->shown);
-        goto done;
+                          "%s: credentials are only sent over https", shown);
+    curl_free(user);
+    curl_free(password);
+    curl_free(hostpart);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+static int https_open(void **state, const char *uri,
+                      const ds_transport_options *opts, GError **err)
+{
+    https_state *s = g_new0(https_state, 1);
+    int rc;
+
+    s->host = g_strdup(opts->host ? opts->host : "https");
+    if ((rc = https_check(uri, opts, err)) < 0) {
+        ds_error_prefix(err, rc, "%s: ", s->host);
+        https_close(s);
+        return rc;
     }
+    s->shown = g_strndup(uri, strcspn(uri, "?#"));
     s->url = g_strdup(uri);
     s->allow_http = opts->allow_http;
     s->ca_file = g_strdup(opts->ca_file);
@@ -132,25 +148,12 @@ static int https_open(void **state, const char *uri,
                                          : DS_TRANSPORT_DEFAULT_TIMEOUT_MS;
     s->max =
         opts->max_output ? opts->max_output : DS_TRANSPORT_DEFAULT_MAX_OUTPUT;
-    if (opts->auth_file) {
-        if (strcmp(scheme, "https") != 0) {
-            rc = ds_error_set(err, DS_EINVALID,
-                              "%s: %s: credentials are only sent over https",
-                              s->host, s->shown);
-            goto done;
-        }
-        rc = load_auth(s, opts->auth_file, err);
-    }
-done:
-    curl_free(user);
-    curl_free(password);
-    curl_free(hostpart);
-    curl_url_cleanup(u);
-    if (rc < 0)
+    if (opts->auth_file && (rc = load_auth(s, opts->auth_file, err)) < 0) {
         https_close(s);
-    else
-        *state = s;
-    return rc;
+        return rc;
+    }
+    *state = s;
+    return 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *payload)
@@ -251,6 +254,7 @@ static int https_fetch(void *state, GBytes **out, GError **err)
 const ds_transport_ops ds_transport_https_ops = {
     .scheme = "https",
     .open = https_open,
+    .check = https_check,
     .run = NULL,
     .read_file = NULL,
     .write_file = NULL,

@@ -16,3 +16,17 @@ extern const ds_transport_ops ds_transport_https_ops;
  * Returns a file descriptor or -errno. */
 int ds_local_open_in_root(int root_fd, const char *path, int flags,
                           gboolean manual);
+
+/* ssh: the parts of "ssh://[USER@]HOST[:PORT]" (transport-ssh-check.c). */
+typedef struct ds_ssh_target {
+    char *user;     /* NULL: ssh's default */
+    char *hostname; /* validated, brackets removed for IPv6 */
+    char *port;     /* validated digits, "22" by default */
+} ds_ssh_target;
+
+/* Parse and validate an ssh:// URI; messages name the URI, not a host. */
+int ds_ssh_parse_uri(ds_ssh_target *t, const char *uri, GError **err);
+void ds_ssh_target_clear(ds_ssh_target *t);
+/* The ssh transport's check slot: URI, paths and extra options. */
+int ds_ssh_check(const char *uri, const ds_transport_options *opts,
+                 GError **err);

@@ -29,104 +29,25 @@ typedef struct ssh_state {
     gboolean own_control_dir; /* created here, removed at close */
     gboolean used;            /* a master may be running */
     GPtrArray *base_argv;     /* "ssh" and options up to the destination */
+    char **extras;            /* the allow-listed ssh_options */
     ds_transport_options opts;
 } ssh_state;
 
-static gboolean valid_user(const char *s)
-{
-    if (!*s || *s == '-')
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isalnum(*s) && !strchr("._-", *s))
-            return FALSE;
-    return TRUE;
-}
-
-static gboolean valid_hostname(const char *s)
-{
-    if (!*s || *s == '-' || *s == '.')
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isalnum(*s) && !strchr(".-_", *s))
-            return FALSE;
-    return TRUE;
-}
-
-static gboolean valid_ipv6(const char *s)
-{
-    if (!*s)
-        return FALSE;
-    for (; *s; s++)
-        if (!g_ascii_isxdigit(*s) && *s != ':' && *s != '.')
-            return FALSE;
-    return TRUE;
-}
-
-/* Paths handed to ssh options: ssh splits on whitespace and expands
- * %-tokens, so those characters are refused rather than escaped. */
-static gboolean valid_option_path(const char *s)
-{
-    return s && *s && *s != '-' && !strpbrk(s, " \t\r\n\"'%\\");
-}
-
 static int parse_uri(ssh_state *s, const char *uri, GError **err)
 {
-    const char *p = uri + strlen("ssh://"), *end, *at, *colon;
-    g_autofree char *hostport = NULL;
+    ds_ssh_target t;
+    int rc;
 
-    if (g_ascii_strncasecmp(uri, "ssh://", 6) != 0)
-        goto bad;
-    end = p + strcspn(p, "/?#");
-    if (*end && strcmp(end, "/") != 0)
-        goto bad; /* no path, query or fragment */
-    hostport = g_strndup(p, end - p);
-    at = strrchr(hostport, '@');
-    if (at) {
-        s->user = g_strndup(hostport, at - hostport);
-        if (!valid_user(s->user))
-            return ds_error_set(err, DS_EINVALID,
-                                "%s: '%s': unsafe ssh user name", s->host, uri);
-        p = at + 1;
-    } else {
-        p = hostport;
-    }
-    if (*p == '[') {
-        const char *close = strchr(p, ']');
-        if (!close)
-            goto bad;
-        s->hostname = g_strndup(p + 1, close - p - 1);
-        if (!valid_ipv6(s->hostname))
-            goto bad_host;
-        colon = close[1] == ':' ? close + 1 : NULL;
-        if (close[1] && !colon)
-            goto bad;
-    } else {
-        colon = strchr(p, ':');
-        s->hostname = colon ? g_strndup(p, colon - p) : g_strdup(p);
-        if (!valid_hostname(s->hostname))
-            goto bad_host;
-    }
-    if (colon) {
-        guint64 port = 0;
-        if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &port, NULL))
-            return ds_error_set(err, DS_EINVALID, "%s: '%s': bad ssh port",
-                                s->host, uri);
-        s->port = g_strdup_printf("%u", (unsigned)port);
-    } else {
-        s->port = g_strdup("22");
-    }
+    if ((rc = ds_ssh_parse_uri(&t, uri, err)) < 0)
+        return ds_error_prefix(err, rc, "%s: ", s->host);
+    s->user = g_steal_pointer(&t.user);
+    s->hostname = g_steal_pointer(&t.hostname);
+    s->port = g_steal_pointer(&t.port);
     s->dest = s->user ? g_strdup_printf("%s@%s", s->user, s->hostname)
                       : g_strdup(s->hostname);
     s->where = g_strdup_printf(strchr(s->hostname, ':') ? "[%s]:%s" : "%s:%s",
                                s->hostname, s->port);
     return 0;
-bad_host:
-    return ds_error_set(err, DS_EINVALID, "%s: '%s': unsafe ssh host name",
-                        s->host, uri);
-bad:
-    return ds_error_set(err, DS_EINVALID,
-                        "%s: '%s' is not ssh://[USER@]HOST[:PORT]", s->host,
-                        uri);
 }
 
 static void add(GPtrArray *a, const char *s)
@@ -138,6 +59,14 @@ static void add_option(GPtrArray *a, const char *key, const char *value)
 {
     add(a, "-o");
     g_ptr_array_add(a, g_strdup_printf("%s=%s", key, value));
+}
+
+static void add_extras(GPtrArray *a, const char *const *extras)
+{
+    for (gsize i = 0; extras && extras[i]; i++) {
+        add(a, "-o");
+        add(a, extras[i]);
+    }
 }
 
 static void ssh_close(void *state)
@@ -153,15 +82,17 @@ static void ssh_close(void *state)
         ds_run_result res = {.status = -1};
         g_autofree char *cp =
             g_strdup_printf("ControlPath=%s/%%C", s->control_dir);
-        g_ptr_array_add(argv, "ssh");
-        g_ptr_array_add(argv, "-o");
-        g_ptr_array_add(argv, cp);
-        g_ptr_array_add(argv, "-O");
-        g_ptr_array_add(argv, "exit");
-        g_ptr_array_add(argv, "-p");
-        g_ptr_array_add(argv, s->port);
-        g_ptr_array_add(argv, "--");
-        g_ptr_array_add(argv, s->dest);
+        g_ptr_array_set_free_func(argv, g_free);
+        add(argv, "ssh");
+        add_extras(argv, (const char *const *)s->extras);
+        add(argv, "-o");
+        add(argv, cp);
+        add(argv, "-O");
+        add(argv, "exit");
+        add(argv, "-p");
+        add(argv, s->port);
+        add(argv, "--");
+        add(argv, s->dest);
         g_ptr_array_add(argv, NULL);
         o.timeout_ms = SSH_CLOSE_TIMEOUT_MS;
         ds_transport_spawn((const char *const *)argv->pdata, NULL, &o, &res,
@@ -179,6 +110,7 @@ static void ssh_close(void *state)
     g_free(s->dest);
     g_free(s->where);
     g_free(s->control_dir);
+    g_strfreev(s->extras);
     g_free(s);
 }
 
@@ -201,22 +133,10 @@ static int ssh_open(void **state, const char *uri,
         g_free(s->host);
         s->host = g_strdup(s->hostname);
     }
-    if ((opts->known_hosts && !valid_option_path(opts->known_hosts)) ||
-        (opts->identity_file && !valid_option_path(opts->identity_file)) ||
-        (opts->control_dir && !valid_option_path(opts->control_dir))) {
-        rc = ds_error_set(err, DS_EINVALID,
-                          "%s: ssh key, known_hosts and control paths must not contain spaces, quotes or '%%'",
-                          s->host);
+    /* The same checks as when the configuration was read. */
+    if ((rc = ds_ssh_check(uri, opts, err)) < 0) {
+        ds_error_prefix(err, rc, "%s: ", s->host);
         goto fail;
-    }
-    for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
-        const char *o = opts->ssh_options[i];
-        if (!*o || *o == '-' || strpbrk(o, "\r\n")) {
-            rc =
-                ds_error_set(err, DS_EINVALID,
-                             "%s: bad ssh option '%s' (KEY=VALUE)", s->host, o);
-            goto fail;
-        }
     }
     if (opts->control_dir) {
         s->control_dir = g_strdup(opts->control_dir);
@@ -241,8 +161,14 @@ static int ssh_open(void **state, const char *uri,
         goto fail;
     }
 
+    s->extras = g_strdupv((char **)opts->ssh_options);
     a = s->base_argv = g_ptr_array_new_with_free_func(g_free);
     add(a, "ssh");
+    /* ssh keeps the first value of each option: the extras come first so
+     * that they take effect (ConnectTimeout, Port); being on the
+     * allow-list, none can run a command or turn batch mode or host key
+     * checks off. */
+    add_extras(a, opts->ssh_options);
     add_option(a, "BatchMode", "yes");
     add_option(a, "StrictHostKeyChecking", "yes");
     add_option(a, "ControlMaster", "auto");
@@ -257,12 +183,6 @@ static int ssh_open(void **state, const char *uri,
         add(a, "-i");
         add(a, opts->identity_file);
         add_option(a, "IdentitiesOnly", "yes");
-    }
-    /* ssh keeps the first value of each option: the extras come after
-     * ours, so they cannot turn batch mode or host key checks off. */
-    for (gsize i = 0; opts->ssh_options && opts->ssh_options[i]; i++) {
-        add(a, "-o");
-        add(a, opts->ssh_options[i]);
     }
     add(a, "-p");
     add(a, s->port);
@@ -472,4 +392,5 @@ const ds_transport_ops ds_transport_ssh_ops = {
     .write_file = ssh_write_file,
     .fetch = NULL,
     .close = ssh_close,
+    .check = ds_ssh_check,
 };

@@ -85,13 +85,48 @@ int ds_transport_register(const ds_transport_ops *ops)
     return 0;
 }
 
+/* The driver of uri's scheme, or an error naming the URI. */
+static int find_ops(const ds_transport_ops **out, const char *uri,
+                    const char *host, GError **err)
+{
+    g_autofree char *scheme = NULL;
+    const char *colon = uri ? strchr(uri, ':') : NULL;
+
+    if (colon)
+        scheme = g_ascii_strdown(uri, colon - uri);
+    if (!scheme_is_valid(scheme))
+        return ds_error_set(
+            err, DS_EINVALID,
+            "%s%s'%s' is not a transport URI (local:, ssh://HOST, https://URL, agent:DOMAIN)",
+            host ? host : "", host ? ": " : "", uri ? uri : "(null)");
+    *out = lookup(scheme);
+    if (!*out)
+        return ds_error_set(
+            err, DS_EUNSUPPORTED,
+            "%s%sunknown transport '%s:' (local, ssh, https, agent)",
+            host ? host : "", host ? ": " : "", scheme);
+    return 0;
+}
+
+int ds_transport_check(const char *uri, const ds_transport_options *opts,
+                       GError **err)
+{
+    static const ds_transport_options no_opts;
+    const ds_transport_ops *ops;
+    int rc;
+
+    if (!opts)
+        opts = &no_opts;
+    if ((rc = find_ops(&ops, uri, NULL, err)) < 0)
+        return rc;
+    return ops->check ? ops->check(uri, opts, err) : 0;
+}
+
 int ds_transport_open(ds_transport **out, const char *uri,
                       const ds_transport_options *opts, GError **err)
 {
     static const ds_transport_options no_opts;
     const ds_transport_ops *ops;
-    g_autofree char *scheme = NULL;
-    const char *colon;
     ds_transport *t;
     void *state = NULL;
     int rc;
@@ -99,20 +134,8 @@ int ds_transport_open(ds_transport **out, const char *uri,
     *out = NULL;
     if (!opts)
         opts = &no_opts;
-    colon = uri ? strchr(uri, ':') : NULL;
-    if (colon)
-        scheme = g_ascii_strdown(uri, colon - uri);
-    if (!scheme_is_valid(scheme))
-        return ds_error_set(err, DS_EINVALID,
-                            "%s%s'%s' is not a transport URI (local:, ssh://HOST, https://URL, agent:DOMAIN)",
-                            opts->host ? opts->host : "",
-                            opts->host ? ": " : "", uri ? uri : "(null)");
-    ops = lookup(scheme);
-    if (!ops)
-        return ds_error_set(err, DS_EUNSUPPORTED,
-                            "%s%sunknown transport '%s:' (local, ssh, https, agent)",
-                            opts->host ? opts->host : "",
-                            opts->host ? ": " : "", scheme);
+    if ((rc = find_ops(&ops, uri, opts->host, err)) < 0)
+        return rc;
     rc = ops->open(&state, uri, opts, err);
     if (rc < 0)
         return rc;

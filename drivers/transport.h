@@ -56,6 +56,11 @@ typedef struct ds_transport_ops {
     /* Optional: the root file system the transport reads ("local:/srv/root"
      * gives "/srv/root"); NULL slot or NULL result: the host itself. */
     const char *(*root)(void *state);
+    /* Optional: refuse what open would refuse about the URI and the
+     * options, without connecting or running anything (messages name the
+     * value, not a host).  NULL slot: nothing to check but the scheme. */
+    int (*check)(const char *uri, const ds_transport_options *opts,
+                 GError **err);
 } ds_transport_ops;
 
 /* Add a transport at run time (the built-in ones, local, ssh, https/http,
@@ -74,6 +79,21 @@ int ds_transport_open(ds_transport **out, const char *uri,
                       const ds_transport_options *opts, GError **err);
 void ds_transport_free(ds_transport *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_transport, ds_transport_free)
+
+/* Check a URI and its options as ds_transport_open would, connecting to
+ * nothing, so that a configuration is refused when it is read: a
+ * malformed or hostile URI, a refused ssh option, an unsafe path.
+ * DS_EINVALID or DS_EUNSUPPORTED, the message naming the value. */
+int ds_transport_check(const char *uri, const ds_transport_options *opts,
+                       GError **err);
+/* ssh: whether "KEY=VALUE" is an extra ssh -o option a configuration may
+ * give: only options that cannot run a command or weaken the checks
+ * (Port, ConnectTimeout, Ciphers, ProxyJump to checked host names...);
+ * DS_EINVALID naming the option otherwise. */
+int ds_transport_ssh_check_option(const char *option, GError **err);
+/* ssh: a path handed to ssh (identity file, known hosts): no leading '-',
+ * no blanks, quotes, '%' or backslashes. */
+int ds_transport_ssh_check_path(const char *path, GError **err);
 
 const char *ds_transport_scheme(const ds_transport *t);
 /* The root file system the transport reads ("local:/srv/root" gives

@@ -9,6 +9,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
+#include "manifests/version.h"
 
 /* "ORIGIN: SECTION[.KEY][.FIELD]: message" */
 static int bad(GError **err, const char *origin, const char *section,
@@ -75,6 +76,17 @@ const char *ds_manifest_text_problem(const char *s, gsize max)
         return "is too long";
     if (!g_utf8_validate(s, (gssize)n, NULL))
         return "is not valid UTF-8";
+    return NULL;
+}
+
+const char *ds_manifest_version_problem(const char *s)
+{
+    const char *why = ds_manifest_token_problem(s);
+
+    if (why)
+        return why;
+    if (!ds_version_is_valid(s))
+        return "not a Debian version ([EPOCH:]UPSTREAM[-REVISION]: the upstream part starts with a digit; letters, digits and . + ~ - : only)";
     return NULL;
 }
 
@@ -177,14 +189,15 @@ bool ds_manifest_is_rfc3339_utc(const char *s)
 
 static int check_package(const ds_package *p, const char *origin, GError **err)
 {
-    const char *colon;
+    const char *colon, *why;
 
     if (!p->name || !ds_name_is_safe_package(p->name))
         return bad(err, origin, "packages", p->name ? p->name : "(null)", NULL,
                    "not a safe package name (Debian package name "
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     REQUIRE(p->version, "packages", p->name, "version");
-    CHECK_TOKEN(p->version, "packages", p->name, "version");
+    if ((why = ds_manifest_version_problem(p->version)))
+        return bad(err, origin, "packages", p->name, "version", "%s", why);
     REQUIRE(p->arch, "packages", p->name, "arch");
     if (!is_arch(p->arch))
         return bad(err, origin, "packages", p->name, "arch",

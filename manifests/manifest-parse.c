@@ -684,6 +684,21 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
     return 0;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "of an unknown kind";
+}
+
 int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
                           GError **err)
 {
@@ -694,19 +709,27 @@ int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
 
     *out = NULL;
     *out_len = 0;
-    fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but
+     * a regular file is then refused before a byte is read. */
+    fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         e = errno;
         return ds_error_set(err, e == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
                             "%s: cannot open: %s", filename, g_strerror(e));
     }
-    if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode)) {
-        e = S_ISDIR(st.st_mode) ? EISDIR : errno;
+    if (fstat(fd, &st) < 0) {
+        e = errno;
         close(fd);
         return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s", filename,
                             g_strerror(e));
     }
-    if (S_ISREG(st.st_mode) && (guint64)st.st_size > DS_MANIFEST_MAX_BYTES) {
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: not a regular file (%s); refused", filename,
+                            file_kind(st.st_mode));
+    }
+    if ((guint64)st.st_size > DS_MANIFEST_MAX_BYTES) {
         close(fd);
         return ds_error_set(err, DS_EINVALID,
                             "%s: file of %" G_GUINT64_FORMAT
@@ -715,7 +738,7 @@ int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
                             DS_MANIFEST_MAX_BYTES);
     }
     /* Read at most one byte more than the limit, whatever stat said. */
-    cap = S_ISREG(st.st_mode) ? (gsize)st.st_size + 1 : 65536;
+    cap = (gsize)st.st_size + 1;
     buf = g_malloc(cap);
     for (;;) {
         ssize_t n;

@@ -48,6 +48,10 @@ int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
 /* Field rules shared with manifest-check.c: NULL when fine, else why. */
 const char *ds_manifest_token_problem(const char *s);
 const char *ds_manifest_text_problem(const char *s, gsize max);
+/* NULL when s is a token and a Debian version as dpkg accepts it: versions
+ * reach apt's command lines (name=version) and the package cache's file
+ * names. */
+const char *ds_manifest_version_problem(const char *s);
 bool ds_manifest_is_rfc3339_utc(const char *s);
 void ds_manifest_free_selection(ds_manifest *m);
 

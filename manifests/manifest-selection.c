@@ -216,7 +216,7 @@ static int check_pending(const ds_pending *p, const char *origin,
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     if (!p->version)
         return bad(err, origin, section, p->name, "version", "missing");
-    if ((why = ds_manifest_token_problem(p->version)))
+    if ((why = ds_manifest_version_problem(p->version)))
         return bad(err, origin, section, p->name, "version", "%s", why);
     if (p->origin && (why = ds_manifest_text_problem(p->origin, 256)))
         return bad(err, origin, section, p->name, "origin", "%s", why);

@@ -136,7 +136,8 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
                       const char *origin, GError **err);
 int ds_manifest_load(ds_manifest **out, const char *filename, GError **err);
 /* The bytes of a manifest file, refused (DS_EINVALID) above
- * DS_MANIFEST_MAX_BYTES without reading more than one byte past it. */
+ * DS_MANIFEST_MAX_BYTES without reading more than one byte past it, and
+ * refused unless it is a regular file (a FIFO is not waited on). */
 int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
                           GError **err);
 

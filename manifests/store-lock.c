@@ -4,9 +4,47 @@
  * a second writer can say who it is waiting for. */
 #include <config.h>
 
+#include <sys/stat.h>
+
 #include "manifests/store-private.h"
 
 #define LOCK_NAME "driftsync.lock"
+
+/* A lock file git or libgit2 leaves beside the branch HEAD names while it
+ * moves it ("refs/heads/main.lock").  Called with the store lock held: no
+ * live driftsync is writing, so one found is left over from a killed run
+ * (or held by a git command someone runs on the store).  It would fail
+ * the commit at the end of the run with an empty cause; it is named now,
+ * with how to clear it, before any work is done. */
+static int check_ref_lock(ds_store *st, GError **err)
+{
+    git_reference *head = NULL;
+    g_autofree char *rel = NULL, *lock = NULL;
+    g_autofree char *since = NULL;
+    struct stat sb;
+
+    if (git_reference_lookup(&head, st->repo, "HEAD") < 0) {
+        git_error_clear();
+        return 0; /* reported by whoever needs HEAD */
+    }
+    if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC)
+        rel = g_strconcat(git_reference_symbolic_target(head), ".lock", NULL);
+    git_reference_free(head);
+    if (!rel)
+        return 0;
+    lock = g_build_filename(git_repository_path(st->repo), rel, NULL);
+    if (lstat(lock, &sb) < 0)
+        return 0;
+    {
+        g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(sb.st_mtime);
+
+        since = t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+    }
+    return ds_error_set(
+        err, DS_ECONFLICT,
+        "store %s: %s is left over from an interrupted run (no driftsync holds the store lock; the file is from %s); if no git command is working on the store, remove it (rm %s) and run again",
+        st->path, rel, since ? since : "an unknown time", lock);
+}
 
 int ds_store_lock(ds_store *st, int timeout_ms, GError **err)
 {
@@ -28,6 +66,10 @@ int ds_store_lock(ds_store *st, int timeout_ms, GError **err)
     if (rc < 0) {
         g_propagate_error(err, e);
         return ds_error_prefix(err, rc, "store %s: ", st->path);
+    }
+    if (check_ref_lock(st, err) < 0) {
+        ds_store_unlock(st);
+        return DS_ECONFLICT;
     }
     /* Only writers hold the lock: a temporary object now is a dead one's. */
     ds_store_clean_tmp(st);

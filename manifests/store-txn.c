@@ -31,6 +31,7 @@ typedef struct staged {
 struct ds_store_txn {
     ds_store *st;
     bool own_lock;
+    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
     bool have_base;
     git_oid base_id;      /* the commit HEAD named at begin */
     git_tree *base_tree;  /* its tree, NULL when the store had none */
@@ -50,7 +51,8 @@ static void staged_free(gpointer p)
     g_free(s);
 }
 
-int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err)
+static int txn_begin(ds_store_txn **out, ds_store *st, bool read_only,
+                     GError **err)
 {
     ds_store_txn *txn;
     git_commit *base = NULL;
@@ -65,7 +67,8 @@ int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err)
     txn->st = st;
     txn->staged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                         staged_free);
-    if (!st->lock) {
+    txn->read_only = read_only;
+    if (!read_only && !st->lock) {
         if ((rc = ds_store_lock(st, TXN_LOCK_TIMEOUT_MS, err)) < 0)
             goto fail;
         txn->own_lock = true;
@@ -93,6 +96,25 @@ fail:
     txn->st->in_txn = true; /* so that free's bookkeeping is uniform */
     ds_store_txn_free(txn);
     return rc;
+}
+
+int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err)
+{
+    return txn_begin(out, st, false, err);
+}
+
+int ds_store_txn_begin_read(ds_store_txn **out, ds_store *st, GError **err)
+{
+    return txn_begin(out, st, true, err);
+}
+
+char *ds_store_txn_base(const ds_store_txn *txn)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+
+    if (!txn->have_base)
+        return NULL;
+    return g_strdup(git_oid_tostr(hex, sizeof(hex), &txn->base_id));
 }
 
 void ds_store_txn_free(ds_store_txn *txn)
@@ -292,8 +314,14 @@ fail:
     return rc;
 }
 
-static int check_put(ds_role role, const char *host, GError **err)
+static int check_put(const ds_store_txn *txn, ds_role role, const char *host,
+                     GError **err)
 {
+    if (txn->read_only)
+        return ds_error_set(
+            err, DS_EINVALID,
+            "store %s: a read-only transaction takes no manifests",
+            txn->st->path);
     if (!host || !ds_name_is_safe_host(host))
         return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
                             host ? host : "(null)");
@@ -312,7 +340,7 @@ int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err)
     const void *data;
     int rc;
 
-    if ((rc = check_put(m ? m->role : DS_ROLE_PROD, m ? m->host : NULL,
+    if ((rc = check_put(txn, m ? m->role : DS_ROLE_PROD, m ? m->host : NULL,
                         err)) < 0)
         return rc;
     if (git_repository_odb(&odb, txn->st->repo) < 0)
@@ -337,7 +365,7 @@ int ds_store_txn_put_canonical(ds_store_txn *txn, ds_role role,
 {
     int rc;
 
-    if ((rc = check_put(role, host, err)) < 0)
+    if ((rc = check_put(txn, role, host, err)) < 0)
         return rc;
     return txn_put(txn, role, host, NULL, NULL, false, data, len, err);
 }

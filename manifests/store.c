@@ -38,65 +38,142 @@ static void store_libgit2_init(void)
     git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
 }
 
-int ds_store_init(const char *path, GError **err)
+/* Remove a directory tree this process built (a store being made). */
+static void remove_tree(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        struct stat sb;
+
+        if (lstat(child, &sb) == 0 && S_ISDIR(sb.st_mode))
+            remove_tree(child);
+        else
+            unlink(child);
+    }
+    rmdir(path);
+}
+
+/* Whether path may become the store: absent or an empty directory. */
+static int check_target(const char *path, GError **err)
+{
+    git_repository *repo = NULL;
+    g_autoptr(GDir) dir = NULL;
+    struct stat sb;
+
+    if (git_repository_open_bare(&repo, path) == 0) {
+        git_repository_free(repo);
+        return ds_error_set(err, DS_ECONFLICT,
+                            "%s: a store already exists there", path);
+    }
+    if (stat(path, &sb) < 0)
+        return errno == ENOENT ? 0
+                               : ds_error_set(err, DS_EGENERIC, "%s: %s", path,
+                                              g_strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return ds_error_set(err, DS_ECONFLICT,
+                            "%s: exists and is not a directory", path);
+    dir = g_dir_open(path, 0, NULL);
+    if (!dir || g_dir_read_name(dir))
+        return ds_error_set(
+            err, DS_ECONFLICT,
+            "%s: exists and is not an empty directory (nor a store)", path);
+    return 0;
+}
+
+/* syncfs(2) on the file system of dir: what was written there is on disk. */
+static int sync_dir(const char *dir, const char *path, GError **err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0 || syncfs(fd) < 0)
+        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot sync %s: %s", path, dir,
+                          g_strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* Make a bare repository in the new directory tmp, configured. */
+static int init_repository(const char *tmp, const char *path, GError **err)
 {
     git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
     git_repository *repo = NULL;
     git_config *cfg = NULL;
-    struct stat sb;
     int rc = 0;
+
+    opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT;
+    opts.initial_head = "main";
+    opts.description = "driftsync store: manifests of prod and lab hosts";
+    if (git_repository_init_ext(&repo, tmp, &opts) < 0)
+        rc = ds_store_git_error(err, DS_EGENERIC, "%s: cannot create the store",
+                                path);
+    /* Keep a reflog of the branch even though the repository is bare, so
+     * every earlier state of the store can be found again. */
+    else if (git_repository_config(&cfg, repo) < 0 ||
+             git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0)
+        rc = ds_store_git_error(err, DS_EGENERIC,
+                                "%s: cannot configure the store", path);
+    git_config_free(cfg);
+    git_repository_free(repo);
+    return rc;
+}
+
+/* The store is built in a temporary directory beside path, synced and
+ * renamed into place: a killed init leaves no half-made store at path,
+ * only a hidden ".NAME.init-XXXXXX" beside it. */
+int ds_store_init(const char *path, GError **err)
+{
+    g_autofree char *parent = NULL, *base = NULL, *tmp = NULL;
+    int rc;
 
     if (!path || !*path)
         return ds_error_set(err, DS_EINVALID, "store path is empty");
     store_libgit2_init();
-    if (git_repository_open_bare(&repo, path) == 0) {
-        rc = ds_error_set(err, DS_ECONFLICT,
-                          "%s: a store already exists there", path);
+    if ((rc = check_target(path, err)) < 0)
+        goto done;
+    parent = g_path_get_dirname(path);
+    base = g_path_get_basename(path);
+    if (g_mkdir_with_parents(parent, 0777) < 0) {
+        rc = ds_error_set(err, DS_EGENERIC, "%s: cannot create %s: %s", path,
+                          parent, g_strerror(errno));
         goto done;
     }
-    if (stat(path, &sb) == 0) {
-        g_autoptr(GDir) dir = NULL;
+    tmp = g_strdup_printf("%s/.%s.init-XXXXXX", parent, base);
+    if (!g_mkdtemp_full(tmp, 0777)) {
+        rc = ds_error_set(err, DS_EGENERIC,
+                          "%s: cannot create a directory in %s: %s", path,
+                          parent, g_strerror(errno));
+        g_clear_pointer(&tmp, g_free);
+        goto done;
+    }
+    /* Readable by its owner only until told otherwise. */
+    if ((rc = init_repository(tmp, path, err)) < 0 ||
+        (rc = ds_store_share(tmp, NULL, err)) < 0 ||
+        (rc = sync_dir(tmp, path, err)) < 0)
+        goto done;
+    /* rename(2) replaces an empty directory, never a non-empty one. */
+    if (rename(tmp, path) < 0) {
+        int e = errno;
 
-        if (!S_ISDIR(sb.st_mode)) {
-            rc = ds_error_set(err, DS_ECONFLICT,
-                              "%s: exists and is not a directory", path);
-            goto done;
-        }
-        dir = g_dir_open(path, 0, NULL);
-        if (!dir || g_dir_read_name(dir)) {
-            rc = ds_error_set(err, DS_ECONFLICT,
-                              "%s: exists and is not an empty directory",
-                              path);
-            goto done;
-        }
-    }
-
-    opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_NO_REINIT |
-                 GIT_REPOSITORY_INIT_MKPATH;
-    opts.initial_head = "main";
-    opts.description = "driftsync store: manifests of prod and lab hosts";
-    if (git_repository_init_ext(&repo, path, &opts) < 0) {
-        rc = ds_store_git_error(err, git_error_last() &&
-                                git_error_last()->klass == GIT_ERROR_REPOSITORY
-                                ? DS_ECONFLICT : DS_EGENERIC,
-                                "%s: cannot create the store", path);
+        rc = e == ENOTEMPTY || e == EEXIST
+                 ? ds_error_set(
+                       err, DS_ECONFLICT,
+                       "%s: appeared while the store was made; nothing done",
+                       path)
+                 : ds_error_set(err, DS_EGENERIC, "%s: cannot create: %s", path,
+                                g_strerror(e));
         goto done;
     }
-    /* Keep a reflog of the branch even though the repository is bare, so
-     * every earlier state of the store can be found again. */
-    if (git_repository_config(&cfg, repo) < 0 ||
-        git_config_set_bool(cfg, "core.logAllRefUpdates", 1) < 0) {
-        rc = ds_store_git_error(err, DS_EGENERIC,
-                                "%s: cannot configure the store", path);
-        goto done;
-    }
+    g_clear_pointer(&tmp, g_free);
+    rc = sync_dir(parent, path, err);
 
 done:
-    git_config_free(cfg);
-    git_repository_free(repo);
-    /* Readable by its owner only until told otherwise. */
-    if (rc == 0)
-        rc = ds_store_share(path, NULL, err);
+    if (tmp)
+        remove_tree(tmp);
     git_libgit2_shutdown();
     return rc;
 }

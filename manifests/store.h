@@ -14,7 +14,10 @@
 typedef struct ds_store ds_store;
 
 /* Create a new store at path (a bare git repository with an empty tree
- * commit-less HEAD on refs/heads/main).  DS_ECONFLICT if one exists. */
+ * commit-less HEAD on refs/heads/main), built in a temporary directory
+ * beside path and renamed into place, so that path is never a half-made
+ * store.  DS_ECONFLICT if a store exists there, or anything but an empty
+ * directory (the message says which). */
 int ds_store_init(const char *path, GError **err);
 
 /* Who may read the store at path besides its owner: nobody (group NULL:
@@ -67,6 +70,14 @@ int ds_store_list_hosts(GPtrArray **out, ds_store *st, const char *rev,
 typedef struct ds_store_txn ds_store_txn;
 
 int ds_store_txn_begin(ds_store_txn **out, ds_store *st, GError **err);
+/* A transaction that only reads: no lock taken, nothing can be put.  For
+ * checking inputs against HEAD before taking the lock (ds_store_txn_same_bytes,
+ * ds_store_txn_base); the real transaction, under the lock, compares its
+ * base with this one's. */
+int ds_store_txn_begin_read(ds_store_txn **out, ds_store *st, GError **err);
+/* The commit the transaction began on (hex), or NULL when the store had
+ * none; caller frees. */
+char *ds_store_txn_base(const ds_store_txn *txn);
 /* Stage m (normalised by the caller) as ROLE/HOST.json and the content of
  * each file that carries content.  Content of secret files is refused. */
 int ds_store_txn_put(ds_store_txn *txn, const ds_manifest *m, GError **err);

@@ -43,44 +43,71 @@ ds_config *ds_cli_config(ds_cli *cli)
     return cfg;
 }
 
-void ds_cli_error(ds_cli *cli, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *msg = NULL;
+/* ---- global options after the verb ---------------------------------- */
 
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "%s: %s\n", cli->prog, msg);
+/* Values of --config and --store given after the verb (GOption frees the
+ * strings it hands to callbacks); kept for the life of the program. */
+static char *global_values[2];
+
+static gboolean on_global(const char *name, const char *value, gpointer data,
+                          GError **error)
+{
+    ds_cli *cli = data;
+
+    (void)error;
+    if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
+        cli->verbosity = cli->verbosity < 0 ? 1 : cli->verbosity + 1;
+    } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {
+        cli->verbosity = -1;
+    } else if (!strcmp(name, "--json")) {
+        cli->json = true;
+    } else if (!strcmp(name, "-c") || !strcmp(name, "--config")) {
+        g_free(global_values[0]);
+        cli->config_file = global_values[0] = g_strdup(value);
+        cli->config_given = true;
+    } else {
+        g_free(global_values[1]);
+        cli->store_dir = global_values[1] = g_strdup(value);
+    }
+    return TRUE;
 }
 
-void ds_cli_error_gerror(ds_cli *cli, const GError *err)
+/* The verb's entries, then the global options the verb does not use
+ * itself (plan has its own -v, trial its own -c), so that `driftsync log
+ * -v HOST` means what `driftsync -v log HOST` does. */
+static GOptionEntry *with_globals(const GOptionEntry *verb)
 {
-    ds_cli_error(cli, "%s", err ? err->message : "unknown error");
-}
+    static const GOptionEntry globals[] = {
+        {"config", 'c', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+         (gpointer)on_global, "Configuration file (global option)", "FILE"},
+        {"store", 's', G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+         (gpointer)on_global, "The store (global option)", "DIR"},
+        {"verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+         (gpointer)on_global, "More detail (global option; repeat for more)",
+         NULL},
+        {"quiet", 'q', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+         (gpointer)on_global, "Errors only (global option)", NULL},
+        {"json", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
+         (gpointer)on_global, "Machine-readable output (global option)", NULL},
+    };
+    GArray *all = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
+    gsize n = 0;
 
-void ds_cli_info(ds_cli *cli, const char *fmt, ...)
-{
-    va_list ap;
+    for (; verb && verb[n].long_name; n++)
+        g_array_append_val(all, verb[n]);
+    for (gsize g = 0; g < G_N_ELEMENTS(globals); g++) {
+        GOptionEntry e = globals[g];
 
-    if (cli->verbosity < 0)
-        return;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-void ds_cli_verbose(ds_cli *cli, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (cli->verbosity < 1)
-        return;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
+        for (gsize i = 0; i < n; i++) {
+            if (!strcmp(verb[i].long_name, e.long_name))
+                e.long_name = NULL;
+            if (verb[i].short_name && verb[i].short_name == e.short_name)
+                e.short_name = 0;
+        }
+        if (e.long_name)
+            g_array_append_val(all, e);
+    }
+    return (GOptionEntry *)g_array_free(all, FALSE);
 }
 
 static void cli_log(ds_log_level level, const char *message, void *payload)
@@ -100,47 +127,24 @@ ds_log ds_cli_log(ds_cli *cli)
     return (ds_log){.fn = cli_log, .payload = cli};
 }
 
-const char *ds_cli_colour(const ds_cli *cli, const char *which)
-{
-    static const struct {
-        const char *name, *seq;
-    } table[] = {{"red", "\033[31m"},    {"green", "\033[32m"},
-                 {"yellow", "\033[33m"}, {"bold", "\033[1m"},
-                 {"dim", "\033[2m"},     {"reset", "\033[0m"}};
-
-    if (!cli->colour)
-        return "";
-    for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
-        if (!strcmp(which, table[i].name))
-            return table[i].seq;
-    return "";
-}
-
 bool ds_cli_parse(ds_cli *cli, const ds_cmd_entry *cmd, GOptionEntry *entries,
                   int *argc, char ***argv, int *exit_code)
 {
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *param = g_strdup_printf("%s %s", cmd->name, cmd->args);
+    g_autofree GOptionEntry *all = with_globals(entries);
+    GOptionGroup *main_group;
 
     ctx = g_option_context_new(param);
     g_option_context_set_summary(ctx, cmd->summary);
     g_option_context_set_description(
-        ctx, "Global options (--config, --store, -v, -q, --json) go before "
-             "the verb.  See driftsync(1).");
-    if (entries)
-        g_option_context_add_main_entries(ctx, entries, NULL);
+        ctx,
+        "Global options (--config, --store, -v, -q, --json) may come before or after the verb.  See driftsync(1).");
+    main_group = g_option_group_new(NULL, NULL, NULL, cli, NULL);
+    g_option_group_add_entries(main_group, all);
+    g_option_context_set_main_group(ctx, main_group);
     g_option_context_set_strict_posix(ctx, FALSE);
-    /* Also accept the global --json after the verb. */
-    for (int i = 1; i < *argc; i++) {
-        if (!strcmp((*argv)[i], "--json")) {
-            cli->json = true;
-            memmove(&(*argv)[i], &(*argv)[i + 1],
-                    (size_t)(*argc - i) * sizeof(char *));
-            (*argc)--;
-            i--;
-        }
-    }
     if (!g_option_context_parse(ctx, argc, argv, &err)) {
         ds_cli_error(cli, "%s: %s (see driftsync %s --help)", cmd->name,
                      err->message, cmd->name);
@@ -239,8 +243,8 @@ void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
                          : marker == '-' ? ds_cli_colour(cli, "red")
                                          : ds_cli_colour(cli, "yellow");
 
-    printf("%s%s%c %s%s\n", indent, colour, marker, text,
-           ds_cli_colour(cli, "reset"));
+    ds_cli_printf(cli, "%s%s%c %s%s\n", indent, colour, marker, text,
+                  ds_cli_colour(cli, "reset"));
 }
 
 void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
@@ -252,8 +256,9 @@ void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
         const ds_change *c = g_ptr_array_index(changes, i);
 
         if ((int)c->category != last) {
-            printf("%s%s%s:%s\n", indent, ds_cli_colour(cli, "bold"),
-                   ds_category_name(c->category), ds_cli_colour(cli, "reset"));
+            ds_cli_printf(
+                cli, "%s%s%s:%s\n", indent, ds_cli_colour(cli, "bold"),
+                ds_category_name(c->category), ds_cli_colour(cli, "reset"));
             last = (int)c->category;
         }
         ds_cli_print_change(cli, c, inner);

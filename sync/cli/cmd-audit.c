@@ -18,7 +18,7 @@
 #include "sync/output/publish.h"
 
 /* Restart findings of one unit (or one unit-less pid) on one line. */
-static void print_restarts(const ds_audit_host *h, const char *red,
+static void print_restarts(ds_cli *cli, const ds_audit_host *h, const char *red,
                            const char *reset)
 {
     g_autoptr(GHashTable) done = g_hash_table_new(NULL, NULL);
@@ -48,11 +48,11 @@ static void print_restarts(const ds_audit_host *h, const char *red,
                                        g->path);
         }
         if (f->unit)
-            printf("  %srestart%s: %s (pid %s): %s\n", red, reset, f->unit,
-                   pids->str, paths->str);
+            ds_cli_printf(cli, "  %srestart%s: %s (pid %s): %s\n", red, reset,
+                          f->unit, pids->str, paths->str);
         else
-            printf("  %srestart%s: pid %s: %s\n", red, reset, pids->str,
-                   paths->str);
+            ds_cli_printf(cli, "  %srestart%s: pid %s: %s\n", red, reset,
+                          pids->str, paths->str);
     }
 }
 
@@ -69,21 +69,22 @@ static void print_human(ds_cli *cli, const ds_audit_run *r)
 
         if (!h->audited)
             continue;
-        printf("%s%s%s (%s): ", bold, h->hc->name, reset,
-               ds_role_name(r->role));
+        ds_cli_printf(cli, "%s%s%s (%s): ", bold, h->hc->name, reset,
+                      ds_role_name(r->role));
         if (h->error)
-            printf("%serror%s: %s\n", red, reset, h->error->message);
+            ds_cli_printf(cli, "%serror%s: %s\n", red, reset,
+                          h->error->message);
         else if (n == 0)
-            printf("%sclean%s\n", green, reset);
+            ds_cli_printf(cli, "%sclean%s\n", green, reset);
         else
-            printf("%u finding%s\n", n, n == 1 ? "" : "s");
+            ds_cli_printf(cli, "%u finding%s\n", n, n == 1 ? "" : "s");
         for (guint j = 0; j < n; j++) {
             const ds_audit_finding *f = h->findings->pdata[j];
             if (f->kind != DS_AUDIT_RESTART)
-                printf("  %s%s%s: %s\n", red, ds_audit_kind_name(f->kind),
-                       reset, f->detail);
+                ds_cli_printf(cli, "  %s%s%s: %s\n", red,
+                              ds_audit_kind_name(f->kind), reset, f->detail);
         }
-        print_restarts(h, red, reset);
+        print_restarts(cli, h, red, reset);
     }
 }
 

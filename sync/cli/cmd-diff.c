@@ -37,8 +37,8 @@ static json_t *side_json(const diff_side *s)
 
 static void print_header(ds_cli *cli, const char *host, const char *what)
 {
-    printf("%s%s%s: %s\n", ds_cli_colour(cli, "bold"), host,
-           ds_cli_colour(cli, "reset"), what);
+    ds_cli_printf(cli, "%s%s%s: %s\n", ds_cli_colour(cli, "bold"), host,
+                  ds_cli_colour(cli, "reset"), what);
 }
 
 /* Read one side; ENOTFOUND is not an error here (m stays NULL). */
@@ -284,7 +284,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
         code = MAX(code, c);
     }
     if (!cli->json && !hosts->len && cli->verbosity >= 0)
-        printf("no hosts in the store\n");
+        ds_cli_printf(cli, "no hosts in the store\n");
     if (cli->json) {
         json_t *o = json_pack("{s:s?, s:b, s:o}", "revision", oid, "drift",
                               drift, "hosts", out);

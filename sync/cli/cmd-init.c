@@ -32,8 +32,8 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
     if (rc == 0 && cfg->store_group)
         rc = ds_store_share(cfg->store_path, cfg->store_group, &err);
     if (rc == DS_ECONFLICT) {
-        ds_cli_error(cli, "%s: a store already exists there; nothing done",
-                     cfg->store_path);
+        /* "a store already exists there" only when one does. */
+        ds_cli_error(cli, "%s; nothing done", err->message);
         return DS_EXIT_ERROR;
     }
     if (rc < 0) {
@@ -47,7 +47,7 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         ds_cli_print_json(o);
         json_decref(o);
     } else if (cli->verbosity >= 0) {
-        printf("Created an empty store in %s\n", cfg->store_path);
+        ds_cli_printf(cli, "Created an empty store in %s\n", cfg->store_path);
     }
     return DS_EXIT_OK;
 }

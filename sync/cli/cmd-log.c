@@ -65,8 +65,9 @@ static void print_entry(ds_cli *cli, ds_store *st, const ds_history_entry *e,
 {
     g_autofree char *when = format_time(e->time, "%Y-%m-%d %H:%M %z");
 
-    printf("%s%.12s%s  %s  %s\n", ds_cli_colour(cli, "yellow"), e->oid,
-           ds_cli_colour(cli, "reset"), when, e->summary ? e->summary : "");
+    ds_cli_printf(cli, "%s%.12s%s  %s  %s\n", ds_cli_colour(cli, "yellow"),
+                  e->oid, ds_cli_colour(cli, "reset"), when,
+                  e->summary ? e->summary : "");
     if (oldest && cli->verbosity < 1 && e->changes->len > 10 &&
         is_first_record(st, e, role, host)) {
         guint n[DS_CAT_COUNT] = {0};
@@ -77,14 +78,15 @@ static void print_entry(ds_cli *cli, ds_store *st, const ds_history_entry *e,
             if (c->category < DS_CAT_COUNT)
                 n[c->category]++;
         }
-        printf("    first record: %u packages, %u sources, %u files, %u "
-               "services (-v lists them)\n",
-               n[DS_CAT_PACKAGES], n[DS_CAT_SOURCES], n[DS_CAT_FILES],
-               n[DS_CAT_SERVICES]);
+        ds_cli_printf(cli,
+                      "    first record: %u packages, %u sources, %u files, %u "
+                      "services (-v lists them)\n",
+                      n[DS_CAT_PACKAGES], n[DS_CAT_SOURCES], n[DS_CAT_FILES],
+                      n[DS_CAT_SERVICES]);
         return;
     }
     if (!e->changes->len)
-        printf("    (no changes after ignore rules)\n");
+        ds_cli_printf(cli, "    (no changes after ignore rules)\n");
     for (guint i = 0; i < e->changes->len; i++)
         ds_cli_print_change(cli, g_ptr_array_index(e->changes, i), "    ");
 }
@@ -174,7 +176,7 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
         json_decref(o);
     } else if (!entries_out->len) {
         if (cli->verbosity >= 0)
-            printf("%s: no changes since %s\n", host, since_arg);
+            ds_cli_printf(cli, "%s: no changes since %s\n", host, since_arg);
     } else {
         for (guint i = 0; i < entries_out->len; i++)
             print_entry(cli, st, g_ptr_array_index(entries_out, i), role, host,

@@ -62,9 +62,9 @@ static void on_record(const char *host, const ds_collect_result *r,
          i < m->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(m->running, i));
-    fprintf(stderr, "\r\033[K%s", line->str);
+    ds_cli_progress(m->cli, line->str);
     if (done == total)
-        fputs("\r\033[K", stderr);
+        ds_cli_progress(m->cli, NULL);
     fflush(stderr);
 }
 
@@ -79,35 +79,38 @@ static void on_lab(const ds_mirror_lab *l, void *payload)
     g_mutex_lock(&m->lock);
     switch (l->status) {
     case DS_MIRROR_SYNCED:
-        printf("%s: %ssynced%s in %.1f s (%u step%s)\n", l->host,
-               ds_cli_colour(cli, "green"), reset, l->seconds, l->steps,
-               l->steps == 1 ? "" : "s");
+        ds_cli_printf(cli, "%s: %ssynced%s in %.1f s (%u step%s)\n", l->host,
+                      ds_cli_colour(cli, "green"), reset, l->seconds, l->steps,
+                      l->steps == 1 ? "" : "s");
         break;
     case DS_MIRROR_IN_SYNC:
-        printf("%s: %sin sync%s\n", l->host, ds_cli_colour(cli, "green"),
-               reset);
+        ds_cli_printf(cli, "%s: %sin sync%s\n", l->host,
+                      ds_cli_colour(cli, "green"), reset);
         break;
     case DS_MIRROR_PLANNED:
-        printf("%s: would sync lab %s: %u step%s for %u change%s (dry "
-               "run)\n",
-               l->host, l->domain, l->steps, l->steps == 1 ? "" : "s",
-               l->changes, l->changes == 1 ? "" : "s");
+        ds_cli_printf(cli,
+                      "%s: would sync lab %s: %u step%s for %u change%s (dry "
+                      "run)\n",
+                      l->host, l->domain, l->steps, l->steps == 1 ? "" : "s",
+                      l->changes, l->changes == 1 ? "" : "s");
         break;
     case DS_MIRROR_SKIPPED:
-        printf("%s: skipped: %s\n", l->host, l->reason);
+        ds_cli_printf(cli, "%s: skipped: %s\n", l->host, l->reason);
         break;
     case DS_MIRROR_KEPT:
-        printf("%s: %sfailed, lab kept%s: %s; revert it with `driftsync "
-               "snapshot revert %s %s`\n",
-               l->host, ds_cli_colour(cli, "red"), reset, l->reason, l->host,
-               l->snapshot ? l->snapshot : "SNAPSHOT");
+        ds_cli_printf(cli,
+                      "%s: %sfailed, lab kept%s: %s; revert it with `driftsync "
+                      "snapshot revert %s %s`\n",
+                      l->host, ds_cli_colour(cli, "red"), reset, l->reason,
+                      l->host, l->snapshot ? l->snapshot : "SNAPSHOT");
         break;
     default:
-        printf("%s: %s%s%s: %s\n", l->host,
-               ds_cli_colour(cli, l->status == DS_MIRROR_REVERTED ? "yellow"
-                                                                 : "red"),
-               ds_mirror_status_name(l->status), reset,
-               l->reason ? l->reason : "unknown error");
+        ds_cli_printf(cli, "%s: %s%s%s: %s\n", l->host,
+                      ds_cli_colour(cli, l->status == DS_MIRROR_REVERTED
+                                             ? "yellow"
+                                             : "red"),
+                      ds_mirror_status_name(l->status), reset,
+                      l->reason ? l->reason : "unknown error");
         break;
     }
     fflush(stdout);
@@ -176,7 +179,7 @@ static void print_summary(ds_cli *cli, const ds_mirror_report *r,
     else
         g_string_append(s, " (dry run: nothing recorded, no report)");
     (void)cli;
-    printf("%s\n", s->str);
+    ds_cli_printf(cli, "%s\n", s->str);
 }
 
 /* The library's lines, each tagged with the run when not on a terminal. */

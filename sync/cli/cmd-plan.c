@@ -42,37 +42,39 @@ static void print_plan(ds_cli *cli, const ds_plan *plan)
 
     if (!n) {
         if (cli->verbosity >= 0)
-            printf("%s%s%s: nothing to do, the lab matches prod\n", bold,
-                   plan->host, reset);
+            ds_cli_printf(cli, "%s%s%s: nothing to do, the lab matches prod\n",
+                          bold, plan->host, reset);
         return;
     }
-    printf("%s%s%s: %u step%s to bring the lab to prod", bold, plan->host,
-           reset, n, n == 1 ? "" : "s");
+    ds_cli_printf(cli, "%s%s%s: %u step%s to bring the lab to prod", bold,
+                  plan->host, reset, n, n == 1 ? "" : "s");
     if (plan->manual)
-        printf(" (%u by hand)", plan->manual);
-    printf("\n");
+        ds_cli_printf(cli, " (%u by hand)", plan->manual);
+    ds_cli_printf(cli, "\n");
     for (guint i = 0; i < n; i++) {
         const ds_action *a = g_ptr_array_index(plan->actions, i);
         bool manual = a->kind == DS_ACTION_MANUAL;
 
         if ((int)a->phase != phase) {
             phase = (int)a->phase;
-            printf("  %s:\n", ds_plan_phase_name(a->phase));
+            ds_cli_printf(cli, "  %s:\n", ds_plan_phase_name(a->phase));
         }
-        printf("  %3u. %s%s%s%s\n", i + 1,
-               manual ? ds_cli_colour(cli, "yellow") : "",
-               manual ? "[by hand] " : "", a->description, manual ? reset : "");
+        ds_cli_printf(cli, "  %3u. %s%s%s%s\n", i + 1,
+                      manual ? ds_cli_colour(cli, "yellow") : "",
+                      manual ? "[by hand] " : "", a->description,
+                      manual ? reset : "");
         for (guint j = 0; a->details && a->details[j]; j++)
-            printf("         %s\n", a->details[j]);
+            ds_cli_printf(cli, "         %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
             g_autofree char *cmd =
                 ds_shell_display((const char *const *)a->argv);
 
-            printf("         $ %s%s\n", cmd, a->data ? " <DATA" : "");
+            ds_cli_printf(cli, "         $ %s%s\n", cmd,
+                          a->data ? " <DATA" : "");
         }
         if (cli->verbosity >= 1 && a->kind == DS_ACTION_SOURCES_WRITE)
             for (guint j = 0; a->items && a->items[j]; j++)
-                printf("           %s\n", a->items[j]);
+                ds_cli_printf(cli, "           %s\n", a->items[j]);
     }
 }
 

@@ -36,22 +36,25 @@ static void record_host_clear(record_host *h)
 
 static void print_host_line(ds_cli *cli, const record_host *h)
 {
-    printf("%s%s%s (%s): ", ds_cli_colour(cli, "bold"), h->host,
-           ds_cli_colour(cli, "reset"), ds_role_name(h->role));
+    ds_cli_printf(cli, "%s%s%s (%s): ", ds_cli_colour(cli, "bold"), h->host,
+                  ds_cli_colour(cli, "reset"), ds_role_name(h->role));
     if (h->is_new) {
-        printf("new host: %u packages, %u sources, %u files, %u services\n",
-               h->npackages, h->nsources, h->nfiles, h->nservices);
+        ds_cli_printf(
+            cli, "new host: %u packages, %u sources, %u files, %u services\n",
+            h->npackages, h->nsources, h->nfiles, h->nservices);
         return;
     }
-    printf("%u change%s: ", h->changes->len, h->changes->len == 1 ? "" : "s");
+    ds_cli_printf(cli, "%u change%s: ", h->changes->len,
+                  h->changes->len == 1 ? "" : "s");
     for (guint i = 0; i < h->changes->len && i < RECORD_SUMMARY_ITEMS; i++) {
         g_autofree char *d =
             ds_change_describe(g_ptr_array_index(h->changes, i));
 
-        printf("%s%s", i ? "; " : "", d);
+        ds_cli_printf(cli, "%s%s", i ? "; " : "", d);
     }
     if (h->changes->len > RECORD_SUMMARY_ITEMS)
-        printf(" (and %u more)", h->changes->len - RECORD_SUMMARY_ITEMS);
+        ds_cli_printf(cli, " (and %u more)",
+                      h->changes->len - RECORD_SUMMARY_ITEMS);
     putchar('\n');
 }
 
@@ -150,7 +153,9 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
     json_t *cache_report = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
+    g_autoptr(record_check) chk = NULL;
     g_autoptr(GError) err = NULL;
+    ds_log log = ds_cli_log(cli);
     g_autofree char *oid = NULL;
     g_autofree char *run_id = ds_run_id_new();
     guint n = manifests ? manifests->len : (guint)nfiles;
@@ -160,14 +165,16 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
 
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
         return code;
+    /* The inputs are read and checked before the lock: a file that blocks
+     * or fails holds up no other writer. */
+    if (!manifests &&
+        ds_record_check_files(&chk, &log, st, files, nfiles, &err) < 0)
+        goto fail;
     if (ds_store_lock(st, RECORD_LOCK_TIMEOUT_MS, &err) < 0 ||
         ds_store_txn_begin(&txn, st, &err) < 0)
         goto fail;
     if (!manifests) {
-        ds_log log = ds_cli_log(cli);
-
-        if (ds_record_stage_files(&log, st, txn, hosts, files, nfiles,
-                                  &err) < 0)
+        if (ds_record_stage_files(&log, st, txn, chk, hosts, &err) < 0)
             goto fail;
     }
     for (guint i = 0; manifests && i < manifests->len; i++)
@@ -209,9 +216,10 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         json_decref(o);
     } else if (!oid) {
         if (cli->verbosity >= 0 && n)
-            printf("no changes\n");
+            ds_cli_printf(cli, "no changes\n");
     } else if (!changed) {
-        printf("no semantic changes (metadata only), commit %.12s\n", oid);
+        ds_cli_printf(
+            cli, "no semantic changes (metadata only), commit %.12s\n", oid);
     } else {
         for (guint i = 0; i < n; i++)
             if (hosts[i].is_new || hosts[i].changes->len)
@@ -262,9 +270,9 @@ static void on_progress(const char *host, const ds_collect_result *r,
          i < p->running->len && line->len < PROGRESS_LINE_MAX; i++)
         g_string_append_printf(line, " %s",
                                (char *)g_ptr_array_index(p->running, i));
-    fprintf(stderr, "\r\033[K%s", line->str);
+    ds_cli_progress(p->cli, line->str);
     if (done == total)
-        fputs("\r\033[K", stderr);
+        ds_cli_progress(p->cli, NULL);
     fflush(stderr);
 }
 

@@ -67,7 +67,7 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
     if (cli->json) {
         ds_cli_print_json(doc);
     } else if (cli->verbosity >= 0) {
-        printf("%s\n%s\n", html, json);
+        ds_cli_printf(cli, "%s\n%s\n", html, json);
     }
     code = DS_EXIT_OK;
 done:

@@ -12,31 +12,31 @@
 
 static void field(ds_cli *cli, const char *name, const char *value)
 {
-    printf("%s%-13s%s %s\n", ds_cli_colour(cli, "bold"), name,
-           ds_cli_colour(cli, "reset"), value && *value ? value : "-");
+    ds_cli_printf(cli, "%s%-13s%s %s\n", ds_cli_colour(cli, "bold"), name,
+                  ds_cli_colour(cli, "reset"), value && *value ? value : "-");
 }
 
 static void heading(ds_cli *cli, const char *name, guint count)
 {
-    printf("\n%s%s (%u)%s\n", ds_cli_colour(cli, "bold"), name, count,
-           ds_cli_colour(cli, "reset"));
+    ds_cli_printf(cli, "\n%s%s (%u)%s\n", ds_cli_colour(cli, "bold"), name,
+                  count, ds_cli_colour(cli, "reset"));
 }
 
-static void print_file(const ds_file *f)
+static void print_file(ds_cli *cli, const ds_file *f)
 {
-    printf("  %s", f->path);
+    ds_cli_printf(cli, "  %s", f->path);
     if (f->type == DS_FILE_SYMLINK) {
-        printf(" -> %s\n", f->target ? f->target : "?");
+        ds_cli_printf(cli, " -> %s\n", f->target ? f->target : "?");
         return;
     }
-    printf("  %04o %s:%s", f->mode, f->owner ? f->owner : "?",
-           f->group ? f->group : "?");
+    ds_cli_printf(cli, "  %04o %s:%s", f->mode, f->owner ? f->owner : "?",
+                  f->group ? f->group : "?");
     if (f->secret)
-        printf("  secret (content not stored)");
+        ds_cli_printf(cli, "  secret (content not stored)");
     else if (f->sha256)
-        printf("  sha256:%.12s", f->sha256);
+        ds_cli_printf(cli, "  sha256:%.12s", f->sha256);
     if (f->content_ref)
-        printf("  content stored");
+        ds_cli_printf(cli, "  content stored");
     putchar('\n');
 }
 
@@ -72,33 +72,34 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
     field(cli, "collected at", m->collected_at);
     field(cli, "os", os);
     field(cli, "kernel", kernel);
-    printf("%s%-13s%s %s%s%s\n", ds_cli_colour(cli, "bold"), "reboot",
-           ds_cli_colour(cli, "reset"),
-           m->reboot_required ? ds_cli_colour(cli, "red") : "",
-           m->reboot_required ? "required" : "not required",
-           m->reboot_required ? ds_cli_colour(cli, "reset") : "");
+    ds_cli_printf(cli, "%s%-13s%s %s%s%s\n", ds_cli_colour(cli, "bold"),
+                  "reboot", ds_cli_colour(cli, "reset"),
+                  m->reboot_required ? ds_cli_colour(cli, "red") : "",
+                  m->reboot_required ? "required" : "not required",
+                  m->reboot_required ? ds_cli_colour(cli, "reset") : "");
     field(cli, "collector", collector);
 
     heading(cli, "packages", m->packages->len);
     for (guint i = 0; i < m->packages->len; i++) {
         const ds_package *p = g_ptr_array_index(m->packages, i);
 
-        printf("  %s %s %s", p->name, p->version, p->arch ? p->arch : "");
+        ds_cli_printf(cli, "  %s %s %s", p->name, p->version,
+                      p->arch ? p->arch : "");
         if (p->source)
-            printf(" [%s]", p->source);
+            ds_cli_printf(cli, " [%s]", p->source);
         putchar('\n');
     }
     heading(cli, "sources", m->sources->len);
     for (guint i = 0; i < m->sources->len; i++)
-        printf("  %s\n", (char *)g_ptr_array_index(m->sources, i));
+        ds_cli_printf(cli, "  %s\n", (char *)g_ptr_array_index(m->sources, i));
     heading(cli, "files", m->files->len);
     for (guint i = 0; i < m->files->len; i++)
-        print_file(g_ptr_array_index(m->files, i));
+        print_file(cli, g_ptr_array_index(m->files, i));
     heading(cli, "services", m->services->len);
     for (guint i = 0; i < m->services->len; i++) {
         const ds_service *s = g_ptr_array_index(m->services, i);
 
-        printf("  %s %s %s\n", s->name, s->enabled, s->active);
+        ds_cli_printf(cli, "  %s %s %s\n", s->name, s->enabled, s->active);
     }
 }
 

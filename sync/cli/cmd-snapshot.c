@@ -98,19 +98,19 @@ static int do_list(ds_cli *cli, const char *host, lab_target *t)
         ds_cli_info(cli, "%s: lab %s has no snapshots", host, t->domain);
         return DS_EXIT_OK;
     }
-    printf("%s  %-36s %-8s %-20s %-8s %-9s %s\n", " ", "NAME", "MODE",
-           "CREATED", "STATE", "OWNER", "DESCRIPTION");
+    ds_cli_printf(cli, "%s  %-36s %-8s %-20s %-8s %-9s %s\n", " ", "NAME",
+                  "MODE", "CREATED", "STATE", "OWNER", "DESCRIPTION");
     for (guint i = 0; i < list->len; i++) {
         const ds_snapshot *s = list->pdata[i];
         g_autofree char *created = format_time(s->created);
 
-        printf("%s%s %-36s %-8s %-20s %-8s %-9s %s%s\n",
-               s->ours ? ds_cli_colour(cli, "bold") : "",
-               s->current ? "*" : " ", s->name,
-               ds_snapshot_mode_to_string(s->mode), created,
-               s->state ? s->state : "-", s->ours ? "driftsync" : "other",
-               s->description ? s->description : "",
-               s->ours ? ds_cli_colour(cli, "reset") : "");
+        ds_cli_printf(
+            cli, "%s%s %-36s %-8s %-20s %-8s %-9s %s%s\n",
+            s->ours ? ds_cli_colour(cli, "bold") : "", s->current ? "*" : " ",
+            s->name, ds_snapshot_mode_to_string(s->mode), created,
+            s->state ? s->state : "-", s->ours ? "driftsync" : "other",
+            s->description ? s->description : "",
+            s->ours ? ds_cli_colour(cli, "reset") : "");
     }
     return DS_EXIT_OK;
 }
@@ -175,7 +175,7 @@ static int do_create(ds_cli *cli, const ds_config *cfg, const char *host,
         ds_cli_print_json(doc);
         json_decref(doc);
     } else {
-        printf("%s\n", snap->name);
+        ds_cli_printf(cli, "%s\n", snap->name);
     }
     return DS_EXIT_OK;
 }

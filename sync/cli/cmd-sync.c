@@ -45,25 +45,26 @@ static void print_plan(ds_cli *cli, const ds_sync_result *r)
     guint n = plan ? plan->actions->len : 0;
 
     if (!n) {
-        printf("%s: already in sync (dry run)\n", r->host);
+        ds_cli_printf(cli, "%s: already in sync (dry run)\n", r->host);
         return;
     }
-    printf("%s: would apply %u step%s to lab %s (dry run)%s\n", r->host, n,
-           n == 1 ? "" : "s", r->domain,
-           plan->manual ? ", some by hand: the sync would fail" : "");
+    ds_cli_printf(cli, "%s: would apply %u step%s to lab %s (dry run)%s\n",
+                  r->host, n, n == 1 ? "" : "s", r->domain,
+                  plan->manual ? ", some by hand: the sync would fail" : "");
     for (guint i = 0; i < n; i++) {
         const ds_action *a = plan->actions->pdata[i];
 
-        printf("  %3u. %-8s %s%s\n", i + 1, ds_plan_phase_name(a->phase),
-               a->kind == DS_ACTION_MANUAL ? "[by hand] " : "",
-               a->description);
+        ds_cli_printf(
+            cli, "  %3u. %-8s %s%s\n", i + 1, ds_plan_phase_name(a->phase),
+            a->kind == DS_ACTION_MANUAL ? "[by hand] " : "", a->description);
         for (guint j = 0; a->details && a->details[j]; j++)
-            printf("              %s\n", a->details[j]);
+            ds_cli_printf(cli, "              %s\n", a->details[j]);
         if (cli->verbosity >= 1 && a->argv) {
             g_autofree char *cmd =
                 ds_shell_display((const char *const *)a->argv);
 
-            printf("              $ %s%s\n", cmd, a->data ? " <DATA" : "");
+            ds_cli_printf(cli, "              $ %s%s\n", cmd,
+                          a->data ? " <DATA" : "");
         }
     }
 }
@@ -83,38 +84,41 @@ static void print_result(ds_cli *cli, const ds_sync_result *r,
             print_plan(cli, r);
             return;
         }
-        printf("%s: %salready in sync%s\n", r->host, green, reset);
+        ds_cli_printf(cli, "%s: %salready in sync%s\n", r->host, green, reset);
         return;
     case DS_SYNC_SYNCED:
-        printf("%s: %ssynced%s (%u step%s; lab %s, store commit %.7s)\n",
-               r->host, green, reset, r->steps_done,
-               r->steps_done == 1 ? "" : "s", r->domain,
-               commit ? commit : "unchanged");
+        ds_cli_printf(
+            cli, "%s: %ssynced%s (%u step%s; lab %s, store commit %.7s)\n",
+            r->host, green, reset, r->steps_done, r->steps_done == 1 ? "" : "s",
+            r->domain, commit ? commit : "unchanged");
         return;
     case DS_SYNC_REVERTED:
-        printf("%s: %sreverted%s: %s\n", r->host, yellow, reset,
-               bare_reason(r));
+        ds_cli_printf(cli, "%s: %sreverted%s: %s\n", r->host, yellow, reset,
+                      bare_reason(r));
         break;
     case DS_SYNC_KEPT:
-        printf("%s: %sfailed, lab kept%s: %s; revert it with `driftsync "
-               "snapshot revert %s %s`\n",
-               r->host, red, reset, bare_reason(r), r->host, r->snapshot);
+        ds_cli_printf(cli,
+                      "%s: %sfailed, lab kept%s: %s; revert it with `driftsync "
+                      "snapshot revert %s %s`\n",
+                      r->host, red, reset, bare_reason(r), r->host,
+                      r->snapshot);
         break;
     case DS_SYNC_FAILED:
-        printf("%s: %sfailed%s: %s\n", r->host, red, reset, bare_reason(r));
+        ds_cli_printf(cli, "%s: %sfailed%s: %s\n", r->host, red, reset,
+                      bare_reason(r));
         break;
     }
     if (r->failure && r->failure->output && *r->failure->output) {
         g_auto(GStrv) lines = g_strsplit(r->failure->output, "\n", -1);
 
         for (guint i = 0; lines[i]; i++)
-            printf("    | %s\n", lines[i]);
+            ds_cli_printf(cli, "    | %s\n", lines[i]);
     }
     for (guint i = 0;
          r->residue && i < r->residue->len && i < RESIDUE_SHOWN_MAX; i++) {
         g_autofree char *d = ds_change_describe(r->residue->pdata[i]);
 
-        printf("    still differs: %s\n", d);
+        ds_cli_printf(cli, "    still differs: %s\n", d);
     }
 }
 

@@ -34,30 +34,35 @@ static void report(ds_cli *cli, const ds_trial *tr, const char *saved)
         bool ok = s->status == 0;
         const char *mark = s->status < 0 ? "-" : ok ? "ok" : "FAIL";
 
-        printf("%s%-4s%s %-7s %s", ds_cli_colour(cli, ok ? "green" : "red"),
-               mark, ds_cli_colour(cli, "reset"), s->what, s->command);
+        ds_cli_printf(cli, "%s%-4s%s %-7s %s",
+                      ds_cli_colour(cli, ok ? "green" : "red"), mark,
+                      ds_cli_colour(cli, "reset"), s->what, s->command);
         if (s->status > 0)
-            printf("  (exit %d)", s->status);
+            ds_cli_printf(cli, "  (exit %d)", s->status);
         else if (s->status < 0)
-            printf("  (not run)");
+            ds_cli_printf(cli, "  (not run)");
         putchar('\n');
         if (s->status > 0 && s->err && *s->err)
-            printf("      %s%s", s->err,
-                   s->err[strlen(s->err) - 1] != '\n' ? "\n" : "");
+            ds_cli_printf(cli, "      %s%s", s->err,
+                          s->err[strlen(s->err) - 1] != '\n' ? "\n" : "");
     }
     if (tr->snapshot && !tr->error)
-        printf("%s: trial %s\n", tr->host, tr->passed ? "passed" : "failed");
+        ds_cli_printf(cli, "%s: trial %s\n", tr->host,
+                      tr->passed ? "passed" : "failed");
     if (tr->kept)
-        printf("%s: lab %s keeps the change; undo it with `driftsync "
-               "snapshot revert %s %s`\n",
-               tr->host, tr->hc->lab, tr->host, tr->snapshot);
+        ds_cli_printf(cli,
+                      "%s: lab %s keeps the change; undo it with `driftsync "
+                      "snapshot revert %s %s`\n",
+                      tr->host, tr->hc->lab, tr->host, tr->snapshot);
     else if (tr->verified)
-        printf("%s: lab %s reverted and verified\n", tr->host, tr->hc->lab);
+        ds_cli_printf(cli, "%s: lab %s reverted and verified\n", tr->host,
+                      tr->hc->lab);
     for (guint i = 0; tr->reverted && tr->residue && i < tr->residue->len;
          i++) {
         g_autofree char *d = ds_change_describe(tr->residue->pdata[i]);
 
-        printf("%s: still differs after the revert: %s\n", tr->host, d);
+        ds_cli_printf(cli, "%s: still differs after the revert: %s\n", tr->host,
+                      d);
     }
     if (saved)
         ds_cli_info(cli, "%s: result in %s", tr->host, saved);

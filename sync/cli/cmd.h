@@ -37,6 +37,21 @@ typedef struct ds_cmd_entry {
  * the error and returns NULL on failure. */
 ds_config *ds_cli_config(ds_cli *cli);
 
+/* Every human message and line of output goes through one function,
+ * ds_cli_escape (sync/cli-text.c): control characters (ESC, CR, C1,
+ * bidirectional overrides) and bytes that are not UTF-8 are shown
+ * escaped ("\e", "\r", "\x9b", "\u202e"), so that a host name, a path or
+ * a line of a file cannot move the cursor, recolour or hide text.  Tabs
+ * are kept; newlines only in output (a message is one line); colour only
+ * as the exact sequences ds_cli_colour gives, and only when it is on. */
+enum { DS_CLI_KEEP_NEWLINES = 1 << 0, DS_CLI_KEEP_COLOUR = 1 << 1 };
+char *ds_cli_escape(const char *text, int flags);
+/* printf to stdout, escaped (newlines kept, our colours kept when on). */
+void ds_cli_printf(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* A progress line on stderr ("\r", clear the line, TEXT escaped); NULL
+ * clears it. */
+void ds_cli_progress(ds_cli *cli, const char *text);
+
 /* Print "driftsync: MESSAGE" on stderr (one line). */
 void ds_cli_error(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 void ds_cli_error_gerror(ds_cli *cli, const GError *err);

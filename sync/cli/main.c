@@ -51,8 +51,9 @@ int main(int argc, char **argv)
      * clear error from the failing call, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
     g_set_prgname(cli.prog);
-    /* Global options come before the verb; parsed by hand so that the
-     * verb's own options are left for it. */
+    /* Global options before the verb are parsed by hand so that the
+     * verb's own options are left for it; after the verb, ds_cli_parse
+     * takes those the verb does not use itself. */
     for (i = 1; i < argc && argv[i][0] == '-'; i++) {
         const char *a = argv[i];
         const char **slot = NULL;
@@ -85,15 +86,12 @@ int main(int argc, char **argv)
         } else if (!strncmp(a, "--store=", 8)) {
             cli.store_dir = a + 8;
         } else {
-            fprintf(stderr,
-                    "driftsync: unknown option '%s' (see driftsync "
-                    "--help)\n",
-                    a);
+            ds_cli_error(&cli, "unknown option '%s' (see driftsync --help)", a);
             return DS_EXIT_ERROR;
         }
         if (slot) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "driftsync: option '%s' needs a value\n", a);
+                ds_cli_error(&cli, "option '%s' needs a value", a);
                 return DS_EXIT_ERROR;
             }
             *slot = argv[++i];
@@ -110,7 +108,6 @@ int main(int argc, char **argv)
     for (gsize c = 0; c < G_N_ELEMENTS(commands); c++)
         if (!strcmp(argv[i], commands[c]->name))
             return commands[c]->exec(&cli, argc - i, argv + i);
-    fprintf(stderr, "driftsync: unknown verb '%s' (see driftsync --help)\n",
-            argv[i]);
+    ds_cli_error(&cli, "unknown verb '%s' (see driftsync --help)", argv[i]);
     return DS_EXIT_ERROR;
 }

@@ -121,7 +121,8 @@ static int read_host(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                               "[%s] source: plain http:// needs "
                               "'allow-http = true'",
                               group);
-    return 0;
+    /* What the transport would refuse when it opens, refused now. */
+    return ds_config_check_host_source(r, h, group, err);
 }
 
 /* "[store] [lab] [host NAME] ...": the sections of the table, in order. */

@@ -53,6 +53,20 @@ void ds_config_set_default(void *base, const ds_config_key *k);
 /* Free what K's field in BASE holds. */
 void ds_config_clear_value(void *base, const ds_config_key *k);
 
+/* The transports' and libvirt's own checks (config-check.c), for the key
+ * table: NULL when the value is good, else what is wrong. */
+char *ds_config_check_lab_access(const char *v);
+char *ds_config_check_ssh_path(const char *v);   /* identity-file ... */
+char *ds_config_check_ssh_option(const char *v); /* each ssh-options word */
+char *ds_config_check_libvirt_uri(const char *v);
+/* A host's source as its transport would check it when it opens, with
+ * the host's other keys (ssh paths and options, https auth): an error at
+ * the source's line. */
+struct ds_host_config;
+int ds_config_check_host_source(const ds_config_reader *r,
+                                const struct ds_host_config *h,
+                                const char *group, GError **err);
+
 /* "scheme://" followed by a host part. */
 bool ds_config_url_has_host(const char *v, const char *scheme);
 /* A [host] source URI; *why says what is expected when it is not. */

@@ -30,14 +30,6 @@ static char *check_domain(const char *v)
     return g_strdup_printf("'%s' is not a valid domain name (letters, digits, '.', '_', '-')", v);
 }
 
-static char *check_lab_access(const char *v)
-{
-    if (!strcmp(v, "agent") ||
-        (g_str_has_prefix(v, "ssh://") && ds_config_url_has_host(v, "ssh://")))
-        return NULL;
-    return g_strdup_printf("expected agent or ssh://[USER@]HOST[:PORT], got '%s'", v);
-}
-
 /* A directory ("/etc/nginx/") is checked without its last '/'. */
 static char *check_path(const char *v)
 {
@@ -134,6 +126,7 @@ const ds_config_key ds_config_table[] = {
      .doc = "a group that may read the store (none: its owner only)"},
 
     {"lab", "uri", TEXT(ds_config, lab_uri), .def = "qemu:///system",
+     .check = ds_config_check_libvirt_uri,
      .doc = "the libvirt connection of the lab"},
     {"lab", "snapshots", CHOICE(ds_config, snapshots, snapshot_modes),
      .def = "auto",
@@ -151,20 +144,24 @@ const ds_config_key ds_config_table[] = {
     {"host", "lab", TEXT(ds_host_config, lab), .check = check_domain,
      .doc = "the libvirt domain of the host's lab VM"},
     {"host", "lab-access", TEXT(ds_host_config, lab_access),
-     .check = check_lab_access, .def = "agent",
+     .check = ds_config_check_lab_access, .def = "agent",
      .doc = "how to reach the lab VM: agent or ssh://"},
     {"host", "lab-uri", TEXT(ds_host_config, lab_uri),
+     .check = ds_config_check_libvirt_uri,
      .doc = "the libvirt connection of this host's lab VM"},
     {"host", "files", WORDS(ds_host_config, files), .check = check_path,
      .def = "", .doc = "files captured with their content (DIR/: below it)"},
     {"host", "groups", WORDS(ds_host_config, groups), .check = check_name,
      .def = "", .doc = "groups the host belongs to (audit --like)"},
     {"host", "identity-file", TEXT(ds_host_config, identity_file),
+     .check = ds_config_check_ssh_path,
      .doc = "SSH private key (ssh -i)"},
     {"host", "known-hosts", TEXT(ds_host_config, known_hosts),
+     .check = ds_config_check_ssh_path,
      .doc = "SSH known hosts file"},
     {"host", "ssh-options", WORDS(ds_host_config, ssh_options),
-     .doc = "extra ssh -o OPTION=VALUE options"},
+     .check = ds_config_check_ssh_option,
+     .doc = "extra ssh -o OPTION=VALUE options, from an allow-list"},
     {"host", "ca-file", TEXT(ds_host_config, ca_file),
      .doc = "CA bundle that verifies an https source"},
     {"host", "auth-file", TEXT(ds_host_config, auth_file),

@@ -2,9 +2,9 @@
 /* sync/jobs/record-stage.c: how `driftsync record` stages manifests: a
  * collected one is compared with the store's HEAD and staged unless it is
  * the stored state again; `--from FILE...` files are checked first, every
- * one (in two threads), then those that differ from the store are read
- * again and staged one at a time, so that memory does not grow with the
- * number of hosts. */
+ * one (in two threads) and before the store lock, then those that differ
+ * from the store are read again and staged one at a time, so that memory
+ * does not grow with the number of hosts. */
 #include <config.h>
 
 #include <string.h>
@@ -229,25 +229,102 @@ static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
     return ds_record_stage_host(h, st, txn, m, err);
 }
 
-/* Stage the manifest files: check them all, then stage the ones that are
- * not the stored bytes, one at a time. */
-int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
-                          record_host *hosts, char **files, int n, GError **err)
+struct record_check {
+    checked_file *files;
+    int n;
+    char *base; /* the commit the files were compared with, or NULL */
+};
+
+void ds_record_check_free(record_check *chk)
 {
-    checked_file *cf = g_new0(checked_file, MAX(n, 1));
+    if (!chk)
+        return;
+    for (int i = 0; i < chk->n; i++) {
+        g_free(chk->files[i].host);
+        g_clear_error(&chk->files[i].err);
+    }
+    g_free(chk->files);
+    g_free(chk->base);
+    g_free(chk);
+}
+
+/* Check the manifest files, without the store lock: each is opened only
+ * if it is a regular file, read and validated (or found to be the bytes
+ * HEAD holds), so that an input that blocks or fails holds up no other
+ * writer. */
+int ds_record_check_files(record_check **out, const ds_log *log, ds_store *st,
+                          char **files, int n, GError **err)
+{
+    g_autoptr(ds_store_txn) view = NULL;
+    record_check *chk;
+    int rc;
+
+    *out = NULL;
+    if ((rc = ds_store_txn_begin_read(&view, st, err)) < 0)
+        return rc;
+    chk = g_new0(record_check, 1);
+    chk->files = g_new0(checked_file, MAX(n, 1));
+    chk->n = n;
+    chk->base = ds_store_txn_base(view);
+    for (int i = 0; i < n; i++)
+        chk->files[i].file = files[i];
+    if ((rc = check_files(log, view, chk->files, n, err)) < 0) {
+        ds_record_check_free(chk);
+        return rc;
+    }
+    *out = chk;
+    return 0;
+}
+
+/* Under the lock: when HEAD moved since the files were checked, the ones
+ * found to be the stored bytes are checked again against the new HEAD. */
+static int recheck_moved(const ds_log *log, ds_store_txn *txn,
+                         record_check *chk, GError **err)
+{
+    g_autofree char *base = ds_store_txn_base(txn);
+
+    if (!g_strcmp0(base, chk->base))
+        return 0;
+    ds_log_verbose(
+        log,
+        "the store moved since the files were checked; checking the unchanged ones again");
+    for (int i = 0; i < chk->n; i++) {
+        checked_file *c = &chk->files[i];
+
+        if (!c->same)
+            continue;
+        g_clear_pointer(&c->host, g_free);
+        c->same = false;
+        check_file(txn, c);
+        if (c->err) {
+            int rc = ds_error_code_of(c->err);
+
+            if (!strstr(c->err->message, c->file))
+                g_prefix_error(&c->err, "%s: ", c->file);
+            g_propagate_error(err, g_steal_pointer(&c->err));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Stage the checked files that are not the stored bytes, one at a time. */
+int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
+                          record_check *chk, record_host *hosts, GError **err)
+{
+    checked_file *cf = chk->files;
+    int n = chk->n;
     g_autoptr(GHashTable) stored =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    int code = 0;
+    int rc;
 
-    for (int i = 0; i < n; i++)
-        cf[i].file = files[i];
-    if ((code = check_files(log, txn, cf, n, err)) < 0)
-        goto done;
+    if ((rc = recheck_moved(log, txn, chk, err)) < 0)
+        return rc;
     for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
         g_autoptr(GPtrArray) hosts_of_role = NULL;
 
-        if ((code = ds_store_list_hosts(&hosts_of_role, st, NULL, r, err)) < 0)
-            goto done;
+        if ((rc = ds_store_list_hosts(&hosts_of_role, st, NULL, r, err)) < 0)
+            return rc;
         for (guint i = 0; i < hosts_of_role->len; i++)
             g_hash_table_add(stored,
                              g_strdup_printf("%s/%s", ds_role_name(r),
@@ -264,15 +341,9 @@ int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
         g_autofree char *key =
             g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
 
-        if ((code = stage_file(&hosts[i], st, txn, &cf[i],
-                               !g_hash_table_contains(stored, key), err)) < 0)
-            goto done;
+        if ((rc = stage_file(&hosts[i], st, txn, &cf[i],
+                             !g_hash_table_contains(stored, key), err)) < 0)
+            return rc;
     }
-done:
-    for (int i = 0; i < n; i++) {
-        g_free(cf[i].host);
-        g_clear_error(&cf[i].err);
-    }
-    g_free(cf);
-    return code;
+    return 0;
 }

@@ -9,5 +9,7 @@ shell_tests += \
 	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
 	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
+	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
+	tests/cli/record-inputs.sh tests/cli/terminal.sh \
 	tests/cli/store-modes.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

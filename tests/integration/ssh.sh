@@ -9,7 +9,7 @@
 TOOL="$DS_BUILDDIR/tests/tools/transport-tool"
 # The test program, under valgrind with DS_VALGRIND=1.
 tool_bin() { ds_run "$TOOL" "$@"; }
-plan 39
+plan 44
 
 start_sshd
 PORT=$SSHD_PORT
@@ -91,13 +91,27 @@ grep_ok "changed key: clear message" \
     "^transport-tool: web01: ssh host key for 127.0.0.1:$PORT does not match known_hosts \\(possible man-in-the-middle\\); refusing$" \
     "$T/err"
 check "nothing ran on a host with a changed key" test ! -e "$T/canary4"
-expect_status 101 "extra ssh options cannot turn host key checks off" \
+expect_status 106 "extra ssh options that would turn host key checks off are refused" \
     tool_bin --host web01 --identity "$T/user_key" --known-hosts \
     "$T/wrong_known_hosts" --control-dir "$CTL" --ssh-option \
     StrictHostKeyChecking=no --ssh-option UserKnownHostsFile=/dev/null \
     "$URI" run touch "$T/canary4"
-grep_ok "still refused by name" "does not match known_hosts" "$T/err"
+grep_ok "refused by name, off the allow-list" \
+    "^transport-tool: web01: ssh option 'StrictHostKeyChecking' is not allowed" "$T/err"
 check "still nothing ran" test ! -e "$T/canary4"
+# Options that run a command on this machine are refused before ssh
+# starts, on a host ssh could reach (an accepted option still works).
+expect_status 106 "ProxyCommand is refused" tool --ssh-option \
+    "ProxyCommand=sh -c 'touch $T/canary5; exec nc 127.0.0.1 $PORT'" \
+    "$URI" run true
+grep_ok "ProxyCommand: refused by name" \
+    "^transport-tool: web01: ssh option 'ProxyCommand' is not allowed" "$T/err"
+expect_status 106 "LocalCommand is refused" tool --ssh-option \
+    PermitLocalCommand=yes --ssh-option "LocalCommand=touch $T/canary5" \
+    "$URI" run true
+check "neither command ran" test ! -e "$T/canary5"
+expect_status 0 "an allow-listed option is passed on" tool --ssh-option \
+    ServerAliveInterval=5 --ssh-option "Port=$PORT" "$URI" run true
 expect_status 101 "unknown host key refused" tool_bin --host web01 \
     --identity "$T/user_key" --known-hosts "$T/empty_known_hosts" \
     --control-dir "$CTL" "$URI" run true

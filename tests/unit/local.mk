@@ -90,6 +90,12 @@ EXTRA_DIST += \
 	tests/data/bad/package-version-integer.json \
 	tests/data/bad/package-version-missing.json \
 	tests/data/bad/package-version-whitespace.json \
+	tests/data/bad/package-version-semicolon.json \
+	tests/data/bad/package-version-subst.json \
+	tests/data/bad/package-version-backquote.json \
+	tests/data/bad/package-version-dash.json \
+	tests/data/bad/package-version-pipe.json \
+	tests/data/bad/pending-version-semicolon.json \
 	tests/data/bad/reboot-required-missing.json \
 	tests/data/bad/reboot-required-string.json \
 	tests/data/bad/role-staging.json \

@@ -146,7 +146,7 @@ static void test_every_key(fixture *f, gconstpointer data)
         "identity-file = /root/.ssh/id_ed25519\n"
         "known-hosts = /etc/driftsync/known_hosts\n"
         "ssh-options = ConnectTimeout=5 ServerAliveInterval=10\n"
-        "[host inv]\nsource = http://inventory.example/inv.json#frag\n"
+        "[host inv]\nsource = https://inventory.example/inv.json#frag\n"
         "allow-http = yes\nca-file = /etc/ssl/ca.pem\n"
         "auth-file = /etc/driftsync/token\n"
         "[host vm]\nsource = agent:vm-lab\n"
@@ -184,7 +184,7 @@ static void test_every_key(fixture *f, gconstpointer data)
     g_assert_cmpstr(db->ssh_options[0], ==, "ConnectTimeout=5");
     inv = ds_config_find_host(cfg, "inv");
     /* '#' not preceded by a blank is part of the value. */
-    g_assert_cmpstr(inv->source, ==, "http://inventory.example/inv.json#frag");
+    g_assert_cmpstr(inv->source, ==, "https://inventory.example/inv.json#frag");
     g_assert_true(inv->allow_http);
     g_assert_cmpstr(inv->ca_file, ==, "/etc/ssl/ca.pem");
     g_assert_cmpstr(inv->auth_file, ==, "/etc/driftsync/token");
@@ -273,6 +273,23 @@ static void test_errors(fixture *f, gconstpointer data)
                  "not a valid domain name");
     expect_error(f, "[host w]\nsource = local:\nlab-access = telnet\n", 3,
                  "expected agent or ssh://");
+    /* What a transport would refuse is refused when the file is read. */
+    expect_error(f, "[host w]\nsource = ssh://root@h;id\n", 2,
+                 "[host w] source: 'ssh://root@h;id': unsafe ssh host name");
+    expect_error(f, "[host w]\nsource = ssh://h\nlab-access = ssh://-oX=y\n", 3,
+                 "[host w] lab-access: ");
+    expect_error(f,
+                 "[host w]\nsource = ssh://h\nssh-options = Port=2 "
+                 "ProxyCommand=id\n",
+                 3,
+                 "[host w] ssh-options: ssh option 'ProxyCommand' is not "
+                 "allowed");
+    expect_error(f, "[host w]\nsource = ssh://h\nidentity-file = /k ey\n", 3,
+                 "[host w] identity-file: '/k ey': a path handed to ssh");
+    expect_error(f,
+                 "[host w]\nsource = http://inv/w.json\nallow-http = yes\n"
+                 "auth-file = /etc/token\n",
+                 2, "credentials are only sent over https");
     expect_error(f, "[lab]\nsnapshots = always\n", 2,
                  "expected internal | overlay | auto, got 'always'");
     expect_error(f, "[lab]\non-failure = ignore\n", 2, "revert | keep");

@@ -475,6 +475,20 @@ static char *rand_time(void)
     return g_string_free(g, FALSE);
 }
 
+/* A random valid Debian version: [EPOCH:]UPSTREAM[-REVISION]. */
+static char *rand_version(void)
+{
+    g_autofree char *upstream =
+        rand_from(DIGIT, LOWER UPPER DIGIT ".+~", 1, 12);
+    g_autofree char *revision =
+        g_test_rand_bit() ? rand_from(LOWER DIGIT, LOWER DIGIT ".+~", 1, 8)
+                          : NULL;
+
+    return g_strdup_printf("%s%s%s%s",
+                           g_test_rand_int_range(0, 4) ? "" : "2:", upstream,
+                           revision ? "-" : "", revision ? revision : "");
+}
+
 /* The selection members, each absent (not collected) half the time:
  * holds and auto marks from the packages, pending entries for the others. */
 static void rand_selection(ds_manifest *m)
@@ -492,7 +506,7 @@ static void rand_selection(ds_manifest *m)
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
     for (guint i = 0; i < m->packages->len; i++) {
         const ds_package *p = m->packages->pdata[i];
-        g_autofree char *v = rand_token();
+        g_autofree char *v = rand_version();
         g_autofree char *o = g_test_rand_bit() ? rand_text() : NULL;
         g_autofree char *s = g_test_rand_bit() ? rand_token() : NULL;
         bool held = g_test_rand_int_range(0, 4) == 0;
@@ -536,7 +550,7 @@ static ds_manifest *rand_manifest(int scale)
     for (int i = 0; i < n; i++) {
         char *name = rand_package_name();
         const char *colon = strchr(name, ':');
-        g_autofree char *version = rand_token();
+        g_autofree char *version = rand_version();
         g_autofree char *source = g_test_rand_bit() ? rand_text() : NULL;
         if (!g_hash_table_add(seen, name))
             continue;
@@ -1156,6 +1170,12 @@ static void test_bad_corpus_messages(void)
     } cases[] = {
         {"package-version-integer.json",
          ": packages.openssl.version: expected a string, got an integer"},
+        {"package-version-semicolon.json",
+         ": packages.openssl.version: not a Debian version"},
+        {"package-version-dash.json",
+         ": packages.openssl.version: not a Debian version"},
+        {"pending-version-semicolon.json",
+         ": pending.openssl.version: not a Debian version"},
         {"missing-schema.json", ": schema: missing"},
         {"wrong-schema.json", ": schema: unsupported schema"},
         {"missing-host.json", ": host: missing"},

@@ -409,6 +409,121 @@ static void test_uri_validation(void)
     g_assert_null(strstr(error->message, "pw"));
 }
 
+/* Extra ssh options: an allow-list (nothing that runs a command or
+ * weakens the checks), checked alike by ds_transport_check (what the
+ * configuration calls when it is read) and by open. */
+static void test_ssh_options(void)
+{
+    static const char *const good[] = {
+        "Port=2222",
+        "ConnectTimeout=5",
+        "serveraliveinterval=10",
+        "Ciphers=aes128-ctr,chacha20-poly1305@openssh.com",
+        "KexAlgorithms=+diffie-hellman-group14-sha256",
+        "ProxyJump=bastion.example.com",
+        "ProxyJump=admin@jump1:2222,ssh://jump2,[::1]:22",
+        "ProxyJump=none",
+        "AddressFamily=inet6",
+        "RekeyLimit=1G",
+        "TCPKeepAlive=no",
+    };
+    static const char *const bad[] = {
+        "ProxyCommand=touch /srv/x",
+        "ProxyCommand=nc %h %p",
+        "proxycommand=x",
+        "LocalCommand=x",
+        "PermitLocalCommand=yes",
+        "KnownHostsCommand=/bin/true",
+        "RemoteCommand=id",
+        "Match=exec x",
+        "Include=/srv/evil",
+        "StrictHostKeyChecking=no",
+        "UserKnownHostsFile=/dev/null",
+        "BatchMode=no",
+        "ControlPath=/srv/x",
+        "IdentityFile=/srv/k",
+        "PKCS11Provider=/srv/x.so",
+        "SecurityKeyProvider=/srv/x.so",
+        "ForwardAgent=yes",
+        "SendEnv=LD_PRELOAD",
+        "LocalForward=1:h:2",
+        "ProxyJump=-oProxyCommand=x",
+        "ProxyJump=h;reboot",
+        "ProxyJump=a,,b",
+        "ProxyJump=",
+        "Port=0",
+        "Port=22x",
+        "ConnectTimeout=-1",
+        "Ciphers=aes128-ctr;id",
+        "Compression=maybe",
+        "HostKeyAlias=%h",
+        "ConnectTimeout",
+        "=5",
+        "-oProxyCommand=x",
+    };
+    g_autoptr(GError) error = NULL;
+    ds_transport *t = NULL;
+
+    for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+        const char *opts_list[] = {good[i], NULL};
+        ds_transport_options opts = {.host = "web01", .ssh_options = opts_list};
+
+        if (ds_transport_ssh_check_option(good[i], &error) != 0)
+            g_error("%s refused: %s", good[i], error->message);
+        g_assert_cmpint(ds_transport_check("ssh://h", &opts, &error), ==, 0);
+        g_assert_cmpint(ds_transport_open(&t, "ssh://h", &opts, &error), ==, 0);
+        g_clear_pointer(&t, ds_transport_free);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        const char *opts_list[] = {"ConnectTimeout=5", bad[i], NULL};
+        ds_transport_options opts = {.host = "web01", .ssh_options = opts_list};
+
+        if (ds_transport_ssh_check_option(bad[i], &error) != DS_EINVALID)
+            g_error("%s was accepted", bad[i]);
+        g_clear_error(&error);
+        g_assert_cmpint(ds_transport_check("ssh://h", &opts, &error), ==,
+                        DS_EINVALID);
+        g_assert_false(g_str_has_prefix(error->message, "web01"));
+        g_clear_error(&error);
+        g_assert_cmpint(ds_transport_open(&t, "ssh://h", &opts, &error), ==,
+                        DS_EINVALID);
+        g_assert_true(g_str_has_prefix(error->message, "web01: "));
+        g_assert_null(t);
+        g_clear_error(&error);
+    }
+    g_assert_cmpint(ds_transport_ssh_check_option("ProxyCommand=x", &error), ==,
+                    DS_EINVALID);
+    g_assert_true(g_str_has_prefix(error->message,
+                                   "ssh option 'ProxyCommand' is not allowed "
+                                   "(allowed: Port ConnectTimeout"));
+    g_clear_error(&error);
+
+    /* Paths handed to ssh, and the URI, checked without opening. */
+    g_assert_cmpint(ds_transport_ssh_check_path("/etc/ds/id key", &error), ==,
+                    DS_EINVALID);
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_ssh_check_path("-oProxyCommand=x", &error), ==,
+                    DS_EINVALID);
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_ssh_check_path("/etc/ds/id_ed25519", &error),
+                    ==, 0);
+    g_assert_cmpint(ds_transport_check("ssh://root@h;reboot", NULL, &error), ==,
+                    DS_EINVALID);
+    g_assert_cmpstr(error->message, ==,
+                    "'ssh://root@h;reboot': unsafe ssh host name");
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_check("https://u:pw@h/m.json", NULL, &error),
+                    ==, DS_EINVALID);
+    g_assert_null(strstr(error->message, "pw"));
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_check("http://h/m.json", NULL, &error), ==,
+                    DS_EINVALID);
+    g_clear_error(&error);
+    g_assert_cmpint(ds_transport_check("local:", NULL, &error), ==, 0);
+    g_assert_cmpint(ds_transport_check("gopher://h", NULL, &error), ==,
+                    DS_EUNSUPPORTED);
+}
+
 /* ---- local files in a root ------------------------------------------ */
 
 typedef struct {
@@ -656,6 +771,7 @@ int main(int argc, char **argv)
     g_test_add_func("/transport/run/missing", test_run_missing_program);
     g_test_add_func("/transport/registry", test_registry);
     g_test_add_func("/transport/uri", test_uri_validation);
+    g_test_add_func("/transport/ssh-options", test_ssh_options);
     g_test_add("/transport/local/read-write", fixture, NULL, fixture_set_up,
                test_local_read_write, fixture_tear_down);
     g_test_add("/transport/local/read-limit", fixture, NULL, fixture_set_up,
