@@ -14,6 +14,7 @@ libdriftsync_la_SOURCES += \
 	drivers/platform-dpkg-files.c drivers/platform-dpkg-facts.c \
 	drivers/platform-dpkg-policy.c drivers/platform-dpkg-select.c \
 	drivers/platform-tar.c \
+	drivers/secret.h drivers/secret.c drivers/secret-content.c \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \
 	drivers/pkgcache-fill.c \
 	drivers/libvirt.c drivers/libvirt.h

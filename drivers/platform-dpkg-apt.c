@@ -3,12 +3,15 @@
  * sources.list and deb822 *.sources) normalised to one-line entries:
  * "deb [arch=amd64 signed-by=/k.gpg] http://deb.debian.org/debian bookworm
  * main contrib" with options sorted, components in their given order,
- * comments dropped and disabled deb822 stanzas skipped. */
+ * comments dropped and disabled deb822 stanzas skipped.  A URI's
+ * user:password@ is dropped: credentials belong in auth.conf.d, which is
+ * secret, never in what is stored. */
 #include <config.h>
 
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
+#include "drivers/secret.h"
 #include "manifests/util/error.h"
 
 static gint cmp_str(gconstpointer a, gconstpointer b)
@@ -31,6 +34,7 @@ static char *join_entry(const char *type, GPtrArray *opts, const char *uri,
                         const char *suite, const char *const *comps)
 {
     g_autoptr(GString) g = g_string_new(type);
+    g_autofree char *bare = ds_secret_strip_uri(uri);
 
     if (opts && opts->len) {
         g_ptr_array_sort(opts, cmp_str);
@@ -40,7 +44,7 @@ static char *join_entry(const char *type, GPtrArray *opts, const char *uri,
                                    (char *)opts->pdata[i]);
         g_string_append_c(g, ']');
     }
-    g_string_append_printf(g, " %s %s", uri, suite);
+    g_string_append_printf(g, " %s %s", bare, suite);
     for (guint i = 0; comps && comps[i]; i++)
         g_string_append_printf(g, " %s", comps[i]);
     return g_string_free(g_steal_pointer(&g), FALSE);

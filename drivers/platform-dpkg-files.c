@@ -11,11 +11,11 @@
  * always separate arguments after "--" or absolute start points. */
 #include <config.h>
 
-#include <fnmatch.h>
 #include <string.h>
 
 #include "drivers/platform-dpkg.h"
 #include "drivers/scripts.h"
+#include "drivers/secret.h"
 #include "manifests/util/error.h"
 
 #define DS_DEFAULT_MAX_FILE_SIZE (1024u * 1024)
@@ -24,37 +24,15 @@
 #define BATCH_MAX_ARGS 1000u
 #define BATCH_OUT_BYTES (24u * 1024 * 1024)
 
-static const char *const default_secrets[] = {
-    "/etc/shadow",  "/etc/gshadow", "/etc/shadow-", "/etc/gshadow-",
-    "/etc/ssh/ssh_host_*_key", NULL,
-};
-
-/* Patterns are fnmatch(3) globs without FNM_PATHNAME: '*' also matches
- * '/', which errs towards secrecy ("/etc/ssl/private/ *" covers subdirs). */
-gboolean ds_dpkg_path_is_secret(const char *path,
-                                const char *const *patterns)
-{
-    for (guint i = 0; default_secrets[i]; i++)
-        if (fnmatch(default_secrets[i], path, 0) == 0)
-            return TRUE;
-    for (guint i = 0; patterns && patterns[i]; i++)
-        if (fnmatch(patterns[i], path, 0) == 0)
-            return TRUE;
-    return FALSE;
-}
-
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static gboolean has_private_key(GBytes *content)
+static ds_secret_rules secret_rules(const ds_collect_options *o)
 {
-    static const char marker[] = "PRIVATE KEY-----";
-    gsize len;
-    const char *d = g_bytes_get_data(content, &len);
-
-    return d && memmem(d, len, marker, sizeof marker - 1) != NULL;
+    return (ds_secret_rules){.patterns = o->secret_patterns,
+                             .mode_exempt = o->mode_exempt};
 }
 
 /* Run PREFIX... -- PATHS (or PREFIX... PATHS SUFFIX... when dashdash is
@@ -126,13 +104,15 @@ int ds_dpkg_parse_sums(ds_dpkg_ctx *c, GBytes *out, void *payload,
 }
 
 /* Metadata from the find -printf of drivers/scripts/dpkg-files.sh:
- * "%y\t%m\t%s\t%U\t%G\t%u\t%g\t%p\0%l\0". */
+ * "%y\t%m\t%s\t%U\t%G\t%u\t%g\t%D:%i:%n\t%p\0%l\0". */
 typedef struct meta {
     char type; /* 'f' or 'l' */
     guint mode;
     guint64 size;
     char *owner, *group, *target;
+    char *inode; /* "DEVICE:INODE" of a file with hard links, or NULL */
     GBytes *content;
+    gboolean secret;
 } meta;
 
 static void meta_free(meta *m)
@@ -140,6 +120,7 @@ static void meta_free(meta *m)
     g_free(m->owner);
     g_free(m->group);
     g_free(m->target);
+    g_free(m->inode);
     if (m->content)
         g_bytes_unref(m->content);
     g_free(m);
@@ -193,14 +174,15 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
         if (!z2)
             return ds_error_set(err, DS_EINVALID,
                                 "%s: find output: truncated record", c->host);
-        f = g_strsplit(p, "\t", 8);
-        if (g_strv_length(f) != 8 || strlen(f[0]) != 1)
+        f = g_strsplit(p, "\t", 9);
+        if (g_strv_length(f) != 9 || strlen(f[0]) != 1 ||
+            !strchr(f[7], ':') || strchr(f[7], ':') == strrchr(f[7], ':'))
             return ds_error_set(err, DS_EINVALID,
                                 "%s: find output: malformed record", c->host);
-        path = ds_dpkg_host_path(c, f[7]);
+        path = ds_dpkg_host_path(c, f[8]);
         if (!path || !ds_name_is_safe_path(path) ||
             !g_utf8_validate(path, -1, NULL)) {
-            const char *bad = path ? path : f[7];
+            const char *bad = path ? path : f[8];
             g_autofree char *show = ds_dpkg_show(bad, strlen(bad));
             return ds_error_set(err, DS_EINVALID,
                                 "%s: file path %s is not a safe UTF-8 path",
@@ -214,6 +196,8 @@ static int parse_find(ds_dpkg_ctx *c, GBytes *out, void *payload,
         m->group = owner_name(c, c->gids, f[4], f[6]);
         if (m->type == 'l')
             m->target = g_strdup(z1 + 1);
+        else if (!g_str_has_suffix(f[7], ":1")) /* DEVICE:INODE:LINKS */
+            m->inode = g_strndup(f[7], (gsize)(strrchr(f[7], ':') - f[7]));
         g_hash_table_replace(metas, g_strdup(path), m);
         if (!is_plain(m->owner) || !is_plain(m->group) ||
             (m->target && !is_text(m->target))) {
@@ -296,7 +280,6 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
     const ds_collect_options *o = c->opts;
     gsize max = o->max_file_size ? o->max_file_size : DS_DEFAULT_MAX_FILE_SIZE;
     ds_file *f = ds_file_new(path);
-    gboolean secret;
 
     f->mode = m->mode;
     f->owner = g_strdup(m->owner);
@@ -308,9 +291,7 @@ static int make_file(ds_file **out, ds_dpkg_ctx *c, const char *path,
         return 0;
     }
     f->type = DS_FILE_REGULAR;
-    secret = ds_dpkg_path_is_secret(path, o->secret_patterns) ||
-             (m->content && has_private_key(m->content));
-    if (secret) {
+    if (m->secret) {
         g_autoptr(GHmac) h = NULL;
         gsize klen, len;
         const guchar *k, *d;
@@ -425,6 +406,36 @@ static void drop_nested(GPtrArray *targets)
     }
 }
 
+/* Whether each regular file is secret: by the rules (a big file by the
+ * host's grep of its content), or as a hard link of a secret file. */
+static void mark_secrets(GHashTable *metas, GHashTable *keyed,
+                         const ds_secret_rules *rules)
+{
+    g_autoptr(GHashTable) inodes = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init(&it, metas);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        meta *m = v;
+
+        if (m->type != 'f')
+            continue;
+        m->secret = g_hash_table_contains(keyed, k) ||
+                    ds_secret_classify(rules, k, m->mode, m->content) !=
+                        DS_SECRET_NO;
+        if (m->secret && m->inode)
+            g_hash_table_add(inodes, m->inode);
+    }
+    g_hash_table_iter_init(&it, metas);
+    while (g_hash_table_iter_next(&it, NULL, &v)) {
+        meta *m = v;
+
+        if (m->inode && g_hash_table_contains(inodes, m->inode))
+            m->secret = TRUE;
+    }
+}
+
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
                           GPtrArray *conffiles, GHashTable *md5s,
                           GError **err)
@@ -444,6 +455,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
     char marker[40];
     files_run run = {.metas = metas, .sums = big_sums, .keyed = keyed,
                      .marker = marker};
+    ds_secret_rules rules = secret_rules(o);
     int rc;
 
     for (guint i = 0; o->files && o->files[i]; i++) {
@@ -464,13 +476,16 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         return 0;
     drop_nested(targets);
     ds_dpkg_marker(marker);
-    const char *const script[] = {
-        "sh", "-c", ds_script_dpkg_files, "sh", marker, small, large, NULL};
+    const char *const script[] = {"sh",   "-c",   ds_script_dpkg_files,
+                                  "sh",   marker, small,
+                                  large,  ds_secret_grep_markers(),
+                                  NULL};
     rc = run_batched(c, script, NULL, targets, NULL, 0, parse_files, &run,
                      err);
     if (rc < 0)
         return rc;
 
+    mark_secrets(metas, keyed, &rules);
     order = g_ptr_array_new();
     {
         GHashTableIter it;
@@ -486,9 +501,7 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
         ds_file *f = NULL;
 
         /* The rare big file that is secret: read whole for its HMAC. */
-        if (m->type == 'f' && !m->content && m->size > max &&
-            (g_hash_table_contains(keyed, path) ||
-             ds_dpkg_path_is_secret(path, o->secret_patterns)) &&
+        if (m->type == 'f' && !m->content && m->size > max && m->secret &&
             (rc = read_whole(c, path, m, err)) < 0)
             return rc;
         if (m->type == 'f' && !m->content && m->size <= max)

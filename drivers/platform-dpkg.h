@@ -141,10 +141,6 @@ int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
                           GPtrArray *conffiles, GHashTable *md5s,
                           GError **err);
 
-/* Whether PATH is secret by name (defaults plus opts->secret_patterns). */
-gboolean ds_dpkg_path_is_secret(const char *path,
-                                const char *const *patterns);
-
 /* Parse a GNU/ustar tar stream: calls fn for every regular file and
  * symlink member.  DS_EINVALID on a malformed archive. */
 typedef int (*ds_tar_member_fn)(const char *name, char type,

@@ -13,6 +13,7 @@ typedef struct ds_collect_options {
     ds_role role;
     const char *const *files;      /* paths to capture (dirs recursively) */
     const char *const *secret_patterns; /* extra globs of secret files */
+    const char *const *mode_exempt; /* globs not secret by mode alone */
     GBytes *hmac_key;              /* key for secret files' HMAC */
     gsize max_file_size;           /* content above this is hashed only */
     /* Pending updates: a candidate is a security update when its Release

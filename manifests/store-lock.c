@@ -71,6 +71,8 @@ int ds_store_lock(ds_store *st, int timeout_ms, GError **err)
         ds_store_unlock(st);
         return DS_ECONFLICT;
     }
+    /* Only writers hold the lock: a temporary object now is a dead one's. */
+    ds_store_clean_tmp(st);
     return 0;
 }
 

@@ -47,3 +47,13 @@ int ds_store_sync_objects(ds_store *st, GError **err);
  * id, failing (DS_ECONFLICT) when someone else moved it meanwhile. */
 int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
                          const char *reflog, GError **err);
+
+/* Put a loose-object backend ahead of libgit2's own that writes objects
+ * 0400 in 0700 directories, or 0440 in 02750 ones when the store at path
+ * has a group of readers (store-mode.c). */
+int ds_store_mode_objects(git_repository *repo, const char *path,
+                          GError **err);
+
+/* Remove the objects/tmp_object_git2_* files killed writers left; only
+ * under the writer lock.  Returns how many. */
+guint ds_store_clean_tmp(ds_store *st);

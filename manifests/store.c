@@ -150,7 +150,9 @@ int ds_store_init(const char *path, GError **err)
         g_clear_pointer(&tmp, g_free);
         goto done;
     }
+    /* Readable by its owner only until told otherwise. */
     if ((rc = init_repository(tmp, path, err)) < 0 ||
+        (rc = ds_store_share(tmp, NULL, err)) < 0 ||
         (rc = sync_dir(tmp, path, err)) < 0)
         goto done;
     /* rename(2) replaces an empty directory, never a non-empty one. */
@@ -189,6 +191,11 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
         git_libgit2_shutdown();
         return ds_error_set(err, DS_ENOTFOUND,
                             "%s: not a driftsync store (run 'driftsync init' first)", path);
+    }
+    if (ds_store_mode_objects(repo, path, err) < 0) {
+        git_repository_free(repo);
+        git_libgit2_shutdown();
+        return DS_EGENERIC;
     }
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);

@@ -21,6 +21,18 @@ typedef struct ds_store ds_store;
  * directory (the message says which). */
 int ds_store_init(const char *path, GError **err);
 
+/* Who may read the store at path besides its owner: nobody (group NULL:
+ * directories 0700, files without group and other bits), or the members of
+ * group (directories 02750 and the group's, files without other bits and
+ * group write).  ds_store_init applies the first; objects written later
+ * keep the store's choice.  DS_ENOTFOUND for an unknown group. */
+int ds_store_share(const char *path, const char *group, GError **err);
+
+/* A one-line warning when the store at path is open to more than its
+ * owner (and group, when given), naming the command that fixes it; NULL
+ * when it is not. */
+char *ds_store_check_mode(const char *path, const char *group);
+
 /* Open an existing store.  DS_ENOTFOUND when path is not a store. */
 int ds_store_open(ds_store **out, const char *path, GError **err);
 void ds_store_free(ds_store *st);

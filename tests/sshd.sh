@@ -19,7 +19,9 @@ known_hosts_line() {
 # $T/user_key (authorised for root), starts sshd on $SSHD_PORT (pid
 # $SSHD_PID, log $T/sshd.log), writes $T/known_hosts, makes $CTL, a short
 # private directory for ssh's ControlPath sockets, and asserts (one test
-# point) that sshd listens.
+# point) that sshd listens.  With $SSHD_WRAPPER set, sshd runs as
+# "$SSHD_WRAPPER" sshd ARGS... (a script that execs its arguments, e.g. in
+# a mount namespace of its own).
 start_sshd() {
     require_cmds "$SSHD" ssh ssh-keygen python3
     [ "$(id -u)" = 0 ] || skip_all "sshd must start as root to log in as root"
@@ -42,7 +44,8 @@ PasswordAuthentication no
 KbdInteractiveAuthentication no
 LogLevel INFO
 CONF
-    "$SSHD" -D -f "$T/sshd_config" -e 2>"$T/sshd.log" &
+    ${SSHD_WRAPPER:+"$SSHD_WRAPPER"} "$SSHD" -D -f "$T/sshd_config" -e \
+        2>"$T/sshd.log" &
     SSHD_PID=$!
     at_exit stop_sshd
     known_hosts_line "$SSHD_PORT" "$T/host_key.pub" >"$T/known_hosts"

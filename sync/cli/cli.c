@@ -180,6 +180,10 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
         ds_cli_error_gerror(cli, err);
         return DS_EXIT_ERROR;
     }
+    g_autofree char *loose = ds_store_check_mode(cfg->store_path,
+                                                 cfg->store_group);
+    if (loose)
+        ds_cli_error(cli, "warning: %s", loose);
     return DS_EXIT_OK;
 }
 

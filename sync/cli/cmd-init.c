@@ -29,6 +29,8 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
 
     rc = ds_store_init(cfg->store_path, &err);
+    if (rc == 0 && cfg->store_group)
+        rc = ds_store_share(cfg->store_path, cfg->store_group, &err);
     if (rc == DS_ECONFLICT) {
         /* "a store already exists there" only when one does. */
         ds_cli_error(cli, "%s; nothing done", err->message);

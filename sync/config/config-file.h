@@ -31,6 +31,7 @@ typedef struct ds_host_config {
 typedef struct ds_config {
     char *filename;      /* where it was read from, or NULL (defaults) */
     char *store_path;    /* [store] path */
+    char *store_group;   /* [store] group of readers, or NULL (owner only) */
     char *state_dir;     /* [store] state (journals, reports, hmac key) */
     int record_parallel; /* [store] parallel, default 8 */
     char *lab_uri;       /* [lab] uri, default qemu:///system */
@@ -39,6 +40,7 @@ typedef struct ds_config {
     int lab_parallel;    /* [lab] parallel, default 2 */
     int keep_snapshots;  /* [lab] keep-snapshots, default 5 */
     char **secret_patterns; /* [secrets] files */
+    char **secret_mode_exempt; /* [secrets] mode-exempt */
     char *package_cache;    /* [packages] cache */
     char *package_repository; /* [packages] repository */
     char *package_ca_file;    /* [packages] ca-file (https repository) */

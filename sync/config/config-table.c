@@ -4,6 +4,7 @@
  * beyond their kind; a new key is a field, one entry, a man page item. */
 #include <config.h>
 
+#include <grp.h>
 #include <string.h>
 
 #include "manifests/manifest.h"
@@ -56,6 +57,14 @@ static char *check_repository(const char *v)
         g_str_has_prefix(v, "file:///") || v[0] == '/')
         return NULL;
     return g_strdup_printf("expected an https:// or file:/// URL or an absolute directory, got '%s'", v);
+}
+
+/* The store's group of readers must exist here (init gives it the store). */
+static char *check_group(const char *v)
+{
+    if (getgrnam(v))
+        return NULL;
+    return g_strdup_printf("no group '%s' on this machine", v);
 }
 
 /* The webhook is a secret: the message does not show it. */
@@ -111,6 +120,8 @@ const ds_config_key ds_config_table[] = {
      .doc = "run journals, reports and the secret files' fingerprint key"},
     {"store", "parallel", NUMBER(ds_config, record_parallel, 1), .def = "8",
      .doc = "hosts that record collects at the same time"},
+    {"store", "group", TEXT(ds_config, store_group), .check = check_group,
+     .doc = "a group that may read the store (none: its owner only)"},
 
     {"lab", "uri", TEXT(ds_config, lab_uri), .def = "qemu:///system",
      .check = ds_config_check_libvirt_uri,
@@ -166,6 +177,9 @@ const ds_config_key ds_config_table[] = {
 
     {"secrets", "files", WORDS(ds_config, secret_patterns), .def = "",
      .doc = "more files whose content is secret (only a fingerprint kept)"},
+    {"secrets", "mode-exempt", WORDS(ds_config, secret_mode_exempt),
+     .def = "",
+     .doc = "files not secret only because others may not read them"},
 
     {"packages", "cache", TEXT(ds_config, package_cache),
      .doc = "a content-addressed cache of package files"},

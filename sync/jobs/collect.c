@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "drivers/platform.h"
+#include "drivers/secret.h"
 #include "drivers/transport.h"
 #include "manifests/util/error.h"
 #include "manifests/util/parallel.h"
@@ -119,11 +120,13 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
                                 "%s: %s describes host '%s', not '%s'", name,
                                 uri, m->host, name);
         m->role = role;
+        ds_secret_scrub_sources(m->sources); /* made elsewhere: no creds */
     } else {
         copts.host = name;
         copts.role = role;
         copts.files = h ? (const char *const *)h->files : NULL;
         copts.secret_patterns = (const char *const *)cfg->secret_patterns;
+        copts.mode_exempt = (const char *const *)cfg->secret_mode_exempt;
         copts.hmac_key = key;
         copts.security_origins = (const char *const *)cfg->security_origins;
         copts.security_suites = (const char *const *)cfg->security_suites;

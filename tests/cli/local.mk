@@ -11,5 +11,6 @@ shell_tests += \
 	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
 	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
 	tests/cli/record-inputs.sh tests/cli/terminal.sh \
-	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh
+	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh \
+	tests/cli/store-modes.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

@@ -16,6 +16,10 @@ path = $S
 state = $T/state
 parallel = 3
 
+# app.conf is 0640: secret by its mode unless exempted
+[secrets]
+mode-exempt = /etc/app/app.conf
+
 [host alpha]
 source = local:$T/r1/root
 files = /etc/ds-conf/ /etc/shadow /etc/ssh/ /etc/app/

@@ -5,4 +5,5 @@ shell_tests += \
 	tests/integration/store-git.sh tests/integration/ssh.sh \
 	tests/integration/https.sh tests/integration/dpkg-ssh.sh \
 	tests/integration/notify.sh tests/integration/notify-audit.sh \
-	tests/integration/audit-ssh.sh tests/integration/report-browser.sh
+	tests/integration/audit-ssh.sh tests/integration/report-browser.sh \
+	tests/integration/secrets.sh

@@ -5,7 +5,8 @@ unit_tests += \
 	tests/unit/test-manifest tests/unit/test-version tests/unit/test-ignore \
 	tests/unit/test-store \
 	tests/unit/test-transport tests/unit/test-transport-agent \
-	tests/unit/test-dpkg tests/unit/test-pkgcache tests/unit/test-libvirt \
+	tests/unit/test-dpkg tests/unit/test-secret tests/unit/test-pkgcache \
+	tests/unit/test-libvirt \
 	tests/unit/test-snapshot tests/unit/test-snapshot-daemon \
 	tests/unit/test-snapshot-qemu \
 	tests/unit/test-config tests/unit/test-plan tests/unit/test-sync-journal \
@@ -32,7 +33,8 @@ tests_unit_test_change_SOURCES = tests/unit/test-change.c \
 
 EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh \
 	tests/data/test-node.xml tests/data/snapshot-node.xml \
-	tests/data/dpkg/mkroot.sh tests/data/dpkg/mkrepo.sh \
+	tests/data/dpkg/mkroot.sh tests/data/dpkg/mksecrets.sh \
+	tests/data/dpkg/mkrepo.sh \
 	tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
 	tests/data/dpkg/apt/local-repo.txt
 EXTRA_DIST += \

@@ -347,19 +347,6 @@ static void test_facts_split(void)
     ds_dpkg_facts_free(f);
 }
 
-static void test_secret_paths(void)
-{
-    const char *const pats[] = {"/etc/ssl/private/*", NULL};
-    g_assert_true(ds_dpkg_path_is_secret("/etc/shadow", NULL));
-    g_assert_true(ds_dpkg_path_is_secret("/etc/gshadow-", NULL));
-    g_assert_true(ds_dpkg_path_is_secret("/etc/ssh/ssh_host_rsa_key", NULL));
-    g_assert_false(ds_dpkg_path_is_secret("/etc/ssh/ssh_host_rsa_key.pub",
-                                          NULL));
-    g_assert_false(ds_dpkg_path_is_secret("/etc/passwd", NULL));
-    g_assert_true(ds_dpkg_path_is_secret("/etc/ssl/private/a/b.key", pats));
-    g_assert_false(ds_dpkg_path_is_secret("/etc/ssl/certs/a.pem", pats));
-}
-
 /* ---- the HMAC key file -------------------------------------------- */
 
 static void test_hmac_key(void)
@@ -794,7 +781,6 @@ int main(int argc, char **argv)
     g_test_add_func("/dpkg/parse/tar", test_tar);
     g_test_add_func("/dpkg/parse/tar-pax", test_tar_pax);
     g_test_add_func("/dpkg/parse/facts", test_facts_split);
-    g_test_add_func("/dpkg/secret-paths", test_secret_paths);
     g_test_add_func("/dpkg/hmac-key", test_hmac_key);
     g_test_add_func("/dpkg/collect/root", test_collect_root);
     g_test_add_func("/dpkg/collect/secrets-not-serialised",
