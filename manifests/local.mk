@@ -4,7 +4,7 @@
 libdriftsync_la_SOURCES += \
 	manifests/manifest.c manifests/manifest.h \
 	manifests/manifest-check.c manifests/manifest-json.c \
-	manifests/manifest-parse.c manifests/manifest-serialise.c \
+	manifests/manifest-parse.c manifests/manifest-file.c manifests/manifest-serialise.c \
 	manifests/manifest-private.h manifests/manifest-selection.c \
 	manifests/version.c manifests/version.h \
 	manifests/ignore.c manifests/ignore.h \

@@ -9,12 +9,8 @@
  * unknown and duplicate members. */
 #include <config.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
@@ -514,6 +510,51 @@ static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t)
     return 0;
 }
 
+/* The root's members into their slots, the schema checked first: a
+ * document of another kind or version gets that message, not one about
+ * a member it happens to lack or have. */
+static int fill_root(ds_json_reader *r, slot *t, gsize n, const char *root)
+{
+    where w = {"", NULL, 0, NULL};
+    g_autofree char *schema = NULL;
+    bad_member bad = {NULL, 0, NULL, false};
+    int rc;
+
+    rc = fill_slots_deferred(r, &w, root, t, n, &bad);
+    if (rc == 0 && !t[T_SCHEMA].value)
+        rc = fail(r, MEMBER(&w, "schema"), "missing (expected \"%s\")",
+                  DS_MANIFEST_SCHEMA);
+    if (rc == 0)
+        rc = get_string(r, MEMBER(&w, "schema"), t[T_SCHEMA].value, &schema);
+    if (rc == 0 && strcmp(schema, DS_MANIFEST_SCHEMA) != 0)
+        rc = fail(r, &w, "unsupported schema (expected \"%s\")",
+                  DS_MANIFEST_SCHEMA);
+    w.field = NULL;
+    if (rc == 0 && bad.key)
+        rc = report_member(r, &w, bad.key, bad.keylen, bad.repeated);
+    g_free(bad.owned);
+    return rc;
+}
+
+/* kernel: {running?, installed: [...]} */
+static int parse_kernel(ds_json_reader *r, ds_manifest *m, const char *v)
+{
+    slot s[] = {{"running", NULL}, {"installed", NULL}};
+    where wk = {"kernel", NULL, 0, NULL};
+    int rc;
+
+    if ((rc = get_object(r, &wk, v)) < 0 ||
+        (rc = fill_slots(r, &wk, v, s, 2)) < 0)
+        return rc;
+    if (s[0].value && (rc = get_string(r, MEMBER(&wk, "running"), s[0].value,
+                                       &m->kernel.running)) < 0)
+        return rc;
+    if (!s[1].value)
+        return fail(r, MEMBER(&wk, "installed"), "missing");
+    return get_string_array(r, "kernel.installed", s[1].value,
+                            m->kernel.installed);
+}
+
 static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
 {
     slot t[] = {
@@ -536,27 +577,10 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
         [T_LISTS_UPDATED_AT] = {"lists_updated_at", NULL},
     };
     where w = {"", NULL, 0, NULL};
-    g_autofree char *schema = NULL;
     g_autofree char *role = NULL;
-    bad_member bad = {NULL, 0, NULL, false};
     int rc;
 
-    /* The schema first: a document of another kind or version gets that
-     * message, not one about a member it happens to lack or have. */
-    rc = fill_slots_deferred(r, &w, root, t, G_N_ELEMENTS(t), &bad);
-    if (rc == 0 && !t[T_SCHEMA].value)
-        rc = fail(r, MEMBER(&w, "schema"), "missing (expected \"%s\")",
-                  DS_MANIFEST_SCHEMA);
-    if (rc == 0)
-        rc = get_string(r, MEMBER(&w, "schema"), t[T_SCHEMA].value, &schema);
-    if (rc == 0 && strcmp(schema, DS_MANIFEST_SCHEMA) != 0)
-        rc = fail(r, &w, "unsupported schema (expected \"%s\")",
-                  DS_MANIFEST_SCHEMA);
-    w.field = NULL;
-    if (rc == 0 && bad.key)
-        rc = report_member(r, &w, bad.key, bad.keylen, bad.repeated);
-    g_free(bad.owned);
-    if (rc < 0)
+    if ((rc = fill_root(r, t, G_N_ELEMENTS(t), root)) < 0)
         return rc;
 
         /* Then every member in a fixed order (not the document's), each
@@ -598,21 +622,8 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
     }
 
     REQUIRED(T_KERNEL);
-    {
-        slot s[] = {{"running", NULL}, {"installed", NULL}};
-        where wk = {"kernel", NULL, 0, NULL};
-        if ((rc = get_object(r, &wk, t[T_KERNEL].value)) < 0 ||
-            (rc = fill_slots(r, &wk, t[T_KERNEL].value, s, 2)) < 0)
-            return rc;
-        if (s[0].value && (rc = get_string(r, MEMBER(&wk, "running"),
-                                           s[0].value, &m->kernel.running)) < 0)
-            return rc;
-        if (!s[1].value)
-            return fail(r, MEMBER(&wk, "installed"), "missing");
-        if ((rc = get_string_array(r, "kernel.installed", s[1].value,
-                                   m->kernel.installed)) < 0)
-            return rc;
-    }
+    if ((rc = parse_kernel(r, m, t[T_KERNEL].value)) < 0)
+        return rc;
 
     REQUIRED(T_REBOOT);
     if ((rc = get_bool(r, &w, t[T_REBOOT].value, &m->reboot_required)) < 0)
@@ -686,104 +697,4 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
         return rc;
     *out = g_steal_pointer(&m);
     return 0;
-}
-
-static const char *file_kind(mode_t mode)
-{
-    if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISCHR(mode))
-        return "a character device";
-    if (S_ISBLK(mode))
-        return "a block device";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "of an unknown kind";
-}
-
-int ds_manifest_read_file(char **out, gsize *out_len, const char *filename,
-                          GError **err)
-{
-    g_autofree char *buf = NULL;
-    struct stat st;
-    gsize len = 0, cap;
-    int fd, e;
-
-    *out = NULL;
-    *out_len = 0;
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but
-     * a regular file is then refused before a byte is read. */
-    fd = open(filename, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0) {
-        e = errno;
-        return ds_error_set(err, e == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
-                            "%s: cannot open: %s", filename, g_strerror(e));
-    }
-    if (fstat(fd, &st) < 0) {
-        e = errno;
-        close(fd);
-        return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s", filename,
-                            g_strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: not a regular file (%s); refused", filename,
-                            file_kind(st.st_mode));
-    }
-    if ((guint64)st.st_size > DS_MANIFEST_MAX_BYTES) {
-        close(fd);
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: file of %" G_GUINT64_FORMAT
-                            " bytes is larger than the limit of %u bytes",
-                            filename, (guint64)st.st_size,
-                            DS_MANIFEST_MAX_BYTES);
-    }
-    /* Read at most one byte more than the limit, whatever stat said. */
-    cap = (gsize)st.st_size + 1;
-    buf = g_malloc(cap);
-    for (;;) {
-        ssize_t n;
-        if (len == cap) {
-            if (cap > DS_MANIFEST_MAX_BYTES)
-                break;
-            cap = MIN(cap * 2, (gsize)DS_MANIFEST_MAX_BYTES + 1);
-            buf = g_realloc(buf, cap);
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            e = errno;
-            close(fd);
-            return ds_error_set(err, DS_EGENERIC, "%s: cannot read: %s",
-                                filename, g_strerror(e));
-        }
-        if (n == 0)
-            break;
-        len += (gsize)n;
-    }
-    close(fd);
-    if (len > DS_MANIFEST_MAX_BYTES)
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: larger than the limit of %u bytes",
-                            filename, DS_MANIFEST_MAX_BYTES);
-    *out = g_steal_pointer(&buf);
-    *out_len = len;
-    return 0;
-}
-
-int ds_manifest_load(ds_manifest **out, const char *filename, GError **err)
-{
-    g_autofree char *buf = NULL;
-    gsize len = 0;
-    int rc;
-
-    *out = NULL;
-    rc = ds_manifest_read_file(&buf, &len, filename, err);
-    if (rc < 0)
-        return rc;
-    return ds_manifest_parse(out, buf, len, filename, err);
 }
