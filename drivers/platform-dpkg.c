@@ -560,6 +560,39 @@ static void load_ids(GHashTable **map, ds_dpkg_ctx *c, const char *path)
     }
 }
 
+/* The configured files must be safe absolute paths (a directory ends
+ * with '/'). */
+static int check_configured_files(const ds_dpkg_ctx *c, GError **err)
+{
+    const char *const *files = c->opts->files;
+
+    for (guint i = 0; files && files[i]; i++)
+        if (!ds_name_is_safe_path(files[i]) &&
+            !(g_str_has_suffix(files[i], "/") && files[i][0] == '/')) {
+            g_autofree char *show = ds_dpkg_show(files[i], strlen(files[i]));
+
+            return ds_error_set(err, DS_EINVALID, "%s: configured file %s is not a safe absolute path", c->host, show);
+        }
+    return 0;
+}
+
+/* Whether the host answered as a dpkg host does. */
+static int facts_usable(const ds_dpkg_facts *facts, const char *host,
+                        GError **err)
+{
+    g_autofree char *why = NULL;
+
+    if (ds_dpkg_facts_get(facts, "no-dpkg"))
+        return ds_error_set(err, DS_EUNSUPPORTED, "%s: unknown platform (no dpkg database in /var/lib/dpkg)", host);
+    if (facts->dpkg_status == 0)
+        return 0;
+    why = ds_dpkg_fold_stderr(facts->err);
+    return ds_error_set(err, facts->dpkg_status == 127 ? DS_ENOTFOUND
+                                                       : DS_EGENERIC,
+                        "%s: dpkg-query failed (exit status %d)%s%s", host,
+                        facts->dpkg_status, why ? ": " : "", why ? why : "");
+}
+
 static int dpkg_collect(ds_manifest **out, ds_transport *t,
                         const ds_collect_options *opts, GError **err)
 {
@@ -596,38 +629,13 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     m->collector.version = g_strdup(PACKAGE_VERSION);
     m->collector.transport = g_strdup(ds_transport_scheme(t));
 
-    /* Refuse bad configuration before reaching the host. */
-    for (guint i = 0; opts->files && opts->files[i]; i++)
-        if (!ds_name_is_safe_path(opts->files[i]) &&
-            !(g_str_has_suffix(opts->files[i], "/") &&
-              opts->files[i][0] == '/')) {
-            g_autofree char *show =
-                ds_dpkg_show(opts->files[i], strlen(opts->files[i]));
-            rc = ds_error_set(err, DS_EINVALID,
-                              "%s: configured file %s is not a safe absolute path",
-                              c.host, show);
-            goto done;
-        }
-    /* One round-trip for packages, conffile checksums, kernel, layout,
+    /* Refuse bad configuration before reaching the host; then one
+     * round-trip for packages, conffile checksums, kernel, layout,
      * os-release, sources and services. */
-    rc = ds_dpkg_facts_collect(&facts, &c, err);
-    if (rc < 0)
+    if ((rc = check_configured_files(&c, err)) < 0 ||
+        (rc = ds_dpkg_facts_collect(&facts, &c, err)) < 0 ||
+        (rc = facts_usable(facts, c.host, err)) < 0)
         goto done;
-    if (ds_dpkg_facts_get(facts, "no-dpkg")) {
-        rc = ds_error_set(err, DS_EUNSUPPORTED,
-                          "%s: unknown platform (no dpkg database in /var/lib/dpkg)",
-                          c.host);
-        goto done;
-    }
-    if (facts->dpkg_status != 0) {
-        g_autofree char *why = ds_dpkg_fold_stderr(facts->err);
-        rc = ds_error_set(err, facts->dpkg_status == 127 ? DS_ENOTFOUND
-                                                        : DS_EGENERIC,
-                          "%s: dpkg-query failed (exit status %d)%s%s",
-                          c.host, facts->dpkg_status, why ? ": " : "",
-                          why ? why : "");
-        goto done;
-    }
     q = ds_dpkg_facts_get(facts, "dpkg");
     d = q ? g_bytes_get_data(q, &len) : (len = 0, "");
     rc = ds_dpkg_parse_query(m->packages, conffiles, c.host, d, len, err);

@@ -109,6 +109,8 @@ static int bundle_expect(ds_audit_expect **out, ds_store **st, ds_cli *cli,
     return DS_EXIT_OK;
 }
 
+/* Longer than a verb should be only by its option table and the checks
+ * of how the options combine: the run itself is in sync/jobs/audit-run.c. */
 static int cmd_audit(ds_cli *cli, int argc, char **argv)
 {
     gboolean lab = FALSE, stored = FALSE;
