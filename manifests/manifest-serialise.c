@@ -185,27 +185,14 @@ typedef struct selection_view {
     GPtrArray *pending, *held_back, *holds, *auto_marks;
 } selection_view;
 
-static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
-                           GPtrArray *srcs, GPtrArray *files, GPtrArray *svcs,
-                           GPtrArray *kernels, const selection_view *sel)
+/* "files": {PATH: {...}}, the members in key order. */
+static void put_files(GString *g, int *n, GPtrArray *files)
 {
-    int n = 0, k;
     char mode[8];
+    int k = 0;
 
+    member(g, n, 2, "files", false);
     g_string_append_c(g, '{');
-    put_name_list(g, &n, "auto", sel->auto_marks);
-    put_member_str(g, &n, 2, "collected_at", m->collected_at);
-
-    member(g, &n, 2, "collector", false);
-    g_string_append_c(g, '{');
-    k = 0;
-    put_member_str(g, &k, 4, "transport", m->collector.transport);
-    put_member_str(g, &k, 4, "version", m->collector.version);
-    close_obj(g, k, 2, '}');
-
-    member(g, &n, 2, "files", false);
-    g_string_append_c(g, '{');
-    k = 0;
     for (guint i = 0; i < files->len; i++) {
         const ds_file *f = files->pdata[i];
         int e = 0;
@@ -228,6 +215,26 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
         close_obj(g, e, 4, '}');
     }
     close_obj(g, k, 2, '}');
+}
+
+static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
+                           GPtrArray *srcs, GPtrArray *files, GPtrArray *svcs,
+                           GPtrArray *kernels, const selection_view *sel)
+{
+    int n = 0, k;
+
+    g_string_append_c(g, '{');
+    put_name_list(g, &n, "auto", sel->auto_marks);
+    put_member_str(g, &n, 2, "collected_at", m->collected_at);
+
+    member(g, &n, 2, "collector", false);
+    g_string_append_c(g, '{');
+    k = 0;
+    put_member_str(g, &k, 4, "transport", m->collector.transport);
+    put_member_str(g, &k, 4, "version", m->collector.version);
+    close_obj(g, k, 2, '}');
+
+    put_files(g, &n, files);
 
     put_pending_map(g, &n, "held_back", sel->held_back);
     put_name_list(g, &n, "holds", sel->holds);
