@@ -592,3 +592,12 @@ void ds_manifest_path_key(GString *path, const char *key, gsize len)
     }
     g_string_append_c(path, '"');
 }
+
+gint64 ds_manifest_collected_time(const ds_manifest *m, gint64 fallback)
+{
+    g_autoptr(GDateTime) t =
+        m->collected_at ? g_date_time_new_from_iso8601(m->collected_at, NULL)
+                        : NULL;
+
+    return t ? g_date_time_to_unix(t) : fallback;
+}

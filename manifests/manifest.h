@@ -121,6 +121,10 @@ const ds_package *ds_manifest_find_package(const ds_manifest *m,
 const ds_file *ds_manifest_find_file(const ds_manifest *m, const char *path);
 const ds_service *ds_manifest_find_service(const ds_manifest *m,
                                            const char *name);
+/* When m was collected (its collected_at, in Unix seconds), else
+ * fallback (e.g. the time of the commit that stored it). */
+gint64 ds_manifest_collected_time(const ds_manifest *m, gint64 fallback);
+
 const ds_pending *ds_manifest_find_pending(const ds_manifest *m,
                                            const char *name);
 const ds_pending *ds_manifest_find_held_back(const ds_manifest *m,

@@ -72,8 +72,8 @@ static void step_prod(GPtrArray *out, GHashTable *open, const ds_manifest *m,
     }
 }
 
-/* The role's manifests of host, oldest first, each with its commit time,
- * through fn. */
+/* The role's manifests of host, oldest first, each with the time it was
+ * collected (the commit's when it has none), through fn. */
 typedef void (*visit_fn)(void *payload, const ds_manifest *m, gint64 t);
 
 static int walk(ds_store *st, ds_role role, const char *host, guint limit,
@@ -99,7 +99,8 @@ static int walk(ds_store *st, ds_role role, const char *host, guint limit,
         }
         if (rc < 0)
             return rc;
-        fn(payload, m, h->time);
+        /* when the state was seen, as `patches` counts ages */
+        fn(payload, m, ds_manifest_collected_time(m, h->time));
     }
     return 0;
 }

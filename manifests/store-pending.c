@@ -12,16 +12,6 @@ static void track_free(gpointer p)
     g_free(p);
 }
 
-/* The manifest's collected_at, else the commit's time. */
-static gint64 collected_time(const ds_manifest *m, gint64 commit_time)
-{
-    g_autoptr(GDateTime) t =
-        m->collected_at ? g_date_time_new_from_iso8601(m->collected_at, NULL)
-                        : NULL;
-
-    return t ? g_date_time_to_unix(t) : commit_time;
-}
-
 int ds_store_pending_since(GHashTable **out, ds_store *st, ds_role role,
                            const char *host, GError **err)
 {
@@ -79,7 +69,7 @@ int ds_store_pending_since(GHashTable **out, ds_store *st, ds_role role,
 
             if ((rc = ds_store_parse_blob(&m, st, &blob, path, err)) < 0)
                 goto done;
-            blob_time = collected_time(m, when);
+            blob_time = ds_manifest_collected_time(m, when);
             if (first) {
                 for (guint i = 0; m->pending && i < m->pending->len; i++) {
                     char *name = ((ds_pending *)m->pending->pdata[i])->name;

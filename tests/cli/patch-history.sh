@@ -5,7 +5,8 @@
 # ordinary one) and `overdue` past [patches] security-sla; the report's
 # patches section (pending per host, the oldest age, overdue ones, the
 # bundles and where they are deployed, time-to-patch) once prod has
-# installed the bundle and the lab has it too.
+# installed the bundle and the lab has it too.  Ages count from when a
+# state was collected (collected_at), as `patches` counts them.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds jq git
 
@@ -23,7 +24,8 @@ TOOL=$DS_BUILDDIR/tests/tools/store-tool
 dsc init >/dev/null
 mkdir -p "$T/m1" "$T/m2" "$T/lab"
 jq '.pending = {"openssl": {"version": "3.0.16-1~deb12u1", "origin": "Debian", "suite": "bookworm-security", "security": true},
-                "curl": {"version": "7.88.1-10+deb12u9", "origin": "Debian", "suite": "bookworm", "security": false}}' \
+                "curl": {"version": "7.88.1-10+deb12u9", "origin": "Debian", "suite": "bookworm", "security": false}}
+    | .collected_at = (now - 30 | todate)' \
     "$DATA/good/web01.json" >"$T/m1/web01.json"
 check "prod with a security and an ordinary update pending" "$TOOL" commit "$T/store" "$T/m1/web01.json"
 
@@ -56,7 +58,7 @@ jq -n '{schema: "driftsync/bundle/v1", name: "sec1", host: "web01", lab: "web01-
         checks: [{command: "true", status: 0, seconds: 0.1}]}' >"$T/sec1.json"
 check "the bundle is stored" "$TOOL" bundle "$T/store" "$T/sec1.json"
 sleep 1
-jq '.packages.openssl.version = "3.0.16-1~deb12u1" | del(.pending.openssl)' "$T/m1/web01.json" >"$T/m2/web01.json"
+jq '.packages.openssl.version = "3.0.16-1~deb12u1" | del(.pending.openssl) | .collected_at = (now | todate)' "$T/m1/web01.json" >"$T/m2/web01.json"
 check "prod has installed it" "$TOOL" commit "$T/store" "$T/m2/web01.json"
 jq '.role = "lab" | del(.pending)' "$T/m2/web01.json" >"$T/lab/web01.json"
 check "the lab has it" "$TOOL" commit "$T/store" "$T/lab/web01.json"
@@ -69,6 +71,10 @@ jq_ok "one patch installed, its time-to-patch at least a second" \
     '.patches.latency.count == 1 and .patches.latency.median_s >= 1 and .patches.latency.worst_s == .patches.latency.median_s'
 jq_ok "the openssl event: pending, tested in sec1, installed, the lab got it" \
     '[.patches.events[] | select(.package == "openssl")][0] | .security and .bundle == "sec1" and .tested != null and .installed != null and .lab != null and .version == "3.0.16-1~deb12u1" and (.pending_since <= .installed)'
+M1_AT=$(jq -r .collected_at "$T/m1/web01.json")
+M2_AT=$(jq -r .collected_at "$T/m2/web01.json")
+jq_ok "pending since prod's state was collected, installed when the next was (not the commits' times)" \
+    '[.patches.events[] | select(.package == "openssl")][0] | .pending_since == "'"$M1_AT"'" and .installed == "'"$M2_AT"'"'
 jq_ok "the curl event is still open" \
     '[.patches.events[] | select(.package == "curl")][0] | .installed == null and (.security | not)'
 jq_ok "the bundle is deployed on web01" '.patches.bundles == [{"name": "sec1", "host": "web01", "tested_at": .patches.bundles[0].tested_at, "packages": 1, "security_only": true, "deployed_on": ["web01"]}]'
