@@ -64,6 +64,11 @@ uri = $URI
 snapshots = auto
 keep-snapshots = 2
 
+# webapp.conf is 0640 (not readable by others), which makes a file secret
+# by default; its content is not, so it is stored and synced.
+[secrets]
+mode-exempt = /etc/webapp/webapp.conf
+
 [host web-prod]
 source = agent:$PROD
 lab = $LAB

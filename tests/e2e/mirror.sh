@@ -65,6 +65,9 @@ parallel = 2
 [packages]
 cache = $T/pkgcache
 repository = $T/cache-repo
+# app.conf is 0600 (not readable by others): secret by its mode unless exempted
+[secrets]
+mode-exempt = /etc/ds-e2e/app.conf
 [host copy1]
 source = agent:$PROD
 lab = $LAB

@@ -25,6 +25,9 @@ state = $T/state
 uri = $E2E_URI
 snapshots = auto
 keep-snapshots = 1
+# app.conf is 0640 (not readable by others): secret by its mode unless exempted
+[secrets]
+mode-exempt = /etc/ds-e2e/app.conf
 [host e2e]
 source = agent:$PROD
 lab = $LAB
