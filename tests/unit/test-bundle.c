@@ -219,6 +219,7 @@ static void test_store(void)
                     DS_ECONFLICT);
     g_assert_nonnull(strstr(err->message, "exists already"));
     g_clear_error(&err);
+    g_clear_pointer(&back, ds_bundle_free);
     g_assert_cmpint(ds_store_bundle_read(&back, st, NULL, "../etc", &err), ==,
                     DS_EINVALID);
     g_assert_cmpint(git_fsck(path), ==, 0);

@@ -231,9 +231,10 @@ static void test_openssl_der(void)
     const char *const plain[] = {"cert.der", "pub.der"};
     g_autoptr(GError) err = NULL;
     g_autofree char *errout = NULL;
+    g_autofree char *openssl = g_find_program_in_path("openssl");
     int status = 0;
 
-    if (!g_find_program_in_path("openssl")) {
+    if (!openssl) {
         g_test_skip("openssl is missing (contrib/install-deps.sh test)");
         return;
     }
