@@ -115,6 +115,8 @@ void ds_cli_printf(ds_cli *cli, const char *fmt, ...)
 
 /* One line on stderr: "PREFIX" then the message, escaped. */
 static void message(const char *prefix, const char *fmt, va_list ap)
+    G_GNUC_PRINTF(2, 0);
+static void message(const char *prefix, const char *fmt, va_list ap)
 {
     g_autofree char *text = g_strdup_vprintf(fmt, ap);
     g_autofree char *shown = ds_cli_escape(text, 0);
