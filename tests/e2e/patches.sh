@@ -11,8 +11,10 @@
 # --bundle` goes from a missing package to clean once `mirror` has
 # brought the lab there; a second security update whose maintainer script
 # fails ends in a reverted lab, a failed trial in the store and no
-# bundle; the report and the metrics show the latency.  Both guests are
-# put back as they were at the end.  Runs only with DS_E2E=1.
+# bundle; a hold on prod turns a pending update into a held-back one and
+# is mirrored to the lab; the report and the metrics show the latency.
+# Both guests are put back as they were at the end.  Runs only with
+# DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
@@ -180,6 +182,20 @@ expect_status 0 "bundle list --trials" dsc bundle list --trials
 grep_ok "the failed trial is in the history" 'e2e .* 1 package +FAILED +security$' "$T/out"
 expect_status 1 "audit past the SLA: ds-bad overdue" ds --config "$T/sla.conf" --json audit --stored e2e
 jq_ok "ds-bad overdue" '[.hosts[0].findings[] | select(.kind == "overdue") | .package] == ["ds-bad"]'
+
+# ---- a hold on prod: held back, not pending, and mirrored to the lab ----
+held_on() { vexec "$1" /usr/bin/apt-mark showhold 2>/dev/null | grep -qx "$2"; }
+check "prod: ds-tool put on hold" at $PROD run apt-mark hold ds-tool
+expect_status 0 "record prod: the hold" dsc record e2e
+expect_status 1 "patches --stored: something is pending" dsc --json patches --stored e2e
+jq_ok "patches lists ds-bad, a security update, and no longer ds-tool" \
+    '[.hosts[0].pending[] | [.name, .security]] == [["ds-bad", true]]'
+jq_ok "ds-tool is held back" '[.hosts[0].held_back[].name] == ["ds-tool"]'
+expect_status 1 "diff: the lab lacks prod's hold" dsc diff e2e
+grep_ok "the hold is the difference" 'ds-tool held' "$T/out"
+expect_status 0 "mirror brings the hold to the lab" dsc mirror
+check "the lab holds ds-tool" held_on $LAB ds-tool
+expect_status 0 "diff: none left" dsc diff e2e
 
 # ---- the latency in the report ------------------------------------------
 expect_status 0 "report" dsc report --output "$T/report"
