@@ -105,7 +105,8 @@ require_cmds() {
 use_store() {
     GOOD="$DATA/good"
     EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
-    printf '[store]\npath = %s/store\n' "$T" >"$T/ds.conf"
+    # the state directory too: its default is the system's
+    printf '[store]\npath = %s/store\nstate = %s/state\n' "$T" "$T" >"$T/ds.conf"
 }
 dsc() { ds --config "$T/ds.conf" "$@"; }
 # write_conf FILE [KEY=VALUE...] <<CONF: a test configuration -- [store]
