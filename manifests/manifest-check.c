@@ -12,12 +12,8 @@
 #include "manifests/version.h"
 
 /* "ORIGIN: SECTION[.KEY][.FIELD]: message" */
-static int bad(GError **err, const char *origin, const char *section,
-               const char *key, const char *field, const char *fmt, ...)
-    G_GNUC_PRINTF(6, 7);
-
-static int bad(GError **err, const char *origin, const char *section,
-               const char *key, const char *field, const char *fmt, ...)
+int ds_manifest_bad(GError **err, const char *origin, const char *section,
+                    const char *key, const char *field, const char *fmt, ...)
 {
     g_autoptr(GString) path = g_string_new(section);
     g_autofree char *msg = NULL;
@@ -171,20 +167,20 @@ bool ds_manifest_is_rfc3339_utc(const char *s)
     do {                                                                       \
         const char *why_;                                                      \
         if ((value) && (why_ = ds_manifest_token_problem(value)))                          \
-            return bad(err, origin, section, key, field, "%s", why_);          \
+            return ds_manifest_bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
 #define CHECK_TEXT(value, max, section, key, field)                            \
     do {                                                                       \
         const char *why_;                                                      \
         if ((value) && (why_ = ds_manifest_text_problem(value, max)))                      \
-            return bad(err, origin, section, key, field, "%s", why_);          \
+            return ds_manifest_bad(err, origin, section, key, field, "%s", why_);          \
     } while (0)
 
 #define REQUIRE(value, section, key, field)                                    \
     do {                                                                       \
         if (!(value))                                                          \
-            return bad(err, origin, section, key, field, "missing");           \
+            return ds_manifest_bad(err, origin, section, key, field, "missing");           \
     } while (0)
 
 static int check_package(const ds_package *p, const char *origin, GError **err)
@@ -192,19 +188,19 @@ static int check_package(const ds_package *p, const char *origin, GError **err)
     const char *colon, *why;
 
     if (!p->name || !ds_name_is_safe_package(p->name))
-        return bad(err, origin, "packages", p->name ? p->name : "(null)", NULL,
+        return ds_manifest_bad(err, origin, "packages", p->name ? p->name : "(null)", NULL,
                    "not a safe package name (Debian package name "
                    "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     REQUIRE(p->version, "packages", p->name, "version");
     if ((why = ds_manifest_version_problem(p->version)))
-        return bad(err, origin, "packages", p->name, "version", "%s", why);
+        return ds_manifest_bad(err, origin, "packages", p->name, "version", "%s", why);
     REQUIRE(p->arch, "packages", p->name, "arch");
     if (!is_arch(p->arch))
-        return bad(err, origin, "packages", p->name, "arch",
+        return ds_manifest_bad(err, origin, "packages", p->name, "arch",
                    "not an architecture name ([a-z0-9-]+)");
     colon = strchr(p->name, ':');
     if (colon && strcmp(colon + 1, p->arch) != 0)
-        return bad(err, origin, "packages", p->name, "arch",
+        return ds_manifest_bad(err, origin, "packages", p->name, "arch",
                    "\"%s\" does not match the name's architecture", p->arch);
     CHECK_TEXT(p->source, DS_MANIFEST_MAX_TOKEN, "packages", p->name, "source");
     return 0;
@@ -215,53 +211,53 @@ static int check_file(const ds_file *f, const char *origin, GError **err)
     const char *k = f->path;
 
     if (!k || !ds_name_is_safe_path(k))
-        return bad(err, origin, "files", k ? k : "(null)", NULL,
+        return ds_manifest_bad(err, origin, "files", k ? k : "(null)", NULL,
                    "not a safe file path (absolute, no \".\", \"..\" or "
                    "empty components, no control characters)");
     if (f->mode > 07777)
-        return bad(err, origin, "files", k, "mode",
+        return ds_manifest_bad(err, origin, "files", k, "mode",
                    "0%o is not a permission mode (at most 07777)", f->mode);
     REQUIRE(f->owner, "files", k, "owner");
     CHECK_TOKEN(f->owner, "files", k, "owner");
     REQUIRE(f->group, "files", k, "group");
     CHECK_TOKEN(f->group, "files", k, "group");
     if (f->sha256 && !is_hex(f->sha256, 64))
-        return bad(err, origin, "files", k, "sha256",
+        return ds_manifest_bad(err, origin, "files", k, "sha256",
                    "not a SHA-256 digest (64 lowercase hex digits)");
     if (f->hmac && !is_hex(f->hmac, 64))
-        return bad(err, origin, "files", k, "hmac",
+        return ds_manifest_bad(err, origin, "files", k, "hmac",
                    "not an HMAC-SHA256 (64 lowercase hex digits)");
     if (f->content_ref && !is_hex(f->content_ref, 40) &&
         !is_hex(f->content_ref, 64))
-        return bad(err, origin, "files", k, "content_ref",
+        return ds_manifest_bad(err, origin, "files", k, "content_ref",
                    "not a git object id (40 or 64 lowercase hex digits)");
     if (f->type == DS_FILE_SYMLINK) {
         REQUIRE(f->target, "files", k, "target");
         CHECK_TEXT(f->target, DS_MANIFEST_MAX_PATH, "files", k, "target");
         if (f->sha256 || f->hmac || f->content_ref || f->secret)
-            return bad(err, origin, "files", k, NULL,
+            return ds_manifest_bad(err, origin, "files", k, NULL,
                        "a symlink has only a target: no sha256, hmac, "
                        "secret or content_ref");
         return 0;
     }
     if (f->type != DS_FILE_REGULAR)
-        return bad(err, origin, "files", k, "type", "unknown file type %d",
+        return ds_manifest_bad(err, origin, "files", k, "type", "unknown file type %d",
                    (int)f->type);
     if (f->target)
-        return bad(err, origin, "files", k, "target",
+        return ds_manifest_bad(err, origin, "files", k, "target",
                    "only symlinks have a target");
     if (f->secret) {
         REQUIRE(f->hmac, "files", k, "hmac");
         if (f->sha256)
-            return bad(err, origin, "files", k, "sha256",
+            return ds_manifest_bad(err, origin, "files", k, "sha256",
                        "a secret file has an hmac, never a sha256");
         if (f->content_ref)
-            return bad(err, origin, "files", k, "content_ref",
+            return ds_manifest_bad(err, origin, "files", k, "content_ref",
                        "the content of a secret file is never stored");
     } else {
         REQUIRE(f->sha256, "files", k, "sha256");
         if (f->hmac)
-            return bad(err, origin, "files", k, "hmac",
+            return ds_manifest_bad(err, origin, "files", k, "hmac",
                        "only secret files have an hmac");
     }
     return 0;
@@ -270,16 +266,16 @@ static int check_file(const ds_file *f, const char *origin, GError **err)
 static int check_service(const ds_service *s, const char *origin, GError **err)
 {
     if (!s->name || !ds_name_is_safe_service(s->name))
-        return bad(err, origin, "services", s->name ? s->name : "(null)", NULL,
+        return ds_manifest_bad(err, origin, "services", s->name ? s->name : "(null)", NULL,
                    "not a safe systemd unit name "
                    "([A-Za-z0-9:_.\\@-] with a unit type suffix)");
     REQUIRE(s->enabled, "services", s->name, "enabled");
     if (!is_state_word(s->enabled))
-        return bad(err, origin, "services", s->name, "enabled",
+        return ds_manifest_bad(err, origin, "services", s->name, "enabled",
                    "not a unit state word ([a-z][a-z-]*)");
     REQUIRE(s->active, "services", s->name, "active");
     if (!is_state_word(s->active))
-        return bad(err, origin, "services", s->name, "active",
+        return ds_manifest_bad(err, origin, "services", s->name, "active",
                    "not a unit state word ([a-z][a-z-]*)");
     return 0;
 }
@@ -298,10 +294,10 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
                             origin, shown->str);
     }
     if (m->role != DS_ROLE_PROD && m->role != DS_ROLE_LAB)
-        return bad(err, origin, "role", NULL, NULL, "unknown role %d",
+        return ds_manifest_bad(err, origin, "role", NULL, NULL, "unknown role %d",
                    (int)m->role);
     if (m->collected_at && !ds_manifest_is_rfc3339_utc(m->collected_at))
-        return bad(err, origin, "collected_at", NULL, NULL,
+        return ds_manifest_bad(err, origin, "collected_at", NULL, NULL,
                    "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
     CHECK_TOKEN(m->os.id, "os", NULL, "id");
     CHECK_TOKEN(m->os.version, "os", NULL, "version");

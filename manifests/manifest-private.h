@@ -22,6 +22,12 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err);
  * escaped, long keys shortened), so that messages stay on one line. */
 void ds_manifest_path_key(GString *path, const char *key, gsize len);
 
+/* "ORIGIN: SECTION[.KEY][.FIELD]: message" as DS_EINVALID (manifest-check.c);
+ * the one error shape of the manifest's rules. */
+int ds_manifest_bad(GError **err, const char *origin, const char *section,
+                    const char *key, const char *field, const char *fmt, ...)
+    G_GNUC_PRINTF(6, 7);
+
 /* Comparison functions for g_ptr_array_sort on the model's arrays. */
 int ds_manifest_cmp_package(gconstpointer a, gconstpointer b);
 int ds_manifest_cmp_file(gconstpointer a, gconstpointer b);

@@ -11,8 +11,7 @@
 #include "manifests/manifest-private.h"
 
 ds_pending *ds_pending_new(const char *name, const char *version,
-                           const char *origin, const char *suite,
-                           bool security)
+                           const char *origin, const char *suite, bool security)
 {
     ds_pending *p = g_new0(ds_pending, 1);
 
@@ -59,8 +58,7 @@ static bool pending_equal(const void *a, const void *b)
     return g_strcmp0(pa->name, pb->name) == 0 &&
            g_strcmp0(pa->version, pb->version) == 0 &&
            g_strcmp0(pa->origin, pb->origin) == 0 &&
-           g_strcmp0(pa->suite, pb->suite) == 0 &&
-           pa->security == pb->security;
+           g_strcmp0(pa->suite, pb->suite) == 0 && pa->security == pb->security;
 }
 
 static bool string_equal(const void *a, const void *b)
@@ -184,44 +182,28 @@ bool ds_manifest_is_auto(const ds_manifest *m, const char *name)
 
 /* ---- rules --------------------------------------------------------------- */
 
-static int bad(GError **err, const char *origin, const char *section,
-               const char *key, const char *field, const char *fmt, ...)
-    G_GNUC_PRINTF(6, 7);
-
-static int bad(GError **err, const char *origin, const char *section,
-               const char *key, const char *field, const char *fmt, ...)
-{
-    g_autoptr(GString) path = g_string_new(section);
-    g_autofree char *msg = NULL;
-    va_list ap;
-
-    if (key)
-        ds_manifest_path_key(path, key, strlen(key));
-    if (field)
-        g_string_append_printf(path, ".%s", field);
-    va_start(ap, fmt);
-    msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    return ds_error_set(err, DS_EINVALID, "%s: %s: %s", origin, path->str, msg);
-}
-
 static int check_pending(const ds_pending *p, const char *origin,
                          const char *section, GError **err)
 {
     const char *why;
 
     if (!p->name || !ds_name_is_safe_package(p->name))
-        return bad(err, origin, section, p->name ? p->name : "(null)", NULL,
-                   "not a safe package name (Debian package name "
-                   "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
+        return ds_manifest_bad(err, origin, section,
+                               p->name ? p->name : "(null)", NULL,
+                               "not a safe package name (Debian package name "
+                               "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
     if (!p->version)
-        return bad(err, origin, section, p->name, "version", "missing");
+        return ds_manifest_bad(err, origin, section, p->name, "version",
+                               "missing");
     if ((why = ds_manifest_version_problem(p->version)))
-        return bad(err, origin, section, p->name, "version", "%s", why);
+        return ds_manifest_bad(err, origin, section, p->name, "version", "%s",
+                               why);
     if (p->origin && (why = ds_manifest_text_problem(p->origin, 256)))
-        return bad(err, origin, section, p->name, "origin", "%s", why);
+        return ds_manifest_bad(err, origin, section, p->name, "origin", "%s",
+                               why);
     if (p->suite && (why = ds_manifest_token_problem(p->suite)))
-        return bad(err, origin, section, p->name, "suite", "%s", why);
+        return ds_manifest_bad(err, origin, section, p->name, "suite", "%s",
+                               why);
     return 0;
 }
 
@@ -232,9 +214,10 @@ static int check_names(GPtrArray *a, const char *origin, const char *section,
         const char *n = a->pdata[i];
         if (!n || !ds_name_is_safe_package(n)) {
             g_autofree char *sec = g_strdup_printf("%s[%u]", section, i);
-            return bad(err, origin, sec, NULL, NULL,
-                       "not a safe package name (Debian package name "
-                       "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
+            return ds_manifest_bad(
+                err, origin, sec, NULL, NULL,
+                "not a safe package name (Debian package name "
+                "[a-z0-9][a-z0-9+.-]+ with an optional :arch)");
         }
     }
     return 0;
@@ -246,18 +229,19 @@ int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
     int rc;
 
     if (m->lists_updated_at && !ds_manifest_is_rfc3339_utc(m->lists_updated_at))
-        return bad(err, origin, "lists_updated_at", NULL, NULL,
-                   "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+        return ds_manifest_bad(
+            err, origin, "lists_updated_at", NULL, NULL,
+            "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
     for (guint i = 0; m->pending && i < m->pending->len; i++) {
         const ds_pending *p = m->pending->pdata[i];
         if ((rc = check_pending(p, origin, "pending", err)) < 0)
             return rc;
-        if (m->holds &&
-            g_ptr_array_find_with_equal_func(m->holds, p->name, g_str_equal,
-                                             NULL))
-            return bad(err, origin, "pending", p->name, NULL,
-                       "is on hold (a held package is held back, not "
-                       "pending)");
+        if (m->holds && g_ptr_array_find_with_equal_func(m->holds, p->name,
+                                                         g_str_equal, NULL))
+            return ds_manifest_bad(
+                err, origin, "pending", p->name, NULL,
+                "is on hold (a held package is held back, not "
+                "pending)");
     }
     for (guint i = 0; m->held_back && i < m->held_back->len; i++)
         if ((rc = check_pending(m->held_back->pdata[i], origin, "held_back",
