@@ -52,12 +52,17 @@ void ds_bundle_free(ds_bundle *b)
 int ds_bundle_add_package(ds_bundle *b, const char *name, const char *version,
                           GError **err)
 {
-    if (!ds_name_is_safe_package(name))
+    /* Both may come from a document: shown through ds_error_text. */
+    if (!ds_name_is_safe_package(name)) {
+        g_autofree char *shown = ds_error_text(name, -1);
         return ds_error_set(err, DS_EINVALID, "'%s' is not a package name",
-                            name);
-    if (!ds_version_is_valid(version) || strlen(version) > 256)
-        return ds_error_set(err, DS_EINVALID, "%s: '%s' is not a Debian version",
-                            name, version);
+                            shown);
+    }
+    if (!ds_version_is_valid(version) || strlen(version) > 256) {
+        g_autofree char *shown = ds_error_text(version, -1);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: '%s' is not a Debian version", name, shown);
+    }
     if (g_hash_table_contains(b->packages, name))
         return ds_error_set(err, DS_EINVALID, "%s is given twice", name);
     if (g_hash_table_size(b->packages) >= DS_BUNDLE_MAX_PACKAGES)
@@ -229,9 +234,11 @@ static int parse_doc(ds_bundle *b, json_t *doc, const char *origin,
         bool known = false;
         for (guint i = 0; i < G_N_ELEMENTS(known_keys); i++)
             known = known || strcmp(key, known_keys[i]) == 0;
-        if (!known)
-            return ds_error_set(err, DS_EINVALID, "%s: unknown member '%.60s'",
-                                origin, key);
+        if (!known) {
+            g_autofree char *shown = ds_error_text(key, MIN(strlen(key), 60));
+            return ds_error_set(err, DS_EINVALID, "%s: unknown member '%s'",
+                                origin, shown);
+        }
     }
     if ((rc = get_string(&b->name, doc, "name", true, ds_name_is_safe_host,
                          origin, err)) < 0 ||
@@ -278,9 +285,11 @@ int ds_bundle_parse(ds_bundle **out, const char *data, gsize len,
         return ds_error_set(err, DS_EINVALID, "%s: over %u bytes", origin,
                             DS_BUNDLE_MAX_BYTES);
     doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!doc)
+    if (!doc) {
+        g_autofree char *text = ds_error_text(jerr.text, -1);
         return ds_error_set(err, DS_EINVALID, "%s:%d: not valid JSON: %s",
-                            origin, jerr.line, jerr.text);
+                            origin, jerr.line, text);
+    }
     schema = json_is_object(doc) ? json_object_get(doc, "schema") : NULL;
     if (!json_is_string(schema) ||
         strcmp(json_string_value(schema), DS_BUNDLE_SCHEMA) != 0) {

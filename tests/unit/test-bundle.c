@@ -128,6 +128,60 @@ static void test_bad(void)
     }
 }
 
+/* Bytes of the document quoted in an error are shown on one line, as
+ * valid UTF-8 (found by fuzzing: an unknown member, a package name or a
+ * version with a newline or a terminal escape, a member name cut in the
+ * middle of a character, jansson's message quoting a broken token). */
+static void test_bad_text(void)
+{
+    static const struct {
+        const char *data, *msg;
+    } cases[] = {
+        {"{\"schema\": \"driftsync/bundle/v1\", \"ev\\nil\\u001b[2J\": 1}",
+         "b: unknown member 'ev il [2J'"},
+        {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
+         "\"h\", \"tested_at\": \"2026-12-02T10:15:00Z\", \"passed\": true, "
+         "\"packages\": {\"a\\rb\": \"1\"}}",
+         "b: packages: 'a b' is not a package name"},
+        {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
+         "\"h\", \"tested_at\": \"2026-12-02T10:15:00Z\", \"passed\": true, "
+         "\"packages\": {\"ab\": \"1\\n2\"}}",
+         "b: packages: ab: '1 2' is not a Debian version"},
+        {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\\\n\x1b[2J\"}",
+         "b:"},
+    };
+    /* A long member name is cut at 60 bytes, here inside the 'é'. */
+    g_autofree char *xs = g_strnfill(59, 'x');
+    g_autofree char *cut = g_strdup_printf(
+        "{\"schema\": \"driftsync/bundle/v1\", \"%s\u00e9\": 1}", xs);
+    g_autofree char *cut_msg =
+        g_strdup_printf("b: unknown member '%s\xef\xbf\xbd'", xs);
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(ds_bundle) b = NULL;
+        g_autoptr(GError) err = NULL;
+
+        g_assert_cmpint(ds_bundle_parse(&b, cases[i].data,
+                                        strlen(cases[i].data), "b", &err),
+                        ==, DS_EINVALID);
+        g_assert_nonnull(err);
+        if (!g_str_has_prefix(err->message, cases[i].msg))
+            g_error("case %u: '%s' does not start with '%s'", i,
+                    err->message, cases[i].msg);
+        g_assert_true(g_utf8_validate(err->message, -1, NULL));
+        for (const char *p = err->message; *p; p++)
+            g_assert_cmpint((guchar)*p, >=, 0x20);
+    }
+    {
+        g_autoptr(ds_bundle) b = NULL;
+        g_autoptr(GError) err = NULL;
+
+        g_assert_cmpint(ds_bundle_parse(&b, cut, strlen(cut), "b", &err), ==,
+                        DS_EINVALID);
+        g_assert_cmpstr(err->message, ==, cut_msg);
+    }
+}
+
 static void test_huge(void)
 {
     gsize n = DS_BUNDLE_MAX_BYTES + 10;
@@ -233,6 +287,7 @@ int main(int argc, char **argv)
     g_test_add_func("/bundle/round-trip", test_round_trip);
     g_test_add_func("/bundle/formats", test_formats);
     g_test_add_func("/bundle/bad", test_bad);
+    g_test_add_func("/bundle/bad-text", test_bad_text);
     g_test_add_func("/bundle/huge", test_huge);
     g_test_add_func("/bundle/as-expect", test_as_expect);
     g_test_add_func("/bundle/store", test_store);
