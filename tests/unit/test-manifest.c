@@ -202,7 +202,7 @@ static void test_names(void)
                                "/etc/a\nb",
                                "/etc/a\tb",
                                "/etc/\x7f",
-                               "/etc/\xff"
+                               "/etc/\xff",
                                "bad",
                                "./x",
                                "a/b"};
