@@ -203,11 +203,8 @@ static json_t *timeline_json(GPtrArray *entries, gint64 start, guint days)
                      "recent", recent);
 }
 
-/* A JSON file of the state directory whose "schema" (or "format") is
- * `schema`: 0 and *out set; 1 when it does not exist; -1 when it cannot
- * be read or is something else (*why says so). */
-static int read_state_json(json_t **out, char **why, const char *path,
-                           const char *schema)
+int ds_report_state_parse(json_t **out, char **why, const char *data,
+                          gsize len, const char *origin, const char *schema)
 {
     json_error_t jerr;
     json_t *doc;
@@ -215,11 +212,9 @@ static int read_state_json(json_t **out, char **why, const char *path,
 
     *out = NULL;
     *why = NULL;
-    if (!g_file_test(path, G_FILE_TEST_EXISTS))
-        return 1;
-    if (!(doc = json_load_file(path, 0, &jerr))) {
+    if (!(doc = json_loadb(data, len, 0, &jerr))) {
         g_autofree char *text = ds_error_text(jerr.text, -1);
-        *why = g_strdup_printf("%s: %s", path, text);
+        *why = g_strdup_printf("%s: %s", origin, text);
         return -1;
     }
     s = json_string_value(json_object_get(doc, "schema"));
@@ -227,11 +222,32 @@ static int read_state_json(json_t **out, char **why, const char *path,
         s = json_string_value(json_object_get(doc, "format"));
     if (!json_is_object(doc) || g_strcmp0(s, schema)) {
         json_decref(doc);
-        *why = g_strdup_printf("%s: not a %s document", path, schema);
+        *why = g_strdup_printf("%s: not a %s document", origin, schema);
         return -1;
     }
     *out = doc;
     return 0;
+}
+
+/* A JSON file of the state directory whose "schema" (or "format") is
+ * `schema`: 0 and *out set; 1 when it does not exist; -1 when it cannot
+ * be read or is something else (*why says so). */
+static int read_state_json(json_t **out, char **why, const char *path,
+                           const char *schema)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *data = NULL;
+    gsize len;
+
+    *out = NULL;
+    *why = NULL;
+    if (!g_file_test(path, G_FILE_TEST_EXISTS))
+        return 1;
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        *why = g_strdup(err->message);
+        return -1;
+    }
+    return ds_report_state_parse(out, why, data, len, path, schema);
 }
 
 /* {"error": why} for a state file that is not what it should be. */
@@ -245,18 +261,12 @@ static json_t *state_error(char *why)
 
 /* The last mirror run: its summary, the labs not in sync (with reasons)
  * and the hosts that could not be recorded. */
-static json_t *mirror_json(const char *state_dir)
+json_t *ds_report_mirror_json(json_t *doc)
 {
-    g_autofree char *path =
-        g_build_filename(state_dir, "reports", "latest.json", NULL);
-    json_t *doc, *labs, *lab, *out;
-    char *why;
+    json_t *labs, *lab;
     size_t i;
     guint listed = 0;
-    int rc = read_state_json(&doc, &why, path, "driftsync/mirror/v1");
 
-    if (rc)
-        return rc < 0 ? state_error(why) : NULL;
     labs = json_array();
     json_array_foreach(json_object_get(doc, "labs"), i, lab)
     {
@@ -273,7 +283,7 @@ static json_t *mirror_json(const char *state_dir)
                             json_object_get(lab, "changes"), "snapshot",
                             json_object_get(lab, "snapshot")));
     }
-    out = json_pack(
+    return json_pack(
         "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:i}", "run_id",
         json_object_get(doc, "run_id"), "started",
         json_object_get(doc, "started"), "finished",
@@ -283,22 +293,29 @@ static json_t *mirror_json(const char *state_dir)
         json_object_get(json_object_get(doc, "recorded"), "failed"), "labs",
         labs, "labs_not_listed",
         listed > DS_REPORT_MAX_LABS ? (int)(listed - DS_REPORT_MAX_LABS) : 0);
+}
+
+static json_t *mirror_json(const char *state_dir)
+{
+    g_autofree char *path =
+        g_build_filename(state_dir, "reports", "latest.json", NULL);
+    json_t *doc, *out;
+    char *why;
+    int rc = read_state_json(&doc, &why, path, "driftsync/mirror/v1");
+
+    if (rc)
+        return rc < 0 ? state_error(why) : NULL;
+    out = ds_report_mirror_json(doc);
     json_decref(doc);
     return out;
 }
 
 /* Audit findings, host by host (only hosts with findings). */
-static json_t *audit_json(const char *state_dir)
+json_t *ds_report_audit_json(json_t *doc)
 {
-    g_autofree char *path =
-        g_build_filename(state_dir, "audit", "latest.json", NULL);
-    json_t *doc, *hosts, *h, *out;
-    char *why;
+    json_t *hosts, *h;
     size_t i;
-    int rc = read_state_json(&doc, &why, path, "driftsync/audit/v1");
 
-    if (rc)
-        return rc < 0 ? state_error(why) : NULL;
     hosts = json_array();
     json_array_foreach(json_object_get(doc, "hosts"), i, h)
     {
@@ -328,9 +345,22 @@ static json_t *audit_json(const char *state_dir)
                                                "count", (int)json_array_size(f),
                                                "findings", kept));
     }
-    out = json_pack("{s:O?, s:O?, s:o}", "generated_at",
-                    json_object_get(doc, "generated_at"), "exit",
-                    json_object_get(doc, "exit"), "hosts", hosts);
+    return json_pack("{s:O?, s:O?, s:o}", "generated_at",
+                     json_object_get(doc, "generated_at"), "exit",
+                     json_object_get(doc, "exit"), "hosts", hosts);
+}
+
+static json_t *audit_json(const char *state_dir)
+{
+    g_autofree char *path =
+        g_build_filename(state_dir, "audit", "latest.json", NULL);
+    json_t *doc, *out;
+    char *why;
+    int rc = read_state_json(&doc, &why, path, "driftsync/audit/v1");
+
+    if (rc)
+        return rc < 0 ? state_error(why) : NULL;
+    out = ds_report_audit_json(doc);
     json_decref(doc);
     return out;
 }
@@ -345,28 +375,10 @@ static int trial_newer_first(gconstpointer a, gconstpointer b)
     return -g_strcmp0(x, y);
 }
 
-/* The newest trial results (STATE/trials/RUN.json). */
-static json_t *trials_json(const char *state_dir)
+json_t *ds_report_trials_json(GPtrArray *docs)
 {
-    g_autofree char *dir = g_build_filename(state_dir, "trials", NULL);
-    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-    g_autoptr(GPtrArray) docs =
-        g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
     json_t *out = json_array();
-    const char *name;
 
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *path = NULL;
-        g_autofree char *why = NULL;
-        json_t *doc;
-
-        if (!g_str_has_suffix(name, ".json"))
-            continue;
-        path = g_build_filename(dir, name, NULL);
-        /* A result being written or broken is left out. */
-        if (read_state_json(&doc, &why, path, "driftsync/trial/v1") == 0)
-            g_ptr_array_add(docs, doc);
-    }
     g_ptr_array_sort(docs, trial_newer_first);
     for (guint i = 0; i < docs->len && i < DS_REPORT_MAX_TRIALS; i++) {
         json_t *t = g_ptr_array_index(docs, i);
@@ -382,6 +394,30 @@ static json_t *trials_json(const char *state_dir)
                            json_object_get(t, "error")));
     }
     return out;
+}
+
+/* The newest trial results (STATE/trials/RUN.json). */
+static json_t *trials_json(const char *state_dir)
+{
+    g_autofree char *dir = g_build_filename(state_dir, "trials", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    g_autoptr(GPtrArray) docs =
+        g_ptr_array_new_with_free_func((GDestroyNotify)json_decref);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *path = NULL;
+        g_autofree char *why = NULL;
+        json_t *doc;
+
+        if (!g_str_has_suffix(name, ".json"))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        /* A result being written or broken is left out. */
+        if (read_state_json(&doc, &why, path, "driftsync/trial/v1") == 0)
+            g_ptr_array_add(docs, doc);
+    }
+    return ds_report_trials_json(docs);
 }
 
 int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,

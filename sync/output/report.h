@@ -25,6 +25,19 @@
 int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
                     guint days, gint64 now, GError **err);
 
+/* The state directory's documents, as ds_report_build reads them (apart
+ * so that they can be fuzzed from a buffer).  A document from `origin`
+ * whose "schema" (or "format") is `schema`: 0 and *out set, or -1 and
+ * *why (one line) says why not. */
+int ds_report_state_parse(json_t **out, char **why, const char *data,
+                          gsize len, const char *origin, const char *schema);
+/* The report's sections from them (new references): the last mirror run
+ * (driftsync/mirror/v1), audit findings (driftsync/audit/v1), the newest
+ * trials (driftsync/trial/v1 documents; sorts docs). */
+json_t *ds_report_mirror_json(json_t *doc);
+json_t *ds_report_audit_json(json_t *doc);
+json_t *ds_report_trials_json(GPtrArray *docs);
+
 /* The HTML page for a report document (sync/output/report-html.c). */
 char *ds_report_html(json_t *doc);
 
