@@ -154,10 +154,18 @@ static bool is_hex_oid(const char *s)
     return true;
 }
 
+/* YYYY-MM-DDTHH:MM:SSZ, and a time that exists (not February 30): the
+ * patch history reads it back with GLib. */
 static bool is_utc_time(const char *s)
 {
-    return g_regex_match_simple(
-        "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", s, 0, 0);
+    g_autoptr(GDateTime) dt = NULL;
+
+    if (!g_regex_match_simple(
+            "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$", s, 0,
+            0))
+        return false;
+    dt = g_date_time_new_from_iso8601(s, NULL);
+    return dt != NULL;
 }
 
 static int parse_checks(ds_bundle *b, json_t *arr, const char *origin,

@@ -75,6 +75,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ds_bundle_serialise(&bytes2, again, &err) < 0 ||
         !g_bytes_equal(bytes, bytes2))
         abort();
+    /* The patch history reads the time back (0 when it cannot). */
+    {
+        g_autoptr(GDateTime) dt =
+            g_date_time_new_from_iso8601(b->tested_at, NULL);
+        if (!dt) {
+            fprintf(stderr, "tested_at accepted, not a time: %s\n",
+                    b->tested_at);
+            abort();
+        }
+    }
     check_forms(b);
     check_versions(b);
     return 0;

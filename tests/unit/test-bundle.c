@@ -93,6 +93,14 @@ static void test_bad(void)
         {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
          "\"h\", \"tested_at\": \"yesterday\"}",
          "b: tested_at: not a valid value"},
+        /* The form of a time, but no such time: the patch history read
+         * it as "never tested". */
+        {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
+         "\"h\", \"tested_at\": \"2026-02-30T10:15:00Z\"}",
+         "b: tested_at: not a valid value"},
+        {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
+         "\"h\", \"tested_at\": \"2026-12-02T24:15:00Z\"}",
+         "b: tested_at: not a valid value"},
         {"{\"schema\": \"driftsync/bundle/v1\", \"name\": \"n\", \"host\": "
          "\"h\", \"tested_at\": \"2026-12-02T10:15:00Z\", \"passed\": 1}",
          "b: passed: not true or false"},
