@@ -173,7 +173,7 @@ grep_ok "the trial's error is escaped" 'check `&lt;b&gt;curl&lt;/b&gt;` exited 7
 
 # ---- an audit (with hostile text) replaces "no audit yet" ----
 cat >"$T/state/audit/latest.json" <<'EOF'
-{"schema": "driftsync/audit/v1", "generated_at": "2026-11-27T11:00:00Z", "exit": 1,
+{"schema": "driftsync/audit/v1", "generated": "2026-11-27T11:00:00Z", "exit": 1,
  "hosts": [{"host": "web01", "findings": [
    {"kind": "reboot-pending", "detail": "kernel <6.1.0-27> installed"},
    {"kind": "missing-patch", "detail": "openssl 3.0.13-1"}]},
@@ -184,6 +184,7 @@ jq_ok "web01's two findings, db01 (none) left out" \
     '.audit.hosts == [{"host": "web01", "count": 2, "findings": [
        {"kind": "reboot-pending", "detail": "kernel <6.1.0-27> installed"},
        {"kind": "missing-patch", "detail": "openssl 3.0.13-1"}]}]'
+jq_ok "the audit's time is carried" '.audit.generated_at == "2026-11-27T11:00:00Z"'
 grep_not "no 'no audit yet' now" 'no audit yet' "$OUT/report.html"
 grep_ok "the finding is escaped" 'kernel &lt;6\.1\.0-27&gt; installed' "$OUT/report.html"
 echo '{"schema": "driftsync/audit/v9", "hosts": 3}' >"$T/state/audit/latest.json"
