@@ -575,6 +575,7 @@ static void test_autoptr(void)
         g_autoptr(json_t) ref = json_incref(o);
         g_autoptr(git_signature) sig = NULL;
 
+        g_assert_true(ref == o);
         g_assert_cmpuint(o->refcount, ==, 2);
         g_assert_cmpint(git_signature_new(&sig, "a", "a@example.org", 0, 0), ==,
                         0);
