@@ -47,6 +47,9 @@ static void report(ds_cli *cli, const ds_trial *tr, const char *saved)
         if (s->status > 0 && s->err && *s->err)
             ds_cli_printf(cli, "      %s%s", s->err,
                           s->err[strlen(s->err) - 1] != '\n' ? "\n" : "");
+        if (!strcmp(s->what, "fetch") && s->status > 0 && tr->cached)
+            ds_cli_printf(cli, "      the lab cannot download them: %u package file%s from the package cache instead\n",
+                          tr->cached->len, tr->cached->len == 1 ? "" : "s");
     }
     if (tr->snapshot && !tr->error)
         ds_cli_printf(cli, "%s: trial %s\n", tr->host,
