@@ -288,6 +288,19 @@ static char **install_argv(const ds_trial *tr, bool download)
     g_ptr_array_add(a, g_strdup("Dpkg::Options::=--force-confdef"));
     g_ptr_array_add(a, g_strdup("-o"));
     g_ptr_array_add(a, g_strdup("Dpkg::Options::=--force-confold"));
+    if (tr->cached) {
+        /* The lab's sources failed: apt would still take a version they
+         * list from them rather than from the file given, so it reads no
+         * sources at all (a list that does not exist, and the trial's
+         * directory, which holds no *.list nor *.sources). */
+        g_autofree char *dir =
+            g_strdup_printf("/var/tmp/driftsync-trial-%s", tr->run_id);
+
+        g_ptr_array_add(a, g_strdup("-o"));
+        g_ptr_array_add(a, g_strdup_printf("Dir::Etc::SourceList=%s/no-sources.list", dir));
+        g_ptr_array_add(a, g_strdup("-o"));
+        g_ptr_array_add(a, g_strdup_printf("Dir::Etc::SourceParts=%s", dir));
+    }
     g_ptr_array_add(a, g_strdup("--"));
     for (guint i = 0; !tr->cached && i < tr->installs->len; i++)
         g_ptr_array_add(a, g_strdup(tr->installs->pdata[i]));
