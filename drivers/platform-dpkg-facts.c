@@ -110,14 +110,17 @@ int ds_dpkg_facts_collect(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err)
     char marker[40];
     ds_dpkg_facts *f;
     g_autoptr(GBytes) stdout_ = NULL;
+    bool pending = c->opts && c->opts->pending_only;
     int rc;
 
     *out = NULL;
     ds_dpkg_marker(marker);
     const char *argv[] = {"sh", "-c", ds_script_dpkg_facts, "sh", marker,
-                          c->root ? c->root : "", DS_DPKG_QUERY_FORMAT,
+                          c->root ? c->root : "",
+                          pending ? DS_DPKG_QUERY_FORMAT_PACKAGES
+                                  : DS_DPKG_QUERY_FORMAT,
                           c->opts && c->opts->refresh_lists ? "refresh" : "",
-                          NULL};
+                          pending ? "pending" : "full", NULL};
     f = ds_dpkg_facts_new();
     rc = ds_dpkg_run_full(&stdout_, &f->err, NULL, c, argv, 0, err);
     if (rc == 0)

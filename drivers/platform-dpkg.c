@@ -631,7 +631,8 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
 
     /* Refuse bad configuration before reaching the host; then one
      * round-trip for packages, conffile checksums, kernel, layout,
-     * os-release, sources and services. */
+     * os-release, sources and services (packages and apt's answers only
+     * with opts->pending_only, and then no second one for files). */
     if ((rc = check_configured_files(&c, err)) < 0 ||
         (rc = ds_dpkg_facts_collect(&facts, &c, err)) < 0 ||
         (rc = facts_usable(facts, c.host, err)) < 0)
@@ -645,6 +646,13 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     if ((rc = ds_manifest_normalise(m, err)) < 0 ||
         (rc = ds_dpkg_collect_selection(m, &c, facts, err)) < 0)
         goto done;
+    if (opts->pending_only) {
+        if ((rc = ds_manifest_normalise(m, err)) < 0)
+            ds_dpkg_name_host(err, rc, c.host);
+        else
+            *out = g_steal_pointer(&m);
+        goto done;
+    }
     q = ds_dpkg_facts_get(facts, "md5");
     if (q && (rc = ds_dpkg_parse_sums(&c, q, md5s, err)) < 0)
         goto done;

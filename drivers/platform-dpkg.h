@@ -84,6 +84,10 @@ void ds_conffile_free(ds_conffile *cf);
 #define DS_DPKG_QUERY_FORMAT                                                \
     "${binary:Package}\\t${Version}\\t${Architecture}\\t"                   \
     "${db:Status-Abbrev}\n${Conffiles}\n"
+/* The same without the conffiles (a pending-only collection). */
+#define DS_DPKG_QUERY_FORMAT_PACKAGES                                       \
+    "${binary:Package}\\t${Version}\\t${Architecture}\\t"                   \
+    "${db:Status-Abbrev}\n"
 int ds_dpkg_parse_query(GPtrArray *packages, GPtrArray *conffiles,
                         const char *host, const char *data, gsize len,
                         GError **err);

@@ -23,6 +23,12 @@ typedef struct ds_collect_options {
     const char *const *security_origins;
     const char *const *security_suites;
     bool refresh_lists;
+    /* Only what the pending updates need, in one round trip: the
+     * installed packages, holds, apt's candidates and origins, the lists'
+     * age (`driftsync patches`).  The manifest then has no files,
+     * conffile checksums, kernel, os, sources, services nor automatic
+     * marks: it is for reading pending updates, never for the store. */
+    bool pending_only;
 } ds_collect_options;
 
 typedef struct ds_platform_ops {

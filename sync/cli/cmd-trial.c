@@ -47,6 +47,9 @@ static void report(ds_cli *cli, const ds_trial *tr, const char *saved)
         if (s->status > 0 && s->err && *s->err)
             ds_cli_printf(cli, "      %s%s", s->err,
                           s->err[strlen(s->err) - 1] != '\n' ? "\n" : "");
+        if (!strcmp(s->what, "fetch") && s->status > 0 && tr->cached)
+            ds_cli_printf(cli, "      the lab cannot download them: %u package file%s from the package cache instead\n",
+                          tr->cached->len, tr->cached->len == 1 ? "" : "s");
     }
     if (tr->snapshot && !tr->error)
         ds_cli_printf(cli, "%s: trial %s\n", tr->host,
@@ -152,6 +155,8 @@ static int pending_begin(ds_cli *cli, ds_trial *tr, ds_trial_pending *p,
         return DS_EXIT_ERROR;
     }
     tr->must_match = p->prod;
+    /* With a package cache, what the lab cannot download comes from it. */
+    tr->cache_fallback = cfg->package_cache != NULL;
     return DS_EXIT_OK;
 }
 
@@ -251,7 +256,8 @@ static int exec_trial(ds_cli *cli, int argc, char **argv)
          "(repeatable)", "CMD"},
         {"pending", 'p', 0, G_OPTION_ARG_NONE, &pending,
          "the change: prod's pending updates (their candidate versions, "
-         "from its manifest at the store's HEAD); stores a bundle when it "
+         "from its manifest at the store's HEAD; from the [packages] cache "
+         "when the lab cannot download them); stores a bundle when it "
          "passes", NULL},
         {"security", 's', 0, G_OPTION_ARG_NONE, &security,
          "with --pending: the security updates only", NULL},

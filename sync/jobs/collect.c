@@ -87,10 +87,11 @@ static int name_host(GError **err, int rc, const char *name)
     return rc;
 }
 
+/* pending_only: what `patches` needs (ds_collect_options). */
 static int collect_with_key(ds_manifest **out, const ds_config *cfg,
                             const ds_host_config *h, const char *name,
                             const char *uri, ds_role role, GBytes *key,
-                            GError **err)
+                            bool pending_only, GError **err)
 {
     ds_transport_options topts;
     ds_collect_options copts = {0};
@@ -133,6 +134,7 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
         /* apt-get update only on production, and only when asked */
         copts.refresh_lists = role == DS_ROLE_PROD &&
                               (cfg->refresh_lists || (h && h->refresh_lists));
+        copts.pending_only = pending_only;
         rc = ds_platform_collect(&m, t, &copts, err);
         if (rc < 0)
             return name_host(err, rc, name);
@@ -154,12 +156,13 @@ int ds_collect_one(ds_manifest **out, const ds_config *cfg,
     if (rc < 0)
         return rc;
     return collect_with_key(out, cfg, host, host ? host->name : NULL,
-                            source_uri, role, key, err);
+                            source_uri, role, key, false, err);
 }
 
 typedef struct {
     const ds_config *cfg;
     ds_role role;
+    bool pending_only;
     GBytes *key;
     GMutex lock;
     guint done, total;
@@ -195,7 +198,7 @@ static void collect_worker(gpointer data, gpointer user_data)
                      r->host, job->role == DS_ROLE_PROD ? "source" : "lab");
     else
         collect_with_key(&r->manifest, job->cfg, task->host, r->host, uri,
-                         job->role, job->key, &r->error);
+                         job->role, job->key, job->pending_only, &r->error);
     r->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     g_mutex_lock(&job->lock);
     job->done++;
@@ -212,16 +215,18 @@ static void collect_at(guint i, guint worker, void *payload)
     collect_worker(&tasks[i], tasks[i].job);
 }
 
-int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
-                     const char *const *hosts, ds_role role, int parallel,
-                     ds_collect_progress_fn progress, void *payload,
-                     GError **err)
+static int collect_hosts(GPtrArray **out, const ds_config *cfg,
+                         const char *const *hosts, ds_role role,
+                         bool pending_only, int parallel,
+                         ds_collect_progress_fn progress, void *payload,
+                         GError **err)
 {
     g_autoptr(GPtrArray) results =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_collect_result_free);
     g_autoptr(GPtrArray) chosen = g_ptr_array_new();
     g_autofree collect_task *tasks = NULL;
-    collect_job job = {.cfg = cfg, .role = role, .progress = progress,
+    collect_job job = {.cfg = cfg, .role = role,
+                       .pending_only = pending_only, .progress = progress,
                        .payload = payload};
     int rc;
 
@@ -265,4 +270,21 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
     g_bytes_unref(job.key);
     *out = g_steal_pointer(&results);
     return 0;
+}
+
+int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
+                     const char *const *hosts, ds_role role, int parallel,
+                     ds_collect_progress_fn progress, void *payload,
+                     GError **err)
+{
+    return collect_hosts(out, cfg, hosts, role, false, parallel, progress,
+                         payload, err);
+}
+
+int ds_collect_hosts_pending(GPtrArray **out, const ds_config *cfg,
+                             const char *const *hosts, int parallel,
+                             GError **err)
+{
+    return collect_hosts(out, cfg, hosts, DS_ROLE_PROD, true, parallel, NULL,
+                         NULL, err);
 }

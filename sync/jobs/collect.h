@@ -34,6 +34,15 @@ int ds_collect_hosts(GPtrArray **out, const ds_config *cfg,
                      ds_collect_progress_fn progress, void *payload,
                      GError **err);
 
+/* The same for production hosts, but only what their pending updates
+ * need (ds_collect_options.pending_only: installed packages, holds, apt's
+ * candidates, the lists' age) in one round trip per host; a host whose
+ * source is an https manifest is fetched whole.  For `patches`: such a
+ * manifest is never stored. */
+int ds_collect_hosts_pending(GPtrArray **out, const ds_config *cfg,
+                             const char *const *hosts, int parallel,
+                             GError **err);
+
 /* Collect one host described by a source URI (used by record --local and
  * by sync for lab VMs). */
 int ds_collect_one(ds_manifest **out, const ds_config *cfg,

@@ -11,7 +11,7 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/record-stage.h sync/jobs/record-stage.c \
 	sync/jobs/trial.h sync/jobs/trial.c sync/jobs/trial-run.c \
 	sync/jobs/trial-guard.h sync/jobs/trial-guard.c \
-	sync/jobs/trial-pending.c
+	sync/jobs/trial-pending.c sync/jobs/trial-cache.c
 
 # The scripts the jobs run on hosts (see sync/jobs/scripts.h).
 sync_jobs_scripts = sync/jobs/scripts/audit-proc.sh

@@ -163,8 +163,8 @@ static int collect_live(GPtrArray *out, ds_store *st, const ds_config *cfg,
                             "no hosts configured in %s (or use --stored)",
                             cfg->filename ? cfg->filename
                                           : "the configuration");
-    if ((rc = ds_collect_hosts(&results, cfg, hosts, DS_ROLE_PROD,
-                               cfg->record_parallel, NULL, NULL, err)) < 0)
+    if ((rc = ds_collect_hosts_pending(&results, cfg, hosts,
+                                       cfg->record_parallel, err)) < 0)
         return rc;
     for (guint i = 0; i < results->len; i++) {
         ds_collect_result *r = results->pdata[i];

@@ -224,16 +224,17 @@ static int collect(ds_trial *tr, ds_manifest **out, GError **err)
     return rc;
 }
 
-/* Copy the package files into a private directory in the guest. */
-static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
-                     GError **err)
+/* Copy the package files debs (ds_trial_deb *) into a private directory
+ * in the guest. */
+static int copy_debs(ds_trial *tr, GPtrArray *debs, ds_transport *t,
+                     bool *t_alive, GError **err)
 {
     g_autofree char *dir = NULL;
     char *mk[] = {"mkdir", "-m", "0700", "-p", NULL, NULL};
     ds_trial_step *s;
     int rc;
 
-    if (!tr->debs->len)
+    if (!debs->len)
         return 0;
     dir = g_strdup_printf("/var/tmp/driftsync-trial-%s", tr->run_id);
     mk[4] = dir;
@@ -248,8 +249,8 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
                             tr->host, dir, s->err ? s->err : "");
     /* Not a step of its own in the result: the install shows the paths. */
     g_ptr_array_remove(tr->steps, s);
-    for (guint i = 0; i < tr->debs->len; i++) {
-        ds_trial_deb *d = tr->debs->pdata[i];
+    for (guint i = 0; i < debs->len; i++) {
+        ds_trial_deb *d = debs->pdata[i];
         guest_job *j = job_new(tr, JOB_WRITE);
 
         j->t = t;
@@ -267,9 +268,11 @@ static int copy_debs(ds_trial *tr, ds_transport *t, bool *t_alive,
     return 0;
 }
 
-/* One apt transaction: the pinned --install packages and the --deb files
- * (apt resolves their dependencies, and changes nothing when it cannot). */
-static char **install_argv(const ds_trial *tr)
+/* One apt transaction: the pinned --install packages (or, when they came
+ * from the package cache, their files) and the --deb files (apt resolves
+ * their dependencies, and changes nothing when it cannot).  download: only
+ * have apt download the pinned packages (--download-only). */
+static char **install_argv(const ds_trial *tr, bool download)
 {
     GPtrArray *a = g_ptr_array_new();
 
@@ -277,19 +280,67 @@ static char **install_argv(const ds_trial *tr)
     g_ptr_array_add(a, g_strdup("DEBIAN_FRONTEND=noninteractive"));
     g_ptr_array_add(a, g_strdup("apt-get"));
     g_ptr_array_add(a, g_strdup("install"));
+    if (download)
+        g_ptr_array_add(a, g_strdup("--download-only"));
     g_ptr_array_add(a, g_strdup("-y"));
     g_ptr_array_add(a, g_strdup("--allow-downgrades"));
     g_ptr_array_add(a, g_strdup("-o"));
     g_ptr_array_add(a, g_strdup("Dpkg::Options::=--force-confdef"));
     g_ptr_array_add(a, g_strdup("-o"));
     g_ptr_array_add(a, g_strdup("Dpkg::Options::=--force-confold"));
+    if (tr->cached) {
+        /* The lab's sources failed: apt would still take a version they
+         * list from them rather than from the file given, so it reads no
+         * sources at all (a list that does not exist, and the trial's
+         * directory, which holds no *.list nor *.sources). */
+        g_autofree char *dir =
+            g_strdup_printf("/var/tmp/driftsync-trial-%s", tr->run_id);
+
+        g_ptr_array_add(a, g_strdup("-o"));
+        g_ptr_array_add(a, g_strdup_printf("Dir::Etc::SourceList=%s/no-sources.list", dir));
+        g_ptr_array_add(a, g_strdup("-o"));
+        g_ptr_array_add(a, g_strdup_printf("Dir::Etc::SourceParts=%s", dir));
+    }
     g_ptr_array_add(a, g_strdup("--"));
-    for (guint i = 0; i < tr->installs->len; i++)
+    for (guint i = 0; !tr->cached && i < tr->installs->len; i++)
         g_ptr_array_add(a, g_strdup(tr->installs->pdata[i]));
-    for (guint i = 0; i < tr->debs->len; i++)
+    for (guint i = 0; tr->cached && i < tr->cached->len; i++)
+        g_ptr_array_add(a, g_strdup(((ds_trial_deb *)tr->cached->pdata[i])->guest));
+    for (guint i = 0; !download && i < tr->debs->len; i++)
         g_ptr_array_add(a, g_strdup(((ds_trial_deb *)tr->debs->pdata[i])->guest));
     g_ptr_array_add(a, NULL);
     return (char **)g_ptr_array_free(a, FALSE);
+}
+
+/* --pending with [packages] cache: the lab's apt downloads prod's
+ * candidates first (a "fetch" step, changing nothing but apt's archive
+ * cache, behind the snapshot); when it cannot (its sources are out of
+ * reach, or its lists lack the version), the versions come from the
+ * package cache, copied into the guest and installed from there. */
+static int fetch_or_cache(ds_trial *tr, ds_transport *t, bool *t_alive,
+                          GError **err)
+{
+    g_autoptr(GPtrArray) debs = NULL;
+    char **argv;
+    g_autofree char *shown = NULL;
+    ds_trial_step *s;
+    int rc;
+
+    if (!tr->cache_fallback || !tr->installs->len)
+        return 0;
+    argv = install_argv(tr, true);
+    shown = ds_shell_join((const char *const *)argv);
+    s = add_step(tr, "fetch", shown, argv);
+    if ((rc = run_step(tr, s, t, t_alive, err)) < 0 || s->status == 0)
+        return rc;
+    ds_log_info(&tr->log, "%s: lab %s cannot download prod's candidates from its apt sources (exit %d): installing them from the package cache", tr->host,
+                tr->hc->lab, s->status);
+    if ((rc = ds_trial_cache_debs(&debs, tr, err)) < 0)
+        return ds_error_prefix(err, rc, "the lab cannot download prod's candidates from its apt sources (exit %d), nor could the package cache supply them: ", s->status);
+    if ((rc = copy_debs(tr, debs, t, t_alive, err)) < 0)
+        return rc;
+    tr->cached = g_steal_pointer(&debs);
+    return 0;
 }
 
 /* The candidate change (install, then each --run; the first failure
@@ -311,10 +362,11 @@ static int apply_and_check(ds_trial *tr, char **runs, char **checks,
     guest_job_free(open);
 
     tr->change_ok = true;
-    if ((rc = copy_debs(tr, t, &t_alive, err)) < 0)
+    if ((rc = copy_debs(tr, tr->debs, t, &t_alive, err)) < 0 ||
+        (rc = fetch_or_cache(tr, t, &t_alive, err)) < 0)
         goto done;
     if (tr->installs->len || tr->debs->len) {
-        char **argv = install_argv(tr);
+        char **argv = install_argv(tr, false);
         g_autofree char *shown = ds_shell_join((const char *const *)argv);
         ds_trial_step *s = add_step(tr, "install", shown, argv);
 
@@ -342,7 +394,7 @@ static int apply_and_check(ds_trial *tr, char **runs, char **checks,
             goto done;
         tr->passed = tr->passed && s->status == 0;
     }
-    if (tr->keep && tr->debs->len) {
+    if (tr->keep && (tr->debs->len || tr->cached)) {
         /* The package files are not part of the kept change. */
         g_autofree char *dir =
             g_strdup_printf("/var/tmp/driftsync-trial-%s", tr->run_id);

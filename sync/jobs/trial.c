@@ -152,7 +152,7 @@ json_t *ds_trial_to_json(const ds_trial *tr, char **runs, char **checks)
     return json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:f,"
         " s:{s:o, s:o, s:o}, s:o, s:o, s:b, s:b, s:b, s:b, s:b, s:b, s:b,"
-        " s:b, s:s?, s:o, s:s?, s:s?}",
+        " s:b, s:s?, s:o, s:s?, s:s?, s:o?}",
         "schema", "driftsync/trial/v1", "run", tr->run_id, "host", tr->host,
         "domain", tr->hc->lab, "uri", tr->uri, "snapshot", tr->snapshot, "mode",
         ds_snapshot_mode_to_string(tr->mode), "started_at", started,
@@ -164,7 +164,8 @@ json_t *ds_trial_to_json(const ds_trial *tr, char **runs, char **checks)
         tr->verified, "kept", tr->kept, "snapshot_deleted", tr->deleted,
         "interrupted", tr->interrupted, "guest_lost", tr->lost, "lost_why",
         tr->lost_why, "residue", residue, "error", tr->error, "revert_with",
-        advice);
+        advice, "from_cache",
+        tr->cached ? strings_json(tr->cached, true) : NULL);
 }
 
 int ds_trial_save(char **path, const ds_trial *tr, json_t *doc, GError **err)
@@ -200,6 +201,8 @@ void ds_trial_clear(ds_trial *tr)
         g_ptr_array_unref(tr->residue);
     if (tr->drift)
         g_ptr_array_unref(tr->drift);
+    if (tr->cached)
+        g_ptr_array_unref(tr->cached);
     if (tr->dom)
         virDomainFree(tr->dom);
     ds_lab_free(tr->lab);

@@ -77,6 +77,13 @@ typedef struct ds_trial {
      * snapshot (NULL: no such condition); the differences found. */
     const struct ds_manifest *must_match;
     GPtrArray *drift;       /* ds_change *, or NULL */
+    /* --pending with [packages] cache: the lab's apt downloads the
+     * installs first; when it cannot, they come from the package cache
+     * (sync/jobs/trial-cache.c) as these package files (ds_trial_deb *,
+     * path: the cache's file), installed instead of the PKG=VERSION
+     * requests.  NULL: the lab's own sources served them. */
+    bool cache_fallback;
+    GPtrArray *cached;
 } ds_trial;
 
 void ds_trial_step_free(ds_trial_step *s);
@@ -109,6 +116,14 @@ int ds_trial_save(char **path, const ds_trial *tr, json_t *doc, GError **err);
 
 /* "`driftsync snapshot revert HOST SNAPSHOT`" advice, for messages. */
 char *ds_trial_revert_advice(const ds_trial *tr);
+
+/* The installs (PKG=VERSION, at prod's architecture in tr->must_match) as
+ * package files from the [packages] cache, filled first from [packages]
+ * repository and then from prod's apt cache (read through tr->hc's
+ * source), each file's digest checked; bound for the trial's directory
+ * in the guest.  DS_ENOTFOUND naming every version that could not be
+ * had, and where it was looked for. */
+int ds_trial_cache_debs(GPtrArray **out, ds_trial *tr, GError **err);
 
 /* ---- trial --pending (sync/jobs/trial-pending.c) ---- */
 

@@ -3,11 +3,12 @@
 # tests/cli/patches.sh: `driftsync patches`: pending updates per host from
 # the store (--stored) with their age from its history, security first,
 # held-back ones, stale lists, exit 0 / 1 / 2, --json; live on a real dpkg
-# root whose apt reads a local repository with a security suite; holds as
-# drift in `diff`.
+# root whose apt reads a local repository with a security suite, by an
+# apt-only collection that says what a full one says; holds as drift in
+# `diff`.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds jq dpkg-deb dpkg-scanpackages apt-cache
-plan 38
+plan 44
 
 use_store
 dsc init >/dev/null || { echo "Bail out! init failed"; exit 1; }
@@ -110,3 +111,29 @@ grep_ok "live: the ordinary one" "update +ds-upd 2\.0-1 -> 2\.1-1  Debian:bookwo
 grep_ok "live: the held package is held back" "held +ds-held 1\.0-1 -> 1\.1-1" "$T/out"
 sed -i 's/^max-list-age = 1000w$/max-list-age = 1000w\nsecurity-origins = ACME-Security\nsecurity-suites = *-hotfix/' "$T/ds.conf"
 expect_status 0 "live: a company's rule: no security update here" dsc patches --security rootweb
+
+# Live, `patches` collects only what pending needs (no kernel, no conffile
+# checksums: the full collection's `uname` never runs), and says what a
+# full `record` says.  The shim logs each run of uname, then runs it.
+real_uname=$(command -v uname)
+mkdir -p "$T/shim"
+printf '#!/bin/sh\necho uname >>"%s"\nexec "%s" "$@"\n' "$T/ran" "$real_uname" >"$T/shim/uname"
+chmod 0755 "$T/shim/uname"
+sed -i '/^security-origins = /d; /^security-suites = /d' "$T/ds.conf"
+path0=$PATH
+PATH=$T/shim:$PATH
+expect_status 1 "live patches --json" dsc --json patches rootweb
+cp "$T/out" "$T/live.json"
+check "live patches ran no full collection (no uname)" test ! -e "$T/ran"
+expect_status 0 "record rootweb (a full collection)" dsc record rootweb
+check "the full collection did run uname (the shim works)" test -s "$T/ran"
+PATH=$path0
+expect_status 1 "patches --stored --json" dsc --json patches --stored rootweb
+keep='[.hosts[0] | (.pending, .held_back)[] | del(.since, .age_s)]'
+if [ "$(jq -c "$keep" "$T/live.json")" = "$(jq -c "$keep" "$T/out")" ] &&
+    [ "$(jq -c "$keep | length" "$T/out")" -ge 3 ]; then
+    ok "live and stored agree: the same pending and held-back updates"
+else
+    not_ok "live and stored agree: the same pending and held-back updates"
+    diag "live: $(jq -c "$keep" "$T/live.json")"; diag "stored: $(jq -c "$keep" "$T/out")"
+fi

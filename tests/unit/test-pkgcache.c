@@ -20,6 +20,7 @@
 #include "sync/config/config-file.h"
 #include "sync/plan/plan.h"
 #include "sync/engine/sync.h"
+#include "sync/jobs/trial.h"
 #include "tests/unit/testutil.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -975,6 +976,77 @@ static void test_fill_commit(void)
     ds_test_rm_rf(work);
 }
 
+/* trial --pending when the lab cannot download prod's candidates: the
+ * exact versions, at prod's architectures, from the repository into the
+ * cache and back as files bound for the trial's directory in the guest;
+ * what cannot be had is named with where it was looked for; a damaged
+ * cached file is refused. */
+static void test_trial_debs(void)
+{
+    g_autofree char *work = ds_test_tmpdir("ds-pkgcache-XXXXXX");
+    g_autofree char *repo = g_build_filename(work, "repo", NULL);
+    g_autoptr(ds_config) cfg = ds_config_new_default();
+    g_autoptr(ds_manifest) prod = host_with(
+        DS_ROLE_PROD, (const char *const[]){"hello", "1.0-1", "all", "tool",
+                                            "1:3.0-1", "amd64", "gone",
+                                            "1.0", "all", NULL});
+    ds_host_config hc = {.name = "web01", .lab = "web01-lab"};
+    ds_trial tr = {.cfg = cfg, .hc = &hc, .host = "web01",
+                   .run_id = "20261203T001500Z-1a2b", .must_match = prod};
+    g_autoptr(GPtrArray) debs = NULL;
+    g_autoptr(GError) e = NULL;
+    g_autofree char *sum = NULL;
+    g_autofree char *blob = NULL;
+    g_autofree char *base = NULL;
+    ds_trial_deb *d;
+
+    make_repo(repo, work, TRUE, FALSE);
+    cfg->package_cache = g_build_filename(work, "cache", NULL);
+    cfg->package_repository = g_strdup(repo);
+    tr.installs = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(tr.installs, g_strdup("hello=2.0-1"));
+    g_ptr_array_add(tr.installs, g_strdup("tool=1:3.1-2"));
+    g_assert_cmpint(ds_trial_cache_debs(&debs, &tr, &e), ==, 0);
+    g_assert_no_error(e);
+    g_assert_cmpuint(debs->len, ==, 2);
+    d = debs->pdata[0];
+    g_assert_cmpstr(d->guest, ==, "/var/tmp/driftsync-trial-20261203T001500Z-1a2b/hello_2.0-1_all.deb");
+    g_assert_true(g_str_has_prefix(d->path, cfg->package_cache));
+    d = debs->pdata[1];
+    g_assert_cmpstr(d->guest, ==, "/var/tmp/driftsync-trial-20261203T001500Z-1a2b/tool_1%3a3.1-2_amd64.deb");
+    sum = ds_pkgcache_sha256(d->data);
+    base = g_path_get_basename(d->path);
+    g_assert_cmpstr(base, ==, sum);
+
+    /* A version the repository lacks (and prod's apt cache not asked):
+     * named, with where it was looked for. */
+    g_clear_pointer(&debs, g_ptr_array_unref);
+    g_ptr_array_add(tr.installs, g_strdup("gone=1.1"));
+    g_assert_cmpint(ds_trial_cache_debs(&debs, &tr, &e), ==, DS_ENOTFOUND);
+    g_assert_null(debs);
+    g_assert_nonnull(strstr(e->message, "web01: gone 1.1 all is not in the package cache: not in "));
+    g_assert_nonnull(strstr(e->message, "web01's apt cache: not asked"));
+    g_clear_error(&e);
+    g_ptr_array_remove_index(tr.installs, 2);
+
+    /* Not installed on prod: no architecture to look it up by. */
+    g_ptr_array_add(tr.installs, g_strdup("absent=1.0"));
+    g_assert_cmpint(ds_trial_cache_debs(&debs, &tr, &e), ==, DS_ENOTFOUND);
+    g_assert_nonnull(strstr(e->message, "web01: absent=1.0 is not installed on prod"));
+    g_clear_error(&e);
+    g_ptr_array_remove_index(tr.installs, 2);
+
+    /* A cached file damaged since: refused, not copied. */
+    blob = g_build_filename(cfg->package_cache, "sha256", sum, NULL);
+    g_assert_cmpint(chmod(blob, 0644), ==, 0);
+    g_assert_true(g_file_set_contents(blob, "not a package", -1, NULL));
+    g_assert_cmpint(ds_trial_cache_debs(&debs, &tr, &e), ==, DS_EINVALID);
+    g_assert_nonnull(strstr(e->message, "tool 1:3.1-2: the package cache's "));
+    g_assert_nonnull(strstr(e->message, " is damaged"));
+    g_ptr_array_unref(tr.installs);
+    ds_test_rm_rf(work);
+}
+
 /* [packages]: cache, repository (https://, file:///, a directory; not
  * http://), ca-file. */
 static void test_config(void)
@@ -1029,5 +1101,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pkgcache/plan-apply", test_plan_apply);
     g_test_add_func("/pkgcache/apply-refuses", test_apply_refuses);
     g_test_add_func("/pkgcache/fill-commit", test_fill_commit);
+    g_test_add_func("/pkgcache/trial-debs", test_trial_debs);
     return g_test_run();
 }
