@@ -190,8 +190,9 @@ void ds_sync_host_fail(host_run *h, char *reason)
     if (revert_verify(h, r->snapshot, h->before, &verified, &residue, &e) < 0) {
         /* The journal stays open: the next run reverts again. */
         r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s; the revert to %s failed: %s", reason,
-                                    r->snapshot, e->message);
+        r->reason = g_strdup_printf("%s; the revert to %s failed: %s; the next `driftsync sync %s` reverts the lab first",
+                                    reason, r->snapshot, e->message,
+                                    r->host);
         g_free(reason);
         return;
     }

@@ -187,6 +187,8 @@ wait_for "the interrupted sync to end" ended
 rc=0; wait "$KPID" || rc=$?
 diag "libvirtd: the sync ended $(($(now_ms) - t)) ms after the restart began, exit $rc: $(tr '\n' '|' <"$T/k.err" | head -c 1500)"
 check "libvirtd: the sync ended with an error" test "$rc" != 0
+grep_ok "libvirtd: one line naming the host and the cause" \
+    "^driftsync: e2e: .*connection lost during .*; the next \`driftsync sync e2e\` reverts the lab first" "$T/k.err"
 check "libvirtd: within 120 s of the restart" test $(($(now_ms) - t)) -lt 120000
 check "libvirtd: the lab's agent answers" wait_agent $LAB 120
 # synced now, or reverted by this run or the next
