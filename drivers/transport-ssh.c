@@ -15,6 +15,12 @@
 
 #define SSH_DEFAULT_CONNECT_TIMEOUT_MS (10 * 1000)
 #define SSH_CLOSE_TIMEOUT_MS (5 * 1000)
+/* A server that stops answering in the middle of a stream (hung, stopped,
+ * a dead link that drops packets) is given up after this many keepalives
+ * of ServerAliveInterval seconds with no reply, whatever the command's own
+ * timeout (minutes for a package transaction). */
+#define SSH_ALIVE_INTERVAL_S "10"
+#define SSH_ALIVE_COUNT_MAX "3"
 /* sun_path holds 108 bytes; ssh adds "/" + 40 (%C) + 17 (temporary). */
 #define SSH_CONTROL_DIR_MAX 48
 
@@ -69,36 +75,47 @@ static void add_extras(GPtrArray *a, const char *const *extras)
     }
 }
 
+/* `ssh -O VERB` to the master connection (check, exit); its exit status,
+ * or -1 when it could not be run. */
+static int control(ssh_state *s, const char *verb)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    ds_transport_options o = s->opts;
+    ds_run_result res = {.status = -1};
+    g_autofree char *cp =
+        g_strdup_printf("ControlPath=%s/%%C", s->control_dir);
+    int status;
+
+    add(argv, "ssh");
+    add_extras(argv, (const char *const *)s->extras);
+    add(argv, "-o");
+    add(argv, cp);
+    add(argv, "-O");
+    add(argv, verb);
+    add(argv, "-p");
+    add(argv, s->port);
+    add(argv, "--");
+    add(argv, s->dest);
+    g_ptr_array_add(argv, NULL);
+    o.timeout_ms = SSH_CLOSE_TIMEOUT_MS;
+    if (ds_transport_spawn((const char *const *)argv->pdata, NULL, &o, &res,
+                           NULL) < 0)
+        status = -1;
+    else
+        status = res.status;
+    ds_run_result_clear(&res);
+    return status;
+}
+
 static void ssh_close(void *state)
 {
     ssh_state *s = state;
 
     if (!s)
         return;
-    if (s->used && s->base_argv) {
-        /* Stop the master; quietly, it may have gone already. */
-        g_autoptr(GPtrArray) argv = g_ptr_array_new();
-        ds_transport_options o = s->opts;
-        ds_run_result res = {.status = -1};
-        g_autofree char *cp =
-            g_strdup_printf("ControlPath=%s/%%C", s->control_dir);
-        g_ptr_array_set_free_func(argv, g_free);
-        add(argv, "ssh");
-        add_extras(argv, (const char *const *)s->extras);
-        add(argv, "-o");
-        add(argv, cp);
-        add(argv, "-O");
-        add(argv, "exit");
-        add(argv, "-p");
-        add(argv, s->port);
-        add(argv, "--");
-        add(argv, s->dest);
-        g_ptr_array_add(argv, NULL);
-        o.timeout_ms = SSH_CLOSE_TIMEOUT_MS;
-        ds_transport_spawn((const char *const *)argv->pdata, NULL, &o, &res,
-                           NULL);
-        ds_run_result_clear(&res);
-    }
+    /* Stop the master; quietly, it may have gone already. */
+    if (s->used && s->base_argv)
+        control(s, "exit");
     if (s->own_control_dir && s->control_dir)
         rmdir(s->control_dir);
     if (s->base_argv)
@@ -177,6 +194,8 @@ static int ssh_open(void **state, const char *uri,
     add_option(a, "ControlPersist", "60");
     timeout = g_strdup_printf("%d", (connect_ms + 999) / 1000);
     add_option(a, "ConnectTimeout", timeout);
+    add_option(a, "ServerAliveInterval", SSH_ALIVE_INTERVAL_S);
+    add_option(a, "ServerAliveCountMax", SSH_ALIVE_COUNT_MAX);
     if (opts->known_hosts)
         add_option(a, "UserKnownHostsFile", opts->known_hosts);
     if (opts->identity_file) {
@@ -228,7 +247,8 @@ static gboolean err_has(GBytes *err, const char *what)
 
 /* Exit status 255 is ssh's own failure when stderr says so (a remote
  * command may exit 255 too; then it is passed on as a status). */
-static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
+static int ssh_failure(ssh_state *s, const char *what, ds_run_result *res,
+                       GError **err)
 {
     static const char *const ssh_says[] = {
         "ssh: ",
@@ -250,6 +270,14 @@ static int ssh_failure(ssh_state *s, ds_run_result *res, GError **err)
         return 0;
     for (gsize i = 0; i < G_N_ELEMENTS(ssh_says); i++)
         is_ssh = is_ssh || err_has(res->err, ssh_says[i]);
+    /* A master that dies under a command (the server stopped answering
+     * its keepalives, or closed the connection) leaves the command's ssh
+     * with status 255 and nothing on stderr; a command of the host's own
+     * that exits 255 leaves the master alive. */
+    if (!is_ssh && control(s, "check") != 0)
+        return ds_error_set(err, DS_EINTERRUPTED,
+                            "%s: ssh: connection to %s lost in the middle of `%s`: the server stopped answering ssh's keepalives or closed the connection",
+                            s->host, s->where, what);
     if (!is_ssh)
         return 0;
     if (err_has(res->err, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
@@ -303,7 +331,7 @@ static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
         g_propagate_error(err, g_steal_pointer(&e));
         return rc;
     }
-    rc = ssh_failure(s, result, err);
+    rc = ssh_failure(s, file ? file : argv[0], result, err);
     if (rc < 0)
         ds_run_result_clear(result);
     return rc;

@@ -6,6 +6,7 @@
 #include <config.h>
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,11 +22,28 @@
 /* Differences left after a failed sync shown at most (all with --json). */
 #define RESIDUE_SHOWN_MAX 20
 
+/* For the fault tests (tests/e2e/faults.sh): with DRIFTSYNC_TEST_STOP_AT
+ * set, the program stops itself (SIGSTOP) right after printing the first
+ * progress note that contains that text, so that a test can kill it at a
+ * known point of a run (the journal is written before each note). */
+static void test_stop_point(const char *message)
+{
+    static bool stopped;
+    const char *at = g_getenv("DRIFTSYNC_TEST_STOP_AT");
+
+    if (stopped || !at || !*at || !strstr(message, at))
+        return;
+    stopped = true;
+    fflush(NULL);
+    raise(SIGSTOP);
+}
+
 static void on_note(const char *host, const char *message, void *payload)
 {
     ds_cli *cli = payload;
 
     ds_cli_info(cli, "%s: %s", host, message);
+    test_stop_point(message);
 }
 
 /* The reason without a leading "HOST: " (the line names the host). */

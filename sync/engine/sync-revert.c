@@ -53,6 +53,23 @@ char *ds_sync_describe_changes(GPtrArray *changes, guint max)
     return g_string_free(s, FALSE);
 }
 
+/* The snapshot of an interrupted run that a later run reverted, when a
+ * kill left it behind: deleted; failing that, said. */
+static int drop_leftover(host_run *h, const ds_journal *j)
+{
+    g_autoptr(ds_snapshot) snap = NULL;
+    g_autoptr(GError) e = NULL;
+
+    if (!j->snapshot || ds_snapshot_find(&snap, h->dom, j->snapshot, NULL) < 0)
+        return 0;
+    if (ds_snapshot_delete(h->dom, j->snapshot, &e) < 0)
+        ds_sync_host_note(h, "could not delete snapshot %s of interrupted run %s: %s", j->snapshot, j->run_id, e->message);
+    else
+        ds_sync_host_note(h, "deleted snapshot %s left by interrupted run %s",
+                          j->snapshot, j->run_id);
+    return 0;
+}
+
 /* An earlier run that was killed: revert the lab to its snapshot. */
 int ds_sync_host_recover(host_run *h, GError **err)
 {
@@ -76,6 +93,8 @@ int ds_sync_host_recover(host_run *h, GError **err)
             "the last run (%s) failed and kept the lab as it was; "
             "syncing from there (its snapshot %s remains)",
             j->run_id, j->snapshot);
+    if (j->state == DS_JOURNAL_RECOVERED)
+        return drop_leftover(h, j);
     if (!ds_journal_is_open(j))
         return 0;
     if (g_strcmp0(j->domain, h->hc->lab) != 0)
@@ -125,16 +144,22 @@ int ds_sync_host_recover(host_run *h, GError **err)
                             "%s: reverted to %s after interrupted run %s, but the lab still differs from before it: %s",
                             h->r->host, j->snapshot, j->run_id, d);
     }
-    ds_sync_host_note(h, "lab %s reverted to %s%s", j->domain, j->snapshot,
-                      before ? " and verified"
-                             : " (no earlier manifest to verify it by)");
-    if ((rc = ds_snapshot_delete(h->dom, j->snapshot, err)) < 0)
-        return ds_error_prefix(err, rc, "%s: ", h->r->host);
+    /* The journal closed before the snapshot goes: killed in between, the
+     * next run finds a closed journal and a snapshot to drop, never an
+     * open journal whose snapshot is gone. */
     j->state = DS_JOURNAL_RECOVERED;
     g_free(j->note);
     j->note = g_strdup_printf("interrupted; reverted to %s by run %s",
                               j->snapshot, h->run_id);
-    return ds_journal_write(h->journal_path, j, err);
+    if ((rc = ds_journal_write(h->journal_path, j, err)) < 0)
+        return rc;
+    ds_sync_host_note(h, "lab %s reverted to %s%s", j->domain, j->snapshot,
+                      before ? " and verified"
+                             : " (no earlier manifest to verify it by)");
+    if (ds_snapshot_delete(h->dom, j->snapshot, &e) < 0)
+        ds_sync_host_note(h, "could not delete snapshot %s: %s", j->snapshot,
+                          e->message);
+    return 0;
 }
 
 /* A step failed, the lab drifts still, or we were stopped: revert (or
@@ -165,8 +190,9 @@ void ds_sync_host_fail(host_run *h, char *reason)
     if (revert_verify(h, r->snapshot, h->before, &verified, &residue, &e) < 0) {
         /* The journal stays open: the next run reverts again. */
         r->status = DS_SYNC_FAILED;
-        r->reason = g_strdup_printf("%s; the revert to %s failed: %s", reason,
-                                    r->snapshot, e->message);
+        r->reason = g_strdup_printf("%s; the revert to %s failed: %s; the next `driftsync sync %s` reverts the lab first",
+                                    reason, r->snapshot, e->message,
+                                    r->host);
         g_free(reason);
         return;
     }

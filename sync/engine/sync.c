@@ -221,14 +221,15 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
                                    i + 1, plan->actions->len));
             return false;
         }
-        ds_sync_host_note(h, "step %u/%u: %s", i + 1, plan->actions->len,
-                          a->description);
         ds_journal_step_begin(h->journal, i + 1, ds_action_kind_name(a->kind),
                               a->description);
         if (ds_sync_host_journal_save(h, DS_JOURNAL_APPLYING, &e) < 0) {
             ds_sync_host_fail(h, g_strdup(e->message));
             return false;
         }
+        /* after the journal: what the note says has begun is on disk */
+        ds_sync_host_note(h, "step %u/%u: %s", i + 1, plan->actions->len,
+                          a->description);
         t0 = g_get_monotonic_time();
         rc = ds_sync_apply_action(&f, t, a, i + 1, reboot_lab, h, &e);
         seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
