@@ -9,7 +9,8 @@ e2e_tests = \
 	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
 	tests/e2e/patches.sh
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
-	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh
+	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh \
+	tests/e2e/host-mirror.sh
 
 check-e2e: all tests/tools/agent-tool
 	DS_E2E=1 DS_TEST_TIMEOUT=$${DS_TEST_TIMEOUT:-2400} \
