@@ -31,7 +31,7 @@ fi
 
 # ---- what the guest lacks, from this machine's apt --------------------
 # g CMD...: a command in prod (up to 10 minutes: dpkg under TCG is slow)
-g() { at "$PROD" -t 600000 run "$@"; }
+g() { "$AGENT_TOOL" -c "$E2E_URI" -t 600000 "$PROD" run "$@"; }
 gsh() { g sh -c "$1"; }
 install_on_prod() { g env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; }
 
@@ -120,12 +120,15 @@ t0=$(now_ms)
 check "apt-get install ds-hook-b: exit 0" install_on_prod ds-hook-b
 diag "install with the hook: $(($(now_ms) - t0)) ms"
 check "the hook recorded one commit" test "$(store_commits)" = 1
-check "with ds-hook-b in prod's manifest" sh -c \
-    'git --git-dir="$1/store" show HEAD:prod/e2e.json | jq -e ".packages[\"ds-hook-b\"].version == \"1.0\"" >/dev/null' - "$T"
+# manifest_has PACKAGE: prod's manifest at HEAD of the store read last lists it at 1.0
+manifest_has() {
+    git --git-dir="$T/store" show HEAD:prod/e2e.json >"$T/m.json" &&
+        jq -e --arg p "$1" '.packages[$p].version == "1.0"' "$T/m.json" >/dev/null
+}
+check "with ds-hook-b in prod's manifest" manifest_has ds-hook-b
 check "apt-get install ds-hook-c: exit 0" install_on_prod ds-hook-c
 check "a second commit" test "$(store_commits)" = 2
-check "with ds-hook-c" sh -c \
-    'git --git-dir="$1/store" show HEAD:prod/e2e.json | jq -e ".packages[\"ds-hook-c\"]" >/dev/null' - "$T"
+check "with ds-hook-c" manifest_has ds-hook-c
 
 # ---- the hook never fails apt -------------------------------------------
 check "driftsync moved away" g mv /usr/bin/driftsync /usr/bin/driftsync.e2e-off
