@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/install-deps.sh: install what driftsync needs on Debian 12 (root).
 #   build  compiler, autotools and the libraries
+#   deb    build + what `make deb` runs: dpkg-buildpackage (dpkg-dev),
+#          dh (debhelper), lintian
 #   test   build + the servers and tools the test suite starts (sshd,
 #          openssl, git, dpkg-dev, libvirt's test driver, groff for the
 #          man pages, shellcheck for the scripts, valgrind for
 #          DS_VALGRIND=1, clang and its libFuzzer runtime for
-#          --enable-fuzzing)
+#          --enable-fuzzing), and deb's tools (the e2e suite installs
+#          the package)
 #   e2e    test + libvirt/QEMU and debootstrap for the real-VM test bed,
 #          apt-utils (apt-ftparchive) for its package repositories
 set -eu
@@ -24,12 +27,14 @@ test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
       systemd shellcheck"
+deb_pkgs="dpkg-dev debhelper lintian"
 case "$what" in
 build) ;;
-test) pkgs="$pkgs $test_pkgs" ;;
-e2e) pkgs="$pkgs $test_pkgs libvirt-daemon-driver-qemu qemu-system-x86
+deb) pkgs="$pkgs $deb_pkgs" ;;
+test) pkgs="$pkgs $test_pkgs $deb_pkgs" ;;
+e2e) pkgs="$pkgs $test_pkgs $deb_pkgs libvirt-daemon-driver-qemu qemu-system-x86
       qemu-utils debootstrap e2fsprogs apt-utils" ;;
-*) echo "usage: $0 build|test|e2e" >&2; exit 2 ;;
+*) echo "usage: $0 build|deb|test|e2e" >&2; exit 2 ;;
 esac
 missing=""
 for p in $pkgs; do

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run-all.sh: from a fresh Debian 12 machine (root): install what the
-# tests need, build, run the whole suite, then the unit tests under
-# ASan/UBSan and under valgrind and a short run of every fuzz target, and
-# print "N passed, N failed, N skipped" counted from the real results.
+# tests need, build, build the Debian package, run the whole suite, then
+# the unit tests under ASan/UBSan and under valgrind and a short run of
+# every fuzz target, and print "N passed, N failed, N skipped" counted
+# from the real results.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${DS_TEST_BUILDDIR:-$src/build-tests}
@@ -22,6 +23,12 @@ if ! make -j"$(nproc)" >make.out 2>&1; then
     tail -n 40 make.out; echo "0 passed, 1 failed"; exit 1
 fi
 rc=0
+# The Debian package (make deb: dpkg-buildpackage and lintian, about a
+# minute and a half on two idle cores) before the tests: tests/cli/debian.sh
+# checks it and the end-to-end suite installs it.  One result of its own.
+deb_start=$(date +%s)
+if make deb >deb.out 2>&1; then deb_rc=0; else deb_rc=1; tail -n 40 deb.out; fi
+echo "run-all: make deb took $(($(date +%s) - deb_start)) s"
 make -j"$(nproc)" check || rc=$?
 if [ -z "${DS_NO_E2E:-}" ] && grep -q '^check-e2e:' Makefile; then
     make check-e2e || rc=$?
@@ -47,6 +54,7 @@ show_failures() {
 }
 count_trs .
 show_failures . configure.out
+if [ "$deb_rc" = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); fi
 
 # Then (unless DS_NO_EXTRA is set), each counted like the suite: the unit
 # tests again under ASan/UBSan (a build of their own, $build-asan) and

@@ -16,7 +16,8 @@ done
 # tests/setup.sh's local variables, are not among them).
 own="autogen.sh autotools/embed-scripts.sh contrib/install-deps.sh
      contrib/demo.sh tests/tap-wrap.sh tests/data/gen-version-pairs.sh
-     tests/e2e/run.sh tests/fuzz/run.sh"
+     tests/e2e/run.sh tests/e2e/host-mirror.sh tests/fuzz/run.sh
+     debian/driftsync.postinst debian/driftsync.postrm"
 plan $((1 + 2 * $(echo "$embedded" | wc -w) + $(echo "$own" | wc -w)))
 
 # drivers/scripts/ and sync/jobs/scripts/ at least.

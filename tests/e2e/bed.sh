@@ -20,7 +20,8 @@
 #   DS_E2E_CACHE    built images, keyed by the sha256 of their inputs
 #                   (/var/cache/driftsync-e2e); only an optimisation
 #   DS_E2E_URI      libvirt URI (qemu:///system)
-#   DS_E2E_MIRROR   Debian mirror for image.sh
+#   DS_E2E_MIRROR   Debian mirror for image.sh (default: the one this
+#                   machine's apt uses, with its proxy: host-mirror.sh)
 #   DS_E2E_BOOT_TIMEOUT  seconds to wait for the agents (300)
 #   DS_E2E_LOCK_TIMEOUT  seconds to wait for another bed.sh (1200)
 #

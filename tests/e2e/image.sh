@@ -39,14 +39,12 @@ image_key() {
     { cat "$SELF"; echo "$SUITE $GUEST_PACKAGES"; } | sha256sum | cut -c1-16
 }
 
-mirror() {
-    local m=${DS_E2E_MIRROR:-}
-    [ -n "$m" ] || m=$(awk '/^URIs:/ { print $2; exit }' \
-        /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
-    [ -n "$m" ] || m=$(awk '$1 == "deb" && $3 ~ /^bookworm$/ { print $2; exit }' \
-        /etc/apt/sources.list 2>/dev/null || true)
-    echo "${m:-http://deb.debian.org/debian}"
-}
+# The Debian mirror and proxy of this machine's own apt (DS_E2E_MIRROR
+# first): host-mirror.sh's "mirror URL", "from WHERE", "proxy URL".
+HOST_MIRROR=$(bash "$(dirname "$SELF")/host-mirror.sh" "$SUITE")
+mirror() { sed -n 's/^mirror //p' <<<"$HOST_MIRROR"; }
+mirror_from() { sed -n 's/^from //p' <<<"$HOST_MIRROR"; }
+mirror_proxy() { sed -n 's/^proxy //p' <<<"$HOST_MIRROR"; }
 
 # PID 1 of the guest: not systemd (booting it would cost seconds per
 # guest), no udev.  Mount what qemu-ga needs, find
@@ -141,7 +139,7 @@ build_image() {
 
 # Echo the directory holding vmlinuz, initrd.img and base.qcow2.
 guest_image() {
-    local rkey ikey store t
+    local rkey ikey store t proxy
     rkey=$(rootfs_key)
     ikey=$(image_key)
     store=$CACHE
@@ -157,7 +155,11 @@ guest_image() {
             say "debootstrap tree $rkey cached"
         else
             t=$(date +%s.%N)
-            say "debootstrap $SUITE minbase + $GUEST_PACKAGES ($(mirror))"
+            proxy=$(mirror_proxy)
+            # debootstrap fetches with wget, which takes the proxy from
+            # the environment; one already there stays when apt names none
+            [ -z "$proxy" ] || export http_proxy=$proxy https_proxy=$proxy
+            say "debootstrap $SUITE minbase + $GUEST_PACKAGES ($(mirror) from $(mirror_from)${proxy:+, proxy $proxy})"
             build_rootfs "$store/rootfs-$rkey"
             say "debootstrap done in $(elapsed "$t")s"
         fi
