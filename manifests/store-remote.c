@@ -319,9 +319,17 @@ static int push_once(bool *rejected, char **why, ds_store *st,
         g_autofree char *lockpath =
             path ? g_build_filename(path, REMOTE_LOCK_NAME, NULL) : NULL;
 
-        if (!lockpath ||
-            ds_lock_take(&lock, NULL, lockpath, 0644, REMOTE_LOCK_MS, err) < 0)
-            return ds_error_prefix(err, DS_EGENERIC, "store remote %s: ",
+        git_repository *there = NULL;
+
+        if (!path || git_repository_open_bare(&there, path) < 0) {
+            git_error_clear();
+            return ds_error_set(err, DS_ENOTFOUND,
+                                "store remote %s: push: no bare git repository at %s",
+                                st->remote_url, path ? path : "that URL");
+        }
+        git_repository_free(there);
+        if (ds_lock_take(&lock, NULL, lockpath, 0644, REMOTE_LOCK_MS, err) < 0)
+            return ds_error_prefix(err, DS_EGENERIC, "store remote %s: push: ",
                                    st->remote_url);
     }
     conn_init(&c, st, &po.callbacks);
