@@ -568,9 +568,11 @@ int ds_store_fetch(ds_store *st, int timeout_ms, GError **err)
                             st->path);
     if (own_lock && (rc = ds_store_lock(st, timeout_ms, err)) < 0)
         return rc;
-    if ((rc = fetch_once(&have, &tip, st, err)) < 0 || !have)
+    if ((rc = fetch_once(&have, &tip, st, err)) < 0)
         goto done;
-    if (git_reference_name_to_id(&local, st->repo, BRANCH) < 0)
+    if (!have) /* an empty remote: it gets what this store has */
+        ds_store_push_or_warn(st);
+    else if (git_reference_name_to_id(&local, st->repo, BRANCH) < 0)
         rc = ds_store_move_branch(st, NULL, &tip,
                                   "driftsync: the remote's branch", err);
     else if ((rc = integrate(&ahead, st, &local, &tip, err)) == 0 && ahead)

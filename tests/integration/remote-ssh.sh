@@ -14,9 +14,12 @@ require_cmds git git-shell
 PUSHERS=20
 
 # The login runs git-shell whatever the client asks: only git's own
-# commands (receive-pack, upload-pack) are served.
+# commands (receive-pack, upload-pack) are served.  sshd's default
+# MaxStartups (10:30:100) drops some of 20 logins begun at once, as it
+# would on a real git server: the pushers of part 4 are let in.
 # shellcheck disable=SC2016 # expanded by sshd's shell, not here
-SSHD_EXTRA_CONF='ForceCommand git-shell -c "$SSH_ORIGINAL_COMMAND"'
+SSHD_EXTRA_CONF='ForceCommand git-shell -c "$SSH_ORIGINAL_COMMAND"
+MaxStartups 100'
 start_sshd
 PORT=$SSHD_PORT
 sh "$DATA/dpkg/mkroot.sh" "$T/r" >/dev/null 2>&1 || {
