@@ -273,6 +273,19 @@ static int conn_error(GError **err, conn *c, int code, const char *what)
 
 /* ---- fetch and push -------------------------------------------------- */
 
+/* An in-memory remote for the URL as configured: no url.*.insteadOf
+ * rewriting from git configuration (nor libgit2 1.5's leak in matching
+ * it), no refspecs of its own. */
+static int remote_open(git_remote **out, ds_store *st)
+{
+    git_remote_create_options o = GIT_REMOTE_CREATE_OPTIONS_INIT;
+
+    o.repository = st->repo;
+    o.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF |
+              GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+    return git_remote_create_with_opts(out, st->remote_url, &o);
+}
+
 /* The remote's branch into the tracking ref; *have: the remote has one. */
 static int fetch_once(bool *have, git_oid *tip, ds_store *st, GError **err)
 {
@@ -286,7 +299,7 @@ static int fetch_once(bool *have, git_oid *tip, ds_store *st, GError **err)
     conn_init(&c, st, &fo.callbacks);
     fo.update_fetchhead = 0;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-    if (git_remote_create_anonymous(&remote, st->repo, st->remote_url) < 0 ||
+    if (remote_open(&remote, st) < 0 ||
         git_remote_fetch(remote, &specs, &fo, "driftsync: fetch") < 0)
         rc = conn_error(err, &c, DS_EGENERIC, "fetch");
     else
@@ -333,7 +346,7 @@ static int push_once(bool *rejected, char **why, ds_store *st,
                                    st->remote_url);
     }
     conn_init(&c, st, &po.callbacks);
-    if (git_remote_create_anonymous(&remote, st->repo, st->remote_url) < 0) {
+    if (remote_open(&remote, st) < 0) {
         rc = conn_error(err, &c, DS_EGENERIC, NULL);
         goto done;
     }
