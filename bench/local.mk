@@ -2,4 +2,4 @@
 # bench/local.mk: benchmarks against the peers (not run by make check).
 EXTRA_DIST += bench/store bench/genmanifests.py bench/collect bench/sync \
 	bench/patches bench/ssh-hosts.sh \
-	bench/report
+	bench/report bench/remote

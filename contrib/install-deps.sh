@@ -21,12 +21,14 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
 # (groff-base); valgrind; tar, getent, flock, timeout, sha256sum, cmp
 # (tar, libc-bin, util-linux, coreutils, diffutils); shellcheck; clang
-# -fsanitize=fuzzer (clang, libclang-rt-14-dev).
+# -fsanitize=fuzzer (clang, libclang-rt-14-dev); lighttpd with TLS
+# (lighttpd, lighttpd-mod-openssl) in front of git-http-backend for the
+# store's https remote.
 test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
       clang libclang-rt-14-dev
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
-      systemd shellcheck"
+      systemd shellcheck lighttpd lighttpd-mod-openssl"
 deb_pkgs="dpkg-dev debhelper lintian"
 case "$what" in
 build) ;;

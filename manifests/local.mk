@@ -12,7 +12,7 @@ libdriftsync_la_SOURCES += \
 	manifests/diff-selection.c \
 	manifests/store.c manifests/store.h manifests/store-private.h \
 	manifests/store-txn.c manifests/store-history.c manifests/store-lock.c \
-	manifests/store-mode.c \
+	manifests/store-mode.c manifests/store-remote.c manifests/store-remote.h \
 	manifests/store-pending.c \
 	manifests/bundle.c manifests/bundle.h \
 	manifests/store-bundle.c manifests/store-bundle.h \

@@ -184,3 +184,24 @@ guint ds_store_clean_tmp(ds_store *st)
     }
     return n;
 }
+
+void ds_store_tighten_packs(ds_store *st)
+{
+    g_autofree char *packs = g_build_filename(git_repository_path(st->repo),
+                                              "objects", "pack", NULL);
+    g_autoptr(GDir) dir = g_dir_open(packs, 0, NULL);
+    const char *name;
+    struct stat top, sb;
+    bool shared;
+
+    if (!dir || stat(st->path, &top) < 0)
+        return;
+    shared = (top.st_mode & 0070) != 0;
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *p = g_build_filename(packs, name, NULL);
+
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+            (sb.st_mode & (shared ? 0027 : 0077)))
+            (void)chmod(p, sb.st_mode & (shared ? 0750 : 0700));
+    }
+}

@@ -7,6 +7,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/util/lock.h"
+#include "manifests/util/log.h"
 #include "manifests/store.h"
 
 struct ds_store {
@@ -16,6 +17,11 @@ struct ds_store {
     bool in_txn;          /* a transaction is open on this handle */
     ds_store_commit_hook commit_hook; /* before the branch moves, or NULL */
     void *commit_hook_payload;
+    /* [store] remote (store-remote.c): NULL url when there is none */
+    char *remote_url, *remote_credentials, *remote_known_hosts;
+    char *remote_ca_file;
+    bool push_failed; /* said once; no more pushes through this handle */
+    ds_log log;       /* where a failed push is said */
 };
 
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */
@@ -57,3 +63,21 @@ int ds_store_mode_objects(git_repository *repo, const char *path,
 /* Remove the objects/tmp_object_git2_* files killed writers left; only
  * under the writer lock.  Returns how many. */
 guint ds_store_clean_tmp(ds_store *st);
+
+/* Make the store at path as ds_store_init does; fill (may be NULL) puts
+ * content into the new repository at tmp before it is renamed into place
+ * (its failure leaves nothing at path). */
+int ds_store_init_full(const char *path,
+                       int (*fill)(const char *tmp, void *payload,
+                                   GError **err),
+                       void *payload, GError **err);
+
+/* Drop group and other bits the pack files a fetch wrote may carry. */
+void ds_store_tighten_packs(ds_store *st);
+
+/* Forget the remote (store-remote.c). */
+void ds_store_remote_clear(ds_store *st);
+
+/* ds_store_push under the writer lock, after a commit: a failure is said
+ * once through st->log and stops further pushes through st. */
+void ds_store_push_or_warn(ds_store *st);

@@ -548,6 +548,41 @@ static int build_tree(git_oid *tree_id, ds_store_txn *txn,
     return 0;
 }
 
+/* Push the branch; a push that re-applied our commits on the remote's
+ * tip moved it, so the transaction continues from there and *out_oid
+ * (when a commit was made) names the commit as the branch now has it. */
+static int txn_push(char **out_oid, ds_store_txn *txn, GError **err)
+{
+    ds_store *st = txn->st;
+    git_commit *head = NULL;
+    git_tree *tree = NULL;
+    git_oid id;
+    char hex[GIT_OID_HEXSZ + 1];
+
+    ds_store_push_or_warn(st);
+    if (git_reference_name_to_id(&id, st->repo, "HEAD") < 0 ||
+        (txn->have_base && git_oid_equal(&id, &txn->base_id))) {
+        git_error_clear();
+        return 0;
+    }
+    if (git_commit_lookup(&head, st->repo, &id) < 0 ||
+        git_commit_tree(&tree, head) < 0) {
+        git_commit_free(head);
+        return ds_store_git_error(err, DS_EGENERIC, "store %s: HEAD",
+                                  st->path);
+    }
+    git_commit_free(head);
+    git_tree_free(txn->base_tree);
+    txn->base_tree = tree;
+    txn->base_id = id;
+    txn->have_base = true;
+    if (out_oid && *out_oid) {
+        g_free(*out_oid);
+        *out_oid = g_strdup(git_oid_tostr(hex, sizeof(hex), &id));
+    }
+    return 0;
+}
+
 int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
                         const char *run_id, const ds_ignore *ignore,
                         GError **err)
@@ -637,6 +672,10 @@ done:
     git_commit_free(parent);
     git_tree_free(tree);
     git_signature_free(sig);
+    /* With a remote: this commit, and any an earlier run could not push,
+     * go out now, still under the lock. */
+    if (rc == 0 && st->remote_url && !txn->read_only)
+        rc = txn_push(out_oid, txn, err);
     return rc;
 }
 

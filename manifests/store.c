@@ -127,6 +127,14 @@ static int init_repository(const char *tmp, const char *path, GError **err)
  * only a hidden ".NAME.init-XXXXXX" beside it. */
 int ds_store_init(const char *path, GError **err)
 {
+    return ds_store_init_full(path, NULL, NULL, err);
+}
+
+int ds_store_init_full(const char *path,
+                       int (*fill)(const char *tmp, void *payload,
+                                   GError **err),
+                       void *payload, GError **err)
+{
     g_autofree char *parent = NULL, *base = NULL, *tmp = NULL;
     int rc;
 
@@ -153,6 +161,8 @@ int ds_store_init(const char *path, GError **err)
     /* Readable by its owner only until told otherwise. */
     if ((rc = init_repository(tmp, path, err)) < 0 ||
         (rc = ds_store_share(tmp, NULL, err)) < 0 ||
+        (fill && ((rc = fill(tmp, payload, err)) < 0 ||
+                  (rc = ds_store_share(tmp, NULL, err)) < 0)) ||
         (rc = sync_dir(tmp, path, err)) < 0)
         goto done;
     /* rename(2) replaces an empty directory, never a non-empty one. */
@@ -209,6 +219,7 @@ void ds_store_free(ds_store *st)
     if (!st)
         return;
     ds_store_unlock(st);
+    ds_store_remote_clear(st);
     git_repository_free(st->repo);
     g_free(st->path);
     g_free(st);

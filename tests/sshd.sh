@@ -21,7 +21,8 @@ known_hosts_line() {
 # private directory for ssh's ControlPath sockets, and asserts (one test
 # point) that sshd listens.  With $SSHD_WRAPPER set, sshd runs as
 # "$SSHD_WRAPPER" sshd ARGS... (a script that execs its arguments, e.g. in
-# a mount namespace of its own).
+# a mount namespace of its own).  $SSHD_EXTRA_CONF, when set, ends
+# sshd_config (e.g. a ForceCommand).
 start_sshd() {
     require_cmds "$SSHD" ssh ssh-keygen python3
     [ "$(id -u)" = 0 ] || skip_all "sshd must start as root to log in as root"
@@ -43,6 +44,7 @@ PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 LogLevel INFO
+${SSHD_EXTRA_CONF:-}
 CONF
     ${SSHD_WRAPPER:+"$SSHD_WRAPPER"} "$SSHD" -D -f "$T/sshd_config" -e \
         2>"$T/sshd.log" &

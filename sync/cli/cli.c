@@ -12,6 +12,7 @@
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
+#include "manifests/store-remote.h"
 #include "sync/cli/cmd.h"
 #include "sync/plan/plan.h"
 
@@ -184,6 +185,34 @@ int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg)
                                                  cfg->store_group);
     if (loose)
         ds_cli_error(cli, "warning: %s", loose);
+    if (cfg->store_remote) {
+        ds_store_remote r = {cfg->store_remote, cfg->store_remote_credentials,
+                             cfg->store_remote_known_hosts,
+                             cfg->store_remote_ca_file};
+        ds_log log = ds_cli_log(cli);
+
+        ds_store_set_remote(*out, &r, &log);
+    }
+    return DS_EXIT_OK;
+}
+
+/* How long --fetch waits for a writer to finish with the store. */
+#define FETCH_LOCK_TIMEOUT_MS 30000
+
+int ds_cli_fetch_store(ds_cli *cli, const char *verb, const ds_config *cfg,
+                       struct ds_store *st)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (!cfg->store_remote) {
+        ds_cli_error(cli, "%s --fetch: no [store] remote in %s", verb,
+                     cfg->filename ? cfg->filename : "the configuration");
+        return DS_EXIT_ERROR;
+    }
+    if (ds_store_fetch(st, FETCH_LOCK_TIMEOUT_MS, &err) < 0) {
+        ds_cli_error_gerror(cli, err);
+        return DS_EXIT_ERROR;
+    }
     return DS_EXIT_OK;
 }
 

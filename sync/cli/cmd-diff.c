@@ -226,8 +226,13 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     json_t *out = NULL;
     int code = DS_EXIT_OK;
     bool named, drift = false;
+    gboolean fetch = FALSE;
+    GOptionEntry entries[] = {
+        {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
+         "Bring [store] remote's commits into the store first", NULL},
+        {NULL}};
 
-    if (!ds_cli_parse(cli, &ds_cmd_diff_entry, NULL, &argc, &argv, &code))
+    if (!ds_cli_parse(cli, &ds_cmd_diff_entry, entries, &argc, &argv, &code))
         return code;
     named = argc > 1;
     for (int i = 1; i < argc; i++) {
@@ -240,7 +245,9 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     }
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
-    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
+    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK ||
+        (fetch && (code = ds_cli_fetch_store(cli, "diff", cfg, st)) !=
+                      DS_EXIT_OK))
         return code;
     if (argc == 3 && strchr(argv[1], '@') && strchr(argv[2], '@'))
         return diff_revisions(cli, cfg, st, argv + 1);

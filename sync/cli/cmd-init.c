@@ -8,6 +8,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/store.h"
+#include "manifests/store-remote.h"
 #include "sync/cli/cmd.h"
 
 static int cmd_init(ds_cli *cli, int argc, char **argv)
@@ -15,9 +16,16 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(GError) err = NULL;
     int code = DS_EXIT_OK;
+    g_autofree char *from = NULL;
+    GOptionEntry entries[] = {
+        {"from", 0, 0, G_OPTION_ARG_STRING, &from,
+         "Make the store from the git remote URL (its commits fetched; "
+         "credentials, known hosts and CA from [store] remote-*)",
+         "URL"},
+        {NULL}};
     int rc;
 
-    if (!ds_cli_parse(cli, &ds_cmd_init_entry, NULL, &argc, &argv, &code))
+    if (!ds_cli_parse(cli, &ds_cmd_init_entry, entries, &argc, &argv, &code))
         return code;
     if (argc > 1) {
         ds_cli_error(cli,
@@ -28,7 +36,15 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
     if (!(cfg = ds_cli_config(cli)))
         return DS_EXIT_ERROR;
 
-    rc = ds_store_init(cfg->store_path, &err);
+    if (from) {
+        ds_store_remote r = {from, cfg->store_remote_credentials,
+                             cfg->store_remote_known_hosts,
+                             cfg->store_remote_ca_file};
+
+        rc = ds_store_init_from(cfg->store_path, &r, &err);
+    } else {
+        rc = ds_store_init(cfg->store_path, &err);
+    }
     if (rc == 0 && cfg->store_group)
         rc = ds_store_share(cfg->store_path, cfg->store_group, &err);
     if (rc == DS_ECONFLICT) {
@@ -41,20 +57,25 @@ static int cmd_init(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
     if (cli->json) {
-        json_t *o =
-            json_pack("{s:s, s:b}", "store", cfg->store_path, "created", 1);
+        json_t *o = json_pack("{s:s, s:b, s:s?}", "store", cfg->store_path,
+                              "created", 1, "from", from);
 
         ds_cli_print_json(o);
         json_decref(o);
     } else if (cli->verbosity >= 0) {
-        ds_cli_printf(cli, "Created an empty store in %s\n", cfg->store_path);
+        if (from)
+            ds_cli_printf(cli, "Created the store %s from %s\n",
+                          cfg->store_path, from);
+        else
+            ds_cli_printf(cli, "Created an empty store in %s\n",
+                          cfg->store_path);
     }
     return DS_EXIT_OK;
 }
 
 const ds_cmd_entry ds_cmd_init_entry = {
     .name = "init",
-    .args = "",
+    .args = "[--from URL]",
     .summary = "Create the store (a git repository) at [store] path or "
                "--store.",
     .exec = cmd_init,

@@ -105,7 +105,7 @@ static json_t *entry_json(const ds_history_entry *e)
 
 static int cmd_log(ds_cli *cli, int argc, char **argv)
 {
-    gboolean lab = FALSE;
+    gboolean lab = FALSE, fetch = FALSE;
     char *since_arg = NULL;
     int limit = 0;
     GOptionEntry entries[] = {
@@ -115,6 +115,8 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
          "Only commits at or after DATE (YYYY-MM-DD, ISO 8601, @SECONDS)",
          "DATE"},
         {"limit", 'n', 0, G_OPTION_ARG_INT, &limit, "At most N commits", "N"},
+        {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
+         "Bring [store] remote's commits into the store first", NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
@@ -149,7 +151,9 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
     }
     if (!(cfg = ds_cli_config(cli)))
         goto done;
-    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
+    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK ||
+        (fetch && (code = ds_cli_fetch_store(cli, "log", cfg, st)) !=
+                      DS_EXIT_OK))
         goto done;
     code = DS_EXIT_ERROR;
     if (ds_store_history(&entries_out, st, role, host, since, (guint)limit,

@@ -18,7 +18,10 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
 {
     char *output = NULL;
     int days = 30;
+    gboolean fetch = FALSE;
     GOptionEntry entries[] = {
+        {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
+         "Bring [store] remote's commits into the store first", NULL},
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
          "Write report.html and report.json to DIR (default: STATE/reports)",
          "DIR"},
@@ -50,7 +53,9 @@ static int cmd_report(ds_cli *cli, int argc, char **argv)
     }
     if (!(cfg = ds_cli_config(cli)))
         goto done;
-    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
+    if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK ||
+        (fetch && (code = ds_cli_fetch_store(cli, "report", cfg, st)) !=
+                      DS_EXIT_OK))
         goto done;
     code = DS_EXIT_ERROR;
     if (ds_report_build(&doc, st, cfg, (guint)days,

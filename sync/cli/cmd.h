@@ -82,6 +82,11 @@ struct ds_change;
 /* Open the configured store; prints the error and returns DS_EXIT_ERROR,
  * or DS_EXIT_OK with *out set. */
 int ds_cli_open_store(struct ds_store **out, ds_cli *cli, const ds_config *cfg);
+/* A reader's --fetch: bring [store] remote's commits into st first
+ * (ds_store_fetch); prints the error (verb names the command) and returns
+ * DS_EXIT_ERROR, or DS_EXIT_OK. */
+int ds_cli_fetch_store(ds_cli *cli, const char *verb, const ds_config *cfg,
+                       struct ds_store *st);
 
 /* Split "[prod:|lab:]HOST[@REV]" into its parts (*rev NULL when absent;
  * *role left alone without a prefix).  The host name is validated. */

@@ -32,6 +32,10 @@ typedef struct ds_config {
     char *filename;      /* where it was read from, or NULL (defaults) */
     char *store_path;    /* [store] path */
     char *store_group;   /* [store] group of readers, or NULL (owner only) */
+    char *store_remote;  /* [store] remote: a git URL pushed to, or NULL */
+    char *store_remote_credentials; /* [store] remote-credentials (a file) */
+    char *store_remote_known_hosts; /* [store] remote-known-hosts */
+    char *store_remote_ca_file;     /* [store] remote-ca-file */
     char *state_dir;     /* [store] state (journals, reports, hmac key) */
     int record_parallel; /* [store] parallel, default 8 */
     char *lab_uri;       /* [lab] uri, default qemu:///system */

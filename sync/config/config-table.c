@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "manifests/manifest.h"
+#include "manifests/store-remote.h"
 #include "sync/config/config-file.h"
 #include "sync/config/config-private.h"
 #include "sync/config/config-table.h"
@@ -67,6 +68,16 @@ static char *check_group(const char *v)
     return g_strdup_printf("no group '%s' on this machine", v);
 }
 
+/* The URL is not shown: a refused one may carry credentials. */
+static char *check_remote(const char *v)
+{
+    const char *why;
+
+    if (ds_store_remote_url_is_valid(v, &why))
+        return NULL;
+    return g_strdup(why);
+}
+
 /* The webhook is a secret: the message does not show it. */
 static char *check_webhook(const char *v)
 {
@@ -122,6 +133,14 @@ const ds_config_key ds_config_table[] = {
      .doc = "hosts that record collects at the same time"},
     {"store", "group", TEXT(ds_config, store_group), .check = check_group,
      .doc = "a group that may read the store (none: its owner only)"},
+    {"store", "remote", TEXT(ds_config, store_remote), .check = check_remote,
+     .doc = "a git remote every commit is pushed to (ssh://, https://, file://)"},
+    {"store", "remote-credentials", TEXT(ds_config, store_remote_credentials),
+     .doc = "ssh: the private key file; https: a file holding user:password"},
+    {"store", "remote-known-hosts", TEXT(ds_config, store_remote_known_hosts),
+     .doc = "known_hosts file that verifies an ssh:// remote's host key"},
+    {"store", "remote-ca-file", TEXT(ds_config, store_remote_ca_file),
+     .doc = "CA bundle that verifies an https:// remote"},
 
     {"lab", "uri", TEXT(ds_config, lab_uri), .def = "qemu:///system",
      .check = ds_config_check_libvirt_uri,

@@ -6,4 +6,5 @@ shell_tests += \
 	tests/integration/https.sh tests/integration/dpkg-ssh.sh \
 	tests/integration/notify.sh tests/integration/notify-audit.sh \
 	tests/integration/audit-ssh.sh tests/integration/report-browser.sh \
-	tests/integration/secrets.sh tests/integration/ssh-stall.sh
+	tests/integration/secrets.sh tests/integration/ssh-stall.sh \
+	tests/integration/remote-ssh.sh tests/integration/remote-https.sh

@@ -66,6 +66,7 @@ static const char design_example[] =
     "# driftsync configuration\n"
     "[store]\n"
     "path = /var/lib/driftsync/store\n"
+    "remote = ssh://git@gitserver/lab/manifests.git   ; optional\n"
     "\n"
     "[lab]\n"
     "uri = qemu:///system          ; any libvirt URI, qemu+ssh://hv2/system "
@@ -99,6 +100,8 @@ static void test_design_example(fixture *f, gconstpointer data)
     g_assert_no_error(err);
     g_assert_cmpstr(cfg->filename, ==, f->file);
     g_assert_cmpstr(cfg->store_path, ==, "/var/lib/driftsync/store");
+    g_assert_cmpstr(cfg->store_remote, ==,
+                    "ssh://git@gitserver/lab/manifests.git");
     g_assert_cmpstr(cfg->lab_uri, ==, "qemu:///system");
     g_assert_cmpstr(cfg->snapshots, ==, "auto");
     g_assert_cmpstr(cfg->on_failure, ==, "revert");
@@ -211,6 +214,7 @@ static void test_defaults(fixture *f, gconstpointer data)
     g_assert_cmpint(cfg->record_parallel, ==, 8);
     g_assert_cmpint(cfg->keep_snapshots, ==, 5);
     g_assert_null(cfg->notify_webhook);
+    g_assert_null(cfg->store_remote);
     g_assert_false(cfg->notify_audit);
     g_assert_nonnull(cfg->secret_patterns);
     g_assert_cmpuint(cfg->hosts->len, ==, 0);
@@ -239,9 +243,24 @@ static void test_errors(fixture *f, gconstpointer data)
     expect_error(f, "[store]\nparallel = 3 apples\n", 2, "got '3 apples'");
     expect_error(f, "[lab]\nkeep-snapshots = -1\n", 2,
                  "non-negative integer, got '-1'");
-    /* Pushing the store is not built: the key is refused, not ignored. */
-    expect_error(f, "[store]\nremote = ssh://git@h/x.git\n", 2,
-                 "[store] unknown key 'remote'");
+    /* A remote the store cannot push to is refused; credentials in its
+     * URL are refused without being shown. */
+    expect_error(f, "[store]\nremote = ssh://h/x.git\n", 2,
+                 "names its user (ssh://USER@HOST/PATH)");
+    expect_error(f, "[store]\nremote = git://h/x.git\n", 2,
+                 "expected an ssh://, https:// or file:/// URL");
+    expect_error(f, "[store]\nremote = file://h/x.git\n", 2,
+                 "a file:// URL has no host");
+    expect_error(f, "[store]\nremote = https://u:hunter2@h/x.git\n", 2,
+                 "credentials in the URL are refused");
+    {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(ds_config) c =
+            load(f, "[store]\nremote = https://u:hunter2@h/x.git\n", &e);
+
+        g_assert_null(c);
+        g_assert_null(strstr(e->message, "hunter2"));
+    }
     expect_error(f, "[lab]\n\nparalel = 4\n", 3,
                  "[lab] unknown key 'paralel' (did you mean 'parallel'?)");
     expect_error(f, "[store]\npath = /s\nbogus = 1\n", 3,

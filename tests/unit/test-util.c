@@ -8,7 +8,9 @@
  * libgit2 types, the signal policy (the first signal says so, the third
  * leaves with status 2 and the hint), and
  * the display of a command (minimal quoting that still round-trips
- * through sh -c for hostile arguments). */
+ * through sh -c for hostile arguments), and an ssh host key looked up in
+ * a known_hosts file (ports, patterns, negations, @revoked, and the same
+ * file hashed by ssh-keygen -H). */
 #include <config.h>
 
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
+#include "manifests/util/known-hosts.h"
 #include "manifests/util/lock.h"
 #include "manifests/util/parallel.h"
 #include "manifests/util/run-id.h"
@@ -638,6 +641,101 @@ static void test_signals(void)
     }
 }
 
+/* An ed25519 host key blob as a server sends it, its 32 bytes all c. */
+static GBytes *host_key(char c)
+{
+    GByteArray *b = g_byte_array_new();
+    static const guint8 head[] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd',
+                                  '2', '5', '5', '1', '9', 0, 0, 0, 32};
+    guint8 body[32];
+
+    memset(body, c, sizeof body);
+    g_byte_array_append(b, head, sizeof head);
+    g_byte_array_append(b, body, sizeof body);
+    return g_byte_array_free_to_bytes(b);
+}
+
+static int kh(const char *file, const char *host, int port, GBytes *key,
+              const char *want_in_message)
+{
+    g_autoptr(GError) e = NULL;
+    int rc = ds_known_hosts_check(file, host, port,
+                                  g_bytes_get_data(key, NULL),
+                                  g_bytes_get_size(key), &e);
+
+    if (rc == 0)
+        g_assert_no_error(e);
+    else if (want_in_message && !strstr(e->message, want_in_message))
+        g_error("'%s' not in '%s'", want_in_message, e->message);
+    return rc;
+}
+
+/* The lookups of test_known_hosts, on the plain file and the hashed one
+ * (patterns and negations are not hashed by ssh-keygen: they stay). */
+static void known_hosts_cases(const char *f, GBytes *a, GBytes *b, GBytes *c)
+{
+    g_assert_cmpint(kh(f, "example.org", 22, a, NULL), ==, 0);
+    g_assert_cmpint(kh(f, "192.0.2.1", 22, a, NULL), ==, 0);
+    g_assert_cmpint(kh(f, "example.org", 22, b, "ssh host key for example.org does not match"), ==, DS_ECONFLICT);
+    g_assert_cmpint(kh(f, "git.example.org", 2222, a, NULL), ==, 0);
+    g_assert_cmpint(kh(f, "git.example.org", 22, a, "ssh host key for git.example.org is not in"), ==, DS_ENOTFOUND);
+    g_assert_cmpint(kh(f, "example.org", 2222, a, "[example.org]:2222 is not in"), ==, DS_ENOTFOUND);
+    g_assert_cmpint(kh(f, "web.lab.example.org", 22, b, NULL), ==, 0);
+    g_assert_cmpint(kh(f, "bad.lab.example.org", 22, b, NULL), ==, DS_ENOTFOUND);
+    g_assert_cmpint(kh(f, "web.lab.example.org", 22, c, "is revoked"), ==, DS_ECONFLICT);
+    g_assert_cmpint(kh(f, "nowhere.example.net", 22, a, "is not in"), ==, DS_ENOTFOUND);
+}
+
+static void test_known_hosts(void)
+{
+    g_autofree char *dir = tmpdir_new();
+    g_autofree char *f = g_build_filename(dir, "known_hosts", NULL);
+    g_autofree char *missing = g_build_filename(dir, "none", NULL);
+    g_autoptr(GBytes) a = host_key('A'), b = host_key('B'), c = host_key('C');
+    g_autofree char *ba = g_base64_encode(g_bytes_get_data(a, NULL), g_bytes_get_size(a));
+    g_autofree char *bb = g_base64_encode(g_bytes_get_data(b, NULL), g_bytes_get_size(b));
+    g_autofree char *bc = g_base64_encode(g_bytes_get_data(c, NULL), g_bytes_get_size(c));
+    g_autofree char *plain = g_strdup_printf(
+        "# a comment\n\n"
+        "example.org,192.0.2.1 ssh-ed25519 %s one\n"
+        "[git.example.org]:2222 ssh-ed25519 %s\n",
+        ba, ba);
+    /* ssh-keygen -H hashes no pattern and no marker line: they are added
+     * after it has hashed the rest. */
+    g_autofree char *rest = g_strdup_printf(
+        "*.lab.example.org,!bad.lab.example.org ssh-ed25519 %s\n"
+        "@cert-authority * ssh-ed25519 %s\n"
+        "@revoked * ssh-ed25519 %s\n"
+        "broken line\n",
+        bb, bb, bc);
+    g_autofree char *text = g_strconcat(plain, rest, NULL);
+    const char *hash[] = {"ssh-keygen", "-q", "-H", "-f", f, NULL};
+    int status = -1;
+
+    g_assert_true(g_file_set_contents(f, text, -1, NULL));
+    known_hosts_cases(f, a, b, c);
+    g_assert_cmpint(kh(missing, "example.org", 22, a, "no known_hosts file"), ==, DS_ENOTFOUND);
+    g_assert_true(g_file_set_contents(f, plain, -1, NULL));
+    if (!g_spawn_sync(NULL, (char **)hash, NULL,
+                      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+                          G_SPAWN_STDERR_TO_DEV_NULL,
+                      NULL, NULL, NULL, NULL, &status, NULL) ||
+        status != 0) {
+        g_test_skip("ssh-keygen -H could not hash the file");
+    } else {
+        g_autofree char *hashed = NULL;
+        g_autofree char *all = NULL;
+
+        g_assert_true(g_file_get_contents(f, &hashed, NULL, NULL));
+        g_assert_null(strstr(hashed, "example.org"));
+        g_assert_nonnull(strstr(hashed, "|1|"));
+        all = g_strconcat(hashed, rest, NULL);
+        g_assert_true(g_file_set_contents(f, all, -1, NULL));
+        known_hosts_cases(f, a, b, c);
+    }
+    rm_rf(dir);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -652,6 +750,7 @@ int main(int argc, char **argv)
     g_test_add_func("/util/lock/other-process", test_lock_other_process);
     g_test_add_func("/util/lock/holder-forms", test_lock_holder_forms);
     g_test_add_func("/util/run-id", test_run_id);
+    g_test_add_func("/util/known-hosts", test_known_hosts);
     g_test_add_func("/util/shell/round-trip", test_shell_round_trip);
     g_test_add_func("/util/shell/display", test_shell_display);
     g_test_add_func("/util/parallel/for", test_parallel_for);
