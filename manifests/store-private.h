@@ -4,6 +4,7 @@
 #pragma once
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 
 #include "manifests/util/error.h"
 #include "manifests/util/lock.h"
@@ -53,6 +54,12 @@ int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
  * has a group of readers (store-mode.c). */
 int ds_store_mode_objects(git_repository *repo, const char *path,
                           GError **err);
+
+/* The loose-object backend ds_store_mode_objects adds: objects of the
+ * store's modes, compressed at LOOSE_COMPRESSION. */
+#define LOOSE_COMPRESSION 1 /* zlib's fastest level, git's default */
+int ds_store_loose_backend(git_odb_backend **out, const char *path,
+                           GError **err);
 
 /* Remove the objects/tmp_object_git2_* files killed writers left; only
  * under the writer lock.  Returns how many. */
