@@ -685,6 +685,18 @@ int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
     return 0;
 }
 
+bool ds_store_txn_stored(ds_store_txn *txn, ds_role role, const char *host)
+{
+    g_autofree char *path = NULL;
+    git_oid id;
+
+    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
+        return false;
+    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    return ds_store_tree_blob_id(&id, txn->base_tree, path,
+                                 GIT_OBJECT_BLOB) == 0;
+}
+
 bool ds_store_txn_holds(ds_store_txn *txn, ds_role role, const char *host,
                         const ds_blob_id *id)
 {

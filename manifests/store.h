@@ -56,6 +56,13 @@ int ds_store_resolve(char **out_oid, ds_store *st, const char *rev,
 int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
                   ds_role role, const char *host, GError **err);
 
+/* Whether host's prod and lab manifests at rev (NULL = HEAD) are one
+ * blob, or the same bytes but for their role member: the same state,
+ * found without parsing either.  false when one is missing, on an error,
+ * or when they differ anywhere else (a semantic diff then says how). */
+bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
+                               const char *host);
+
 /* Read the stored content of a captured file. */
 int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,
                        ds_role role, const char *host, const char *path,
@@ -131,6 +138,8 @@ typedef struct ds_blob_id {
 
 /* The id data has as a blob (nothing is written).  Any thread. */
 int ds_store_hash(ds_blob_id *out, const void *data, gsize len);
+/* Whether the commit the transaction began on has ROLE/HOST.json. */
+bool ds_store_txn_stored(ds_store_txn *txn, ds_role role, const char *host);
 /* Whether ROLE/HOST.json of the commit the transaction began on is the
  * blob id.  Several threads may ask one read-only transaction at once. */
 bool ds_store_txn_holds(ds_store_txn *txn, ds_role role, const char *host,

@@ -37,19 +37,18 @@ static int read_again(record_job *j, GError **err)
 
     if ((rc = ds_manifest_read_file(&data, &len, j->file, err)) < 0)
         return rc;
-    if ((rc = ds_store_hash(&input, data, len)) < 0)
-        return ds_error_set(err, rc, "%s: cannot hash it", j->file);
     if (!j->old && j->canonical) {
-        if (memcmp(input.raw, j->input.raw, sizeof(input.raw)))
-            return ds_error_set(err, DS_ECONFLICT,
-                                "%s: the file changed while it was recorded",
-                                j->file);
+        /* Stored as it is: the blob written must be the file checked. */
         j->bytes = g_bytes_new_take(g_steal_pointer(&data), len);
-        j->id = input;
+        j->verify = true;
         return 0;
     }
-    j->input = input;
-    j->have_input = true;
+    if (!j->canonical) {
+        if ((rc = ds_store_hash(&input, data, len)) < 0)
+            return ds_error_set(err, rc, "%s: cannot hash it", j->file);
+        j->input = input;
+        j->have_input = true;
+    }
     if ((rc = ds_manifest_parse(&j->parsed, data, len, j->file, err)) < 0 ||
         (rc = ds_manifest_normalise(j->parsed, err)) < 0)
         return rc;
@@ -82,7 +81,7 @@ static int canonical_of(record_job *j, GError **err)
     if (j->file && (rc = read_again(j, err)) < 0)
         return rc;
     if (j->bytes)
-        return 0; /* canonical already */
+        return 0; /* canonical already, hashed as it is written */
     if ((rc = ds_manifest_serialise(&j->bytes, j->m, err)) < 0)
         return ds_error_prefix(err, rc, "%s: ", j->host);
     j->contents = has_contents(j->m);
@@ -140,6 +139,11 @@ static void prepare(record_job *j, ds_store_writer *w, ds_store_inputs *in,
     data = g_bytes_get_data(j->bytes, &len);
     if (ds_store_writer_put(&j->id, w, data, len, &j->err) < 0) {
         g_prefix_error(&j->err, "%s: ", j->host);
+        return;
+    }
+    if (j->verify && memcmp(j->id.raw, j->input.raw, sizeof(j->id.raw))) {
+        ds_error_set(&j->err, DS_ECONFLICT,
+                     "%s: the file changed while it was recorded", j->file);
         return;
     }
     /* Next time, the same input is known to be this blob unparsed. */

@@ -33,6 +33,7 @@ typedef struct record_job {
     GBytes *bytes;       /* canonical bytes */
     ds_blob_id id;       /* their blob id (written unless same) */
     bool have_input;     /* input: the file's bytes' id, not canonical */
+    bool verify;         /* the blob written must be input */
     bool contents;       /* the manifest carries file contents */
     bool same;           /* the stored state: nothing to stage */
     GPtrArray *changes;  /* ds_change * from old, NULL for a new host */
