@@ -17,6 +17,7 @@ struct ds_store {
     bool in_txn;          /* a transaction is open on this handle */
     ds_store_commit_hook commit_hook; /* before the branch moves, or NULL */
     void *commit_hook_payload;
+    guint pack_threshold; /* loose objects a commit packs past (0: never) */
 };
 
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */

@@ -638,8 +638,15 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
     if ((rc = ds_store_move_branch(st, txn->have_base ? &txn->base_id : NULL,
                                    &commit_id, reflog, err)) < 0)
         goto done;
-    /* The commit is made; flushing the branch update is best effort. */
+    /* The commit is made; flushing the branch update is best effort, and
+     * so is packing: a store left loose is whole, only slower, and the
+     * next commit packs it. */
     (void)ds_store_sync_objects(st, NULL);
+    {
+        guint packed;
+
+        (void)ds_store_pack_auto(&packed, st, st->pack_threshold, NULL);
+    }
 
     /* The transaction continues from the new commit. */
     txn->base_id = commit_id;

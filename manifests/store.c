@@ -209,6 +209,7 @@ int ds_store_open(ds_store **out, const char *path, GError **err)
     st = g_new0(ds_store, 1);
     st->path = g_strdup(path);
     st->repo = repo;
+    st->pack_threshold = DS_STORE_PACK_THRESHOLD;
     *out = st;
     return 0;
 }

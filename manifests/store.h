@@ -72,6 +72,21 @@ int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,
 int ds_store_list_hosts(GPtrArray **out, ds_store *st, const char *rev,
                         ds_role role, GError **err);
 
+/* Loose objects as `git gc --auto` counts them: those of one fan-out
+ * directory, times 256. */
+guint ds_store_loose_estimate(ds_store *st);
+/* Write every loose object into one new pack and remove the loose copies
+ * (*out_packed: how many).  Only under the store lock; nothing is lost
+ * or pruned. */
+int ds_store_pack(guint *out_packed, ds_store *st, GError **err);
+/* ds_store_pack when the estimate passes threshold (0: never). */
+#define DS_STORE_PACK_THRESHOLD 6700 /* git's gc.auto */
+int ds_store_pack_auto(guint *out_packed, ds_store *st, guint threshold,
+                       GError **err);
+/* The threshold ds_store_txn_commit packs past, once its commit is made
+ * (DS_STORE_PACK_THRESHOLD unless set; 0: never). */
+void ds_store_set_pack_threshold(ds_store *st, guint threshold);
+
 /* A write transaction: stage manifests (with file contents), then commit
  * once.  Nothing is visible until ds_store_txn_commit succeeds; HEAD moves
  * only to a whole commit. */

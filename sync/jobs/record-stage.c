@@ -16,6 +16,16 @@
 
 #define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
+void ds_record_hosts_free(record_host *hosts, guint n)
+{
+    for (guint i = 0; hosts && i < n; i++) {
+        g_free(hosts[i].host);
+        if (hosts[i].changes)
+            g_ptr_array_unref(hosts[i].changes);
+    }
+    g_free(hosts);
+}
+
 /* What a prepared job tells the summary and the transaction. */
 static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
                      guint npackages, guint nsources, guint nfiles,

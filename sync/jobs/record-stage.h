@@ -19,6 +19,9 @@ typedef struct record_host {
     GPtrArray *changes; /* ds_change *, NULL for a new host */
 } record_host;
 
+/* Free hosts[0..n-1] and the array. */
+void ds_record_hosts_free(record_host *hosts, guint n);
+
 /* Compare each collected manifest (ds_manifest *, valid, normalised)
  * with the store's HEAD and stage it unless it is the stored state again;
  * hosts[i] receives what manifests[i] changed.  The work is done on both
