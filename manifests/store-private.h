@@ -20,6 +20,18 @@ struct ds_store {
     guint pack_threshold; /* loose objects a commit packs past (0: never) */
 };
 
+/* A transaction (store-txn.c; read by store-writer.c). */
+typedef struct staged staged;
+struct ds_store_txn {
+    ds_store *st;
+    bool own_lock;
+    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
+    bool have_base;
+    git_oid base_id;      /* the commit HEAD named at begin */
+    git_tree *base_tree;  /* its tree, NULL when the store had none */
+    GHashTable *staged;   /* "ROLE/HOST" -> staged * (store-txn.c) */
+};
+
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */
 int ds_store_git_error(GError **err, int code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);

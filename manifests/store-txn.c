@@ -28,15 +28,6 @@ typedef struct staged {
     char *note;         /* when the old manifest could not be compared */
 } staged;
 
-struct ds_store_txn {
-    ds_store *st;
-    bool own_lock;
-    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
-    bool have_base;
-    git_oid base_id;      /* the commit HEAD named at begin */
-    git_tree *base_tree;  /* its tree, NULL when the store had none */
-    GHashTable *staged;   /* "ROLE/HOST" -> staged * */
-};
 
 static void staged_free(gpointer p)
 {
@@ -689,65 +680,6 @@ int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
         *is_new = s->first;
     if (changes)
         *changes = s->changes;
-    return 0;
-}
-
-bool ds_store_txn_stored(ds_store_txn *txn, ds_role role, const char *host)
-{
-    g_autofree char *path = NULL;
-    git_oid id;
-
-    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
-        return false;
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    return ds_store_tree_blob_id(&id, txn->base_tree, path,
-                                 GIT_OBJECT_BLOB) == 0;
-}
-
-bool ds_store_txn_holds(ds_store_txn *txn, ds_role role, const char *host,
-                        const ds_blob_id *id)
-{
-    g_autofree char *path = NULL;
-    git_oid want;
-
-    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
-        return false;
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    if (ds_store_tree_blob_id(&want, txn->base_tree, path,
-                              GIT_OBJECT_BLOB) != 0)
-        return false;
-    return memcmp(want.id, id->raw, sizeof(id->raw)) == 0;
-}
-
-bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
-                             const char *host, const void *data, gsize len)
-{
-    ds_blob_id got;
-
-    return ds_store_hash(&got, data, len) == 0 &&
-           ds_store_txn_holds(txn, role, host, &got);
-}
-
-int ds_store_txn_base_bytes(GBytes **out, ds_store_txn *txn, ds_role role,
-                            const char *host, GError **err)
-{
-    g_autofree char *path = NULL;
-    git_blob *blob = NULL;
-    git_oid id;
-
-    *out = NULL;
-    if (!host || !ds_name_is_safe_host(host))
-        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
-                            host ? host : "(null)");
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    if (!txn->base_tree || ds_store_tree_blob_id(&id, txn->base_tree, path,
-                                                 GIT_OBJECT_BLOB) != 0)
-        return ds_error_set(err, DS_ENOTFOUND, "%s: not in the store", path);
-    if (git_blob_lookup(&blob, txn->st->repo, &id) < 0)
-        return ds_store_git_error(err, DS_EGENERIC, "%s@HEAD", path);
-    *out = g_bytes_new(git_blob_rawcontent(blob),
-                       (gsize)git_blob_rawsize(blob));
-    git_blob_free(blob);
     return 0;
 }
 
