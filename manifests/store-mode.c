@@ -105,30 +105,45 @@ int ds_store_share(const char *path, const char *group, GError **err)
     return rc;
 }
 
-int ds_store_mode_objects(git_repository *repo, const char *path, GError **err)
+int ds_store_loose_backend(git_odb_backend **out, const char *path,
+                           GError **err)
 {
     g_autofree char *objects = g_build_filename(path, "objects", NULL);
-    git_odb_backend *loose = NULL;
-    git_odb *odb = NULL;
     struct stat sb;
     bool shared;
-    int rc = 0;
 
+    *out = NULL;
     /* The store's own mode says whether it has a group of readers. */
     if (stat(path, &sb) < 0)
         return ds_error_set(err, DS_EGENERIC, "%s: %s", path,
                             g_strerror(errno));
     shared = (sb.st_mode & 0070) != 0;
+    /* Compressed as git compresses loose objects (core.looseCompression
+     * 1): zlib's default level cost a first record twice the time, for
+     * files a tenth smaller until they are packed. */
+    if (git_odb_backend_loose(out, objects, LOOSE_COMPRESSION, 0,
+                              shared ? DIR_MODE_GROUP : DIR_MODE,
+                              shared ? OBJECT_MODE_GROUP : OBJECT_MODE) < 0)
+        return ds_store_git_error(err, DS_EGENERIC,
+                                  "%s: cannot open its object database",
+                                  path);
+    return 0;
+}
+
+int ds_store_mode_objects(git_repository *repo, const char *path, GError **err)
+{
+    git_odb_backend *loose = NULL;
+    git_odb *odb = NULL;
+    int rc;
+
     /* Ahead of libgit2's own loose backend (priority 1), which writes
      * 0444 objects in 0755 directories (less the umask): every write
      * goes to the first backend that can write. */
+    if ((rc = ds_store_loose_backend(&loose, path, err)) < 0)
+        return rc;
     if (git_repository_odb(&odb, repo) < 0 ||
-        git_odb_backend_loose(&loose, objects, -1, 0,
-                              shared ? DIR_MODE_GROUP : DIR_MODE,
-                              shared ? OBJECT_MODE_GROUP : OBJECT_MODE) < 0 ||
         git_odb_add_backend(odb, loose, 10) < 0) {
-        if (loose)
-            loose->free(loose);
+        loose->free(loose);
         rc = ds_store_git_error(err, DS_EGENERIC,
                                 "%s: cannot open its object database",
                                 path);

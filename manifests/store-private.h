@@ -4,6 +4,7 @@
 #pragma once
 
 #include <git2.h>
+#include <git2/sys/odb_backend.h>
 
 #include "manifests/util/error.h"
 #include "manifests/util/lock.h"
@@ -22,6 +23,19 @@ struct ds_store {
     char *remote_ca_file;
     bool push_failed; /* said once; no more pushes through this handle */
     ds_log log;       /* where a failed push is said */
+    guint pack_threshold; /* loose objects a commit packs past (0: never) */
+};
+
+/* A transaction (store-txn.c; read by store-writer.c). */
+typedef struct staged staged;
+struct ds_store_txn {
+    ds_store *st;
+    bool own_lock;
+    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
+    bool have_base;
+    git_oid base_id;      /* the commit HEAD named at begin */
+    git_tree *base_tree;  /* its tree, NULL when the store had none */
+    GHashTable *staged;   /* "ROLE/HOST" -> staged * (store-txn.c) */
 };
 
 /* Set err from libgit2's last error: "WHAT: libgit2 message". */
@@ -59,6 +73,12 @@ int ds_store_move_branch(ds_store *st, const git_oid *base, const git_oid *id,
  * has a group of readers (store-mode.c). */
 int ds_store_mode_objects(git_repository *repo, const char *path,
                           GError **err);
+
+/* The loose-object backend ds_store_mode_objects adds: objects of the
+ * store's modes, compressed at LOOSE_COMPRESSION. */
+#define LOOSE_COMPRESSION 1 /* zlib's fastest level, git's default */
+int ds_store_loose_backend(git_odb_backend **out, const char *path,
+                           GError **err);
 
 /* Remove the objects/tmp_object_git2_* files killed writers left; only
  * under the writer lock.  Returns how many. */

@@ -28,15 +28,6 @@ typedef struct staged {
     char *note;         /* when the old manifest could not be compared */
 } staged;
 
-struct ds_store_txn {
-    ds_store *st;
-    bool own_lock;
-    bool read_only; /* begun by ds_store_txn_begin_read: no writes */
-    bool have_base;
-    git_oid base_id;      /* the commit HEAD named at begin */
-    git_tree *base_tree;  /* its tree, NULL when the store had none */
-    GHashTable *staged;   /* "ROLE/HOST" -> staged * */
-};
 
 static void staged_free(gpointer p)
 {
@@ -236,25 +227,49 @@ static guint canonical_count(const char *data, gsize len, const char *name)
     return n;
 }
 
-/* Stage the manifest blob `data` (canonical bytes) of role/host, with the
- * tree of captured files `files_id` when has_files.  `m`, when NULL, is
- * parsed from data only if the host had another manifest (for the
- * message). */
+static void txn_stage(ds_store_txn *txn, ds_role role, const char *host,
+                      const ds_manifest *m, const git_oid *files_id,
+                      bool has_files, const git_oid *manifest_id,
+                      const void *data, gsize len, GPtrArray *changes);
+
+/* Write the manifest blob `data` (canonical bytes) of role/host and stage
+ * it (txn_stage). */
 static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
                    const ds_manifest *m, const git_oid *files_id,
                    bool has_files, const void *data, gsize len, GError **err)
 {
     ds_store *st = txn->st;
-    g_autofree char *mpath = NULL;
-    g_autofree char *fpath = NULL;
     git_odb *odb = NULL;
-    git_oid old_m, old_f;
-    bool had_m, had_f;
-    staged *s;
+    git_oid id;
     int rc;
 
     if (git_repository_odb(&odb, st->repo) < 0)
         return ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
+    rc = write_blob(&id, odb, data, len);
+    git_odb_free(odb);
+    if (rc < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "%s: manifest", host);
+    txn_stage(txn, role, host, m, files_id, has_files, &id, data, len, NULL);
+    return 0;
+}
+
+/* Stage the manifest blob manifest_id (canonical bytes data, already
+ * written) of role/host, with the tree of captured files `files_id` when
+ * has_files.  changes, when given, are the semantic changes from the base
+ * commit's manifest as the caller found them (taken); otherwise `m`,
+ * parsed from data when NULL, is compared with it, only if the host had
+ * another manifest (for the message). */
+static void txn_stage(ds_store_txn *txn, ds_role role, const char *host,
+                      const ds_manifest *m, const git_oid *files_id,
+                      bool has_files, const git_oid *manifest_id,
+                      const void *data, gsize len, GPtrArray *changes)
+{
+    ds_store *st = txn->st;
+    g_autofree char *mpath = NULL;
+    g_autofree char *fpath = NULL;
+    git_oid old_m, old_f;
+    bool had_m, had_f;
+    staged *s;
 
     s = g_new0(staged, 1);
     s->role = role;
@@ -262,10 +277,7 @@ static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
     s->has_files = has_files;
     if (has_files)
         s->files_id = *files_id;
-    if (write_blob(&s->manifest_id, odb, data, len) < 0) {
-        rc = ds_store_git_error(err, DS_EGENERIC, "%s: manifest", host);
-        goto fail;
-    }
+    s->manifest_id = *manifest_id;
 
     mpath = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
     fpath = g_strdup_printf("files/%s/%s", ds_role_name(role), host);
@@ -287,6 +299,9 @@ static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
             s->nfiles = canonical_count(data, len, "files");
             s->nservices = canonical_count(data, len, "services");
         }
+    } else if (s->changed && !git_oid_equal(&old_m, &s->manifest_id) &&
+               changes) {
+        s->changes = g_ptr_array_ref(changes);
     } else if (s->changed && !git_oid_equal(&old_m, &s->manifest_id)) {
         g_autoptr(ds_manifest) old = NULL;
         g_autoptr(ds_manifest) parsed = NULL;
@@ -305,13 +320,6 @@ static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
     g_hash_table_replace(txn->staged,
                          g_strdup_printf("%s/%s", ds_role_name(role), host),
                          s);
-    git_odb_free(odb);
-    return 0;
-
-fail:
-    staged_free(s);
-    git_odb_free(odb);
-    return rc;
 }
 
 static int check_put(const ds_store_txn *txn, ds_role role, const char *host,
@@ -656,8 +664,15 @@ int ds_store_txn_commit(char **out_oid, ds_store_txn *txn, const char *verb,
     if ((rc = ds_store_move_branch(st, txn->have_base ? &txn->base_id : NULL,
                                    &commit_id, reflog, err)) < 0)
         goto done;
-    /* The commit is made; flushing the branch update is best effort. */
+    /* The commit is made; flushing the branch update is best effort, and
+     * so is packing: a store left loose is whole, only slower, and the
+     * next commit packs it. */
     (void)ds_store_sync_objects(st, NULL);
+    {
+        guint packed;
+
+        (void)ds_store_pack_auto(&packed, st, st->pack_threshold, NULL);
+    }
 
     /* The transaction continues from the new commit. */
     txn->base_id = commit_id;
@@ -707,18 +722,29 @@ int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
     return 0;
 }
 
-bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
-                             const char *host, const void *data, gsize len)
+int ds_store_txn_put_blob(ds_store_txn *txn, ds_role role, const char *host,
+                          const ds_blob_id *id, const ds_manifest *m,
+                          const void *data, gsize len, GPtrArray *changes,
+                          GError **err)
 {
-    g_autofree char *path = NULL;
-    git_oid want, got;
+    git_odb *odb = NULL;
+    git_oid files_id, mid;
+    bool has_files = false;
+    int rc;
 
-    if (!host || !ds_name_is_safe_host(host) || !txn->base_tree)
-        return false;
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    if (ds_store_tree_blob_id(&want, txn->base_tree, path,
-                              GIT_OBJECT_BLOB) != 0 ||
-        git_odb_hash(&got, data, len, GIT_OBJECT_BLOB) < 0)
-        return false;
-    return git_oid_equal(&want, &got);
+    if ((rc = check_put(txn, role, host, err)) < 0)
+        return rc;
+    if (m) {
+        if (git_repository_odb(&odb, txn->st->repo) < 0)
+            return ds_store_git_error(err, DS_EGENERIC, "store %s",
+                                      txn->st->path);
+        rc = write_files(&files_id, &has_files, txn->st, odb, m, err);
+        git_odb_free(odb);
+        if (rc < 0)
+            return rc;
+    }
+    memcpy(mid.id, id->raw, sizeof(id->raw));
+    txn_stage(txn, role, host, m, &files_id, has_files, &mid, data, len,
+              changes);
+    return 0;
 }

@@ -56,6 +56,13 @@ int ds_store_resolve(char **out_oid, ds_store *st, const char *rev,
 int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
                   ds_role role, const char *host, GError **err);
 
+/* Whether host's prod and lab manifests at rev (NULL = HEAD) are one
+ * blob, or the same bytes but for their role member: the same state,
+ * found without parsing either.  false when one is missing, on an error,
+ * or when they differ anywhere else (a semantic diff then says how). */
+bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
+                               const char *host);
+
 /* Read the stored content of a captured file. */
 int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,
                        ds_role role, const char *host, const char *path,
@@ -64,6 +71,21 @@ int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,
 /* Host names that have a manifest for role at rev (NULL = HEAD), sorted. */
 int ds_store_list_hosts(GPtrArray **out, ds_store *st, const char *rev,
                         ds_role role, GError **err);
+
+/* Loose objects as `git gc --auto` counts them: those of one fan-out
+ * directory, times 256. */
+guint ds_store_loose_estimate(ds_store *st);
+/* Write every loose object into one new pack and remove the loose copies
+ * (*out_packed: how many).  Only under the store lock; nothing is lost
+ * or pruned. */
+int ds_store_pack(guint *out_packed, ds_store *st, GError **err);
+/* ds_store_pack when the estimate passes threshold (0: never). */
+#define DS_STORE_PACK_THRESHOLD 6700 /* git's gc.auto */
+int ds_store_pack_auto(guint *out_packed, ds_store *st, guint threshold,
+                       GError **err);
+/* The threshold ds_store_txn_commit packs past, once its commit is made
+ * (DS_STORE_PACK_THRESHOLD unless set; 0: never). */
+void ds_store_set_pack_threshold(ds_store *st, guint threshold);
 
 /* A write transaction: stage manifests (with file contents), then commit
  * once.  Nothing is visible until ds_store_txn_commit succeeds; HEAD moves
@@ -123,7 +145,70 @@ int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
  * putting it. */
 bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
                              const char *host, const void *data, gsize len);
+
+/* A git object id (SHA-1), for callers that compare blobs by id. */
+typedef struct ds_blob_id {
+    unsigned char raw[20];
+} ds_blob_id;
+
+/* The id data has as a blob (nothing is written).  Any thread. */
+int ds_store_hash(ds_blob_id *out, const void *data, gsize len);
+/* Whether the commit the transaction began on has ROLE/HOST.json. */
+bool ds_store_txn_stored(ds_store_txn *txn, ds_role role, const char *host);
+/* Whether ROLE/HOST.json of the commit the transaction began on is the
+ * blob id.  Several threads may ask one read-only transaction at once. */
+bool ds_store_txn_holds(ds_store_txn *txn, ds_role role, const char *host,
+                        const ds_blob_id *id);
+/* The bytes of ROLE/HOST.json at the transaction's base commit.
+ * DS_ENOTFOUND when the host had none there. */
+int ds_store_txn_base_bytes(GBytes **out, ds_store_txn *txn, ds_role role,
+                            const char *host, GError **err);
+
+/* Writing manifests' blobs in several threads at once, each thread with
+ * its own writer (objects are written as ds_store_txn_put writes them);
+ * then ds_store_txn_put_blob stages them in the transaction's thread. */
+typedef struct ds_store_writer ds_store_writer;
+int ds_store_writer_new(ds_store_writer **out, ds_store *st, GError **err);
+/* Write data as a blob; *out receives its id. */
+int ds_store_writer_put(ds_blob_id *out, ds_store_writer *w,
+                        const void *data, gsize len, GError **err);
+void ds_store_writer_free(ds_store_writer *w);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_writer, ds_store_writer_free)
+
+/* Stage blob id (written by a writer: the canonical bytes data of a valid
+ * manifest of role/host) as ROLE/HOST.json.  m, when given, is that
+ * manifest: the contents of its files are stored as ds_store_txn_put
+ * stores them; without it the manifest must carry none.  changes, when
+ * given, are its semantic changes from the manifest at the transaction's
+ * base (ds_change *, referenced): the commit message then needs no
+ * comparison of its own. */
+int ds_store_txn_put_blob(ds_store_txn *txn, ds_role role, const char *host,
+                          const ds_blob_id *id, const ds_manifest *m,
+                          const void *data, gsize len, GPtrArray *changes,
+                          GError **err);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_txn, ds_store_txn_free)
+
+/* What input files became in the store (manifests/store-inputs.c): for
+ * each host, the blob id of the last input that was not in canonical form
+ * and the blob its canonical form was.  Loading never fails: a missing or
+ * damaged table, or line, is an empty one. */
+typedef struct ds_store_inputs ds_store_inputs;
+ds_store_inputs *ds_store_inputs_load(ds_store *st);
+void ds_store_inputs_free(ds_store_inputs *in);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_inputs, ds_store_inputs_free)
+/* Whether an input of blob id `input` was seen before and its canonical
+ * form is what the transaction's base holds for that host: then *host
+ * (caller frees) and *role name it.  Several threads may ask at once. */
+bool ds_store_inputs_same(const ds_store_inputs *in, ds_store_txn *txn,
+                          const ds_blob_id *input, char **host, ds_role *role);
+/* Remember that the input of blob id `input` is, canonical, the blob
+ * `stored` of role/host (nothing when they are the same id).  Any
+ * thread. */
+void ds_store_inputs_note(ds_store_inputs *in, const ds_blob_id *input,
+                          ds_role role, const char *host,
+                          const ds_blob_id *stored);
+/* Write the table back if it changed; only under the store lock. */
+int ds_store_inputs_save(ds_store_inputs *in, ds_store *st, GError **err);
 
 /* One commit in a host's history. */
 typedef struct ds_history_entry {

@@ -177,10 +177,9 @@ static int record_commit(ds_cli *cli, const ds_config *cfg,
         if (ds_record_stage_files(&log, st, txn, chk, hosts, &err) < 0)
             goto fail;
     }
-    for (guint i = 0; manifests && i < manifests->len; i++)
-        if (ds_record_stage_host(&hosts[i], st, txn,
-                                 g_ptr_array_index(manifests, i), &err) < 0)
-            goto fail;
+    if (manifests &&
+        ds_record_stage_hosts(hosts, st, txn, manifests, &err) < 0)
+        goto fail;
     for (guint i = 0; i < n; i++)
         if (hosts[i].is_new || hosts[i].changes->len)
             changed++;

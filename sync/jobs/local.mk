@@ -9,6 +9,7 @@ libdriftsync_la_SOURCES += \
 	sync/jobs/patches.h sync/jobs/patches.c \
 	sync/jobs/audit-run.h sync/jobs/audit-run.c \
 	sync/jobs/record-stage.h sync/jobs/record-stage.c \
+	sync/jobs/record-prepare.h sync/jobs/record-prepare.c \
 	sync/jobs/trial.h sync/jobs/trial.c sync/jobs/trial-run.c \
 	sync/jobs/trial-guard.h sync/jobs/trial-guard.c \
 	sync/jobs/trial-pending.c sync/jobs/trial-cache.c

@@ -17,6 +17,7 @@
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
+#include "sync/jobs/record-stage.h"
 #include "sync/output/patches-report.h"
 
 #define MIRROR_STORE_LOCK_MS (60 * 1000)
@@ -105,29 +106,25 @@ static int record_commit(char **commit, ds_store *st, GPtrArray *manifests,
                          GError **err)
 {
     g_autoptr(ds_store_txn) txn = NULL;
+    record_host *hosts = g_new0(record_host, manifests->len + 1);
     int rc;
 
     *commit = NULL;
-    if ((rc = ds_store_lock(st, MIRROR_STORE_LOCK_MS, err)) < 0)
+    if ((rc = ds_store_lock(st, MIRROR_STORE_LOCK_MS, err)) < 0) {
+        ds_record_hosts_free(hosts, manifests->len);
         return rc;
+    }
     if ((rc = ds_store_txn_begin(&txn, st, err)) < 0)
         goto done;
-    for (guint i = 0; i < manifests->len; i++) {
-        ds_manifest *m = manifests->pdata[i];
-        g_autoptr(ds_manifest) old = NULL;
-
-        rc = ds_store_read(&old, st, NULL, DS_ROLE_PROD, m->host, err);
-        if (rc == DS_ENOTFOUND)
-            g_clear_error(err);
-        else if (rc < 0)
-            goto done;
-        else if (ds_manifest_same_state(old, m))
-            continue;
-        if ((rc = ds_store_txn_put(txn, m, err)) < 0)
-            goto done;
-    }
+    /* The stored state again is not staged (the same blob, or the same
+     * state by meaning, collected later). */
+    rc = ds_record_stage_hosts(hosts, st, txn, manifests, err);
+    if (rc < 0)
+        goto done;
     rc = ds_store_txn_commit(commit, txn, "record", run_id, cfg->ignore, err);
 done:
+    ds_record_hosts_free(hosts, manifests->len);
+    g_clear_pointer(&txn, ds_store_txn_free);
     ds_store_unlock(st);
     if (rc < 0)
         return ds_error_prefix(err, rc, "recording prod: ");

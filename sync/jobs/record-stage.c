@@ -11,38 +11,116 @@
 
 #include "manifests/util/error.h"
 #include "manifests/util/parallel.h"
+#include "sync/jobs/record-prepare.h"
 #include "sync/jobs/record-stage.h"
 
-#define RECORD_THREADS 2
 #define RECORD_PARALLEL_MIN 8 /* files: fewer are checked in one thread */
 
-/* Compare m with the store's HEAD and stage it unless it is the stored
- * state again; h receives what changed. */
-int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
-                         const ds_manifest *m, GError **err)
+void ds_record_hosts_free(record_host *hosts, guint n)
 {
-    g_autoptr(ds_manifest) old = NULL;
-    int rc;
+    for (guint i = 0; hosts && i < n; i++) {
+        g_free(hosts[i].host);
+        if (hosts[i].changes)
+            g_ptr_array_unref(hosts[i].changes);
+    }
+    g_free(hosts);
+}
 
-    h->host = g_strdup(m->host);
-    h->role = m->role;
-    h->npackages = m->packages->len;
-    h->nsources = m->sources->len;
-    h->nfiles = m->files->len;
-    h->nservices = m->services->len;
-    rc = ds_store_read(&old, st, NULL, m->role, m->host, err);
+/* What a prepared job tells the summary and the transaction. */
+static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
+                     guint npackages, guint nsources, guint nfiles,
+                     guint nservices, GError **err)
+{
+    gsize len;
+    const void *data;
+
+    if (j->err) {
+        int rc = ds_error_code_of(j->err);
+
+        g_propagate_error(err, g_steal_pointer(&j->err));
+        return rc;
+    }
+    h->host = g_strdup(j->host);
+    h->role = j->role;
+    h->is_new = !j->old && !j->same;
+    h->same = j->same;
+    if (j->m) {
+        h->npackages = j->m->packages->len;
+        h->nsources = j->m->sources->len;
+        h->nfiles = j->m->files->len;
+        h->nservices = j->m->services->len;
+    } else {
+        h->npackages = npackages;
+        h->nsources = nsources;
+        h->nfiles = nfiles;
+        h->nservices = nservices;
+    }
+    if (j->changes)
+        h->changes = g_ptr_array_ref(j->changes);
+    if (j->same)
+        return 0;
+    data = g_bytes_get_data(j->bytes, &len);
+    return ds_store_txn_put_blob(txn, j->role, j->host, &j->id,
+                                 j->contents ? j->m : NULL, data, len,
+                                 j->changes, err);
+}
+
+/* The stored bytes of the job's host, or none for a new host. */
+static int fetch_old(record_job *j, ds_store_txn *txn, GError **err)
+{
+    int rc = ds_store_txn_base_bytes(&j->old, txn, j->role, j->host, err);
+
     if (rc == DS_ENOTFOUND) {
         g_clear_error(err);
-        h->is_new = true;
-    } else if (rc < 0) {
-        return rc;
-    } else {
-        if ((rc = ds_manifest_diff(&h->changes, old, m, NULL, err)) < 0)
-            return rc;
-        if (!h->changes->len && (h->same = ds_manifest_same_state(old, m)))
-            return 0;
+        return 0;
     }
-    return ds_store_txn_put(txn, m, err);
+    return rc;
+}
+
+/* Collected manifests, a batch at a time: serialised and hashed on both
+ * cores; a host whose blob is the stored one is the same state (nothing
+ * parsed); the others are compared with the stored manifest, written and
+ * staged. */
+int ds_record_stage_hosts(record_host *hosts, ds_store *st, ds_store_txn *txn,
+                          GPtrArray *manifests, GError **err)
+{
+    g_autofree record_job *jobs = g_new0(record_job, RECORD_BATCH);
+    int rc = 0;
+
+    for (guint b0 = 0; b0 < manifests->len && rc == 0; b0 += RECORD_BATCH) {
+        guint n = MIN(RECORD_BATCH, manifests->len - b0);
+
+        for (guint i = 0; i < n; i++) {
+            const ds_manifest *m = g_ptr_array_index(manifests, b0 + i);
+
+            jobs[i].m = m;
+            jobs[i].host = m->host;
+            jobs[i].role = m->role;
+        }
+        if ((rc = ds_record_prepare(jobs, n, st, NULL,
+                                    RECORD_PHASE_CANONICAL, err)) < 0)
+            break;
+        for (guint i = 0; i < n && rc == 0; i++) {
+            if (jobs[i].err || jobs[i].contents ||
+                !ds_store_txn_holds(txn, jobs[i].role, jobs[i].host,
+                                    &jobs[i].id))
+                rc = fetch_old(&jobs[i], txn, err);
+            else
+                jobs[i].same = true;
+        }
+        if (rc == 0)
+            rc = ds_record_prepare(jobs, n, st, NULL, RECORD_PHASE_COMPARE,
+                                   err);
+        for (guint i = 0; i < n; i++) {
+            if (rc == 0 && jobs[i].same && !jobs[i].changes)
+                jobs[i].changes = g_ptr_array_new(); /* found by blob id */
+            if (rc == 0)
+                rc = stage_job(&hosts[b0 + i], txn, &jobs[i], 0, 0, 0, 0,
+                               err);
+            ds_record_job_clear(&jobs[i]);
+        }
+    }
+    return rc;
 }
 
 /* ---- --from FILE...: check every file, then stage one at a time ---- */
@@ -52,15 +130,17 @@ typedef struct checked_file {
     const char *file;
     char *host; /* when valid */
     ds_role role;
-    bool same;      /* byte for byte the stored manifest: nothing to stage */
+    bool same;      /* the stored state: nothing to stage */
     bool canonical; /* the file's bytes are the canonical ones, and it
                      * carries no file contents to store */
+    ds_blob_id input; /* the file's bytes' blob id */
     guint npackages, nsources, nfiles, nservices;
     GError *err;
 } checked_file;
 
 typedef struct {
     ds_store_txn *txn;
+    ds_store_inputs *inputs;
     checked_file *files;
 } check_work;
 
@@ -86,30 +166,86 @@ static char *canonical_member(const char *data, gsize len, const char *key)
     return NULL;
 }
 
-/* First pass over one file: the same bytes as stored (nothing to parse:
- * the store holds only checked, canonical manifests), or a full parse
- * and check.  Nothing is kept but the host's name and role. */
-static void check_file(ds_store_txn *txn, checked_file *c)
+/* Whether the bytes are the stored state, found without parsing them:
+ * the stored blob itself, or an input seen before whose canonical form is
+ * the stored blob. */
+static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
+                            ds_store_inputs *inputs, const char *data,
+                            gsize len)
+{
+    /* Canonical bytes open with a member at two spaces of indent; other
+     * bytes are not searched for one. */
+    bool looks_canonical = len > 5 && !memcmp(data, "{\n  \"", 5);
+    g_autofree char *host =
+        looks_canonical ? canonical_member(data, len, "host") : NULL;
+    g_autofree char *role =
+        looks_canonical ? canonical_member(data, len, "role") : NULL;
+
+    if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
+        ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
+
+        if (ds_store_txn_holds(txn, r, host, &c->input)) {
+            c->host = g_steal_pointer(&host);
+            c->role = r;
+            return true;
+        }
+    }
+    return inputs &&
+           ds_store_inputs_same(inputs, txn, &c->input, &c->host, &c->role);
+}
+
+/* The parsed file's canonical form: the stored blob again (the same
+ * state), or whether the file's bytes are canonical. */
+static void check_canonical(checked_file *c, ds_store_txn *txn,
+                            ds_store_inputs *inputs, const ds_manifest *m,
+                            const char *data, gsize len)
+{
+    g_autoptr(GBytes) bytes = NULL;
+    ds_blob_id id;
+
+    for (guint i = 0; i < m->files->len; i++) {
+        const ds_file *f = g_ptr_array_index(m->files, i);
+
+        if (f->content || f->content_ref)
+            return; /* stored with its files: staging compares them */
+    }
+    if (ds_manifest_serialise(&bytes, m, NULL) < 0)
+        return;
+    c->canonical = g_bytes_get_size(bytes) == len &&
+                   !memcmp(g_bytes_get_data(bytes, NULL), data, len);
+    /* Canonical bytes were compared by their id already; other bytes'
+     * canonical form only when the store has the host. */
+    if (c->canonical || !ds_store_txn_stored(txn, c->role, c->host) ||
+        ds_store_hash(&id, g_bytes_get_data(bytes, NULL),
+                      g_bytes_get_size(bytes)) < 0)
+        return;
+    if (ds_store_txn_holds(txn, c->role, c->host, &id)) {
+        c->same = true;
+        if (inputs)
+            ds_store_inputs_note(inputs, &c->input, c->role, c->host, &id);
+    }
+}
+
+/* First pass over one file: the stored state unparsed (the store holds
+ * only checked, canonical manifests), or a full parse and check, and its
+ * canonical form compared with the stored one.  Nothing is kept but the
+ * host's name and role. */
+static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
+                       checked_file *c)
 {
     g_autofree char *data = NULL;
-    g_autofree char *host = NULL;
-    g_autofree char *role = NULL;
     g_autoptr(ds_manifest) m = NULL;
     gsize len = 0;
 
     if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
         return;
-    host = canonical_member(data, len, "host");
-    role = canonical_member(data, len, "role");
-    if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
-        ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
-
-        if (ds_store_txn_same_bytes(txn, r, host, data, len)) {
-            c->host = g_steal_pointer(&host);
-            c->role = r;
-            c->same = true;
-            return;
-        }
+    if (ds_store_hash(&c->input, data, len) < 0) {
+        ds_error_set(&c->err, DS_EGENERIC, "%s: cannot hash it", c->file);
+        return;
+    }
+    if (stored_unparsed(c, txn, inputs, data, len)) {
+        c->same = true;
+        return;
     }
     if (ds_manifest_parse(&m, data, len, c->file, &c->err) < 0 ||
         ds_manifest_normalise(m, &c->err) < 0)
@@ -126,22 +262,10 @@ static void check_file(ds_store_txn *txn, checked_file *c)
     c->nsources = m->sources->len;
     c->nfiles = m->files->len;
     c->nservices = m->services->len;
-    /* A new host whose bytes are already canonical is then stored as they
-     * are, without parsing it again. */
-    c->canonical = m->collector.transport != NULL;
-    for (guint i = 0; c->canonical && i < m->files->len; i++) {
-        const ds_file *f = g_ptr_array_index(m->files, i);
-
-        if (f->content || f->content_ref)
-            c->canonical = false;
-    }
-    if (c->canonical) {
-        g_autoptr(GBytes) bytes = NULL;
-
-        c->canonical = ds_manifest_serialise(&bytes, m, NULL) == 0 &&
-                       g_bytes_get_size(bytes) == len &&
-                       !memcmp(g_bytes_get_data(bytes, NULL), data, len);
-    }
+    /* As staging stores it. */
+    if (!m->collector.transport)
+        m->collector.transport = g_strdup("import");
+    check_canonical(c, txn, inputs, m, data, len);
 }
 
 static void check_one(guint i, guint worker, void *payload)
@@ -149,17 +273,18 @@ static void check_one(guint i, guint worker, void *payload)
     check_work *w = payload;
 
     (void)worker;
-    check_file(w->txn, &w->files[i]);
+    check_file(w->txn, w->inputs, &w->files[i]);
 }
 
 /* Check every file (in RECORD_THREADS threads); the first bad one in the
  * order given is reported, as are two files for one host. */
 static int check_files(const ds_log *log, ds_store_txn *txn,
-                       checked_file *files, int n, GError **err)
+                       ds_store_inputs *inputs, checked_file *files, int n,
+                       GError **err)
 {
     g_autoptr(GHashTable) seen =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    check_work w = {txn, files};
+    check_work w = {txn, inputs, files};
     int rc;
 
     ds_parallel_for((guint)n, n >= RECORD_PARALLEL_MIN ? RECORD_THREADS : 1,
@@ -193,46 +318,11 @@ static int check_files(const ds_log *log, ds_store_txn *txn,
     return 0;
 }
 
-/* Read a checked file again and stage it; `is_new`: the host has no
- * manifest in the store. */
-static int stage_file(record_host *h, ds_store *st, ds_store_txn *txn,
-                      const checked_file *c, bool is_new, GError **err)
-{
-    g_autoptr(ds_manifest) m = NULL;
-    int rc;
-
-    if (is_new && c->canonical) {
-        g_autofree char *data = NULL;
-        gsize len;
-
-        h->host = g_strdup(c->host);
-        h->role = c->role;
-        h->is_new = true;
-        h->npackages = c->npackages;
-        h->nsources = c->nsources;
-        h->nfiles = c->nfiles;
-        h->nservices = c->nservices;
-        if ((rc = ds_manifest_read_file(&data, &len, c->file, err)) < 0)
-            return rc;
-        return ds_store_txn_put_canonical(txn, c->role, c->host, data, len,
-                                          err);
-    }
-    if ((rc = ds_manifest_load(&m, c->file, err)) < 0 ||
-        (rc = ds_manifest_normalise(m, err)) < 0)
-        return rc;
-    if (g_strcmp0(m->host, c->host) || m->role != c->role)
-        return ds_error_set(err, DS_ECONFLICT,
-                            "%s: the file changed while it was recorded",
-                            c->file);
-    if (!m->collector.transport)
-        m->collector.transport = g_strdup("import");
-    return ds_record_stage_host(h, st, txn, m, err);
-}
-
 struct record_check {
     checked_file *files;
     int n;
     char *base; /* the commit the files were compared with, or NULL */
+    ds_store_inputs *inputs; /* what inputs became in the store */
 };
 
 void ds_record_check_free(record_check *chk)
@@ -245,6 +335,7 @@ void ds_record_check_free(record_check *chk)
     }
     g_free(chk->files);
     g_free(chk->base);
+    ds_store_inputs_free(chk->inputs);
     g_free(chk);
 }
 
@@ -266,9 +357,10 @@ int ds_record_check_files(record_check **out, const ds_log *log, ds_store *st,
     chk->files = g_new0(checked_file, MAX(n, 1));
     chk->n = n;
     chk->base = ds_store_txn_base(view);
+    chk->inputs = ds_store_inputs_load(st);
     for (int i = 0; i < n; i++)
         chk->files[i].file = files[i];
-    if ((rc = check_files(log, view, chk->files, n, err)) < 0) {
+    if ((rc = check_files(log, view, chk->inputs, chk->files, n, err)) < 0) {
         ds_record_check_free(chk);
         return rc;
     }
@@ -295,7 +387,7 @@ static int recheck_moved(const ds_log *log, ds_store_txn *txn,
             continue;
         g_clear_pointer(&c->host, g_free);
         c->same = false;
-        check_file(txn, c);
+        check_file(txn, chk->inputs, c);
         if (c->err) {
             int rc = ds_error_code_of(c->err);
 
@@ -308,42 +400,71 @@ static int recheck_moved(const ds_log *log, ds_store_txn *txn,
     return 0;
 }
 
-/* Stage the checked files that are not the stored bytes, one at a time. */
+/* The checked files of one batch that are not the stored state: read
+ * again and prepared on both cores, staged in order. */
+static int stage_batch(record_host *hosts, ds_store *st, ds_store_txn *txn,
+                       record_check *chk, const int *idx, guint n,
+                       record_job *jobs, GError **err)
+{
+    int rc = 0;
+
+    for (guint k = 0; k < n && rc == 0; k++) {
+        const checked_file *c = &chk->files[idx[k]];
+
+        jobs[k].file = c->file;
+        jobs[k].host = c->host;
+        jobs[k].role = c->role;
+        jobs[k].canonical = c->canonical;
+        jobs[k].input = c->input;
+        rc = fetch_old(&jobs[k], txn, err);
+    }
+    if (rc == 0)
+        rc = ds_record_prepare(jobs, n, st, chk->inputs, RECORD_PHASE_ALL,
+                               err);
+    for (guint k = 0; k < n; k++) {
+        const checked_file *c = &chk->files[idx[k]];
+
+        if (rc == 0)
+            rc = stage_job(&hosts[idx[k]], txn, &jobs[k], c->npackages,
+                           c->nsources, c->nfiles, c->nservices, err);
+        ds_record_job_clear(&jobs[k]);
+    }
+    return rc;
+}
+
+/* Stage the checked files that are not the stored state, a batch at a
+ * time; then keep what the non-canonical ones became. */
 int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_check *chk, record_host *hosts, GError **err)
 {
     checked_file *cf = chk->files;
-    int n = chk->n;
-    g_autoptr(GHashTable) stored =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autofree record_job *jobs = g_new0(record_job, RECORD_BATCH);
+    g_autofree int *idx = g_new0(int, RECORD_BATCH);
+    g_autoptr(GError) e = NULL;
+    guint n = 0;
     int rc;
 
     if ((rc = recheck_moved(log, txn, chk, err)) < 0)
         return rc;
-    for (int r = DS_ROLE_PROD; r <= DS_ROLE_LAB; r++) {
-        g_autoptr(GPtrArray) hosts_of_role = NULL;
-
-        if ((rc = ds_store_list_hosts(&hosts_of_role, st, NULL, r, err)) < 0)
-            return rc;
-        for (guint i = 0; i < hosts_of_role->len; i++)
-            g_hash_table_add(stored,
-                             g_strdup_printf("%s/%s", ds_role_name(r),
-                                             (char *)hosts_of_role->pdata[i]));
-    }
-    for (int i = 0; i < n; i++) {
-        if (cf[i].same) {
-            hosts[i].host = g_steal_pointer(&cf[i].host);
-            hosts[i].role = cf[i].role;
-            hosts[i].same = true;
-            hosts[i].changes = g_ptr_array_new();
+    for (int i = 0; i <= chk->n; i++) {
+        if (n == RECORD_BATCH || (i == chk->n && n)) {
+            if ((rc = stage_batch(hosts, st, txn, chk, idx, n, jobs, err)) < 0)
+                return rc;
+            n = 0;
+        }
+        if (i == chk->n)
+            break;
+        if (!cf[i].same) {
+            idx[n++] = i;
             continue;
         }
-        g_autofree char *key =
-            g_strdup_printf("%s/%s", ds_role_name(cf[i].role), cf[i].host);
-
-        if ((rc = stage_file(&hosts[i], st, txn, &cf[i],
-                             !g_hash_table_contains(stored, key), err)) < 0)
-            return rc;
+        hosts[i].host = g_steal_pointer(&cf[i].host);
+        hosts[i].role = cf[i].role;
+        hosts[i].same = true;
+        hosts[i].changes = g_ptr_array_new();
     }
+    /* A table that cannot be kept costs the next run a parse, no more. */
+    if (ds_store_inputs_save(chk->inputs, st, &e) < 0)
+        ds_log_verbose(log, "%s", e->message);
     return 0;
 }

@@ -19,10 +19,15 @@ typedef struct record_host {
     GPtrArray *changes; /* ds_change *, NULL for a new host */
 } record_host;
 
-/* Compare m with the store's HEAD and stage it unless it is the stored
- * state again; h receives what changed. */
-int ds_record_stage_host(record_host *h, ds_store *st, ds_store_txn *txn,
-                         const ds_manifest *m, GError **err);
+/* Free hosts[0..n-1] and the array. */
+void ds_record_hosts_free(record_host *hosts, guint n);
+
+/* Compare each collected manifest (ds_manifest *, valid, normalised)
+ * with the store's HEAD and stage it unless it is the stored state again;
+ * hosts[i] receives what manifests[i] changed.  The work is done on both
+ * cores, a batch at a time. */
+int ds_record_stage_hosts(record_host *hosts, ds_store *st, ds_store_txn *txn,
+                          GPtrArray *manifests, GError **err);
 
 /* --from FILE...: what the files are, checked before the store lock. */
 typedef struct record_check record_check;
@@ -37,7 +42,8 @@ int ds_record_check_files(record_check **out, const ds_log *log,
                           ds_store *st, char **files, int n, GError **err);
 
 /* Under the store lock, in txn: stage the checked files that are not the
- * stored bytes (checked again if HEAD moved meanwhile), one at a time,
- * into hosts[0..n-1]. */
+ * stored state (checked again if HEAD moved meanwhile), a batch at a
+ * time on both cores, into hosts[0..n-1]; then keep in the store what
+ * the non-canonical files became (ds_store_inputs). */
 int ds_record_stage_files(const ds_log *log, ds_store *st, ds_store_txn *txn,
                           record_check *chk, record_host *hosts, GError **err);

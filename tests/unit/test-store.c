@@ -764,6 +764,100 @@ static void test_lock(fixture *fx, gconstpointer data)
     }
 }
 
+/* Loose objects left in the store's fan-out directories. */
+static guint count_loose(const char *path)
+{
+    g_autofree char *objects = g_build_filename(path, "objects", NULL);
+    g_autoptr(GDir) d = g_dir_open(objects, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_autofree char *sub = g_build_filename(objects, name, NULL);
+        g_autoptr(GDir) sd = NULL;
+
+        if (strlen(name) != 2 || !(sd = g_dir_open(sub, 0, NULL)))
+            continue;
+        while (g_dir_read_name(sd))
+            n++;
+    }
+    return n;
+}
+
+static bool has_pack(const char *path)
+{
+    g_autofree char *dir = g_build_filename(path, "objects", "pack", NULL);
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name(d)))
+        if (g_str_has_suffix(name, ".pack"))
+            return true;
+    return false;
+}
+
+/* Packing moves every loose object into a pack: history, reads and
+ * `git fsck --strict` are as before, and writing goes on. */
+static void test_pack(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(GPtrArray) hist = NULL;
+    g_autoptr(ds_manifest) old = NULL;
+    g_autofree char *c3 = NULL;
+    const char *fsck[] = {"git", "--git-dir", fx->path, "fsck", "--strict",
+                          "--no-progress", NULL};
+    g_autofree char *fsck_err = NULL;
+    guint packed = 0;
+    gint status = -1;
+
+    g_assert_cmpint(ds_store_open(&st, fx->path, &err), ==, 0);
+    for (guint i = 0; i < 3; i++) {
+        g_autoptr(ds_manifest) w = make_manifest("web01", 3 + i, i == 1);
+        g_autoptr(ds_manifest) d = make_manifest("db01", 2, false);
+        ds_manifest *ms[] = {w, d};
+
+        g_free(c3);
+        c3 = commit_all(st, ms, i == 0 ? 2 : 1);
+        g_assert_nonnull(c3);
+    }
+    g_assert_cmpuint(count_loose(fx->path), >, 0);
+    /* Only under the lock. */
+    g_assert_cmpint(ds_store_pack(&packed, st, &err), ==, DS_EINVALID);
+    g_clear_error(&err);
+    g_assert_cmpint(ds_store_lock(st, 1000, &err), ==, 0);
+    /* Below the threshold: nothing to do. */
+    g_assert_cmpint(ds_store_pack_auto(&packed, st, 1000000, &err), ==, 0);
+    g_assert_cmpuint(packed, ==, 0);
+    g_assert_cmpint(ds_store_pack(&packed, st, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(packed, >, 0);
+    ds_store_unlock(st);
+    g_assert_cmpuint(count_loose(fx->path), ==, 0);
+    g_assert_true(has_pack(fx->path));
+
+    g_assert_cmpint(ds_store_history(&hist, st, DS_ROLE_PROD, "web01", 0, 0,
+                                     NULL, &err), ==, 0);
+    g_assert_cmpuint(hist->len, ==, 3);
+    g_assert_cmpstr(((ds_history_entry *)hist->pdata[0])->oid, ==, c3);
+    g_assert_cmpint(ds_store_read(&old, st, "HEAD~1", DS_ROLE_PROD, "web01",
+                                  &err), ==, 0);
+    g_assert_cmpuint(old->packages->len, ==, 4);
+    g_assert_true(g_spawn_sync(NULL, (char **)fsck, NULL, G_SPAWN_SEARCH_PATH |
+                               G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL,
+                               &fsck_err, &status, &err));
+    g_assert_cmpstr(fsck_err, ==, "");
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+
+    /* A commit on top of the pack. */
+    {
+        g_autoptr(ds_manifest) w = make_manifest("web01", 9, true);
+        g_autofree char *c4 = commit_all(st, &w, 1);
+
+        g_assert_nonnull(c4);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -780,5 +874,6 @@ int main(int argc, char **argv)
     ADD("concurrent-writer", test_concurrent_writer);
     ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
+    ADD("pack", test_pack);
     return g_test_run();
 }
