@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-diff.c: `driftsync diff`: how each host's lab differs from
  * production (what a sync would change), or how a host changed between
- * two revisions; exit 0 none, 1 drift, 2 error, like diff(1). */
+ * two revisions, with -p the content diffs of changed files; exit 0 none,
+ * 1 drift, 2 error, like diff(1). */
 #include <config.h>
 
 #include <jansson.h>

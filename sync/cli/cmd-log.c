@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-log.c: `driftsync log HOST`: the commits that changed a host,
- * newest first, each with its semantic changes (after ignore rules). */
+ * newest first, each with its semantic changes (after ignore rules) and,
+ * with -p, the content diffs of its changed files. */
 #include <config.h>
 
 #include <jansson.h>
