@@ -2,7 +2,8 @@
 /* tests/unit/test-textdiff.c: the line diff behind `diff -p` (insertions,
  * deletions, a missing final newline, CRLF, empty texts, hunks merged or
  * split by their context, a minimal diff on random texts and one that
- * applies back, huge texts in bounded time, binary detection) and the
+ * applies back, huge texts in bounded time, binary detection, the JSON
+ * of the hunks) and the
  * content diffs of a real store (text, binary, too large, not stored,
  * secret files that never show content). */
 #include <config.h>
@@ -293,6 +294,32 @@ static void test_binary(void)
     g_assert_false(ds_textdiff_is_binary(late_nul));
 }
 
+/* --json: lines keep their op, bytes that are not UTF-8 are replaced, the
+ * missing newline is a line of its own */
+static void test_json(void)
+{
+    ds_content_diff d = {.kind = DS_CONTENT_DIFF_TEXT, .old_size = 4,
+                         .new_size = 5};
+    json_t *j, *lines;
+
+    d.text = tdiff("a\n\xff\n", "a\nb\r\nc", 3);
+    j = ds_content_diff_to_json(&d);
+    g_assert_cmpstr(json_string_value(json_object_get(j, "kind")), ==, "text");
+    g_assert_cmpint(json_integer_value(json_object_get(j, "added")), ==, 2);
+    lines = json_object_get(json_array_get(json_object_get(j, "hunks"), 0),
+                            "lines");
+    g_assert_cmpuint(json_array_size(lines), ==, 5);
+    g_assert_cmpstr(json_string_value(json_array_get(lines, 0)), ==, " a");
+    g_assert_cmpstr(json_string_value(json_array_get(lines, 1)), ==,
+                    "-\xef\xbf\xbd");
+    g_assert_cmpstr(json_string_value(json_array_get(lines, 2)), ==, "+b\r");
+    g_assert_cmpstr(json_string_value(json_array_get(lines, 3)), ==, "+c");
+    g_assert_cmpstr(json_string_value(json_array_get(lines, 4)), ==,
+                    "\\ No newline at end of file");
+    json_decref(j);
+    ds_textdiff_free(d.text);
+}
+
 /* ---- content diffs in a real store ---- */
 
 static ds_manifest *host(const char *name, ds_role role)
@@ -477,6 +504,7 @@ int main(int argc, char **argv)
     g_test_add_func("/textdiff/random", test_random);
     g_test_add_func("/textdiff/huge", test_huge);
     g_test_add_func("/textdiff/binary", test_binary);
+    g_test_add_func("/textdiff/json", test_json);
     g_test_add_func("/content-diff/store", test_store);
     return g_test_run();
 }
