@@ -15,6 +15,46 @@
 /* -U beyond this is taken as "the whole file" anyway. */
 #define PATCH_MAX_CONTEXT 1000000
 
+/* The argument vectors made by ds_cli_patch_argv, kept for the life of
+ * the program (GOption keeps pointers into them). */
+static GPtrArray *split_argvs;
+
+/* "-U" followed by digits in one word. */
+static bool is_glued_context(const char *a)
+{
+    return !strncmp(a, "-U", 2) && g_ascii_isdigit(a[2]);
+}
+
+void ds_cli_patch_argv(int *argc, char ***argv)
+{
+    GPtrArray *out;
+    int i;
+
+    for (i = 1; i < *argc && strcmp((*argv)[i], "--") != 0; i++)
+        if (is_glued_context((*argv)[i]))
+            break;
+    if (i >= *argc || !strcmp((*argv)[i], "--"))
+        return;
+    out = g_ptr_array_new();
+    for (i = 0; i < *argc; i++) {
+        char *a = (*argv)[i];
+
+        if (is_glued_context(a)) {
+            g_ptr_array_add(out, "-U");
+            g_ptr_array_add(out, a + 2);
+        } else {
+            g_ptr_array_add(out, a);
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    if (!split_argvs)
+        split_argvs = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)g_ptr_array_unref);
+    g_ptr_array_add(split_argvs, out);
+    *argc = (int)out->len - 1;
+    *argv = (char **)out->pdata;
+}
+
 bool ds_cli_patch_check(ds_cli *cli, ds_cli_patch *p, const char *verb)
 {
     if (p->context < -1 || p->context > PATCH_MAX_CONTEXT) {

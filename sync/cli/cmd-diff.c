@@ -272,6 +272,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     ds_cli_patch patch = DS_CLI_PATCH_INIT;
     GOptionEntry entries[] = {DS_CLI_PATCH_ENTRIES(&patch), {NULL}};
 
+    ds_cli_patch_argv(&argc, &argv);
     if (!ds_cli_parse(cli, &ds_cmd_diff_entry, entries, &argc, &argv, &code))
         return code;
     if (!ds_cli_patch_check(cli, &patch, "diff"))

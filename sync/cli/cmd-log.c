@@ -182,6 +182,7 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
     gint64 since = 0;
     int code = DS_EXIT_OK;
 
+    ds_cli_patch_argv(&argc, &argv);
     if (!ds_cli_parse(cli, &ds_cmd_log_entry, entries, &argc, &argv, &code))
         goto done;
     code = DS_EXIT_ERROR;

@@ -120,6 +120,9 @@ typedef struct ds_cli_patch {
      NULL},                                                                  \
     {"unified", 'U', 0, G_OPTION_ARG_INT, &(p)->context,                     \
      "N lines of context around each change (default 3; implies -p)", "N"}
+/* Before parsing: "-U5" as "-U 5" (GOption takes no value glued to a
+ * short option; diff and git users type it so). */
+void ds_cli_patch_argv(int *argc, char ***argv);
 /* After parsing: refuses a bad -U (prints the error, returns false); -U
  * turns -p on. */
 bool ds_cli_patch_check(ds_cli *cli, ds_cli_patch *p, const char *verb);

@@ -114,6 +114,8 @@ grep_not "without -p, no content" '^      (@@|\+line|---)' "$T/out"
 expect_status 1 "-U 0" dsc diff -U 0 alpha@HEAD~1 alpha@HEAD
 grep_ok "-U 0: hunks without context" '^      @@ -10 \+10 @@$' "$T/out"
 grep_not "-U 0: no context line" '^       line 9$' "$T/out"
+expect_status 1 "-U0 in one word, as diff and git take it" dsc diff alpha@HEAD~1 alpha@HEAD -U0
+grep_ok "-U0: the same hunks" '^      @@ -10 \+10 @@$' "$T/out"
 expect_status 1 "--unified 1" dsc diff --unified 1 alpha@HEAD~1 alpha@HEAD
 grep_ok "-U 1: one line of context" '^      @@ -9,3 \+9,3 @@$' "$T/out"
 expect_status 2 "-U with a negative number is refused" dsc diff -U -2 alpha@HEAD~1 alpha@HEAD
