@@ -112,8 +112,7 @@ static void free_blob(gpointer blob)
 /* Fill c with what side s has for path: its size, and its bytes when
  * within the limit. */
 static int read_side(side_content *c, cd_ctx *ctx, int which,
-                     const ds_content_side *s, const char *path,
-                     GError **err)
+                     const ds_content_side *s, const char *path, GError **err)
 {
     const ds_file *f = s->m ? ds_manifest_find_file(s->m, path) : NULL;
     g_autoptr(git_odb) odb = NULL;
@@ -141,14 +140,12 @@ static int read_side(side_content *c, cd_ctx *ctx, int which,
     }
     if (git_repository_odb(&odb, ctx->st->repo) < 0 ||
         git_odb_read_header(&size, &type, odb, &id) < 0)
-        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host,
-                                  path);
+        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host, path);
     c->size = (gint64)size;
     if (size > ctx->opts->max_bytes)
         return 0;
     if (git_blob_lookup(&blob, ctx->st->repo, &id) < 0)
-        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host,
-                                  path);
+        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host, path);
     c->data = g_bytes_new_with_free_func(git_blob_rawcontent(blob),
                                          (gsize)git_blob_rawsize(blob),
                                          free_blob, blob);
@@ -234,9 +231,9 @@ static ds_content_diff_options effective(const ds_content_diff_options *o)
 }
 
 int ds_content_diff_file(ds_content_diff **out, ds_store *st,
-                         const ds_content_side *from,
-                         const ds_content_side *to, const char *path,
-                         const ds_content_diff_options *opts, GError **err)
+                         const ds_content_side *from, const ds_content_side *to,
+                         const char *path, const ds_content_diff_options *opts,
+                         GError **err)
 {
     ds_content_diff_options o = effective(opts);
     cd_ctx ctx = {.st = st, .opts = &o};
@@ -258,14 +255,13 @@ static bool content_may_differ(const ds_change *c)
 int ds_content_diff_changes(GHashTable **out, ds_store *st,
                             const ds_content_side *from,
                             const ds_content_side *to, GPtrArray *changes,
-                            const ds_content_diff_options *opts,
-                            GError **err)
+                            const ds_content_diff_options *opts, GError **err)
 {
     ds_content_diff_options o = effective(opts);
     cd_ctx ctx = {.st = st, .opts = &o};
-    g_autoptr(GHashTable) t = g_hash_table_new_full(
-        g_direct_hash, g_direct_equal, NULL,
-        (GDestroyNotify)ds_content_diff_free);
+    g_autoptr(GHashTable) t =
+        g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                              (GDestroyNotify)ds_content_diff_free);
     int rc = 0;
 
     *out = NULL;
@@ -312,8 +308,8 @@ static json_t *hunk_json(const ds_textdiff_hunk *h)
 
         json_array_append_new(lines, line_json(l));
         if (l->no_newline)
-            json_array_append_new(
-                lines, json_string("\\ No newline at end of file"));
+            json_array_append_new(lines,
+                                  json_string("\\ No newline at end of file"));
     }
     return json_pack("{s:I, s:I, s:I, s:I, s:o}", "old_start",
                      (json_int_t)h->old_start, "old_lines",

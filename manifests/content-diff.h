@@ -16,11 +16,11 @@
 #define DS_CONTENT_DIFF_MAX_BYTES (256u * 1024)
 
 typedef enum {
-    DS_CONTENT_DIFF_TEXT,      /* `text` has the hunks */
-    DS_CONTENT_DIFF_BINARY,    /* a NUL on either side */
-    DS_CONTENT_DIFF_TOO_LARGE, /* over max_bytes on either side */
-    DS_CONTENT_DIFF_SECRET,    /* secret on either side: its keyed
-                                * fingerprint changed, nothing more */
+    DS_CONTENT_DIFF_TEXT,       /* `text` has the hunks */
+    DS_CONTENT_DIFF_BINARY,     /* a NUL on either side */
+    DS_CONTENT_DIFF_TOO_LARGE,  /* over max_bytes on either side */
+    DS_CONTENT_DIFF_SECRET,     /* secret on either side: its keyed
+                                 * fingerprint changed, nothing more */
     DS_CONTENT_DIFF_NOT_STORED, /* a side's content is not in the store
                                  * (not captured, or over the collector's
                                  * size limit): only its sha256 is known */
@@ -28,8 +28,8 @@ typedef enum {
 
 typedef struct ds_content_diff {
     ds_content_diff_kind kind;
-    ds_textdiff *text;         /* DS_CONTENT_DIFF_TEXT only */
-    gint64 old_size, new_size; /* bytes; -1 when absent or not known */
+    ds_textdiff *text;           /* DS_CONTENT_DIFF_TEXT only */
+    gint64 old_size, new_size;   /* bytes; -1 when absent or not known */
     bool old_absent, new_absent; /* no regular file on that side */
 } ds_content_diff;
 
@@ -53,9 +53,9 @@ typedef struct ds_content_diff_options {
  * when there is nothing to show: no regular file on either side, or the
  * same content. */
 int ds_content_diff_file(ds_content_diff **out, ds_store *st,
-                         const ds_content_side *from,
-                         const ds_content_side *to, const char *path,
-                         const ds_content_diff_options *opts, GError **err);
+                         const ds_content_side *from, const ds_content_side *to,
+                         const char *path, const ds_content_diff_options *opts,
+                         GError **err);
 
 /* The content diffs of the file changes among `changes` (as
  * ds_manifest_diff(from->m, to->m) gives them) whose content differs:
@@ -65,8 +65,7 @@ int ds_content_diff_file(ds_content_diff **out, ds_store *st,
 int ds_content_diff_changes(GHashTable **out, ds_store *st,
                             const ds_content_side *from,
                             const ds_content_side *to, GPtrArray *changes,
-                            const ds_content_diff_options *opts,
-                            GError **err);
+                            const ds_content_diff_options *opts, GError **err);
 
 const char *ds_content_diff_kind_name(ds_content_diff_kind kind); /* "text" */
 

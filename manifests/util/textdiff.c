@@ -25,8 +25,8 @@ typedef struct tline {
 typedef struct tside {
     tline *lines;
     gssize n;
-    guint *cls;  /* equivalence class of each line */
-    char *chg;   /* 1: not in the other text */
+    guint *cls; /* equivalence class of each line */
+    char *chg;  /* 1: not in the other text */
 } tside;
 
 typedef struct search {
@@ -90,9 +90,9 @@ static void classify(tside *a, tside *b)
             const tline *l = &side->lines[i];
             gsize k = line_hash(l) & (size - 1);
 
-            while (slot[k] && !(slot[k]->len == l->len &&
-                                slot[k]->nl == l->nl &&
-                                !memcmp(slot[k]->p, l->p, l->len)))
+            while (slot[k] &&
+                   !(slot[k]->len == l->len && slot[k]->nl == l->nl &&
+                     !memcmp(slot[k]->p, l->p, l->len)))
                 k = (k + 1) & (size - 1);
             if (!slot[k]) {
                 slot[k] = l;
@@ -152,9 +152,8 @@ static void best_split(const search *s, gssize off1, gssize lim1, gssize off2,
 /* Myers' middle snake of a[off1..lim1) and b[off2..lim2), both non-empty
  * and differing at both ends.  kf and kb are indexed by diagonal
  * i1 - i2 (the arrays are offset by the caller). */
-static void middle_snake(const search *s, gssize off1, gssize lim1,
-                         gssize off2, gssize lim2, bool need_min,
-                         split_point *sp)
+static void middle_snake(const search *s, gssize off1, gssize lim1, gssize off2,
+                         gssize lim2, bool need_min, split_point *sp)
 {
     gssize dmin = off1 - lim2, dmax = lim1 - off2;
     gssize fmid = off1 - off2, bmid = lim1 - lim2;
@@ -173,8 +172,8 @@ static void middle_snake(const search *s, gssize off1, gssize lim1,
         else
             --fmax;
         for (gssize d = fmax; d >= fmin; d -= 2) {
-            gssize i1 = s->kf[d - 1] >= s->kf[d + 1] ? s->kf[d - 1] + 1
-                                                     : s->kf[d + 1];
+            gssize i1 =
+                s->kf[d - 1] >= s->kf[d + 1] ? s->kf[d - 1] + 1 : s->kf[d + 1];
             gssize i2 = i1 - d;
 
             while (i1 < lim1 && i2 < lim2 && s->a[i1] == s->b[i2])
@@ -194,8 +193,8 @@ static void middle_snake(const search *s, gssize off1, gssize lim1,
         else
             --bmax;
         for (gssize d = bmax; d >= bmin; d -= 2) {
-            gssize i1 = s->kb[d - 1] < s->kb[d + 1] ? s->kb[d - 1]
-                                                    : s->kb[d + 1] - 1;
+            gssize i1 =
+                s->kb[d - 1] < s->kb[d + 1] ? s->kb[d - 1] : s->kb[d + 1] - 1;
             gssize i2 = i1 - d;
 
             while (i1 > off1 && i2 > off2 && s->a[i1 - 1] == s->b[i2 - 1])
@@ -224,8 +223,7 @@ static void compare(const search *s, gssize off1, gssize lim1, gssize off2,
 
         while (off1 < lim1 && off2 < lim2 && s->a[off1] == s->b[off2])
             off1++, off2++;
-        while (off1 < lim1 && off2 < lim2 &&
-               s->a[lim1 - 1] == s->b[lim2 - 1])
+        while (off1 < lim1 && off2 < lim2 && s->a[lim1 - 1] == s->b[lim2 - 1])
             lim1--, lim2--;
         if (off1 == lim1) {
             memset(s->cb + off2, 1, (gsize)(lim2 - off2));
@@ -249,9 +247,12 @@ static void mark_changes(tside *a, tside *b)
     g_autofree gssize *kf = g_new(gssize, diags);
     g_autofree gssize *kb = g_new(gssize, diags);
     gssize cost = TEXTDIFF_MIN_COST;
-    search s = {
-        .a = a->cls, .b = b->cls, .ca = a->chg, .cb = b->chg,
-        .kf = kf + b->n + 1, .kb = kb + b->n + 1};
+    search s = {.a = a->cls,
+                .b = b->cls,
+                .ca = a->chg,
+                .cb = b->chg,
+                .kf = kf + b->n + 1,
+                .kb = kb + b->n + 1};
 
     while ((gsize)cost * (gsize)cost < diags)
         cost *= 2;
@@ -349,8 +350,7 @@ static void build_hunks(ds_textdiff *d, const tside *a, const tside *b,
     }
 }
 
-ds_textdiff *ds_textdiff_new(GBytes *old_text, GBytes *new_text,
-                             guint context)
+ds_textdiff *ds_textdiff_new(GBytes *old_text, GBytes *new_text, guint context)
 {
     ds_textdiff *d = g_new0(ds_textdiff, 1);
     tside a = {0}, b = {0};

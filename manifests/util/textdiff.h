@@ -34,8 +34,7 @@ typedef struct ds_textdiff {
 /* The hunks that take old_text to new_text with `context` lines of
  * context around each change; no hunk when they are equal.  Either text
  * may be NULL (an absent file: empty).  Never fails. */
-ds_textdiff *ds_textdiff_new(GBytes *old_text, GBytes *new_text,
-                             guint context);
+ds_textdiff *ds_textdiff_new(GBytes *old_text, GBytes *new_text, guint context);
 void ds_textdiff_free(ds_textdiff *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_textdiff, ds_textdiff_free)
 

@@ -48,8 +48,8 @@ void ds_cli_patch_argv(int *argc, char ***argv)
     }
     g_ptr_array_add(out, NULL);
     if (!split_argvs)
-        split_argvs = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)g_ptr_array_unref);
+        split_argvs =
+            g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
     g_ptr_array_add(split_argvs, out);
     *argc = (int)out->len - 1;
     *argv = (char **)out->pdata;
@@ -58,7 +58,9 @@ void ds_cli_patch_argv(int *argc, char ***argv)
 bool ds_cli_patch_check(ds_cli *cli, ds_cli_patch *p, const char *verb)
 {
     if (p->context < -1 || p->context > PATCH_MAX_CONTEXT) {
-        ds_cli_error(cli, "%s: -U/--unified takes a number of lines from 0 to %d", verb, PATCH_MAX_CONTEXT);
+        ds_cli_error(cli,
+                     "%s: -U/--unified takes a number of lines from 0 to %d",
+                     verb, PATCH_MAX_CONTEXT);
         return false;
     }
     if (p->context >= 0)
@@ -112,12 +114,12 @@ static char *side_name(const char *label, const char *path, bool absent)
 
 static char *size_text(gint64 size)
 {
-    return size < 0 ? g_strdup("none") : g_strdup_printf("%" G_GINT64_FORMAT " bytes", size);
+    return size < 0 ? g_strdup("none")
+                    : g_strdup_printf("%" G_GINT64_FORMAT " bytes", size);
 }
 
-void ds_cli_print_patch(ds_cli *cli, const ds_content_diff *d,
-                        const char *path, const ds_cli_patch_labels *labels,
-                        const char *indent)
+void ds_cli_print_patch(ds_cli *cli, const ds_content_diff *d, const char *path,
+                        const ds_cli_patch_labels *labels, const char *indent)
 {
     g_autofree char *from = side_name(labels->old_label, path, d->old_absent);
     g_autofree char *to = side_name(labels->new_label, path, d->new_absent);
@@ -128,13 +130,21 @@ void ds_cli_print_patch(ds_cli *cli, const ds_content_diff *d,
 
     switch (d->kind) {
     case DS_CONTENT_DIFF_SECRET:
-        ds_cli_printf(cli, "%s%s(secret file: its content is never stored or shown; its fingerprint changed)%s\n", indent, dim, reset);
+        ds_cli_printf(
+            cli,
+            "%s%s(secret file: its content is never stored or shown; its fingerprint changed)%s\n",
+            indent, dim, reset);
         return;
     case DS_CONTENT_DIFF_NOT_STORED:
-        ds_cli_printf(cli, "%s%s(content not stored: the file is not captured with `files`, or too large to capture)%s\n", indent, dim, reset);
+        ds_cli_printf(
+            cli,
+            "%s%s(content not stored: the file is not captured with `files`, or too large to capture)%s\n",
+            indent, dim, reset);
         return;
     case DS_CONTENT_DIFF_TOO_LARGE:
-        ds_cli_printf(cli, "%s%s(too large to diff: %s -> %s; the limit is %u bytes)%s\n", indent, dim, old_size, new_size, DS_CONTENT_DIFF_MAX_BYTES, reset);
+        ds_cli_printf(
+            cli, "%s%s(too large to diff: %s -> %s; the limit is %u bytes)%s\n",
+            indent, dim, old_size, new_size, DS_CONTENT_DIFF_MAX_BYTES, reset);
         return;
     case DS_CONTENT_DIFF_BINARY:
         ds_cli_printf(cli, "%sBinary files %s and %s differ\n", indent, from,
@@ -145,8 +155,8 @@ void ds_cli_print_patch(ds_cli *cli, const ds_content_diff *d,
     }
     ds_cli_printf(cli, "%s%s--- %s%s\n", indent, ds_cli_colour(cli, "bold"),
                   from, reset);
-    ds_cli_printf(cli, "%s%s+++ %s%s\n", indent, ds_cli_colour(cli, "bold"),
-                  to, reset);
+    ds_cli_printf(cli, "%s%s+++ %s%s\n", indent, ds_cli_colour(cli, "bold"), to,
+                  reset);
     print_hunks(cli, d->text, indent);
 }
 

@@ -75,8 +75,8 @@ static void test_equal(void)
 
 static void test_insert(void)
 {
-    assert_diff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nnew\n5\n6\n7\n8\n",
-                3, "@@ -2,6 +2,7 @@\n 2\n 3\n 4\n+new\n 5\n 6\n 7\n");
+    assert_diff("1\n2\n3\n4\n5\n6\n7\n8\n", "1\n2\n3\n4\nnew\n5\n6\n7\n8\n", 3,
+                "@@ -2,6 +2,7 @@\n 2\n 3\n 4\n+new\n 5\n 6\n 7\n");
     /* at the top: the range before it is empty */
     assert_diff("a\nb\n", "top\na\nb\n", 3, "@@ -1,2 +1,3 @@\n+top\n a\n b\n");
     assert_diff("a\nb\n", "top\na\nb\n", 0, "@@ -0,0 +1 @@\n+top\n");
@@ -86,8 +86,7 @@ static void test_insert(void)
 
 static void test_delete(void)
 {
-    g_autoptr(ds_textdiff) d =
-        tdiff("1\n2\n3\n4\n5\n", "1\n2\n4\n5\n", 1);
+    g_autoptr(ds_textdiff) d = tdiff("1\n2\n3\n4\n5\n", "1\n2\n4\n5\n", 1);
 
     g_assert_cmpuint(d->removed, ==, 1);
     g_assert_cmpuint(d->added, ==, 0);
@@ -184,8 +183,7 @@ static char *apply(const char *old, const ds_textdiff *d)
 
             if (l->op != '+') {
                 g_assert_cmpuint(at, <=, nold);
-                g_assert_cmpint(strncmp(lines[at - 1], l->text, l->len), ==,
-                                0);
+                g_assert_cmpint(strncmp(lines[at - 1], l->text, l->len), ==, 0);
                 at++;
             }
             if (l->op != '-') {
@@ -298,8 +296,8 @@ static void test_binary(void)
  * missing newline is a line of its own */
 static void test_json(void)
 {
-    ds_content_diff d = {.kind = DS_CONTENT_DIFF_TEXT, .old_size = 4,
-                         .new_size = 5};
+    ds_content_diff d = {
+        .kind = DS_CONTENT_DIFF_TEXT, .old_size = 4, .new_size = 5};
     json_t *j, *lines;
 
     d.text = tdiff("a\n\xff\n", "a\nb\r\nc", 3);
@@ -349,8 +347,7 @@ static void put_file(ds_manifest *m, const char *path, const void *data,
         f->hmac = g_compute_checksum_for_data(G_CHECKSUM_SHA256, data, len);
     } else {
         f->content = g_bytes_new(data, len);
-        f->sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256,
-                                                 f->content);
+        f->sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, f->content);
     }
     g_ptr_array_add(m->files, f);
     g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
@@ -365,8 +362,8 @@ static char *commit(ds_store *st, ds_manifest *m)
     g_assert_cmpint(ds_store_txn_begin(&txn, st, &err), ==, 0);
     g_assert_cmpint(ds_store_txn_put(txn, m, &err), ==, 0);
     g_assert_no_error(err);
-    g_assert_cmpint(
-        ds_store_txn_commit(&oid, txn, "record", "run", NULL, &err), ==, 0);
+    g_assert_cmpint(ds_store_txn_commit(&oid, txn, "record", "run", NULL, &err),
+                    ==, 0);
     g_assert_no_error(err);
     return oid;
 }
@@ -414,16 +411,15 @@ static void test_store(void)
     fill(m2, "a = 1\nb = 3\n", "new", "\x89PNG\0\0\1\3", "root:SECRETNEW:1",
          true);
     o2 = commit(st, m2);
-    g_assert_cmpint(ds_store_read(&r1, st, o1, DS_ROLE_PROD, "web01", &err),
-                    ==, 0);
-    g_assert_cmpint(ds_store_read(&r2, st, o2, DS_ROLE_PROD, "web01", &err),
-                    ==, 0);
+    g_assert_cmpint(ds_store_read(&r1, st, o1, DS_ROLE_PROD, "web01", &err), ==,
+                    0);
+    g_assert_cmpint(ds_store_read(&r2, st, o2, DS_ROLE_PROD, "web01", &err), ==,
+                    0);
     g_assert_cmpint(ds_manifest_diff(&changes, r1, r2, NULL, &err), ==, 0);
-    g_assert_cmpint(
-        ds_content_diff_changes(&diffs, st, &(ds_content_side){o1, r1},
-                                &(ds_content_side){o2, r2}, changes, NULL,
-                                &err),
-        ==, 0);
+    g_assert_cmpint(ds_content_diff_changes(
+                        &diffs, st, &(ds_content_side){o1, r1},
+                        &(ds_content_side){o2, r2}, changes, NULL, &err),
+                    ==, 0);
     g_assert_no_error(err);
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = g_ptr_array_index(changes, i);
@@ -433,7 +429,8 @@ static void test_store(void)
             g_autofree char *got = render(d->text);
 
             g_assert_cmpint(d->kind, ==, DS_CONTENT_DIFF_TEXT);
-            g_assert_cmpstr(got, ==, "@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n+b = 3\n");
+            g_assert_cmpstr(got, ==,
+                            "@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n+b = 3\n");
             seen |= 1;
         } else if (!g_strcmp0(c->name, "/etc/app/big.txt")) {
             g_assert_cmpint(d->kind, ==, DS_CONTENT_DIFF_TOO_LARGE);
