@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-diff.c: `driftsync diff`: how each host's lab differs from
  * production (what a sync would change), or how a host changed between
- * two revisions; exit 0 none, 1 drift, 2 error, like diff(1). */
+ * two revisions, with -p the content diffs of changed files; exit 0 none,
+ * 1 drift, 2 error, like diff(1). */
 #include <config.h>
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "manifests/content-diff.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
@@ -53,13 +55,42 @@ static int read_side(diff_side *s, ds_store *st, GError **err)
     return rc;
 }
 
+/* With -p: the content diffs of changes (*out stays NULL without). */
+static int content_diffs(GHashTable **out, const ds_cli_patch *p,
+                         ds_store *st, const diff_side *from,
+                         const diff_side *to, GPtrArray *changes,
+                         GError **err)
+{
+    ds_content_diff_options o = ds_cli_patch_options(p);
+
+    *out = NULL;
+    if (!p->patch)
+        return 0;
+    return ds_content_diff_changes(out, st,
+                                   &(ds_content_side){from->oid, from->m},
+                                   &(ds_content_side){to->oid, to->m},
+                                   changes, &o, err);
+}
+
+/* The JSON array of changes, each with its content diff when there is
+ * one. */
+static json_t *changes_json(GPtrArray *changes, GHashTable *patches)
+{
+    json_t *a = ds_cli_changes_json(changes);
+
+    if (patches)
+        ds_cli_patches_json(a, changes, patches);
+    return a;
+}
+
 /* Compare two revisions: "diff HOST@REV HOST@REV". */
 static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                          char **refs)
+                          char **refs, const ds_cli_patch *p)
 {
     diff_side sides[2] = {{0}};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(GHashTable) patches = NULL;
     int code = DS_EXIT_ERROR;
 
     for (int i = 0; i < 2; i++) {
@@ -81,14 +112,16 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
         }
     }
     if (ds_manifest_diff(&changes, sides[0].m, sides[1].m, cfg->ignore, &err) <
-        0)
+            0 ||
+        content_diffs(&patches, p, st, &sides[0], &sides[1], changes, &err) <
+            0)
         goto fail;
 
     if (cli->json) {
         json_t *o =
             json_pack("{s:o, s:o, s:b, s:o}", "from", side_json(&sides[0]),
                       "to", side_json(&sides[1]), "drift", changes->len > 0,
-                      "changes", ds_cli_changes_json(changes));
+                      "changes", changes_json(changes, patches));
 
         ds_cli_print_json(o);
         json_decref(o);
@@ -107,7 +140,8 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
         else
             what = g_strdup_printf("no changes from %s to %s", from, to);
         print_header(cli, sides[0].host, what);
-        ds_cli_print_changes(cli, changes, "  ");
+        ds_cli_print_changes_patched(cli, changes, patches,
+                                     &(ds_cli_patch_labels){from, to}, "  ");
     }
     code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
     goto done;
@@ -123,7 +157,8 @@ done:
 /* Lab against prod for one host at HEAD (oid).  Returns the exit code
  * for this host and adds its JSON object to `out` when given. */
 static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                     const char *oid, const char *host, json_t *out)
+                     const char *oid, const char *host, json_t *out,
+                     const ds_cli_patch *p)
 {
     diff_side lab = {
         .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_LAB};
@@ -131,6 +166,7 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
         .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_PROD};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(GHashTable) patches = NULL;
     const char *status;
     int code = DS_EXIT_ERROR;
 
@@ -158,7 +194,9 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                                   "`driftsync sync` records one)"
                                 : "no prod manifest (only a lab one)");
     } else {
-        if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) < 0)
+        if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) <
+                0 ||
+            content_diffs(&patches, p, st, &lab, &prod, changes, &err) < 0)
             goto fail;
         status = changes->len ? "drift" : "same";
         code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
@@ -167,8 +205,13 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                 g_strdup_printf("%u difference%s (lab -> prod)", changes->len,
                                 changes->len == 1 ? "" : "s");
 
+            g_autofree char *lab_label = g_strconcat("lab/", host, NULL);
+            g_autofree char *prod_label = g_strconcat("prod/", host, NULL);
+
             print_header(cli, host, what);
-            ds_cli_print_changes(cli, changes, "  ");
+            ds_cli_print_changes_patched(
+                cli, changes, patches,
+                &(ds_cli_patch_labels){lab_label, prod_label}, "  ");
         } else if (!cli->json && cli->verbosity >= 0) {
             print_header(cli, host, "lab matches prod");
         }
@@ -179,7 +222,7 @@ report:
                                              "host", host, "status", status,
                                              "from", side_json(&lab), "to",
                                              side_json(&prod), "changes",
-                                             ds_cli_changes_json(changes)));
+                                             changes_json(changes, patches)));
     goto done;
 
 fail:
@@ -237,13 +280,18 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     int code = DS_EXIT_OK;
     bool named, drift = false;
     gboolean fetch = FALSE;
+    ds_cli_patch patch = DS_CLI_PATCH_INIT;
     GOptionEntry entries[] = {
+        DS_CLI_PATCH_ENTRIES(&patch),
         {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
          "Bring [store] remote's commits into the store first", NULL},
         {NULL}};
 
+    ds_cli_patch_argv(&argc, &argv);
     if (!ds_cli_parse(cli, &ds_cmd_diff_entry, entries, &argc, &argv, &code))
         return code;
+    if (!ds_cli_patch_check(cli, &patch, "diff"))
+        return DS_EXIT_ERROR;
     named = argc > 1;
     for (int i = 1; i < argc; i++) {
         if (strchr(argv[i], '@') && argc != 3) {
@@ -260,7 +308,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
                       DS_EXIT_OK))
         return code;
     if (argc == 3 && strchr(argv[1], '@') && strchr(argv[2], '@'))
-        return diff_revisions(cli, cfg, st, argv + 1);
+        return diff_revisions(cli, cfg, st, argv + 1, &patch);
     if (argc == 3 && (strchr(argv[1], '@') || strchr(argv[2], '@'))) {
         ds_cli_error(cli, "diff: to compare revisions give two HOST@REV");
         return DS_EXIT_ERROR;
@@ -295,7 +343,8 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
         out = json_array();
     code = DS_EXIT_OK;
     for (guint i = 0; i < hosts->len; i++) {
-        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), out);
+        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), out,
+                          &patch);
 
         drift |= c == DS_EXIT_DIFF;
         code = MAX(code, c);
@@ -314,7 +363,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_diff_entry = {
     .name = "diff",
-    .args = "[HOST...] | HOST@REV HOST@REV",
+    .args = "[-p [-U N]] [HOST...] | HOST@REV HOST@REV",
     .summary = "Show how each lab differs from production (exit 1 on "
                "drift), or how a host changed between two revisions.",
     .exec = cmd_diff,

@@ -7,7 +7,8 @@ e2e_tests = \
 	tests/e2e/agent-files.sh tests/e2e/agent-limits.sh \
 	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
 	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
-	tests/e2e/patches.sh tests/e2e/trial-cache.sh tests/e2e/deb.sh
+	tests/e2e/patches.sh tests/e2e/trial-cache.sh tests/e2e/deb.sh \
+	tests/e2e/diff-patch.sh
 # tests/e2e/faults.sh (kill -9 at each sync step, libvirtd restart, a
 # stopped guest agent) takes ~40 minutes on a TCG bed: run it on its own,
 # `make check-e2e e2e_tests=tests/e2e/faults.sh`.
