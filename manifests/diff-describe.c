@@ -45,7 +45,7 @@ static void append_file_fields(GString *s, const ds_change *c)
             continue;
         sep(s, &first, ", ");
         if (i == 0) {
-            g_string_append(s, c->secret ? "content (secret)" : "content");
+            g_string_append(s, c->secret ? "secret content" : "content");
             continue;
         }
         if (i == 4) { /* type: the type, the symlink target or both */
@@ -285,7 +285,7 @@ static void append_file_sides(GString *s, const ds_change *c,
     g_string_append_printf(s, "%s differs (", c->name ? c->name : "");
     if (c->file_bits & DS_FILE_DIFF_CONTENT) {
         sep(s, &first, "; ");
-        g_string_append(s, c->secret ? "content (secret)" : "content");
+        g_string_append(s, c->secret ? "secret content" : "content");
     }
     for (guint i = 0; c->fields && i < c->fields->len; i++) {
         const ds_change_field *f = g_ptr_array_index(c->fields, i);

@@ -237,7 +237,14 @@ char ds_cli_change_marker(const struct ds_change *c)
 void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
                          const char *indent)
 {
-    g_autofree char *text = ds_change_describe(c);
+    ds_cli_print_change_sides(cli, c, NULL, indent);
+}
+
+void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
+                               const struct ds_change_sides *sides,
+                               const char *indent)
+{
+    g_autofree char *text = ds_change_describe_sides(c, sides);
     char marker = ds_cli_change_marker(c);
     const char *colour = marker == '+'   ? ds_cli_colour(cli, "green")
                          : marker == '-' ? ds_cli_colour(cli, "red")
@@ -248,6 +255,13 @@ void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
 }
 
 void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
+{
+    ds_cli_print_changes_sides(cli, changes, NULL, indent);
+}
+
+void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
+                                const struct ds_change_sides *sides,
+                                const char *indent)
 {
     int last = -1;
     g_autofree char *inner = g_strconcat(indent, "  ", NULL);
@@ -261,7 +275,7 @@ void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
                 ds_category_name(c->category), ds_cli_colour(cli, "reset"));
             last = (int)c->category;
         }
-        ds_cli_print_change(cli, c, inner);
+        ds_cli_print_change_sides(cli, c, sides, inner);
     }
 }
 

@@ -97,6 +97,16 @@ void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
 /* Print changes grouped by category under "INDENTcategory:" headings. */
 void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
                           const char *indent);
+/* The same for a comparison of two sides (two hosts, a lab and prod):
+ * "+ the lab lacks nginx 1.22.1-9" (manifests/diff.h: ds_change_sides);
+ * sides NULL: the words of a change in time. */
+struct ds_change_sides;
+void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
+                               const struct ds_change_sides *sides,
+                               const char *indent);
+void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
+                                const struct ds_change_sides *sides,
+                                const char *indent);
 /* JSON array of the changes (new reference). */
 struct json_t *ds_cli_changes_json(GPtrArray *changes);
 

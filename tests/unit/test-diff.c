@@ -214,7 +214,7 @@ static void test_files_secret(void)
          * the text says the content is secret. */
         g_assert_null(strstr(desc, "h1"));
         if (i < 2) {
-            g_assert_nonnull(strstr(desc, "content (secret)"));
+            g_assert_nonnull(strstr(desc, "secret content"));
             g_assert_true(json_is_true(json_object_get(j, "secret")));
         }
         g_assert_null(strstr(js, "h1"));
