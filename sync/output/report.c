@@ -94,15 +94,17 @@ static json_t *counts_json(const guint *counts)
     return o;
 }
 
-/* The first `max` changes as JSON, each with its description. */
+/* The first `max` changes as JSON (old and new values, fields), each with
+ * its description as `driftsync diff` gives it: the lab against prod. */
 static json_t *changes_json(GPtrArray *changes, guint max)
 {
+    static const ds_change_sides lab_prod = {"the lab", "prod", 1};
     json_t *a = json_array();
 
     for (guint i = 0; changes && i < changes->len && i < max; i++) {
         const ds_change *c = g_ptr_array_index(changes, i);
         json_t *o = ds_change_to_json(c);
-        g_autofree char *d = ds_change_describe(c);
+        g_autofree char *d = ds_change_describe_sides(c, &lab_prod);
 
         json_object_set_new(o, "category",
                             json_string(ds_category_name(c->category)));
@@ -262,8 +264,10 @@ static json_t *mirror_json(const char *state_dir)
     {
         const char *status = json_string_value(json_object_get(lab, "status"));
 
+        /* A lab the run synced is in sync as much as one it left alone:
+         * neither is "not in sync". */
         if (!status || !strcmp(status, "in_sync") ||
-            listed++ >= DS_REPORT_MAX_LABS)
+            !strcmp(status, "synced") || listed++ >= DS_REPORT_MAX_LABS)
             continue;
         json_array_append_new(
             labs, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "host",
