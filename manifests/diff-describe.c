@@ -68,8 +68,7 @@ static void append_file_fields(GString *s, const ds_change *c)
         }
         f = ds_change_field_get(c, bit);
         if (f)
-            g_string_append_printf(s, "%s %s -> %s", bit,
-                                   or_none(f->old_value),
+            g_string_append_printf(s, "%s %s -> %s", bit, or_none(f->old_value),
                                    or_none(f->new_value));
         else
             g_string_append(s, bit);
@@ -120,8 +119,7 @@ static void describe_service(GString *s, const ds_change *c)
 
     /* "disabled", "stopped"; a state with its own name says it: "masked" */
     g_string_printf(s, "%s %s (was %s)", c->name ? c->name : "",
-                    g_strcmp0(v, plain[c->kind]) == 0 || !v ? word[c->kind]
-                                                            : v,
+                    g_strcmp0(v, plain[c->kind]) == 0 || !v ? word[c->kind] : v,
                     or_none(c->old_value));
 }
 
@@ -145,8 +143,7 @@ char *ds_change_describe(const ds_change *c)
         g_string_printf(s, "%s upgraded %s -> %s", n, or_none(o), or_none(v));
         break;
     case DS_CHANGE_PACKAGE_DOWNGRADED:
-        g_string_printf(s, "%s downgraded %s -> %s", n, or_none(o),
-                        or_none(v));
+        g_string_printf(s, "%s downgraded %s -> %s", n, or_none(o), or_none(v));
         break;
     case DS_CHANGE_PACKAGE_REMOVED:
         g_string_printf(s, "%s %s removed", n, or_none(o));
@@ -233,8 +230,8 @@ static void append_pair(GString *s, const ds_change_sides *sd, const char *o,
         g_string_append_printf(s, "%s has %s, %s %s", sd->to, or_none(v),
                                sd->from, or_none(o));
     else
-        g_string_append_printf(s, "%s has %s, %s has %s", sd->from,
-                               or_none(o), sd->to, or_none(v));
+        g_string_append_printf(s, "%s has %s, %s has %s", sd->from, or_none(o),
+                               sd->to, or_none(v));
 }
 
 static bool side_is_lab(const ds_change_sides *sd, bool to)
@@ -255,8 +252,8 @@ static void append_only(GString *s, const ds_change_sides *sd, bool to,
                         const char *thing)
 {
     if (sd->lab && !side_is_lab(sd, to)) {
-        g_string_append_printf(s, "%s lacks %s", sd->lab == 1 ? sd->from : sd->to,
-                               thing);
+        g_string_append_printf(s, "%s lacks %s",
+                               sd->lab == 1 ? sd->from : sd->to, thing);
         return;
     }
     g_string_append_printf(s, "%s only ", thing);
@@ -306,8 +303,8 @@ static void append_file_sides(GString *s, const ds_change *c,
 
 /* "reboot required on db01, not on web01"; "openssl held on prod, not in
  * the lab". */
-static void append_flag(GString *s, const ds_change_sides *sd,
-                        const char *what, bool on_to)
+static void append_flag(GString *s, const ds_change_sides *sd, const char *what,
+                        bool on_to)
 {
     g_string_append_printf(s, "%s ", what);
     append_where(s, sd, on_to);
@@ -385,8 +382,7 @@ static void describe_sides(GString *s, const ds_change *c,
     }
 }
 
-char *ds_change_describe_sides(const ds_change *c,
-                               const ds_change_sides *sides)
+char *ds_change_describe_sides(const ds_change *c, const ds_change_sides *sides)
 {
     GString *s;
 

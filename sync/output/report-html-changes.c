@@ -46,7 +46,8 @@ static char marker(const char *kind)
 {
     if (!kind)
         return '~';
-    if (g_str_has_suffix(kind, "-installed") || g_str_has_suffix(kind, "-added"))
+    if (g_str_has_suffix(kind, "-installed") ||
+        g_str_has_suffix(kind, "-added"))
         return '+';
     if (g_str_has_suffix(kind, "-removed"))
         return '-';
@@ -81,8 +82,7 @@ static void change_values(GString *o, json_t *c)
         return;
     }
     g_string_append(o, "<span class=\"ov\">");
-    json_object_foreach(fields, name, f)
-    {
+    json_object_foreach(fields, name, f) {
         g_string_append(o, first ? "" : "; ");
         first = false;
         ds_report_html_esc(o, name);
@@ -115,8 +115,7 @@ void ds_report_html_changes(GString *o, json_t *h, json_t *cats)
     json_t *drift = json_object_get(h, "drift"), *cat, *c;
     size_t i, j;
 
-    json_array_foreach(cats, j, cat)
-    {
+    json_array_foreach(cats, j, cat) {
         const char *name = json_string_value(cat);
         int n = (int)json_integer_value(json_object_get(drift, name));
 
@@ -132,8 +131,7 @@ void ds_report_html_changes(GString *o, json_t *h, json_t *cats)
         ds_report_html_esc(o, name);
         g_string_append_printf(o, ": %d</h4></summary><ul class=\"changes\">",
                                n);
-        json_array_foreach(diffs, i, c)
-        {
+        json_array_foreach(diffs, i, c) {
             if (!g_strcmp0(str(c, "category"), name))
                 change_item(o, c);
         }
