@@ -16,4 +16,5 @@ libdriftsync_la_SOURCES += \
 	manifests/store-pending.c \
 	manifests/bundle.c manifests/bundle.h \
 	manifests/store-bundle.c manifests/store-bundle.h \
-	manifests/patch-history.c manifests/patch-history.h
+	manifests/patch-history.c manifests/patch-history.h \
+	manifests/content-diff.c manifests/content-diff.h

@@ -9,4 +9,5 @@ libdriftsync_la_SOURCES += \
 	manifests/util/parallel.c manifests/util/parallel.h \
 	manifests/util/run-id.c manifests/util/run-id.h \
 	manifests/util/shell.c manifests/util/shell.h \
-	manifests/util/signals.c manifests/util/signals.h
+	manifests/util/signals.c manifests/util/signals.h \
+	manifests/util/textdiff.c manifests/util/textdiff.h

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sync/cli/cmd.h"
 
@@ -14,7 +15,8 @@ static const struct {
     const char *name, *seq;
 } colours[] = {{"red", "\033[31m"},    {"green", "\033[32m"},
                {"yellow", "\033[33m"}, {"bold", "\033[1m"},
-               {"dim", "\033[2m"},     {"reset", "\033[0m"}};
+               {"cyan", "\033[36m"},   {"dim", "\033[2m"},
+               {"reset", "\033[0m"}};
 
 const char *ds_cli_colour(const ds_cli *cli, const char *which)
 {
@@ -24,6 +26,20 @@ const char *ds_cli_colour(const ds_cli *cli, const char *which)
         if (!strcmp(which, colours[i].name))
             return colours[i].seq;
     return "";
+}
+
+bool ds_cli_set_colour(ds_cli *cli, const char *when)
+{
+    if (!strcmp(when, "always"))
+        cli->colour = true;
+    else if (!strcmp(when, "never"))
+        cli->colour = false;
+    else if (!strcmp(when, "auto"))
+        cli->colour = isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") &&
+                      g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    else
+        return false;
+    return true;
 }
 
 /* The length of one of our colour sequences at p, or 0. */

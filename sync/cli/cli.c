@@ -54,13 +54,17 @@ static gboolean on_global(const char *name, const char *value, gpointer data,
 {
     ds_cli *cli = data;
 
-    (void)error;
     if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
         cli->verbosity = cli->verbosity < 0 ? 1 : cli->verbosity + 1;
     } else if (!strcmp(name, "-q") || !strcmp(name, "--quiet")) {
         cli->verbosity = -1;
     } else if (!strcmp(name, "--json")) {
         cli->json = true;
+    } else if (!strcmp(name, "--color")) {
+        if (!ds_cli_set_colour(cli, value)) {
+            ds_error_set(error, DS_EINVALID, "--color: expected auto, always or never, got '%s'", value);
+            return FALSE;
+        }
     } else if (!strcmp(name, "-c") || !strcmp(name, "--config")) {
         g_free(global_values[0]);
         cli->config_file = global_values[0] = g_strdup(value);
@@ -89,6 +93,10 @@ static GOptionEntry *with_globals(const GOptionEntry *verb)
          (gpointer)on_global, "Errors only (global option)", NULL},
         {"json", 0, G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK,
          (gpointer)on_global, "Machine-readable output (global option)", NULL},
+        {"color", 0, 0, G_OPTION_ARG_CALLBACK, (gpointer)on_global,
+         "Colour: auto (on a terminal without NO_COLOR), always or never "
+         "(global option)",
+         "WHEN"},
     };
     GArray *all = g_array_new(TRUE, TRUE, sizeof(GOptionEntry));
     gsize n = 0;
@@ -254,14 +262,17 @@ void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
                   ds_cli_colour(cli, "reset"));
 }
 
-void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
-{
-    ds_cli_print_changes_sides(cli, changes, NULL, indent);
-}
-
 void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
                                 const struct ds_change_sides *sides,
                                 const char *indent)
+{
+    ds_cli_print_changes_each(cli, changes, sides, indent, NULL, NULL);
+}
+
+void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
+                               const struct ds_change_sides *sides,
+                               const char *indent, ds_cli_change_fn after,
+                               void *payload)
 {
     int last = -1;
     g_autofree char *inner = g_strconcat(indent, "  ", NULL);
@@ -276,7 +287,14 @@ void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
             last = (int)c->category;
         }
         ds_cli_print_change_sides(cli, c, sides, inner);
+        if (after)
+            after(cli, c, inner, payload);
     }
+}
+
+void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
+{
+    ds_cli_print_changes_each(cli, changes, NULL, indent, NULL, NULL);
 }
 
 struct json_t *ds_cli_changes_json(GPtrArray *changes)

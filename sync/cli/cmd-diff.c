@@ -1,21 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-diff.c: `driftsync diff`: how each host's lab differs from
  * production (what a sync would change), or how a host changed between
- * two revisions, or how two hosts differ; in full, as counts per host
- * (--stat) or as names for scripts (--name-only); exit 0 none, 1 drift,
- * 2 error, like diff(1). */
+ * two revisions, or how two hosts differ; in full (with -p the content
+ * diffs of changed files), as counts per host (--stat) or as names for
+ * scripts (--name-only); exit 0 none, 1 drift, 2 error, like diff(1). */
 #include <config.h>
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "manifests/content-diff.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 
 typedef enum { DIFF_FULL, DIFF_STAT, DIFF_NAMES } diff_format;
+
+typedef struct diff_opts {
+    diff_format format;
+    const ds_cli_patch *patch; /* -p, -U N */
+} diff_opts;
 
 /* What the hosts of one `diff` came to, for the closing line. */
 typedef struct diff_tally {
@@ -91,8 +97,8 @@ static char *name_field(const char *name)
  * "HOST<TAB>CATEGORY<TAB>NAME" line per change. */
 static void print_changes_as(ds_cli *cli, diff_format format,
                              const char *host, const char *what,
-                             GPtrArray *changes,
-                             const ds_change_sides *sides)
+                             GPtrArray *changes, GHashTable *patches,
+                             const ds_cli_patch_labels *labels)
 {
     if (format == DIFF_NAMES) {
         for (guint i = 0; i < changes->len; i++) {
@@ -112,7 +118,7 @@ static void print_changes_as(ds_cli *cli, diff_format format,
         return;
     }
     print_header(cli, host, what);
-    ds_cli_print_changes_sides(cli, changes, sides, "  ");
+    ds_cli_print_changes_patched(cli, changes, patches, labels, "  ");
 }
 
 /* Read one side; ENOTFOUND is not an error here (m stays NULL). */
@@ -156,13 +162,42 @@ static const char *comparison_of(ds_change_sides *cs, char **labels,
     return "time";
 }
 
+/* With -p: the content diffs of changes (*out stays NULL without). */
+static int content_diffs(GHashTable **out, const ds_cli_patch *p,
+                         ds_store *st, const diff_side *from,
+                         const diff_side *to, GPtrArray *changes,
+                         GError **err)
+{
+    ds_content_diff_options o = ds_cli_patch_options(p);
+
+    *out = NULL;
+    if (!p->patch)
+        return 0;
+    return ds_content_diff_changes(out, st,
+                                   &(ds_content_side){from->oid, from->m},
+                                   &(ds_content_side){to->oid, to->m},
+                                   changes, &o, err);
+}
+
+/* The JSON array of changes, each with its content diff when there is
+ * one. */
+static json_t *changes_json(GPtrArray *changes, GHashTable *patches)
+{
+    json_t *a = ds_cli_changes_json(changes);
+
+    if (patches)
+        ds_cli_patches_json(a, changes, patches);
+    return a;
+}
+
 /* Compare two revisions: "diff HOST@REV HOST@REV". */
 static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                          char **refs, diff_format format)
+                          char **refs, const diff_opts *opts)
 {
     diff_side sides[2] = {{0}};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(GHashTable) patches = NULL;
     ds_change_sides cs = {0};
     char *labels[2] = {NULL, NULL};
     const char *comparison;
@@ -187,7 +222,9 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
         }
     }
     if (ds_manifest_diff(&changes, sides[0].m, sides[1].m, cfg->ignore, &err) <
-        0)
+            0 ||
+        content_diffs(&patches, opts->patch, st, &sides[0], &sides[1], changes,
+                      &err) < 0)
         goto fail;
     comparison = comparison_of(&cs, labels, &sides[0], &sides[1]);
 
@@ -196,7 +233,7 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
                               side_json(&sides[0]), "to", side_json(&sides[1]),
                               "comparison", comparison, "drift",
                               changes->len > 0, "changes",
-                              ds_cli_changes_json(changes));
+                              changes_json(changes, patches));
 
         ds_cli_print_json(o);
         json_decref(o);
@@ -216,8 +253,8 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
             what = g_strdup_printf("no %ss %s %s %s %s", noun,
                                    time ? "from" : "between", from,
                                    time ? "to" : "and", to);
-        print_changes_as(cli, format, sides[0].host, what, changes,
-                         time ? NULL : &cs);
+        print_changes_as(cli, opts->format, sides[0].host, what, changes, patches,
+                         &(ds_cli_patch_labels){from, to, time ? NULL : &cs});
     }
     code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
     goto done;
@@ -236,7 +273,7 @@ done:
  * for this host, counts it in tally and adds its JSON object to `out`
  * when given. */
 static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                     const char *oid, const char *host, diff_format format,
+                     const char *oid, const char *host, const diff_opts *opts,
                      diff_tally *tally, json_t *out)
 {
     static const ds_change_sides lab_prod = {"the lab", "prod", 1};
@@ -246,7 +283,9 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
         .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_PROD};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
+    g_autoptr(GHashTable) patches = NULL;
     const char *status;
+    diff_format format = opts->format;
     bool text = !cli->json && format != DIFF_NAMES;
     int code = DS_EXIT_ERROR;
 
@@ -272,7 +311,10 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                                     "`driftsync sync` records one)"
                                   : "no prod manifest (only a lab one)");
     } else {
-        if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) < 0)
+        if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) <
+                0 ||
+            content_diffs(&patches, opts->patch, st, &lab, &prod, changes, &err) <
+                0)
             goto fail;
         status = changes->len ? "drift" : "same";
         code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
@@ -287,7 +329,12 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                                 changes->len == 1 ? "" : "s",
                                 format == DIFF_STAT ? "" : " (lab -> prod)");
 
-            print_changes_as(cli, format, host, what, changes, &lab_prod);
+            g_autofree char *lab_label = g_strconcat("lab/", host, NULL);
+            g_autofree char *prod_label = g_strconcat("prod/", host, NULL);
+
+            print_changes_as(
+                cli, format, host, what, changes, patches,
+                &(ds_cli_patch_labels){lab_label, prod_label, &lab_prod});
         } else if (text && cli->verbosity >= 0) {
             print_header(cli, host, "lab matches prod");
         }
@@ -297,7 +344,7 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
                                              "host", host, "status", status,
                                              "from", side_json(&lab), "to",
                                              side_json(&prod), "changes",
-                                             ds_cli_changes_json(changes)));
+                                             changes_json(changes, patches)));
     goto done;
 
 fail:
@@ -375,8 +422,13 @@ static int all_hosts(GPtrArray **out, ds_store *st, const char *oid,
 
 /* --stat and --name-only: one of them, and not with --json (which has
  * everything).  DIFF_FULL, DIFF_STAT or DIFF_NAMES, or -1 (printed). */
-static int format_of(ds_cli *cli, gboolean stat, gboolean names)
+static int format_of(ds_cli *cli, gboolean stat, gboolean names,
+                     const ds_cli_patch *patch)
 {
+    if ((stat || names) && patch->patch) {
+        ds_cli_error(cli, "diff: -p shows changes in full; it does not go with --%s", stat ? "stat" : "name-only");
+        return -1;
+    }
     if (stat && names) {
         ds_cli_error(cli, "diff: --stat and --name-only do not go together");
         return -1;
@@ -391,7 +443,9 @@ static int format_of(ds_cli *cli, gboolean stat, gboolean names)
 static int cmd_diff(ds_cli *cli, int argc, char **argv)
 {
     gboolean stat = FALSE, names = FALSE;
+    ds_cli_patch patch = DS_CLI_PATCH_INIT;
     GOptionEntry entries[] = {
+        DS_CLI_PATCH_ENTRIES(&patch),
         {"stat", 0, 0, G_OPTION_ARG_NONE, &stat,
          "One line per host: the differences counted by category", NULL},
         {"name-only", 0, 0, G_OPTION_ARG_NONE, &names,
@@ -407,12 +461,15 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     json_t *out = NULL;
     diff_tally tally = {0};
     int code = DS_EXIT_OK, format;
+    diff_opts opts;
     bool named, drift = false;
 
     if (!ds_cli_parse(cli, &ds_cmd_diff_entry, entries, &argc, &argv, &code))
         return code;
-    if ((format = format_of(cli, stat, names)) < 0)
+    if (!ds_cli_patch_check(cli, &patch, "diff") ||
+        (format = format_of(cli, stat, names, &patch)) < 0)
         return DS_EXIT_ERROR;
+    opts = (diff_opts){(diff_format)format, &patch};
     named = argc > 1;
     for (int i = 1; i < argc; i++) {
         if (strchr(argv[i], '@') && argc != 3) {
@@ -427,7 +484,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK)
         return code;
     if (argc == 3 && strchr(argv[1], '@') && strchr(argv[2], '@'))
-        return diff_revisions(cli, cfg, st, argv + 1, format);
+        return diff_revisions(cli, cfg, st, argv + 1, &opts);
     if (argc == 3 && (strchr(argv[1], '@') || strchr(argv[2], '@'))) {
         ds_cli_error(cli, "diff: to compare revisions give two HOST@REV");
         return DS_EXIT_ERROR;
@@ -462,8 +519,8 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
         out = json_array();
     code = DS_EXIT_OK;
     for (guint i = 0; i < hosts->len; i++) {
-        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i),
-                          format, &tally, out);
+        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), &opts,
+                          &tally, out);
 
         drift |= c == DS_EXIT_DIFF;
         code = MAX(code, c);
@@ -487,7 +544,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_diff_entry = {
     .name = "diff",
-    .args = "[--stat|--name-only] [HOST...] | HOST@REV HOST@REV",
+    .args = "[-p [-U N]|--stat|--name-only] [HOST...] | HOST@REV HOST@REV",
     .summary = "Show how each lab differs from production (exit 1 on "
                "drift), or how a host changed between two revisions, or how "
                "two hosts differ.",

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-log.c: `driftsync log HOST`: the commits that changed a host,
- * newest first, each with its semantic changes (after ignore rules). */
+ * newest first, each with its semantic changes (after ignore rules) and,
+ * with -p, the content diffs of its changed files. */
 #include <config.h>
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "manifests/content-diff.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
@@ -60,8 +62,56 @@ static bool is_first_record(ds_store *st, const ds_history_entry *e,
     return ds_store_read(&m, st, poid, role, host, NULL) == DS_ENOTFOUND;
 }
 
+/* With -p, an entry's content diffs: its commit's manifest against its
+ * parent's (the changes were computed between the same two).  *parent
+ * gets the parent's id, NULL for the first commit. */
+typedef struct entry_patch {
+    GHashTable *patches; /* ds_change * -> ds_content_diff *, or NULL */
+    char *old_label, *new_label;
+} entry_patch;
+
+static void entry_patch_clear(entry_patch *ep)
+{
+    g_clear_pointer(&ep->patches, g_hash_table_unref);
+    g_clear_pointer(&ep->old_label, g_free);
+    g_clear_pointer(&ep->new_label, g_free);
+}
+
+static int entry_patches(entry_patch *ep, ds_store *st,
+                         const ds_history_entry *e, ds_role role,
+                         const char *host, const ds_cli_patch *p,
+                         GError **err)
+{
+    g_autofree char *parent_rev = g_strdup_printf("%s~1", e->oid);
+    g_autofree char *parent = NULL;
+    g_autoptr(ds_manifest) old_m = NULL;
+    g_autoptr(ds_manifest) new_m = NULL;
+    ds_content_diff_options o = ds_cli_patch_options(p);
+    int rc;
+
+    *ep = (entry_patch){0};
+    if (!p->patch || !e->changes->len)
+        return 0;
+    if ((rc = ds_store_read(&new_m, st, e->oid, role, host, err)) < 0 &&
+        rc != DS_ENOTFOUND)
+        return rc;
+    g_clear_error(err);
+    if (ds_store_resolve(&parent, st, parent_rev, NULL) == 0 &&
+        (rc = ds_store_read(&old_m, st, parent, role, host, err)) < 0 &&
+        rc != DS_ENOTFOUND)
+        return rc;
+    g_clear_error(err);
+    ep->old_label = g_strdup_printf("%s@%.12s", host, parent ? parent : "0");
+    ep->new_label = g_strdup_printf("%s@%.12s", host, e->oid);
+    return ds_content_diff_changes(&ep->patches, st,
+                                   &(ds_content_side){parent, old_m},
+                                   &(ds_content_side){e->oid, new_m},
+                                   e->changes, &o, err);
+}
+
 static void print_entry(ds_cli *cli, ds_store *st, const ds_history_entry *e,
-                        ds_role role, const char *host, bool oldest)
+                        ds_role role, const char *host, bool oldest,
+                        const entry_patch *ep)
 {
     g_autofree char *when = format_time(e->time, "%Y-%m-%d %H:%M %z");
 
@@ -88,19 +138,23 @@ static void print_entry(ds_cli *cli, ds_store *st, const ds_history_entry *e,
     if (!e->changes->len)
         ds_cli_printf(cli, "    (no changes after ignore rules)\n");
     for (guint i = 0; i < e->changes->len; i++)
-        ds_cli_print_change(cli, g_ptr_array_index(e->changes, i), "    ");
+        ds_cli_print_change_patched(
+            cli, g_ptr_array_index(e->changes, i), ep->patches,
+            &(ds_cli_patch_labels){ep->old_label, ep->new_label}, "    ");
 }
 
-static json_t *entry_json(const ds_history_entry *e)
+static json_t *entry_json(const ds_history_entry *e, const entry_patch *ep)
 {
     g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(e->time);
     g_autofree char *iso =
         dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+    json_t *changes = ds_cli_changes_json(e->changes);
 
+    if (ep->patches)
+        ds_cli_patches_json(changes, e->changes, ep->patches);
     return json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:o}", "commit", e->oid,
                      "date", iso, "time", (json_int_t)e->time, "summary",
-                     e->summary, "run", e->run_id, "changes",
-                     ds_cli_changes_json(e->changes));
+                     e->summary, "run", e->run_id, "changes", changes);
 }
 
 static int cmd_log(ds_cli *cli, int argc, char **argv)
@@ -108,7 +162,9 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
     gboolean lab = FALSE;
     char *since_arg = NULL;
     int limit = 0;
+    ds_cli_patch patch = DS_CLI_PATCH_INIT;
     GOptionEntry entries[] = {
+        DS_CLI_PATCH_ENTRIES(&patch),
         {"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
          "The lab manifest's history instead of production's", NULL},
         {"since", 0, 0, G_OPTION_ARG_STRING, &since_arg,
@@ -129,6 +185,8 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
     if (!ds_cli_parse(cli, &ds_cmd_log_entry, entries, &argc, &argv, &code))
         goto done;
     code = DS_EXIT_ERROR;
+    if (!ds_cli_patch_check(cli, &patch, "log"))
+        goto done;
     if (argc != 2) {
         ds_cli_error(cli, "log: expected one HOST (see driftsync log --help)");
         goto done;
@@ -167,9 +225,18 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
         json_t *a = json_array();
         json_t *o;
 
-        for (guint i = 0; i < entries_out->len; i++)
-            json_array_append_new(
-                a, entry_json(g_ptr_array_index(entries_out, i)));
+        for (guint i = 0; i < entries_out->len; i++) {
+            const ds_history_entry *e = g_ptr_array_index(entries_out, i);
+            entry_patch ep;
+
+            if (entry_patches(&ep, st, e, role, host, &patch, &err) < 0) {
+                ds_cli_error_gerror(cli, err);
+                json_decref(a);
+                goto done;
+            }
+            json_array_append_new(a, entry_json(e, &ep));
+            entry_patch_clear(&ep);
+        }
         o = json_pack("{s:s, s:s, s:o}", "host", host, "role",
                       ds_role_name(role), "commits", a);
         ds_cli_print_json(o);
@@ -178,9 +245,18 @@ static int cmd_log(ds_cli *cli, int argc, char **argv)
         if (cli->verbosity >= 0)
             ds_cli_printf(cli, "%s: no changes since %s\n", host, since_arg);
     } else {
-        for (guint i = 0; i < entries_out->len; i++)
-            print_entry(cli, st, g_ptr_array_index(entries_out, i), role, host,
-                        i + 1 == entries_out->len);
+        for (guint i = 0; i < entries_out->len; i++) {
+            const ds_history_entry *e = g_ptr_array_index(entries_out, i);
+            entry_patch ep;
+
+            if (entry_patches(&ep, st, e, role, host, &patch, &err) < 0) {
+                ds_cli_error_gerror(cli, err);
+                goto done;
+            }
+            print_entry(cli, st, e, role, host, i + 1 == entries_out->len,
+                        &ep);
+            entry_patch_clear(&ep);
+        }
     }
     code = DS_EXIT_OK;
 done:
@@ -190,7 +266,7 @@ done:
 
 const ds_cmd_entry ds_cmd_log_entry = {
     .name = "log",
-    .args = "[--lab] [--since DATE] HOST",
+    .args = "[--lab] [--since DATE] [-p [-U N]] HOST",
     .summary = "Show a host's history as semantic changes, newest first.",
     .exec = cmd_log,
 };

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-show.c: `driftsync show HOST[@REV]`: one manifest from the
- * store, as a human summary or (--json) the canonical document. */
+ * store, as a human summary or (--json) the canonical document; with
+ * --file PATH, the stored content of one of its files. */
 #include <config.h>
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "manifests/util/error.h"
+#include "manifests/util/textdiff.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
 
@@ -103,13 +107,91 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
     }
 }
 
+/* --json for --file: the content as text, or base64 when it is binary
+ * or not UTF-8. */
+static json_t *file_json(const ds_manifest *m, const char *oid,
+                         const ds_file *f, GBytes *data)
+{
+    gsize len;
+    const char *p = g_bytes_get_data(data, &len);
+    bool text = !ds_textdiff_is_binary(data) && g_utf8_validate(p, (gssize)len, NULL) && !memchr(p, '\0', len);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:I, s:b}", "host",
+                          m->host, "role", ds_role_name(m->role), "revision",
+                          oid, "path", f->path, "sha256", f->sha256, "size",
+                          (json_int_t)len, "binary", ds_textdiff_is_binary(data));
+
+    if (text) {
+        json_object_set_new(o, "content", json_stringn(p, len));
+    } else {
+        g_autofree char *b64 = g_base64_encode((const guchar *)p, len);
+
+        json_object_set_new(o, "content_base64", json_string(b64));
+    }
+    return o;
+}
+
+/* `show --file PATH HOST[@REV]`: the stored content of one file, as it
+ * is when stdout is not a terminal, escaped on a terminal. */
+static int show_file(ds_cli *cli, ds_store *st, const ds_manifest *m,
+                     const char *oid, const char *path)
+{
+    const ds_file *f = ds_manifest_find_file(m, path);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GBytes) data = NULL;
+    const char *p;
+    gsize len;
+
+    if (!f) {
+        ds_cli_error(cli, "%s: %s is not in the %s manifest at %.12s", m->host, path, ds_role_name(m->role), oid);
+        return DS_EXIT_ERROR;
+    }
+    if (f->secret) {
+        ds_cli_error(cli, "%s: %s is a secret file: its content is never stored", m->host, path);
+        return DS_EXIT_ERROR;
+    }
+    if (f->type != DS_FILE_REGULAR) {
+        ds_cli_error(cli, "%s: %s is a symbolic link to %s: it has no content", m->host, path, f->target ? f->target : "?");
+        return DS_EXIT_ERROR;
+    }
+    if (ds_store_read_file(&data, st, oid, m->role, m->host, path, &err) < 0) {
+        if (ds_error_code_of(err) == DS_ENOTFOUND)
+            ds_cli_error(cli, "%s: no stored content for %s at %.12s (only files named by `files` are captured, up to 1 MiB)", m->host, path, oid);
+        else
+            ds_cli_error_gerror(cli, err);
+        return DS_EXIT_ERROR;
+    }
+    p = g_bytes_get_data(data, &len);
+    if (cli->json) {
+        json_t *o = file_json(m, oid, f, data);
+
+        ds_cli_print_json(o);
+        json_decref(o);
+    } else if (!isatty(STDOUT_FILENO)) {
+        fwrite(p, 1, len, stdout);
+    } else if (ds_textdiff_is_binary(data)) {
+        ds_cli_error(cli, "%s: %s is binary (%" G_GSIZE_FORMAT " bytes): redirect the output to a file to get it", m->host, path, len);
+        return DS_EXIT_ERROR;
+    } else {
+        g_autofree char *text = g_strndup(p, len);
+
+        ds_cli_printf(cli, "%s%s", text,
+                      len && p[len - 1] != '\n' ? "\n" : "");
+    }
+    return fflush(stdout) == 0 ? DS_EXIT_OK : DS_EXIT_ERROR;
+}
+
 static int cmd_show(ds_cli *cli, int argc, char **argv)
 {
     gboolean lab = FALSE;
-    GOptionEntry entries[] = {{"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
-                               "Show the lab manifest instead of production's",
-                               NULL},
-                              {NULL}};
+    g_autofree char *file = NULL;
+    GOptionEntry entries[] = {
+        {"lab", 'l', 0, G_OPTION_ARG_NONE, &lab,
+         "Show the lab manifest instead of production's", NULL},
+        {"file", 'f', 0, G_OPTION_ARG_FILENAME, &file,
+         "Print the stored content of the file PATH instead (as it is when "
+         "the output is not a terminal)",
+         "PATH"},
+        {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_manifest) m = NULL;
@@ -125,6 +207,10 @@ static int cmd_show(ds_cli *cli, int argc, char **argv)
         return code;
     if (argc != 2) {
         ds_cli_error(cli, "show: expected one HOST[@REV] (see driftsync show --help)");
+        return DS_EXIT_ERROR;
+    }
+    if (file && !ds_name_is_safe_path(file)) {
+        ds_cli_error(cli, "show: --file: '%s' is not an absolute path", file);
         return DS_EXIT_ERROR;
     }
     role = lab ? DS_ROLE_LAB : DS_ROLE_PROD;
@@ -155,6 +241,8 @@ static int cmd_show(ds_cli *cli, int argc, char **argv)
         return DS_EXIT_ERROR;
     }
 
+    if (file)
+        return show_file(cli, st, m, oid, file);
     if (cli->json) {
         g_autoptr(GBytes) bytes = NULL;
         gsize len;
@@ -174,8 +262,9 @@ static int cmd_show(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_show_entry = {
     .name = "show",
-    .args = "[--lab] HOST[@REV]",
+    .args = "[--lab] [--file PATH] HOST[@REV]",
     .summary = "Show a host's manifest (production's, or the lab's with "
-               "--lab) at the newest or a given revision.",
+               "--lab) at the newest or a given revision, or one stored "
+               "file (--file).",
     .exec = cmd_show,
 };

@@ -64,7 +64,7 @@ void ds_cli_verbose(ds_cli *cli, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 ds_log ds_cli_log(ds_cli *cli);
 
 /* Colour helpers: return the escape sequence, or "" when colour is off. */
-const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "bold" "reset" */
+const char *ds_cli_colour(const ds_cli *cli, const char *which); /* "red" "green" "yellow" "cyan" "bold" "dim" "reset" */
 
 /* Parse a verb's options with GOptionContext; handles --help (prints and
  * returns 0 in *exit_code) and errors (prints, exit 2).  Returns true
@@ -107,8 +107,65 @@ void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
 void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
                                 const struct ds_change_sides *sides,
                                 const char *indent);
+/* The same, calling after(cli, change, INDENT of the change's line,
+ * payload) below each change's line when after is not NULL. */
+typedef void (*ds_cli_change_fn)(ds_cli *cli, const struct ds_change *c,
+                                 const char *indent, void *payload);
+void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
+                               const struct ds_change_sides *sides,
+                               const char *indent, ds_cli_change_fn after,
+                               void *payload);
 /* JSON array of the changes (new reference). */
 struct json_t *ds_cli_changes_json(GPtrArray *changes);
+
+/* Content diffs (sync/cli/cli-patch.c): -p/--patch and -U/--unified N,
+ * shared by diff and log. */
+typedef struct ds_cli_patch {
+    gboolean patch; /* -p */
+    int context;    /* -U N; -1 when not given (3 lines) */
+} ds_cli_patch;
+#define DS_CLI_PATCH_INIT {.patch = FALSE, .context = -1}
+#define DS_CLI_PATCH_ENTRIES(p)                                              \
+    {"patch", 'p', 0, G_OPTION_ARG_NONE, &(p)->patch,                        \
+     "Show the content diff of each changed file whose content is stored",   \
+     NULL},                                                                  \
+    {"unified", 'U', 0, G_OPTION_ARG_INT, &(p)->context,                     \
+     "N lines of context around each change (default 3; implies -p)", "N"}
+/* After parsing: refuses a bad -U (prints the error, returns false); -U
+ * turns -p on. */
+bool ds_cli_patch_check(ds_cli *cli, ds_cli_patch *p, const char *verb);
+struct ds_content_diff_options ds_cli_patch_options(const ds_cli_patch *p);
+/* The two sides' names in "--- OLD/PATH" and "+++ NEW/PATH", and in each
+ * change's phrase when they are two hosts or a lab and prod (sides; NULL:
+ * the words of a change in time). */
+typedef struct ds_cli_patch_labels {
+    const char *old_label, *new_label;
+    const struct ds_change_sides *sides;
+} ds_cli_patch_labels;
+struct ds_content_diff;
+/* The content diff of path, each line prefixed with indent. */
+void ds_cli_print_patch(ds_cli *cli, const struct ds_content_diff *d,
+                        const char *path, const ds_cli_patch_labels *labels,
+                        const char *indent);
+/* ds_cli_print_changes / ds_cli_print_change, each file change followed
+ * by its content diff from patches (ds_change * -> ds_content_diff *, as
+ * ds_content_diff_changes gives; NULL: none). */
+void ds_cli_print_changes_patched(ds_cli *cli, GPtrArray *changes,
+                                  GHashTable *patches,
+                                  const ds_cli_patch_labels *labels,
+                                  const char *indent);
+void ds_cli_print_change_patched(ds_cli *cli, const struct ds_change *c,
+                                 GHashTable *patches,
+                                 const ds_cli_patch_labels *labels,
+                                 const char *indent);
+/* Set "patch" on each object of changes_json (ds_cli_changes_json of
+ * changes) whose change has a content diff in patches. */
+void ds_cli_patches_json(struct json_t *changes_json, GPtrArray *changes,
+                         GHashTable *patches);
+
+/* --color=WHEN: "always", "never" or "auto" (stdout a terminal, NO_COLOR
+ * unset, TERM not dumb).  False for another value. */
+bool ds_cli_set_colour(ds_cli *cli, const char *when);
 
 /* The verbs (one file each: sync/cli/cmd-NAME.c). */
 extern const ds_cmd_entry ds_cmd_init_entry;

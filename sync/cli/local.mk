@@ -3,6 +3,7 @@
 # file per verb.
 driftsync_SOURCES += \
 	sync/cli/main.c sync/cli/cmd.h sync/cli/cli.c sync/cli/cli-text.c \
+	sync/cli/cli-patch.c \
 	sync/cli/cmd-init.c sync/cli/cmd-record.c sync/cli/cmd-show.c \
 	sync/cli/cmd-diff.c sync/cli/cmd-log.c sync/cli/cmd-plan.c \
 	sync/cli/cmd-sync.c sync/cli/cmd-mirror.c sync/cli/cmd-audit.c \

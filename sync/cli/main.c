@@ -36,6 +36,8 @@ static void usage(FILE *f)
                "  -v, --verbose      more detail (repeat for more)\n"
                "  -q, --quiet        errors only\n"
                "      --json         machine-readable output\n"
+               "      --color WHEN   auto (on a terminal, unless NO_COLOR "
+               "is set), always, never\n"
                "  -h, --help         this help; `driftsync VERB --help` for "
                "a verb\n"
                "      --version      print the version\n\n"
@@ -45,6 +47,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     ds_cli cli = {.prog = "driftsync"};
+    const char *colour = "auto";
     int i;
 
     setlocale(LC_ALL, "");
@@ -82,6 +85,10 @@ int main(int argc, char **argv)
         } else if (!strncmp(a, "--config=", 9)) {
             cli.config_file = a + 9;
             cli.config_given = true;
+        } else if (!strncmp(a, "--color=", 8)) {
+            colour = a + 8;
+        } else if (!strcmp(a, "--color")) {
+            slot = &colour;
         } else if (!strcmp(a, "-s") || !strcmp(a, "--store")) {
             slot = &cli.store_dir;
         } else if (!strncmp(a, "--store=", 8)) {
@@ -102,8 +109,10 @@ int main(int argc, char **argv)
         usage(stderr);
         return DS_EXIT_ERROR;
     }
-    cli.colour = isatty(STDOUT_FILENO) && !g_getenv("NO_COLOR") &&
-                 g_strcmp0(g_getenv("TERM"), "dumb") != 0;
+    if (!ds_cli_set_colour(&cli, colour)) {
+        ds_cli_error(&cli, "--color: expected auto, always or never, got '%s'", colour);
+        return DS_EXIT_ERROR;
+    }
     cli.progress = isatty(STDERR_FILENO) && cli.verbosity >= 0;
 
     for (gsize c = 0; c < G_N_ELEMENTS(commands); c++)

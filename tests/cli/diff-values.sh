@@ -17,7 +17,7 @@ R1=$T/r1/root
 R2=$T/r2/root
 mkdir -p "$T/r2"
 cp -a "$R1" "$R2"
-plan 61
+plan 68
 EDIT="python3 $DS_SRCDIR/tests/cli/edit-manifest.py"
 write_conf "$T/ds.conf" <<CONF
 
@@ -157,6 +157,14 @@ grep_ok "a file's path" "^web01	files	/etc/ds-conf/a\.conf$" "$T/out"
 expect_status 2 "--stat with --name-only is refused" dsc diff --stat --name-only
 grep_ok "one line saying so" '^driftsync: diff: --stat and --name-only do not go together$' "$T/err"
 expect_status 2 "--stat with --json is refused" dsc --json diff --stat
+expect_status 2 "-p with --name-only is refused" dsc diff -p --name-only
+grep_ok "one line saying why" '^driftsync: diff: -p shows changes in full; it does not go with --name-only$' "$T/err"
+expect_status 1 "diff -p web01: the lab's words with the content diff below" dsc diff -p web01
+grep_ok "the line of the file, then its hunk from the lab to prod" \
+    '^    ~ /etc/ds-conf/a\.conf differs \(content; mode: the lab has 0644, prod 0664\)$' "$T/out"
+check "the hunk follows it" sh -c 'grep -A6 "a\.conf differs" "$1" | grep -q "^      +setting = tuned for prod$"' - "$T/out"
+expect_status 1 "diff -p between two hosts" dsc diff -p web01@HEAD db01@HEAD
+check "the two hosts' words, then the hunk" sh -c 'grep -A4 "a\.conf differs (content; mode: web01 has 0664, db01 has 0644)" "$1" | grep -q "^      -setting = tuned for prod$"' - "$T/out"
 expect_status 0 "--json carries the summary" dsc --json diff db01
 jq_ok "the summary's counts" '.summary == {"hosts": 1, "drift": 0, "same": 0, "no_lab": 1, "no_prod": 0, "error": 0, "differences": 0}'
 done_testing

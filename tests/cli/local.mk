@@ -13,5 +13,5 @@ shell_tests += \
 	tests/cli/config-hostile.sh tests/cli/store-stale.sh \
 	tests/cli/record-inputs.sh tests/cli/terminal.sh \
 	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh \
-	tests/cli/store-modes.sh
+	tests/cli/store-modes.sh tests/cli/diff-patch.sh
 EXTRA_DIST += tests/cli/edit-manifest.py

@@ -7,7 +7,7 @@ e2e_tests = \
 	tests/e2e/agent-files.sh tests/e2e/agent-limits.sh \
 	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
 	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
-	tests/e2e/patches.sh
+	tests/e2e/patches.sh tests/e2e/diff-patch.sh
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
 	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh
 

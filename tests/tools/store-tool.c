@@ -46,6 +46,39 @@ static void gen_content(ds_manifest *m, guint salt, guint max)
     }
 }
 
+/* Give each non-secret regular file of m the content of
+ * ROOT/ROLE/HOST/PATH when that file exists (and the sha256 that goes
+ * with it): what a benchmark compares with git on the same files. */
+static int root_content(ds_manifest *m, const char *root)
+{
+    g_autoptr(GError) err = NULL;
+
+    for (guint i = 0; m->files && i < m->files->len; i++) {
+        ds_file *f = g_ptr_array_index(m->files, i);
+        g_autofree char *path = NULL;
+        char *data = NULL;
+        gsize len;
+
+        if (f->secret || f->type != DS_FILE_REGULAR)
+            continue;
+        path = g_strdup_printf("%s/%s/%s%s", root, ds_role_name(m->role),
+                               m->host, f->path);
+        if (!g_file_get_contents(path, &data, &len, &err)) {
+            if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+                g_clear_error(&err);
+                continue;
+            }
+            return fail(err);
+        }
+        g_clear_pointer(&f->content, g_bytes_unref);
+        f->content = g_bytes_new_take(data, len);
+        g_free(f->sha256);
+        f->sha256 = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256,
+                                                 f->content);
+    }
+    return 0;
+}
+
 /* The store's commit hook for --pause-before-ref: say where we are, then
  * wait for the signal that ends us. */
 static void pause_before_ref(const char *oid, void *payload)
@@ -63,7 +96,7 @@ static int cmd_commit(const char *store, int argc, char **argv)
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_store_txn) txn = NULL;
     g_autofree char *oid = NULL;
-    const char *verb = "record", *run_id = "test-run";
+    const char *verb = "record", *run_id = "test-run", *root = NULL;
     int timeout = 0, salt = -1, max = G_MAXINT, i;
     bool stop_before_ref = false;
 
@@ -76,6 +109,8 @@ static int cmd_commit(const char *store, int argc, char **argv)
             timeout = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--content") && i + 1 < argc)
             salt = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--content-root") && i + 1 < argc)
+            root = argv[++i];
         else if (!strcmp(argv[i], "--content-max") && i + 1 < argc)
             max = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--fsync-gitdir"))
@@ -100,6 +135,8 @@ static int cmd_commit(const char *store, int argc, char **argv)
             return fail(err);
         if (salt >= 0)
             gen_content(m, (guint)salt, (guint)max);
+        if (root && root_content(m, root) != 0)
+            return 2;
         if (ds_store_txn_put(txn, m, &err) < 0)
             return fail(err);
     }
@@ -244,6 +281,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: store-tool init STORE\n"
                     "       store-tool commit STORE [--verb V] [--run ID] "
                     "[--wait MS] [--content SALT [--content-max N]]\n"
+                    "               [--content-root DIR]\n"
                     "               [--fsync-gitdir] [--pause-before-ref] "
                     "FILE...\n"
                     "       store-tool gen DIR N SALT [NPKG]\n"

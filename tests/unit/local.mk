@@ -16,7 +16,8 @@ unit_tests += \
 	tests/unit/test-trial tests/unit/test-collect tests/unit/test-mirror \
 	tests/unit/test-report \
 	tests/unit/test-util \
-	tests/unit/test-bundle
+	tests/unit/test-bundle \
+	tests/unit/test-textdiff
 
 # The dpkg collector against scripted answers (a "scripted:" transport,
 # also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
