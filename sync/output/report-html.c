@@ -27,7 +27,9 @@ static const char css[] =
     "details{margin:.2em 0}summary{cursor:pointer}summary h4{display:inline}"
     "ul.changes{list-style:none;padding-left:1em}.m{font-family:monospace}"
     ".ov{color:#555;font-size:.9em}del{color:#a33}ins{color:#262;"
-    "text-decoration:none}";
+    "text-decoration:none}"
+    "pre{background:#f8f8f8;padding:.3em;overflow-x:auto;margin:.2em 0}"
+    ".la{color:#1a6b1a}.lr{color:#a32020}.hh{color:#2060a0}.pn{color:#777}";
 
 void ds_report_html_esc(GString *o, const char *s)
 {

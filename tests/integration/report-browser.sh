@@ -28,7 +28,7 @@ if ! CHROMIUM=$(find_chromium); then
     CHROMIUM=$(find_chromium) ||
         skip_all "chromium is not installed and could not be installed"
 fi
-plan 24
+plan 25
 
 # chrome URL [ARGS...]: headless Chromium, bounded in time; stderr (its
 # log, with the page's console) in $T/chrome.err.
@@ -175,7 +175,7 @@ class P(HTMLParser):
     def __init__(self):
         super().__init__()
         self.article = None
-        self.depth = 0
+        self.open = []      # the <details> we are in, outermost first
         self.details = []
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -183,15 +183,15 @@ class P(HTMLParser):
             self.article = a.get("id")
         if self.article == "h-app01" and tag == "details":
             self.details.append({"class": a.get("class"), "open": "open" in a, "text": ""})
-            self.depth += 1
+            self.open.append(len(self.details) - 1)
     def handle_endtag(self, tag):
-        if tag == "details" and self.depth:
-            self.depth -= 1
+        if tag == "details" and self.open:
+            self.open.pop()
         if tag == "article":
             self.article = None
     def handle_data(self, d):
-        if self.depth:
-            self.details[-1]["text"] += d
+        for i in self.open:
+            self.details[i]["text"] += d
 
 dom = open(sys.argv[1], encoding="utf-8").read()
 p = P()
@@ -208,6 +208,13 @@ if what == "secret":      # the secret files: named, their content not
           and "/etc/app/app.conf differs (secret content)" in text
           and "secret: not shown" in text)
     sys.exit(0 if ok else 1)
+if what == "patch":       # a.conf's content diff, folded under its line
+    ok = ("content diff: +1 −1" in text
+          and "--- lab/app01/etc/ds-conf/a.conf" in text
+          and "-setting = changed by the admin" in text
+          and "+setting = tuned" in text
+          and "secret file: its content is never stored or shown" in text)
+    sys.exit(0 if ok else 1)
 if what == "absent":      # no secret content, no HMAC anywhere in the DOM
     bad = [s for s in ("SECRETHASHSHADOW", "TOPSECRETVALUE", "9090",
                        "SECRETPEMBODY", "SECRETHOSTKEYBODY", sys.argv[3][:16])
@@ -217,6 +224,7 @@ EOF
 check "app01's changes are in folded <details>, one per category" python3 "$T/details.py" "$T/dom4.html" folded
 check "the files' details give the mode in the lab and in prod" python3 "$T/details.py" "$T/dom4.html" mode
 check "the secret files are named as changed, their content not shown" python3 "$T/details.py" "$T/dom4.html" secret
+check "a.conf's content diff is folded below its line; the secrets' say only why not" python3 "$T/details.py" "$T/dom4.html" patch
 check "the HMAC has 64 hex digits" test "${#HMAC}" = 64
 check "no secret content and no HMAC in the DOM" python3 "$T/details.py" "$T/dom4.html" absent "$HMAC"
 grep_ok "the files cell of the matrix has its colour" '<td class="n d c-files"><a href="#h-app01-files">' "$T/dom4.html"

@@ -288,10 +288,19 @@ static void test_details(fixture *fx, gconstpointer data)
                             "0600, prod 0644)");
             mode = true;
         }
-        if (!g_strcmp0(str(c, "name"), "/etc/shadow"))
+        if (!g_strcmp0(str(c, "name"), "/etc/shadow")) {
             g_assert_true(json_is_null(json_object_get(
                 json_object_get(json_object_get(c, "fields"), "content"),
                 "old")));
+            /* its content diff: only that it is secret */
+            g_assert_cmpstr(str(json_object_get(c, "patch"), "kind"), ==,
+                            "secret");
+            g_assert_null(json_object_get(json_object_get(c, "patch"),
+                                          "hunks"));
+        }
+        if (!g_strcmp0(str(c, "name"), "/etc/ssh/sshd_config"))
+            g_assert_cmpstr(str(json_object_get(c, "patch"), "kind"), ==,
+                            "not-stored");
     }
     g_assert_true(mode);
     html = ds_report_html(doc);
@@ -300,6 +309,9 @@ static void test_details(fixture *fx, gconstpointer data)
     g_assert_nonnull(
         strstr(html, "mode <del>0600</del> → <ins>0644</ins>"));
     g_assert_nonnull(strstr(html, "content differs (secret: not shown)"));
+    g_assert_nonnull(strstr(html, "<div class=\"pn\">secret file: its "
+                                  "content is never stored or shown"));
+    g_assert_nonnull(strstr(html, "<div class=\"pn\">content not stored"));
     g_assert_nonnull(strstr(html, "lab <del>3.0.14-1~deb12u2</del> → "
                                   "<ins>3.0.15-1~deb12u1</ins> prod"));
     /* The matrix cell has its category's colour. */
