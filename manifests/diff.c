@@ -5,8 +5,6 @@
 
 #include <string.h>
 
-#include <jansson.h>
-
 #include "manifests/diff.h"
 #include "manifests/diff-private.h"
 #include "manifests/util/error.h"
@@ -15,8 +13,15 @@
 /* Values carried by each kind of change (old_value / new_value):
  *   package-installed/removed     the version on the side that has it
  *   package-upgraded/downgraded   both versions
- *   package-changed               "VERSION ARCH [SOURCE]" on each side
- *   source-*, file-*              none (file-changed: file_bits)
+ *   package-changed               "VERSION ARCH [SOURCE]" on each side,
+ *                                 fields arch and source where they differ
+ *   source-added/removed          the line on the side that has it
+ *   file-added/removed            ds_file_summary on the side that has it
+ *   file-changed                  ds_file_summary on each side, file_bits,
+ *                                 and a field per attribute that differs
+ *                                 (content: sha256 each side, NULL values
+ *                                 when secret; mode "0644"; owner; group;
+ *                                 type "regular"/"symlink"; target)
  *   service-added/removed         "ENABLED/ACTIVE" on the side that has it
  *   service-enabled/disabled      the enablement states
  *   service-started/stopped       the activity states
@@ -55,9 +60,6 @@ static const char *const kind_names[] = {
     [DS_CHANGE_MARK_CHANGED] = "mark-changed",
 };
 
-static const char *const file_bit_names[] = {"content", "mode", "owner",
-                                             "group", "type"};
-
 const char *ds_change_kind_name(ds_change_kind kind)
 {
     if ((int)kind < 0 || (gsize)kind >= G_N_ELEMENTS(kind_names))
@@ -72,7 +74,45 @@ void ds_change_free(ds_change *c)
     g_free(c->name);
     g_free(c->old_value);
     g_free(c->new_value);
+    if (c->fields)
+        g_ptr_array_unref(c->fields);
     g_free(c);
+}
+
+static void field_free(ds_change_field *f)
+{
+    if (!f)
+        return;
+    g_free(f->old_value);
+    g_free(f->new_value);
+    g_free(f);
+}
+
+ds_change_field *ds_change_add_field(ds_change *c, const char *name,
+                                     const char *old_value,
+                                     const char *new_value)
+{
+    ds_change_field *f = g_new0(ds_change_field, 1);
+
+    if (!c->fields)
+        c->fields = g_ptr_array_new_with_free_func((GDestroyNotify)field_free);
+    f->name = name;
+    f->old_value = g_strdup(old_value);
+    f->new_value = g_strdup(new_value);
+    g_ptr_array_add(c->fields, f);
+    return f;
+}
+
+const ds_change_field *ds_change_field_get(const ds_change *c,
+                                           const char *name)
+{
+    for (guint i = 0; c && c->fields && i < c->fields->len; i++) {
+        const ds_change_field *f = g_ptr_array_index(c->fields, i);
+
+        if (strcmp(f->name, name) == 0)
+            return f;
+    }
+    return NULL;
 }
 
 typedef struct {
@@ -98,13 +138,14 @@ static ds_change *emit(diff_ctx *ctx, ds_change_kind kind, ds_category cat,
 }
 
 /* Like emit, taking ownership of already allocated values. */
-static void emit_take(diff_ctx *ctx, ds_change_kind kind, ds_category cat,
+static ds_change *emit_take(diff_ctx *ctx, ds_change_kind kind, ds_category cat,
                       const char *name, char *old_value, char *new_value)
 {
     ds_change *c = emit(ctx, kind, cat, name, NULL, NULL);
 
     c->old_value = old_value;
     c->new_value = new_value;
+    return c;
 }
 
 /* ---- the merge walk ---- */
@@ -180,6 +221,21 @@ static char *package_label(const ds_package *p)
                            p->source ? p->source : "");
 }
 
+/* Same version, another arch: a reinstall, with the fields that differ. */
+static void package_changed(diff_ctx *ctx, const char *name,
+                            const ds_package *a, const ds_package *b)
+{
+    ds_change *c = emit(ctx, DS_CHANGE_PACKAGE_CHANGED, DS_CAT_PACKAGES, name,
+                        NULL, NULL);
+
+    c->old_value = package_label(a);
+    c->new_value = package_label(b);
+    if (g_strcmp0(a->arch, b->arch) != 0)
+        ds_change_add_field(c, "arch", a->arch, b->arch);
+    if (g_strcmp0(a->source, b->source) != 0)
+        ds_change_add_field(c, "source", a->source, b->source);
+}
+
 static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
 {
     const ds_package *a = pa, *b = pb;
@@ -209,8 +265,7 @@ static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
              rc < 0 ? DS_CHANGE_PACKAGE_UPGRADED : DS_CHANGE_PACKAGE_DOWNGRADED,
              DS_CAT_PACKAGES, name, a->version, b->version);
     else
-        emit_take(ctx, DS_CHANGE_PACKAGE_CHANGED, DS_CAT_PACKAGES, name,
-                  package_label(a), package_label(b));
+        package_changed(ctx, name, a, b);
 }
 
 /* ---- sources ---- */
@@ -229,7 +284,7 @@ static void source_pair(diff_ctx *ctx, gconstpointer a, gconstpointer b)
     if (ds_ignore_match(ctx->ignore, DS_CAT_SOURCES, line))
         return;
     emit(ctx, a ? DS_CHANGE_SOURCE_REMOVED : DS_CHANGE_SOURCE_ADDED,
-         DS_CAT_SOURCES, line, NULL, NULL);
+         DS_CAT_SOURCES, line, a ? line : NULL, a ? NULL : line);
 }
 
 /* ---- files ---- */
@@ -262,6 +317,46 @@ static guint file_diff_bits(const ds_file *a, const ds_file *b)
     return bits;
 }
 
+static const char *file_type_name(ds_file_type t)
+{
+    return t == DS_FILE_SYMLINK ? "symlink" : "regular";
+}
+
+char *ds_file_summary(const ds_file *f)
+{
+    if (!f)
+        return NULL;
+    if (f->type == DS_FILE_SYMLINK)
+        return g_strdup_printf("symlink -> %s", f->target ? f->target : "");
+    return g_strdup_printf("%04o %s:%s%s", f->mode, f->owner ? f->owner : "?",
+                           f->group ? f->group : "?",
+                           f->secret ? " secret" : "");
+}
+
+/* The fields of a file-changed, in the order of the DS_FILE_DIFF_ bits.
+ * Secret content has no value: only that its keyed HMAC differs. */
+static void file_fields(ds_change *c, const ds_file *a, const ds_file *b)
+{
+    if (c->file_bits & DS_FILE_DIFF_CONTENT)
+        ds_change_add_field(c, "content", c->secret ? NULL : a->sha256,
+                            c->secret ? NULL : b->sha256);
+    if (c->file_bits & DS_FILE_DIFF_MODE) {
+        g_autofree char *ma = g_strdup_printf("%04o", a->mode);
+        g_autofree char *mb = g_strdup_printf("%04o", b->mode);
+
+        ds_change_add_field(c, "mode", ma, mb);
+    }
+    if (c->file_bits & DS_FILE_DIFF_OWNER)
+        ds_change_add_field(c, "owner", a->owner, b->owner);
+    if (c->file_bits & DS_FILE_DIFF_GROUP)
+        ds_change_add_field(c, "group", a->group, b->group);
+    if (a->type != b->type)
+        ds_change_add_field(c, "type", file_type_name(a->type),
+                            file_type_name(b->type));
+    if (g_strcmp0(a->target, b->target) != 0)
+        ds_change_add_field(c, "target", a->target, b->target);
+}
+
 static void file_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
 {
     const ds_file *a = pa, *b = pb;
@@ -272,13 +367,20 @@ static void file_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
         return;
     if (ds_ignore_match(ctx->ignore, DS_CAT_FILES, path))
         return;
-    if (!b)
-        emit(ctx, DS_CHANGE_FILE_REMOVED, DS_CAT_FILES, path, NULL, NULL);
-    else if (!a)
-        emit(ctx, DS_CHANGE_FILE_ADDED, DS_CAT_FILES, path, NULL, NULL);
-    else
-        emit(ctx, DS_CHANGE_FILE_CHANGED, DS_CAT_FILES, path, NULL, NULL)
-            ->file_bits = bits;
+    if (!b) {
+        emit_take(ctx, DS_CHANGE_FILE_REMOVED, DS_CAT_FILES, path,
+                  ds_file_summary(a), NULL)->secret = a->secret;
+    } else if (!a) {
+        emit_take(ctx, DS_CHANGE_FILE_ADDED, DS_CAT_FILES, path, NULL,
+                  ds_file_summary(b))->secret = b->secret;
+    } else {
+        ds_change *c = emit_take(ctx, DS_CHANGE_FILE_CHANGED, DS_CAT_FILES,
+                                 path, ds_file_summary(a), ds_file_summary(b));
+
+        c->file_bits = bits;
+        c->secret = a->secret || b->secret;
+        file_fields(c, a, b);
+    }
 }
 
 /* ---- services ---- */
@@ -395,183 +497,4 @@ int ds_manifest_diff(GPtrArray **out, const ds_manifest *from,
     host_pair(&ctx, from, to);
     *out = ctx.out;
     return 0;
-}
-
-/* ---- presentation ---- */
-
-static void append_file_bits(GString *s, guint bits)
-{
-    bool first = true;
-
-    for (gsize i = 0; i < G_N_ELEMENTS(file_bit_names); i++) {
-        if (!(bits & (1u << i)))
-            continue;
-        g_string_append(s, first ? "" : ", ");
-        g_string_append(s, file_bit_names[i]);
-        first = false;
-    }
-}
-
-/* "arch amd64 -> i386, source A -> B" from two package-changed labels. */
-static void append_package_changes(GString *s, const char *old_label,
-                                   const char *new_label)
-{
-    static const char *const what[] = {"version", "arch", "source"};
-    g_auto(GStrv) a = g_strsplit(old_label ? old_label : "", " ", 3);
-    g_auto(GStrv) b = g_strsplit(new_label ? new_label : "", " ", 3);
-    guint na = g_strv_length(a), nb = g_strv_length(b);
-    bool first = true;
-
-    for (guint i = 1; i < 3; i++) {
-        const char *x = i < na ? a[i] : "(none)";
-        const char *y = i < nb ? b[i] : "(none)";
-        if (strcmp(x, y) == 0)
-            continue;
-        g_string_append_printf(s, "%s%s %s -> %s", first ? "" : ", ", what[i],
-                               x, y);
-        first = false;
-    }
-}
-
-static const char *or_none(const char *s)
-{
-    return s ? s : "(none)";
-}
-
-char *ds_change_describe(const ds_change *c)
-{
-    GString *s;
-    const char *n, *o, *v;
-
-    if (!c)
-        return g_strdup("");
-    s = g_string_new(NULL);
-    n = c->name ? c->name : "";
-    o = c->old_value;
-    v = c->new_value;
-
-    switch (c->kind) {
-    case DS_CHANGE_PACKAGE_INSTALLED:
-        g_string_printf(s, "%s %s installed", n, or_none(v));
-        break;
-    case DS_CHANGE_PACKAGE_UPGRADED:
-        g_string_printf(s, "%s %s -> %s", n, or_none(o), or_none(v));
-        break;
-    case DS_CHANGE_PACKAGE_DOWNGRADED:
-        g_string_printf(s, "%s %s -> %s (downgrade)", n, or_none(o),
-                        or_none(v));
-        break;
-    case DS_CHANGE_PACKAGE_REMOVED:
-        g_string_printf(s, "%s %s removed", n, or_none(o));
-        break;
-    case DS_CHANGE_PACKAGE_CHANGED: {
-        g_autofree char *version =
-            g_strndup(o ? o : "", strcspn(o ? o : "", " "));
-        g_string_printf(s, "%s %s changed (", n, version);
-        append_package_changes(s, o, v);
-        g_string_append_c(s, ')');
-        break;
-    }
-    case DS_CHANGE_SOURCE_ADDED:
-        g_string_printf(s, "source added: %s", n);
-        break;
-    case DS_CHANGE_SOURCE_REMOVED:
-        g_string_printf(s, "source removed: %s", n);
-        break;
-    case DS_CHANGE_FILE_ADDED:
-        g_string_printf(s, "%s added", n);
-        break;
-    case DS_CHANGE_FILE_REMOVED:
-        g_string_printf(s, "%s removed", n);
-        break;
-    case DS_CHANGE_FILE_CHANGED:
-        g_string_printf(s, "%s changed (", n);
-        append_file_bits(s, c->file_bits);
-        g_string_append_c(s, ')');
-        break;
-    case DS_CHANGE_SERVICE_ADDED:
-        g_string_printf(s, "%s added (%s)", n, or_none(v));
-        break;
-    case DS_CHANGE_SERVICE_REMOVED:
-        g_string_printf(s, "%s removed", n);
-        break;
-    case DS_CHANGE_SERVICE_ENABLED:
-    case DS_CHANGE_SERVICE_STARTED:
-        g_string_printf(s, "%s %s", n,
-                        c->kind == DS_CHANGE_SERVICE_ENABLED ? "enabled"
-                                                             : "started");
-        break;
-    case DS_CHANGE_SERVICE_DISABLED:
-    case DS_CHANGE_SERVICE_STOPPED: {
-        const char *plain =
-            c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled" : "inactive";
-        if (g_strcmp0(v, plain) == 0)
-            g_string_printf(s, "%s %s", n,
-                            c->kind == DS_CHANGE_SERVICE_DISABLED ? "disabled"
-                                                                  : "stopped");
-        else
-            g_string_printf(s, "%s %s (was %s)", n, or_none(v), or_none(o));
-        break;
-    }
-    case DS_CHANGE_KERNEL_CHANGED:
-        g_string_printf(s, "kernel %s -> %s", or_none(o), or_none(v));
-        break;
-    case DS_CHANGE_REBOOT_REQUIRED_CHANGED:
-        g_string_assign(s, g_strcmp0(v, "true") == 0
-                               ? "reboot now required"
-                               : "reboot no longer required");
-        break;
-    case DS_CHANGE_OS_CHANGED:
-        g_string_printf(s, "os %s -> %s", or_none(o), or_none(v));
-        break;
-    case DS_CHANGE_HOLD_CHANGED:
-        g_string_printf(s, "%s %s", n,
-                        g_strcmp0(v, "held") == 0 ? "held" : "no longer held");
-        break;
-    case DS_CHANGE_MARK_CHANGED:
-        g_string_printf(s, "%s marked %s", n, or_none(v));
-        break;
-    default:
-        g_string_printf(s, "%s changed", n);
-        break;
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* A JSON string (invalid UTF-8 repaired), or null. */
-static json_t *string_or_null(const char *s)
-{
-    json_t *j;
-
-    if (!s)
-        return json_null();
-    j = json_string(s);
-    if (!j) {
-        g_autofree char *valid = g_utf8_make_valid(s, -1);
-        j = json_string(valid);
-    }
-    return j;
-}
-
-json_t *ds_change_to_json(const ds_change *c)
-{
-    json_t *o;
-
-    if (!c)
-        return json_null();
-    o = json_object();
-    json_object_set_new(o, "kind", json_string(ds_change_kind_name(c->kind)));
-    json_object_set_new(o, "category",
-                        json_string(ds_category_name(c->category)));
-    json_object_set_new(o, "name", string_or_null(c->name));
-    json_object_set_new(o, "old", string_or_null(c->old_value));
-    json_object_set_new(o, "new", string_or_null(c->new_value));
-    if (c->kind == DS_CHANGE_FILE_CHANGED) {
-        json_t *bits = json_array();
-        for (gsize i = 0; i < G_N_ELEMENTS(file_bit_names); i++)
-            if (c->file_bits & (1u << i))
-                json_array_append_new(bits, json_string(file_bit_names[i]));
-        json_object_set_new(o, "changed", bits);
-    }
-    return o;
 }

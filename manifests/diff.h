@@ -42,6 +42,15 @@ enum {
     DS_FILE_DIFF_TYPE = 1 << 4, /* type or symlink target */
 };
 
+/* One attribute of a changed entry with its value on each side (file-changed
+ * and package-changed carry them, one per attribute that differs). */
+typedef struct ds_change_field {
+    const char *name; /* static: "content" "mode" "owner" "group" "type"
+                       * "target" (files), "arch" "source" (packages) */
+    char *old_value;  /* NULL: none on that side, or secret content */
+    char *new_value;
+} ds_change_field;
+
 typedef struct ds_change {
     ds_change_kind kind;
     ds_category category;
@@ -49,9 +58,19 @@ typedef struct ds_change {
     char *old_value; /* old version / state, or NULL */
     char *new_value; /* new version / state, or NULL */
     guint file_bits; /* DS_FILE_DIFF_* for file changes */
+    GPtrArray *fields; /* ds_change_field *, or NULL (see above) */
+    bool secret;       /* a file whose content is secret: never shown */
 } ds_change;
 
 void ds_change_free(ds_change *c);
+
+/* Add a field (values copied) to c; returns it. */
+ds_change_field *ds_change_add_field(ds_change *c, const char *name,
+                                     const char *old_value,
+                                     const char *new_value);
+/* The field called name, or NULL. */
+const ds_change_field *ds_change_field_get(const ds_change *c,
+                                           const char *name);
 
 /* Typed changes that take `from` to `to`, in a stable order: by category
  * (packages -- versions, then holds and marks --, sources, files,
@@ -67,10 +86,34 @@ int ds_manifest_diff(GPtrArray **out, const ds_manifest *from,
 
 const char *ds_change_kind_name(ds_change_kind kind); /* "package-upgraded" */
 
-/* One short human phrase: "openssl 3.0.11-1 -> 3.0.13-1",
- * "/etc/ssh/sshd_config changed (content, mode)", "nginx.service disabled". */
+/* How the two sides of a comparison are named when they are not one host
+ * at two times (manifests/diff-describe.c): two hosts ("web01", "db01"),
+ * or one host's lab and prod ("the lab", "prod"). */
+typedef struct ds_change_sides {
+    const char *from; /* the side the diff goes from: "web01", "the lab" */
+    const char *to;   /* "db01", "prod" */
+    int lab;          /* 0: two hosts; 1: `from` is the lab; 2: `to` is */
+} ds_change_sides;
+
+/* One short human phrase of a change in time, with the word and both
+ * values: "openssl upgraded 3.0.11-1 -> 3.0.13-1",
+ * "/etc/ssh/sshd_config changed (content, mode 0644 -> 0640)",
+ * "nginx.service disabled (was enabled)". */
 char *ds_change_describe(const ds_change *c);
 
-/* The same change as a JSON object (jansson json_t *, new reference). */
+/* The phrase of a comparison of two sides: sides NULL is
+ * ds_change_describe; else "nginx 1.22.1-9 only on db01",
+ * "openssl: web01 has 1.2, db01 has 1.3", "the lab lacks nginx 1.22.1-9",
+ * "openssl: the lab has 1.0, prod 1.1". */
+char *ds_change_describe_sides(const ds_change *c,
+                               const ds_change_sides *sides);
+
+/* The same change as a JSON object (jansson json_t *, new reference), in
+ * the schema documented in driftsync(1), JSON OUTPUT. */
 struct json_t;
 struct json_t *ds_change_to_json(const ds_change *c);
+
+/* "0644 root:root", "symlink -> /target", "0640 root:shadow secret":
+ * a file's attributes on one side, as file-added/removed/changed carry
+ * them in old_value / new_value. */
+char *ds_file_summary(const ds_file *f);

@@ -9,7 +9,7 @@ libdriftsync_la_SOURCES += \
 	manifests/version.c manifests/version.h \
 	manifests/ignore.c manifests/ignore.h \
 	manifests/diff.c manifests/diff.h manifests/diff-private.h \
-	manifests/diff-selection.c \
+	manifests/diff-selection.c manifests/diff-describe.c \
 	manifests/store.c manifests/store.h manifests/store-private.h \
 	manifests/store-txn.c manifests/store-writer.c manifests/store-inputs.c manifests/store-pack.c manifests/store-history.c manifests/store-lock.c \
 	manifests/store-mode.c manifests/store-remote.c manifests/store-remote.h \

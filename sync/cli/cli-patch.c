@@ -185,8 +185,8 @@ void ds_cli_print_changes_patched(ds_cli *cli, GPtrArray *changes,
 {
     print_ctx p = {.patches = patches, .labels = labels};
 
-    ds_cli_print_changes_each(cli, changes, indent,
-                              patches ? after_change : NULL, &p);
+    ds_cli_print_changes_each(cli, changes, labels ? labels->sides : NULL,
+                              indent, patches ? after_change : NULL, &p);
 }
 
 void ds_cli_print_change_patched(ds_cli *cli, const ds_change *c,
@@ -196,7 +196,7 @@ void ds_cli_print_change_patched(ds_cli *cli, const ds_change *c,
 {
     print_ctx p = {.patches = patches, .labels = labels};
 
-    ds_cli_print_change(cli, c, indent);
+    ds_cli_print_change_sides(cli, c, labels ? labels->sides : NULL, indent);
     if (patches)
         after_change(cli, c, indent, &p);
 }

@@ -274,7 +274,14 @@ char ds_cli_change_marker(const struct ds_change *c)
 void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
                          const char *indent)
 {
-    g_autofree char *text = ds_change_describe(c);
+    ds_cli_print_change_sides(cli, c, NULL, indent);
+}
+
+void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
+                               const struct ds_change_sides *sides,
+                               const char *indent)
+{
+    g_autofree char *text = ds_change_describe_sides(c, sides);
     char marker = ds_cli_change_marker(c);
     const char *colour = marker == '+'   ? ds_cli_colour(cli, "green")
                          : marker == '-' ? ds_cli_colour(cli, "red")
@@ -284,7 +291,15 @@ void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
                   ds_cli_colour(cli, "reset"));
 }
 
+void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
+                                const struct ds_change_sides *sides,
+                                const char *indent)
+{
+    ds_cli_print_changes_each(cli, changes, sides, indent, NULL, NULL);
+}
+
 void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
+                               const struct ds_change_sides *sides,
                                const char *indent, ds_cli_change_fn after,
                                void *payload)
 {
@@ -300,7 +315,7 @@ void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
                 ds_category_name(c->category), ds_cli_colour(cli, "reset"));
             last = (int)c->category;
         }
-        ds_cli_print_change(cli, c, inner);
+        ds_cli_print_change_sides(cli, c, sides, inner);
         if (after)
             after(cli, c, inner, payload);
     }
@@ -308,7 +323,7 @@ void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
 
 void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes, const char *indent)
 {
-    ds_cli_print_changes_each(cli, changes, indent, NULL, NULL);
+    ds_cli_print_changes_each(cli, changes, NULL, indent, NULL, NULL);
 }
 
 struct json_t *ds_cli_changes_json(GPtrArray *changes)

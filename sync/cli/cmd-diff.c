@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/cli/cmd-diff.c: `driftsync diff`: how each host's lab differs from
  * production (what a sync would change), or how a host changed between
- * two revisions, with -p the content diffs of changed files; exit 0 none,
- * 1 drift, 2 error, like diff(1). */
+ * two revisions, or how two hosts differ; in full (with -p the content
+ * diffs of changed files), as counts per host (--stat) or as names for
+ * scripts (--name-only); exit 0 none, 1 drift, 2 error, like diff(1). */
 #include <config.h>
 
 #include <jansson.h>
@@ -14,6 +15,18 @@
 #include "manifests/util/error.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
+
+typedef enum { DIFF_FULL, DIFF_STAT, DIFF_NAMES } diff_format;
+
+typedef struct diff_opts {
+    diff_format format;
+    const ds_cli_patch *patch; /* -p, -U N */
+} diff_opts;
+
+/* What the hosts of one `diff` came to, for the closing line. */
+typedef struct diff_tally {
+    guint hosts, drift, same, no_lab, no_prod, error, differences;
+} diff_tally;
 
 typedef struct diff_side {
     char *host;
@@ -43,6 +56,71 @@ static void print_header(ds_cli *cli, const char *host, const char *what)
                   ds_cli_colour(cli, "reset"), what);
 }
 
+/* "packages 3, files 1": the changes counted by category, in order. */
+static char *category_counts(GPtrArray *changes)
+{
+    guint n[DS_CAT_COUNT] = {0};
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; changes && i < changes->len; i++) {
+        const ds_change *c = g_ptr_array_index(changes, i);
+
+        n[c->category < DS_CAT_COUNT ? c->category : DS_CAT_KERNEL]++;
+    }
+    for (int c = 0; c < DS_CAT_COUNT; c++)
+        if (n[c])
+            g_string_append_printf(s, "%s%s %u", s->len ? ", " : "",
+                                   ds_category_name(c), n[c]);
+    return g_string_free(s, FALSE);
+}
+
+/* A name for a script's line: backslash, tab and newline escaped. */
+static char *name_field(const char *name)
+{
+    GString *s = g_string_new(NULL);
+
+    for (const char *p = name ? name : ""; *p; p++) {
+        if (*p == '\\')
+            g_string_append(s, "\\\\");
+        else if (*p == '\t')
+            g_string_append(s, "\\t");
+        else if (*p == '\n')
+            g_string_append(s, "\\n");
+        else
+            g_string_append_c(s, *p);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* The changes of one host (or one pair of revisions) in the chosen
+ * format: a header and the changes; "HOST: what (counts)"; or one
+ * "HOST<TAB>CATEGORY<TAB>NAME" line per change. */
+static void print_changes_as(ds_cli *cli, diff_format format,
+                             const char *host, const char *what,
+                             GPtrArray *changes, GHashTable *patches,
+                             const ds_cli_patch_labels *labels)
+{
+    if (format == DIFF_NAMES) {
+        for (guint i = 0; i < changes->len; i++) {
+            const ds_change *c = g_ptr_array_index(changes, i);
+            g_autofree char *name = name_field(c->name);
+
+            ds_cli_printf(cli, "%s\t%s\t%s\n", host,
+                          ds_category_name(c->category), name);
+        }
+        return;
+    }
+    if (format == DIFF_STAT) {
+        g_autofree char *counts = category_counts(changes);
+
+        ds_cli_printf(cli, "%s: %s%s%s\n", host, what, *counts ? ": " : "",
+                      counts);
+        return;
+    }
+    print_header(cli, host, what);
+    ds_cli_print_changes_patched(cli, changes, patches, labels, "  ");
+}
+
 /* Read one side; ENOTFOUND is not an error here (m stays NULL). */
 static int read_side(diff_side *s, ds_store *st, GError **err)
 {
@@ -53,6 +131,35 @@ static int read_side(diff_side *s, ds_store *st, GError **err)
         return 0;
     }
     return rc;
+}
+
+/* "web01@abc123def456", "lab:web01@abc123def456". */
+static char *side_label(const diff_side *s, bool with_rev)
+{
+    return g_strdup_printf("%s%s%s%.12s", s->role == DS_ROLE_LAB ? "lab:" : "",
+                           s->host, with_rev ? "@" : "",
+                           with_rev ? s->oid : "");
+}
+
+/* Which words the changes of two sides take: none (one host at two
+ * times: installed, upgraded...), two hosts ("only on db01"), or one
+ * host's lab and prod ("the lab lacks"). */
+static const char *comparison_of(ds_change_sides *cs, char **labels,
+                                 const diff_side *a, const diff_side *b)
+{
+    if (strcmp(a->host, b->host) != 0) {
+        labels[0] = side_label(a, false);
+        labels[1] = side_label(b, false);
+        *cs = (ds_change_sides){labels[0], labels[1], 0};
+        return "hosts";
+    }
+    if (a->role != b->role) {
+        *cs = (ds_change_sides){a->role == DS_ROLE_LAB ? "the lab" : "prod",
+                                b->role == DS_ROLE_LAB ? "the lab" : "prod",
+                                a->role == DS_ROLE_LAB ? 1 : 2};
+        return "lab-prod";
+    }
+    return "time";
 }
 
 /* With -p: the content diffs of changes (*out stays NULL without). */
@@ -85,12 +192,15 @@ static json_t *changes_json(GPtrArray *changes, GHashTable *patches)
 
 /* Compare two revisions: "diff HOST@REV HOST@REV". */
 static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                          char **refs, const ds_cli_patch *p)
+                          char **refs, const diff_opts *opts)
 {
     diff_side sides[2] = {{0}};
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     g_autoptr(GHashTable) patches = NULL;
+    ds_change_sides cs = {0};
+    char *labels[2] = {NULL, NULL};
+    const char *comparison;
     int code = DS_EXIT_ERROR;
 
     for (int i = 0; i < 2; i++) {
@@ -113,35 +223,38 @@ static int diff_revisions(ds_cli *cli, const ds_config *cfg, ds_store *st,
     }
     if (ds_manifest_diff(&changes, sides[0].m, sides[1].m, cfg->ignore, &err) <
             0 ||
-        content_diffs(&patches, p, st, &sides[0], &sides[1], changes, &err) <
-            0)
+        content_diffs(&patches, opts->patch, st, &sides[0], &sides[1], changes,
+                      &err) < 0)
         goto fail;
+    comparison = comparison_of(&cs, labels, &sides[0], &sides[1]);
 
     if (cli->json) {
-        json_t *o =
-            json_pack("{s:o, s:o, s:b, s:o}", "from", side_json(&sides[0]),
-                      "to", side_json(&sides[1]), "drift", changes->len > 0,
-                      "changes", changes_json(changes, patches));
+        json_t *o = json_pack("{s:o, s:o, s:s, s:b, s:o}", "from",
+                              side_json(&sides[0]), "to", side_json(&sides[1]),
+                              "comparison", comparison, "drift",
+                              changes->len > 0, "changes",
+                              changes_json(changes, patches));
 
         ds_cli_print_json(o);
         json_decref(o);
     } else if (cli->verbosity >= 0 || changes->len) {
         g_autofree char *what = NULL;
-        g_autofree char *from = g_strdup_printf(
-            "%s%s@%.12s", sides[0].role == DS_ROLE_LAB ? "lab:" : "",
-            sides[0].host, sides[0].oid);
-        g_autofree char *to = g_strdup_printf(
-            "%s%s@%.12s", sides[1].role == DS_ROLE_LAB ? "lab:" : "",
-            sides[1].host, sides[1].oid);
+        g_autofree char *from = side_label(&sides[0], true);
+        g_autofree char *to = side_label(&sides[1], true);
+        bool time = strcmp(comparison, "time") == 0;
+        const char *noun = time ? "change" : "difference";
 
         if (changes->len)
-            what = g_strdup_printf("%u change%s from %s to %s", changes->len,
-                                   changes->len == 1 ? "" : "s", from, to);
+            what = g_strdup_printf("%u %s%s %s %s %s %s", changes->len, noun,
+                                   changes->len == 1 ? "" : "s",
+                                   time ? "from" : "between", from,
+                                   time ? "to" : "and", to);
         else
-            what = g_strdup_printf("no changes from %s to %s", from, to);
-        print_header(cli, sides[0].host, what);
-        ds_cli_print_changes_patched(cli, changes, patches,
-                                     &(ds_cli_patch_labels){from, to}, "  ");
+            what = g_strdup_printf("no %ss %s %s %s %s", noun,
+                                   time ? "from" : "between", from,
+                                   time ? "to" : "and", to);
+        print_changes_as(cli, opts->format, sides[0].host, what, changes, patches,
+                         &(ds_cli_patch_labels){from, to, time ? NULL : &cs});
     }
     code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
     goto done;
@@ -151,15 +264,19 @@ fail:
 done:
     diff_side_clear(&sides[0]);
     diff_side_clear(&sides[1]);
+    g_free(labels[0]);
+    g_free(labels[1]);
     return code;
 }
 
 /* Lab against prod for one host at HEAD (oid).  Returns the exit code
- * for this host and adds its JSON object to `out` when given. */
+ * for this host, counts it in tally and adds its JSON object to `out`
+ * when given. */
 static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                     const char *oid, const char *host, json_t *out,
-                     const ds_cli_patch *p)
+                     const char *oid, const char *host, const diff_opts *opts,
+                     diff_tally *tally, json_t *out)
 {
+    static const ds_change_sides lab_prod = {"the lab", "prod", 1};
     diff_side lab = {
         .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_LAB};
     diff_side prod = {
@@ -168,13 +285,17 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
     g_autoptr(GPtrArray) changes = NULL;
     g_autoptr(GHashTable) patches = NULL;
     const char *status;
+    diff_format format = opts->format;
+    bool text = !cli->json && format != DIFF_NAMES;
     int code = DS_EXIT_ERROR;
 
+    tally->hosts++;
     /* The bytes first: an identical pair is not parsed. */
     if (ds_store_roles_same_bytes(st, oid, host)) {
         status = "same";
         code = DS_EXIT_OK;
-        if (!cli->json && cli->verbosity >= 0)
+        tally->same++;
+        if (text && cli->verbosity >= 0)
             print_header(cli, host, "lab matches prod");
         changes = g_ptr_array_new();
         goto report;
@@ -188,31 +309,43 @@ static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
     if (!prod.m || !lab.m) {
         status = prod.m ? "no-lab" : "no-prod";
         code = DS_EXIT_OK;
-        if (!cli->json && cli->verbosity >= 0)
+        if (prod.m)
+            tally->no_lab++;
+        else
+            tally->no_prod++;
+        if (text && cli->verbosity >= 0)
             print_header(cli, host,
-                         prod.m ? "no lab manifest yet (nothing to compare; "
-                                  "`driftsync sync` records one)"
-                                : "no prod manifest (only a lab one)");
+                         format == DIFF_STAT
+                             ? (prod.m ? "no lab manifest" : "no prod manifest")
+                         : prod.m ? "no lab manifest yet (nothing to compare; "
+                                    "`driftsync sync` records one)"
+                                  : "no prod manifest (only a lab one)");
     } else {
         if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) <
                 0 ||
-            content_diffs(&patches, p, st, &lab, &prod, changes, &err) < 0)
+            content_diffs(&patches, opts->patch, st, &lab, &prod, changes, &err) <
+                0)
             goto fail;
         status = changes->len ? "drift" : "same";
         code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
+        tally->differences += changes->len;
+        if (changes->len)
+            tally->drift++;
+        else
+            tally->same++;
         if (!cli->json && changes->len) {
             g_autofree char *what =
-                g_strdup_printf("%u difference%s (lab -> prod)", changes->len,
-                                changes->len == 1 ? "" : "s");
+                g_strdup_printf("%u difference%s%s", changes->len,
+                                changes->len == 1 ? "" : "s",
+                                format == DIFF_STAT ? "" : " (lab -> prod)");
 
             g_autofree char *lab_label = g_strconcat("lab/", host, NULL);
             g_autofree char *prod_label = g_strconcat("prod/", host, NULL);
 
-            print_header(cli, host, what);
-            ds_cli_print_changes_patched(
-                cli, changes, patches,
-                &(ds_cli_patch_labels){lab_label, prod_label}, "  ");
-        } else if (!cli->json && cli->verbosity >= 0) {
+            print_changes_as(
+                cli, format, host, what, changes, patches,
+                &(ds_cli_patch_labels){lab_label, prod_label, &lab_prod});
+        } else if (text && cli->verbosity >= 0) {
             print_header(cli, host, "lab matches prod");
         }
     }
@@ -226,6 +359,7 @@ report:
     goto done;
 
 fail:
+    tally->error++;
     ds_cli_error_gerror(cli, err);
     if (out)
         json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "host", host,
@@ -235,6 +369,34 @@ done:
     diff_side_clear(&lab);
     diff_side_clear(&prod);
     return code;
+}
+
+/* The closing line of `diff` over every host: "4 hosts: 2 drifted (7
+ * differences), 1 in sync, 1 without a lab manifest". */
+static void print_tally(ds_cli *cli, const diff_tally *t)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    g_string_printf(s, "%u host%s: %u drifted (%u difference%s), %u in sync",
+                    t->hosts, t->hosts == 1 ? "" : "s", t->drift,
+                    t->differences, t->differences == 1 ? "" : "s", t->same);
+    if (t->no_lab)
+        g_string_append_printf(s, ", %u without a lab manifest", t->no_lab);
+    if (t->no_prod)
+        g_string_append_printf(s, ", %u without a prod manifest", t->no_prod);
+    if (t->error)
+        g_string_append_printf(s, ", %u error%s", t->error,
+                               t->error == 1 ? "" : "s");
+    ds_cli_printf(cli, "%s\n", s->str);
+}
+
+static json_t *tally_json(const diff_tally *t)
+{
+    return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "hosts",
+                     (int)t->hosts, "drift", (int)t->drift, "same",
+                     (int)t->same, "no_lab", (int)t->no_lab, "no_prod",
+                     (int)t->no_prod, "error", (int)t->error, "differences",
+                     (int)t->differences);
 }
 
 static int strcmp_ptr(gconstpointer a, gconstpointer b)
@@ -269,29 +431,59 @@ static int all_hosts(GPtrArray **out, ds_store *st, const char *oid,
     return 0;
 }
 
+/* --stat and --name-only: one of them, and not with --json (which has
+ * everything).  DIFF_FULL, DIFF_STAT or DIFF_NAMES, or -1 (printed). */
+static int format_of(ds_cli *cli, gboolean stat, gboolean names,
+                     const ds_cli_patch *patch)
+{
+    if ((stat || names) && patch->patch) {
+        ds_cli_error(cli, "diff: -p shows changes in full; it does not go with --%s", stat ? "stat" : "name-only");
+        return -1;
+    }
+    if (stat && names) {
+        ds_cli_error(cli, "diff: --stat and --name-only do not go together");
+        return -1;
+    }
+    if ((stat || names) && cli->json) {
+        ds_cli_error(cli, "diff: --%s is for text output; --json gives every change with its values", stat ? "stat" : "name-only");
+        return -1;
+    }
+    return stat ? DIFF_STAT : names ? DIFF_NAMES : DIFF_FULL;
+}
+
 static int cmd_diff(ds_cli *cli, int argc, char **argv)
 {
+    gboolean stat = FALSE, names = FALSE, fetch = FALSE;
+    ds_cli_patch patch = DS_CLI_PATCH_INIT;
+    GOptionEntry entries[] = {
+        DS_CLI_PATCH_ENTRIES(&patch),
+        {"stat", 0, 0, G_OPTION_ARG_NONE, &stat,
+         "One line per host: the differences counted by category", NULL},
+        {"name-only", 0, 0, G_OPTION_ARG_NONE, &names,
+         "One line per difference for scripts: HOST, category and name, "
+         "tab-separated",
+         NULL},
+        {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
+         "Bring [store] remote's commits into the store first", NULL},
+        {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GPtrArray) hosts = NULL;
     g_autofree char *oid = NULL;
     json_t *out = NULL;
-    int code = DS_EXIT_OK;
+    diff_tally tally = {0};
+    int code = DS_EXIT_OK, format;
+    diff_opts opts;
     bool named, drift = false;
-    gboolean fetch = FALSE;
-    ds_cli_patch patch = DS_CLI_PATCH_INIT;
-    GOptionEntry entries[] = {
-        DS_CLI_PATCH_ENTRIES(&patch),
-        {"fetch", 0, 0, G_OPTION_ARG_NONE, &fetch,
-         "Bring [store] remote's commits into the store first", NULL},
-        {NULL}};
 
     ds_cli_patch_argv(&argc, &argv);
     if (!ds_cli_parse(cli, &ds_cmd_diff_entry, entries, &argc, &argv, &code))
         return code;
-    if (!ds_cli_patch_check(cli, &patch, "diff"))
+    if (!ds_cli_patch_check(cli, &patch, "diff") ||
+        (format = format_of(cli, stat, names, &patch)) < 0)
         return DS_EXIT_ERROR;
+    opts = (diff_opts){(diff_format)format, &patch};
     named = argc > 1;
     for (int i = 1; i < argc; i++) {
         if (strchr(argv[i], '@') && argc != 3) {
@@ -308,7 +500,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
                       DS_EXIT_OK))
         return code;
     if (argc == 3 && strchr(argv[1], '@') && strchr(argv[2], '@'))
-        return diff_revisions(cli, cfg, st, argv + 1, &patch);
+        return diff_revisions(cli, cfg, st, argv + 1, &opts);
     if (argc == 3 && (strchr(argv[1], '@') || strchr(argv[2], '@'))) {
         ds_cli_error(cli, "diff: to compare revisions give two HOST@REV");
         return DS_EXIT_ERROR;
@@ -343,17 +535,22 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
         out = json_array();
     code = DS_EXIT_OK;
     for (guint i = 0; i < hosts->len; i++) {
-        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), out,
-                          &patch);
+        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), &opts,
+                          &tally, out);
 
         drift |= c == DS_EXIT_DIFF;
         code = MAX(code, c);
     }
-    if (!cli->json && !hosts->len && cli->verbosity >= 0)
+    if (!cli->json && !hosts->len && cli->verbosity >= 0 &&
+        format != DIFF_NAMES)
         ds_cli_printf(cli, "no hosts in the store\n");
+    else if (!cli->json && !named && cli->verbosity >= 0 &&
+             format != DIFF_NAMES)
+        print_tally(cli, &tally);
     if (cli->json) {
-        json_t *o = json_pack("{s:s?, s:b, s:o}", "revision", oid, "drift",
-                              drift, "hosts", out);
+        json_t *o = json_pack("{s:s?, s:b, s:o, s:o}", "revision", oid,
+                              "drift", drift, "summary", tally_json(&tally),
+                              "hosts", out);
 
         ds_cli_print_json(o);
         json_decref(o);
@@ -363,8 +560,9 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
 
 const ds_cmd_entry ds_cmd_diff_entry = {
     .name = "diff",
-    .args = "[-p [-U N]] [HOST...] | HOST@REV HOST@REV",
+    .args = "[-p [-U N]|--stat|--name-only] [HOST...] | HOST@REV HOST@REV",
     .summary = "Show how each lab differs from production (exit 1 on "
-               "drift), or how a host changed between two revisions.",
+               "drift), or how a host changed between two revisions, or how "
+               "two hosts differ.",
     .exec = cmd_diff,
 };

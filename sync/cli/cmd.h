@@ -102,11 +102,22 @@ void ds_cli_print_change(ds_cli *cli, const struct ds_change *c,
 /* Print changes grouped by category under "INDENTcategory:" headings. */
 void ds_cli_print_changes(ds_cli *cli, GPtrArray *changes,
                           const char *indent);
+/* The same for a comparison of two sides (two hosts, a lab and prod):
+ * "+ the lab lacks nginx 1.22.1-9" (manifests/diff.h: ds_change_sides);
+ * sides NULL: the words of a change in time. */
+struct ds_change_sides;
+void ds_cli_print_change_sides(ds_cli *cli, const struct ds_change *c,
+                               const struct ds_change_sides *sides,
+                               const char *indent);
+void ds_cli_print_changes_sides(ds_cli *cli, GPtrArray *changes,
+                                const struct ds_change_sides *sides,
+                                const char *indent);
 /* The same, calling after(cli, change, INDENT of the change's line,
  * payload) below each change's line when after is not NULL. */
 typedef void (*ds_cli_change_fn)(ds_cli *cli, const struct ds_change *c,
                                  const char *indent, void *payload);
 void ds_cli_print_changes_each(ds_cli *cli, GPtrArray *changes,
+                               const struct ds_change_sides *sides,
                                const char *indent, ds_cli_change_fn after,
                                void *payload);
 /* JSON array of the changes (new reference). */
@@ -132,9 +143,12 @@ void ds_cli_patch_argv(int *argc, char ***argv);
  * turns -p on. */
 bool ds_cli_patch_check(ds_cli *cli, ds_cli_patch *p, const char *verb);
 struct ds_content_diff_options ds_cli_patch_options(const ds_cli_patch *p);
-/* The two sides' names in "--- OLD/PATH" and "+++ NEW/PATH". */
+/* The two sides' names in "--- OLD/PATH" and "+++ NEW/PATH", and in each
+ * change's phrase when they are two hosts or a lab and prod (sides; NULL:
+ * the words of a change in time). */
 typedef struct ds_cli_patch_labels {
     const char *old_label, *new_label;
+    const struct ds_change_sides *sides;
 } ds_cli_patch_labels;
 struct ds_content_diff;
 /* The content diff of path, each line prefixed with indent. */

@@ -5,5 +5,6 @@ libdriftsync_la_SOURCES += \
 	sync/output/notify.h sync/output/notify.c \
 	sync/output/metrics.h sync/output/metrics.c \
 	sync/output/report.h sync/output/report.c sync/output/report-html.c \
+	sync/output/report-html-private.h sync/output/report-html-changes.c \
 	sync/output/patches-report.h sync/output/patches-report.c \
 	sync/output/publish.h sync/output/publish.c

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "sync/output/report-html-private.h"
 #include "sync/output/report.h"
 
 #define SVG_W 240
@@ -22,10 +23,15 @@ static const char css[] =
     "article{border-top:1px solid #ddd;padding:.3em 0}"
     "h3{margin:.3em 0}h4{margin:.2em 0;font-size:1em}"
     "ul{margin:.2em 0}svg{background:#f6f6f6}svg rect{fill:#c0504d}"
-    ".muted{color:#777}code{font-size:.95em}";
+    ".muted{color:#777}code{font-size:.95em}"
+    "details{margin:.2em 0}summary{cursor:pointer}summary h4{display:inline}"
+    "ul.changes{list-style:none;padding-left:1em}.m{font-family:monospace}"
+    ".ov{color:#555;font-size:.9em}del{color:#a33}ins{color:#262;"
+    "text-decoration:none}"
+    "pre{background:#f8f8f8;padding:.3em;overflow-x:auto;margin:.2em 0}"
+    ".la{color:#1a6b1a}.lr{color:#a32020}.hh{color:#2060a0}.pn{color:#777}";
 
-/* Append s escaped for HTML text and attribute values. */
-static void esc(GString *o, const char *s)
+void ds_report_html_esc(GString *o, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -48,6 +54,11 @@ static void esc(GString *o, const char *s)
             g_string_append_c(o, *s);
         }
     }
+}
+
+static void esc(GString *o, const char *s)
+{
+    ds_report_html_esc(o, s);
 }
 
 static const char *str(json_t *o, const char *key)
@@ -179,7 +190,9 @@ static void matrix_section(GString *o, json_t *doc)
                        "</th>");
     json_array_foreach(cats, j, c)
     {
-        g_string_append(o, "<th scope=\"col\">");
+        g_string_append(o, "<th scope=\"col\" class=\"");
+        ds_report_html_category_class(o, json_string_value(c));
+        g_string_append(o, "\">");
         esc(o, json_string_value(c));
         g_string_append(o, "</th>");
     }
@@ -205,7 +218,9 @@ static void matrix_section(GString *o, json_t *doc)
                 g_string_append(o, "<td class=\"n z\">0</td>");
                 continue;
             }
-            g_string_append(o, "<td class=\"n d\"><a href=\"#h-");
+            g_string_append(o, "<td class=\"n d ");
+            ds_report_html_category_class(o, cat);
+            g_string_append(o, "\"><a href=\"#h-");
             esc(o, host);
             g_string_append_c(o, '-');
             esc(o, cat);
@@ -413,21 +428,13 @@ static void timeline_svg(GString *o, json_t *hist, guint days,
     g_string_append(o, "</svg>");
 }
 
-static void change_item(GString *o, json_t *c)
-{
-    g_string_append(o, "<li>");
-    esc(o, str(c, "description"));
-    g_string_append(o, "</li>");
-}
-
 static void host_article(GString *o, json_t *h, json_t *cats, guint days,
                          const char *first_day)
 {
     const char *host = str(h, "host");
-    json_t *diffs = json_object_get(h, "differences");
     json_t *hist = json_object_get(h, "history");
-    json_t *drift = json_object_get(h, "drift"), *cat, *c, *e;
-    size_t i, j;
+    json_t *e;
+    size_t i;
 
     g_string_append(o, "<article id=\"h-");
     esc(o, host);
@@ -441,23 +448,7 @@ static void host_article(GString *o, json_t *h, json_t *cats, guint days,
         esc(o, str(h, "error"));
         g_string_append(o, "</p>");
     }
-    json_array_foreach(cats, j, cat)
-    {
-        const char *name = json_string_value(cat);
-
-        if (!num(drift, name))
-            continue;
-        g_string_append(o, "<h4 id=\"h-");
-        esc(o, host);
-        g_string_append_c(o, '-');
-        esc(o, name);
-        g_string_append(o, "\">");
-        esc(o, name);
-        g_string_append_printf(o, ": %d</h4><ul>", (int)num(drift, name));
-        json_array_foreach(diffs, i, c) if (!g_strcmp0(str(c, "category"),
-                                                       name)) change_item(o, c);
-        g_string_append(o, "</ul>");
-    }
+    ds_report_html_changes(o, h, cats);
     if (num(h, "differences_not_listed")) {
         g_string_append_printf(o,
                                "<p class=\"muted\">%d more: <code>driftsync "
@@ -505,9 +496,11 @@ char *ds_report_html(json_t *doc)
         "lang=\"en\"><head>"
         "<meta charset=\"utf-8\"/><meta name=\"viewport\" "
         "content=\"width=device-width\"/>"
-        "<title>driftsync report</title><style>%s</style></head><body>"
-        "<header><h1>driftsync report</h1><p>Generated ",
+        "<title>driftsync report</title><style>%s",
         css);
+    ds_report_html_category_css(o);
+    g_string_append(o, "</style></head><body>"
+                       "<header><h1>driftsync report</h1><p>Generated ");
     esc(o, str(doc, "generated_at"));
     g_string_append(o, " from the store <code>");
     esc(o, str(doc, "store"));

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "manifests/content-diff.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
@@ -26,6 +27,7 @@ typedef struct {
     const char *status; /* drift, same, no-lab, no-prod, error */
     guint counts[DS_CAT_COUNT];
     GPtrArray *changes;
+    GHashTable *patches; /* ds_change * -> ds_content_diff *, or NULL */
     char *error;
 } drift_row;
 
@@ -58,6 +60,16 @@ static void drift_one(ds_store *st, drift_work *w, drift_row *r)
     }
     if (ds_manifest_diff(&r->changes, lab, prod, w->ignore, &err) < 0)
         goto fail;
+    /* The content diffs of the changed files whose content the store
+     * holds (secret ones say only that they differ); one that cannot be
+     * read is left out, the host's drift still shown. */
+    if (ds_content_diff_changes(&r->patches, st,
+                                &(ds_content_side){w->oid, lab},
+                                &(ds_content_side){w->oid, prod}, r->changes,
+                                &(ds_content_diff_options){
+                                    DS_TEXTDIFF_CONTEXT, 0},
+                                NULL) < 0)
+        r->patches = NULL;
     for (guint i = 0; i < r->changes->len; i++) {
         const ds_change *c = g_ptr_array_index(r->changes, i);
 
@@ -94,19 +106,27 @@ static json_t *counts_json(const guint *counts)
     return o;
 }
 
-/* The first `max` changes as JSON, each with its description. */
-static json_t *changes_json(GPtrArray *changes, guint max)
+/* The first `max` changes as JSON (old and new values, fields), each with
+ * its description as `driftsync diff` gives it (the lab against prod) and
+ * its content diff when there is one (`patch`, as `diff -p --json`). */
+static json_t *changes_json(GPtrArray *changes, GHashTable *patches,
+                            guint max)
 {
+    static const ds_change_sides lab_prod = {"the lab", "prod", 1};
     json_t *a = json_array();
 
     for (guint i = 0; changes && i < changes->len && i < max; i++) {
         const ds_change *c = g_ptr_array_index(changes, i);
         json_t *o = ds_change_to_json(c);
-        g_autofree char *d = ds_change_describe(c);
+        g_autofree char *d = ds_change_describe_sides(c, &lab_prod);
 
         json_object_set_new(o, "category",
                             json_string(ds_category_name(c->category)));
         json_object_set_new(o, "description", json_string(d));
+        if (patches && g_hash_table_lookup(patches, c))
+            json_object_set_new(
+                o, "patch",
+                ds_content_diff_to_json(g_hash_table_lookup(patches, c)));
         json_array_append_new(a, o);
     }
     return a;
@@ -272,8 +292,10 @@ json_t *ds_report_mirror_json(json_t *doc)
     {
         const char *status = json_string_value(json_object_get(lab, "status"));
 
+        /* A lab the run synced is in sync as much as one it left alone:
+         * neither is "not in sync". */
         if (!status || !strcmp(status, "in_sync") ||
-            listed++ >= DS_REPORT_MAX_LABS)
+            !strcmp(status, "synced") || listed++ >= DS_REPORT_MAX_LABS)
             continue;
         json_array_append_new(
             labs, json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "host",
@@ -481,7 +503,8 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
         h = json_pack(
             "{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host, "status",
             r->status, "drift", counts_json(r->counts), "drift_total", (int)n,
-            "differences", changes_json(r->changes, DS_REPORT_MAX_DIFFS),
+            "differences",
+            changes_json(r->changes, r->patches, DS_REPORT_MAX_DIFFS),
             "differences_not_listed",
             n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS) : 0,
             "history",
@@ -489,6 +512,8 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
         if (r->error)
             json_object_set_new(h, "error", json_string(r->error));
         json_array_append_new(jhosts, h);
+        if (r->patches)
+            g_hash_table_unref(r->patches);
         if (r->changes)
             g_ptr_array_unref(r->changes);
         g_free(r->error);

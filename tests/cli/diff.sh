@@ -4,7 +4,7 @@
 # 1 / 2 like diff(1), changes grouped by category with +/-/~ markers,
 # hosts without a lab, two revisions, ignore rules, --json.
 . "$DS_SRCDIR/tests/setup.sh"
-plan 34
+plan 35
 
 use_store
 
@@ -19,10 +19,11 @@ dsc record --from "$GOOD/web01.json" "$GOOD/web01-lab.json" "$GOOD/db01.json" \
 expect_status 1 "web01's lab drifts: exit 1" dsc diff web01
 grep_ok "a header with the number of differences" "^web01: [0-9]+ differences? \(lab -> prod\)$" "$T/out"
 grep_ok "changes are grouped under 'packages:'" "^  packages:$" "$T/out"
-grep_ok "an upgrade is marked ~ with both versions" \
-    "^    ~ .*openssl.*3\.0\.14-1~deb12u2.*3\.0\.15-1~deb12u1" "$T/out"
-grep_ok "a package only in prod is marked +" "^    \+ .*libnginx-mod-http-geoip" "$T/out"
-grep_ok "a package only in the lab is marked -" "^    - .*vim-tiny" "$T/out"
+grep_ok "a newer version in prod is marked ~ with both versions, the lab's first" \
+    "^    ~ openssl: the lab has 3\.0\.14-1~deb12u2, prod 3\.0\.15-1~deb12u1$" "$T/out"
+grep_ok "a package only in prod is marked +: the lab lacks it" \
+    "^    \+ the lab lacks libnginx-mod-http-geoip 1\.22\.1-9$" "$T/out"
+grep_ok "a package only in the lab is marked -" "^    - vim-tiny [^ ]+ only in the lab$" "$T/out"
 grep_ok "the services group is there" "^  services:$" "$T/out"
 grep_ok "the kernel group is there" "^  kernel:$" "$T/out"
 grep_not "no colour when not on a terminal" "$(printf '\033')" "$T/out"
@@ -49,6 +50,8 @@ grep_ok "it says so" "^db01: no lab manifest" "$T/out"
 expect_status 1 "diff of all hosts exits 1 (web01 drifts)" dsc diff
 grep_ok "all hosts: db01 mentioned" "^db01: no lab manifest" "$T/out"
 grep_ok "all hosts: web01 mentioned" "^web01: [0-9]+ difference" "$T/out"
+grep_ok "all hosts: a closing line" \
+    "^2 hosts: 1 drifted \([0-9]+ differences\), 0 in sync, 1 without a lab manifest$" "$T/out"
 
 expect_status 1 "diff --json exits 1" dsc diff --json web01
 check "diff --json is valid JSON" python3 -m json.tool "$T/out"
@@ -69,7 +72,8 @@ grep_ok "it says the lab matches" "^db01: lab matches prod$" "$T/out"
 $EDIT "$GOOD/db01.json" "$T/db01-v2.json" pkg:ds-test-tool=1.0-1 -svc:cron.service
 dsc record --from "$T/db01-v2.json" >/dev/null
 expect_status 1 "diff db01@HEAD~1 db01@HEAD exits 1" dsc diff db01@HEAD~1 db01@HEAD
-grep_ok "the new package is marked +" "^    \+ .*ds-test-tool" "$T/out"
+grep_ok "the new package is marked + with the word of time" \
+    "^    \+ ds-test-tool 1\.0-1 installed$" "$T/out"
 expect_status 0 "diff of a revision with itself exits 0" dsc diff db01@HEAD db01@HEAD
 expect_status 1 "diff lab:db01@HEAD db01@HEAD (lab vs prod at HEAD) exits 1" \
     dsc diff lab:db01@HEAD db01@HEAD

@@ -4,7 +4,8 @@
 shell_tests += \
 	tests/cli/help.sh tests/cli/config.sh tests/cli/init.sh \
 	tests/cli/record.sh tests/cli/record-bad.sh tests/cli/record-collect.sh \
-	tests/cli/show.sh tests/cli/diff.sh tests/cli/log.sh tests/cli/man.sh \
+	tests/cli/show.sh tests/cli/diff.sh tests/cli/diff-values.sh tests/cli/log.sh \
+	tests/cli/man.sh \
 	tests/cli/plan.sh tests/cli/pkgcache.sh tests/cli/sync.sh \
 	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \

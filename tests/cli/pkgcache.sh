@@ -71,7 +71,7 @@ stanza "ds-svc_1.0-1_$ARCH.deb" ds-svc 1:1.0-1 "$ARCH" >"$T/repo/Packages"
 cp "$T/pkg/ds-new_2.0-1_all.deb" "$R/var/cache/apt/archives/"
 
 expect_status 0 "record with a package nowhere still exits 0" dsc record
-grep_ok "the changes are recorded" '^alpha \(prod\): [0-9]+ changes: ds-miss 1\.0 installed; ds-new 2\.0-1 installed; ds-svc 0\.9~rc1-1 -> 1:1\.0-1' "$T/out"
+grep_ok "the changes are recorded" '^alpha \(prod\): [0-9]+ changes: ds-miss 1\.0 installed; ds-new 2\.0-1 installed; ds-svc upgraded 0\.9~rc1-1 -> 1:1\.0-1' "$T/out"
 grep_ok "the missing package is a warning naming where it was looked for" \
     "^driftsync: warning: alpha: ds-miss 1.0 all is not in the package cache: not in $T/repo/Packages; not in alpha's apt cache \(/var/cache/apt/archives/ds-miss_1.0_all.deb\)$" \
     "$T/err"

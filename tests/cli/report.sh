@@ -155,6 +155,15 @@ xpath_ok "row headers name the hosts" '//table[@id="matrix"]/tbody/tr/th[@scope=
 xpath_ok "db01's package cell links to its detail" \
     '//table[@id="matrix"]//a[@href="#h-db01-packages" and .="1"]' 1
 xpath_ok "and the detail is there" '//h4[@id="h-db01-packages"]' 1
+xpath_ok "in the summary of a folded <details>, coloured by its category" \
+    '//article[@id="h-db01"]//details[@class="c-packages" and not(@open)]/summary/h4[@id="h-db01-packages"]' 1
+xpath_ok "the package's lab and prod versions" \
+    '//details[@class="c-packages"]//li[contains(.,"ds-conf: the lab has 1:2.3-3, prod 1:2.3-4")]/span[@class="ov"][del="1:2.3-3" and ins="1:2.3-4"]' 1
+xpath_ok "the service's states, lab first" \
+    '//article[@id="h-db01"]//details[@class="c-services"]//li[contains(.,"the lab has ds-extra.service (enabled/active)") or contains(.,"ds-extra.service (enabled/active) only in the lab")]' 1
+xpath_ok "the matrix cell has the colour of its category" \
+    '//table[@id="matrix"]//td[@class="n d c-packages"]/a[@href="#h-db01-packages"]' 1
+xpath_ok "and so has the column header" '//table[@id="matrix"]/thead//th[@class="c-services"]' 1
 xpath_ok "every host has a section" '//article[starts-with(@id,"h-")]' 4
 xpath_ok "every host has an SVG timeline" '//article//*[local-name()="svg"]' 4
 xpath_ok "web01's timeline has a bar" '//article[@id="h-web01"]//*[local-name()="rect"]' 1

@@ -5,10 +5,13 @@
 # its DOM has the drift matrix (a row per host, links to the details)
 # and an SVG timeline per host, no script runs (hostile names stay text),
 # the console stays silent (a page with a deliberate error proves the
-# console is watched), and a screenshot of the matrix is a sane PNG.
+# console is watched), a screenshot of the matrix is a sane PNG, and a
+# host recorded from a real Debian root whose files changed lists its
+# changes in folded <details> with the lab and prod values, secret files
+# named but their content (and its HMAC) nowhere in the DOM.
 . "$DS_SRCDIR/tests/setup.sh"
 
-require_cmds python3 git
+require_cmds python3 git dpkg-deb jq
 
 find_chromium() {
     for c in chromium chromium-browser; do
@@ -25,7 +28,7 @@ if ! CHROMIUM=$(find_chromium); then
     CHROMIUM=$(find_chromium) ||
         skip_all "chromium is not installed and could not be installed"
 fi
-plan 15
+plan 25
 
 # chrome URL [ARGS...]: headless Chromium, bounded in time; stderr (its
 # log, with the page's console) in $T/chrome.err.
@@ -142,6 +145,91 @@ import sys
 d = open(sys.argv[1], encoding="utf-8").read()
 m, h = d.find("<table id=\"matrix\">"), d.find("<section id=\"hosts\"")
 sys.exit(0 if 0 < m < h and m < 6000 else 1)' "$T/dom.html"
+
+# ---- a real root's changes in <details>, secrets never shown ----
+sh "$DATA/dpkg/mkroot.sh" "$T/r1" >/dev/null 2>&1 ||
+    { echo "Bail out! building the Debian root (mkroot.sh) failed"; exit 1; }
+ROOT=$T/r1/root
+printf '[store]\npath = %s/store\nstate = %s/state\n[host app01]\nsource = local:%s\nfiles = /etc/app/ /etc/shadow\n' \
+    "$T" "$T" "$ROOT" >"$T/ds.conf"
+dsc record app01 >/dev/null &&
+    git --git-dir="$T/store" show HEAD:prod/app01.json >"$T/app01.json" &&
+    $EDIT "$T/app01.json" "$T/app01-lab.json" role=lab &&
+    dsc record --from "$T/app01-lab.json" >/dev/null ||
+    { echo "Bail out! recording app01 failed"; exit 1; }
+sed -i 's/SECRETHASHSHADOW/SECRETHASHSHADOWNEW/' "$ROOT/etc/shadow"
+printf 'listen = 9090 TOPSECRETVALUE\n' >"$ROOT/etc/app/app.conf"
+printf 'setting = tuned\n' >"$ROOT/etc/ds-conf/a.conf"
+chmod 0664 "$ROOT/etc/ds-conf/a.conf"
+dsc record app01 >/dev/null && dsc report --output "$T/r4" >/dev/null ||
+    { echo "Bail out! the report of app01 failed"; exit 1; }
+HMAC=$(git --git-dir="$T/store" show HEAD:prod/app01.json | jq -r '.files["/etc/shadow"].hmac')
+chrome "file://$T/r4/report.html" --dump-dom >"$T/dom4.html"
+grep_not "a silent console" 'CONSOLE|Uncaught|net::ERR' "$T/chrome.err"
+cat >"$T/details.py" <<'EOF'
+import sys
+from html.parser import HTMLParser
+
+class P(HTMLParser):
+    """The <details> of article h-app01: open or not, and their text."""
+    def __init__(self):
+        super().__init__()
+        self.article = None
+        self.open = []      # the <details> we are in, outermost first
+        self.details = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "article":
+            self.article = a.get("id")
+        if self.article == "h-app01" and tag == "details":
+            self.details.append({"class": a.get("class"), "open": "open" in a, "text": ""})
+            self.open.append(len(self.details) - 1)
+    def handle_endtag(self, tag):
+        if tag == "details" and self.open:
+            self.open.pop()
+        if tag == "article":
+            self.article = None
+    def handle_data(self, d):
+        for i in self.open:
+            self.details[i]["text"] += d
+
+dom = open(sys.argv[1], encoding="utf-8").read()
+p = P()
+p.feed(dom)
+what = sys.argv[2]
+files = [d for d in p.details if d["class"] == "c-files"]
+text = files[0]["text"] if files else ""
+if what == "folded":      # a <details> per category, none open
+    sys.exit(0 if files and not any(d["open"] for d in p.details) else 1)
+if what == "mode":        # the lab's mode, then prod's
+    sys.exit(0 if "mode 0644 → 0664" in text and "/etc/ds-conf/a.conf differs" in text else 1)
+if what == "secret":      # the secret files: named, their content not
+    ok = ("/etc/shadow differs (secret content)" in text
+          and "/etc/app/app.conf differs (secret content)" in text
+          and "secret: not shown" in text)
+    sys.exit(0 if ok else 1)
+if what == "patch":       # a.conf's content diff, folded under its line
+    ok = ("content diff: +1 −1" in text
+          and "--- lab/app01/etc/ds-conf/a.conf" in text
+          and "-setting = changed by the admin" in text
+          and "+setting = tuned" in text
+          and "secret file: its content is never stored or shown" in text)
+    sys.exit(0 if ok else 1)
+if what == "absent":      # no secret content, no HMAC anywhere in the DOM
+    bad = [s for s in ("SECRETHASHSHADOW", "TOPSECRETVALUE", "9090",
+                       "SECRETPEMBODY", "SECRETHOSTKEYBODY", sys.argv[3][:16])
+           if s in dom]
+    sys.exit(1 if bad else 0)
+EOF
+check "app01's changes are in folded <details>, one per category" python3 "$T/details.py" "$T/dom4.html" folded
+check "the files' details give the mode in the lab and in prod" python3 "$T/details.py" "$T/dom4.html" mode
+check "the secret files are named as changed, their content not shown" python3 "$T/details.py" "$T/dom4.html" secret
+check "a.conf's content diff is folded below its line; the secrets' say only why not" python3 "$T/details.py" "$T/dom4.html" patch
+check "the HMAC has 64 hex digits" test "${#HMAC}" = 64
+check "no secret content and no HMAC in the DOM" python3 "$T/details.py" "$T/dom4.html" absent "$HMAC"
+grep_ok "the files cell of the matrix has its colour" '<td class="n d c-files"><a href="#h-app01-files">' "$T/dom4.html"
+grep_ok "the colours are in the page's style" '\.c-files\{background:#' "$T/dom4.html"
+grep_ok "the file's JSON carries the mode's old and new value" '"mode":\{"new":"0664","old":"0644"\}' "$T/r4/report.json"
 
 # ---- a larger page (200 more hosts) loads within the time bound ----
 python3 - "$DATA/good/web01.json" "$T/many" <<'EOF'

@@ -50,13 +50,13 @@ check "generate manifests with host0002 upgraded" "$TOOL" gen "$T/g1" 3 2
 expect_status 0 "second commit" "$TOOL" commit "$S" --run run-0002 "$T/g1"/*.json
 G log -1 --format=%B >"$T/msg"
 grep_ok "summary counts one host" "^record: 1 host changed$" "$T/msg"
-grep_ok "the host line names the upgrade" "^host0002: openssl 3.0.11-1 -> 3.0.13-1$" "$T/msg"
+grep_ok "the host line names the upgrade" "^host0002: openssl upgraded 3.0.11-1 -> 3.0.13-1$" "$T/msg"
 grep_ok "trailers name only that host" "^Driftsync-Hosts: host0002$" "$T/msg"
 check "git diff HEAD~1 touches only host0002" \
     test "$(G diff --name-only HEAD~1 HEAD)" = prod/host0002.json
 "$TOOL" history "$S" host0002 >"$T/hist" 2>&1
 grep_ok "history of host0002 shows the upgrade first" "^$(G rev-parse HEAD) record: 1 host changed \(1 changes\)" "$T/hist"
-grep_ok "... with the semantic change" "^  openssl 3.0.11-1 -> 3.0.13-1$" "$T/hist"
+grep_ok "... with the semantic change" "^  openssl upgraded 3.0.11-1 -> 3.0.13-1$" "$T/hist"
 
 # Captured contents go to files/prod/HOST/PATH, byte for byte.
 expect_status 0 "commit with file contents" "$TOOL" commit "$S" --content 7 "$T/g1"/*.json

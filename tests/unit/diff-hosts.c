@@ -149,11 +149,20 @@ char *dump(GPtrArray *changes)
 
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
-        g_string_append_printf(s, "%s|%s|%s|%s|%s|%u\n",
+        g_string_append_printf(s, "%s|%s|%s|%s|%s|%u",
                                ds_change_kind_name(c->kind),
                                ds_category_name(c->category), c->name,
                                c->old_value ? c->old_value : "-",
                                c->new_value ? c->new_value : "-", c->file_bits);
+        /* the fields, when there are: "|mode=0644>0600,owner=a>b" */
+        for (guint f = 0; c->fields && f < c->fields->len; f++) {
+            const ds_change_field *x = c->fields->pdata[f];
+
+            g_string_append_printf(s, "%c%s=%s>%s", f ? ',' : '|', x->name,
+                                   x->old_value ? x->old_value : "-",
+                                   x->new_value ? x->new_value : "-");
+        }
+        g_string_append_c(s, '\n');
     }
     return g_string_free(s, FALSE);
 }

@@ -21,11 +21,11 @@ typedef struct {
 
 static const present_case present_cases[] = {
     {DS_CHANGE_PACKAGE_UPGRADED, "openssl", "3.0.11-1", "3.0.13-1", 0,
-     "openssl 3.0.11-1 -> 3.0.13-1",
+     "openssl upgraded 3.0.11-1 -> 3.0.13-1",
      "{\"category\":\"packages\",\"kind\":\"package-upgraded\",\"name\":"
      "\"openssl\",\"new\":\"3.0.13-1\",\"old\":\"3.0.11-1\"}"},
     {DS_CHANGE_PACKAGE_DOWNGRADED, "bash", "5.2-2", "5.2-1", 0,
-     "bash 5.2-2 -> 5.2-1 (downgrade)",
+     "bash downgraded 5.2-2 -> 5.2-1",
      "{\"category\":\"packages\",\"kind\":\"package-downgraded\",\"name\":"
      "\"bash\",\"new\":\"5.2-1\",\"old\":\"5.2-2\"}"},
     {DS_CHANGE_PACKAGE_INSTALLED, "nginx", NULL, "1.22.1-9", 0,
@@ -38,7 +38,7 @@ static const present_case present_cases[] = {
      "\"curl\",\"new\":null,\"old\":\"7.88.1-10\"}"},
     {DS_CHANGE_PACKAGE_CHANGED, "libfoo", "1.0-1 amd64 Debian:bookworm",
      "1.0-1 i386", 0,
-     "libfoo 1.0-1 changed (arch amd64 -> i386, source Debian:bookworm -> "
+     "libfoo 1.0-1 reinstalled (arch amd64 -> i386, source Debian:bookworm -> "
      "(none))",
      NULL},
     {DS_CHANGE_SOURCE_ADDED, "deb http://deb.debian.org/debian bookworm main",
@@ -64,19 +64,19 @@ static const present_case present_cases[] = {
     {DS_CHANGE_SERVICE_ADDED, "nginx.service", NULL, "enabled/active", 0,
      "nginx.service added (enabled/active)", NULL},
     {DS_CHANGE_SERVICE_REMOVED, "nginx.service", "enabled/active", NULL, 0,
-     "nginx.service removed", NULL},
+     "nginx.service removed (was enabled/active)", NULL},
     {DS_CHANGE_SERVICE_ENABLED, "ssh.service", "disabled", "enabled", 0,
-     "ssh.service enabled", NULL},
+     "ssh.service enabled (was disabled)", NULL},
     {DS_CHANGE_SERVICE_DISABLED, "ssh.service", "enabled", "disabled", 0,
-     "ssh.service disabled",
+     "ssh.service disabled (was enabled)",
      "{\"category\":\"services\",\"kind\":\"service-disabled\",\"name\":"
      "\"ssh.service\",\"new\":\"disabled\",\"old\":\"enabled\"}"},
     {DS_CHANGE_SERVICE_DISABLED, "ssh.service", "enabled", "masked", 0,
      "ssh.service masked (was enabled)", NULL},
     {DS_CHANGE_SERVICE_STARTED, "cron.service", "inactive", "active", 0,
-     "cron.service started", NULL},
+     "cron.service started (was inactive)", NULL},
     {DS_CHANGE_SERVICE_STOPPED, "cron.service", "active", "inactive", 0,
-     "cron.service stopped", NULL},
+     "cron.service stopped (was active)", NULL},
     {DS_CHANGE_SERVICE_STOPPED, "cron.service", "active", "failed", 0,
      "cron.service failed (was active)", NULL},
     {DS_CHANGE_KERNEL_CHANGED, "kernel", "6.1.0-25-amd64", "6.1.0-26-amd64", 0,
@@ -149,26 +149,27 @@ static void test_describe_real(void)
     text = g_string_free(s, FALSE);
     g_assert_cmpstr(
         text, ==,
-        "bash 5.2.15-2+b7 -> 5.2.15-2+b2 (downgrade)\n"
+        "bash downgraded 5.2.15-2+b7 -> 5.2.15-2+b2\n"
         "curl 7.88.1-10+deb12u7 removed\n"
-        "libc6 2.36-9+deb12u10 -> 2.36-9+deb12u7 (downgrade)\n"
-        "libfoo 1.0-1 changed (arch amd64 -> i386)\n"
+        "libc6 downgraded 2.36-9+deb12u10 -> 2.36-9+deb12u7\n"
+        "libfoo 1.0-1 reinstalled (arch amd64 -> i386)\n"
         "nginx 1.22.1-9 installed\n"
-        "openssl 3.0.11-1~deb12u2 -> 3.0.13-1~deb12u1\n"
+        "openssl upgraded 3.0.11-1~deb12u2 -> 3.0.13-1~deb12u1\n"
         "source removed: deb http://deb.debian.org/debian bookworm-backports "
         "main\n"
         "source added: deb http://security.debian.org/debian-security "
         "bookworm-security main\n"
-        "/etc/localtime added\n"
-        "/etc/motd added\n"
-        "/etc/nginx/nginx.conf changed (mode, group)\n"
-        "/etc/old.conf removed\n"
-        "/etc/shadow changed (content)\n"
-        "/etc/ssh/sshd_config changed (content, mode)\n"
+        "/etc/localtime added (symlink -> /usr/share/zoneinfo/UTC)\n"
+        "/etc/motd added (0644 root:root)\n"
+        "/etc/nginx/nginx.conf changed (mode 0644 -> 0640, group root -> "
+        "www-data)\n"
+        "/etc/old.conf removed (was 0644 root:root)\n"
+        "/etc/shadow changed (secret content)\n"
+        "/etc/ssh/sshd_config changed (content, mode 0644 -> 0600)\n"
         "nginx.service masked (was enabled)\n"
         "nginx.service failed (was active)\n"
-        "old.service started\n"
-        "ssh.service disabled\n"
+        "old.service started (was inactive)\n"
+        "ssh.service disabled (was enabled)\n"
         "unattended-upgrades.service added (enabled/active)\n"
         "kernel 6.1.0-25-amd64 -> 6.1.0-26-amd64\n"
         "os debian 12 -> debian 13\n"
@@ -197,11 +198,144 @@ static void test_kind_names(void)
     }
 }
 
+/* The same real diff between two hosts, and between a lab and prod: the
+ * words of a comparison, not of a change in time. */
+static char *describe_all(GPtrArray *d, const ds_change_sides *sides)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < d->len; i++) {
+        g_autofree char *line = ds_change_describe_sides(d->pdata[i], sides);
+        g_string_append_printf(s, "%s\n", line);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void test_describe_sides(void)
+{
+    g_autoptr(ds_manifest) a = prod_host();
+    g_autoptr(ds_manifest) b = changed_host();
+    g_autoptr(GPtrArray) d = diff(a, b, NULL);
+    ds_change_sides hosts = {"web01", "db01", 0};
+    ds_change_sides lab_prod = {"the lab", "prod", 1};
+    ds_change_sides prod_lab = {"prod", "the lab", 2};
+    g_autofree char *t1 = describe_all(d, &hosts);
+    g_autofree char *t2 = describe_all(d, &lab_prod);
+    g_autofree char *t3 = describe_all(d, &prod_lab);
+    g_autofree char *t4 = describe_all(d, NULL);
+    g_autofree char *t5 = NULL;
+
+    g_assert_cmpstr(
+        t1, ==,
+        "bash: web01 has 5.2.15-2+b7, db01 has 5.2.15-2+b2\n"
+        "curl 7.88.1-10+deb12u7 only on web01\n"
+        "libc6: web01 has 2.36-9+deb12u10, db01 has 2.36-9+deb12u7\n"
+        "libfoo 1.0-1: arch web01 has amd64, db01 has i386\n"
+        "nginx 1.22.1-9 only on db01\n"
+        "openssl: web01 has 3.0.11-1~deb12u2, db01 has 3.0.13-1~deb12u1\n"
+        "source only on web01: deb http://deb.debian.org/debian "
+        "bookworm-backports main\n"
+        "source only on db01: deb http://security.debian.org/debian-security "
+        "bookworm-security main\n"
+        "/etc/localtime (symlink -> /usr/share/zoneinfo/UTC) only on db01\n"
+        "/etc/motd (0644 root:root) only on db01\n"
+        "/etc/nginx/nginx.conf differs (mode: web01 has 0644, db01 has 0640; "
+        "group: web01 has root, db01 has www-data)\n"
+        "/etc/old.conf (0644 root:root) only on web01\n"
+        "/etc/shadow differs (secret content)\n"
+        "/etc/ssh/sshd_config differs (content; mode: web01 has 0644, db01 "
+        "has 0600)\n"
+        "nginx.service: web01 has enabled, db01 has masked\n"
+        "nginx.service: web01 has active, db01 has failed\n"
+        "old.service: web01 has inactive, db01 has active\n"
+        "ssh.service: web01 has enabled, db01 has disabled\n"
+        "unattended-upgrades.service (enabled/active) only on db01\n"
+        "kernel: web01 has 6.1.0-25-amd64, db01 has 6.1.0-26-amd64\n"
+        "os: web01 has debian 12, db01 has debian 13\n"
+        "reboot required on db01, not on web01\n");
+    /* Lab to prod: what the lab lacks, what only it has, its value first. */
+    g_assert_nonnull(strstr(t2, "\nthe lab lacks nginx 1.22.1-9\n"));
+    g_assert_nonnull(strstr(t2, "\ncurl 7.88.1-10+deb12u7 only in the lab\n"));
+    g_assert_nonnull(strstr(
+        t2, "\nopenssl: the lab has 3.0.11-1~deb12u2, prod 3.0.13-1~deb12u1\n"));
+    g_assert_nonnull(strstr(t2, "\nthe lab lacks source: deb "
+                                "http://security.debian.org/"));
+    g_assert_nonnull(strstr(t2, "\nsource only in the lab: deb "
+                                "http://deb.debian.org/debian bookworm-"));
+    g_assert_nonnull(strstr(t2, "\nthe lab lacks /etc/motd (0644 root:root)\n"));
+    g_assert_nonnull(strstr(t2, "(mode: the lab has 0644, prod 0640; "));
+    g_assert_nonnull(strstr(t2, "\nreboot required on prod, not in the lab\n"));
+    /* Prod to lab: the same sentences with the sides the other way round. */
+    g_assert_nonnull(strstr(t3, "\nnginx 1.22.1-9 only in the lab\n"));
+    g_assert_nonnull(strstr(t3, "\nthe lab lacks curl 7.88.1-10+deb12u7\n"));
+    g_assert_nonnull(strstr(
+        t3, "\nopenssl: the lab has 3.0.13-1~deb12u1, prod 3.0.11-1~deb12u2\n"));
+    g_assert_nonnull(strstr(t3, "\nreboot required in the lab, not on prod\n"));
+    /* No sides: the words of a change in time. */
+    t5 = describe_all(d, &(ds_change_sides){NULL, NULL, 0});
+    g_assert_cmpstr(t4, ==, t5);
+    g_assert_nonnull(strstr(t4, "\nnginx 1.22.1-9 installed\n"));
+    /* No phrase names an HMAC or a digest. */
+    g_assert_null(strstr(t1, "hmac"));
+    g_assert_null(strstr(t2, "sha256"));
+}
+
+/* The JSON of a diffed file and package: both values and every field. */
+static void test_json_fields(void)
+{
+    g_autoptr(ds_manifest) a = prod_host();
+    g_autoptr(ds_manifest) b = changed_host();
+    g_autoptr(GPtrArray) d = diff(a, b, NULL);
+    guint seen = 0;
+
+    for (guint i = 0; i < d->len; i++) {
+        const ds_change *c = d->pdata[i];
+        json_t *j = ds_change_to_json(c);
+        g_autofree char *js = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+
+        if (!g_strcmp0(c->name, "/etc/nginx/nginx.conf")) {
+            g_assert_cmpstr(
+                js, ==,
+                "{\"category\":\"files\",\"changed\":[\"mode\",\"group\"],"
+                "\"fields\":{\"group\":{\"new\":\"www-data\",\"old\":\"root\"},"
+                "\"mode\":{\"new\":\"0640\",\"old\":\"0644\"}},\"kind\":"
+                "\"file-changed\",\"name\":\"/etc/nginx/nginx.conf\",\"new\":"
+                "\"0640 root:www-data\",\"old\":\"0644 root:root\"}");
+            seen++;
+        } else if (!g_strcmp0(c->name, "/etc/shadow")) {
+            g_assert_cmpstr(
+                js, ==,
+                "{\"category\":\"files\",\"changed\":[\"content\"],"
+                "\"fields\":{\"content\":{\"new\":null,\"old\":null}},"
+                "\"kind\":\"file-changed\",\"name\":\"/etc/shadow\",\"new\":"
+                "\"0640 root:shadow secret\",\"old\":\"0640 root:shadow "
+                "secret\",\"secret\":true}");
+            seen++;
+        } else if (!g_strcmp0(c->name, "libfoo")) {
+            g_assert_cmpstr(json_string_value(json_object_get(
+                                json_object_get(json_object_get(j, "fields"),
+                                                "arch"),
+                                "new")),
+                            ==, "i386");
+            seen++;
+        } else if (c->kind == DS_CHANGE_SOURCE_ADDED) {
+            g_assert_cmpstr(json_string_value(json_object_get(j, "new")), ==,
+                            c->name);
+            g_assert_true(json_is_null(json_object_get(j, "old")));
+            seen++;
+        }
+        json_decref(j);
+    }
+    g_assert_cmpuint(seen, ==, 4);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/change/describe-json", test_describe_json);
     g_test_add_func("/change/describe-real", test_describe_real);
     g_test_add_func("/change/kind-names", test_kind_names);
+    g_test_add_func("/change/describe-sides", test_describe_sides);
+    g_test_add_func("/change/json-fields", test_json_fields);
     return g_test_run();
 }

@@ -43,19 +43,24 @@ static const char expected_all[] =
     "package-downgraded|packages|bash|5.2.15-2+b7|5.2.15-2+b2|0\n"
     "package-removed|packages|curl|7.88.1-10+deb12u7|-|0\n"
     "package-downgraded|packages|libc6|2.36-9+deb12u10|2.36-9+deb12u7|0\n"
-    "package-changed|packages|libfoo|1.0-1 amd64|1.0-1 i386|0\n"
+    "package-changed|packages|libfoo|1.0-1 amd64|1.0-1 i386|0|arch=amd64>i386\n"
     "package-installed|packages|nginx|-|1.22.1-9|0\n"
     "package-upgraded|packages|openssl|3.0.11-1~deb12u2|3.0.13-1~deb12u1|0\n"
     "source-removed|sources|deb http://deb.debian.org/debian "
-    "bookworm-backports main|-|-|0\n"
+    "bookworm-backports main|deb http://deb.debian.org/debian "
+    "bookworm-backports main|-|0\n"
     "source-added|sources|deb http://security.debian.org/debian-security "
-    "bookworm-security main|-|-|0\n"
-    "file-added|files|/etc/localtime|-|-|0\n"
-    "file-added|files|/etc/motd|-|-|0\n"
-    "file-changed|files|/etc/nginx/nginx.conf|-|-|10\n"
-    "file-removed|files|/etc/old.conf|-|-|0\n"
-    "file-changed|files|/etc/shadow|-|-|1\n"
-    "file-changed|files|/etc/ssh/sshd_config|-|-|3\n"
+    "bookworm-security main|-|deb http://security.debian.org/"
+    "debian-security bookworm-security main|0\n"
+    "file-added|files|/etc/localtime|-|symlink -> /usr/share/zoneinfo/UTC|0\n"
+    "file-added|files|/etc/motd|-|0644 root:root|0\n"
+    "file-changed|files|/etc/nginx/nginx.conf|0644 root:root|0640 "
+    "root:www-data|10|mode=0644>0640,group=root>www-data\n"
+    "file-removed|files|/etc/old.conf|0644 root:root|-|0\n"
+    "file-changed|files|/etc/shadow|0640 root:shadow secret|0640 root:shadow "
+    "secret|1|content=->-\n"
+    "file-changed|files|/etc/ssh/sshd_config|0644 root:root|0600 "
+    "root:root|3|content=33>55,mode=0644>0600\n"
     "service-disabled|services|nginx.service|enabled|masked|0\n"
     "service-stopped|services|nginx.service|active|failed|0\n"
     "service-started|services|old.service|inactive|active|0\n"
@@ -87,20 +92,28 @@ static void test_kinds_back(void)
         "package-upgraded|packages|bash|5.2.15-2+b2|5.2.15-2+b7|0\n"
         "package-installed|packages|curl|-|7.88.1-10+deb12u7|0\n"
         "package-upgraded|packages|libc6|2.36-9+deb12u7|2.36-9+deb12u10|0\n"
-        "package-changed|packages|libfoo|1.0-1 i386|1.0-1 amd64|0\n"
+        "package-changed|packages|libfoo|1.0-1 i386|1.0-1 amd64|0|"
+        "arch=i386>amd64\n"
         "package-removed|packages|nginx|1.22.1-9|-|0\n"
         "package-downgraded|packages|openssl|3.0.13-1~deb12u1|"
         "3.0.11-1~deb12u2|0\n"
         "source-added|sources|deb http://deb.debian.org/debian "
-        "bookworm-backports main|-|-|0\n"
+        "bookworm-backports main|-|deb http://deb.debian.org/debian "
+        "bookworm-backports main|0\n"
         "source-removed|sources|deb http://security.debian.org/"
-        "debian-security bookworm-security main|-|-|0\n"
-        "file-removed|files|/etc/localtime|-|-|0\n"
-        "file-removed|files|/etc/motd|-|-|0\n"
-        "file-changed|files|/etc/nginx/nginx.conf|-|-|10\n"
-        "file-added|files|/etc/old.conf|-|-|0\n"
-        "file-changed|files|/etc/shadow|-|-|1\n"
-        "file-changed|files|/etc/ssh/sshd_config|-|-|3\n"
+        "debian-security bookworm-security main|deb "
+        "http://security.debian.org/debian-security bookworm-security "
+        "main|-|0\n"
+        "file-removed|files|/etc/localtime|symlink -> "
+        "/usr/share/zoneinfo/UTC|-|0\n"
+        "file-removed|files|/etc/motd|0644 root:root|-|0\n"
+        "file-changed|files|/etc/nginx/nginx.conf|0640 root:www-data|0644 "
+        "root:root|10|mode=0640>0644,group=www-data>root\n"
+        "file-added|files|/etc/old.conf|-|0644 root:root|0\n"
+        "file-changed|files|/etc/shadow|0640 root:shadow secret|0640 "
+        "root:shadow secret|1|content=->-\n"
+        "file-changed|files|/etc/ssh/sshd_config|0600 root:root|0644 "
+        "root:root|3|content=55>33,mode=0600>0644\n"
         "service-enabled|services|nginx.service|masked|enabled|0\n"
         "service-started|services|nginx.service|failed|active|0\n"
         "service-stopped|services|old.service|active|inactive|0\n"
@@ -183,17 +196,27 @@ static void test_files_secret(void)
     d = diff(a, b, NULL);
     text = dump(d);
     g_assert_cmpstr(text, ==,
-                    "file-changed|files|/etc/b-key|-|-|1\n"
-                    "file-changed|files|/etc/c-now-secret|-|-|1\n"
-                    "file-changed|files|/etc/d-link|-|-|16\n"
-                    "file-changed|files|/etc/e-type|-|-|17\n"
-                    "file-changed|files|/etc/f-owner|-|-|4\n");
+                    "file-changed|files|/etc/b-key|0640 root:shadow "
+                    "secret|0640 root:shadow secret|1|content=->-\n"
+                    "file-changed|files|/etc/c-now-secret|0640 "
+                    "root:shadow|0640 root:shadow secret|1|content=->-\n"
+                    "file-changed|files|/etc/d-link|symlink -> /a|symlink "
+                    "-> /b|16|target=/a>/b\n"
+                    "file-changed|files|/etc/e-type|0644 root:root|symlink "
+                    "-> /x|17|content=s1>-,type=regular>symlink,target=->/x\n"
+                    "file-changed|files|/etc/f-owner|0644 root:root|0644 "
+                    "www-data:root|4|owner=root>www-data\n");
     for (guint i = 0; i < d->len; i++) {
         g_autofree char *desc = ds_change_describe(d->pdata[i]);
         json_t *j = ds_change_to_json(d->pdata[i]);
         g_autofree char *js = json_dumps(j, JSON_SORT_KEYS);
-        /* No digest of a secret (nor any digest) leaks into the output. */
+        /* No digest of a secret (nor any digest) leaks into the output;
+         * the text says the content is secret. */
         g_assert_null(strstr(desc, "h1"));
+        if (i < 2) {
+            g_assert_nonnull(strstr(desc, "secret content"));
+            g_assert_true(json_is_true(json_object_get(j, "secret")));
+        }
         g_assert_null(strstr(js, "h1"));
         g_assert_null(strstr(js, "h2"));
         json_decref(j);
@@ -289,10 +312,13 @@ static void test_ignore(void)
         "package-upgraded|packages|openssl|3.0.11-1~deb12u2|"
         "3.0.13-1~deb12u1|0\n"
         "source-added|sources|deb http://security.debian.org/debian-security "
-        "bookworm-security main|-|-|0\n"
-        "file-added|files|/etc/localtime|-|-|0\n"
-        "file-added|files|/etc/motd|-|-|0\n"
-        "file-changed|files|/etc/ssh/sshd_config|-|-|3\n"
+        "bookworm-security main|-|deb http://security.debian.org/"
+        "debian-security bookworm-security main|0\n"
+        "file-added|files|/etc/localtime|-|symlink -> "
+        "/usr/share/zoneinfo/UTC|0\n"
+        "file-added|files|/etc/motd|-|0644 root:root|0\n"
+        "file-changed|files|/etc/ssh/sshd_config|0644 root:root|0600 "
+        "root:root|3|content=33>55,mode=0644>0600\n"
         "service-disabled|services|ssh.service|enabled|disabled|0\n"
         "service-added|services|unattended-upgrades.service|-|"
         "enabled/active|0\n"

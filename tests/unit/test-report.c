@@ -11,6 +11,7 @@
 
 #include "manifests/util/error.h"
 #include "sync/config/config-file.h"
+#include "sync/jobs/mirror.h"
 #include "sync/output/report.h"
 #include "tests/unit/testutil.h"
 
@@ -200,11 +201,133 @@ static void test_build(fixture *fx, gconstpointer data)
     json_decref(doc);
 }
 
+/* A mirror run as the mirror job writes it (ds_mirror_report_write): a
+ * lab it synced, one it found in sync, one that failed.  Only the failed
+ * one is "not in sync" (the synced one was listed there). */
+static void add_lab(ds_mirror_report *r, const char *host,
+                    ds_mirror_status status, const char *reason)
+{
+    ds_mirror_lab *l = g_new0(ds_mirror_lab, 1);
+
+    l->host = g_strdup(host);
+    l->domain = g_strdup_printf("lab-%s", host);
+    l->status = status;
+    l->reason = g_strdup(reason);
+    l->changes = status == DS_MIRROR_IN_SYNC ? 0 : 3;
+    g_ptr_array_add(r->labs, l);
+}
+
+static void test_mirror_synced(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_mirror_report) r = g_new0(ds_mirror_report, 1);
+    g_autofree char *path = NULL;
+    g_autofree char *html = NULL;
+    const char *table, *end;
+    json_t *doc = NULL, *labs;
+
+    (void)data;
+    fill_store(fx);
+    r->run_id = g_strdup("20261127T030000Z-ab12");
+    r->started = g_strdup("2026-11-27T03:00:00Z");
+    r->finished = g_strdup("2026-11-27T03:05:00Z");
+    r->recorded = g_ptr_array_new_with_free_func(g_free);
+    r->record_failed = g_ptr_array_new();
+    r->cache_warnings = g_ptr_array_new_with_free_func(g_free);
+    r->labs = g_ptr_array_new();
+    add_lab(r, "web01", DS_MIRROR_SYNCED, NULL);
+    add_lab(r, "db01", DS_MIRROR_FAILED, "the guest agent is not running");
+    add_lab(r, "mail01", DS_MIRROR_IN_SYNC, NULL);
+    g_assert_cmpint(ds_mirror_report_write(&path, r, fx->cfg->state_dir, &err),
+                    ==, 0);
+    g_assert_no_error(err);
+
+    g_assert_cmpint(ds_report_build(&doc, fx->st, fx->cfg, 7,
+                                    g_get_real_time() / G_USEC_PER_SEC, &err),
+                    ==, 0);
+    labs = json_object_get(json_object_get(doc, "mirror"), "labs");
+    g_assert_cmpuint(json_array_size(labs), ==, 1);
+    g_assert_cmpstr(str(json_array_get(labs, 0), "host"), ==, "db01");
+    g_assert_cmpstr(str(json_array_get(labs, 0), "status"), ==, "failed");
+    /* The page's table under "labs not in sync" has db01 alone. */
+    html = ds_report_html(doc);
+    table = strstr(html, "<table id=\"mirror-labs\">");
+    g_assert_nonnull(table);
+    end = strstr(table, "</table>");
+    g_assert_nonnull(end);
+    g_assert_nonnull(g_strstr_len(table, end - table, ">db01</th>"));
+    g_assert_null(g_strstr_len(table, end - table, "web01"));
+    g_assert_null(g_strstr_len(table, end - table, "mail01"));
+    json_decref(doc);
+}
+
+/* web01's differences: in <details> per category, lab and prod values. */
+static void test_details(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *html = NULL;
+    json_t *doc = NULL, *d, *c;
+    size_t i;
+    bool mode = false;
+
+    (void)data;
+    fill_store(fx);
+    g_assert_cmpint(ds_report_build(&doc, fx->st, fx->cfg, 7,
+                                    g_get_real_time() / G_USEC_PER_SEC, &err),
+                    ==, 0);
+    d = json_object_get(host_of(doc, "web01"), "differences");
+    json_array_foreach(d, i, c)
+    {
+        if (!g_strcmp0(str(c, "name"), "/etc/nginx/nginx.conf")) {
+            json_t *m = json_object_get(json_object_get(c, "fields"), "mode");
+
+            g_assert_cmpstr(str(m, "old"), ==, "0600");
+            g_assert_cmpstr(str(m, "new"), ==, "0644");
+            g_assert_cmpstr(str(c, "description"), ==,
+                            "/etc/nginx/nginx.conf differs (mode: the lab has "
+                            "0600, prod 0644)");
+            mode = true;
+        }
+        if (!g_strcmp0(str(c, "name"), "/etc/shadow")) {
+            g_assert_true(json_is_null(json_object_get(
+                json_object_get(json_object_get(c, "fields"), "content"),
+                "old")));
+            /* its content diff: only that it is secret */
+            g_assert_cmpstr(str(json_object_get(c, "patch"), "kind"), ==,
+                            "secret");
+            g_assert_null(json_object_get(json_object_get(c, "patch"),
+                                          "hunks"));
+        }
+        if (!g_strcmp0(str(c, "name"), "/etc/ssh/sshd_config"))
+            g_assert_cmpstr(str(json_object_get(c, "patch"), "kind"), ==,
+                            "not-stored");
+    }
+    g_assert_true(mode);
+    html = ds_report_html(doc);
+    g_assert_nonnull(strstr(html, "<details class=\"c-files\"><summary><h4 "
+                                  "id=\"h-web01-files\">files: 3</h4>"));
+    g_assert_nonnull(
+        strstr(html, "mode <del>0600</del> → <ins>0644</ins>"));
+    g_assert_nonnull(strstr(html, "content differs (secret: not shown)"));
+    g_assert_nonnull(strstr(html, "<div class=\"pn\">secret file: its "
+                                  "content is never stored or shown"));
+    g_assert_nonnull(strstr(html, "<div class=\"pn\">content not stored"));
+    g_assert_nonnull(strstr(html, "lab <del>3.0.14-1~deb12u2</del> → "
+                                  "<ins>3.0.15-1~deb12u1</ins> prod"));
+    /* The matrix cell has its category's colour. */
+    g_assert_nonnull(strstr(html, "<td class=\"n d c-files\"><a href=\""
+                                  "#h-web01-files\">3</a></td>"));
+    g_assert_nonnull(strstr(html, ".c-files{background:"));
+    json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add(path, fixture, NULL, fx_setup, fn, fx_teardown)
     ADD("/report/empty", test_empty);
     ADD("/report/build", test_build);
+    ADD("/report/mirror-synced", test_mirror_synced);
+    ADD("/report/details", test_details);
     return g_test_run();
 }

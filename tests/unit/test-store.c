@@ -263,7 +263,7 @@ static void test_message(fixture *fx, gconstpointer data)
     g_assert_nonnull(c2);
     msg = head_message(fx->path);
     g_assert_true(g_str_has_prefix(msg, "record: 1 host changed\n\ndb01: "));
-    g_assert_nonnull(strstr(msg, "openssl 3.0.11-1 -> 3.0.13-1"));
+    g_assert_nonnull(strstr(msg, "openssl upgraded 3.0.11-1 -> 3.0.13-1"));
     g_assert_nonnull(strstr(msg, ", ..., and 6 more\n"));
     g_assert_null(strstr(msg, "web01"));
     g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: db01\n"));
@@ -297,7 +297,7 @@ static void test_message(fixture *fx, gconstpointer data)
         g_assert_nonnull(c4);
         msg = head_message(fx->path);
         g_assert_true(g_str_has_prefix(msg, "sync: 1 host changed\n\n"
-                                            "web01 prod: openssl 3.0.11-1 -> "
+                                            "web01 prod: openssl upgraded 3.0.11-1 -> "
                                             "3.0.13-1\nweb01 lab: openssl "));
         g_assert_nonnull(strstr(msg, "\nDriftsync-Hosts: web01\n"));
     }
