@@ -317,17 +317,21 @@ json_t *ds_report_mirror_json(json_t *doc)
         listed > DS_REPORT_MAX_LABS ? (int)(listed - DS_REPORT_MAX_LABS) : 0);
 }
 
-static json_t *mirror_json(const char *state_dir)
+/* One state section: STATE_DIR/DIR/latest.json of the given schema, made
+ * into the report's section by build; NULL when the file is absent, an
+ * error object when it cannot be read. */
+static json_t *state_section(const char *state_dir, const char *dir,
+                             const char *schema, json_t *(*build)(json_t *))
 {
     g_autofree char *path =
-        g_build_filename(state_dir, "reports", "latest.json", NULL);
+        g_build_filename(state_dir, dir, "latest.json", NULL);
     json_t *doc, *out;
     char *why;
-    int rc = read_state_json(&doc, &why, path, "driftsync/mirror/v1");
+    int rc = read_state_json(&doc, &why, path, schema);
 
     if (rc)
         return rc < 0 ? state_error(why) : NULL;
-    out = ds_report_mirror_json(doc);
+    out = build(doc);
     json_decref(doc);
     return out;
 }
@@ -371,21 +375,6 @@ json_t *ds_report_audit_json(json_t *doc)
     return json_pack("{s:O?, s:O?, s:o}", "generated_at",
                      json_object_get(doc, "generated"), "exit",
                      json_object_get(doc, "exit"), "hosts", hosts);
-}
-
-static json_t *audit_json(const char *state_dir)
-{
-    g_autofree char *path =
-        g_build_filename(state_dir, "audit", "latest.json", NULL);
-    json_t *doc, *out;
-    char *why;
-    int rc = read_state_json(&doc, &why, path, "driftsync/audit/v1");
-
-    if (rc)
-        return rc < 0 ? state_error(why) : NULL;
-    out = ds_report_audit_json(doc);
-    json_decref(doc);
-    return out;
 }
 
 static int trial_newer_first(gconstpointer a, gconstpointer b)
@@ -529,9 +518,13 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
                     "hosts", (int)hosts->len, "drifted", (int)drifted,
                     "differences", counts_json(totals), "hosts", jhosts);
     json_object_set_new(doc, "mirror",
-                        mirror_json(cfg->state_dir) ?: json_null());
+                        state_section(cfg->state_dir, "reports",
+                                      "driftsync/mirror/v1",
+                                      ds_report_mirror_json) ?: json_null());
     json_object_set_new(doc, "audit",
-                        audit_json(cfg->state_dir) ?: json_null());
+                        state_section(cfg->state_dir, "audit",
+                                      "driftsync/audit/v1",
+                                      ds_report_audit_json) ?: json_null());
     json_object_set_new(doc, "trials", trials_json(cfg->state_dir));
     if ((rc = ds_patches_report_json(&patches, st, start, now,
                                      cfg->patches_security_sla, err)) < 0) {
