@@ -113,6 +113,18 @@ dsc() { ds --config "$T/ds.conf" "$@"; }
 # in $T/store with its state in $T/state (never the system's) plus the
 # KEY = VALUE given, [lab] on the libvirt test driver's snapshot node;
 # what comes on stdin goes on from [lab] (more lab keys, then the hosts).
+# remote_conf N KEY=VALUE...: $T/N.conf for a store $T/N (state $T/N.state)
+# with the given [store] keys; the first value of a key wins.
+remote_conf() {
+    local n=$1 kv; shift
+    {
+        printf '[store]\npath = %s/%s\nstate = %s/%s.state\n' "$T" "$n" "$T" "$n"
+        for kv in "$@"; do
+            printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
+        done | awk -F' = ' '!seen[$1]++'
+    } >"$T/$n.conf"
+}
+
 write_conf() {
     local f=$1 kv; shift
     {

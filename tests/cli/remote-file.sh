@@ -15,10 +15,7 @@ ROOT=$T/r/root
 R=$T/remote.git
 URL="file://$R"
 G() { git --git-dir="$R" "$@"; }
-conf() {
-    printf '[store]\npath = %s/%s\nstate = %s/%s.state\nremote = %s\n' \
-        "$T" "$1" "$T" "$1" "$URL" >"$T/$1.conf"
-}
+conf() { remote_conf "$1" "remote=$URL"; }
 on() { local n=$1; shift; ds --config "$T/$n.conf" "$@"; }
 rec() { local n=$1 h=$2; shift 2; on "$n" "$@" record --local --root "$ROOT" --host "$h"; }
 

@@ -80,14 +80,9 @@ URL="https://localhost:$PORT/git/store.git"
 sh "$DATA/dpkg/mkroot.sh" "$T/r" >/dev/null 2>&1 || { not_ok "mkroot"; exit 1; }
 ROOT=$T/r/root
 conf() {
-    local n=$1 kv; shift
-    {
-        printf '[store]\npath = %s/%s\nstate = %s/%s.state\n' "$T" "$n" "$T" "$n"
-        for kv in "$@" "remote=$URL" "remote-credentials=$T/cred" \
-            "remote-ca-file=$T/test-ca.pem"; do
-            printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-        done | awk -F' = ' '!seen[$1]++' # the first value of a key wins
-    } >"$T/$n.conf"
+    local n=$1; shift
+    remote_conf "$n" "$@" "remote=$URL" "remote-credentials=$T/cred" \
+        "remote-ca-file=$T/test-ca.pem"
 }
 on() { local n=$1; shift; ds --config "$T/$n.conf" "$@"; }
 rec() { local n=$1 h=$2; shift 2; on "$n" "$@" record --local --root "$ROOT" --host "$h"; }

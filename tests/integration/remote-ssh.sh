@@ -43,14 +43,9 @@ check "... and nothing ran" test ! -e "$T/canary"
 # conf NAME [KEY=VALUE...]: a store $T/NAME pushing to the remote, the
 # KEY=VALUE given instead of the good settings.
 conf() {
-    local n=$1 kv; shift
-    {
-        printf '[store]\npath = %s/%s\nstate = %s/%s.state\n' "$T" "$n" "$T" "$n"
-        for kv in "$@" "remote=$URL" "remote-credentials=$T/user_key" \
-            "remote-known-hosts=$T/known_hosts"; do
-            printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"
-        done | awk -F' = ' '!seen[$1]++' # the first value of a key wins
-    } >"$T/$n.conf"
+    local n=$1; shift
+    remote_conf "$n" "$@" "remote=$URL" "remote-credentials=$T/user_key" \
+        "remote-known-hosts=$T/known_hosts"
 }
 on() { local n=$1; shift; ds --config "$T/$n.conf" "$@"; }
 rec() { local n=$1 h=$2; shift 2; on "$n" "$@" record --local --root "$ROOT" --host "$h"; }
