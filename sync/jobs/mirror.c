@@ -57,6 +57,17 @@ static void record_failure_free(ds_mirror_record_failure *f)
     g_free(f);
 }
 
+ds_mirror_report *ds_mirror_report_new(void)
+{
+    ds_mirror_report *r = g_new0(ds_mirror_report, 1);
+
+    r->recorded = g_ptr_array_new_with_free_func(g_free);
+    r->record_failed = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)record_failure_free);
+    r->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
+    return r;
+}
+
 void ds_mirror_report_free(ds_mirror_report *r)
 {
     if (!r)
@@ -342,7 +353,7 @@ static void decide(ds_mirror_lab *l, const ds_config *cfg, ds_store *st,
 int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                   const ds_mirror_options *opts, GError **err)
 {
-    g_autoptr(ds_mirror_report) rep = g_new0(ds_mirror_report, 1);
+    g_autoptr(ds_mirror_report) rep = ds_mirror_report_new();
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) manifests = g_ptr_array_new();
     g_autoptr(GPtrArray) todo = g_ptr_array_new();
@@ -366,10 +377,6 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
     rep->parallel = opts->parallel > 0 ? opts->parallel : cfg->lab_parallel;
     if (rep->parallel <= 0)
         rep->parallel = 1;
-    rep->recorded = g_ptr_array_new_with_free_func(g_free);
-    rep->record_failed = g_ptr_array_new_with_free_func(
-        (GDestroyNotify)record_failure_free);
-    rep->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
 
     /* 1. Record every prod host. */
     if ((rc = ds_collect_hosts(&results, cfg, NULL, DS_ROLE_PROD,

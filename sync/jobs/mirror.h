@@ -74,6 +74,9 @@ typedef struct ds_mirror_report {
                                  or NULL */
 } ds_mirror_report;
 
+/* An empty report whose arrays (recorded, record_failed, labs) own their
+ * elements, as ds_mirror_run fills it. */
+ds_mirror_report *ds_mirror_report_new(void);
 void ds_mirror_report_free(ds_mirror_report *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_mirror_report, ds_mirror_report_free)
 

@@ -49,22 +49,12 @@ static void test_escape(void)
     g_assert_cmpstr(c, ==, "");
 }
 
-static void lab_free(ds_mirror_lab *l)
-{
-    g_free(l->host);
-    g_free(l->domain);
-    g_free(l);
-}
-
 static ds_mirror_report *report_new(void)
 {
-    ds_mirror_report *r = g_new0(ds_mirror_report, 1);
+    ds_mirror_report *r = ds_mirror_report_new();
     ds_mirror_lab *l = g_new0(ds_mirror_lab, 1);
 
     r->run_id = g_strdup("20261127T020000Z-abcd");
-    r->recorded = g_ptr_array_new_with_free_func(g_free);
-    r->record_failed = g_ptr_array_new();
-    r->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
     g_ptr_array_add(r->recorded, g_strdup("web01"));
     l->host = g_strdup("web01");
     l->domain = g_strdup("dom\"ain");

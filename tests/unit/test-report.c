@@ -220,7 +220,7 @@ static void add_lab(ds_mirror_report *r, const char *host,
 static void test_mirror_synced(fixture *fx, gconstpointer data)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(ds_mirror_report) r = g_new0(ds_mirror_report, 1);
+    g_autoptr(ds_mirror_report) r = ds_mirror_report_new();
     g_autofree char *path = NULL;
     g_autofree char *html = NULL;
     const char *table, *end;
@@ -231,10 +231,7 @@ static void test_mirror_synced(fixture *fx, gconstpointer data)
     r->run_id = g_strdup("20261127T030000Z-ab12");
     r->started = g_strdup("2026-11-27T03:00:00Z");
     r->finished = g_strdup("2026-11-27T03:05:00Z");
-    r->recorded = g_ptr_array_new_with_free_func(g_free);
-    r->record_failed = g_ptr_array_new();
     r->cache_warnings = g_ptr_array_new_with_free_func(g_free);
-    r->labs = g_ptr_array_new();
     add_lab(r, "web01", DS_MIRROR_SYNCED, NULL);
     add_lab(r, "db01", DS_MIRROR_FAILED, "the guest agent is not running");
     add_lab(r, "mail01", DS_MIRROR_IN_SYNC, NULL);
