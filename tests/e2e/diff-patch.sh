@@ -62,7 +62,7 @@ fi
 grep_ok "the changed line" '^      -option\.7= value 7$' "$T/p"
 grep_ok "its new value" '^      \+option\.7= seven$' "$T/p"
 grep_ok "the new line" '^      \+timeout = 60$' "$T/p"
-grep_ok "the secret file: only its fingerprint" '^    ~ /etc/ds-e2e-diff/deploy.key changed \(content\)$' "$T/p"
+grep_ok "the secret file: only its fingerprint" '^    ~ /etc/ds-e2e-diff/deploy.key changed \(secret content\)$' "$T/p"
 grep_ok "said so below it" '^      \(secret file: .*fingerprint changed\)$' "$T/p"
 grep_not "no byte of the key" 'E2EKEYBODY|PRIVATE KEY' "$T/p"
 expect_status 1 "diff -p --json" dsc diff -p --json e2e@HEAD~1 e2e@HEAD

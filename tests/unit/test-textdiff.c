@@ -249,13 +249,13 @@ static void test_random(void)
 static void test_huge(void)
 {
     GString *a = g_string_new(NULL), *c = g_string_new(NULL);
-    gint64 t0 = g_get_monotonic_time();
     g_autoptr(ds_textdiff) d = NULL;
     g_autoptr(ds_textdiff) d2 = NULL;
     g_autofree char *back = NULL;
 
     /* 100,000 lines with nothing in common: the cost cut-off keeps this
-     * far from the 10^10 steps of a plain O(ND) search */
+     * far from the 10^10 steps of a plain O(ND) search (which the test
+     * harness's time limit would stop; speed itself is bench/'s business) */
     for (int i = 0; i < 100000; i++) {
         g_string_append_printf(a, "old line %d\n", i);
         g_string_append_printf(c, "new line %d\n", i);
@@ -271,7 +271,6 @@ static void test_huge(void)
     d2 = tdiff(a->str, c->str, 3);
     back = apply(a->str, d2);
     g_assert_cmpstr(back, ==, c->str);
-    g_assert_cmpint(g_get_monotonic_time() - t0, <, 30 * G_USEC_PER_SEC);
     g_string_free(a, TRUE);
     g_string_free(c, TRUE);
 }
