@@ -244,11 +244,17 @@ int ds_lab_revive(ds_lab *lab, virDomainPtr *dom, int timeout_ms,
                   GError **err)
 {
     unsigned char uuid[VIR_UUID_BUFLEN];
+    unsigned long version;
     virConnectPtr conn;
     virDomainPtr nd;
     int rc = 0;
 
     g_mutex_lock(&lab->lock);
+    /* A remote connection learns that its daemon went away only from
+     * its next call: make one. */
+    if (virConnectIsAlive(lab->conn) == 1 &&
+        virConnectGetLibVersion(lab->conn, &version) < 0)
+        virResetLastError();
     if (virConnectIsAlive(lab->conn) != 1)
         rc = lab_reopen(lab, timeout_ms, err);
     conn = lab->conn;

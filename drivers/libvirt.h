@@ -21,7 +21,7 @@ virConnectPtr ds_lab_conn(ds_lab *lab);
 /* How long a lost connection is given to come back (a daemon restart). */
 #define DS_LAB_REOPEN_MS (30 * 1000)
 
-/* When the connection is dead (virConnectIsAlive), open the URI again,
+/* When the connection is dead (one cheap call tells), open the URI again,
  * waiting up to timeout_ms for a daemon being restarted; then, when *dom
  * (may be NULL) belongs to an older connection, replace it with the same
  * domain on the current one.  0 when nothing was needed.  The agent calls

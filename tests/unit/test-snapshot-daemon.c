@@ -235,8 +235,21 @@ static void test_daemon_restart(void)
     g_assert_cmpint(ds_snapshot_list(&list, dom, &err), ==, 0);
     g_assert_cmpuint(list->len, ==, 1);
     /* Nothing to do on a live connection. */
+    first = ds_lab_conn(lab);
     g_assert_cmpint(ds_lab_revive(lab, &dom, 0, &err), ==, 0);
+    g_assert_true(ds_lab_conn(lab) == first);
+    g_assert_true(virDomainGetConnect(dom) == first);
+
+    /* Restarted between calls: ds_lab_revive finds out by itself. */
+    daemon_stop(dmn, SIGTERM);
+    g_assert_true(daemon_start(dmn));
+    g_assert_cmpint(ds_lab_revive(lab, &dom, 5000, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_true(ds_lab_conn(lab) != first);
     g_assert_true(virDomainGetConnect(dom) == ds_lab_conn(lab));
+    g_clear_pointer(&list, g_ptr_array_unref);
+    g_assert_cmpint(ds_snapshot_list(&list, dom, &err), ==, 0);
+    g_assert_cmpuint(list->len, ==, 1);
 
     /* The daemon goes away and stays away. */
     daemon_stop(dmn, SIGKILL);
