@@ -165,14 +165,22 @@ fi
 
 # ---- libvirtd restarted while the package step runs -------------------
 # restart_libvirtd: SIGTERM, gone, started again by the bed's recipe (the
-# domains keep running; libvirtd takes them back).
+# domains keep running; libvirtd takes them back).  The new daemon gets no
+# descriptor of ours beyond its output: it would hold whatever it inherits
+# (a lock taken around this test, make's pipes) for as long as it runs.
 restart_libvirtd() {
     local old
     old=$(cat /run/libvirtd.pid) || return 1
     kill "$old" || return 1
     for _ in $(seq 600); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$old" 2>/dev/null &&
-        bash "$DS_SRCDIR/tests/e2e/bed.sh" daemon >"$T/daemon.log" 2>&1 &&
+    ! kill -0 "$old" 2>/dev/null || return 1
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -le 2 ] || eval "exec $fd>&-"
+        done 2>/dev/null
+        exec bash "$DS_SRCDIR/tests/e2e/bed.sh" daemon
+    ) </dev/null >"$T/daemon.log" 2>&1 &&
         [ "$(cat /run/libvirtd.pid)" != "$old" ]
 }
 check "prod: ds-slow 2.0" drift ds-slow 2.0
