@@ -533,6 +533,7 @@ int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
     g_autofree char *cmd = NULL;
     g_autofree char *reply = NULL; /* libvirt's, freed with free() == g_free */
     const char *what;
+    gint64 deadline;
     int secs;
 
     *out_return = NULL;
@@ -550,10 +551,9 @@ int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
         timeout_ms = DS_LAB_AGENT_DEFAULT_MS;
     secs = (timeout_ms + 999) / 1000;
 
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     reply = virDomainQemuAgentCommand(dom, cmd, secs, 0);
     if (!reply) {
-        gint64 deadline =
-            g_get_monotonic_time() + (gint64)timeout_ms * 1000;
         int rc = lab_agent_again(&reply, lab, dom, cmd, what, deadline, err);
 
         if (rc < 0)
