@@ -104,7 +104,8 @@ static test_daemon *daemon_new(void)
     g_autofree char *node = NULL;
     g_autofree char *node_xml = NULL;
 
-    if (!libvirtd && g_file_test("/usr/sbin/libvirtd", G_FILE_TEST_IS_EXECUTABLE))
+    if (!libvirtd &&
+        g_file_test("/usr/sbin/libvirtd", G_FILE_TEST_IS_EXECUTABLE))
         libvirtd = g_strdup("/usr/sbin/libvirtd");
     if (!libvirtd) {
         /* libvirt-daemon is one of the test suite's packages. */
@@ -131,8 +132,10 @@ static test_daemon *daemon_new(void)
     g_ptr_array_add(d->argv, g_strdup("env"));
     g_ptr_array_add(d->argv, g_strconcat("HOME=", d->tmp, NULL));
     g_ptr_array_add(d->argv, g_strconcat("XDG_RUNTIME_DIR=", run, NULL));
-    g_ptr_array_add(d->argv, g_strconcat("XDG_CONFIG_HOME=", d->tmp, "/c", NULL));
-    g_ptr_array_add(d->argv, g_strconcat("XDG_CACHE_HOME=", d->tmp, "/k", NULL));
+    g_ptr_array_add(d->argv,
+                    g_strconcat("XDG_CONFIG_HOME=", d->tmp, "/c", NULL));
+    g_ptr_array_add(d->argv,
+                    g_strconcat("XDG_CACHE_HOME=", d->tmp, "/k", NULL));
     g_ptr_array_add(d->argv, g_steal_pointer(&libvirtd));
     g_ptr_array_add(d->argv, g_strdup("--timeout=60"));
     g_ptr_array_add(d->argv, NULL);
