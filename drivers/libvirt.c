@@ -19,10 +19,13 @@
 #define DS_LAB_AGENT_DEFAULT_MS (30 * 1000)
 #define DS_LAB_POLL_MS 200
 
+static int lab_ms_left(gint64 deadline);
+
 struct ds_lab {
     char *uri;
-    virConnectPtr conn;
-    int refs; /* guarded by lab_cache_lock */
+    GMutex lock;        /* guards conn when it is reopened */
+    virConnectPtr conn; /* the current connection */
+    int refs;           /* guarded by lab_cache_lock */
 };
 
 /* The process-wide cache: URI -> ds_lab (weak; an entry leaves when its
@@ -140,7 +143,7 @@ int ds_lab_open(ds_lab **out, const char *uri, GError **err)
     if (!lab_cache)
         lab_cache = g_hash_table_new(g_str_hash, g_str_equal);
     lab = g_hash_table_lookup(lab_cache, uri);
-    if (lab && virConnectIsAlive(lab->conn) == 1) {
+    if (lab && virConnectIsAlive(ds_lab_conn(lab)) == 1) {
         lab->refs++;
         g_mutex_unlock(&lab_cache_lock);
         *out = lab;
@@ -156,6 +159,7 @@ int ds_lab_open(ds_lab **out, const char *uri, GError **err)
 
     lab = g_new0(ds_lab, 1);
     lab->uri = g_strdup(uri);
+    g_mutex_init(&lab->lock);
     lab->conn = conn;
     lab->refs = 1;
     g_mutex_lock(&lab_cache_lock);
@@ -179,6 +183,7 @@ void ds_lab_free(ds_lab *lab)
         g_hash_table_remove(lab_cache, lab->uri);
     g_mutex_unlock(&lab_cache_lock);
     virConnectClose(lab->conn);
+    g_mutex_clear(&lab->lock);
     g_free(lab->uri);
     g_free(lab);
 }
@@ -190,7 +195,87 @@ const char *ds_lab_uri(const ds_lab *lab)
 
 virConnectPtr ds_lab_conn(ds_lab *lab)
 {
-    return lab->conn;
+    virConnectPtr conn;
+
+    g_mutex_lock(&lab->lock);
+    conn = lab->conn;
+    g_mutex_unlock(&lab->lock);
+    return conn;
+}
+
+/* Open lab->uri again, waiting up to timeout_ms for a daemon that is
+ * being restarted (its socket missing or refusing).  Called with
+ * lab->lock held. */
+static int lab_reopen(ds_lab *lab, int timeout_ms, GError **err)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    g_autoptr(GError) why = NULL;
+    virConnectPtr conn;
+
+    for (;;) {
+        g_clear_error(&why);
+        if ((conn = virConnectOpen(lab->uri)))
+            break;
+        lab_open_error(&why, lab->uri);
+        /* Only a daemon that is not (yet) back is worth waiting for. */
+        if (!strstr(why->message, "daemon is not running") &&
+            !strstr(why->message, "connection refused"))
+            break;
+        if (lab_ms_left(deadline) == 0)
+            break;
+        g_usleep(MIN(250, lab_ms_left(deadline)) * 1000);
+    }
+    if (!conn) {
+        const char *cause = why->message;
+
+        if (g_str_has_prefix(cause, lab->uri) &&
+            g_str_has_prefix(cause + strlen(lab->uri), ": "))
+            cause += strlen(lab->uri) + 2;
+        return ds_error_set(err, DS_EINTERRUPTED,
+                            "%s: lost the connection to libvirt and could not reopen it within %d s (%s)",
+                            lab->uri, (timeout_ms + 999) / 1000, cause);
+    }
+    virConnectClose(lab->conn); /* domains still hold their own reference */
+    lab->conn = conn;
+    return 0;
+}
+
+int ds_lab_revive(ds_lab *lab, virDomainPtr *dom, int timeout_ms,
+                  GError **err)
+{
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    unsigned long version;
+    virConnectPtr conn;
+    virDomainPtr nd;
+    int rc = 0;
+
+    g_mutex_lock(&lab->lock);
+    /* A remote connection learns that its daemon went away only from
+     * its next call: make one. */
+    if (virConnectIsAlive(lab->conn) == 1 &&
+        virConnectGetLibVersion(lab->conn, &version) < 0)
+        virResetLastError();
+    if (virConnectIsAlive(lab->conn) != 1)
+        rc = lab_reopen(lab, timeout_ms, err);
+    conn = lab->conn;
+    virConnectRef(conn);
+    g_mutex_unlock(&lab->lock);
+    if (rc == 0 && dom && *dom && virDomainGetConnect(*dom) != conn) {
+        const char *name = virDomainGetName(*dom);
+        g_autofree char *n = g_strdup(name ? name : "?");
+
+        if (virDomainGetUUID(*dom, uuid) < 0 ||
+            !(nd = virDomainLookupByUUID(conn, uuid))) {
+            rc = ds_error_set(err, DS_EINTERRUPTED,
+                              "%s: %s: reconnected to libvirt, but the domain is not there: %s",
+                              lab->uri, n, lab_last_message());
+        } else {
+            virDomainFree(*dom);
+            *dom = nd;
+        }
+    }
+    virConnectClose(conn);
+    return rc;
 }
 
 int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
@@ -206,7 +291,7 @@ int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
                             "%s: refusing unsafe domain name \"%s\"",
                             lab->uri, q);
     }
-    dom = virDomainLookupByName(lab->conn, name);
+    dom = virDomainLookupByName(ds_lab_conn(lab), name);
     if (!dom) {
         e = virGetLastError();
         if (e && e->code == VIR_ERR_NO_DOMAIN)
@@ -281,11 +366,11 @@ int ds_lab_start(ds_lab *lab, virDomainPtr dom, GError **err)
     return 0;
 }
 
-/* Translate a failed agent call.  `what` names the command. */
-static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
-                           const char *what)
+/* Translate a failed agent call (libvirt's error e).  `what` names the
+ * command. */
+static int lab_agent_error_of(GError **err, ds_lab *lab, virDomainPtr dom,
+                              const char *what, const lab_error *e)
 {
-    g_autoptr(lab_error) e = lab_error_take();
     int code = e->code;
     const char *msg = e->message;
     const char *name = lab_dom_name(dom);
@@ -320,6 +405,15 @@ static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
     }
 }
 
+/* The same with this thread's last libvirt error. */
+static int lab_agent_error(GError **err, ds_lab *lab, virDomainPtr dom,
+                           const char *what)
+{
+    g_autoptr(lab_error) e = lab_error_take();
+
+    return lab_agent_error_of(err, lab, dom, what, e);
+}
+
 int ds_lab_agent_reply(json_t **out_return, const char *reply,
                        const char *uri, const char *domain, const char *what,
                        GError **err)
@@ -352,12 +446,94 @@ int ds_lab_agent_reply(json_t **out_return, const char *reply,
     return 0;
 }
 
+/* Agent commands that only read: sent again after a reconnect even when
+ * the first one may have reached the guest. */
+static gboolean lab_agent_rereadable(const char *what)
+{
+    static const char *const cmds[] = {"guest-ping", "guest-sync",
+                                       "guest-sync-delimited", "guest-info",
+                                       "guest-exec-status", NULL};
+
+    return g_str_has_prefix(what, "guest-get-") ||
+           g_strv_contains(cmds, what);
+}
+
+/* After a failed call on dom (error e): was the connection lost?
+ * *unsent: the request cannot have reached the daemon. */
+static gboolean lab_conn_lost(virDomainPtr dom, const virError *e,
+                              gboolean *unsent)
+{
+    const char *msg = e->message;
+
+    *unsent = strstr(msg, "client socket is closed") ||
+              strstr(msg, "Cannot write data");
+    if (virConnectIsAlive(virDomainGetConnect(dom)) == 0)
+        return TRUE;
+    if (e->code != VIR_ERR_SYSTEM_ERROR && e->code != VIR_ERR_INTERNAL_ERROR)
+        return FALSE;
+    return *unsent || strstr(msg, "connection closed") ||
+           strstr(msg, "End of file while reading") ||
+           strstr(msg, "Connection reset");
+}
+
+/* A call on dom failed.  When its connection was lost and sending the
+ * command again is safe, reopen the connection (waiting for a restarted
+ * daemon until the deadline) and send it once more; while the restarted
+ * daemon has not yet reconnected to the guest agent, keep trying. */
+static int lab_agent_again(char **reply, ds_lab *lab, virDomainPtr dom,
+                           const char *cmd, const char *what,
+                           gint64 deadline, GError **err)
+{
+    g_autoptr(lab_error) e = lab_error_take();
+    g_autoptr(GError) why = NULL;
+    virDomainPtr again = dom;
+    gboolean unsent;
+    int rc = 0;
+
+    if (!lab_conn_lost(dom, e, &unsent) ||
+        (!unsent && !lab_agent_rereadable(what))) {
+        return lab_agent_error_of(err, lab, dom, what, e);
+    }
+    virDomainRef(again);
+    if (ds_lab_revive(lab, &again, MAX(lab_ms_left(deadline), 1000), &why) <
+        0) {
+        const char *tail = why->message;
+
+        if (g_str_has_prefix(tail, lab->uri))
+            tail += strlen(lab->uri) + 2;
+        virDomainFree(again);
+        return ds_error_set(err, DS_EINTERRUPTED,
+                            "%s: %s: connection lost during %s (%s); %s",
+                            lab->uri, lab_dom_name(dom), what, e->message,
+                            tail);
+    }
+    for (;;) {
+        virErrorPtr now;
+
+        *reply = virDomainQemuAgentCommand(
+            again, cmd, MAX((lab_ms_left(deadline) + 999) / 1000, 1), 0);
+        if (*reply)
+            break;
+        now = virGetLastError();
+        if (!now || now->code != VIR_ERR_AGENT_UNRESPONSIVE || !now->message ||
+            !strstr(now->message, "not connected") ||
+            lab_ms_left(deadline) <= DS_LAB_POLL_MS) {
+            rc = lab_agent_error(err, lab, again, what);
+            break;
+        }
+        g_usleep(DS_LAB_POLL_MS * 1000);
+    }
+    virDomainFree(again);
+    return rc;
+}
+
 int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
                  json_t *command, int timeout_ms, GError **err)
 {
     g_autofree char *cmd = NULL;
     g_autofree char *reply = NULL; /* libvirt's, freed with free() == g_free */
     const char *what;
+    gint64 deadline;
     int secs;
 
     *out_return = NULL;
@@ -375,9 +551,14 @@ int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
         timeout_ms = DS_LAB_AGENT_DEFAULT_MS;
     secs = (timeout_ms + 999) / 1000;
 
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     reply = virDomainQemuAgentCommand(dom, cmd, secs, 0);
-    if (!reply)
-        return lab_agent_error(err, lab, dom, what);
+    if (!reply) {
+        int rc = lab_agent_again(&reply, lab, dom, cmd, what, deadline, err);
+
+        if (rc < 0)
+            return rc;
+    }
     return ds_lab_agent_reply(out_return, reply, lab->uri, lab_dom_name(dom),
                               what, err);
 }

@@ -18,6 +18,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_lab, ds_lab_free)
 const char *ds_lab_uri(const ds_lab *lab);
 virConnectPtr ds_lab_conn(ds_lab *lab);
 
+/* How long a lost connection is given to come back (a daemon restart). */
+#define DS_LAB_REOPEN_MS (30 * 1000)
+
+/* When the connection is dead (one cheap call tells), open the URI again,
+ * waiting up to timeout_ms for a daemon being restarted; then, when *dom
+ * (may be NULL) belongs to an older connection, replace it with the same
+ * domain on the current one.  0 when nothing was needed.  The agent calls
+ * below do this themselves (once) when a connection drops under them;
+ * holders of a domain call it before other work after such a failure.
+ * DS_EINTERRUPTED names the URI and why it could not be reopened. */
+int ds_lab_revive(ds_lab *lab, virDomainPtr *dom, int timeout_ms,
+                  GError **err);
+
 /* Look up a domain by name (validated first).  DS_ENOTFOUND names it.
  * The caller frees the result with virDomainFree. */
 int ds_lab_domain(virDomainPtr *out, ds_lab *lab, const char *name,
@@ -32,7 +45,9 @@ int ds_lab_wait_agent(ds_lab *lab, virDomainPtr dom, int timeout_ms,
 
 /* Send one guest agent command (a JSON object) and return its "return"
  * member.  DS_EUNSUPPORTED when the driver has no agent; DS_EINTERRUPTED
- * on timeout. */
+ * on timeout.  A connection lost during the call is reopened and the
+ * command sent again when that is safe (it was not sent, or it only
+ * reads); else DS_EINTERRUPTED "connection lost during COMMAND". */
 int ds_lab_agent(json_t **out_return, ds_lab *lab, virDomainPtr dom,
                  json_t *command, int timeout_ms, GError **err);
 /* The "return" member of an agent's reply text to command WHAT, or the

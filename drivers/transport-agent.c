@@ -78,6 +78,14 @@ static int agent_open(void **state, const char *uri,
     return 0;
 }
 
+/* After the libvirt connection was reopened (by a call that found it
+ * lost): this domain handle moved onto the new connection. */
+static void agent_refresh(agent_state *st)
+{
+    if (virDomainGetConnect(st->dom) != ds_lab_conn(st->lab))
+        ds_lab_revive(st->lab, &st->dom, 0, NULL);
+}
+
 /* One agent command built with json_pack's format; returns "return". */
 static int agent_call(agent_state *st, json_t **out, int timeout_ms,
                       GError **err, json_t *cmd)
@@ -88,6 +96,7 @@ static int agent_call(agent_state *st, json_t **out, int timeout_ms,
     if (!cmd)
         return ds_error_set(err, DS_EINVALID,
                             "%s: cannot build agent command", st->host);
+    agent_refresh(st);
     rc = ds_lab_agent(out, st->lab, st->dom, cmd, timeout_ms, err);
     json_decref(cmd);
     return rc;
@@ -196,6 +205,7 @@ static int agent_exec(json_t **out, agent_state *st, const char *label,
                             json_string(b64));
     }
     deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    agent_refresh(st);
     if ((rc = ds_lab_agent(&ret, st->lab, st->dom, cmd, AGENT_CALL_MS,
                            err)) < 0) {
         /* qemu-ga could not spawn it: g_spawn's text says why */

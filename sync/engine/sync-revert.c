@@ -24,7 +24,9 @@ static int revert_verify(host_run *h, const char *name,
     int rc;
 
     *verified = false;
-    if ((rc = ds_snapshot_revert(h->dom, name, err)) < 0)
+    /* The run may have failed because the libvirt daemon went away. */
+    if ((rc = ds_lab_revive(h->lab, &h->dom, DS_LAB_REOPEN_MS, err)) < 0 ||
+        (rc = ds_snapshot_revert(h->dom, name, err)) < 0)
         return rc;
     if (!before)
         return 0;

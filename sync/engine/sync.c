@@ -511,6 +511,11 @@ void ds_sync_host_finish(host_run *h, const char *commit)
 
     if (!h->dom || r->status == DS_SYNC_PLANNED)
         return;
+    if (r->status == DS_SYNC_FAILED && !h->journal)
+        return; /* never started: the lab is as it was */
+    /* The libvirt daemon may have been restarted during the run: the
+     * calls below then fail and say so. */
+    ds_lab_revive(h->lab, &h->dom, DS_LAB_REOPEN_MS, NULL);
     switch (r->status) {
     case DS_SYNC_SYNCED:
         result = "synced";
@@ -535,8 +540,6 @@ void ds_sync_host_finish(host_run *h, const char *commit)
         else
             at = NULL;
     }
-    if (r->status == DS_SYNC_FAILED && !h->journal)
-        return; /* never started: the lab is as it was */
     if (ds_snapshot_meta_record_sync(h->dom, r->host, at, result, &e) < 0) {
         ds_sync_host_note(h, "could not update the domain's metadata: %s",
                           e->message);

@@ -457,7 +457,9 @@ static int finish(ds_trial *tr, const ds_manifest *before, const char *cause)
     if (cause)
         ds_log_info(&tr->log, "%s: %s: reverting lab %s to %s", tr->host,
                     cause, tr->hc->lab, tr->snapshot);
-    if ((rc = ds_snapshot_revert(tr->dom, tr->snapshot, &err)) < 0) {
+    /* The trial may have failed because the libvirt daemon went away. */
+    if ((rc = ds_lab_revive(tr->lab, &tr->dom, DS_LAB_REOPEN_MS, &err)) < 0 ||
+        (rc = ds_snapshot_revert(tr->dom, tr->snapshot, &err)) < 0) {
         set_error(tr, g_strdup_printf("%s%scould not revert (%s): the lab may keep the trial's changes; %s",
                                       cause ? cause : "", sep, err->message,
                                       advice));

@@ -1,15 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/faults.sh: faults in the middle of `driftsync sync` on the
-# bed's real guests.  The program is killed with SIGKILL at each point of
-# a run: after its snapshot, while dpkg runs the package step's
-# maintainer script, at the file step, in the re-collection, in the
-# revert of a failed run, and in the next run's recovery of that.  The run
-# after each kill finds the journal and leaves the lab reverted or synced,
-# never half-done, as the guest itself reports it.  Then libvirtd is
-# restarted, and the lab's guest agent stopped (SIGSTOP in the guest),
-# while a package step runs: the run ends in bounded time with one clear
-# error, and the lab is consistent afterwards.  DRIFTSYNC_TEST_STOP_AT
+# bed's real guests, one case per kind of fault:
+#  - killed (SIGKILL) while dpkg runs a package step's maintainer script:
+#    the next run finds the journal, reverts the lab and syncs;
+#  - libvirtd restarted while a package step runs: the run reconnects and
+#    goes on (the lab synced, nothing half-done);
+#  - the lab's guest agent stopped (SIGSTOP in the guest) mid-step: the run
+#    ends in bounded time with one clear error, the lab reverted;
+#  - killed while reverting a failed run, then killed again in the next
+#    run's recovery once its revert is done: the third run only deletes the
+#    snapshot left behind.
+# With DS_FAULTS_FULL=1 the program is also killed right after its
+# snapshot, at the file step and in the re-collection (each then recovered
+# the same way); that sweep takes about three times as long.  The lab is
+# checked through the guest itself after each case.  DRIFTSYNC_TEST_STOP_AT
 # stops the program right after a progress note (the journal is written
 # before it), so that each kill lands at a known point.  Both guests are
 # put back as they were at the end.  Runs only with DS_E2E=1.
@@ -23,31 +28,12 @@ DS_WAIT_SECONDS=400
 
 baselines e2e-faults-baseline $PROD $LAB
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-[lab]
-uri = $E2E_URI
-snapshots = auto
+e2e_conf 'snapshots = auto
 keep-snapshots = 1
 # app.conf is 0640 (not readable by others): secret by its mode unless exempted
 [secrets]
-mode-exempt = /etc/ds-e2e/app.conf
-[host e2e]
-source = agent:$PROD
-lab = $LAB
-files = /etc/ds-e2e/
-CONF
-dsc() { ds --config "$T/ds.conf" "$@"; }
-journal() { jq -r "$1" "$T/state/journal/e2e.json"; }
-ours() { $V snapshot-list "$LAB" --name | grep -c '^driftsync-'; }
-has_snapshot() { $V snapshot-list "$LAB" --name | grep -qx "$1"; }
-# lab_version NAME: the version the lab's dpkg has installed (ii) or "none".
-lab_version() {
-    vexec $LAB /usr/bin/dpkg-query -W -f '${Version} ${db:Status-Abbrev}' "$1" 2>/dev/null |
-        awk '$2 == "ii" { print $1; found = 1 } END { if (!found) print "none" }'
-}
+mode-exempt = /etc/ds-e2e/app.conf' 'files = /etc/ds-e2e/'
+lab_version() { pkg_version $LAB "$1"; }
 lab_conf() { vexec $LAB /bin/cat /etc/ds-e2e/app.conf 2>/dev/null; }
 in_lab() { vexec $LAB "$@" >/dev/null 2>&1; }
 
@@ -131,14 +117,7 @@ after_kill() {
     check "$case: git fsck is clean" git --git-dir="$T/store" fsck --strict --no-progress
 }
 
-# ---- 1. killed right after its snapshot -------------------------------
-check "prod: ds-a 1.0" drift ds-a 1.0
-start_sync "snapshot driftsync-"
-kill_at "its snapshot"
-check "snapshot: no step began" test "$(journal '.steps | length')" = 0
-after_kill snapshot started ds-a 1.0
-
-# ---- 2. killed while dpkg runs the package step's maintainer script ---
+# ---- killed while dpkg runs the package step's maintainer script -----
 check "prod: ds-slow 1.0" drift ds-slow 1.0
 start_sync
 wait_for "the package step to begin" in_package_step
@@ -148,51 +127,77 @@ diag "killed after $(($(now_ms) - T0)) ms"
 check "packages: the step had not finished" test "$(journal '.steps[-1].finished // "running"')" = running
 after_kill packages applying ds-slow 1.0
 
-# ---- 3. killed at the file step ---------------------------------------
-check "prod: ds-a 2.0" drift ds-a 2.0
-start_sync ": write /etc/ds-e2e/app.conf"
-kill_at "the file step"
-check "files: the journal's step is the file one, unfinished" \
-    test "$(journal '.steps[-1].kind + " " + (.steps[-1].finished // "running")')" = "files running"
-after_kill files applying ds-a 2.0
+# ---- killed right after its snapshot (DS_FAULTS_FULL) -----------------
+fault_snapshot() {
+    check "prod: ds-a 1.0" drift ds-a 1.0
+    start_sync "snapshot driftsync-"
+    kill_at "its snapshot"
+    check "snapshot: no step began" test "$(journal '.steps | length')" = 0
+    after_kill snapshot started ds-a 1.0
+}
 
-# ---- 4. killed in the re-collection -----------------------------------
-check "prod: ds-a 3.0" drift ds-a 3.0
-start_sync "collecting lab $LAB again"
-kill_at "the re-collection"
-check "re-collection: every step was done" \
-    test "$(journal '[.steps[] | select(.status == 0)] | length == .total')" = true
-check "re-collection: the lab had ds-a 3.0 when killed" test "$(lab_version ds-a)" = 3.0
-after_kill re-collection verifying ds-a 3.0
+# ---- killed at the file step (DS_FAULTS_FULL) -------------------------
+fault_files() {
+    check "prod: ds-a 2.0" drift ds-a 2.0
+    start_sync ": write /etc/ds-e2e/app.conf"
+    kill_at "the file step"
+    check "files: the journal's step is the file one, unfinished" \
+        test "$(journal '.steps[-1].kind + " " + (.steps[-1].finished // "running")')" = "files running"
+    after_kill files applying ds-a 2.0
+}
 
-# ---- 5. libvirtd restarted while the package step runs ----------------
+# ---- killed in the re-collection (DS_FAULTS_FULL) ---------------------
+fault_recollection() {
+    check "prod: ds-a 3.0" drift ds-a 3.0
+    start_sync "collecting lab $LAB again"
+    kill_at "the re-collection"
+    check "re-collection: every step was done" \
+        test "$(journal '[.steps[] | select(.status == 0)] | length == .total')" = true
+    check "re-collection: the lab had ds-a 3.0 when killed" test "$(lab_version ds-a)" = 3.0
+    after_kill re-collection verifying ds-a 3.0
+}
+
+if [ -n "${DS_FAULTS_FULL:-}" ]; then
+    fault_snapshot
+    fault_files
+    fault_recollection
+fi
+
+# ---- libvirtd restarted while the package step runs -------------------
 # restart_libvirtd: SIGTERM, gone, started again by the bed's recipe (the
-# domains keep running; libvirtd takes them back).
+# domains keep running; libvirtd takes them back).  The new daemon gets no
+# descriptor of ours beyond its output: it would hold whatever it inherits
+# (a lock taken around this test, make's pipes) for as long as it runs.
 restart_libvirtd() {
     local old
     old=$(cat /run/libvirtd.pid) || return 1
     kill "$old" || return 1
     for _ in $(seq 600); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
-    ! kill -0 "$old" 2>/dev/null &&
-        bash "$DS_SRCDIR/tests/e2e/bed.sh" daemon >"$T/daemon.log" 2>&1
+    ! kill -0 "$old" 2>/dev/null || return 1
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -le 2 ] || eval "exec $fd>&-"
+        done 2>/dev/null
+        exec bash "$DS_SRCDIR/tests/e2e/bed.sh" daemon
+    ) </dev/null >"$T/daemon.log" 2>&1 &&
+        [ "$(cat /run/libvirtd.pid)" != "$old" ]
 }
 check "prod: ds-slow 2.0" drift ds-slow 2.0
 start_sync
 wait_for "the package step to begin" in_package_step
 wait_for "ds-slow's postinst to run in the lab" guest_marker /run/ds-slow-2
 t=$(now_ms)
-check "libvirtd restarted" restart_libvirtd
+check "libvirtd restarted (a new pid)" restart_libvirtd
 diag "libvirtd restarted in $(($(now_ms) - t)) ms"
 wait_for "the interrupted sync to end" ended
 rc=0; wait "$KPID" || rc=$?
+KPID=
 diag "libvirtd: the sync ended $(($(now_ms) - t)) ms after the restart began, exit $rc: $(tr '\n' '|' <"$T/k.err" | head -c 1500)"
-check "libvirtd: the sync ended with an error" test "$rc" != 0
-grep_ok "libvirtd: one line naming the host and the cause" \
-    "^driftsync: e2e: .*connection lost during .*; the next \`driftsync sync e2e\` reverts the lab first" "$T/k.err"
+check "libvirtd: the sync reconnected and went on: exit 0" test "$rc" = 0
+grep_ok "libvirtd: synced" '^e2e: synced ' "$T/k.out"
+grep_not "libvirtd: no connection error" 'connection lost|lost the connection' "$T/k.err"
 check "libvirtd: within 120 s of the restart" test $(($(now_ms) - t)) -lt 120000
-check "libvirtd: the lab's agent answers" wait_agent $LAB 120
-# synced now, or reverted by this run or the next
-expect_status 0 "libvirtd: the next sync" dsc sync e2e
 expect_status 0 "libvirtd: diff: the lab matches prod" dsc diff e2e
 check "libvirtd: the guest has ds-slow 2.0" test "$(lab_version ds-slow)" = 2.0
 check "libvirtd: the guest has prod's app.conf" test "$(lab_conf)" = "package = ds-slow 2.0"
@@ -200,7 +205,7 @@ check "libvirtd: one driftsync snapshot left" test "$(ours)" = 1
 check "libvirtd: journal: finished" test "$(journal .state)" = finished
 check "libvirtd: git fsck is clean" git --git-dir="$T/store" fsck --strict --no-progress
 
-# ---- 6. the lab's guest agent stops answering mid-step ----------------
+# ---- the lab's guest agent stops answering mid-step ------------------
 # stop_agent: the guest's qemu-ga stopped by a shell it starts (not
 # waited for: it cannot answer once stopped).
 stop_agent() {
@@ -216,6 +221,7 @@ t=$(now_ms)
 check "agent: qemu-ga stopped in the lab" stop_agent
 wait_for "the sync to end" ended
 rc=0; wait "$KPID" || rc=$?
+KPID=
 ms=$(($(now_ms) - t))
 diag "agent: the sync ended $ms ms after the agent stopped, exit $rc: $(tr '\n' '|' <"$T/k.err" | head -c 1500)"
 check "agent: exit 1 (reverted)" test "$rc" = 1
@@ -229,13 +235,16 @@ check "agent: the guest kept app.conf as before" test "$(lab_conf)" = "package =
 check "agent: journal: reverted" test "$(journal .state)" = reverted
 check "agent: one driftsync snapshot left" test "$(ours)" = 1
 check "agent: the store did not move" test "$(git --git-dir="$T/store" rev-parse HEAD~1)" = "$H5"
-expect_status 0 "agent: the next sync" dsc sync e2e
-check "agent: then the guest has ds-slow 3.0" test "$(lab_version ds-slow)" = 3.0
+if [ -n "${DS_FAULTS_FULL:-}" ]; then
+    expect_status 0 "agent: the next sync" dsc sync e2e
+    check "agent: then the guest has ds-slow 3.0" test "$(lab_version ds-slow)" = 3.0
+fi
 
-# ---- 7. killed in the revert of a failed run, then in its recovery ----
+# ---- killed in the revert of a failed run, then in its recovery ------
 check "lab: the marker that makes ds-fail fail" at $LAB run touch /srv/ds-repo/fail-here
 check "prod: ds-fail 1.0" drift ds-fail 1.0
 vexec $LAB /usr/bin/dpkg-query -W >"$T/lab-pkgs.before"
+CONF_BEFORE=$(lab_conf)
 start_sync "failed: reverting lab"
 kill_at "the revert"
 check "revert: the journal is open in state reverting" test "$(journal .state)" = reverting
@@ -255,7 +264,7 @@ grep_not "revert: and does not revert again" "found interrupted run" "$T/err"
 grep_ok "revert: its own failure reverted" '^e2e: reverted: step [0-9]+/[0-9]+ \(one package transaction' "$T/out"
 vexec $LAB /usr/bin/dpkg-query -W >"$T/lab-pkgs.after"
 check "revert: the guest's packages are as before" cmp "$T/lab-pkgs.before" "$T/lab-pkgs.after"
-check "revert: the guest kept app.conf as before" test "$(lab_conf)" = "package = ds-slow 3.0"
+check "revert: the guest kept app.conf as before" test "$(lab_conf)" = "$CONF_BEFORE"
 check "revert: the killed run's snapshot is gone" eval '! has_snapshot "$KILLED"'
 check "revert: one driftsync snapshot left" test "$(ours)" = 1
 check "revert: journal: reverted" test "$(journal .state)" = reverted

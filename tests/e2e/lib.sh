@@ -117,17 +117,50 @@ mkdeb() {
 }
 repo_index() { (cd "$T/repo" && dpkg-scanpackages -m . /dev/null >Packages 2>/dev/null); }
 
-# setup_guest DOMAIN: $T/repo copied to /srv/ds-repo in the guest, the
-# guest's only apt source (the Debian mirror's list set aside), apt's lists
-# updated.
-setup_guest() {
-    local d=$1 f
-    at "$d" run mkdir -p /srv/ds-repo /etc/ds-e2e || return 1
+# publish DOMAIN: $T/repo's files copied to /srv/ds-repo in the guest
+# (again), apt's lists updated.
+publish() {
+    local f
     for f in "$T"/repo/*; do
-        at "$d" write "/srv/ds-repo/$(basename "$f")" 0644 <"$f" || return 1
+        at "$1" write "/srv/ds-repo/$(basename "$f")" 0644 <"$f" || return 1
     done
+    at "$1" run apt-get update -q >/dev/null
+}
+
+# setup_guest DOMAIN: $T/repo published to /srv/ds-repo in the guest, the
+# guest's only apt source (the Debian mirror's list set aside).
+setup_guest() {
+    local d=$1
+    at "$d" run mkdir -p /srv/ds-repo /etc/ds-e2e || return 1
     at "$d" run mv /etc/apt/sources.list /etc/apt/sources.list.e2e-off || return 1
     printf 'deb [trusted=yes] file:/srv/ds-repo ./\n' |
         at "$d" write /etc/apt/sources.list.d/ds-e2e.list 0644 || return 1
-    at "$d" run apt-get update -q >/dev/null
+    publish "$d"
 }
+
+# pkg_version DOMAIN NAME: the version of NAME the guest's dpkg has
+# installed (status ii), or "none"; read with virsh alone.
+pkg_version() {
+    vexec "$1" /usr/bin/dpkg-query -W -f '${Version} ${db:Status-Abbrev}' "$2" 2>/dev/null |
+        awk '$2 == "ii" { print $1; found = 1 } END { if (!found) print "none" }'
+}
+
+# e2e_conf [LAB-LINES [HOST-LINES]]: $T/ds.conf for one host, e2e: prod
+# read over the agent, the lab its lab, the store and state under $T.
+# LAB-LINES go into [lab] after its uri (they may open further sections),
+# HOST-LINES into [host e2e].  dsc runs driftsync with that file.
+e2e_conf() {
+    {
+        printf '[store]\npath = %s\nstate = %s\n' "$T/store" "$T/state"
+        printf '[lab]\nuri = %s\n' "$E2E_URI"
+        [ -z "${1:-}" ] || printf '%s\n' "$1"
+        printf '[host e2e]\nsource = agent:%s\nlab = %s\n' "$PROD" "$LAB"
+        [ -z "${2:-}" ] || printf '%s\n' "$2"
+    } >"$T/ds.conf"
+}
+dsc() { ds --config "$T/ds.conf" "$@"; }
+
+# The last sync's journal (jq FILTER), and the lab's snapshots.
+journal() { jq -r "$1" "$T/state/journal/e2e.json"; }
+ours() { virsh -q -c "$E2E_URI" snapshot-list "$LAB" --name | grep -c '^driftsync-'; }
+has_snapshot() { virsh -q -c "$E2E_URI" snapshot-list "$LAB" --name | grep -qx "$1"; }

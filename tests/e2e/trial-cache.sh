@@ -17,19 +17,9 @@
 require_cmds dpkg-deb dpkg-scanpackages git jq
 baselines e2e-trial-cache-baseline $PROD $LAB
 
-version_on() { vexec "$1" /usr/bin/dpkg-query -W -f '${Version}' "$2" 2>/dev/null; }
 install_on() {
     local d=$1; shift
     at "$d" run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
-}
-# publish DOMAIN: the repository's files copied to the guest again, its
-# lists updated
-publish() {
-    local f
-    for f in "$T"/repo/*; do
-        at "$1" write "/srv/ds-repo/$(basename "$f")" 0644 <"$f" || return 1
-    done
-    at "$1" run apt-get update -q >/dev/null
 }
 
 mkdeb ds-app 1.0 && mkdeb ds-tool 1.0 && repo_index
@@ -38,17 +28,7 @@ for d in $PROD $LAB; do
     check "$d: ds-app and ds-tool 1.0" install_on $d ds-app=1.0 ds-tool=1.0
 done
 
-cat >"$T/ds.conf" <<CONF
-[store]
-path = $T/store
-state = $T/state
-[lab]
-uri = $E2E_URI
-[host e2e]
-source = agent:$PROD
-lab = $LAB
-CONF
-dsc() { ds --config "$T/ds.conf" "$@"; }
+e2e_conf
 check "init the store" dsc init
 expect_status 0 "record prod" dsc record e2e
 
@@ -86,7 +66,7 @@ cp "$T/repo/ds-app_1.1_all.deb" "$T/cache-repo/"
 # in place, so the test puts it there.
 check "prod's apt cache holds ds-tool 2.0 (downloaded ahead, not installed)" \
     at $PROD write /var/cache/apt/archives/ds-tool_2.0_all.deb 0644 <"$T/repo/ds-tool_2.0_all.deb"
-check "prod still runs ds-tool 1.0" test "$(version_on $PROD ds-tool)" = 1.0
+check "prod still runs ds-tool 1.0" test "$(pkg_version $PROD ds-tool)" = 1.0
 cat "$T/ds.conf" - >"$T/cache.conf" <<CONF
 [packages]
 cache = $T/pkgcache
@@ -109,8 +89,8 @@ jq_ok "passed, reverted and verified; the bundle stored" \
     '.passed and .reverted and .verified and .pending.bundle == "cached1" and .pending.bundle_stored'
 check "the cache holds ds-app 1.1 (from the repository)" test -s "$T/pkgcache/index/ds-app_1.1_all"
 check "the cache holds ds-tool 2.0 (from prod's apt cache)" test -s "$T/pkgcache/index/ds-tool_2.0_all"
-check "the lab ends as it was: ds-app 1.0" test "$(version_on $LAB ds-app)" = 1.0
-check "the lab ends as it was: ds-tool 1.0" test "$(version_on $LAB ds-tool)" = 1.0
+check "the lab ends as it was: ds-app 1.0" test "$(pkg_version $LAB ds-app)" = 1.0
+check "the lab ends as it was: ds-tool 1.0" test "$(pkg_version $LAB ds-tool)" = 1.0
 if vexec $LAB /bin/sh -c 'test -e /var/lib/ds-app/patched'; then
     not_ok "the trial's change is gone"; else ok "the trial's change is gone"; fi
 expect_status 0 "bundle show cached1 --format apt" dsc bundle show cached1 --format apt
