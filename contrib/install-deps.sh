@@ -23,12 +23,12 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # (tar, libc-bin, util-linux, coreutils, diffutils); shellcheck; clang
 # -fsanitize=fuzzer (clang, libclang-rt-14-dev); lighttpd with TLS
 # (lighttpd, lighttpd-mod-openssl) in front of git-http-backend for the
-# store's https remote.
+# store's https remote; sudo for the non-root ssh user's `become = sudo`.
 test_pkgs="openssh-server openssh-client openssl dpkg-dev python3 jq
       clang libclang-rt-14-dev
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
-      systemd shellcheck lighttpd lighttpd-mod-openssl"
+      systemd shellcheck lighttpd lighttpd-mod-openssl sudo"
 deb_pkgs="dpkg-dev debhelper lintian"
 case "$what" in
 build) ;;

@@ -2,7 +2,8 @@
 /* drivers/transport-ssh.c: the "ssh://[user@]host[:port]" transport: the
  * OpenSSH client in batch mode, host keys checked strictly, one master
  * connection reused by every command (ControlMaster), each remote command
- * a single line of arguments quoted by ds_shell_join. */
+ * a single line of arguments quoted by ds_shell_join; for a user other
+ * than root that may become root, each command behind `sudo -n --`. */
 #include <config.h>
 
 #include <errno.h>
@@ -34,6 +35,8 @@ typedef struct ssh_state {
     char *control_dir;
     gboolean own_control_dir; /* created here, removed at close */
     gboolean used;            /* a master may be running */
+    gboolean sudo;            /* commands run through `sudo -n --` */
+    gboolean sudo_checked;    /* sudo ran `true` without a password */
     GPtrArray *base_argv;     /* "ssh" and options up to the destination */
     char **extras;            /* the allow-listed ssh_options */
     ds_transport_options opts;
@@ -208,6 +211,8 @@ static int ssh_open(void **state, const char *uri,
     add(a, s->dest);
     add(a, "--");
 
+    /* A login as root needs no sudo (nor sudo installed). */
+    s->sudo = opts->sudo && g_strcmp0(s->user, "root") != 0;
     s->opts.host = s->host;
     s->opts.timeout_ms = opts->timeout_ms;
     s->opts.max_output = opts->max_output;
@@ -298,11 +303,14 @@ static int ssh_failure(ssh_state *s, const char *what, ds_run_result *res,
         "%s: ssh: %s", s->host, *line ? line : "connection failed");
 }
 
-/* Run argv remotely.  Timeouts and the output limit are reported about
- * the remote command (or the file being read), not about "ssh". */
-static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
-                    const char *file, ds_run_result *result, GError **err)
+/* Run argv remotely as it is.  Timeouts and the output limit are
+ * reported about the file being read or written, or the command NAME,
+ * not about "ssh" or "sudo". */
+static int ssh_spawn(ssh_state *s, const char *const *argv, GBytes *stdin_data,
+                     const char *file, const char *name,
+                     ds_run_result *result, GError **err)
 {
+    const char *what = file ? file : name;
     g_autoptr(GPtrArray) full = g_ptr_array_new();
     g_autofree char *line = ds_shell_join(argv);
     g_autoptr(GError) e = NULL;
@@ -321,20 +329,80 @@ static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
                             &s->opts, result, &e);
     if (rc == DS_EINTERRUPTED)
         return ds_error_set(err, rc, "%s: command timed out after %g s: %s",
-                            s->host, timeout_ms / 1000.0,
-                            file ? file : argv[0]);
+                            s->host, timeout_ms / 1000.0, what);
     if (rc == DS_EINVALID)
-        return ds_error_set(
-            err, rc, "%s: %s: %s over %" G_GSIZE_FORMAT " bytes", s->host,
-            file ? file : argv[0], file ? "file" : "output", limit);
+        return ds_error_set(err, rc,
+                            "%s: %s: %s over %" G_GSIZE_FORMAT " bytes",
+                            s->host, what, file ? "file" : "output", limit);
     if (rc < 0) {
         g_propagate_error(err, g_steal_pointer(&e));
         return rc;
     }
-    rc = ssh_failure(s, file ? file : argv[0], result, err);
+    rc = ssh_failure(s, what, result, err);
     if (rc < 0)
         ds_run_result_clear(result);
     return rc;
+}
+
+/* Whether sudo runs a command for this user without asking for a
+ * password: `sudo -n -- true` once, before the first command, so that a
+ * refusal is told as what it is, not as the failure of whatever command
+ * came first.  Its messages in English (LC_ALL=C) to be recognised. */
+static int sudo_check(ssh_state *s, GError **err)
+{
+    static const char *const argv[] = {"env", "LC_ALL=C", "sudo", "-n",
+                                       "--",  "true",     NULL};
+    ds_run_result res = {.status = -1};
+    g_autofree char *line = NULL;
+    const char *user = s->user ? s->user : "the ssh user";
+    int rc;
+
+    if ((rc = ssh_spawn(s, argv, NULL, NULL, "sudo", &res, err)) < 0)
+        return rc;
+    if (res.status == 0) {
+        s->sudo_checked = TRUE;
+        ds_run_result_clear(&res);
+        return 0;
+    }
+    line = last_line(res.err);
+    if (res.status == 127)
+        rc = ds_error_set(err, DS_EGENERIC,
+                          "%s: become = sudo, but sudo is not installed on %s (%s)",
+                          s->host, s->where, *line ? line : "not found");
+    else if (err_has(res.err, "password is required") ||
+             err_has(res.err, "terminal is required"))
+        rc = ds_error_set(err, DS_EGENERIC,
+                          "%s: sudo on %s wants a password for %s; become = sudo needs a NOPASSWD rule for that user in the host's sudoers",
+                          s->host, s->where, user);
+    else
+        rc = ds_error_set(err, DS_EGENERIC,
+                          "%s: sudo on %s refused to run commands for %s: %s",
+                          s->host, s->where, user,
+                          *line ? line : "no reason given");
+    ds_run_result_clear(&res);
+    return rc;
+}
+
+/* Run argv remotely, behind `sudo -n --` when the host says so. */
+static int ssh_exec(ssh_state *s, const char *const *argv, GBytes *stdin_data,
+                    const char *file, ds_run_result *result, GError **err)
+{
+    g_autoptr(GPtrArray) wrapped = NULL;
+    int rc;
+
+    if (!s->sudo)
+        return ssh_spawn(s, argv, stdin_data, file, argv[0], result, err);
+    if (!s->sudo_checked && (rc = sudo_check(s, err)) < 0)
+        return rc;
+    wrapped = g_ptr_array_new();
+    g_ptr_array_add(wrapped, (gpointer) "sudo");
+    g_ptr_array_add(wrapped, (gpointer) "-n");
+    g_ptr_array_add(wrapped, (gpointer) "--");
+    for (gsize i = 0; argv[i]; i++)
+        g_ptr_array_add(wrapped, (gpointer)argv[i]);
+    g_ptr_array_add(wrapped, NULL);
+    return ssh_spawn(s, (const char *const *)wrapped->pdata, stdin_data, file,
+                     argv[0], result, err);
 }
 
 static int ssh_run(void *state, const char *const *argv, GBytes *stdin_data,

@@ -17,6 +17,8 @@ typedef struct ds_transport_options {
     const char *known_hosts;   /* ssh: UserKnownHostsFile */
     const char *const *ssh_options; /* ssh: extra -o values, NULL-terminated */
     const char *control_dir;   /* ssh: where ControlPath sockets live */
+    gboolean sudo;             /* ssh: every command through `sudo -n --`
+                                * (not for a login as root) */
     const char *ca_file;       /* https: CA bundle */
     const char *auth_file;     /* https: "Bearer TOKEN" or "user:password" */
     gboolean allow_http;       /* https: accept plain http:// */

@@ -18,10 +18,16 @@
 
 /* ---- sections -------------------------------------------------------- */
 
-/* The section of the table GROUP belongs to: "host" for [host NAME]. */
+/* [defaults] holds keys of [host NAME]: what every host starts from. */
+#define DEFAULTS "defaults"
+
+/* The section of the table GROUP belongs to: "host" for [host NAME] and
+ * for [defaults]. */
 static const char *table_section(const char *group)
 {
-    return g_str_has_prefix(group, "host ") ? "host" : group;
+    return g_str_has_prefix(group, "host ") || !strcmp(group, DEFAULTS)
+               ? "host"
+               : group;
 }
 
 /* [ignore]: each key is a category, its value patterns (maybe none). */
@@ -93,6 +99,39 @@ static void host_config_free(ds_host_config *h)
     g_free(h);
 }
 
+/* [defaults] into H, a host given its table defaults: every key of
+ * [host NAME] but those that name one machine. */
+static int read_defaults(ds_config *cfg, ds_host_config *h,
+                         const ds_config_reader *r, GKeyFile *kf,
+                         GError **err)
+{
+    static const char *const own[] = {"source", "lab", NULL};
+    g_auto(GStrv) keys = NULL;
+
+    if (!g_key_file_has_group(kf, DEFAULTS))
+        return 0;
+    keys = g_key_file_get_keys(kf, DEFAULTS, NULL, NULL);
+    for (int i = 0; keys && keys[i]; i++)
+        if (g_strv_contains(own, keys[i]))
+            return ds_config_fail(r, err, ds_config_line(r, DEFAULTS, keys[i]),
+                                  "[%s] %s: names one machine: set it in each [host NAME]",
+                                  DEFAULTS, keys[i]);
+    return read_keys(cfg, h, r, kf, DEFAULTS, err);
+}
+
+/* [defaults] alone, so that its errors are told even without hosts. */
+static int check_defaults(ds_config *cfg, const ds_config_reader *r,
+                          GKeyFile *kf, GError **err)
+{
+    ds_host_config *h = g_new0(ds_host_config, 1);
+    int rc;
+
+    set_defaults(h, true);
+    rc = read_defaults(cfg, h, r, kf, err);
+    host_config_free(h);
+    return rc;
+}
+
 static int read_host(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
                      const char *group, GError **err)
 {
@@ -109,7 +148,8 @@ static int read_host(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
     h->name = g_strdup(name);
     set_defaults(h, true);
     g_ptr_array_add(cfg->hosts, h);
-    if (read_keys(cfg, h, r, kf, group, err) < 0)
+    if (read_defaults(cfg, h, r, kf, err) < 0 ||
+        read_keys(cfg, h, r, kf, group, err) < 0)
         return DS_EINVALID;
     if (!h->source)
         return ds_config_fail(r, err, line,
@@ -139,6 +179,8 @@ static char *known_sections(void)
         last = k->section;
         title = ds_config_section_title(k->section);
         g_string_append_printf(s, "%s%s", s->len ? " " : "", title);
+        if (!strcmp(k->section, "host"))
+            g_string_append(s, " [" DEFAULTS "]");
     }
     return g_string_free(s, FALSE);
 }
@@ -158,6 +200,8 @@ static int read_group(ds_config *cfg, const ds_config_reader *r, GKeyFile *kf,
 
     if (g_str_has_prefix(group, "host "))
         return read_host(cfg, r, kf, group, err);
+    if (!strcmp(group, DEFAULTS))
+        return check_defaults(cfg, r, kf, err);
     if (section_is_known(group))
         return read_keys(cfg, cfg, r, kf, group, err);
     if (!strcmp(group, "host"))

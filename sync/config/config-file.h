@@ -22,6 +22,7 @@ typedef struct ds_host_config {
     char *identity_file;
     char *known_hosts;
     char **ssh_options;
+    char *become;     /* "none" | "sudo": ssh commands through sudo -n */
     char *ca_file;
     char *auth_file;
     gboolean allow_http;

@@ -102,6 +102,7 @@ static char *check_glob(const char *v)
 static const char *const snapshot_modes[] = {"internal", "overlay", "auto",
                                              NULL};
 static const char *const failure_modes[] = {"revert", "keep", NULL};
+static const char *const become_modes[] = {"none", "sudo", NULL};
 
 /* The offset of FIELD in TYPE; it does not compile unless the field has
  * the C type CTYPE that the key's kind fills. */
@@ -179,6 +180,9 @@ const ds_config_key ds_config_table[] = {
     {"host", "ssh-options", WORDS(ds_host_config, ssh_options),
      .check = ds_config_check_ssh_option,
      .doc = "extra ssh -o OPTION=VALUE options, from an allow-list"},
+    {"host", "become", CHOICE(ds_host_config, become, become_modes),
+     .def = "none",
+     .doc = "run the ssh user's commands as root through sudo -n"},
     {"host", "ca-file", TEXT(ds_host_config, ca_file),
      .doc = "CA bundle that verifies an https source"},
     {"host", "auth-file", TEXT(ds_host_config, auth_file),

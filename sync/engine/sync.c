@@ -193,15 +193,10 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
     g_autoptr(ds_manifest) after = NULL;
     g_autoptr(GPtrArray) residue = NULL;
     g_autoptr(GError) e = NULL;
-    ds_transport_options topts = {
-        .host = r->host,
-        .libvirt_uri = lab_uri(h),
-        .timeout_ms = ms_or(h->opts->command_timeout_ms, SYNC_COMMAND_MS),
-        .identity_file = h->hc->identity_file,
-        .known_hosts = h->hc->known_hosts,
-        .ssh_options = (const char *const *)h->hc->ssh_options,
-    };
+    ds_transport_options topts;
 
+    ds_collect_transport_options(&topts, h->cfg, h->hc, r->host);
+    topts.timeout_ms = ms_or(h->opts->command_timeout_ms, SYNC_COMMAND_MS);
     if (ds_transport_open(&t, source, &topts, &e) < 0) {
         ds_sync_host_fail(
             h, g_strdup_printf("opening %s: %s", source, e->message));
@@ -348,6 +343,21 @@ static bool host_load(host_run *h, ds_manifest **prod,
     return e ? fail(h, e) : true;
 }
 
+/* "HOST: before the sync: CAUSE", the cause without a "HOST: " of its own
+ * (the collection names the host already). */
+static void before_the_sync(GError *e, const char *host)
+{
+    gsize n = strlen(host);
+    const char *cause = e->message;
+    char *msg;
+
+    if (!strncmp(cause, host, n) && cause[n] == ':' && cause[n + 1] == ' ')
+        cause += n + 2;
+    msg = g_strdup_printf("%s: before the sync: %s", host, cause);
+    g_free(e->message);
+    e->message = msg;
+}
+
 /* The lab: its domain, its lock, what an earlier run left; then the lab
  * as it really is (h->before) and the plan that takes it to prod. */
 static bool lab_plan(host_run *h, const ds_manifest *prod,
@@ -374,7 +384,7 @@ static bool lab_plan(host_run *h, const ds_manifest *prod,
         ds_sync_host_note(
             h, "lab %s was never recorded: collecting it as it is", h->hc->lab);
     if (ds_sync_host_collect_lab(&h->before, h, &e) < 0) {
-        g_prefix_error(&e, "%s: before the sync: ",  r->host);
+        before_the_sync(e, r->host);
         return fail(h, e);
     }
     if (stored_lab) {

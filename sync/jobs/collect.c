@@ -53,6 +53,7 @@ void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
     o->identity_file = h->identity_file;
     o->known_hosts = h->known_hosts;
     o->ssh_options = (const char *const *)h->ssh_options;
+    o->sudo = g_strcmp0(h->become, "sudo") == 0;
     o->ca_file = h->ca_file;
     o->auth_file = h->auth_file;
     o->allow_http = h->allow_http;

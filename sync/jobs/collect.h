@@ -53,6 +53,7 @@ int ds_collect_one(ds_manifest **out, const ds_config *cfg,
 int ds_collect_local_hostname(char **out, GError **err);
 
 /* The transport options for host h (NULL: defaults) named name: its ssh
- * identity and known hosts, CA and auth files, libvirt URI. */
+ * identity, known hosts and become, CA and auth files, libvirt URI; the
+ * one place a host's keys become transport options. */
 void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
                                   const ds_host_config *h, const char *name);

@@ -7,4 +7,5 @@ shell_tests += \
 	tests/integration/notify.sh tests/integration/notify-audit.sh \
 	tests/integration/audit-ssh.sh tests/integration/report-browser.sh \
 	tests/integration/secrets.sh tests/integration/ssh-stall.sh \
-	tests/integration/remote-ssh.sh tests/integration/remote-https.sh
+	tests/integration/remote-ssh.sh tests/integration/remote-https.sh \
+	tests/integration/sudo.sh

@@ -330,6 +330,63 @@ static void test_errors(fixture *f, gconstpointer data)
     expect_error(f, "[store]\npath = /s\n\xff\xfe = 1\n", 3, "UTF-8");
 }
 
+/* become: none by default, sudo when asked; [defaults] gives every host
+ * its keys wherever it stands in the file, a host's own key replaces the
+ * default, and its errors name its own lines. */
+static void test_host_defaults(fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(
+        f,
+        "[host early]\nsource = ssh://ops@early\n"
+        "[defaults]\nbecome = sudo\nidentity-file = /etc/driftsync/key\n"
+        "ssh-options = Port=2222\n"
+        "[host own]\nsource = ssh://root@own\nbecome = none\n"
+        "ssh-options = ConnectTimeout=5\n"
+        "[host plain]\nsource = local:\n",
+        &err);
+    g_autoptr(ds_config) none = NULL;
+    const ds_host_config *h;
+
+    g_assert_no_error(err);
+    h = ds_config_find_host(cfg, "early");
+    g_assert_cmpstr(h->become, ==, "sudo");
+    g_assert_cmpstr(h->identity_file, ==, "/etc/driftsync/key");
+    g_assert_cmpstr(h->ssh_options[0], ==, "Port=2222");
+    h = ds_config_find_host(cfg, "own");
+    g_assert_cmpstr(h->become, ==, "none");
+    g_assert_cmpstr(h->identity_file, ==, "/etc/driftsync/key");
+    g_assert_cmpuint(g_strv_length(h->ssh_options), ==, 1);
+    g_assert_cmpstr(h->ssh_options[0], ==, "ConnectTimeout=5");
+    h = ds_config_find_host(cfg, "plain");
+    g_assert_cmpstr(h->become, ==, "sudo");
+    g_assert_cmpstr(h->lab_access, ==, "agent");
+
+    none = load(f, "[host w]\nsource = ssh://ops@w\n", &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(ds_config_find_host(none, "w")->become, ==, "none");
+
+    expect_error(f, "[host w]\nsource = ssh://ops@w\nbecome = su\n", 3,
+                 "[host w] become: expected none | sudo, got 'su'");
+    expect_error(f, "[host w]\nsource = ssh://ops@w\nbecome =\n", 3,
+                 "[host w] become: expected none | sudo, got ''");
+    /* Refused even with no host to use it. */
+    expect_error(f, "[store]\npath = /s\n[defaults]\nbecome = root\n", 4,
+                 "[defaults] become: expected none | sudo, got 'root'");
+    expect_error(f, "[defaults]\nbecom = sudo\n", 2,
+                 "[defaults] unknown key 'becom' (did you mean 'become'?)");
+    expect_error(f, "[defaults]\nbecome = sudo\nsource = local:\n", 3,
+                 "[defaults] source: names one machine");
+    expect_error(f, "[defaults]\nlab = x\n", 2,
+                 "[defaults] lab: names one machine");
+    expect_error(f,
+                 "[host w]\nsource = ssh://ops@w\n[defaults]\n"
+                 "ssh-options = ProxyCommand=id\n",
+                 4, "[defaults] ssh-options: ssh option 'ProxyCommand'");
+    expect_error(f, "[default]\nbecome = sudo\n", 1,
+                 "unknown section [default] (known: [store] [lab] [host NAME] [defaults] ");
+}
+
 /* "[host  web01]" names the same host as "[host web01]". */
 static void test_host_spacing(fixture *f, gconstpointer data)
 {
@@ -484,6 +541,7 @@ int main(int argc, char **argv)
     ADD("/config/defaults", test_defaults);
     ADD("/config/missing-file", test_missing_file);
     ADD("/config/errors", test_errors);
+    ADD("/config/host-defaults", test_host_defaults);
     ADD("/config/host-spacing", test_host_spacing);
     ADD("/config/find-lab", test_find_lab);
     ADD("/config/table", test_table);
