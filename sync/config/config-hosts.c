@@ -50,7 +50,11 @@ static int add_groups(GPtrArray *chosen, const ds_config *cfg,
             add_once(chosen, hc);
         }
         if (!any)
-            return ds_error_set(err, DS_ENOTFOUND, "group %s: no host%s in %s is in it (groups = %s in its [host] section)", groups[g], labs_only ? " with a lab" : "", conf_name(cfg), groups[g]);
+            return ds_error_set(
+                err, DS_ENOTFOUND,
+                "group %s: no host%s in %s is in it (groups = %s in its [host] section)",
+                groups[g], labs_only ? " with a lab" : "", conf_name(cfg),
+                groups[g]);
     }
     return 0;
 }
@@ -70,8 +74,8 @@ int ds_config_choose_hosts(GPtrArray **out, const ds_config *cfg,
             return ds_error_set(err, DS_ENOTFOUND, "%s: no such host in %s",
                                 names[i], conf_name(cfg));
         if (labs_only && !hc->lab)
-            return ds_error_set(err, DS_EINVALID,
-                                "%s: no lab VM configured", names[i]);
+            return ds_error_set(err, DS_EINVALID, "%s: no lab VM configured",
+                                names[i]);
         add_once(chosen, hc);
     }
     if ((rc = add_groups(chosen, cfg, groups, labs_only, err)) < 0)

@@ -104,8 +104,7 @@ static void mirror_scope(GString *o, json_t *m)
         g_string_append(o, "; ");
     names(o, "host", "hosts", hosts);
     g_string_append_printf(
-        o, " (%zu host%s); the other hosts are other runners' (their "
-           "manifests are in the store).</p>",
+        o, " (%zu host%s); the other hosts were not part of this run.</p>",
         json_array_size(json_object_get(scope, "covered")),
         json_array_size(json_object_get(scope, "covered")) == 1 ? "" : "s");
 }

@@ -89,7 +89,7 @@ check "report" ds --config "$T/ds.conf" report --output "$T/rep"
 check "the report's mirror section has the scope" \
     jq -e '.mirror.scope.groups == ["web"] and .mirror.scope.covered == ["web01", "app01"]' "$T/rep/report.json"
 grep_ok "the page says which hosts the run covered" \
-    '<p id="mirror-scope">Covered only group web \(2 hosts\); the other hosts are other runners' "$T/rep/report.html"
+    '<p id="mirror-scope">Covered only group web \(2 hosts\); the other hosts were not part of this run\.</p>' "$T/rep/report.html"
 
 # ---- two runners share a remote, each mirroring its group ----
 git init -q --bare -b main "$R"
