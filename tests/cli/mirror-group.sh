@@ -106,6 +106,10 @@ G() { git --git-dir="$R" "$@"; }
 check "the remote has web01, app01 and db01" \
     sh -c "git --git-dir='$R' cat-file -e main:prod/web01.json && git --git-dir='$R' cat-file -e main:prod/app01.json && git --git-dir='$R' cat-file -e main:prod/db01.json"
 check "git fsck --strict on the remote is clean" G fsck --strict
+check "one record commit from each runner" \
+    test "$(G log --format=%s main | grep -c '^record: ')" = 2
+check "the remote's tree holds both groups' hosts and nothing else of theirs" \
+    test "$(G ls-tree -r --name-only main | grep -v '^files/' | tr '\n' ' ')" = "prod/app01.json prod/db01.json prod/web01.json "
 check "runner a's state covers its group" \
     jq -e '.scope.covered == ["web01", "app01"]' "$T/a.state/reports/latest.json"
 check "runner b's state covers its group" \
