@@ -178,8 +178,19 @@ static void print_summary(ds_cli *cli, const ds_mirror_report *r,
     guint failed = ds_mirror_count_failed(r);
     g_autoptr(GString) s = g_string_new(NULL);
 
-    g_string_printf(s, "mirror: %u host%s recorded", r->recorded->len,
-                    r->recorded->len == 1 ? "" : "s");
+    g_string_assign(s, "mirror");
+    /* A run limited to groups or hosts says so (several runners' logs). */
+    for (guint i = 0; i < r->groups->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : " (group ",
+                               (char *)r->groups->pdata[i]);
+    for (guint i = 0; i < r->named->len; i++)
+        g_string_append_printf(s, "%s%s",
+                               i ? ", " : r->groups->len ? "; host " : " (host ",
+                               (char *)r->named->pdata[i]);
+    if (r->groups->len || r->named->len)
+        g_string_append_c(s, ')');
+    g_string_append_printf(s, ": %u host%s recorded", r->recorded->len,
+                           r->recorded->len == 1 ? "" : "s");
     if (r->record_failed->len)
         g_string_append_printf(s, " (%u failed)", r->record_failed->len);
     if (r->dry_run)

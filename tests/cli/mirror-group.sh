@@ -61,7 +61,7 @@ grep_ok "web01's lab is tried" '^web01: failed: before the sync: ' "$T/out"
 grep_ok "app01's too" '^app01: failed: before the sync: ' "$T/out"
 grep_not "db01 is another group's" '^db01:' "$T/out"
 grep_not "nolab is in no group" '^nolab:' "$T/out"
-grep_ok "the summary counts the group's hosts" '^mirror: 2 hosts recorded, 0 synced, 0 in sync, 2 failed; report in ' "$T/out"
+grep_ok "the summary names the group and counts its hosts" '^mirror \(group web\): 2 hosts recorded, 0 synced, 0 in sync, 2 failed; report in ' "$T/out"
 check "only the group's prod hosts are in the store" test "$(stored)" = "app01 web01 "
 latest
 jq_ok "the report records its scope" \
@@ -72,10 +72,12 @@ jq_ok "its labs and recorded hosts are the group's" \
 # ---- hosts named, and a host named that is in a group named too ----
 expect_status 0 "mirror nolab (no lab: skipped)" mirror nolab
 grep_ok "nolab is recorded and skipped" '^nolab: skipped: no lab domain' "$T/out"
+grep_ok "the summary names the host" '^mirror \(host nolab\): 1 host recorded, ' "$T/out"
 check "nolab is now in the store" test "$(stored)" = "app01 nolab web01 "
 latest
 jq_ok "the report names the host" '.scope == {"all": false, "groups": [], "hosts": ["nolab"], "covered": ["nolab"]}'
 expect_status 1 "mirror --group db db01 web01" mirror --group db db01 web01
+grep_ok "the summary names both" '^mirror \(group db; host db01, web01\): 2 hosts recorded, ' "$T/out"
 latest
 jq_ok "each host once, the named first" \
     '.scope.covered == ["db01", "web01"] and .scope.groups == ["db"] and .scope.hosts == ["db01", "web01"]'
