@@ -131,15 +131,11 @@ static bool parse_parallel(int *out, const char *s)
     return true;
 }
 
-/* The command line's checks: no host names, --parallel N, --metrics
- * FILE; each failure said on stderr. */
-static bool usage_ok(ds_cli *cli, int argc, const char *parallel,
-                     int *out_parallel, const char *metrics)
+/* The command line's checks: --parallel N, --metrics FILE; each failure
+ * said on stderr. */
+static bool usage_ok(ds_cli *cli, const char *parallel, int *out_parallel,
+                     const char *metrics)
 {
-    if (argc > 1) {
-        ds_cli_error(cli, "mirror: usage: driftsync mirror [--json] [--dry-run] [--keep-on-failure] [--parallel N] [--metrics FILE] (it takes no host names)");
-        return false;
-    }
     if (parallel && !parse_parallel(out_parallel, parallel)) {
         g_autofree char *shown = g_strescape(parallel, NULL);
 
@@ -154,14 +150,47 @@ static bool usage_ok(ds_cli *cli, int argc, const char *parallel,
     return true;
 }
 
+/* The HOSTs and --group NAMEs name configured hosts and groups: checked
+ * before anything is opened or collected. */
+static bool scope_ok(ds_cli *cli, const ds_config *cfg,
+                     const ds_mirror_options *opts)
+{
+    g_autoptr(GPtrArray) chosen = NULL;
+    g_autoptr(GError) err = NULL;
+
+    for (gsize i = 0; opts->hosts[i]; i++)
+        if (!ds_name_is_safe_host(opts->hosts[i])) {
+            ds_cli_error(cli, "mirror: '%s' is not a host name",
+                         opts->hosts[i]);
+            return false;
+        }
+    if (ds_config_choose_hosts(&chosen, cfg, opts->hosts, opts->groups, false,
+                               &err) < 0) {
+        ds_cli_error(cli, "mirror: %s", err->message);
+        return false;
+    }
+    return true;
+}
+
 static void print_summary(ds_cli *cli, const ds_mirror_report *r,
                           const char *path)
 {
     guint failed = ds_mirror_count_failed(r);
     g_autoptr(GString) s = g_string_new(NULL);
 
-    g_string_printf(s, "mirror: %u host%s recorded", r->recorded->len,
-                    r->recorded->len == 1 ? "" : "s");
+    g_string_assign(s, "mirror");
+    /* A run limited to groups or hosts says so (several runners' logs). */
+    for (guint i = 0; i < r->groups->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : " (group ",
+                               (char *)r->groups->pdata[i]);
+    for (guint i = 0; i < r->named->len; i++)
+        g_string_append_printf(s, "%s%s",
+                               i ? ", " : r->groups->len ? "; host " : " (host ",
+                               (char *)r->named->pdata[i]);
+    if (r->groups->len || r->named->len)
+        g_string_append_c(s, ')');
+    g_string_append_printf(s, ": %u host%s recorded", r->recorded->len,
+                           r->recorded->len == 1 ? "" : "s");
     if (r->record_failed->len)
         g_string_append_printf(s, " (%u failed)", r->record_failed->len);
     if (r->dry_run)
@@ -235,6 +264,8 @@ static const char mirror_help[] =
     "The nightly job, in three phases:\n"
     "  1. record: collect every configured prod host ([store] parallel at "
     "a time)\n"
+    "     (only the HOSTs named and the hosts of each --group NAME, when "
+    "given)\n"
     "     and commit what changed in one commit;\n"
     "  2. compare: each host's prod manifest with its stored lab manifest "
     "(after\n"
@@ -253,12 +284,19 @@ static const char mirror_help[] =
     "Exit status: 0 every lab matches its prod host; 1 some lab failed or "
     "was\n"
     "reverted, or some host was not recorded (the others are still done);\n"
-    "2 error (bad usage or configuration, no store, nothing recorded).";
+    "2 error (bad usage or configuration, an unknown HOST or group, no "
+    "store,\n"
+    "nothing recorded).\n\n"
+    "Several runners share a fleet by its groups ([host] groups = NAME): "
+    "each\n"
+    "runs `driftsync mirror --group NAME` on its own; the report says "
+    "which hosts\n"
+    "the run covered (\"scope\").";
 
 static const ds_cmd_entry mirror_help_entry = {
     .name = "mirror",
     .args = "[--dry-run] [--keep-on-failure] [--parallel N] "
-            "[--metrics FILE]",
+            "[--metrics FILE] [--group NAME]... [HOST...]",
     .summary = mirror_help,
 };
 
@@ -268,6 +306,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     g_autofree char *parallel = NULL;
     g_autofree char *metrics = NULL;
     g_autofree char *run_id = NULL;
+    g_auto(GStrv) groups = NULL;
     gint64 t0 = g_get_monotonic_time();
     GOptionEntry entries[] = {
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run,
@@ -280,6 +319,10 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
          NULL},
         {"parallel", 'j', 0, G_OPTION_ARG_STRING, &parallel,
          "sync at most N labs at a time (default: [lab] parallel, 2)", "N"},
+        {"group", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &groups,
+         "only the hosts of group NAME ([host] groups = NAME); repeat it "
+         "for several groups",
+         "NAME"},
         {"metrics", 0, 0, G_OPTION_ARG_FILENAME, &metrics,
          "write the run in Prometheus text format to FILE (atomically; "
          "for node_exporter's textfile collector)",
@@ -299,9 +342,13 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
         return code;
     if (dry_run) /* a dry run writes nothing */
         g_clear_pointer(&metrics, g_free);
-    if (!usage_ok(cli, argc, parallel, &opts.parallel, metrics))
+    if (!usage_ok(cli, parallel, &opts.parallel, metrics))
         return DS_EXIT_ERROR;
     if (!(cfg = ds_cli_config(cli)))
+        return DS_EXIT_ERROR;
+    opts.hosts = (const char *const *)argv + 1;
+    opts.groups = (const char *const *)groups;
+    if (!scope_ok(cli, cfg, &opts))
         return DS_EXIT_ERROR;
     if ((code = ds_cli_open_store(&st, cli, cfg)) != DS_EXIT_OK) {
         write_metrics(cli, metrics, NULL, code, t0);
@@ -368,7 +415,7 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
 const ds_cmd_entry ds_cmd_mirror_entry = {
     .name = "mirror",
     .args = "[--dry-run] [--keep-on-failure] [--parallel N] "
-            "[--metrics FILE]",
+            "[--metrics FILE] [--group NAME]... [HOST...]",
     .summary = "The nightly job: record every prod host, sync the labs that "
                "drifted, write a report.",
     .exec = exec_mirror,

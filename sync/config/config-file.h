@@ -77,6 +77,18 @@ int ds_config_parse_duration(gint64 *out, const char *v);
 
 const ds_host_config *ds_config_find_host(const ds_config *cfg,
                                           const char *name);
+/* Whether the host's `groups` key names group. */
+bool ds_host_in_group(const ds_host_config *hc, const char *group);
+/* The hosts a run covers (const ds_host_config *, borrowed from cfg):
+ * the hosts named, then those of the groups named that are not named
+ * already, each once; with neither, every host (in file order).  With
+ * labs_only, only hosts with a lab domain.  DS_ENOTFOUND for an unknown
+ * host ("NAME: no such host in FILE") or a group no (lab) host is in;
+ * DS_EINVALID for a named host without a lab (labs_only) or a bad group
+ * name. */
+int ds_config_choose_hosts(GPtrArray **out, const ds_config *cfg,
+                           const char *const *names, const char *const *groups,
+                           bool labs_only, GError **err);
 /* The [host NAME] section of a host whose lab driftsync works on: it must
  * exist (DS_ENOTFOUND, "NAME: no [host NAME] in FILE") and name a lab
  * domain (DS_EINVALID, "NAME: the host has no lab domain ..."). */

@@ -42,14 +42,6 @@ static ds_audit_host *find_or_add(ds_audit_run *r, const ds_host_config *hc)
     return h;
 }
 
-static bool in_group(const ds_host_config *hc, const char *group)
-{
-    for (guint i = 0; hc->groups && hc->groups[i]; i++)
-        if (strcmp(hc->groups[i], group) == 0)
-            return true;
-    return false;
-}
-
 static char *host_source(const ds_audit_run *r, const ds_host_config *hc)
 {
     if (r->role == DS_ROLE_PROD)
@@ -246,39 +238,33 @@ int ds_audit_run_choose(ds_audit_run *r, char **args, int nargs,
                         const char *like, GError **err)
 {
     const ds_config *cfg = r->cfg;
+    const char *const likes[] = {like, NULL};
+    g_autoptr(GPtrArray) audited = NULL;
+    g_autoptr(GPtrArray) refs = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
+    bool labs = r->role == DS_ROLE_LAB;
+    int rc;
 
-    for (int i = 0; i < nargs; i++) {
-        const ds_host_config *hc = ds_config_find_host(cfg, args[i]);
-
-        if (!hc) {
-            return ds_error_set(
-                err, DS_ENOTFOUND, "%s: no such host in %s", args[i],
-                cfg->filename ? cfg->filename : "the configuration");
-        }
-        if (r->role == DS_ROLE_LAB && !hc->lab) {
-            return ds_error_set(err, DS_EINVALID, "%s: no lab VM configured",
-                                args[i]);
-        }
-        find_or_add(r, hc)->audited = true;
+    for (int i = 0; i < nargs; i++)
+        g_ptr_array_add(names, args[i]);
+    g_ptr_array_add(names, NULL);
+    /* The group --like reads the newest versions from, then the hosts
+     * audited: those named, else that group's, else all. */
+    if (like && (rc = ds_config_choose_hosts(&refs, cfg, NULL, likes, labs,
+                                             err)) < 0) {
+        g_clear_error(err);
+        return ds_error_set(err, DS_ENOTFOUND, "no %shost in group '%s'",
+                            labs ? "lab " : "", like);
     }
-    for (guint i = 0; i < cfg->hosts->len; i++) {
-        const ds_host_config *hc = cfg->hosts->pdata[i];
-
-        if (r->role == DS_ROLE_LAB && !hc->lab)
-            continue;
-        if (like ? in_group(hc, like) : nargs == 0)
-            find_or_add(r, hc)->audited |= nargs == 0;
-    }
-    if (like) {
-        bool any = false;
-        for (guint i = 0; i < r->hosts->len; i++)
-            any = any ||
-                  in_group(((ds_audit_host *)r->hosts->pdata[i])->hc, like);
-        if (!any) {
-            return ds_error_set(err, DS_ENOTFOUND, "no %shost in group '%s'",
-                                r->role == DS_ROLE_LAB ? "lab " : "", like);
-        }
-    }
+    if ((rc = ds_config_choose_hosts(&audited, cfg,
+                                     (const char *const *)names->pdata,
+                                     nargs == 0 ? likes : NULL, labs,
+                                     err)) < 0)
+        return rc;
+    for (guint i = 0; i < audited->len; i++)
+        find_or_add(r, audited->pdata[i])->audited = true;
+    for (guint i = 0; refs && i < refs->len; i++)
+        find_or_add(r, refs->pdata[i]);
     if (!r->hosts->len) {
         return ds_error_set(err, DS_ENOTFOUND, "no %shost configured",
                             r->role == DS_ROLE_LAB ? "lab " : "");
@@ -325,7 +311,7 @@ ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like)
     for (guint i = 0; i < r->hosts->len; i++) {
         const ds_audit_host *h = r->hosts->pdata[i];
 
-        if (h->manifest && in_group(h->hc, like))
+        if (h->manifest && ds_host_in_group(h->hc, like))
             g_ptr_array_add(ms, h->manifest);
     }
     return ds_audit_expect_newest((const ds_manifest *const *)ms->pdata,

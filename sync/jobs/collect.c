@@ -224,33 +224,16 @@ static int collect_hosts(GPtrArray **out, const ds_config *cfg,
 {
     g_autoptr(GPtrArray) results =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_collect_result_free);
-    g_autoptr(GPtrArray) chosen = g_ptr_array_new();
+    g_autoptr(GPtrArray) chosen = NULL;
     g_autofree collect_task *tasks = NULL;
     collect_job job = {.cfg = cfg, .role = role,
                        .pending_only = pending_only, .progress = progress,
                        .payload = payload};
     int rc;
 
-    if (hosts && hosts[0]) {
-        for (gsize i = 0; hosts[i]; i++) {
-            const ds_host_config *h = ds_config_find_host(cfg, hosts[i]);
-
-            if (!h)
-                return ds_error_set(err, DS_ENOTFOUND,
-                                    "%s: no such host in %s", hosts[i],
-                                    cfg->filename ? cfg->filename
-                                                  : "the configuration");
-            g_ptr_array_add(chosen, (gpointer)h);
-        }
-    } else {
-        for (guint i = 0; i < cfg->hosts->len; i++) {
-            const ds_host_config *h = cfg->hosts->pdata[i];
-
-            if (role == DS_ROLE_LAB && !h->lab)
-                continue;
-            g_ptr_array_add(chosen, (gpointer)h);
-        }
-    }
+    if ((rc = ds_config_choose_hosts(&chosen, cfg, hosts, NULL,
+                                     role == DS_ROLE_LAB, err)) < 0)
+        return rc;
     rc = load_hmac_key(&job.key, cfg, err);
     if (rc < 0)
         return rc;

@@ -61,6 +61,8 @@ ds_mirror_report *ds_mirror_report_new(void)
 {
     ds_mirror_report *r = g_new0(ds_mirror_report, 1);
 
+    r->groups = g_ptr_array_new_with_free_func(g_free);
+    r->named = g_ptr_array_new_with_free_func(g_free);
     r->recorded = g_ptr_array_new_with_free_func(g_free);
     r->record_failed = g_ptr_array_new_with_free_func(
         (GDestroyNotify)record_failure_free);
@@ -75,6 +77,10 @@ void ds_mirror_report_free(ds_mirror_report *r)
     g_free(r->run_id);
     g_free(r->started);
     g_free(r->finished);
+    if (r->groups)
+        g_ptr_array_unref(r->groups);
+    if (r->named)
+        g_ptr_array_unref(r->named);
     if (r->recorded)
         g_ptr_array_unref(r->recorded);
     g_free(r->record_commit);
@@ -357,6 +363,8 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) manifests = g_ptr_array_new();
     g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    g_autoptr(GPtrArray) chosen = NULL;
+    g_autoptr(GPtrArray) names = g_ptr_array_new();
     g_autoptr(GHashTable) not_recorded =
         g_hash_table_new(g_str_hash, g_str_equal);
     g_autoptr(GHashTable) collected =
@@ -370,6 +378,16 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                             "no hosts in %s; add [host NAME] sections",
                             cfg->filename ? cfg->filename
                                           : "the configuration");
+    if ((rc = ds_config_choose_hosts(&chosen, cfg, opts->hosts, opts->groups,
+                                     false, err)) < 0)
+        return rc;
+    for (gsize i = 0; opts->hosts && opts->hosts[i]; i++)
+        g_ptr_array_add(rep->named, g_strdup(opts->hosts[i]));
+    for (gsize i = 0; opts->groups && opts->groups[i]; i++)
+        g_ptr_array_add(rep->groups, g_strdup(opts->groups[i]));
+    for (guint i = 0; i < chosen->len; i++)
+        g_ptr_array_add(names, ((ds_host_config *)chosen->pdata[i])->name);
+    g_ptr_array_add(names, NULL);
     rep->run_id = opts->run_id ? g_strdup(opts->run_id)
                                : ds_run_id_new();
     rep->started = now_rfc3339();
@@ -378,8 +396,9 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
     if (rep->parallel <= 0)
         rep->parallel = 1;
 
-    /* 1. Record every prod host. */
-    if ((rc = ds_collect_hosts(&results, cfg, NULL, DS_ROLE_PROD,
+    /* 1. Record every prod host it covers. */
+    if ((rc = ds_collect_hosts(&results, cfg,
+                               (const char *const *)names->pdata, DS_ROLE_PROD,
                                cfg->record_parallel, opts->record_progress,
                                opts->payload, err)) < 0)
         return rc;
@@ -411,8 +430,8 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                              rep->record_commit, manifests);
 
     /* 2. Which labs drifted. */
-    for (guint i = 0; i < cfg->hosts->len; i++) {
-        const ds_host_config *hc = cfg->hosts->pdata[i];
+    for (guint i = 0; i < chosen->len; i++) {
+        const ds_host_config *hc = chosen->pdata[i];
         ds_mirror_lab *l = g_new0(ds_mirror_lab, 1);
 
         l->host = g_strdup(hc->name);
@@ -496,6 +515,30 @@ static json_t *lab_json(const ds_mirror_lab *l)
     return o;
 }
 
+static json_t *strings_json(const GPtrArray *a)
+{
+    json_t *o = json_array();
+
+    for (guint i = 0; a && i < a->len; i++)
+        json_array_append_new(o, json_string(a->pdata[i]));
+    return o;
+}
+
+/* Which hosts the run covered: every configured host, or those named and
+ * those of the groups named (each runner of a shared fleet its own). */
+static json_t *scope_json(const ds_mirror_report *r)
+{
+    json_t *covered = json_array();
+
+    for (guint i = 0; i < r->labs->len; i++)
+        json_array_append_new(
+            covered, json_string(((ds_mirror_lab *)r->labs->pdata[i])->host));
+    return json_pack("{s:b, s:o, s:o, s:o}", "all",
+                     (!r->groups || !r->groups->len) && (!r->named || !r->named->len), "groups",
+                     strings_json(r->groups), "hosts", strings_json(r->named),
+                     "covered", covered);
+}
+
 json_t *ds_mirror_report_json(const ds_mirror_report *r)
 {
     json_t *hosts = json_array();
@@ -546,6 +589,8 @@ json_t *ds_mirror_report_json(const ds_mirror_report *r)
                                     : json_null(),
                      "labs", labs, "summary", summary, "exit",
                      ds_mirror_exit_code(r));
+    if (doc)
+        json_object_set_new(doc, "scope", scope_json(r));
     if (doc && r->notify)
         json_object_set(doc, "notify", r->notify);
     if (doc && r->patches)

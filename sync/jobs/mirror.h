@@ -58,6 +58,8 @@ typedef struct ds_mirror_report {
     double seconds;
     int parallel;
     bool dry_run;
+    GPtrArray *groups;        /* char *: the groups the run was limited to */
+    GPtrArray *named;         /* char *: the hosts it was limited to */
     GPtrArray *recorded;      /* char *: hosts collected */
     char *record_commit;      /* NULL: nothing changed (or --dry-run) */
     GPtrArray *record_failed; /* ds_mirror_record_failure * */
@@ -86,6 +88,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_mirror_report, ds_mirror_report_free)
 typedef void (*ds_mirror_lab_fn)(const ds_mirror_lab *lab, void *payload);
 
 typedef struct ds_mirror_options {
+    /* The hosts covered: those named and those of the groups named
+     * (ds_config_choose_hosts); both NULL or empty: every host. */
+    const char *const *hosts;
+    const char *const *groups;
     bool dry_run;         /* collect and plan; commit and touch nothing */
     bool keep_on_failure; /* as sync --keep-on-failure */
     int parallel;         /* labs at a time; <= 0: [lab] parallel */
@@ -97,9 +103,10 @@ typedef struct ds_mirror_options {
     void *payload;
 } ds_mirror_options;
 
-/* Run the job.  Fails only when nothing could be tried (no hosts, the
- * store cannot be read or written); every host's and lab's failure is in
- * the report instead. */
+/* Run the job over the hosts opts chooses.  Fails only when nothing
+ * could be tried (no hosts, an unknown host or group, the store cannot be
+ * read or written); every host's and lab's failure is in the report
+ * instead. */
 int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
                   const ds_mirror_options *opts, GError **err);
 

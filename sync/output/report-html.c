@@ -71,6 +71,44 @@ static json_int_t num(json_t *o, const char *key)
     return json_integer_value(json_object_get(o, key));
 }
 
+/* "groups a, b; hosts c" out of a JSON array of strings, comma-separated. */
+static void names(GString *o, const char *one, const char *many, json_t *a)
+{
+    json_t *v;
+    size_t i;
+
+    if (!json_array_size(a))
+        return;
+    g_string_append_printf(o, "%s ", json_array_size(a) == 1 ? one : many);
+    json_array_foreach(a, i, v)
+    {
+        if (i)
+            g_string_append(o, ", ");
+        esc(o, json_string_value(v));
+    }
+}
+
+/* Which hosts the run covered: all, or the groups and hosts it was
+ * limited to (a runner sharing the fleet with others). */
+static void mirror_scope(GString *o, json_t *m)
+{
+    json_t *scope = json_object_get(m, "scope");
+    json_t *groups = json_object_get(scope, "groups");
+    json_t *hosts = json_object_get(scope, "hosts");
+
+    if (!json_is_object(scope) || json_is_true(json_object_get(scope, "all")))
+        return;
+    g_string_append(o, "<p id=\"mirror-scope\">Covered only ");
+    names(o, "group", "groups", groups);
+    if (json_array_size(groups) && json_array_size(hosts))
+        g_string_append(o, "; ");
+    names(o, "host", "hosts", hosts);
+    g_string_append_printf(
+        o, " (%zu host%s); the other hosts were not part of this run.</p>",
+        json_array_size(json_object_get(scope, "covered")),
+        json_array_size(json_object_get(scope, "covered")) == 1 ? "" : "s");
+}
+
 static void mirror_section(GString *o, json_t *m)
 {
     static const char *const counted[] = {"synced",  "in_sync",      "reverted",
@@ -82,8 +120,9 @@ static void mirror_section(GString *o, json_t *m)
     g_string_append(o, "<section id=\"mirror\" aria-labelledby=\"mirror-h\">"
                        "<h2 id=\"mirror-h\">Last mirror run</h2>");
     if (!json_is_object(m)) {
-        g_string_append(o, "<p class=\"muted\">no mirror run yet</p>"
-                           "</section>");
+        g_string_append(o, "<p class=\"muted\">no mirror run in this "
+                           "state directory yet (each runner keeps its own "
+                           "runs)</p></section>");
         return;
     }
     if (str(m, "error")) {
@@ -101,6 +140,7 @@ static void mirror_section(GString *o, json_t *m)
     g_string_append_printf(
         o, ", exit %d%s.</p>", (int)num(m, "exit"),
         json_is_true(json_object_get(m, "dry_run")) ? " (dry run)" : "");
+    mirror_scope(o, m);
     sum = json_object_get(m, "summary");
     g_string_append(o, "<table id=\"mirror-summary\"><caption>Labs by "
                        "outcome</caption><thead><tr>");

@@ -306,7 +306,8 @@ json_t *ds_report_mirror_json(json_t *doc)
                             json_object_get(lab, "snapshot")));
     }
     return json_pack(
-        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:i}", "run_id",
+        "{s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:o, s:i}",
+        "scope", json_object_get(doc, "scope"), "run_id",
         json_object_get(doc, "run_id"), "started",
         json_object_get(doc, "started"), "finished",
         json_object_get(doc, "finished"), "dry_run",

@@ -7,7 +7,7 @@ shell_tests += \
 	tests/cli/show.sh tests/cli/diff.sh tests/cli/diff-values.sh tests/cli/log.sh \
 	tests/cli/man.sh \
 	tests/cli/plan.sh tests/cli/pkgcache.sh tests/cli/sync.sh \
-	tests/cli/mirror.sh tests/cli/metrics.sh tests/cli/audit.sh \
+	tests/cli/mirror.sh tests/cli/mirror-group.sh tests/cli/metrics.sh tests/cli/audit.sh \
 	tests/cli/report.sh tests/cli/snapshot.sh tests/cli/trial.sh \
 	tests/cli/contrib.sh tests/cli/shellcheck.sh tests/cli/patches.sh \
 	tests/cli/config-hostile.sh tests/cli/store-stale.sh \

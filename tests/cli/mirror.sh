@@ -51,8 +51,8 @@ grep_ok "--help lists --parallel" '--parallel=N' "$T/out"
 grep_ok "--help names the report" 'STATE/reports/mirror-RUN\.json' "$T/out"
 ds --help >"$T/help"
 grep_ok "driftsync --help lists the verb" '^  mirror \[--dry-run\]' "$T/help"
-expect_status 2 "host names are refused" mirror web01
-grep_ok "says how to use it" 'usage: driftsync mirror .*takes no host names' "$T/err"
+expect_status 2 "an unknown host" mirror nosuch
+grep_ok "is named" "^driftsync: mirror: nosuch: no such host in $T/ds.conf\$" "$T/err"
 expect_status 2 "an unknown option" mirror --bogus
 grep_ok "names it" 'mirror: Unknown option --bogus' "$T/err"
 expect_status 2 "--parallel 0" mirror --parallel 0

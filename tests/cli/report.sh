@@ -60,7 +60,7 @@ jq_ok "no hosts, nothing else yet" \
     '.schema == "driftsync/report/v1" and .hosts == [] and .head == null
      and .mirror == null and .audit == null and .trials == [] and .days == 30'
 grep_ok "the page says no audit yet" 'no audit yet' "$OUT/report.html"
-grep_ok "and no mirror run yet" 'no mirror run yet' "$OUT/report.html"
+grep_ok "and no mirror run yet" 'no mirror run in this state directory yet' "$OUT/report.html"
 
 # ---- a real mirror run: web01 in sync, db01 drifted (fails: no agent) ----
 dsc mirror >/dev/null 2>&1

@@ -531,6 +531,74 @@ static void test_table(fixture *f, gconstpointer data)
     g_assert_nonnull(ds_config_key_find("host", "source"));
 }
 
+/* The names of the hosts chosen, space-separated. */
+static char *chosen_names(GPtrArray *a)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < a->len; i++)
+        g_string_append_printf(s, "%s%s", i ? " " : "",
+                               ((ds_host_config *)a->pdata[i])->name);
+    return g_string_free(s, FALSE);
+}
+
+/* Which hosts a run covers: named, by group, all; each once; labs only;
+ * unknown hosts and groups refused with their name. */
+static void test_choose_hosts(fixture *f, gconstpointer data)
+{
+    static const struct {
+        const char *names[3], *groups[3];
+        bool labs;
+        const char *want; /* chosen, or the error's start */
+        int rc;
+    } cases[] = {
+        {{NULL}, {NULL}, false, "web01 app01 db01 nolab", 0},
+        {{NULL}, {NULL}, true, "web01 app01 db01", 0},
+        {{NULL}, {"web", NULL}, false, "web01 app01", 0},
+        {{NULL}, {"web", "all", NULL}, false, "web01 app01 db01 nolab", 0},
+        {{"db01", "web01", NULL}, {"web", NULL}, false, "db01 web01 app01", 0},
+        {{"nolab", NULL}, {NULL}, false, "nolab", 0},
+        {{"nolab", NULL}, {NULL}, true, "nolab: no lab VM configured",
+         DS_EINVALID},
+        {{"web01", "nosuch", NULL}, {NULL}, false, "nosuch: no such host in ",
+         DS_ENOTFOUND},
+        {{NULL}, {"web", "nosuch", NULL}, false, "group nosuch: no host in ",
+         DS_ENOTFOUND},
+        {{NULL}, {"solo", NULL}, true, "group solo: no host with a lab in ",
+         DS_ENOTFOUND},
+        {{NULL}, {"a/b", NULL}, false, "'a/b' is not a group name",
+         DS_EINVALID},
+    };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = load(
+        f,
+        "[host web01]\nsource = local:\nlab = web01-lab\ngroups = web all\n"
+        "[host app01]\nsource = local:\nlab = app01-lab\ngroups = web all\n"
+        "[host db01]\nsource = local:\nlab = db01-lab\ngroups = all\n"
+        "[host nolab]\nsource = local:\ngroups = all solo\n",
+        &err);
+
+    g_assert_no_error(err);
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GPtrArray) out = NULL;
+        g_autofree char *got = NULL;
+        int rc = ds_config_choose_hosts(&out, cfg, cases[i].names,
+                                        cases[i].groups, cases[i].labs, &err);
+
+        g_assert_cmpint(rc, ==, cases[i].rc);
+        if (rc == 0) {
+            got = chosen_names(out);
+            g_assert_cmpstr(got, ==, cases[i].want);
+            continue;
+        }
+        g_assert_null(out);
+        if (!g_str_has_prefix(err->message, cases[i].want))
+            g_error("case %zu: wanted '%s...', got '%s'", i, cases[i].want,
+                    err->message);
+        g_clear_error(&err);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -544,6 +612,7 @@ int main(int argc, char **argv)
     ADD("/config/host-defaults", test_host_defaults);
     ADD("/config/host-spacing", test_host_spacing);
     ADD("/config/find-lab", test_find_lab);
+    ADD("/config/choose-hosts", test_choose_hosts);
     ADD("/config/table", test_table);
     return g_test_run();
 }
