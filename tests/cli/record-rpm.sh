@@ -105,4 +105,14 @@ expect_status 0 "an rpm lab manifest can be imported" dsc record --from "$T/lab.
 expect_status 2 "plan refuses an rpm host" dsc plan rh1
 grep_ok "and says why, naming the host" \
     '^driftsync: rh1: an rpm host: driftsync records and diffs rpm hosts but cannot replay onto them yet' "$T/err"
+
+# Nor are its pending updates read, nor is it audited: each says so.
+expect_status 2 "patches refuses the rpm host" dsc patches rh1
+grep_ok "saying pending updates of rpm hosts are not collected yet" \
+    'rh1: pending updates of rpm hosts are not collected yet' "$T/err"
+dsc audit rh1 >"$T/out" 2>"$T/err"; st=$?
+if [ "$st" -ne 0 ] && [ "$st" -ne 1 ]; then ok "audit fails on the rpm host (exit $st)"; else
+    not_ok "audit fails on the rpm host (exit $st)"; fi
+grep_ok "saying it cannot check rpm hosts yet" \
+    'rh1: an rpm host: audit does not check rpm hosts yet' "$T/err"
 done_testing
