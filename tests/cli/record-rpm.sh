@@ -74,6 +74,9 @@ jf "only the enabled repositories, normalised, without credentials" \
     '.sources == ["repo baseos gpgcheck=1 gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9 mirrorlist=https://mirrors.example.org/mirrorlist?arch=$basearch&repo=BaseOS-$releasever", "repo private baseurl=https://repo.example.com/el9/,https://backup.example.com/el9/ gpgcheck=1"]' \
     "$T/rh1.json"
 
+expect_status 0 "show the rpm host" dsc show rh1
+grep_ok "show lists the older kernel beside the newer one" \
+    '^  kernel-core\.[a-z0-9_]+ 6\.2\.0-1\.el9 [a-z0-9_]+ \(also 6\.1\.0-1\.el9\)$' "$T/out"
 expect_status 0 "record --local --root records the same root" \
     dsc record --local --root "$R" --host rh2
 git --git-dir="$S" show HEAD:prod/rh2.json >"$T/rh2.json"
