@@ -14,6 +14,7 @@ libdriftsync_la_SOURCES += \
 	drivers/platform-dpkg-files.c drivers/platform-dpkg-facts.c \
 	drivers/platform-dpkg-policy.c drivers/platform-dpkg-select.c \
 	drivers/platform-tar.c \
+	drivers/platform-rpm.h drivers/platform-rpm.c drivers/platform-rpm-parse.c \
 	drivers/secret.h drivers/secret.c drivers/secret-content.c \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \
 	drivers/pkgcache-fill.c \
@@ -21,6 +22,7 @@ libdriftsync_la_SOURCES += \
 
 # The scripts the drivers run on hosts (see drivers/scripts.h).
 drivers_scripts = drivers/scripts/dpkg-facts.sh drivers/scripts/dpkg-files.sh \
+	drivers/scripts/rpm-facts.sh \
 	drivers/scripts/ssh-write.sh
 libdriftsync_la_SOURCES += drivers/scripts.h
 nodist_libdriftsync_la_SOURCES += drivers/scripts.c

@@ -55,8 +55,9 @@ int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,
         if (strcmp(header, "end") == 0) {
             ended = TRUE;
             g_bytes_unref(body);
-        } else if (g_str_has_prefix(header, "dpkg-status ")) {
-            f->dpkg_status = atoi(header + 12);
+        } else if (g_str_has_prefix(header, "dpkg-status ") ||
+                   g_str_has_prefix(header, "rpm-status ")) {
+            f->dpkg_status = atoi(strchr(header, ' ') + 1);
             g_bytes_unref(body);
         } else if (g_str_has_prefix(header, "source ")) {
             ds_dpkg_source *s = g_new0(ds_dpkg_source, 1);

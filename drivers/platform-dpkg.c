@@ -690,6 +690,38 @@ done:
     return rc;
 }
 
+/* For the rpm platform: the services from its facts script's probe,
+ * unit-files, units and install sections, read as for a dpkg host. */
+int ds_systemd_collect_services(ds_manifest *m, ds_dpkg_ctx *c,
+                                ds_dpkg_facts *facts, GError **err)
+{
+    probe pr = {0};
+    int rc;
+
+    pr.sources = g_ptr_array_new_with_free_func(g_free);
+    pr.kernels = g_ptr_array_new_with_free_func(g_free);
+    pr.units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr.wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr.home = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    pr.links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    rc = parse_probe(&pr, c, ds_dpkg_facts_get(facts, "probe"), err);
+    if (rc == 0)
+        rc = collect_services(m, c, &pr, facts, err);
+    g_ptr_array_unref(pr.sources);
+    g_ptr_array_unref(pr.kernels);
+    g_hash_table_unref(pr.units);
+    g_hash_table_unref(pr.wanted);
+    g_hash_table_unref(pr.home);
+    g_hash_table_unref(pr.links);
+    return rc;
+}
+
+void ds_dpkg_load_root_ids(ds_dpkg_ctx *c)
+{
+    load_ids(&c->uids, c, "/etc/passwd");
+    load_ids(&c->gids, c, "/etc/group");
+}
+
 const ds_platform_ops ds_platform_dpkg_ops = {
     .name = "dpkg",
     .detect = dpkg_detect,

@@ -140,6 +140,13 @@ int ds_apt_parse_sources(GPtrArray *out, const char *origin,
                          const char *data, gsize len, gboolean deb822,
                          GError **err);
 
+/* Services from the facts' probe, unit-files, units and install sections
+ * (shared with the rpm platform, whose script prints them alike). */
+int ds_systemd_collect_services(ds_manifest *m, ds_dpkg_ctx *c,
+                                ds_dpkg_facts *facts, GError **err);
+/* Under a root: c->uids and c->gids from the root's passwd and group. */
+void ds_dpkg_load_root_ids(ds_dpkg_ctx *c);
+
 /* Collect files: the configured paths plus modified conffiles. */
 int ds_dpkg_collect_files(GPtrArray *files, ds_dpkg_ctx *c,
                           GPtrArray *conffiles, GHashTable *md5s,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "drivers/platform-dpkg.h"
+#include "drivers/platform-rpm.h"
 #include "drivers/platform.h"
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
@@ -19,6 +20,7 @@
 
 static const ds_platform_ops *const platforms[] = {
     &ds_platform_dpkg_ops,
+    &ds_platform_rpm_ops,
 };
 
 /* "HOST: " before a message that does not start with it already (the
@@ -53,31 +55,39 @@ int ds_platform_collect(ds_manifest **out, ds_transport *t,
         return ds_error_set(err, DS_EINVALID,
                             "%s: no transport or options to collect with",
                             host);
-    /* With a single platform, detection would only cost a round-trip:
-     * its collect says itself when the host is not of its kind. */
-    if (G_N_ELEMENTS(platforms) == 1)
-        return platforms[0]->collect(out, t, opts, err);
-    for (gsize i = 0; i < G_N_ELEMENTS(platforms); i++) {
+    /* The first platform (dpkg) needs no detection round-trip: its
+     * collect says itself when the host is not of its kind
+     * (DS_EUNSUPPORTED).  Only then are the others asked, in order, and
+     * when none claims the host its answer stands. */
+    GError *first = NULL;
+    int rc = platforms[0]->collect(out, t, opts, &first);
+
+    if (rc != DS_EUNSUPPORTED) {
+        if (first)
+            g_propagate_error(err, first);
+        return rc;
+    }
+    for (gsize i = 1; i < G_N_ELEMENTS(platforms); i++) {
         const ds_platform_ops *p = platforms[i];
         GError *local = NULL;
-        int rc;
+        int drc;
 
         if (!p->detect || !p->collect)
             continue;
-        rc = p->detect(t, &local);
-        if (rc == DS_ENOTFOUND) {
+        drc = p->detect(t, &local);
+        if (drc == DS_ENOTFOUND) {
             g_clear_error(&local);
             continue;
         }
-        if (rc < 0) {
+        g_clear_error(&first);
+        if (drc < 0) {
             g_propagate_error(err, local);
-            return name_host(err, rc, host);
+            return name_host(err, drc, host);
         }
         return p->collect(out, t, opts, err);
     }
-    return ds_error_set(err, DS_EUNSUPPORTED,
-                        "%s: unknown platform (no dpkg database found)",
-                        host);
+    g_propagate_error(err, first);
+    return rc;
 }
 
 /* Read exactly DS_HMAC_KEY_LEN bytes from a key file we opened. */

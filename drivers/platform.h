@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* drivers/platform.h: what a kind of host looks like (dpkg/apt now): turn
+/* drivers/platform.h: what a kind of host looks like (dpkg/apt, rpm): turn
  * command output read through a transport into a manifest. */
 #pragma once
 

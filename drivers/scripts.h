@@ -6,4 +6,5 @@
 
 extern const char ds_script_dpkg_facts[]; /* platform-dpkg-facts.c */
 extern const char ds_script_dpkg_files[]; /* platform-dpkg-files.c */
+extern const char ds_script_rpm_facts[];  /* platform-rpm.c */
 extern const char ds_script_ssh_write[];  /* transport-ssh.c */

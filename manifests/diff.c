@@ -118,6 +118,7 @@ const ds_change_field *ds_change_field_get(const ds_change *c,
 typedef struct {
     GPtrArray *out;
     const ds_ignore *ignore;
+    bool rpm; /* both sides rpm hosts: rpm's version order */
 } diff_ctx;
 
 /* Append a change; old/new are copied; returns it for the caller to add
@@ -221,6 +222,29 @@ static char *package_label(const ds_package *p)
                            p->source ? p->source : "");
 }
 
+/* rpm: the other installed versions (kernels), sorted lists. */
+static bool versions_equal(GPtrArray *a, GPtrArray *b)
+{
+    guint la = a ? a->len : 0, lb = b ? b->len : 0;
+
+    if (la != lb)
+        return false;
+    for (guint i = 0; i < la; i++)
+        if (strcmp(a->pdata[i], b->pdata[i]) != 0)
+            return false;
+    return true;
+}
+
+static char *join_versions(GPtrArray *a)
+{
+    g_autoptr(GString) g = g_string_new(NULL);
+
+    for (guint i = 0; a && i < a->len; i++)
+        g_string_append_printf(g, "%s%s", i ? " " : "",
+                               (const char *)a->pdata[i]);
+    return g_string_free(g_steal_pointer(&g), FALSE);
+}
+
 /* Same version, another arch: a reinstall, with the fields that differ. */
 static void package_changed(diff_ctx *ctx, const char *name,
                             const ds_package *a, const ds_package *b)
@@ -234,6 +258,11 @@ static void package_changed(diff_ctx *ctx, const char *name,
         ds_change_add_field(c, "arch", a->arch, b->arch);
     if (g_strcmp0(a->source, b->source) != 0)
         ds_change_add_field(c, "source", a->source, b->source);
+    if (!versions_equal(a->other_versions, b->other_versions)) {
+        g_autofree char *o = join_versions(a->other_versions);
+        g_autofree char *n = join_versions(b->other_versions);
+        ds_change_add_field(c, "other_versions", o, n);
+    }
 }
 
 static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
@@ -245,11 +274,14 @@ static void package_pair(diff_ctx *ctx, gconstpointer pa, gconstpointer pb)
     if (a && b) {
         if (g_strcmp0(a->version, b->version) == 0)
             rc = 0;
+        else if (ctx->rpm)
+            rc = ds_rpm_evr_compare(a->version, b->version);
         else
             rc = ds_version_compare(a->version, b->version);
         /* The source (the archive apt finds the version in) follows each
          * host's lists: not drift by itself. */
-        if (rc == 0 && g_strcmp0(a->arch, b->arch) == 0)
+        if (rc == 0 && g_strcmp0(a->arch, b->arch) == 0 &&
+            versions_equal(a->other_versions, b->other_versions))
             return;
     }
     if (ds_ignore_match(ctx->ignore, DS_CAT_PACKAGES, name))
@@ -489,6 +521,7 @@ int ds_manifest_diff(GPtrArray **out, const ds_manifest *from,
         to = &empty;
     ctx.out = g_ptr_array_new_with_free_func((GDestroyNotify)ds_change_free);
     ctx.ignore = ignore;
+    ctx.rpm = ds_manifest_is_rpm(from) || ds_manifest_is_rpm(to);
     walk(&ctx, from->packages, to->packages, package_key, package_pair);
     ds_diff_selection(ctx.out, from, to, ignore);
     walk(&ctx, from->sources, to->sources, string_key, source_pair);

@@ -46,7 +46,8 @@ enum {
  * and package-changed carry them, one per attribute that differs). */
 typedef struct ds_change_field {
     const char *name; /* static: "content" "mode" "owner" "group" "type"
-                       * "target" (files), "arch" "source" (packages) */
+                       * "target" (files), "arch" "source"
+                       * "other_versions" (packages) */
     char *old_value;  /* NULL: none on that side, or secret content */
     char *new_value;
 } ds_change_field;

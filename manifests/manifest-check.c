@@ -183,6 +183,32 @@ bool ds_manifest_is_rfc3339_utc(const char *s)
             return ds_manifest_bad(err, origin, section, key, field, "missing");           \
     } while (0)
 
+/* An rpm host's package: NAME.ARCH, EVR versions (also the other
+ * installed ones), the arch the key's suffix. */
+static int check_rpm_package(const ds_package *p, const char *origin,
+                             GError **err)
+{
+    const char *dot;
+
+    if (!p->name || !ds_name_is_safe_rpm_package(p->name))
+        return ds_manifest_bad(err, origin, "packages", p->name ? p->name : "(null)", NULL, "not a safe rpm package key (NAME.ARCH: letters, digits and ._+- in the name, letters, digits and _ in the architecture)");
+    REQUIRE(p->version, "packages", p->name, "version");
+    if (!ds_rpm_evr_is_valid(p->version))
+        return ds_manifest_bad(err, origin, "packages", p->name, "version", "not an rpm version ([EPOCH:]VERSION-RELEASE: letters, digits and ._+~^ in version and release)");
+    REQUIRE(p->arch, "packages", p->name, "arch");
+    dot = strrchr(p->name, '.');
+    if (strcmp(dot + 1, p->arch) != 0)
+        return ds_manifest_bad(err, origin, "packages", p->name, "arch",
+                   "\"%s\" does not match the key's architecture", p->arch);
+    for (guint i = 0; p->other_versions && i < p->other_versions->len; i++) {
+        const char *v = p->other_versions->pdata[i];
+        if (!v || !ds_rpm_evr_is_valid(v) || strcmp(v, p->version) == 0)
+            return ds_manifest_bad(err, origin, "packages", p->name, "other_versions", "entry %u is not an rpm version other than \"version\"", i);
+    }
+    CHECK_TEXT(p->source, DS_MANIFEST_MAX_TOKEN, "packages", p->name, "source");
+    return 0;
+}
+
 static int check_package(const ds_package *p, const char *origin, GError **err)
 {
     const char *colon, *why;
@@ -316,9 +342,17 @@ int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err)
         REQUIRE(v, sec, NULL, NULL);
         CHECK_TEXT(v, DS_MANIFEST_MAX_SOURCE, sec, NULL, NULL);
     }
-    for (guint i = 0; m->packages && i < m->packages->len; i++)
-        if ((rc = check_package(m->packages->pdata[i], origin, err)) < 0)
+    if (m->platform && strcmp(m->platform, DS_PLATFORM_RPM) != 0)
+        return ds_manifest_bad(err, origin, "platform", NULL, NULL, "unknown platform (expected \"rpm\"; dpkg hosts have none)");
+    for (guint i = 0; m->packages && i < m->packages->len; i++) {
+        const ds_package *p = m->packages->pdata[i];
+        if (!m->platform && p->other_versions)
+            return ds_manifest_bad(err, origin, "packages", p->name ? p->name : "(null)", "other_versions", "only rpm hosts have other versions");
+        rc = m->platform ? check_rpm_package(p, origin, err)
+                         : check_package(p, origin, err);
+        if (rc < 0)
             return rc;
+    }
     for (guint i = 0; m->files && i < m->files->len; i++)
         if ((rc = check_file(m->files->pdata[i], origin, err)) < 0)
             return rc;

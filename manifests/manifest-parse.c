@@ -14,6 +14,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
+#include "manifests/version.h"
 
 /* Where in the document a value sits, for messages:
  * SECTION[.KEY][.FIELD] where KEY may hold any bytes. */
@@ -202,7 +203,10 @@ static int get_string_array(ds_json_reader *r, const char *section,
 static int parse_package(ds_json_reader *r, ds_manifest *m,
                          const ds_json_str *name, const char *v)
 {
-    slot s[] = {{"version", NULL}, {"arch", NULL}, {"source", NULL}};
+    slot s[] = {{"version", NULL},
+                {"arch", NULL},
+                {"source", NULL},
+                {"other_versions", NULL}};
     where w = {"packages", name->s, name->len, NULL};
     ds_package *p;
     int rc;
@@ -226,6 +230,13 @@ static int parse_package(ds_json_reader *r, ds_manifest *m,
     if (s[2].value &&
         (rc = get_string(r, MEMBER(&w, "source"), s[2].value, &p->source)) < 0)
         return rc;
+    if (s[3].value) {
+        g_autoptr(GString) sec = g_string_new("packages.");
+        ds_manifest_path_key(sec, name->s, name->len);
+        g_string_append(sec, ".other_versions");
+        p->other_versions = g_ptr_array_new_with_free_func(g_free);
+        return get_string_array(r, sec->str, s[3].value, p->other_versions);
+    }
     return 0;
 }
 
@@ -465,7 +476,8 @@ enum {
     T_HELD_BACK,
     T_HOLDS,
     T_AUTO,
-    T_LISTS_UPDATED_AT
+    T_LISTS_UPDATED_AT,
+    T_PLATFORM
 };
 
 /* The optional selection members: absent means "not collected" (NULL). */
@@ -513,7 +525,8 @@ static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t)
 /* The root's members into their slots, the schema checked first: a
  * document of another kind or version gets that message, not one about
  * a member it happens to lack or have. */
-static int fill_root(ds_json_reader *r, slot *t, gsize n, const char *root)
+static int fill_root(ds_json_reader *r, slot *t, gsize n, const char *root,
+                     bool *v2)
 {
     where w = {"", NULL, 0, NULL};
     g_autofree char *schema = NULL;
@@ -526,9 +539,10 @@ static int fill_root(ds_json_reader *r, slot *t, gsize n, const char *root)
                   DS_MANIFEST_SCHEMA);
     if (rc == 0)
         rc = get_string(r, MEMBER(&w, "schema"), t[T_SCHEMA].value, &schema);
-    if (rc == 0 && strcmp(schema, DS_MANIFEST_SCHEMA) != 0)
-        rc = fail(r, &w, "unsupported schema (expected \"%s\")",
-                  DS_MANIFEST_SCHEMA);
+    *v2 = rc == 0 && strcmp(schema, DS_MANIFEST_SCHEMA_V2) == 0;
+    if (rc == 0 && !*v2 && strcmp(schema, DS_MANIFEST_SCHEMA) != 0)
+        rc = fail(r, &w, "unsupported schema (expected \"%s\" or \"%s\")",
+                  DS_MANIFEST_SCHEMA, DS_MANIFEST_SCHEMA_V2);
     w.field = NULL;
     if (rc == 0 && bad.key)
         rc = report_member(r, &w, bad.key, bad.keylen, bad.repeated);
@@ -555,6 +569,31 @@ static int parse_kernel(ds_json_reader *r, ds_manifest *m, const char *v)
                             m->kernel.installed);
 }
 
+/* platform: v2 only, and required there; an rpm manifest needs a build
+ * that orders rpm versions. */
+static int parse_platform(ds_json_reader *r, ds_manifest *m, const char *v,
+                          bool v2)
+{
+    where w = {"platform", NULL, 0, NULL};
+    int rc;
+
+    if (!v2 && v)
+        return fail(r, &w, "only in \"%s\" documents",
+                    DS_MANIFEST_SCHEMA_V2);
+    if (!v2)
+        return 0;
+    if (!v)
+        return fail(r, &w, "missing (required in \"%s\")",
+                    DS_MANIFEST_SCHEMA_V2);
+    if ((rc = get_string(r, &w, v, &m->platform)) < 0)
+        return rc;
+    if (strcmp(m->platform, DS_PLATFORM_RPM) != 0)
+        return fail(r, &w, "unknown platform (expected \"rpm\")");
+    if (!ds_rpm_vercmp_available())
+        return fail(r, &w, "an rpm host's manifest, but this driftsync was built without librpm (configure --with-rpm, Debian package librpm-dev)");
+    return 0;
+}
+
 static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
 {
     slot t[] = {
@@ -575,12 +614,14 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
         [T_HOLDS] = {"holds", NULL},
         [T_AUTO] = {"auto", NULL},
         [T_LISTS_UPDATED_AT] = {"lists_updated_at", NULL},
+        [T_PLATFORM] = {"platform", NULL},
     };
+    bool v2 = false;
     where w = {"", NULL, 0, NULL};
     g_autofree char *role = NULL;
     int rc;
 
-    if ((rc = fill_root(r, t, G_N_ELEMENTS(t), root)) < 0)
+    if ((rc = fill_root(r, t, G_N_ELEMENTS(t), root, &v2)) < 0)
         return rc;
 
         /* Then every member in a fixed order (not the document's), each
@@ -606,6 +647,8 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
         m->role = DS_ROLE_LAB;
     else
         return fail(r, &w, "expected \"prod\" or \"lab\"");
+    if ((rc = parse_platform(r, m, t[T_PLATFORM].value, v2)) < 0)
+        return rc;
     if (t[T_COLLECTED_AT].value &&
         (rc = get_string(r, MEMBER(&w, "collected_at"), t[T_COLLECTED_AT].value,
                          &m->collected_at)) < 0)

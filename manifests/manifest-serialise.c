@@ -266,6 +266,14 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
         member(g, &k, 4, p->name, true);
         g_string_append_c(g, '{');
         put_member_str(g, &e, 6, "arch", p->arch);
+        if (p->other_versions && p->other_versions->len) {
+            g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+            for (guint j = 0; j < p->other_versions->len; j++)
+                g_ptr_array_add(sorted, p->other_versions->pdata[j]);
+            g_ptr_array_sort(sorted, ds_manifest_cmp_string);
+            member(g, &e, 6, "other_versions", false);
+            put_string_array(g, sorted, 6);
+        }
         put_member_str(g, &e, 6, "source", p->source);
         put_member_str(g, &e, 6, "version", p->version);
         close_obj(g, e, 4, '}');
@@ -273,10 +281,13 @@ static void write_manifest(GString *g, const ds_manifest *m, GPtrArray *pkgs,
     close_obj(g, k, 2, '}');
 
     put_pending_map(g, &n, "pending", sel->pending);
+    put_member_str(g, &n, 2, "platform", m->platform);
     member(g, &n, 2, "reboot_required", false);
     g_string_append(g, m->reboot_required ? "true" : "false");
     put_member_str(g, &n, 2, "role", ds_role_name(m->role));
-    put_member_str(g, &n, 2, "schema", DS_MANIFEST_SCHEMA);
+    /* v1 unless a v2 member is used: old manifests keep their bytes */
+    put_member_str(g, &n, 2, "schema",
+                   m->platform ? DS_MANIFEST_SCHEMA_V2 : DS_MANIFEST_SCHEMA);
 
     member(g, &n, 2, "services", false);
     g_string_append_c(g, '{');

@@ -34,6 +34,7 @@ void ds_manifest_free(ds_manifest *m)
     if (!m)
         return;
     g_free(m->host);
+    g_free(m->platform);
     g_free(m->collected_at);
     g_free(m->os.id);
     g_free(m->os.version);
@@ -75,6 +76,8 @@ void ds_package_free(ds_package *p)
     g_free(p->version);
     g_free(p->arch);
     g_free(p->source);
+    if (p->other_versions)
+        g_ptr_array_unref(p->other_versions);
     g_free(p);
 }
 
@@ -169,10 +172,28 @@ int ds_manifest_cmp_string(gconstpointer a, gconstpointer b)
     return cmp_str(*(char *const *)a, *(char *const *)b);
 }
 
+static bool strings_equal(GPtrArray *a, GPtrArray *b)
+{
+    guint la = a ? a->len : 0, lb = b ? b->len : 0;
+
+    if (la != lb)
+        return false;
+    for (guint i = 0; i < la; i++)
+        if (!eq_str(a->pdata[i], b->pdata[i]))
+            return false;
+    return true;
+}
+
 static bool package_equal(const ds_package *a, const ds_package *b)
 {
     return eq_str(a->name, b->name) && eq_str(a->version, b->version) &&
-           eq_str(a->arch, b->arch) && eq_str(a->source, b->source);
+           eq_str(a->arch, b->arch) && eq_str(a->source, b->source) &&
+           strings_equal(a->other_versions, b->other_versions);
+}
+
+bool ds_manifest_is_rpm(const ds_manifest *m)
+{
+    return m && m->platform && strcmp(m->platform, DS_PLATFORM_RPM) == 0;
 }
 
 static bool file_equal(const ds_file *a, const ds_file *b)
@@ -249,6 +270,7 @@ bool ds_manifest_same_state(const ds_manifest *a, const ds_manifest *b)
     if (!a || !b)
         return false;
     return eq_str(a->host, b->host) && a->role == b->role &&
+           eq_str(a->platform, b->platform) &&
            eq_str(a->os.id, b->os.id) && eq_str(a->os.version, b->os.version) &&
            eq_str(a->os.name, b->os.name) &&
            eq_str(a->kernel.running, b->kernel.running) &&
@@ -375,6 +397,17 @@ int ds_manifest_normalise(ds_manifest *m, GError **err)
                           (eq_fn)service_equal, key_service, host, "services",
                           err)) < 0)
         return rc;
+    for (guint i = 0; i < m->packages->len; i++) {
+        ds_package *p = m->packages->pdata[i];
+        if (p->other_versions && p->other_versions->len == 0)
+            g_clear_pointer(&p->other_versions, g_ptr_array_unref);
+        if (p->other_versions &&
+            (rc = ds_manifest_sort_unique(p->other_versions,
+                                          ds_manifest_cmp_string,
+                                          (eq_fn)string_equal, key_string,
+                                          host, "other_versions", err)) < 0)
+            return rc;
+    }
     return ds_manifest_normalise_selection(m, host, err);
 }
 
@@ -472,6 +505,24 @@ bool ds_name_is_safe_package(const char *name)
             return false;
     }
     return n <= DS_MANIFEST_MAX_TOKEN;
+}
+
+/* rpm: NAME.ARCH, NAME of letters, digits and "._+-" not starting with
+ * '-' or '.', ARCH (after the last dot) of letters, digits and '_'. */
+bool ds_name_is_safe_rpm_package(const char *name)
+{
+    const char *dot = name ? strrchr(name, '.') : NULL;
+    gsize n;
+
+    if (!dot || dot == name || name[0] == '-' || name[0] == '.' || !dot[1])
+        return false;
+    for (n = 0; name + n < dot; n++)
+        if (!g_ascii_isalnum(name[n]) && !strchr("._+-", name[n]))
+            return false;
+    for (n = 1; dot[n]; n++)
+        if (!g_ascii_isalnum(dot[n]) && dot[n] != '_')
+            return false;
+    return strlen(name) <= DS_MANIFEST_MAX_TOKEN;
 }
 
 bool ds_name_is_safe_path(const char *path)

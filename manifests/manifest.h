@@ -7,6 +7,10 @@
 #include <stdbool.h>
 
 #define DS_MANIFEST_SCHEMA "driftsync/manifest/v1"
+/* v2 = v1 plus `platform` and packages' `other_versions` (rpm hosts).  A
+ * manifest that uses neither is written as v1, byte for byte as before. */
+#define DS_MANIFEST_SCHEMA_V2 "driftsync/manifest/v2"
+#define DS_PLATFORM_RPM "rpm"
 /* Limits applied when parsing a document (bytes, nesting depth). */
 #define DS_MANIFEST_MAX_BYTES (64u * 1024 * 1024)
 #define DS_MANIFEST_MAX_DEPTH 8
@@ -20,6 +24,10 @@ typedef struct ds_package {
     char *version; /* Debian version string */
     char *arch;    /* "amd64", "all", ... */
     char *source;  /* apt origin ("Debian:bookworm-security"), or NULL */
+    /* rpm hosts: the other installed versions (EVRs) of the same
+     * NAME.ARCH, older than `version` (install-only packages such as
+     * kernels); char *, sorted, or NULL when there are none. */
+    GPtrArray *other_versions;
 } ds_package;
 
 typedef enum {
@@ -61,6 +69,9 @@ typedef struct ds_pending {
 
 typedef struct ds_manifest {
     char *host;
+    /* NULL: a dpkg host (schema v1); "rpm": an rpm host (schema v2), its
+     * packages keyed NAME.ARCH with EVR versions (doc/manifest-format.md) */
+    char *platform;
     ds_role role;
     char *collected_at; /* RFC 3339 UTC: "2026-11-27T12:00:00Z" */
     struct {
@@ -159,5 +170,8 @@ bool ds_manifest_same_state(const ds_manifest *a, const ds_manifest *b);
 /* Validation of names that end up in paths, commands or libvirt calls. */
 bool ds_name_is_safe_host(const char *name);    /* [A-Za-z0-9][A-Za-z0-9._-]*, no ".." */
 bool ds_name_is_safe_package(const char *name); /* Debian package name [:arch] */
+bool ds_name_is_safe_rpm_package(const char *name); /* rpm NAME.ARCH */
+/* Whether m is an rpm host's manifest. */
+bool ds_manifest_is_rpm(const ds_manifest *m);
 bool ds_name_is_safe_path(const char *path);    /* absolute, no "..", no NUL/control */
 bool ds_name_is_safe_service(const char *name); /* systemd unit name */

@@ -91,6 +91,12 @@ static void print_manifest(ds_cli *cli, const ds_manifest *m, const char *oid)
                       p->arch ? p->arch : "");
         if (p->source)
             ds_cli_printf(cli, " [%s]", p->source);
+        /* rpm: the older versions installed beside it (kernels) */
+        for (guint j = 0; p->other_versions && j < p->other_versions->len;
+             j++)
+            ds_cli_printf(cli, "%s%s%s", j ? " " : " (also ",
+                          (char *)p->other_versions->pdata[j],
+                          j + 1 == p->other_versions->len ? ")" : "");
         putchar('\n');
     }
     heading(cli, "sources", m->sources->len);

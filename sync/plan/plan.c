@@ -554,6 +554,10 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
         return ds_error_set(err, DS_EINVALID,
                             "%s: the lab manifest is for host '%s'", prod->host,
                             lab->host ? lab->host : "(null)");
+    /* rpm hosts are recorded and diffed; replaying onto them is not
+     * built yet, and a dpkg plan must never be run on one. */
+    if (ds_manifest_is_rpm(prod) || ds_manifest_is_rpm(lab))
+        return ds_error_set(err, DS_EUNSUPPORTED, "%s: an rpm host: driftsync records and diffs rpm hosts but cannot replay onto them yet (no plan or sync)", prod->host);
     plan = g_new0(ds_plan, 1);
     plan->host = g_strdup(prod->host);
     plan->actions =

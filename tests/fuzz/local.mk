@@ -10,7 +10,8 @@ fuzz_targets = tests/fuzz/fuzz-manifest tests/fuzz/fuzz-config \
 	tests/fuzz/fuzz-tar tests/fuzz/fuzz-pkgcache-index \
 	tests/fuzz/fuzz-agent-reply tests/fuzz/fuzz-journal \
 	tests/fuzz/fuzz-audit-expect tests/fuzz/fuzz-audit-restart \
-	tests/fuzz/fuzz-bundle tests/fuzz/fuzz-report-state
+	tests/fuzz/fuzz-bundle tests/fuzz/fuzz-report-state \
+	tests/fuzz/fuzz-rpm
 # (They link the library like every test program: LDADD in tests/local.mk.)
 fuzz_ldflags = $(AM_LDFLAGS) $(DS_FUZZ_LDFLAGS)
 EXTRA_DIST += tests/fuzz/fuzz.h tests/fuzz/run.sh tests/fuzz/corpus
@@ -47,6 +48,8 @@ tests_fuzz_fuzz_bundle_SOURCES = tests/fuzz/fuzz-bundle.c
 tests_fuzz_fuzz_bundle_LDFLAGS = $(fuzz_ldflags)
 tests_fuzz_fuzz_report_state_SOURCES = tests/fuzz/fuzz-report-state.c
 tests_fuzz_fuzz_report_state_LDFLAGS = $(fuzz_ldflags)
+tests_fuzz_fuzz_rpm_SOURCES = tests/fuzz/fuzz-rpm.c
+tests_fuzz_fuzz_rpm_LDFLAGS = $(fuzz_ldflags)
 
 if DS_FUZZING
 noinst_PROGRAMS += $(fuzz_targets)

@@ -17,7 +17,8 @@ unit_tests += \
 	tests/unit/test-report \
 	tests/unit/test-util \
 	tests/unit/test-bundle \
-	tests/unit/test-textdiff
+	tests/unit/test-textdiff \
+	tests/unit/test-rpm
 
 # The dpkg collector against scripted answers (a "scripted:" transport,
 # also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
@@ -37,7 +38,9 @@ EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh \
 	tests/data/dpkg/mkroot.sh tests/data/dpkg/mksecrets.sh \
 	tests/data/dpkg/mkrepo.sh \
 	tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
-	tests/data/dpkg/apt/local-repo.txt
+	tests/data/dpkg/apt/local-repo.txt \
+	tests/data/rpm/mkroot.sh tests/data/rpm/gen-vercmp-pairs.sh \
+	tests/data/rpm/vercmp-pairs.txt
 EXTRA_DIST += \
 	tests/data/good/db01.json \
 	tests/data/good/web01-lab.json \

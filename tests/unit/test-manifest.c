@@ -311,7 +311,7 @@ static void test_error_messages(void)
         {"\"reboot_required\": false", "\"reboot_required\": \"no\"",
          "web01.json: reboot_required: expected a boolean, got a string"},
         {"\"schema\": \"driftsync/manifest/v1\"",
-         "\"schema\": \"driftsync/manifest/v2\"",
+         "\"schema\": \"driftsync/manifest/v3\"",
          "web01.json: schema: unsupported schema"},
         {"\"arch\": \"amd64\",\n      \"source\": \"Debian:bookworm\",\n"
          "      \"version\": \"2.6.1\"",
