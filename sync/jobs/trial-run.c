@@ -16,6 +16,9 @@
 #include "sync/jobs/trial.h"
 
 #define TRIAL_AGENT_WAIT_MS (180 * 1000)
+/* How long a guest whose agent went silent may take to show as stopped. */
+#define SETTLE_POLLS 30
+#define SETTLE_POLL_US (100 * 1000)
 
 void ds_trial_step_free(ds_trial_step *s)
 {
@@ -527,6 +530,22 @@ static const char *state_of(virDomainPtr dom)
                                           : "not running";
 }
 
+/* The guest's state after the agent stopped answering: a guest being
+ * destroyed closes the agent's channel before libvirt reports it shut off,
+ * so look again for a moment before calling it a silent guest. */
+static const char *settled_state_of(virDomainPtr dom, const GError *err)
+{
+    const char *state = state_of(dom);
+
+    for (int i = 0; !state && ds_error_code_of(err) == DS_EINTERRUPTED &&
+                    i < SETTLE_POLLS;
+         i++) {
+        g_usleep(SETTLE_POLL_US);
+        state = state_of(dom);
+    }
+    return state;
+}
+
 int ds_trial_run(ds_trial *tr, char **runs, char **checks)
 {
     g_autoptr(ds_manifest) before = NULL;
@@ -584,7 +603,8 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
                 ds_snapshot_mode_to_string(tr->mode), tr->mode_why);
 
     rc = apply_and_check(tr, runs, checks, &err);
-    if (rc < 0 && !tr->interrupted && !tr->lost && (state = state_of(tr->dom))) {
+    if (rc < 0 && !tr->interrupted && !tr->lost &&
+        (state = settled_state_of(tr->dom, err))) {
         /* The guest went away faster than the guard looked. */
         tr->lost = true;
         tr->lost_why = g_strdup(err->message);
