@@ -593,6 +593,17 @@ static int facts_usable(const ds_dpkg_facts *facts, const char *host,
                         facts->dpkg_status, why ? ": " : "", why ? why : "");
 }
 
+/* An empty probe whose containers own their contents. */
+static void probe_init(probe *pr)
+{
+    pr->sources = g_ptr_array_new_with_free_func(g_free);
+    pr->kernels = g_ptr_array_new_with_free_func(g_free);
+    pr->units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr->wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    pr->home = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    pr->links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+}
+
 static int dpkg_collect(ds_manifest **out, ds_transport *t,
                         const ds_collect_options *opts, GError **err)
 {
@@ -618,12 +629,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     if (c.root)
         while (g_str_has_suffix(c.root, "/"))
             c.root[strlen(c.root) - 1] = '\0';
-    pr.sources = g_ptr_array_new_with_free_func(g_free);
-    pr.kernels = g_ptr_array_new_with_free_func(g_free);
-    pr.units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    pr.wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    pr.home = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    pr.links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    probe_init(&pr);
     m = ds_manifest_new(c.host, opts->role);
     m->collected_at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
     m->collector.version = g_strdup(PACKAGE_VERSION);
@@ -698,12 +704,7 @@ int ds_systemd_collect_services(ds_manifest *m, ds_dpkg_ctx *c,
     probe pr = {0};
     int rc;
 
-    pr.sources = g_ptr_array_new_with_free_func(g_free);
-    pr.kernels = g_ptr_array_new_with_free_func(g_free);
-    pr.units = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    pr.wanted = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-    pr.home = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    pr.links = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    probe_init(&pr);
     rc = parse_probe(&pr, c, ds_dpkg_facts_get(facts, "probe"), err);
     if (rc == 0)
         rc = collect_services(m, c, &pr, facts, err);
