@@ -56,7 +56,8 @@ typedef struct ds_service {
     char *active;  /* "active" "inactive" "failed" ... "unknown" */
 } ds_service;
 
-/* A pending update (apt's candidate newer than the installed version):
+/* A pending update (apt's candidate newer than the installed version; on
+ * rpm hosts dnf's, keyed NAME.ARCH with an EVR):
  * `pending.NAME`.  Held packages are never pending (see `holds`). */
 typedef struct ds_pending {
     char *name;    /* as in packages: "openssl", "libc6:i386" */
@@ -65,6 +66,12 @@ typedef struct ds_pending {
     char *suite;   /* its Release Codename (else Suite):
                     * "bookworm-security", or NULL */
     bool security; /* a security update by the collector's rule */
+    /* rpm hosts (v2): the repository's updateinfo advisories of kind
+     * "security" that the candidate fixes (char *, sorted, unique; NULL
+     * when none), and the highest of their severities ("Critical",
+     * "Important", "Moderate", "Low"), or NULL when none says. */
+    GPtrArray *advisories;
+    char *severity;
 } ds_pending;
 
 typedef struct ds_manifest {
