@@ -180,5 +180,9 @@ bool ds_name_is_safe_package(const char *name); /* Debian package name [:arch] *
 bool ds_name_is_safe_rpm_package(const char *name); /* rpm NAME.ARCH */
 /* Whether m is an rpm host's manifest. */
 bool ds_manifest_is_rpm(const ds_manifest *m);
+/* Two versions of m's packages in its platform's order: rpm's (librpm)
+ * for an rpm host's, dpkg's otherwise; <0, 0, >0. */
+int ds_manifest_version_compare(const ds_manifest *m, const char *a,
+                                const char *b);
 bool ds_name_is_safe_path(const char *path);    /* absolute, no "..", no NUL/control */
 bool ds_name_is_safe_service(const char *name); /* systemd unit name */
