@@ -26,8 +26,10 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # -fsanitize=fuzzer (clang, libclang-rt-14-dev); lighttpd with TLS
 # (lighttpd, lighttpd-mod-openssl) in front of git-http-backend for the
 # store's https remote; sudo for the non-root ssh user's `become = sudo`;
-# rpm, rpmbuild (rpm) for the rpm roots the rpm platform's tests build.
-test_pkgs="rpm openssh-server openssh-client openssl dpkg-dev python3 jq
+# rpm, rpmbuild (rpm) for the rpm roots the rpm platform's tests build,
+# createrepo_c and modifyrepo_c (createrepo-c) for their repositories and
+# advisories, dnf for the pending updates it reads from them.
+test_pkgs="rpm createrepo-c dnf openssh-server openssh-client openssl dpkg-dev python3 jq
       clang libclang-rt-14-dev
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils
