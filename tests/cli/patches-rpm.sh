@@ -6,7 +6,8 @@
 # classifies them (tests/data/rpm/mkrepo.sh: createrepo_c, modifyrepo_c),
 # collected as local:ROOT and with record --local --root.  `patches` lists
 # the security updates first, the most severe first, with their advisories,
-# and the others as updates; `audit` finds the security ones; a repository
+# and the others as updates; `audit` finds the security ones (`trial
+# --pending` refuses the rpm host: apt cannot try them); a repository
 # dnf cannot read, metadata never fetched and hostile dnf output are each
 # one error naming the host.
 . "$DS_SRCDIR/tests/setup.sh"
@@ -124,6 +125,24 @@ jq_ok "and no error" '.hosts[0] | has("error") | not'
 expect_status 2 "audit --like still refuses the rpm host" dsc audit --like el rh1
 grep_ok "saying what it does not check" \
     'rh1: an rpm host: audit --expect, --bundle and --like do not check rpm hosts yet' "$T/err"
+
+# trial --pending does not try dnf's pending set with apt.
+cat >"$T/lab.conf" <<CONF
+[store]
+path = $S
+state = $T/state
+
+[lab]
+uri = test://$DATA/snapshot-node.xml
+
+[host rh1]
+source = local:$R
+lab = lab-web01
+CONF
+expect_status 2 "trial --pending refuses the rpm host" \
+    ds --config "$T/lab.conf" trial rh1 --pending --check true
+grep_ok "saying it tries dpkg hosts only" \
+    'rh1: an rpm host: trial --pending tries pending updates on dpkg hosts only' "$T/err"
 
 # Hostile output from dnf is one error naming the host.
 mkdir -p "$T/bin"
