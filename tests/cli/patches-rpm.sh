@@ -126,6 +126,17 @@ expect_status 2 "audit --like still refuses the rpm host" dsc audit --like el rh
 grep_ok "saying what it does not check" \
     'rh1: an rpm host: audit --expect, --bundle and --like do not check rpm hosts yet' "$T/err"
 
+# The report's patch cycle: pending since recorded, closed once installed.
+rpm --root "$R" --dbpath /var/lib/rpm -U --nodeps --noscripts \
+    "$T"/r/out/noarch/ds-sec-1.1-1.noarch.rpm
+expect_status 0 "the upgraded root is recorded" dsc record rh1
+expect_status 0 "report" dsc report --output "$T/rep"
+jq '.patches' "$T/rep/report.json" >"$T/out"
+jq_ok "the report counts the host's pending updates, security ones apart" \
+    '.hosts.rh1.security == 2 and .hosts.rh1.other == 3'
+jq_ok "and the installed security update's event is closed" \
+    '[.events[] | select(.host == "rh1" and .package == "ds-sec.noarch")][0] | .security and .installed != null and .version == "1.1-1"'
+
 # trial --pending does not try dnf's pending set with apt.
 cat >"$T/lab.conf" <<CONF
 [store]
