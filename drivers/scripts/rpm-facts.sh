@@ -63,9 +63,10 @@ fi
 # database, repositories and cache (--installroot), the database where
 # this machine's rpm macros say (%_dbpath): when that is not the root's,
 # dnf would see nothing installed, and is not asked (dnf-dbpath).
+samedir() { x=$(cd "$1" 2>/dev/null && pwd -P) && y=$(cd "$2" 2>/dev/null && pwd -P) && [ "$x" = "$y" ]; }
 db=
 [ -z "$r" ] || db=$(rpm --eval '%{_dbpath}')
-if [ -n "$r" ] && command -v dnf >/dev/null 2>&1 && ! [ "$r$db" -ef "$r$d" ]; then
+if [ -n "$r" ] && command -v dnf >/dev/null 2>&1 && ! samedir "$r$db" "$r$d"; then
   s dnf-dbpath; printf '%s\n' "$db"
 elif command -v dnf >/dev/null 2>&1; then
   set -- -q --setopt=skip_if_unavailable=False
