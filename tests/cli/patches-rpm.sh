@@ -54,6 +54,10 @@ expect_status 2 "patches fails while a repository cannot be read" \
     dsc patches rh1
 grep_ok "naming the host and what dnf said" \
     "rh1: dnf repoquery --upgrades failed \(exit status 1\).*Cache-only enabled but no cache for 'baseos'" "$T/err"
+expect_status 3 "record --refresh-lists fails when dnf makecache does" \
+    dsc record --refresh-lists rh1
+grep_ok "naming the host and dnf's error" \
+    "rh1: dnf makecache failed \(exit status 1\): .*baseos" "$T/err"
 rm "$R/etc/yum.repos.d/base.repo" "$R/etc/yum.repos.d/private.repo"
 expect_status 2 "patches fails before dnf's metadata was ever fetched" \
     dsc patches rh1
