@@ -271,18 +271,6 @@ int ds_rpm_parse_advisories(GPtrArray *out, const char *host,
     return 0;
 }
 
-/* Severities from the lowest to the highest. */
-static int severity_rank(const char *s)
-{
-    static const char *const order[] = {"Low", "Moderate", "Important",
-                                        "Critical"};
-
-    for (gsize i = 0; s && i < G_N_ELEMENTS(order); i++)
-        if (strcmp(s, order[i]) == 0)
-            return (int)i + 1;
-    return 0;
-}
-
 static gint cmp_str(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -304,7 +292,8 @@ static void classify(ds_pending *p, const GPtrArray *advisories)
         if (!g_ptr_array_find_with_equal_func(p->advisories, a->id,
                                               g_str_equal, NULL))
             g_ptr_array_add(p->advisories, g_strdup(a->id));
-        if (severity_rank(a->severity) > severity_rank(p->severity)) {
+        if (ds_pending_severity_rank(a->severity) >
+            ds_pending_severity_rank(p->severity)) {
             g_free(p->severity);
             p->severity = g_strdup(a->severity);
         }

@@ -37,6 +37,17 @@ void ds_pending_free(ds_pending *p)
     g_free(p);
 }
 
+int ds_pending_severity_rank(const char *severity)
+{
+    static const char *const order[] = {"Low", "Moderate", "Important",
+                                        "Critical"};
+
+    for (gsize i = 0; severity && i < G_N_ELEMENTS(order); i++)
+        if (strcmp(severity, order[i]) == 0)
+            return (int)i + 1;
+    return 0;
+}
+
 void ds_manifest_free_selection(ds_manifest *m)
 {
     g_clear_pointer(&m->pending, g_ptr_array_unref);

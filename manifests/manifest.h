@@ -127,6 +127,9 @@ ds_pending *ds_pending_new(const char *name, const char *version,
                            const char *origin, const char *suite,
                            bool security);
 void ds_pending_free(ds_pending *p);
+/* An updateinfo severity's rank: Low 1, Moderate 2, Important 3,
+ * Critical 4; 0 for NULL or any other word. */
+int ds_pending_severity_rank(const char *severity);
 
 /* Sort every list and drop exact duplicates, so that serialising gives
  * canonical bytes.  Returns DS_EINVALID when two entries share a key

@@ -48,26 +48,17 @@ static gint64 parse_time(const char *s)
     return t ? g_date_time_to_unix(t) : -1;
 }
 
-/* updateinfo's severities from the lowest; 0 for none or another. */
-static int severity_rank(const char *s)
-{
-    static const char *const order[] = {"Low", "Moderate", "Important",
-                                        "Critical"};
-
-    for (gsize i = 0; s && i < G_N_ELEMENTS(order); i++)
-        if (strcmp(s, order[i]) == 0)
-            return (int)i + 1;
-    return 0;
-}
-
 static int cmp_patch(gconstpointer a, gconstpointer b)
 {
     const ds_patch *pa = *(ds_patch *const *)a, *pb = *(ds_patch *const *)b;
+    int ra, rb;
 
     if (pa->security != pb->security)
         return pa->security ? -1 : 1;
-    if (severity_rank(pa->severity) != severity_rank(pb->severity))
-        return severity_rank(pb->severity) - severity_rank(pa->severity);
+    ra = ds_pending_severity_rank(pa->severity);
+    rb = ds_pending_severity_rank(pb->severity);
+    if (ra != rb)
+        return rb - ra; /* the most severe first */
     return strcmp(pa->name, pb->name);
 }
 
