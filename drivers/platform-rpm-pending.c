@@ -140,7 +140,7 @@ int ds_rpm_parse_upgrades(GPtrArray *out, const char *host, const char *data,
         g_str_hash, g_str_equal, g_free, (GDestroyNotify)ds_pending_free);
     g_auto(GStrv) lines = NULL;
     GHashTableIter it;
-    gpointer v;
+    gpointer k, v;
     int rc;
 
     if ((rc = split_lines(&lines, host, "dnf repoquery --upgrades", data, len,
@@ -151,9 +151,10 @@ int ds_rpm_parse_upgrades(GPtrArray *out, const char *host, const char *data,
             (rc = upgrade_line(by_key, host, i + 1, lines[i], err)) < 0)
             return rc;
     g_hash_table_iter_init(&it, by_key);
-    while (g_hash_table_iter_next(&it, NULL, &v)) {
+    while (g_hash_table_iter_next(&it, &k, &v)) {
         g_ptr_array_add(out, v);
-        g_hash_table_iter_steal(&it);
+        g_hash_table_iter_steal(&it); /* the value is out's now; the key */
+        g_free(k);                    /* is not anyone's */
     }
     return 0;
 }
