@@ -216,13 +216,17 @@ static void check_canonical(checked_file *c, ds_store_txn *txn,
     /* Canonical bytes were compared by their id already; other bytes'
      * canonical form only when the store has the host. */
     if (c->canonical || !ds_store_txn_stored(txn, c->role, c->host) ||
-        ds_store_hash(&id, g_bytes_get_data(bytes, NULL),
-                      g_bytes_get_size(bytes)) < 0)
+        ds_store_hash_compare(&id, g_bytes_get_data(bytes, NULL),
+                              g_bytes_get_size(bytes)) < 0)
         return;
     if (ds_store_txn_holds(txn, c->role, c->host, &id)) {
+        ds_blob_id kept;
+
         c->same = true;
-        if (inputs)
-            ds_store_inputs_note(inputs, &c->input, c->role, c->host, &id);
+        /* The table keeps the input's id: made with collision detection
+         * (c->input was made for comparing only). */
+        if (inputs && ds_store_hash(&kept, data, len) == 0)
+            ds_store_inputs_note(inputs, &kept, c->role, c->host, &id);
     }
 }
 
@@ -239,7 +243,10 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
 
     if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
         return;
-    if (ds_store_hash(&c->input, data, len) < 0) {
+    /* Only compared with ids the store keeps (ds_store_hash_compare):
+     * hashing every input with collision detection was half of a
+     * nightly record. */
+    if (ds_store_hash_compare(&c->input, data, len) < 0) {
         ds_error_set(&c->err, DS_EGENERIC, "%s: cannot hash it", c->file);
         return;
     }
