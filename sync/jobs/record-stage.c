@@ -147,13 +147,27 @@ typedef struct {
 /* The value of a top-level string member where canonical bytes put it
  * ("\n  \"KEY\": \"VALUE\",\n"), or NULL.  Only a guess to look the host
  * up with: the store's blob id decides. */
-static char *canonical_member(const char *data, gsize len, const char *key)
+static char *canonical_member(const char *data, gsize len, const char *key,
+                              bool from_end)
 {
     g_autofree char *pat = g_strdup_printf("\n  \"%s\": \"", key);
     gsize plen = strlen(pat);
-    const char *p = memmem(data, len, pat, plen);
+    const char *p = NULL;
     const char *end = data + len, *q;
 
+    if (!from_end) {
+        p = memmem(data, len, pat, plen);
+    } else {
+        /* A member the canonical order puts near the end ("role", after
+         * the packages): line by line from there. */
+        for (q = end; !p && q > data;) {
+            q = memrchr(data, '\n', (gsize)(q - data));
+            if (!q)
+                break;
+            if ((gsize)(end - q) >= plen && !memcmp(q, pat, plen))
+                p = q;
+        }
+    }
     if (!p)
         return NULL;
     p += plen;
@@ -177,9 +191,9 @@ static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
      * bytes are not searched for one. */
     bool looks_canonical = len > 5 && !memcmp(data, "{\n  \"", 5);
     g_autofree char *host =
-        looks_canonical ? canonical_member(data, len, "host") : NULL;
+        looks_canonical ? canonical_member(data, len, "host", false) : NULL;
     g_autofree char *role =
-        looks_canonical ? canonical_member(data, len, "role") : NULL;
+        looks_canonical ? canonical_member(data, len, "role", true) : NULL;
 
     if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
         ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
