@@ -17,7 +17,7 @@ set -eu
 what=${1:-build}
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
       libvirt-dev libgit2-dev libjansson-dev libcurl4-openssl-dev libglib2.0-dev
-      librpm-dev"
+      libssl-dev zlib1g-dev librpm-dev"
 # What the tests run, by command: sshd (openssh-server); ssh, ssh-keygen
 # (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff

@@ -5,7 +5,7 @@ libdriftsync_la_SOURCES += \
 	drivers/transport.c drivers/transport.h drivers/transport-private.h \
 	drivers/transport-spawn.c drivers/transport-local.c \
 	drivers/transport-ssh.c drivers/transport-ssh-check.c \
-	drivers/transport-https.c \
+	drivers/transport-https.c drivers/curl-lazy.c drivers/libvirt-lazy.c \
 	drivers/transport-agent.c drivers/transport-agent.h \
 	drivers/transport-agent-reply.c drivers/transport-agent-reply.h \
 	drivers/platform.c drivers/platform.h \
