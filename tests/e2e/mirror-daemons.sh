@@ -118,9 +118,11 @@ vexec2() { E2E_URI=$HV2 vexec "$HV2DOM" "$@"; }
 
 # The same starting file on prod and both labs.
 for d in "$PROD" "$LAB"; do
+    check "$d: /etc/ds-e2e" at "$d" run mkdir -p /etc/ds-e2e
     check "$d: $APP" sh -c 'printf "mode = start\n" | "$1" -c "$2" "$3" write "$4" 0644' \
         - "$AGENT_TOOL" "$E2E_URI" "$d" "$APP"
 done
+check "$HV2DOM: /etc/ds-e2e" at2 run mkdir -p /etc/ds-e2e
 check "$HV2DOM: $APP" sh -c 'printf "mode = start\n" | "$1" -c "$2" "$3" write "$4" 0644' \
     - "$AGENT_TOOL" "$HV2" "$HV2DOM" "$APP"
 
@@ -216,6 +218,7 @@ check "git fsck is clean" git --git-dir="$T/store" fsck --no-progress --strict
 # ---- DS_HV_COMPARE=1: the same on two labs of one daemon ----------------
 if [ "${DS_HV_COMPARE:-0}" = 1 ]; then
     check "a second lab on the system daemon ($LAB2)" bash "$DS_SRCDIR/tests/e2e/bed.sh" add $LAB2
+    check "$LAB2: /etc/ds-e2e" at "$LAB2" run mkdir -p /etc/ds-e2e
     check "$LAB2: $APP" sh -c 'printf "mode = production\nworkers = 8\n" | "$1" -c "$2" "$3" write "$4" 0644' \
         - "$AGENT_TOOL" "$E2E_URI" "$LAB2" "$APP"
     sed -i "s|^lab = $HV2DOM\$|lab = $LAB2|; /^lab-uri = /d" "$T/ds.conf"
