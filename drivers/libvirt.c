@@ -142,11 +142,23 @@ static int lab_open_error(GError **err, const char *uri)
         return ds_error_set(err, DS_EGENERIC,
                             "%s: the libvirt daemon is not running (%s)", uri,
                             msg);
+    /* ssh's own words (it runs as a program): the daemon's host key, or
+     * the user's key or password, refused. */
+    if (strstr(msg, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+        /* ssh's banner of @s would fill the message */
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: the host key was not accepted (ssh: it is not the key known for this host; Host key verification failed)", uri);
+    if (strstr(msg, "Host key verification failed"))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: the host key was not accepted (%s)", uri,
+                            msg);
+    if (strstr(msg, "Permission denied (") || code == VIR_ERR_AUTH_FAILED ||
+        code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: authentication refused (%s)", uri, msg);
     /* ssh reports a refused port as its own message, not as errno. */
     if (sys == ECONNREFUSED || strstr(msg, "Connection refused") ||
-        strstr(msg, "Permission denied") || code == VIR_ERR_AUTH_FAILED ||
-        code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE ||
-        sys == EACCES || sys == EPERM)
+        strstr(msg, "Permission denied") || sys == EACCES || sys == EPERM)
         return ds_error_set(err, DS_EGENERIC, "%s: connection refused (%s)",
                             uri, msg);
     return ds_error_set(err, DS_EGENERIC, "%s: cannot connect (%s)", uri,

@@ -190,15 +190,23 @@ expect_status 0 "diff ses: no drift after the sync" dsc diff ses
 printf 'mode = production\nworkers = 8\n' | at "$PROD" write "$APP" 0644
 expect_status 1 "the user's key refused: exit 1" dsc mirror
 grep_ok "ses fails naming its host, its URI and the cause" \
-    "^ses: failed: the lab's libvirt daemon cannot be reached: qemu\\+ssh://$U@127\\.0\\.0\\.1:$SSHD_PORT/session\\?.*: connection refused \\(.*Permission denied" "$T/out"
+    "^ses: failed: the lab's libvirt daemon cannot be reached: qemu\\+ssh://$U@127\\.0\\.0\\.1:$SSHD_PORT/session\\?.*: authentication refused \\(.*Permission denied \\(publickey\\)" "$T/out"
 grep_ok "sys synced all the same" '^sys: synced in' "$T/out"
 grep_ok "the daemon is named once on stderr" "mirror: libvirt daemon not reached, its 1 lab not synced: qemu\\+ssh://$U@" "$T/err"
 check "lab-e2e has the new file" test "$(lab_app)" = "$(printf 'mode = production\nworkers = 8')"
-check "hv2-e2e was not touched" test "$(ses_app)" = "$(printf 'mode = production\nworkers = 4')"
 check "the report names the daemon's error" \
     report ".daemons[1].uri == \"$HV2\" and (.daemons[1].error | test(\"Permission denied\")) and .daemons[1].connections == 0 and .exit == 1"
 
 cp "$T/user_key.pub" "$HOME_U/.ssh/authorized_keys"
+check "hv2-e2e was not touched" test "$(ses_app)" = "$(printf 'mode = production\nworkers = 4')"
+# ssh checks the daemon's host key against another one: refused.
+sed "s|command=$T/ssh&|command=$T/ssh-wrong\\&|" "$T/ds.conf" >"$T/wrong.conf"
+expect_status 1 "a host key ssh does not accept: exit 1" ds --config "$T/wrong.conf" mirror
+grep_ok "ses fails saying so" \
+    "^ses: failed: the lab's libvirt daemon cannot be reached: qemu\\+ssh://$U@.*command=$T/ssh-wrong.*: the host key was not accepted \\(.*Host key verification failed" "$T/out"
+grep_ok "sys in sync (nothing new on prod)" '^sys: in sync$' "$T/out"
+check "hv2-e2e still not touched" test "$(ses_app)" = "$(printf 'mode = production\nworkers = 4')"
+
 stop_sshd
 expect_status 1 "its sshd gone: exit 1" dsc mirror
 grep_ok "ses fails naming its host, its URI and the cause" \

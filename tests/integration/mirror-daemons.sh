@@ -9,7 +9,9 @@
 # daemon's labs synced by workers of its own ([lab] parallel = 1 does not
 # make one daemon wait for another), and a daemon that cannot be reached
 # failing only its labs, each naming the host, the URI and the cause,
-# untouched (no lock, no journal), exit 1.  The test driver has no guest
+# untouched (no lock, no journal), exit 1; as root, a real sshd on
+# loopback refusing the user's key and showing another host key than the
+# one known, each said as such.  The test driver has no guest
 # agent: a lab that reached its daemon fails at collecting the lab, which
 # is where the engine says it got to (tests/e2e/mirror-daemons.sh syncs
 # for real on two daemons).
@@ -124,5 +126,40 @@ grep_ok "s1 fails naming its host and URI" \
 diag "$(grep '^s1: ' "$T/out")"
 report_ok "two daemons, a1's with one connection" \
     ".daemons | length == 2 and .[1].connections == 1 and .[0].error != null"
+
+# ---- ssh's refusals, as root with a real sshd on loopback ----
+# The daemon's host key not the one known, and the user's key refused:
+# each lab fails saying which, naming its host and URI.
+if [ "$(id -u)" = 0 ]; then
+    . "$DS_SRCDIR/tests/sshd.sh"
+    start_sshd
+    # libvirt's ssh transport runs the ssh program: this one reads the
+    # test's known_hosts only (never root's)
+    mkssh() { # FILE KNOWN-HOSTS
+        printf '#!/bin/sh\nexec ssh -o UserKnownHostsFile=%s -o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes "$@"\n' "$2" >"$1"
+        chmod 0755 "$1"
+    }
+    ssh-keygen -q -t ed25519 -N '' -f "$T/other_key" -C other
+    known_hosts_line "$SSHD_PORT" "$T/other_key.pub" >"$T/wrong_known_hosts"
+    mkssh "$T/ssh-ok" "$T/known_hosts"
+    mkssh "$T/ssh-wrong" "$T/wrong_known_hosts"
+    uri() { # KEY SSH
+        printf 'qemu+ssh://root@127.0.0.1:%s/system?keyfile=%s&command=%s&no_tty=1' \
+            "$SSHD_PORT" "$1" "$2"
+    }
+    conf "$T/ssh.conf" k1 lab-x "$(uri "$T/other_key" "$T/ssh-ok")" \
+        h1 lab-y "$(uri "$T/user_key" "$T/ssh-wrong")" a1 lab-node01 -
+    rm -rf "$T/state/lock" "$T/state/journal"
+    expect_status 1 "ssh refuses two daemons: exit 1" ds --config "$T/ssh.conf" mirror
+    grep_ok "the user's key refused: k1 says so" \
+        "^k1: failed: the lab's libvirt daemon cannot be reached: qemu\\+ssh://root@127\\.0\\.0\\.1:$SSHD_PORT/system\\?keyfile=$T/other_key.*: authentication refused \\(.*Permission denied \\(publickey\\)" "$T/out"
+    grep_ok "another host key: h1 says so" \
+        "^h1: failed: the lab's libvirt daemon cannot be reached: qemu\\+ssh://root@127\\.0\\.0\\.1:$SSHD_PORT/system\\?keyfile=$T/user_key&command=$T/ssh-wrong.*: the host key was not accepted \\(.*Host key verification failed" "$T/out"
+    grep_ok "a1 on the test driver is tried all the same" '^a1: failed: before the sync: ' "$T/out"
+    check "two daemons not reached, said once each" \
+        test "$(grep -c 'libvirt daemon not reached' "$T/err")" = 2
+else
+    skip "ssh's refusals: a loopback sshd needs root"
+fi
 
 done_testing
