@@ -110,7 +110,7 @@ static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
 
     if (!uri)
         return 0;
-    ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name);
+    ds_collect_transport_options(&o, r->cfg, h->hc, h->hc->name, r->role);
     if (g_str_has_prefix(uri, "https:") || g_str_has_prefix(uri, "http:")) {
         ds_log_verbose(
             &r->log,
