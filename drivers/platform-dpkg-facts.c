@@ -30,6 +30,19 @@ GBytes *ds_dpkg_facts_get(const ds_dpkg_facts *f, const char *name)
     return g_hash_table_lookup(f->sections, name);
 }
 
+const char *ds_dpkg_facts_text(const ds_dpkg_facts *f, const char *name,
+                               gsize *len)
+{
+    GBytes *b = ds_dpkg_facts_get(f, name);
+    const char *d;
+
+    *len = 0;
+    if (!b)
+        return NULL;
+    d = g_bytes_get_data(b, len);
+    return d ? d : ""; /* present but empty */
+}
+
 int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,
                         const char *host, GError **err)
 {

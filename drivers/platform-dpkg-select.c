@@ -150,20 +150,6 @@ static int check_refresh(ds_dpkg_ctx *c, ds_dpkg_facts *facts, GError **err)
                         why ? why : "");
 }
 
-static const char *section(ds_dpkg_facts *facts, const char *name,
-                           gsize *len)
-{
-    GBytes *b = ds_dpkg_facts_get(facts, name);
-
-    const char *d;
-
-    *len = 0;
-    if (!b)
-        return NULL;
-    d = g_bytes_get_data(b, len);
-    return d ? d : ""; /* present but empty */
-}
-
 int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
                               ds_dpkg_facts *facts, GError **err)
 {
@@ -176,7 +162,7 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
     collect_holds(m, facts);
     if ((rc = check_refresh(c, facts, err)) < 0)
         return rc;
-    if (!(d = section(facts, "apt-status", &len)))
+    if (!(d = ds_dpkg_facts_text(facts, "apt-status", &len)))
         return 0; /* no apt on this host: holds only */
     {
         g_autofree char *st = g_strndup(d, len);
@@ -189,14 +175,14 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
      * 123 when one of its apt-cache runs failed. */
     if (a != 0 || b != 0)
         return 0;
-    if ((d = section(facts, "arch", &len))) {
+    if ((d = ds_dpkg_facts_text(facts, "arch", &len))) {
         native = g_strstrip(g_strndup(d, MIN(len, 64)));
         if (!*native || strspn(native, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
                             strlen(native))
             g_clear_pointer(&native, g_free);
     }
-    files = section(facts, "apt-files", &flen);
-    pkgs = section(facts, "apt-policy", &plen);
+    files = ds_dpkg_facts_text(facts, "apt-files", &flen);
+    pkgs = ds_dpkg_facts_text(facts, "apt-policy", &plen);
     if ((rc = ds_apt_policy_parse(&policy, c->host, files ? files : "", flen,
                                   pkgs ? pkgs : "", plen, err)) < 0 ||
         (rc = ds_apt_policy_apply(m, policy, native,
@@ -206,13 +192,13 @@ int ds_dpkg_collect_selection(ds_manifest *m, ds_dpkg_ctx *c,
         return rc;
     /* marks only from a successful apt-mark: none would read as "all
      * manual" */
-    d = m_st == 0 ? section(facts, "apt-auto", &len) : NULL;
+    d = m_st == 0 ? ds_dpkg_facts_text(facts, "apt-auto", &len) : NULL;
     if (d)
         m->auto_marks = g_ptr_array_new_with_free_func(g_free);
     if (d && (rc = ds_apt_parse_names(m->auto_marks, m, native, c->host,
                                       "apt-mark showauto", d, len, err)) < 0)
         return rc;
-    d = section(facts, "apt-lists", &len);
+    d = ds_dpkg_facts_text(facts, "apt-lists", &len);
     if (d && (rc = ds_apt_parse_mtimes(&m->lists_updated_at, c->host, d, len,
                                        err)) < 0)
         return rc;

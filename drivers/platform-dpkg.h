@@ -55,6 +55,10 @@ typedef struct ds_dpkg_facts {
 ds_dpkg_facts *ds_dpkg_facts_new(void);
 void ds_dpkg_facts_free(ds_dpkg_facts *f);
 GBytes *ds_dpkg_facts_get(const ds_dpkg_facts *f, const char *name);
+/* A section's bytes and length: NULL (len 0) when the script printed no
+ * such section, "" when it printed it empty. */
+const char *ds_dpkg_facts_text(const ds_dpkg_facts *f, const char *name,
+                               gsize *len);
 /* Split the script's output at "\nMARKER NAME\n" lines; DS_EINVALID
  * unless it ends with the "end" section. */
 int ds_dpkg_facts_split(ds_dpkg_facts *f, const char *marker, GBytes *out,

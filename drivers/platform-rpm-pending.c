@@ -323,18 +323,6 @@ void ds_rpm_pending_apply(ds_manifest *m, GPtrArray *upgrades,
     }
 }
 
-static const char *section(ds_dpkg_facts *facts, const char *name, gsize *len)
-{
-    GBytes *b = ds_dpkg_facts_get(facts, name);
-    const char *d;
-
-    *len = 0;
-    if (!b)
-        return NULL;
-    d = g_bytes_get_data(b, len);
-    return d ? d : ""; /* present but empty */
-}
-
 /* "STATUS\nSTDERR..." sections (refresh): 0, or the error naming the
  * command and dnf's own words. */
 static int check_status(ds_dpkg_ctx *c, const char *d, gsize len,
@@ -366,7 +354,7 @@ int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
     gsize len;
     int a = -1, b = -1, rc;
 
-    if ((d = section(facts, "dnf-dbpath", &len))) {
+    if ((d = ds_dpkg_facts_text(facts, "dnf-dbpath", &len))) {
         g_autofree char *db = g_strstrip(g_strndup(d, MIN(len, 256)));
         g_autofree char *show = ds_dpkg_show(db, strlen(db));
 
@@ -374,7 +362,7 @@ int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
             return 0;
         return ds_error_set(err, DS_EUNSUPPORTED, "%s: dnf would read the rpm database at %s under the root (this machine's %%_dbpath), not the root's own: pending updates are not collected", c->host, show);
     }
-    if (!(d = section(facts, "dnf-status", &len))) {
+    if (!(d = ds_dpkg_facts_text(facts, "dnf-status", &len))) {
         if (refresh)
             return ds_error_set(err, DS_EUNSUPPORTED, "%s: cannot refresh the package metadata: dnf is not installed", c->host);
         return 0; /* no dnf on this host: pending not collected */
@@ -384,7 +372,7 @@ int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
         if (sscanf(st, "%d %d", &a, &b) != 2)
             a = b = -1;
     }
-    if (refresh && (d = section(facts, "refresh", &len)) &&
+    if (refresh && (d = ds_dpkg_facts_text(facts, "refresh", &len)) &&
         (rc = check_status(c, d, len, "dnf makecache", err)) < 0)
         return rc;
     if (a != 0 || b != 0) {
@@ -395,7 +383,7 @@ int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
 
         if (!c->opts || !c->opts->pending_only)
             return 0;
-        d = section(facts, "dnf-error", &len);
+        d = ds_dpkg_facts_text(facts, "dnf-error", &len);
         all = g_strdup_printf("%d\n%.*s", a != 0 ? a : b, (int)len,
                               d ? d : "");
         return check_status(c, all, strlen(all),
@@ -403,16 +391,16 @@ int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
                                    : "dnf updateinfo list",
                             err);
     }
-    d = section(facts, "dnf-upgrades", &len);
+    d = ds_dpkg_facts_text(facts, "dnf-upgrades", &len);
     if ((rc = ds_rpm_parse_upgrades(upgrades, c->host, d ? d : "", len,
                                     err)) < 0)
         return rc;
-    d = section(facts, "dnf-advisories", &len);
+    d = ds_dpkg_facts_text(facts, "dnf-advisories", &len);
     if ((rc = ds_rpm_parse_advisories(advisories, c->host, d ? d : "", len,
                                       err)) < 0)
         return rc;
     ds_rpm_pending_apply(m, upgrades, advisories);
-    d = section(facts, "dnf-cache", &len);
+    d = ds_dpkg_facts_text(facts, "dnf-cache", &len);
     if (d && (rc = ds_apt_parse_mtimes(&m->lists_updated_at, c->host, d, len,
                                        err)) < 0)
         return rc;
