@@ -102,6 +102,17 @@ int ds_dpkg_name_host(GError **err, int rc, const char *host)
     return rc;
 }
 
+int ds_dpkg_finish(ds_manifest **out, ds_manifest **m, const char *host,
+                   GError **err)
+{
+    int rc = ds_manifest_normalise(*m, err);
+
+    if (rc < 0)
+        return ds_dpkg_name_host(err, rc, host);
+    *out = g_steal_pointer(m);
+    return 0;
+}
+
 int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
                      ds_dpkg_ctx *c, const char *const *argv, int max_ok,
                      GError **err)

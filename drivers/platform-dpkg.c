@@ -653,10 +653,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
         (rc = ds_dpkg_collect_selection(m, &c, facts, err)) < 0)
         goto done;
     if (opts->pending_only) {
-        if ((rc = ds_manifest_normalise(m, err)) < 0)
-            ds_dpkg_name_host(err, rc, c.host);
-        else
-            *out = g_steal_pointer(&m);
+        rc = ds_dpkg_finish(out, &m, c.host, err);
         goto done;
     }
     q = ds_dpkg_facts_get(facts, "md5");
@@ -676,12 +673,7 @@ static int dpkg_collect(ds_manifest **out, ds_transport *t,
     rc = ds_dpkg_collect_files(m->files, &c, conffiles, md5s, err);
     if (rc < 0)
         goto done;
-    rc = ds_manifest_normalise(m, err);
-    if (rc < 0) {
-        ds_dpkg_name_host(err, rc, c.host);
-        goto done;
-    }
-    *out = g_steal_pointer(&m);
+    rc = ds_dpkg_finish(out, &m, c.host, err);
 done:
     g_ptr_array_unref(pr.sources);
     g_ptr_array_unref(pr.kernels);

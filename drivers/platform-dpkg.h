@@ -36,6 +36,10 @@ int ds_dpkg_run_full(GBytes **out, GBytes **errout, int *status,
 /* Prefix *err with "HOST: " unless its message already starts so (the
  * transports name the host themselves); returns rc. */
 int ds_dpkg_name_host(GError **err, int rc, const char *host);
+/* The end of a collection: *m normalised and moved to *out, or the error
+ * naming the host. */
+int ds_dpkg_finish(ds_manifest **out, ds_manifest **m, const char *host,
+                   GError **err);
 /* A command's stderr as one printable line (NULL when empty). */
 char *ds_dpkg_fold_stderr(GBytes *err);
 

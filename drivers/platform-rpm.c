@@ -310,10 +310,7 @@ static int rpm_collect(ds_manifest **out, ds_transport *t,
         (rc = ds_rpm_collect_pending(m, &c, facts, err)) < 0)
         goto done;
     if (opts->pending_only) {
-        if ((rc = ds_manifest_normalise(m, err)) < 0)
-            ds_dpkg_name_host(err, rc, c.host);
-        else
-            *out = g_steal_pointer(&m);
+        rc = ds_dpkg_finish(out, &m, c.host, err);
         goto done;
     }
     if ((rc = collect_os(m, &c, facts, err)) < 0 ||
@@ -322,11 +319,7 @@ static int rpm_collect(ds_manifest **out, ds_transport *t,
         (rc = ds_systemd_collect_services(m, &c, facts, err)) < 0 ||
         (rc = collect_files(m, &c, facts, err)) < 0)
         goto done;
-    if ((rc = ds_manifest_normalise(m, err)) < 0) {
-        ds_dpkg_name_host(err, rc, c.host);
-        goto done;
-    }
-    *out = g_steal_pointer(&m);
+    rc = ds_dpkg_finish(out, &m, c.host, err);
 done:
     g_clear_pointer(&c.uids, g_hash_table_unref);
     g_clear_pointer(&c.gids, g_hash_table_unref);
