@@ -107,13 +107,13 @@ ds_drift *ds_drift_hosts(ds_store *st, const char *oid, char *const *hosts,
 {
     guint workers = ds_parallel_workers(n, DRIFT_THREADS);
     drift_work w = {st, oid, opts, g_new0(ds_drift, MAX(n, 1)),
-                    g_new0(ds_store *, workers + 1),
-                    g_new0(GError *, workers + 1)};
+                    g_new0(ds_store *, MAX(workers, 1)),
+                    g_new0(GError *, MAX(workers, 1))};
 
     for (guint i = 0; i < n; i++)
         w.rows[i].host = hosts[i];
     ds_parallel_for(n, DRIFT_THREADS, drift_at, &w);
-    for (guint t = 0; t <= workers; t++) {
+    for (guint t = 0; t < workers; t++) {
         ds_store_free(w.stores[t]);
         g_clear_error(&w.open_errs[t]);
     }
