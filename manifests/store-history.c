@@ -327,23 +327,6 @@ static void host_walk_free(host_walk *hw)
     g_free(hw);
 }
 
-/* The ROLE/ subtree of commit id: 0 and *out set, 1 when absent. */
-static int role_tree(git_tree **out, git_oid *out_id, ds_store *st,
-                     const git_commit *c, const char *dir)
-{
-    git_tree *root = NULL;
-    int rc;
-
-    *out = NULL;
-    if (git_commit_tree(&root, c) < 0)
-        return -1;
-    rc = ds_store_tree_blob_id(out_id, root, dir, GIT_OBJECT_TREE);
-    git_tree_free(root);
-    if (rc != 0)
-        return 1;
-    return git_tree_lookup(out, st->repo, out_id) < 0 ? -1 : 0;
-}
-
 /* What the commit message says of host: the rest of its line "HOST: ..."
  * or "HOST ROLE: ..." (when both roles changed), or NULL. */
 static char *host_line(const char *msg, const char *host, const char *role)
@@ -368,29 +351,23 @@ static char *host_line(const char *msg, const char *host, const char *role)
     return NULL;
 }
 
-/* Record in `hosts` that commit c changed entry `name` of the role tree:
- * cur/par are its blobs (NULL when absent on that side). */
-static void note_change(GHashTable *hosts, const git_commit *c,
-                        const char *role, const char *name,
-                        const git_oid *cur, const git_oid *par)
+/* Record in the table of hosts (the payload) that a commit changed one
+ * host's manifest. */
+static int note_change(void *payload, const ds_store_change *ch)
 {
-    size_t n = strlen(name);
-    g_autofree char *host = NULL;
+    GHashTable *hosts = payload;
+    const git_commit *c = ch->commit;
+    const char *role = ds_role_name(ch->role);
     host_walk *hw;
     ds_history_entry *e;
     entry_blobs b = { { { 0 } }, { { 0 } }, 1, 1 };
 
-    if (n <= 5 || strcmp(name + n - 5, ".json"))
-        return;
-    host = g_strndup(name, n - 5);
-    if (!ds_name_is_safe_host(host))
-        return;
-    if (!(hw = g_hash_table_lookup(hosts, host))) {
+    if (!(hw = g_hash_table_lookup(hosts, ch->host))) {
         hw = g_new0(host_walk, 1);
         hw->entries = g_ptr_array_new_with_free_func(
             (GDestroyNotify)ds_history_entry_free);
         hw->blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
-        g_hash_table_insert(hosts, g_strdup(host), hw);
+        g_hash_table_insert(hosts, g_strdup(ch->host), hw);
     }
     e = g_new0(ds_history_entry, 1);
     e->oid = g_malloc(GIT_OID_HEXSZ + 1);
@@ -400,55 +377,18 @@ static void note_change(GHashTable *hosts, const git_commit *c,
                               ? git_commit_summary((git_commit *)c)
                               : "");
     e->run_id = run_trailer(git_commit_message(c));
-    e->detail = host_line(git_commit_message(c), host, role);
+    e->detail = host_line(git_commit_message(c), ch->host, role);
     g_ptr_array_add(hw->entries, e);
-    if (cur) {
-        b.cur = *cur;
+    if (ch->cur) {
+        b.cur = *ch->cur;
         b.cur_state = 0;
     }
-    if (par) {
-        b.par = *par;
+    if (ch->par) {
+        b.par = *ch->par;
         b.par_state = 0;
     }
     g_array_append_val(hw->blobs, b);
-}
-
-/* The entries of the role tree that differ between a commit and its
- * parent, compared by blob id (trees unchanged as a whole are skipped by
- * the caller). */
-static void note_tree_changes(GHashTable *hosts, const git_commit *c,
-                              const char *role, git_tree *cur, git_tree *par)
-{
-    size_t nc = cur ? git_tree_entrycount(cur) : 0;
-    size_t np = par ? git_tree_entrycount(par) : 0;
-
-    for (size_t i = 0; i < nc; i++) {
-        const git_tree_entry *ec = git_tree_entry_byindex(cur, i);
-        const char *name = git_tree_entry_name(ec);
-        const git_tree_entry *ep =
-            par ? git_tree_entry_byname(par, name) : NULL;
-
-        if (git_tree_entry_type(ec) != GIT_OBJECT_BLOB)
-            continue;
-        if (ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB &&
-            git_oid_equal(git_tree_entry_id(ec), git_tree_entry_id(ep)))
-            continue;
-        note_change(hosts, c, role, name, git_tree_entry_id(ec),
-                    ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB
-                        ? git_tree_entry_id(ep)
-                        : NULL);
-    }
-    for (size_t i = 0; i < np; i++) {
-        const git_tree_entry *ep = git_tree_entry_byindex(par, i);
-        const char *name = git_tree_entry_name(ep);
-        const git_tree_entry *ec =
-            cur ? git_tree_entry_byname(cur, name) : NULL;
-
-        if (git_tree_entry_type(ep) != GIT_OBJECT_BLOB ||
-            (ec && git_tree_entry_type(ec) == GIT_OBJECT_BLOB))
-            continue;
-        note_change(hosts, c, role, name, NULL, git_tree_entry_id(ep));
-    }
+    return 0;
 }
 
 int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
@@ -459,60 +399,17 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
         g_str_hash, g_str_equal, g_free, (GDestroyNotify)host_walk_free);
     GHashTable *result = NULL;
     const char *dir = ds_role_name(role);
-    git_revwalk *walk = NULL;
+    ds_store_walk w = {{role}, 1, NULL, since, note_change, NULL, err};
     GHashTableIter it;
     gpointer key, value;
-    git_oid id;
     int rc = 0;
 
     *out = NULL;
-    if (git_repository_head_unborn(st->repo) != 1) {
-        if (git_revwalk_new(&walk, st->repo) < 0 ||
-            git_revwalk_push_head(walk) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-        git_revwalk_simplify_first_parent(walk);
-    }
+    w.payload = hosts;
     /* One walk over the commits: only those whose ROLE/ tree moved are
      * looked into, and only the entries whose blob moved. */
-    while (walk && git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL, *p = NULL;
-        git_tree *tc = NULL, *tp = NULL;
-        git_oid idc, idp;
-        int sc, sp = 1;
-
-        if (git_commit_lookup(&c, st->repo, &id) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (since && git_commit_time(c) < since) {
-            git_commit_free(c);
-            break;
-        }
-        sc = role_tree(&tc, &idc, st, c, dir);
-        if (sc >= 0 && git_commit_parentcount(c) > 0) {
-            if (git_commit_parent(&p, c, 0) < 0)
-                sp = -1;
-            else
-                sp = role_tree(&tp, &idp, st, p, dir);
-        }
-        if (sc < 0 || sp < 0) {
-            git_tree_free(tc);
-            git_commit_free(p);
-            git_commit_free(c);
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (!(sc == 0 && sp == 0 && git_oid_equal(&idc, &idp)))
-            note_tree_changes(hosts, c, dir, tc, tp);
-        git_tree_free(tc);
-        git_tree_free(tp);
-        git_commit_free(p);
-        git_commit_free(c);
-    }
-    git_error_clear();
+    if ((rc = ds_store_walk_changes(st, &w)) < 0)
+        goto done;
 
     result = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify)g_ptr_array_unref);
@@ -541,6 +438,5 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
 done:
     if (result)
         g_hash_table_unref(result);
-    git_revwalk_free(walk);
     return rc;
 }
