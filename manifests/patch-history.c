@@ -112,6 +112,23 @@ static int note_version(void *payload, const ds_store_change *ch)
     return 0;
 }
 
+/* One version of a manifest, only what the timeline reads of it. */
+static int parse_version(ds_manifest **out, ds_store *st, const git_oid *id,
+                         const char *origin, GError **err)
+{
+    git_blob *blob = NULL;
+    int rc;
+
+    *out = NULL;
+    if (git_blob_lookup(&blob, st->repo, id) < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "%s", origin);
+    rc = ds_manifest_parse_packages(out, git_blob_rawcontent(blob),
+                                    (gsize)git_blob_rawsize(blob), origin,
+                                    err);
+    git_blob_free(blob);
+    return rc;
+}
+
 /* The role's manifests of host, oldest first, each with the time it was
  * collected (the commit's when it has none), through fn: the newest
  * `limit` versions (0: all) the walk found. */
@@ -136,7 +153,7 @@ static int visit(ds_store *st, const host_versions *hv, ds_role role,
         git_oid_tostr(hex, sizeof(hex), &v->commit);
         origin = g_strdup_printf("%s/%s.json@%s", ds_role_name(role), host,
                                  hex);
-        if ((rc = ds_store_parse_blob(&m, st, &v->blob, origin, err)) < 0)
+        if ((rc = parse_version(&m, st, &v->blob, origin, err)) < 0)
             return rc;
         /* when the state was seen, as `patches` counts ages */
         fn(payload, m, ds_manifest_collected_time(m, v->time));
