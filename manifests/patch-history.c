@@ -216,10 +216,10 @@ static void match_bundles(GPtrArray *events, const GPtrArray *bundles)
     }
 }
 
-/* The events of each of hosts, in that order, from one walk over the
- * history for all of them. */
-static int timeline(GPtrArray *all, ds_store *st, const GPtrArray *hosts,
-                    guint limit, GError **err)
+/* The events of each of the n hosts, in that order, from one walk over
+ * the history for all of them. */
+static int timeline(GPtrArray *all, ds_store *st, const char *const *hosts,
+                    guint n, guint limit, GError **err)
 {
     g_autoptr(GHashTable) found = g_hash_table_new_full(
         g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_versions_free);
@@ -227,21 +227,25 @@ static int timeline(GPtrArray *all, ds_store *st, const GPtrArray *hosts,
                        found, err};
     int rc;
 
-    for (guint i = 0; i < hosts->len; i++) {
-        host_versions *hv = g_new0(host_versions, 1);
+    for (guint i = 0; i < n; i++) {
+        host_versions *hv;
 
+        if (!ds_name_is_safe_host(hosts[i]))
+            return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                                hosts[i]);
+        hv = g_new0(host_versions, 1);
         for (int r = 0; r < 2; r++)
             hv->versions[r] = g_array_new(FALSE, FALSE, sizeof(version));
-        g_hash_table_replace(found, hosts->pdata[i], hv);
+        g_hash_table_replace(found, (gpointer)hosts[i], hv);
     }
-    if (hosts->len == 1)
-        w.host = hosts->pdata[0];
+    if (n == 1)
+        w.host = hosts[0];
     if ((rc = ds_store_walk_changes(st, &w)) < 0)
         return rc;
-    for (guint i = 0; i < hosts->len; i++) {
+    for (guint i = 0; i < n; i++) {
         g_autoptr(GPtrArray) mine = g_ptr_array_new();
         g_autoptr(GHashTable) open = g_hash_table_new(g_str_hash, g_str_equal);
-        host_walk hw = {all, mine, open, hosts->pdata[i]};
+        host_walk hw = {all, mine, open, hosts[i]};
         const host_versions *hv = g_hash_table_lookup(found, hw.host);
 
         if ((rc = visit(st, hv, DS_ROLE_PROD, hw.host, limit, visit_prod, &hw,
@@ -257,37 +261,44 @@ static int timeline(GPtrArray *all, ds_store *st, const GPtrArray *hosts,
     return 0;
 }
 
-int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
-                     guint limit, GError **err)
+int ds_patch_history_hosts(GPtrArray **out, ds_store *st,
+                           const char *const *hosts, guint n, guint limit,
+                           GError **err)
 {
     g_autoptr(GPtrArray) all =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_patch_event_free);
-    g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GPtrArray) bundles = NULL;
     int rc;
 
     *out = NULL;
-    if (host) {
-        if (!ds_name_is_safe_host(host))
-            return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
-                                host);
-        hosts = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(hosts, g_strdup(host));
-    } else if ((rc = ds_store_list_hosts(&hosts, st, NULL, DS_ROLE_PROD,
-                                         err)) < 0) {
-        if (rc != DS_ENOTFOUND)
-            return rc;
-        g_clear_error(err);
-        *out = g_steal_pointer(&all);
-        return 0;
-    }
-    if ((rc = timeline(all, st, hosts, limit, err)) < 0)
+    if ((rc = timeline(all, st, hosts, n, limit, err)) < 0)
         return rc;
     if ((rc = ds_store_bundle_list(&bundles, st, NULL, false, err)) < 0)
         return rc;
     match_bundles(all, bundles);
     *out = g_steal_pointer(&all);
     return 0;
+}
+
+int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
+                     guint limit, GError **err)
+{
+    g_autoptr(GPtrArray) hosts = NULL;
+    int rc;
+
+    *out = NULL;
+    if (host)
+        return ds_patch_history_hosts(out, st, &host, 1, limit, err);
+    if ((rc = ds_store_list_hosts(&hosts, st, NULL, DS_ROLE_PROD, err)) < 0) {
+        if (rc != DS_ENOTFOUND)
+            return rc;
+        g_clear_error(err);
+        *out = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)ds_patch_event_free);
+        return 0;
+    }
+    return ds_patch_history_hosts(out, st, (const char *const *)hosts->pdata,
+                                  hosts->len, limit, err);
 }
 
 const ds_patch_event *ds_patch_history_find(const GPtrArray *events,

@@ -440,3 +440,48 @@ done:
         g_hash_table_unref(result);
     return rc;
 }
+
+/* ds_store_last_changes' walk: the hosts still looked for, and what was
+ * found. */
+typedef struct {
+    GHashTable *wanted; /* host -> NULL, until found */
+    GHashTable *found;  /* host -> commit id */
+} last_walk;
+
+static int note_last(void *payload, const ds_store_change *ch)
+{
+    last_walk *lw = payload;
+    char *oid;
+
+    if (!g_hash_table_remove(lw->wanted, ch->host))
+        return 0; /* not asked for, or found already (newer) */
+    oid = g_malloc(GIT_OID_HEXSZ + 1);
+    git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_commit_id(ch->commit));
+    g_hash_table_insert(lw->found, g_strdup(ch->host), oid);
+    return g_hash_table_size(lw->wanted) == 0 ? 1 : 0;
+}
+
+int ds_store_last_changes(GHashTable **out, ds_store *st, ds_role role,
+                          const char *const *hosts, guint n, GError **err)
+{
+    g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) found =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    last_walk lw = {wanted, found};
+    ds_store_walk w = {{role}, 1, NULL, 0, note_last, &lw, err};
+    int rc;
+
+    *out = NULL;
+    for (guint i = 0; i < n; i++) {
+        if (!ds_name_is_safe_host(hosts[i]))
+            return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                                hosts[i]);
+        g_hash_table_add(wanted, (gpointer)hosts[i]);
+    }
+    if (n == 1)
+        w.host = hosts[0];
+    if (g_hash_table_size(wanted) && (rc = ds_store_walk_changes(st, &w)) < 0)
+        return rc;
+    *out = g_steal_pointer(&found);
+    return 0;
+}

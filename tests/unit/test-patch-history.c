@@ -2,7 +2,8 @@
 /* tests/unit/test-patch-history.c: the patch timeline read from a real
  * store whose hosts change on different nights: the timeline of all hosts
  * (one walk over the history for all of them) is, host by host, the one
- * read for each host alone, and both give the dates the nights say. */
+ * read for each host alone, and both give the dates the nights say; the
+ * labs' last records found in one walk are each host's own. */
 #include <config.h>
 
 #include <string.h>
@@ -221,6 +222,27 @@ static void test_all_equals_each(void)
     g_assert_cmpuint(one->len, ==, 1);
     g_assert_cmpstr(((ds_patch_event *)one->pdata[0])->name, ==, "curl");
     g_clear_pointer(&one, g_ptr_array_unref);
+
+    /* The newest commit of each host's lab, found in one walk for all,
+     * is the one each host's own history names first. */
+    {
+        g_autoptr(GHashTable) last = NULL;
+
+        g_assert_cmpint(ds_store_last_changes(&last, st, DS_ROLE_LAB, hosts,
+                                              G_N_ELEMENTS(hosts), &err),
+                        ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpuint(g_hash_table_size(last), ==, 2); /* not db01 */
+        for (guint h = 0; h < G_N_ELEMENTS(hosts); h++) {
+            g_autoptr(GPtrArray) hist = NULL;
+
+            g_assert_cmpint(ds_store_history(&hist, st, DS_ROLE_LAB, hosts[h],
+                                             0, 1, NULL, &err), ==, 0);
+            g_assert_cmpstr(g_hash_table_lookup(last, hosts[h]), ==,
+                            hist->len ? ((ds_history_entry *)hist->pdata[0])->oid
+                                      : NULL);
+        }
+    }
 
     /* A host never recorded has no events; a bad name is refused. */
     g_assert_cmpint(ds_patch_history(&one, st, "none01", 0, &err), ==, 0);
