@@ -2,7 +2,8 @@
 /* manifests/store-history.c: a host's history in the store: the commits
  * that changed ROLE/HOST.json (found by comparing that one blob id with
  * the first parent's, never by diffing whole trees) and, for each, the
- * semantic changes from the parent's manifest. */
+ * semantic changes from the parent's manifest; the same for every host in
+ * one walk.  The walk itself is store-walk.c's. */
 #include <config.h>
 
 #include <string.h>
@@ -41,25 +42,6 @@ static char *run_trailer(const char *msg)
         }
     git_message_trailer_array_free(&tr);
     return val;
-}
-
-/* The id of path in commit c's tree: 0 present, 1 absent, <0 error. */
-static int entry_at(git_oid *out, ds_store *st, const git_oid *commit,
-                    const char *path)
-{
-    git_commit *c = NULL;
-    git_tree *t = NULL;
-    int rc;
-
-    if (git_commit_lookup(&c, st->repo, commit) < 0 ||
-        git_commit_tree(&t, c) < 0) {
-        git_commit_free(c);
-        return -1;
-    }
-    rc = ds_store_tree_blob_id(out, t, path, GIT_OBJECT_BLOB);
-    git_tree_free(t);
-    git_commit_free(c);
-    return rc;
 }
 
 /* Where an entry's manifests are: the blob at the commit (cur) and at its
@@ -208,108 +190,6 @@ done:
     return rc;
 }
 
-int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
-                     const char *host, gint64 since, guint limit,
-                     const ds_ignore *ignore, GError **err)
-{
-    g_autoptr(GPtrArray) entries =
-        g_ptr_array_new_with_free_func((GDestroyNotify)ds_history_entry_free);
-    g_autofree char *path = NULL;
-    g_autoptr(GArray) blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
-    git_revwalk *walk = NULL;
-    git_oid id;
-    /* The entry of the commit walked next, known from its child. */
-    git_oid next_commit = { { 0 } }, next_entry;
-    int next_state = -2; /* -2 unknown, else entry_at's result */
-    int rc = 0;
-
-    *out = NULL;
-    if (!host || !ds_name_is_safe_host(host))
-        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
-                            host ? host : "(null)");
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    if (git_repository_head_unborn(st->repo) == 1) {
-        *out = g_steal_pointer(&entries);
-        return 0;
-    }
-    if (git_revwalk_new(&walk, st->repo) < 0 ||
-        git_revwalk_push_head(walk) < 0) {
-        rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-        goto done;
-    }
-    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-    git_revwalk_simplify_first_parent(walk);
-
-    while (git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL;
-        git_oid cur, par = { { 0 } };
-        int cur_state, par_state = 1;
-        ds_history_entry *e;
-        entry_blobs b;
-
-        if (limit && entries->len >= limit)
-            break;
-        if (git_commit_lookup(&c, st->repo, &id) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (since && git_commit_time(c) < since) {
-            git_commit_free(c);
-            break;
-        }
-        if (next_state != -2 && git_oid_equal(&next_commit, &id)) {
-            cur_state = next_state;
-            cur = next_entry;
-        } else {
-            cur_state = entry_at(&cur, st, &id, path);
-        }
-        if (git_commit_parentcount(c) > 0) {
-            next_commit = *git_commit_parent_id(c, 0);
-            par_state = entry_at(&par, st, &next_commit, path);
-            next_state = par_state;
-            next_entry = par;
-        } else {
-            next_state = -2;
-        }
-        if (cur_state < 0 || par_state < 0) {
-            git_commit_free(c);
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (cur_state == par_state &&
-            (cur_state == 1 || git_oid_equal(&cur, &par))) {
-            git_commit_free(c);
-            continue; /* this commit did not touch the host */
-        }
-
-        e = g_new0(ds_history_entry, 1);
-        g_ptr_array_add(entries, e);
-        e->oid = g_malloc(GIT_OID_HEXSZ + 1);
-        git_oid_tostr(e->oid, GIT_OID_HEXSZ + 1, &id);
-        e->time = git_commit_time(c);
-        e->summary = g_strdup(git_commit_summary(c) ? git_commit_summary(c)
-                                                     : "");
-        e->run_id = run_trailer(git_commit_message(c));
-        git_commit_free(c);
-
-        b.cur = cur;
-        b.par = par;
-        b.cur_state = cur_state;
-        b.par_state = par_state;
-        g_array_append_val(blobs, b);
-    }
-    git_error_clear();
-    for (guint w0 = 0; w0 < entries->len; w0 += HISTORY_WINDOW)
-        if ((rc = diff_window(entries, blobs, w0, st, role, host, path,
-                              ignore, err)) < 0)
-            goto done;
-    *out = g_steal_pointer(&entries);
-
-done:
-    git_revwalk_free(walk);
-    return rc;
-}
-
 /* One host's share of a walk over every host. */
 typedef struct {
     GPtrArray *entries; /* ds_history_entry * */
@@ -351,24 +231,14 @@ static char *host_line(const char *msg, const char *host, const char *role)
     return NULL;
 }
 
-/* Record in the table of hosts (the payload) that a commit changed one
- * host's manifest. */
-static int note_change(void *payload, const ds_store_change *ch)
+/* Add to hw the entry of a commit that changed the host's manifest;
+ * with the host's line of the commit message when `detail`. */
+static void add_entry(host_walk *hw, const ds_store_change *ch, bool detail)
 {
-    GHashTable *hosts = payload;
     const git_commit *c = ch->commit;
-    const char *role = ds_role_name(ch->role);
-    host_walk *hw;
     ds_history_entry *e;
     entry_blobs b = { { { 0 } }, { { 0 } }, 1, 1 };
 
-    if (!(hw = g_hash_table_lookup(hosts, ch->host))) {
-        hw = g_new0(host_walk, 1);
-        hw->entries = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)ds_history_entry_free);
-        hw->blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
-        g_hash_table_insert(hosts, g_strdup(ch->host), hw);
-    }
     e = g_new0(ds_history_entry, 1);
     e->oid = g_malloc(GIT_OID_HEXSZ + 1);
     git_oid_tostr(e->oid, GIT_OID_HEXSZ + 1, git_commit_id(c));
@@ -377,7 +247,9 @@ static int note_change(void *payload, const ds_store_change *ch)
                               ? git_commit_summary((git_commit *)c)
                               : "");
     e->run_id = run_trailer(git_commit_message(c));
-    e->detail = host_line(git_commit_message(c), ch->host, role);
+    if (detail)
+        e->detail = host_line(git_commit_message(c), ch->host,
+                              ds_role_name(ch->role));
     g_ptr_array_add(hw->entries, e);
     if (ch->cur) {
         b.cur = *ch->cur;
@@ -388,6 +260,64 @@ static int note_change(void *payload, const ds_store_change *ch)
         b.par_state = 0;
     }
     g_array_append_val(hw->blobs, b);
+}
+
+/* Record in the table of hosts (the payload) that a commit changed one
+ * host's manifest. */
+static int note_change(void *payload, const ds_store_change *ch)
+{
+    GHashTable *hosts = payload;
+    host_walk *hw = g_hash_table_lookup(hosts, ch->host);
+
+    if (!hw) {
+        hw = g_new0(host_walk, 1);
+        hw->entries = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)ds_history_entry_free);
+        hw->blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
+        g_hash_table_insert(hosts, g_strdup(ch->host), hw);
+    }
+    add_entry(hw, ch, true);
+    return 0;
+}
+
+/* ds_store_history's walk: one host's entries, at most `limit`. */
+typedef struct {
+    host_walk hw;
+    guint limit;
+} one_walk;
+
+static int note_one(void *payload, const ds_store_change *ch)
+{
+    one_walk *ow = payload;
+
+    add_entry(&ow->hw, ch, false);
+    return ow->limit && ow->hw.entries->len >= ow->limit ? 1 : 0;
+}
+
+int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
+                     const char *host, gint64 since, guint limit,
+                     const ds_ignore *ignore, GError **err)
+{
+    g_autoptr(GPtrArray) entries =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_history_entry_free);
+    g_autoptr(GArray) blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
+    g_autofree char *path = NULL;
+    one_walk ow = {{entries, blobs}, limit};
+    ds_store_walk w = {{role}, 1, host, since, note_one, &ow, err};
+    int rc;
+
+    *out = NULL;
+    if (!host || !ds_name_is_safe_host(host))
+        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                            host ? host : "(null)");
+    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    if ((rc = ds_store_walk_changes(st, &w)) < 0)
+        return rc;
+    for (guint w0 = 0; w0 < entries->len; w0 += HISTORY_WINDOW)
+        if ((rc = diff_window(entries, blobs, w0, st, role, host, path,
+                              ignore, err)) < 0)
+            return rc;
+    *out = g_steal_pointer(&entries);
     return 0;
 }
 
