@@ -3,8 +3,8 @@
  * that says, commit by commit, which ROLE/HOST.json manifests changed:
  * the role trees of a commit and of its parent are compared by id, and
  * only when they differ are their entries compared, by blob id, in one
- * pass over both sorted lists.  No manifest is read; the parent's trees
- * are kept for the next commit, which they belong to. */
+ * pass over both sorted lists.  No manifest is read, and each commit and
+ * tree is read once. */
 #include <config.h>
 
 #include <string.h>
@@ -149,9 +149,42 @@ static int commit_changes(ds_store_walk *w, ds_store *st, const git_commit *c,
     return 0;
 }
 
+/* The changes of commit c (its trees in cur) against its first parent,
+ * whose trees are in par (read here when the walk did not bring them). */
+static int changes_of(ds_store_walk *w, ds_store *st, const git_commit *c,
+                      commit_sides *cur, commit_sides *par)
+{
+    git_commit *p = NULL;
+    commit_sides own = {0};
+    int rc;
+
+    if (git_commit_parentcount(c) == 0) {
+        for (guint r = 0; r < w->nroles; r++)
+            own.side[r].state = 1; /* the root commit: nothing before */
+        par = &own;
+    } else if (!par ||
+               !git_oid_equal(&par->commit, git_commit_parent_id(c, 0))) {
+        if (git_commit_parent(&p, c, 0) < 0 ||
+            sides_of(&own, p, w->roles, w->nroles) < 0) {
+            git_commit_free(p);
+            return ds_store_git_error(w->err, DS_EGENERIC, "store %s",
+                                      st->path);
+        }
+        git_commit_free(p);
+        par = &own;
+    }
+    rc = commit_changes(w, st, c, cur, par);
+    sides_clear(&own);
+    return rc;
+}
+
+/* The walk goes down the first parents, so each commit is the parent of
+ * the one before: a commit's changes are found when the next commit (its
+ * parent) has been read, and every commit and role tree is read once. */
 int ds_store_walk_changes(ds_store *st, ds_store_walk *w)
 {
-    commit_sides cur = {0}, par = {0};
+    commit_sides prev_sides = {0}, sides = {0};
+    git_commit *prev = NULL;
     git_revwalk *walk = NULL;
     git_oid id;
     int rc = 0;
@@ -168,47 +201,38 @@ int ds_store_walk_changes(ds_store *st, ds_store_walk *w)
     git_revwalk_simplify_first_parent(walk);
 
     while (rc == 0 && git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL, *p = NULL;
+        git_commit *c = NULL;
+        bool older;
 
-        if (git_commit_lookup(&c, st->repo, &id) < 0) {
-            rc = ds_store_git_error(w->err, DS_EGENERIC, "store %s", st->path);
-            break;
-        }
-        if (w->since && git_commit_time(c) < w->since) {
+        if (git_commit_lookup(&c, st->repo, &id) < 0 ||
+            sides_of(&sides, c, w->roles, w->nroles) < 0) {
             git_commit_free(c);
+            rc = ds_store_git_error(w->err, DS_EGENERIC, "store %s", st->path);
             break;
         }
-        /* The previous commit's parent is this one: its trees are ours. */
-        if (!(par.valid && git_oid_equal(&par.commit, &id))) {
-            sides_clear(&par);
-            if (sides_of(&par, c, w->roles, w->nroles) < 0)
-                rc = -1;
+        older = w->since && git_commit_time(c) < w->since;
+        if (prev)
+            rc = changes_of(w, st, prev, &prev_sides, &sides);
+        git_commit_free(prev);
+        sides_clear(&prev_sides);
+        prev = c;
+        prev_sides = sides;
+        memset(&sides, 0, sizeof(sides));
+        if (older) {
+            git_commit_free(g_steal_pointer(&prev)); /* not in the walk */
+            break;
         }
-        sides_clear(&cur);
-        cur = par;
-        memset(&par, 0, sizeof(par));
-        if (rc == 0 && git_commit_parentcount(c) > 0) {
-            if (git_commit_parent(&p, c, 0) < 0 ||
-                sides_of(&par, p, w->roles, w->nroles) < 0)
-                rc = -1;
-        } else if (rc == 0) {
-            for (guint r = 0; r < w->nroles; r++)
-                par.side[r].state = 1; /* the root commit: nothing before */
-        }
-        if (rc < 0)
-            rc = ds_store_git_error(w->err, DS_EGENERIC, "store %s", st->path);
-        else
-            rc = commit_changes(w, st, c, &cur, &par);
-        git_commit_free(p);
-        git_commit_free(c);
     }
     git_error_clear();
+    if (rc == 0 && prev) /* the last commit walked: its parent not read */
+        rc = changes_of(w, st, prev, &prev_sides, NULL);
     if (rc > 0)
         rc = 0; /* fn said it has seen enough */
 
 done:
-    sides_clear(&cur);
-    sides_clear(&par);
+    git_commit_free(prev);
+    sides_clear(&prev_sides);
+    sides_clear(&sides);
     git_revwalk_free(walk);
     return rc;
 }
