@@ -101,8 +101,10 @@ static int note_version(void *payload, const ds_store_change *ch)
 {
     GHashTable *hosts = payload;
     host_versions *hv = g_hash_table_lookup(hosts, ch->host);
-    version v = {*git_commit_id(ch->commit), {{0}},
-                 git_commit_time(ch->commit), ch->cur != NULL};
+    version v = {*git_commit_id(ch->commit),
+                 {{0}},
+                 git_commit_time(ch->commit),
+                 ch->cur != NULL};
 
     if (!hv)
         return 0; /* not a host asked for */
@@ -123,8 +125,7 @@ static int parse_version(ds_manifest **out, ds_store *st, const git_oid *id,
     if (git_blob_lookup(&blob, st->repo, id) < 0)
         return ds_store_git_error(err, DS_EGENERIC, "%s", origin);
     rc = ds_manifest_parse_packages(out, git_blob_rawcontent(blob),
-                                    (gsize)git_blob_rawsize(blob), origin,
-                                    err);
+                                    (gsize)git_blob_rawsize(blob), origin, err);
     git_blob_free(blob);
     return rc;
 }
@@ -151,8 +152,8 @@ static int visit(ds_store *st, const host_versions *hv, ds_role role,
         if (!v->present)
             continue; /* removed in that commit */
         git_oid_tostr(hex, sizeof(hex), &v->commit);
-        origin = g_strdup_printf("%s/%s.json@%s", ds_role_name(role), host,
-                                 hex);
+        origin =
+            g_strdup_printf("%s/%s.json@%s", ds_role_name(role), host, hex);
         if ((rc = parse_version(&m, st, &v->blob, origin, err)) < 0)
             return rc;
         /* when the state was seen, as `patches` counts ages */
@@ -223,8 +224,8 @@ static int timeline(GPtrArray *all, ds_store *st, const char *const *hosts,
 {
     g_autoptr(GHashTable) found = g_hash_table_new_full(
         g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_versions_free);
-    ds_store_walk w = {{DS_ROLE_PROD, DS_ROLE_LAB}, 2, NULL, 0, note_version,
-                       found, err};
+    ds_store_walk w = {
+        {DS_ROLE_PROD, DS_ROLE_LAB}, 2, NULL, 0, note_version, found, err};
     int rc;
 
     for (guint i = 0; i < n; i++) {
@@ -253,9 +254,8 @@ static int timeline(GPtrArray *all, ds_store *st, const char *const *hosts,
             return rc;
         /* The lab's manifests only date this host's events: none, no
          * need to read them. */
-        if (mine->len &&
-            (rc = visit(st, hv, DS_ROLE_LAB, hw.host, limit, visit_lab, &hw,
-                        err)) < 0)
+        if (mine->len && (rc = visit(st, hv, DS_ROLE_LAB, hw.host, limit,
+                                     visit_lab, &hw, err)) < 0)
             return rc;
     }
     return 0;
@@ -293,8 +293,8 @@ int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
         if (rc != DS_ENOTFOUND)
             return rc;
         g_clear_error(err);
-        *out = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)ds_patch_event_free);
+        *out =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_patch_event_free);
         return 0;
     }
     return ds_patch_history_hosts(out, st, (const char *const *)hosts->pdata,

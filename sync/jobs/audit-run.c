@@ -181,9 +181,10 @@ static void check_pending(ds_audit_run *r, ds_audit_host *h)
     if (r->st) {
         history_read(r);
         if (r->patches_err)
-            ds_log_verbose(&r->log, "%s: the age of its pending updates is "
-                           "unknown: %s", h->hc->name,
-                           r->patches_err->message);
+            ds_log_verbose(&r->log,
+                           "%s: the age of its pending updates is "
+                           "unknown: %s",
+                           h->hc->name, r->patches_err->message);
     }
     ds_audit_check_pending(h->findings, h->manifest, r->patches,
                            g_get_real_time() / G_USEC_PER_SEC,

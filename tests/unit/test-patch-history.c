@@ -86,11 +86,10 @@ static ds_manifest *make(const put *p, guint night)
 
             if (sec)
                 nv[1][strlen(nv[1]) - 1] = '\0';
-            g_ptr_array_add(m->pending,
-                            ds_pending_new(nv[0], nv[1], "Debian",
-                                           sec ? "bookworm-security"
-                                               : "bookworm",
-                                           sec));
+            g_ptr_array_add(
+                m->pending,
+                ds_pending_new(nv[0], nv[1], "Debian",
+                               sec ? "bookworm-security" : "bookworm", sec));
         }
     }
     m->collector.version = g_strdup("0.1.0");
@@ -118,8 +117,9 @@ static void fill(ds_store *st)
             g_assert_cmpint(ds_store_txn_put(txn, m, &err), ==, 0);
             g_assert_no_error(err);
         }
-        g_assert_cmpint(ds_store_txn_commit(&oid, txn, "record", "run-1",
-                                            NULL, &err), ==, 0);
+        g_assert_cmpint(
+            ds_store_txn_commit(&oid, txn, "record", "run-1", NULL, &err), ==,
+            0);
         g_assert_no_error(err);
         g_assert_nonnull(oid);
     }
@@ -128,8 +128,7 @@ static void fill(ds_store *st)
     b->run = g_strdup("20261102T101500Z-00000001");
     b->tested_at = g_strdup("2026-11-02T10:15:00Z");
     b->passed = true;
-    g_assert_cmpint(ds_bundle_add_package(b, "openssl", "1.1-1", &err), ==,
-                    0);
+    g_assert_cmpint(ds_bundle_add_package(b, "openssl", "1.1-1", &err), ==, 0);
     ds_bundle_add_check(b, "true", 0, 0.1);
     g_assert_cmpint(ds_store_bundle_save(NULL, st, b, false, &err), ==, 0);
     g_assert_no_error(err);
@@ -212,7 +211,7 @@ static void test_all_equals_each(void)
     g_assert_cmpint(e->lab, ==, night_time(6));
     e = find(all, "db01", "openssl", night_time(1));
     g_assert_cmpstr(e->version, ==, "1.2-1"); /* the newest candidate */
-    g_assert_true(e->security);              /* any was a security one */
+    g_assert_true(e->security);               /* any was a security one */
     g_assert_cmpint(e->installed, ==, night_time(5)); /* not at night 4 */
     g_assert_null(e->bundle); /* the bundle was web01's */
 
@@ -237,10 +236,11 @@ static void test_all_equals_each(void)
             g_autoptr(GPtrArray) hist = NULL;
 
             g_assert_cmpint(ds_store_history(&hist, st, DS_ROLE_LAB, hosts[h],
-                                             0, 1, NULL, &err), ==, 0);
-            g_assert_cmpstr(g_hash_table_lookup(last, hosts[h]), ==,
-                            hist->len ? ((ds_history_entry *)hist->pdata[0])->oid
-                                      : NULL);
+                                             0, 1, NULL, &err),
+                            ==, 0);
+            g_assert_cmpstr(
+                g_hash_table_lookup(last, hosts[h]), ==,
+                hist->len ? ((ds_history_entry *)hist->pdata[0])->oid : NULL);
         }
     }
 
