@@ -489,11 +489,25 @@ enum {
     T_PLATFORM
 };
 
+/* The pending updates alone (absent: not collected, NULL). */
+static int parse_pending_only(ds_json_reader *r, ds_manifest *m, const slot *t)
+{
+    if (!t[T_PENDING].value)
+        return 0;
+    m->pending = g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+    return parse_map(r, m, "pending", t[T_PENDING].value, parse_pending,
+                     m->pending, ds_manifest_cmp_pending);
+}
+
 /* The optional selection members: absent means "not collected" (NULL). */
-static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t)
+static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t,
+                           bool lean)
 {
     where w = {"", NULL, 0, NULL};
     int rc;
+
+    if (lean) /* only the pending updates */
+        return parse_pending_only(r, m, t);
 
     if (t[T_LISTS_UPDATED_AT].value &&
         (rc = get_string(r, MEMBER(&w, "lists_updated_at"),
@@ -512,14 +526,8 @@ static int parse_selection(ds_json_reader *r, ds_manifest *m, const slot *t)
                                    m->auto_marks)) < 0)
             return rc;
     }
-    if (t[T_PENDING].value) {
-        m->pending =
-            g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
-        if ((rc = parse_map(r, m, "pending", t[T_PENDING].value,
-                            parse_pending, m->pending,
-                            ds_manifest_cmp_pending)) < 0)
-            return rc;
-    }
+    if ((rc = parse_pending_only(r, m, t)) < 0)
+        return rc;
     if (t[T_HELD_BACK].value) {
         m->held_back =
             g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
@@ -603,7 +611,10 @@ static int parse_platform(ds_json_reader *r, ds_manifest *m, const char *v,
     return 0;
 }
 
-static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
+/* The root object into m; `lean` reads only what readers of every
+ * version of a manifest need (ds_manifest_parse_packages). */
+static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root,
+                      bool lean)
 {
     slot t[] = {
         [T_SCHEMA] = {"schema", NULL},
@@ -663,7 +674,7 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
                          &m->collected_at)) < 0)
         return rc;
 
-    if (t[T_OS].value) {
+    if (t[T_OS].value && !lean) {
         slot s[] = {{"id", NULL}, {"version", NULL}, {"name", NULL}};
         char **dst[] = {&m->os.id, &m->os.version, &m->os.name};
         where wo = {"os", NULL, 0, NULL};
@@ -685,14 +696,16 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
                         m->packages, ds_manifest_cmp_package)) < 0)
         return rc;
     REQUIRED(T_SOURCES);
+    REQUIRED(T_FILES);
+    REQUIRED(T_SERVICES);
+    if (lean)
+        return parse_selection(r, m, t, lean);
     if ((rc = get_string_array(r, "sources", t[T_SOURCES].value, m->sources)) <
         0)
         return rc;
-    REQUIRED(T_FILES);
     if ((rc = parse_map(r, m, "files", t[T_FILES].value, parse_file, m->files,
                         ds_manifest_cmp_file)) < 0)
         return rc;
-    REQUIRED(T_SERVICES);
     if ((rc = parse_map(r, m, "services", t[T_SERVICES].value, parse_service,
                         m->services, ds_manifest_cmp_service)) < 0)
         return rc;
@@ -707,13 +720,13 @@ static int parse_root(ds_json_reader *r, ds_manifest *m, const char *root)
             (rc = parse_strings(r, &wc, s, dst, 2)) < 0)
             return rc;
     }
-    return parse_selection(r, m, t);
+    return parse_selection(r, m, t, lean);
 }
 
 /* ---- entry points -------------------------------------------------------- */
 
-int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
-                      const char *origin, GError **err)
+static int parse_doc(ds_manifest **out, const char *data, gsize len,
+                     const char *origin, bool lean, GError **err)
 {
     g_autoptr(ds_manifest) m = NULL;
     ds_json_reader r = {origin ? origin : "manifest", err, data, data + len};
@@ -743,10 +756,22 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
                     ds_json_kind(p, r.end));
 
     m = ds_manifest_new(NULL, DS_ROLE_PROD);
-    if ((rc = parse_root(&r, m, p)) < 0 ||
+    if ((rc = parse_root(&r, m, p, lean)) < 0 ||
         (rc = ds_manifest_check(m, r.origin, err)) < 0 ||
         (rc = ds_manifest_normalise(m, err)) < 0)
         return rc;
     *out = g_steal_pointer(&m);
     return 0;
+}
+
+int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
+                      const char *origin, GError **err)
+{
+    return parse_doc(out, data, len, origin, false, err);
+}
+
+int ds_manifest_parse_packages(ds_manifest **out, const char *data, gsize len,
+                               const char *origin, GError **err)
+{
+    return parse_doc(out, data, len, origin, true, err);
 }

@@ -159,6 +159,14 @@ bool ds_manifest_is_auto(const ds_manifest *m, const char *name);
  * message: "ORIGIN: PATH.TO.FIELD: what is wrong". */
 int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
                       const char *origin, GError **err);
+/* The same, reading only what a reader of many versions of a host's
+ * manifest needs for its packages (the patch timeline): host, role,
+ * platform, collected_at, kernel, packages and pending updates.  The
+ * document is checked as well-formed JSON of the schema with every
+ * required member; os, sources, files, services, collector, holds, auto
+ * marks and held-back updates are not read (left empty or NULL). */
+int ds_manifest_parse_packages(ds_manifest **out, const char *data, gsize len,
+                               const char *origin, GError **err);
 int ds_manifest_load(ds_manifest **out, const char *filename, GError **err);
 /* The bytes of a manifest file, refused (DS_EINVALID) above
  * DS_MANIFEST_MAX_BYTES without reading more than one byte past it, and

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* manifests/patch-history.c: the patch timeline from the store: a walk
- * over each host's prod manifests, oldest first, opening an event when a
- * package becomes pending and closing it when prod has the version; then
- * the lab's manifests and the stored bundles fill in the other dates. */
+/* manifests/patch-history.c: the patch timeline from the store: one walk
+ * over the history for every host finds the versions of each host's prod
+ * and lab manifests (by blob id, nothing parsed); then, host by host, its
+ * prod manifests, oldest first, open an event when a package becomes
+ * pending and close it when prod has the version, and the lab's
+ * manifests and the stored bundles fill in the other dates. */
 #include <config.h>
 
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "manifests/util/error.h"
 #include "manifests/patch-history.h"
 #include "manifests/store-bundle.h"
+#include "manifests/store-private.h"
 #include "manifests/version.h"
 
 void ds_patch_event_free(ds_patch_event *e)
@@ -73,35 +76,88 @@ static void step_prod(GPtrArray *out, GHashTable *open, const ds_manifest *m,
     }
 }
 
+/* A manifest version of one host: the commit that wrote it and its blob
+ * (absent: the commit removed it). */
+typedef struct {
+    git_oid commit, blob;
+    gint64 time; /* the commit's */
+    bool present;
+} version;
+
+/* What the walk over the history found of one host, newest first. */
+typedef struct {
+    GArray *versions[2]; /* version, of prod [0] and lab [1] */
+} host_versions;
+
+static void host_versions_free(host_versions *hv)
+{
+    for (int r = 0; r < 2; r++)
+        g_array_unref(hv->versions[r]);
+    g_free(hv);
+}
+
+/* The walk's callback: a commit changed a host's manifest. */
+static int note_version(void *payload, const ds_store_change *ch)
+{
+    GHashTable *hosts = payload;
+    host_versions *hv = g_hash_table_lookup(hosts, ch->host);
+    version v = {*git_commit_id(ch->commit),
+                 {{0}},
+                 git_commit_time(ch->commit),
+                 ch->cur != NULL};
+
+    if (!hv)
+        return 0; /* not a host asked for */
+    if (ch->cur)
+        v.blob = *ch->cur;
+    g_array_append_val(hv->versions[ch->role == DS_ROLE_LAB], v);
+    return 0;
+}
+
+/* One version of a manifest, only what the timeline reads of it. */
+static int parse_version(ds_manifest **out, ds_store *st, const git_oid *id,
+                         const char *origin, GError **err)
+{
+    git_blob *blob = NULL;
+    int rc;
+
+    *out = NULL;
+    if (git_blob_lookup(&blob, st->repo, id) < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "%s", origin);
+    rc = ds_manifest_parse_packages(out, git_blob_rawcontent(blob),
+                                    (gsize)git_blob_rawsize(blob), origin, err);
+    git_blob_free(blob);
+    return rc;
+}
+
 /* The role's manifests of host, oldest first, each with the time it was
- * collected (the commit's when it has none), through fn. */
+ * collected (the commit's when it has none), through fn: the newest
+ * `limit` versions (0: all) the walk found. */
 typedef void (*visit_fn)(void *payload, const ds_manifest *m, gint64 t);
 
-static int walk(ds_store *st, ds_role role, const char *host, guint limit,
-                visit_fn fn, void *payload, GError **err)
+static int visit(ds_store *st, const host_versions *hv, ds_role role,
+                 const char *host, guint limit, visit_fn fn, void *payload,
+                 GError **err)
 {
-    g_autoptr(GPtrArray) hist = NULL;
-    int rc = ds_store_history(&hist, st, role, host, 0, limit, NULL, err);
+    GArray *vs = hv->versions[role == DS_ROLE_LAB];
+    guint n = limit ? MIN(limit, vs->len) : vs->len;
 
-    if (rc == DS_ENOTFOUND) {
-        g_clear_error(err);
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    for (guint i = hist->len; i-- > 0;) {
-        const ds_history_entry *h = hist->pdata[i];
+    for (guint i = n; i-- > 0;) {
+        const version *v = &g_array_index(vs, version, i);
         g_autoptr(ds_manifest) m = NULL;
+        g_autofree char *origin = NULL;
+        char hex[GIT_OID_HEXSZ + 1];
+        int rc;
 
-        rc = ds_store_read(&m, st, h->oid, role, host, err);
-        if (rc == DS_ENOTFOUND) { /* removed in that commit */
-            g_clear_error(err);
-            continue;
-        }
-        if (rc < 0)
+        if (!v->present)
+            continue; /* removed in that commit */
+        git_oid_tostr(hex, sizeof(hex), &v->commit);
+        origin =
+            g_strdup_printf("%s/%s.json@%s", ds_role_name(role), host, hex);
+        if ((rc = parse_version(&m, st, &v->blob, origin, err)) < 0)
             return rc;
         /* when the state was seen, as `patches` counts ages */
-        fn(payload, m, ds_manifest_collected_time(m, h->time));
+        fn(payload, m, ds_manifest_collected_time(m, v->time));
     }
     return 0;
 }
@@ -161,43 +217,88 @@ static void match_bundles(GPtrArray *events, const GPtrArray *bundles)
     }
 }
 
-int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
-                     guint limit, GError **err)
+/* The events of each of the n hosts, in that order, from one walk over
+ * the history for all of them. */
+static int timeline(GPtrArray *all, ds_store *st, const char *const *hosts,
+                    guint n, guint limit, GError **err)
+{
+    g_autoptr(GHashTable) found = g_hash_table_new_full(
+        g_str_hash, g_str_equal, NULL, (GDestroyNotify)host_versions_free);
+    ds_store_walk w = {
+        {DS_ROLE_PROD, DS_ROLE_LAB}, 2, NULL, 0, note_version, found, err};
+    int rc;
+
+    for (guint i = 0; i < n; i++) {
+        host_versions *hv;
+
+        if (!ds_name_is_safe_host(hosts[i]))
+            return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                                hosts[i]);
+        hv = g_new0(host_versions, 1);
+        for (int r = 0; r < 2; r++)
+            hv->versions[r] = g_array_new(FALSE, FALSE, sizeof(version));
+        g_hash_table_replace(found, (gpointer)hosts[i], hv);
+    }
+    if (n == 1)
+        w.host = hosts[0];
+    if ((rc = ds_store_walk_changes(st, &w)) < 0)
+        return rc;
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GPtrArray) mine = g_ptr_array_new();
+        g_autoptr(GHashTable) open = g_hash_table_new(g_str_hash, g_str_equal);
+        host_walk hw = {all, mine, open, hosts[i]};
+        const host_versions *hv = g_hash_table_lookup(found, hw.host);
+
+        if ((rc = visit(st, hv, DS_ROLE_PROD, hw.host, limit, visit_prod, &hw,
+                        err)) < 0)
+            return rc;
+        /* The lab's manifests only date this host's events: none, no
+         * need to read them. */
+        if (mine->len && (rc = visit(st, hv, DS_ROLE_LAB, hw.host, limit,
+                                     visit_lab, &hw, err)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int ds_patch_history_hosts(GPtrArray **out, ds_store *st,
+                           const char *const *hosts, guint n, guint limit,
+                           GError **err)
 {
     g_autoptr(GPtrArray) all =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_patch_event_free);
-    g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GPtrArray) bundles = NULL;
     int rc;
 
     *out = NULL;
-    if (host) {
-        hosts = g_ptr_array_new_with_free_func(g_free);
-        g_ptr_array_add(hosts, g_strdup(host));
-    } else if ((rc = ds_store_list_hosts(&hosts, st, NULL, DS_ROLE_PROD,
-                                         err)) < 0) {
-        if (rc != DS_ENOTFOUND)
-            return rc;
-        g_clear_error(err);
-        *out = g_steal_pointer(&all);
-        return 0;
-    }
-    for (guint i = 0; i < hosts->len; i++) {
-        g_autoptr(GPtrArray) mine = g_ptr_array_new();
-        g_autoptr(GHashTable) open = g_hash_table_new(g_str_hash, g_str_equal);
-        host_walk w = {all, mine, open, hosts->pdata[i]};
-
-        if ((rc = walk(st, DS_ROLE_PROD, w.host, limit, visit_prod, &w,
-                       err)) < 0 ||
-            (rc = walk(st, DS_ROLE_LAB, w.host, limit, visit_lab, &w, err)) <
-                0)
-            return rc;
-    }
+    if ((rc = timeline(all, st, hosts, n, limit, err)) < 0)
+        return rc;
     if ((rc = ds_store_bundle_list(&bundles, st, NULL, false, err)) < 0)
         return rc;
     match_bundles(all, bundles);
     *out = g_steal_pointer(&all);
     return 0;
+}
+
+int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
+                     guint limit, GError **err)
+{
+    g_autoptr(GPtrArray) hosts = NULL;
+    int rc;
+
+    *out = NULL;
+    if (host)
+        return ds_patch_history_hosts(out, st, &host, 1, limit, err);
+    if ((rc = ds_store_list_hosts(&hosts, st, NULL, DS_ROLE_PROD, err)) < 0) {
+        if (rc != DS_ENOTFOUND)
+            return rc;
+        g_clear_error(err);
+        *out =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_patch_event_free);
+        return 0;
+    }
+    return ds_patch_history_hosts(out, st, (const char *const *)hosts->pdata,
+                                  hosts->len, limit, err);
 }
 
 const ds_patch_event *ds_patch_history_find(const GPtrArray *events,

@@ -30,10 +30,17 @@ typedef struct ds_patch_event {
 void ds_patch_event_free(ds_patch_event *e);
 
 /* The events of every host with a prod manifest at HEAD (or of `host`
- * alone), oldest first per host.  At most `limit` prod commits per host
- * are read (0: all). */
+ * alone), oldest first per host, from one walk over the history for all
+ * of them.  At most `limit` prod commits per host are read (0: all). */
 int ds_patch_history(GPtrArray **out, ds_store *st, const char *host,
                      guint limit, GError **err);
+
+/* The events of the n hosts named, in that order, oldest first per
+ * host, read in one walk over the history for all of them (as
+ * ds_patch_history gives them for each host alone). */
+int ds_patch_history_hosts(GPtrArray **out, ds_store *st,
+                           const char *const *hosts, guint n, guint limit,
+                           GError **err);
 
 /* The open event (still pending) of host and package in events, or NULL. */
 const ds_patch_event *ds_patch_history_find(const GPtrArray *events,

@@ -2,7 +2,8 @@
 /* manifests/store-history.c: a host's history in the store: the commits
  * that changed ROLE/HOST.json (found by comparing that one blob id with
  * the first parent's, never by diffing whole trees) and, for each, the
- * semantic changes from the parent's manifest. */
+ * semantic changes from the parent's manifest; the same for every host in
+ * one walk.  The walk itself is store-walk.c's. */
 #include <config.h>
 
 #include <string.h>
@@ -41,25 +42,6 @@ static char *run_trailer(const char *msg)
         }
     git_message_trailer_array_free(&tr);
     return val;
-}
-
-/* The id of path in commit c's tree: 0 present, 1 absent, <0 error. */
-static int entry_at(git_oid *out, ds_store *st, const git_oid *commit,
-                    const char *path)
-{
-    git_commit *c = NULL;
-    git_tree *t = NULL;
-    int rc;
-
-    if (git_commit_lookup(&c, st->repo, commit) < 0 ||
-        git_commit_tree(&t, c) < 0) {
-        git_commit_free(c);
-        return -1;
-    }
-    rc = ds_store_tree_blob_id(out, t, path, GIT_OBJECT_BLOB);
-    git_tree_free(t);
-    git_commit_free(c);
-    return rc;
 }
 
 /* Where an entry's manifests are: the blob at the commit (cur) and at its
@@ -208,108 +190,6 @@ done:
     return rc;
 }
 
-int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
-                     const char *host, gint64 since, guint limit,
-                     const ds_ignore *ignore, GError **err)
-{
-    g_autoptr(GPtrArray) entries =
-        g_ptr_array_new_with_free_func((GDestroyNotify)ds_history_entry_free);
-    g_autofree char *path = NULL;
-    g_autoptr(GArray) blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
-    git_revwalk *walk = NULL;
-    git_oid id;
-    /* The entry of the commit walked next, known from its child. */
-    git_oid next_commit = { { 0 } }, next_entry;
-    int next_state = -2; /* -2 unknown, else entry_at's result */
-    int rc = 0;
-
-    *out = NULL;
-    if (!host || !ds_name_is_safe_host(host))
-        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
-                            host ? host : "(null)");
-    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
-    if (git_repository_head_unborn(st->repo) == 1) {
-        *out = g_steal_pointer(&entries);
-        return 0;
-    }
-    if (git_revwalk_new(&walk, st->repo) < 0 ||
-        git_revwalk_push_head(walk) < 0) {
-        rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-        goto done;
-    }
-    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-    git_revwalk_simplify_first_parent(walk);
-
-    while (git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL;
-        git_oid cur, par = { { 0 } };
-        int cur_state, par_state = 1;
-        ds_history_entry *e;
-        entry_blobs b;
-
-        if (limit && entries->len >= limit)
-            break;
-        if (git_commit_lookup(&c, st->repo, &id) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (since && git_commit_time(c) < since) {
-            git_commit_free(c);
-            break;
-        }
-        if (next_state != -2 && git_oid_equal(&next_commit, &id)) {
-            cur_state = next_state;
-            cur = next_entry;
-        } else {
-            cur_state = entry_at(&cur, st, &id, path);
-        }
-        if (git_commit_parentcount(c) > 0) {
-            next_commit = *git_commit_parent_id(c, 0);
-            par_state = entry_at(&par, st, &next_commit, path);
-            next_state = par_state;
-            next_entry = par;
-        } else {
-            next_state = -2;
-        }
-        if (cur_state < 0 || par_state < 0) {
-            git_commit_free(c);
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (cur_state == par_state &&
-            (cur_state == 1 || git_oid_equal(&cur, &par))) {
-            git_commit_free(c);
-            continue; /* this commit did not touch the host */
-        }
-
-        e = g_new0(ds_history_entry, 1);
-        g_ptr_array_add(entries, e);
-        e->oid = g_malloc(GIT_OID_HEXSZ + 1);
-        git_oid_tostr(e->oid, GIT_OID_HEXSZ + 1, &id);
-        e->time = git_commit_time(c);
-        e->summary = g_strdup(git_commit_summary(c) ? git_commit_summary(c)
-                                                     : "");
-        e->run_id = run_trailer(git_commit_message(c));
-        git_commit_free(c);
-
-        b.cur = cur;
-        b.par = par;
-        b.cur_state = cur_state;
-        b.par_state = par_state;
-        g_array_append_val(blobs, b);
-    }
-    git_error_clear();
-    for (guint w0 = 0; w0 < entries->len; w0 += HISTORY_WINDOW)
-        if ((rc = diff_window(entries, blobs, w0, st, role, host, path,
-                              ignore, err)) < 0)
-            goto done;
-    *out = g_steal_pointer(&entries);
-
-done:
-    git_revwalk_free(walk);
-    return rc;
-}
-
 /* One host's share of a walk over every host. */
 typedef struct {
     GPtrArray *entries; /* ds_history_entry * */
@@ -325,23 +205,6 @@ static void host_walk_free(host_walk *hw)
     if (hw->blobs)
         g_array_unref(hw->blobs);
     g_free(hw);
-}
-
-/* The ROLE/ subtree of commit id: 0 and *out set, 1 when absent. */
-static int role_tree(git_tree **out, git_oid *out_id, ds_store *st,
-                     const git_commit *c, const char *dir)
-{
-    git_tree *root = NULL;
-    int rc;
-
-    *out = NULL;
-    if (git_commit_tree(&root, c) < 0)
-        return -1;
-    rc = ds_store_tree_blob_id(out_id, root, dir, GIT_OBJECT_TREE);
-    git_tree_free(root);
-    if (rc != 0)
-        return 1;
-    return git_tree_lookup(out, st->repo, out_id) < 0 ? -1 : 0;
 }
 
 /* What the commit message says of host: the rest of its line "HOST: ..."
@@ -368,30 +231,14 @@ static char *host_line(const char *msg, const char *host, const char *role)
     return NULL;
 }
 
-/* Record in `hosts` that commit c changed entry `name` of the role tree:
- * cur/par are its blobs (NULL when absent on that side). */
-static void note_change(GHashTable *hosts, const git_commit *c,
-                        const char *role, const char *name,
-                        const git_oid *cur, const git_oid *par)
+/* Add to hw the entry of a commit that changed the host's manifest;
+ * with the host's line of the commit message when `detail`. */
+static void add_entry(host_walk *hw, const ds_store_change *ch, bool detail)
 {
-    size_t n = strlen(name);
-    g_autofree char *host = NULL;
-    host_walk *hw;
+    const git_commit *c = ch->commit;
     ds_history_entry *e;
     entry_blobs b = { { { 0 } }, { { 0 } }, 1, 1 };
 
-    if (n <= 5 || strcmp(name + n - 5, ".json"))
-        return;
-    host = g_strndup(name, n - 5);
-    if (!ds_name_is_safe_host(host))
-        return;
-    if (!(hw = g_hash_table_lookup(hosts, host))) {
-        hw = g_new0(host_walk, 1);
-        hw->entries = g_ptr_array_new_with_free_func(
-            (GDestroyNotify)ds_history_entry_free);
-        hw->blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
-        g_hash_table_insert(hosts, g_strdup(host), hw);
-    }
     e = g_new0(ds_history_entry, 1);
     e->oid = g_malloc(GIT_OID_HEXSZ + 1);
     git_oid_tostr(e->oid, GIT_OID_HEXSZ + 1, git_commit_id(c));
@@ -400,55 +247,78 @@ static void note_change(GHashTable *hosts, const git_commit *c,
                               ? git_commit_summary((git_commit *)c)
                               : "");
     e->run_id = run_trailer(git_commit_message(c));
-    e->detail = host_line(git_commit_message(c), host, role);
+    if (detail)
+        e->detail = host_line(git_commit_message(c), ch->host,
+                              ds_role_name(ch->role));
     g_ptr_array_add(hw->entries, e);
-    if (cur) {
-        b.cur = *cur;
+    if (ch->cur) {
+        b.cur = *ch->cur;
         b.cur_state = 0;
     }
-    if (par) {
-        b.par = *par;
+    if (ch->par) {
+        b.par = *ch->par;
         b.par_state = 0;
     }
     g_array_append_val(hw->blobs, b);
 }
 
-/* The entries of the role tree that differ between a commit and its
- * parent, compared by blob id (trees unchanged as a whole are skipped by
- * the caller). */
-static void note_tree_changes(GHashTable *hosts, const git_commit *c,
-                              const char *role, git_tree *cur, git_tree *par)
+/* Record in the table of hosts (the payload) that a commit changed one
+ * host's manifest. */
+static int note_change(void *payload, const ds_store_change *ch)
 {
-    size_t nc = cur ? git_tree_entrycount(cur) : 0;
-    size_t np = par ? git_tree_entrycount(par) : 0;
+    GHashTable *hosts = payload;
+    host_walk *hw = g_hash_table_lookup(hosts, ch->host);
 
-    for (size_t i = 0; i < nc; i++) {
-        const git_tree_entry *ec = git_tree_entry_byindex(cur, i);
-        const char *name = git_tree_entry_name(ec);
-        const git_tree_entry *ep =
-            par ? git_tree_entry_byname(par, name) : NULL;
-
-        if (git_tree_entry_type(ec) != GIT_OBJECT_BLOB)
-            continue;
-        if (ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB &&
-            git_oid_equal(git_tree_entry_id(ec), git_tree_entry_id(ep)))
-            continue;
-        note_change(hosts, c, role, name, git_tree_entry_id(ec),
-                    ep && git_tree_entry_type(ep) == GIT_OBJECT_BLOB
-                        ? git_tree_entry_id(ep)
-                        : NULL);
+    if (!hw) {
+        hw = g_new0(host_walk, 1);
+        hw->entries = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)ds_history_entry_free);
+        hw->blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
+        g_hash_table_insert(hosts, g_strdup(ch->host), hw);
     }
-    for (size_t i = 0; i < np; i++) {
-        const git_tree_entry *ep = git_tree_entry_byindex(par, i);
-        const char *name = git_tree_entry_name(ep);
-        const git_tree_entry *ec =
-            cur ? git_tree_entry_byname(cur, name) : NULL;
+    add_entry(hw, ch, true);
+    return 0;
+}
 
-        if (git_tree_entry_type(ep) != GIT_OBJECT_BLOB ||
-            (ec && git_tree_entry_type(ec) == GIT_OBJECT_BLOB))
-            continue;
-        note_change(hosts, c, role, name, NULL, git_tree_entry_id(ep));
-    }
+/* ds_store_history's walk: one host's entries, at most `limit`. */
+typedef struct {
+    host_walk hw;
+    guint limit;
+} one_walk;
+
+static int note_one(void *payload, const ds_store_change *ch)
+{
+    one_walk *ow = payload;
+
+    add_entry(&ow->hw, ch, false);
+    return ow->limit && ow->hw.entries->len >= ow->limit ? 1 : 0;
+}
+
+int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
+                     const char *host, gint64 since, guint limit,
+                     const ds_ignore *ignore, GError **err)
+{
+    g_autoptr(GPtrArray) entries =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_history_entry_free);
+    g_autoptr(GArray) blobs = g_array_new(FALSE, FALSE, sizeof(entry_blobs));
+    g_autofree char *path = NULL;
+    one_walk ow = {{entries, blobs}, limit};
+    ds_store_walk w = {{role}, 1, host, since, note_one, &ow, err};
+    int rc;
+
+    *out = NULL;
+    if (!host || !ds_name_is_safe_host(host))
+        return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                            host ? host : "(null)");
+    path = g_strdup_printf("%s/%s.json", ds_role_name(role), host);
+    if ((rc = ds_store_walk_changes(st, &w)) < 0)
+        return rc;
+    for (guint w0 = 0; w0 < entries->len; w0 += HISTORY_WINDOW)
+        if ((rc = diff_window(entries, blobs, w0, st, role, host, path,
+                              ignore, err)) < 0)
+            return rc;
+    *out = g_steal_pointer(&entries);
+    return 0;
 }
 
 int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
@@ -459,60 +329,17 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
         g_str_hash, g_str_equal, g_free, (GDestroyNotify)host_walk_free);
     GHashTable *result = NULL;
     const char *dir = ds_role_name(role);
-    git_revwalk *walk = NULL;
+    ds_store_walk w = {{role}, 1, NULL, since, note_change, NULL, err};
     GHashTableIter it;
     gpointer key, value;
-    git_oid id;
     int rc = 0;
 
     *out = NULL;
-    if (git_repository_head_unborn(st->repo) != 1) {
-        if (git_revwalk_new(&walk, st->repo) < 0 ||
-            git_revwalk_push_head(walk) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_TIME);
-        git_revwalk_simplify_first_parent(walk);
-    }
+    w.payload = hosts;
     /* One walk over the commits: only those whose ROLE/ tree moved are
      * looked into, and only the entries whose blob moved. */
-    while (walk && git_revwalk_next(&id, walk) == 0) {
-        git_commit *c = NULL, *p = NULL;
-        git_tree *tc = NULL, *tp = NULL;
-        git_oid idc, idp;
-        int sc, sp = 1;
-
-        if (git_commit_lookup(&c, st->repo, &id) < 0) {
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (since && git_commit_time(c) < since) {
-            git_commit_free(c);
-            break;
-        }
-        sc = role_tree(&tc, &idc, st, c, dir);
-        if (sc >= 0 && git_commit_parentcount(c) > 0) {
-            if (git_commit_parent(&p, c, 0) < 0)
-                sp = -1;
-            else
-                sp = role_tree(&tp, &idp, st, p, dir);
-        }
-        if (sc < 0 || sp < 0) {
-            git_tree_free(tc);
-            git_commit_free(p);
-            git_commit_free(c);
-            rc = ds_store_git_error(err, DS_EGENERIC, "store %s", st->path);
-            goto done;
-        }
-        if (!(sc == 0 && sp == 0 && git_oid_equal(&idc, &idp)))
-            note_tree_changes(hosts, c, dir, tc, tp);
-        git_tree_free(tc);
-        git_tree_free(tp);
-        git_commit_free(p);
-        git_commit_free(c);
-    }
-    git_error_clear();
+    if ((rc = ds_store_walk_changes(st, &w)) < 0)
+        goto done;
 
     result = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                    (GDestroyNotify)g_ptr_array_unref);
@@ -541,6 +368,50 @@ int ds_store_history_all(GHashTable **out, ds_store *st, ds_role role,
 done:
     if (result)
         g_hash_table_unref(result);
-    git_revwalk_free(walk);
     return rc;
+}
+
+/* ds_store_last_changes' walk: the hosts still looked for, and what was
+ * found. */
+typedef struct {
+    GHashTable *wanted; /* host -> NULL, until found */
+    GHashTable *found;  /* host -> commit id */
+} last_walk;
+
+static int note_last(void *payload, const ds_store_change *ch)
+{
+    last_walk *lw = payload;
+    char *oid;
+
+    if (!g_hash_table_remove(lw->wanted, ch->host))
+        return 0; /* not asked for, or found already (newer) */
+    oid = g_malloc(GIT_OID_HEXSZ + 1);
+    git_oid_tostr(oid, GIT_OID_HEXSZ + 1, git_commit_id(ch->commit));
+    g_hash_table_insert(lw->found, g_strdup(ch->host), oid);
+    return g_hash_table_size(lw->wanted) == 0 ? 1 : 0;
+}
+
+int ds_store_last_changes(GHashTable **out, ds_store *st, ds_role role,
+                          const char *const *hosts, guint n, GError **err)
+{
+    g_autoptr(GHashTable) wanted = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GHashTable) found =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    last_walk lw = {wanted, found};
+    ds_store_walk w = {{role}, 1, NULL, 0, note_last, &lw, err};
+    int rc;
+
+    *out = NULL;
+    for (guint i = 0; i < n; i++) {
+        if (!ds_name_is_safe_host(hosts[i]))
+            return ds_error_set(err, DS_EINVALID, "invalid host name '%s'",
+                                hosts[i]);
+        g_hash_table_add(wanted, (gpointer)hosts[i]);
+    }
+    if (n == 1)
+        w.host = hosts[0];
+    if (g_hash_table_size(wanted) && (rc = ds_store_walk_changes(st, &w)) < 0)
+        return rc;
+    *out = g_steal_pointer(&found);
+    return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* manifests/store-private.h: what store.c, store-txn.c, store-history.c
- * and store-lock.c share about the git store; not a public contract. */
+/* manifests/store-private.h: what store.c, store-txn.c, store-history.c,
+ * store-walk.c, store-lock.c and patch-history.c share about the git
+ * store; not a public contract. */
 #pragma once
 
 #include <git2.h>
@@ -101,3 +102,34 @@ void ds_store_remote_clear(ds_store *st);
 /* ds_store_push under the writer lock, after a commit: a failure is said
  * once through st->log and stops further pushes through st. */
 void ds_store_push_or_warn(ds_store *st);
+
+/* One manifest a commit changed, as ds_store_walk_changes says it. */
+typedef struct ds_store_change {
+    const git_commit *commit;
+    ds_role role;
+    const char *host;   /* valid during the call only */
+    const git_oid *cur; /* its blob at the commit, NULL: removed there */
+    const git_oid *par; /* at the first parent, NULL: not there */
+} ds_store_change;
+
+/* What fn returns: 0 go on, 1 stop the walk (no error), <0 stop it with
+ * that code (and *err set). */
+typedef int (*ds_store_change_fn)(void *payload, const ds_store_change *ch);
+
+#define DS_STORE_WALK_ROLES 2
+
+/* A walk over the first-parent history from HEAD, newest first. */
+typedef struct ds_store_walk {
+    ds_role roles[DS_STORE_WALK_ROLES]; /* the role trees looked at */
+    guint nroles;
+    const char *host; /* only ROLE/host.json, or NULL: every host */
+    gint64 since;     /* stop at the first commit older (0: walk all) */
+    ds_store_change_fn fn;
+    void *payload;
+    GError **err;
+} ds_store_walk;
+
+/* Every ROLE/HOST.json whose blob differs from the first parent's, commit
+ * by commit, through w->fn (store-walk.c).  A commit whose role tree did
+ * not move costs its commit and root tree only; no manifest is read. */
+int ds_store_walk_changes(ds_store *st, ds_store_walk *w);

@@ -239,6 +239,14 @@ int ds_store_history(GPtrArray **out, ds_store *st, ds_role role,
                      const char *host, gint64 since, guint limit,
                      const ds_ignore *ignore, GError **err);
 
+/* For each of the n hosts, the newest commit that changed ROLE/HOST.json
+ * (as ds_store_history with limit 1 finds it), from one walk back from
+ * HEAD for all of them that stops once each is found: *out maps the host
+ * name to the commit id (hex); a host no commit changed is absent.
+ * Caller unrefs the table. */
+int ds_store_last_changes(GHashTable **out, ds_store *st, ds_role role,
+                          const char *const *hosts, guint n, GError **err);
+
 /* Since when each update pending in ROLE/HOST.json at HEAD has been
  * pending: *out maps its package name to a gint64 (seconds since the
  * epoch: when the oldest manifest of the unbroken run back from HEAD that

@@ -132,27 +132,77 @@ static int check_live(ds_audit_run *r, ds_audit_host *h, GError **err)
     return ds_audit_check_restart(h->findings, t, h->hc->name, err);
 }
 
+static bool security_pending(const ds_manifest *m)
+{
+    for (guint i = 0; m && m->pending && i < m->pending->len; i++)
+        if (((ds_pending *)m->pending->pdata[i])->security)
+            return true;
+    return false;
+}
+
+/* What the checks of prod hosts read from the store's history, for every
+ * audited host at once (one walk each, not one per host): when each
+ * host's lab was last recorded, and the patch timeline of the hosts with
+ * security updates pending. */
+static void history_read(ds_audit_run *r)
+{
+    g_autoptr(GPtrArray) labs = g_ptr_array_new();
+    g_autoptr(GPtrArray) pending = g_ptr_array_new();
+
+    if (r->history_read)
+        return;
+    r->history_read = true;
+    for (guint i = 0; i < r->hosts->len; i++) {
+        const ds_audit_host *h = r->hosts->pdata[i];
+
+        if (!h->audited || !h->manifest)
+            continue;
+        if (h->hc->lab)
+            g_ptr_array_add(labs, h->hc->name);
+        if (security_pending(h->manifest))
+            g_ptr_array_add(pending, h->hc->name);
+    }
+    if (labs->len)
+        ds_store_last_changes(&r->synced, r->st, DS_ROLE_LAB,
+                              (const char *const *)labs->pdata, labs->len,
+                              &r->synced_err);
+    if (pending->len)
+        ds_patch_history_hosts(&r->patches, r->st,
+                               (const char *const *)pending->pdata,
+                               pending->len, 0, &r->patches_err);
+}
+
 /* Security updates pending on a prod host, their age from the store's
  * history when the store is open. */
 static void check_pending(ds_audit_run *r, ds_audit_host *h)
 {
-    g_autoptr(GPtrArray) events = NULL;
-    g_autoptr(GError) err = NULL;
-    bool any = false;
-
-    for (guint i = 0; h->manifest->pending && i < h->manifest->pending->len;
-         i++)
-        any = any || ((ds_pending *)h->manifest->pending->pdata[i])->security;
-    if (!any)
+    if (!security_pending(h->manifest))
         return;
-    if (r->st && ds_patch_history(&events, r->st, h->hc->name, 0, &err) < 0) {
-        ds_log_verbose(&r->log, "%s: the age of its pending updates is "
-                       "unknown: %s", h->hc->name, err->message);
-        g_clear_pointer(&events, g_ptr_array_unref);
+    if (r->st) {
+        history_read(r);
+        if (r->patches_err)
+            ds_log_verbose(&r->log,
+                           "%s: the age of its pending updates is "
+                           "unknown: %s",
+                           h->hc->name, r->patches_err->message);
     }
-    ds_audit_check_pending(h->findings, h->manifest, events,
+    ds_audit_check_pending(h->findings, h->manifest, r->patches,
                            g_get_real_time() / G_USEC_PER_SEC,
                            r->cfg->patches_security_sla);
+}
+
+/* Drift since the lab's last sync. */
+static int check_drift(ds_audit_run *r, ds_audit_host *h, GError **err)
+{
+    history_read(r);
+    if (r->synced_err) {
+        g_propagate_error(err, g_error_copy(r->synced_err));
+        return ds_error_code_of(r->synced_err);
+    }
+    return ds_audit_check_drift(
+        h->findings, r->st, h->manifest,
+        r->synced ? g_hash_table_lookup(r->synced, h->hc->name) : NULL,
+        r->cfg->ignore, err);
 }
 
 void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
@@ -180,8 +230,7 @@ void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
     if (!r->stored)
         rc = check_live(r, h, &h->error);
     if (rc == 0 && r->role == DS_ROLE_PROD && h->hc->lab && r->st)
-        rc = ds_audit_check_drift(h->findings, r->st, h->manifest,
-                                  r->cfg->ignore, &h->error);
+        rc = check_drift(r, h, &h->error);
     if (rc < 0 && h->error && !g_str_has_prefix(h->error->message, h->hc->name))
         g_prefix_error(&h->error, "%s: ", h->hc->name);
 }
@@ -303,6 +352,12 @@ void ds_audit_run_free(ds_audit_run *r)
     if (!r)
         return;
     g_ptr_array_unref(r->hosts);
+    if (r->synced)
+        g_hash_table_unref(r->synced);
+    if (r->patches)
+        g_ptr_array_unref(r->patches);
+    g_clear_error(&r->synced_err);
+    g_clear_error(&r->patches_err);
     g_free(r);
 }
 

@@ -28,6 +28,13 @@ typedef struct ds_audit_run {
     ds_store *st;     /* borrowed: for --stored and prod drift, or NULL */
     GPtrArray *hosts; /* ds_audit_host *, audited ones first, in order */
     ds_log log;       /* what was not checked, and why */
+    /* Read from the store once for all hosts, when the first host needs
+     * them (audit-run.c, history_read): */
+    bool history_read;
+    GHashTable *synced; /* host -> commit of its lab's last record */
+    GPtrArray *patches; /* ds_patch_event * of hosts with security
+                         * updates pending, or NULL */
+    GError *synced_err, *patches_err; /* why either could not be read */
 } ds_audit_run;
 
 ds_audit_run *ds_audit_run_new(const ds_config *cfg, ds_role role, bool stored);

@@ -390,32 +390,24 @@ static ds_audit_finding *drift_finding(const ds_change *c)
 }
 
 int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
-                         const ds_manifest *prod, const ds_ignore *ignore,
-                         GError **err)
+                         const ds_manifest *prod, const char *synced,
+                         const ds_ignore *ignore, GError **err)
 {
-    g_autoptr(GPtrArray) hist = NULL;
     g_autoptr(GPtrArray) changes = NULL;
     g_autoptr(ds_manifest) then = NULL;
-    const ds_history_entry *last;
     int rc;
 
-    rc =
-        ds_store_history(&hist, st, DS_ROLE_LAB, prod->host, 0, 1, ignore, err);
-    if (rc == DS_ENOTFOUND || (rc == 0 && hist->len == 0)) {
-        g_clear_error(err);
+    if (!synced) {
         g_ptr_array_add(
             findings,
             ds_audit_finding_new(DS_AUDIT_DRIFT, "the lab was never synced"));
         return 0;
     }
-    if (rc < 0)
-        return rc;
-    last = hist->pdata[0];
-    rc = ds_store_read(&then, st, last->oid, DS_ROLE_PROD, prod->host, err);
+    rc = ds_store_read(&then, st, synced, DS_ROLE_PROD, prod->host, err);
     if (rc == DS_ENOTFOUND) {
         g_autofree char *d = g_strdup_printf(
             "prod was not recorded when the lab was last synced (%.12s)",
-            last->oid);
+            synced);
         g_clear_error(err);
         g_ptr_array_add(findings, ds_audit_finding_new(DS_AUDIT_DRIFT, d));
         return 0;

@@ -112,9 +112,10 @@ void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
 /* "3d 4h", "5h 10m", "42m", "30s": an age for people. */
 char *ds_audit_format_age(gint64 seconds);
 
-/* Drift since the last sync: the prod manifest at the newest commit that
- * recorded lab/HOST.json, against `prod` (the audited manifest), after
- * the ignore rules.  A lab never recorded is one finding. */
+/* Drift since the last sync: the prod manifest at `synced`, the newest
+ * commit that recorded lab/HOST.json (ds_store_last_changes), against
+ * `prod` (the audited manifest), after the ignore rules.  A lab never
+ * recorded (synced NULL) is one finding. */
 int ds_audit_check_drift(GPtrArray *findings, ds_store *st,
-                         const ds_manifest *prod, const ds_ignore *ignore,
-                         GError **err);
+                         const ds_manifest *prod, const char *synced,
+                         const ds_ignore *ignore, GError **err);

@@ -3,7 +3,7 @@
 # and their fixtures under tests/data/.
 unit_tests += \
 	tests/unit/test-manifest tests/unit/test-version tests/unit/test-ignore \
-	tests/unit/test-store \
+	tests/unit/test-store tests/unit/test-patch-history \
 	tests/unit/test-transport tests/unit/test-transport-agent \
 	tests/unit/test-dpkg tests/unit/test-secret tests/unit/test-pkgcache \
 	tests/unit/test-libvirt \

@@ -141,6 +141,101 @@ static void test_web01_fields(void)
     g_assert_cmpstr(m->collector.transport, ==, "ssh");
 }
 
+/* ds_manifest_parse_packages reads the packages and pending updates as
+ * ds_manifest_parse does, and nothing of files, services or sources;
+ * documents that are not manifests are refused all the same. */
+static void test_parse_packages(void)
+{
+    const char *names[] = {"web01.json", "db01.json", "web01-lab.json"};
+    const char *bad[] = {"missing-files.json", "invalid-json.json",
+                         "package-version-semicolon.json",
+                         "pending-version-semicolon.json",
+                         "missing-schema.json", "truncated.json"};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = good_path(names[i]);
+        g_autofree char *data = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(ds_manifest) full = NULL;
+        g_autoptr(ds_manifest) lean = NULL;
+        gsize len;
+
+        g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+        full = parse_ok(data, len, names[i]);
+        g_assert_cmpint(ds_manifest_parse_packages(&lean, data, len, path,
+                                                   &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpstr(lean->host, ==, full->host);
+        g_assert_cmpint(lean->role, ==, full->role);
+        g_assert_cmpstr(lean->collected_at, ==, full->collected_at);
+        g_assert_cmpstr(lean->platform, ==, full->platform);
+        g_assert_cmpuint(lean->packages->len, ==, full->packages->len);
+        for (guint j = 0; j < full->packages->len; j++) {
+            const ds_package *a = full->packages->pdata[j];
+            const ds_package *b = lean->packages->pdata[j];
+
+            g_assert_cmpstr(a->name, ==, b->name);
+            g_assert_cmpstr(a->version, ==, b->version);
+            g_assert_cmpstr(a->arch, ==, b->arch);
+        }
+        g_assert_cmpint(!lean->pending, ==, !full->pending);
+        for (guint j = 0; full->pending && j < full->pending->len; j++) {
+            const ds_pending *a = full->pending->pdata[j];
+            const ds_pending *b = lean->pending->pdata[j];
+
+            g_assert_cmpstr(a->name, ==, b->name);
+            g_assert_cmpstr(a->version, ==, b->version);
+            g_assert_cmpint(a->security, ==, b->security);
+        }
+        g_assert_cmpuint(full->files->len, >, 0);
+        g_assert_cmpuint(lean->files->len, ==, 0);
+        g_assert_cmpuint(lean->services->len, ==, 0);
+        g_assert_cmpuint(lean->sources->len, ==, 0);
+    }
+    {
+        /* pending updates (none in the fixtures) */
+        g_autofree char *path = good_path("web01.json");
+        g_autofree char *data = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(ds_manifest) m = NULL;
+        g_autoptr(ds_manifest) lean = NULL;
+        g_autoptr(GBytes) out = NULL;
+        const ds_pending *p;
+        gsize len;
+
+        g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+        m = parse_ok(data, len, "web01.json");
+        m->pending =
+            g_ptr_array_new_with_free_func((GDestroyNotify)ds_pending_free);
+        g_ptr_array_add(m->pending,
+                        ds_pending_new("openssl", "3.0.16-1~deb12u1", "Debian",
+                                       "bookworm-security", true));
+        out = serialise_ok(m);
+        g_assert_cmpint(ds_manifest_parse_packages(
+                            &lean, g_bytes_get_data(out, NULL),
+                            g_bytes_get_size(out), "pending", &err),
+                        ==, 0);
+        g_assert_cmpuint(lean->pending->len, ==, 1);
+        p = lean->pending->pdata[0];
+        g_assert_cmpstr(p->name, ==, "openssl");
+        g_assert_cmpstr(p->version, ==, "3.0.16-1~deb12u1");
+        g_assert_true(p->security);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *path = ds_test_data("bad", bad[i], NULL);
+        g_autofree char *data = NULL;
+        g_autoptr(GError) err = NULL;
+        ds_manifest *m = NULL;
+        gsize len;
+
+        g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+        g_assert_cmpint(ds_manifest_parse_packages(&m, data, len, path, &err),
+                        ==, DS_EINVALID);
+        g_assert_null(m);
+        g_assert_true(g_str_has_prefix(err->message, path));
+    }
+}
+
 /* The example in doc/manifest-format.md is a canonical manifest. */
 static void test_doc_example(void)
 {
@@ -1388,6 +1483,7 @@ int main(int argc, char **argv)
                     test_good_fixtures_are_canonical);
     g_test_add_func("/manifest/web01-fields", test_web01_fields);
     g_test_add_func("/manifest/doc-example", test_doc_example);
+    g_test_add_func("/manifest/parse-packages", test_parse_packages);
     g_test_add_func("/manifest/names", test_names);
     g_test_add_func("/manifest/error-messages", test_error_messages);
     g_test_add_func("/manifest/round-trip", test_round_trip);
