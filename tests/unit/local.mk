@@ -40,6 +40,7 @@ EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh \
 	tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
 	tests/data/dpkg/apt/local-repo.txt \
 	tests/data/rpm/mkroot.sh tests/data/rpm/gen-vercmp-pairs.sh \
+	tests/data/rpm/mkrepo.sh \
 	tests/data/rpm/vercmp-pairs.txt
 EXTRA_DIST += \
 	tests/data/good/db01.json \
