@@ -397,17 +397,25 @@ static int write_inputs(ds_rpm_failure **failure, ds_transport *t,
         if ((rc = ds_transport_write_file(t, files[i].target, files[i].data,
                                           0600, err)) < 0)
             return ds_error_prefix(err, rc, "copying %s: ", files[i].target);
+    /* dnf takes package files in one command before any other job
+     * ("Cannot add local packages, because transaction job already
+     * exists"): all of them in one `install` first, which upgrades,
+     * downgrades or installs each to the file's version. */
     for (guint i = 0; lines[i]; i++) {
         const char *spec = strchr(lines[i], ' ') + 1;
 
-        /* a package file: dnf reads it from this machine's side */
-        if (root && spec[0] == '/')
-            g_string_append_printf(script, "%.*s %s%s\n",
-                                   (int)(spec - 1 - lines[i]), lines[i], root,
-                                   spec);
-        else
-            g_string_append_printf(script, "%s\n", lines[i]);
+        if (spec[0] != '/')
+            continue;
+        if (!script->len)
+            g_string_append(script, "install");
+        /* dnf reads the file from this machine's side of a root */
+        g_string_append_printf(script, " %s%s", root ? root : "", spec);
     }
+    if (script->len)
+        g_string_append_c(script, '\n');
+    for (guint i = 0; lines[i]; i++)
+        if (strchr(lines[i], ' ')[1] != '/')
+            g_string_append_printf(script, "%s\n", lines[i]);
     g_string_append(script, "run\n");
     data = g_bytes_new(script->str, script->len);
     if ((rc = ds_transport_write_file(t, DS_RPM_TX_FILE, data, 0600, err)) < 0)
