@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/plan/plan.c: turn the semantic diff lab -> prod into ordered actions:
- * apt sources, one package transaction, files, services, reboot.
+ * apt sources, one package transaction, files, services, reboot (an rpm
+ * host's sources and packages: plan-rpm.c).
  *
  * Choices made here (see also doc/driftsync.1, PLAN):
  * - Sources: the manifest keeps source lines, not the files that hold
