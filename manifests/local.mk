@@ -17,4 +17,5 @@ libdriftsync_la_SOURCES += \
 	manifests/bundle.c manifests/bundle.h \
 	manifests/store-bundle.c manifests/store-bundle.h \
 	manifests/patch-history.c manifests/patch-history.h \
-	manifests/content-diff.c manifests/content-diff.h
+	manifests/content-diff.c manifests/content-diff.h \
+	manifests/drift.c manifests/drift.h

@@ -463,34 +463,63 @@ int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
 }
 
 /* Where the role member is in canonical bytes, or NULL. */
-static const char *role_member(const char *data, size_t len, ds_role role,
-                               size_t *mlen)
+/* The end of the line at p (after its newline), or end. */
+static const char *line_end(const char *p, const char *end)
 {
-    g_autofree char *m = g_strdup_printf("\n  \"role\": \"%s\",\n",
-                                         ds_role_name(role));
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-    *mlen = strlen(m);
-    return memmem(data, len, m, *mlen);
+    return nl ? nl + 1 : end;
 }
 
-/* Whether prod and lab are the same canonical bytes but for their role
- * member. */
-static bool same_but_role(const git_blob *prod, const git_blob *lab)
+static bool line_starts(const char *p, const char *end, const char *prefix)
+{
+    size_t n = strlen(prefix);
+
+    return (size_t)(end - p) >= n && !memcmp(p, prefix, n);
+}
+
+/* Past the top-level "collector" object that starts at p: the line after
+ * its closing "  }" line (canonical form: members at two spaces). */
+static const char *skip_collector(const char *p, const char *end)
+{
+    for (p = line_end(p, end); p < end; p = line_end(p, end))
+        if (line_starts(p, end, "  }"))
+            return line_end(p, end);
+    return end;
+}
+
+/* Whether two canonical manifests describe the same state: the same
+ * bytes line by line but for the top-level members no comparison looks
+ * at (role, collected_at, collector).  Conservative: any other
+ * difference, even one the semantic diff would not report, says no. */
+static bool same_state_bytes(const git_blob *prod, const git_blob *lab)
 {
     const char *p = git_blob_rawcontent(prod);
     const char *l = git_blob_rawcontent(lab);
-    size_t plen = (size_t)git_blob_rawsize(prod);
-    size_t llen = (size_t)git_blob_rawsize(lab);
-    size_t pm, lm;
-    const char *rp = role_member(p, plen, DS_ROLE_PROD, &pm);
-    const char *rl = role_member(l, llen, DS_ROLE_LAB, &lm);
-    size_t head;
+    const char *pend = p + git_blob_rawsize(prod);
+    const char *lend = l + git_blob_rawsize(lab);
+    static const char *const free_lines[] = {"  \"role\": ",
+                                             "  \"collected_at\": "};
 
-    if (!rp || !rl || rp - p != rl - l || plen - pm != llen - lm)
-        return false;
-    head = (size_t)(rp - p);
-    return !memcmp(p, l, head) &&
-           !memcmp(rp + pm, rl + lm, plen - head - pm);
+    while (p < pend && l < lend) {
+        const char *pe = line_end(p, pend), *le = line_end(l, lend);
+        bool skip = false;
+
+        if (line_starts(p, pend, "  \"collector\": {") &&
+            line_starts(l, lend, "  \"collector\": {")) {
+            p = skip_collector(p, pend);
+            l = skip_collector(l, lend);
+            continue;
+        }
+        for (size_t i = 0; i < G_N_ELEMENTS(free_lines); i++)
+            skip |= line_starts(p, pend, free_lines[i]) &&
+                    line_starts(l, lend, free_lines[i]);
+        if (!skip && (pe - p != le - l || memcmp(p, l, (size_t)(pe - p))))
+            return false;
+        p = pe;
+        l = le;
+    }
+    return p == pend && l == lend;
 }
 
 bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
@@ -512,7 +541,7 @@ bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
         same = git_oid_equal(&pid, &lid) ||
                (git_blob_lookup(&prod, st->repo, &pid) == 0 &&
                 git_blob_lookup(&lab, st->repo, &lid) == 0 &&
-                same_but_role(prod, lab));
+                same_state_bytes(prod, lab));
     }
     git_error_clear();
     git_blob_free(prod);

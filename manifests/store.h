@@ -57,7 +57,8 @@ int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
                   ds_role role, const char *host, GError **err);
 
 /* Whether host's prod and lab manifests at rev (NULL = HEAD) are one
- * blob, or the same bytes but for their role member: the same state,
+ * blob, or the same bytes but for the members no comparison reads (role,
+ * collected_at, collector): the same state,
  * found without parsing either.  false when one is missing, on an error,
  * or when they differ anywhere else (a semantic diff then says how). */
 bool ds_store_roles_same_bytes(ds_store *st, const char *rev,

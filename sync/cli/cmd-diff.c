@@ -12,6 +12,7 @@
 
 #include "manifests/content-diff.h"
 #include "manifests/diff.h"
+#include "manifests/drift.h"
 #include "manifests/util/error.h"
 #include "manifests/store.h"
 #include "sync/cli/cmd.h"
@@ -269,105 +270,108 @@ done:
     return code;
 }
 
-/* Lab against prod for one host at HEAD (oid).  Returns the exit code
- * for this host, counts it in tally and adds its JSON object to `out`
- * when given. */
-static int diff_host(ds_cli *cli, const ds_config *cfg, ds_store *st,
-                     const char *oid, const char *host, const diff_opts *opts,
-                     diff_tally *tally, json_t *out)
+/* Lab against prod for one host at HEAD (oid), as ds_drift_hosts found
+ * it: printed, counted in tally, and its JSON object added to `out` when
+ * given.  Returns the exit code for this host. */
+static int diff_host(ds_cli *cli, const char *oid, const ds_drift *d,
+                     const diff_opts *opts, diff_tally *tally, json_t *out)
 {
     static const ds_change_sides lab_prod = {"the lab", "prod", 1};
-    diff_side lab = {
-        .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_LAB};
-    diff_side prod = {
-        .host = g_strdup(host), .oid = g_strdup(oid), .role = DS_ROLE_PROD};
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GPtrArray) changes = NULL;
-    g_autoptr(GHashTable) patches = NULL;
-    const char *status;
+    const char *host = d->host;
+    diff_side lab = {.host = (char *)host, .oid = (char *)oid,
+                     .role = DS_ROLE_LAB};
+    diff_side prod = {.host = (char *)host, .oid = (char *)oid,
+                      .role = DS_ROLE_PROD};
     diff_format format = opts->format;
     bool text = !cli->json && format != DIFF_NAMES;
-    int code = DS_EXIT_ERROR;
+    guint n = d->changes ? d->changes->len : 0;
 
     tally->hosts++;
-    /* The bytes first: an identical pair is not parsed. */
-    if (ds_store_roles_same_bytes(st, oid, host)) {
-        status = "same";
-        code = DS_EXIT_OK;
-        tally->same++;
-        if (text && cli->verbosity >= 0)
-            print_header(cli, host, "lab matches prod");
-        changes = g_ptr_array_new();
-        goto report;
-    }
-    if (read_side(&prod, st, &err) < 0 || read_side(&lab, st, &err) < 0)
-        goto fail;
-    if (!prod.m && !lab.m) {
-        ds_error_set(&err, DS_ENOTFOUND, "%s: no such host in the store", host);
-        goto fail;
-    }
-    if (!prod.m || !lab.m) {
-        status = prod.m ? "no-lab" : "no-prod";
-        code = DS_EXIT_OK;
-        if (prod.m)
+    switch (d->status) {
+    case DS_DRIFT_ERROR:
+        tally->error++;
+        ds_cli_error_gerror(cli, d->error);
+        if (out)
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "host",
+                                                 host, "status", "error",
+                                                 "error", d->error->message));
+        return DS_EXIT_ERROR;
+    case DS_DRIFT_NO_LAB:
+    case DS_DRIFT_NO_PROD: {
+        bool has_prod = d->status == DS_DRIFT_NO_LAB;
+
+        if (has_prod)
             tally->no_lab++;
         else
             tally->no_prod++;
         if (text && cli->verbosity >= 0)
             print_header(cli, host,
                          format == DIFF_STAT
-                             ? (prod.m ? "no lab manifest" : "no prod manifest")
-                         : prod.m ? "no lab manifest yet (nothing to compare; "
-                                    "`driftsync sync` records one)"
-                                  : "no prod manifest (only a lab one)");
-    } else {
-        if (ds_manifest_diff(&changes, lab.m, prod.m, cfg->ignore, &err) <
-                0 ||
-            content_diffs(&patches, opts->patch, st, &lab, &prod, changes, &err) <
-                0)
-            goto fail;
-        status = changes->len ? "drift" : "same";
-        code = changes->len ? DS_EXIT_DIFF : DS_EXIT_OK;
-        tally->differences += changes->len;
-        if (changes->len)
-            tally->drift++;
-        else
-            tally->same++;
-        if (!cli->json && changes->len) {
-            g_autofree char *what =
-                g_strdup_printf("%u difference%s%s", changes->len,
-                                changes->len == 1 ? "" : "s",
-                                format == DIFF_STAT ? "" : " (lab -> prod)");
-
-            g_autofree char *lab_label = g_strconcat("lab/", host, NULL);
-            g_autofree char *prod_label = g_strconcat("prod/", host, NULL);
-
-            print_changes_as(
-                cli, format, host, what, changes, patches,
-                &(ds_cli_patch_labels){lab_label, prod_label, &lab_prod});
-        } else if (text && cli->verbosity >= 0) {
-            print_header(cli, host, "lab matches prod");
-        }
+                             ? (has_prod ? "no lab manifest" : "no prod manifest")
+                         : has_prod ? "no lab manifest yet (nothing to compare; "
+                                      "`driftsync sync` records one)"
+                                    : "no prod manifest (only a lab one)");
+        break;
     }
-report:
-    if (out)
-        json_array_append_new(out, json_pack("{s:s, s:s, s:o, s:o, s:o}",
-                                             "host", host, "status", status,
-                                             "from", side_json(&lab), "to",
-                                             side_json(&prod), "changes",
-                                             changes_json(changes, patches)));
-    goto done;
+    case DS_DRIFT_SAME:
+        tally->same++;
+        if (text && cli->verbosity >= 0)
+            print_header(cli, host, "lab matches prod");
+        break;
+    case DS_DRIFT_DIFFERS: {
+        g_autofree char *what = g_strdup_printf(
+            "%u difference%s%s", n, n == 1 ? "" : "s",
+            format == DIFF_STAT ? "" : " (lab -> prod)");
+        g_autofree char *lab_label = g_strconcat("lab/", host, NULL);
+        g_autofree char *prod_label = g_strconcat("prod/", host, NULL);
 
-fail:
-    tally->error++;
-    ds_cli_error_gerror(cli, err);
-    if (out)
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "host", host,
-                                             "status", "error", "error",
-                                             err ? err->message : "?"));
-done:
-    diff_side_clear(&lab);
-    diff_side_clear(&prod);
+        tally->differences += n;
+        tally->drift++;
+        if (!cli->json)
+            print_changes_as(
+                cli, format, host, what, d->changes, d->patches,
+                &(ds_cli_patch_labels){lab_label, prod_label, &lab_prod});
+        break;
+    }
+    }
+    if (out) {
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+
+        json_array_append_new(
+            out, json_pack("{s:s, s:s, s:o, s:o, s:o}", "host", host, "status",
+                           ds_drift_status_name(d->status), "from",
+                           side_json(&lab), "to", side_json(&prod), "changes",
+                           changes_json(d->changes ? d->changes : none,
+                                        d->patches)));
+    }
+    return n ? DS_EXIT_DIFF : DS_EXIT_OK;
+}
+
+/* Every host of `hosts`, HOSTS_AT_ONCE at a time (so that output starts
+ * early and memory stays bounded): their drift, printed in order. */
+static int diff_hosts(ds_cli *cli, const ds_config *cfg, ds_store *st,
+                      const char *oid, GPtrArray *hosts, const diff_opts *opts,
+                      diff_tally *tally, json_t *out, bool *drift)
+{
+    enum { HOSTS_AT_ONCE = 64 };
+    ds_content_diff_options content = ds_cli_patch_options(opts->patch);
+    ds_drift_options dopts = {cfg->ignore,
+                              opts->patch->patch ? &content : NULL, true};
+    int code = DS_EXIT_OK;
+
+    for (guint at = 0; at < hosts->len; at += HOSTS_AT_ONCE) {
+        guint n = MIN((guint)HOSTS_AT_ONCE, hosts->len - at);
+        ds_drift *rows = ds_drift_hosts(
+            st, oid, (char *const *)hosts->pdata + at, n, &dopts);
+
+        for (guint i = 0; i < n; i++) {
+            int c = diff_host(cli, oid, &rows[i], opts, tally, out);
+
+            *drift |= c == DS_EXIT_DIFF;
+            code = MAX(code, c);
+        }
+        ds_drift_free_all(rows, n);
+    }
     return code;
 }
 
@@ -533,14 +537,7 @@ static int cmd_diff(ds_cli *cli, int argc, char **argv)
 
     if (cli->json)
         out = json_array();
-    code = DS_EXIT_OK;
-    for (guint i = 0; i < hosts->len; i++) {
-        int c = diff_host(cli, cfg, st, oid, g_ptr_array_index(hosts, i), &opts,
-                          &tally, out);
-
-        drift |= c == DS_EXIT_DIFF;
-        code = MAX(code, c);
-    }
+    code = diff_hosts(cli, cfg, st, oid, hosts, &opts, &tally, out, &drift);
     if (!cli->json && !hosts->len && cli->verbosity >= 0 &&
         format != DIFF_NAMES)
         ds_cli_printf(cli, "no hosts in the store\n");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/output/report.c: gathers what `driftsync report` shows into one JSON
- * document: the drift matrix (lab -> prod at HEAD, read in two threads),
+ * document: the drift matrix (lab -> prod at HEAD, manifests/drift.c),
  * each host's recorded changes over the last days (one walk over the
  * store's history for all hosts), the last mirror run, audit findings and
  * recent trials from the state directory. */
@@ -11,90 +11,22 @@
 
 #include "manifests/content-diff.h"
 #include "manifests/diff.h"
+#include "manifests/drift.h"
 #include "manifests/util/error.h"
 #include "manifests/util/file.h"
-#include "manifests/util/parallel.h"
 #include "sync/output/patches-report.h"
 #include "sync/output/report.h"
 
 #define SECONDS_PER_DAY 86400
 
-#define DRIFT_THREADS 2
-
-/* Drift of one host, filled by a worker. */
-typedef struct {
-    const char *host;
-    const char *status; /* drift, same, no-lab, no-prod, error */
-    guint counts[DS_CAT_COUNT];
-    GPtrArray *changes;
-    GHashTable *patches; /* ds_change * -> ds_content_diff *, or NULL */
-    char *error;
-} drift_row;
-
-typedef struct {
-    const char *store_path;
-    const char *oid;
-    const ds_ignore *ignore;
-    drift_row *rows;
-    ds_store **stores; /* a store handle (a libgit2 repository) per thread */
-    GError **open_errs; /* why a thread's handle could not be opened */
-} drift_work;
-
-static void drift_one(ds_store *st, drift_work *w, drift_row *r)
+/* The changes counted by category into counts (added to). */
+static void count_changes(guint *counts, const GPtrArray *changes)
 {
-    g_autoptr(ds_manifest) prod = NULL;
-    g_autoptr(ds_manifest) lab = NULL;
-    g_autoptr(GError) err = NULL;
-    int rp, rl;
+    for (guint i = 0; changes && i < changes->len; i++) {
+        const ds_change *c = g_ptr_array_index(changes, i);
 
-    rp = ds_store_read(&prod, st, w->oid, DS_ROLE_PROD, r->host, &err);
-    if (rp < 0 && rp != DS_ENOTFOUND)
-        goto fail;
-    g_clear_error(&err);
-    rl = ds_store_read(&lab, st, w->oid, DS_ROLE_LAB, r->host, &err);
-    if (rl < 0 && rl != DS_ENOTFOUND)
-        goto fail;
-    if (!prod || !lab) {
-        r->status = prod ? "no-lab" : "no-prod";
-        return;
+        counts[c->category < DS_CAT_COUNT ? c->category : DS_CAT_KERNEL]++;
     }
-    if (ds_manifest_diff(&r->changes, lab, prod, w->ignore, &err) < 0)
-        goto fail;
-    /* The content diffs of the changed files whose content the store
-     * holds (secret ones say only that they differ); one that cannot be
-     * read is left out, the host's drift still shown. */
-    if (ds_content_diff_changes(&r->patches, st,
-                                &(ds_content_side){w->oid, lab},
-                                &(ds_content_side){w->oid, prod}, r->changes,
-                                &(ds_content_diff_options){
-                                    DS_TEXTDIFF_CONTEXT, 0},
-                                NULL) < 0)
-        r->patches = NULL;
-    for (guint i = 0; i < r->changes->len; i++) {
-        const ds_change *c = g_ptr_array_index(r->changes, i);
-
-        r->counts[c->category < DS_CAT_COUNT ? c->category : DS_CAT_KERNEL]++;
-    }
-    r->status = r->changes->len ? "drift" : "same";
-    return;
-fail:
-    r->status = "error";
-    r->error = g_strdup(err ? err->message : "unknown error");
-}
-
-static void drift_at(guint i, guint worker, void *payload)
-{
-    drift_work *w = payload;
-
-    if (!w->stores[worker] && !w->open_errs[worker])
-        ds_store_open(&w->stores[worker], w->store_path,
-                      &w->open_errs[worker]);
-    if (w->open_errs[worker]) {
-        w->rows[i].status = "error";
-        w->rows[i].error = g_strdup(w->open_errs[worker]->message);
-        return;
-    }
-    drift_one(w->stores[worker], w, &w->rows[i]);
 }
 
 static json_t *counts_json(const guint *counts)
@@ -439,11 +371,9 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
     g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GHashTable) history = NULL;
     g_autofree char *oid = NULL;
-    g_autofree drift_row *rows = NULL;
+    ds_drift *rows;
     g_autofree char *generated = iso_utc(now);
     g_autofree char *first_day = NULL;
-    guint workers;
-    drift_work w = {0};
     json_t *jhosts, *cats, *doc, *patches = NULL;
     guint totals[DS_CAT_COUNT] = {0}, drifted = 0;
     gint64 start;
@@ -467,47 +397,36 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
                                    cfg->ignore, err)) < 0)
         return ds_error_prefix(err, rc, "report: history: ");
 
-    rows = g_new0(drift_row, hosts->len);
-    for (guint i = 0; i < hosts->len; i++)
-        rows[i].host = g_ptr_array_index(hosts, i);
-    workers = ds_parallel_workers(hosts->len, DRIFT_THREADS);
-    w = (drift_work){ds_store_path(st), oid, cfg->ignore, rows,
-                     g_new0(ds_store *, workers), g_new0(GError *, workers)};
-    ds_parallel_for(hosts->len, DRIFT_THREADS, drift_at, &w);
-    for (guint t = 0; t < workers; t++) {
-        ds_store_free(w.stores[t]);
-        g_clear_error(&w.open_errs[t]);
-    }
-    g_free(w.stores);
-    g_free(w.open_errs);
-
+    rows = ds_drift_hosts(st, oid, (char *const *)hosts->pdata, hosts->len,
+                          &(ds_drift_options){cfg->ignore,
+                                              &(ds_content_diff_options){
+                                                  DS_TEXTDIFF_CONTEXT, 0},
+                                              false});
     jhosts = json_array();
     for (guint i = 0; i < hosts->len; i++) {
-        drift_row *r = &rows[i];
+        const ds_drift *r = &rows[i];
         guint n = r->changes ? r->changes->len : 0;
+        guint counts[DS_CAT_COUNT] = {0};
         json_t *h;
 
+        count_changes(counts, r->changes);
         for (int c = 0; c < DS_CAT_COUNT; c++)
-            totals[c] += r->counts[c];
+            totals[c] += counts[c];
         drifted += n > 0;
         h = json_pack(
             "{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host, "status",
-            r->status, "drift", counts_json(r->counts), "drift_total", (int)n,
-            "differences",
+            ds_drift_status_name(r->status), "drift", counts_json(counts),
+            "drift_total", (int)n, "differences",
             changes_json(r->changes, r->patches, DS_REPORT_MAX_DIFFS),
             "differences_not_listed",
             n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS) : 0,
             "history",
             timeline_json(g_hash_table_lookup(history, r->host), start, days));
         if (r->error)
-            json_object_set_new(h, "error", json_string(r->error));
+            json_object_set_new(h, "error", json_string(r->error->message));
         json_array_append_new(jhosts, h);
-        if (r->patches)
-            g_hash_table_unref(r->patches);
-        if (r->changes)
-            g_ptr_array_unref(r->changes);
-        g_free(r->error);
     }
+    ds_drift_free_all(rows, hosts->len);
     cats = json_array();
     for (int c = 0; c < DS_CAT_COUNT; c++)
         json_array_append_new(cats, json_string(ds_category_name(c)));

@@ -142,7 +142,7 @@ fault_files() {
     start_sync ": write /etc/ds-e2e/app.conf"
     kill_at "the file step"
     check "files: the journal's step is the file one, unfinished" \
-        test "$(journal '.steps[-1].kind + " " + (.steps[-1].finished // "running")')" = "files running"
+        test "$(journal '.steps[-1].kind + " " + (.steps[-1].finished // "running")')" = "file-write running"
     after_kill files applying ds-a 2.0
 }
 
@@ -152,7 +152,7 @@ fault_recollection() {
     start_sync "collecting lab $LAB again"
     kill_at "the re-collection"
     check "re-collection: every step was done" \
-        test "$(journal '[.steps[] | select(.status == 0)] | length == .total')" = true
+        test "$(journal '.total as $t | [.steps[] | select(.finished and .status == 0)] | length == $t')" = true
     check "re-collection: the lab had ds-a 3.0 when killed" test "$(lab_version ds-a)" = 3.0
     after_kill re-collection verifying ds-a 3.0
 }

@@ -858,6 +858,53 @@ static void test_pack(fixture *fx, gconstpointer data)
     }
 }
 
+/* The shortcut that spares `diff` a parse: prod and lab are the same
+ * state when their bytes differ only in role, collected_at and collector;
+ * any other difference (a package's version, a pending update) is not. */
+static void test_same_state(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    ds_manifest *ms[2];
+    ds_service *svc;
+    g_autofree char *c = NULL;
+
+    g_assert_cmpint(ds_store_open(&st, fx->path, &err), ==, 0);
+    ms[0] = make_manifest("web01", 5, false);
+    ms[1] = make_manifest("web01", 5, false);
+    ms[1]->role = DS_ROLE_LAB;
+    g_free(ms[1]->collected_at);
+    ms[1]->collected_at = g_strdup("2026-11-28T03:04:05Z");
+    g_free(ms[1]->collector.transport);
+    ms[1]->collector.transport = g_strdup("agent");
+    g_free(ms[1]->collector.version);
+    ms[1]->collector.version = g_strdup("0.2.0-long-version");
+    c = commit_all(st, ms, 2);
+    g_assert_true(ds_store_roles_same_bytes(st, c, "web01"));
+    g_assert_false(ds_store_roles_same_bytes(st, c, "db01"));
+    ds_manifest_free(ms[1]);
+    g_clear_pointer(&c, g_free);
+
+    /* One package's version differs: not the same. */
+    ms[1] = make_manifest("web01", 5, true);
+    ms[1]->role = DS_ROLE_LAB;
+    c = commit_all(st, ms, 2);
+    g_assert_false(ds_store_roles_same_bytes(st, c, "web01"));
+    ds_manifest_free(ms[1]);
+    g_clear_pointer(&c, g_free);
+
+    /* A service's state differs. */
+    ms[1] = make_manifest("web01", 5, false);
+    ms[1]->role = DS_ROLE_LAB;
+    svc = g_ptr_array_index(ms[1]->services, 0);
+    g_free(svc->active);
+    svc->active = g_strdup("inactive");
+    c = commit_all(st, ms, 2);
+    g_assert_false(ds_store_roles_same_bytes(st, c, "web01"));
+    ds_manifest_free(ms[1]);
+    ds_manifest_free(ms[0]);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -875,5 +922,6 @@ int main(int argc, char **argv)
     ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
     ADD("pack", test_pack);
+    ADD("same-state", test_same_state);
     return g_test_run();
 }
