@@ -178,8 +178,9 @@ static int run(ds_run_result *r, ds_rpm_failure **failure, ds_transport *t,
     return rc;
 }
 
-/* A check after a command failed: status 1, the command's output plus
- * the reason as the last line. */
+/* A check failed after a command that exited 0 (dnf shell always does):
+ * no exit status to blame (-1), the command's output plus the reason as
+ * the last line. */
 static int check_failed(ds_rpm_failure **failure, const char *const *argv,
                         const ds_run_result *r, const char *why, GError **err)
 {
@@ -187,7 +188,7 @@ static int check_failed(ds_rpm_failure **failure, const char *const *argv,
     g_autofree char *line = g_strdup_printf("driftsync: %s\n", why);
 
     f->command = ds_shell_display(argv);
-    f->status = 1;
+    f->status = -1;
     f->out = r && r->out ? g_bytes_ref(r->out) : NULL;
     {
         g_autoptr(GString) e = g_string_new(NULL);
@@ -298,8 +299,10 @@ done:
     return rc;
 }
 
-/* The first line of dnf's output that starts with "Error" (a request it
- * refused, "Error in POSTIN scriptlet ..."), or NULL. */
+/* The first line of dnf's output that says a request was refused
+ * ("Error: ...") or a scriptlet failed ("Error in POSTIN scriptlet in
+ * rpm package ..."), or NULL; "Errors during downloading metadata" of
+ * a repository dnf may skip is not one. */
 static char *error_line(const ds_run_result *r)
 {
     GBytes *parts[2] = {r->out, r->err};
@@ -311,7 +314,8 @@ static char *error_line(const ds_run_result *r)
         g_auto(GStrv) lines = text ? g_strsplit(text, "\n", -1) : NULL;
 
         for (guint i = 0; lines && lines[i]; i++)
-            if (g_str_has_prefix(g_strchug(lines[i]), "Error"))
+            if (g_str_has_prefix(g_strchug(lines[i]), "Error:") ||
+                g_str_has_prefix(lines[i], "Error in "))
                 return g_utf8_make_valid(lines[i], -1);
     }
     return NULL;

@@ -37,8 +37,8 @@ char **ds_rpm_tx_argv(const char *root);
 char **ds_rpm_versionlock_argv(const char *root, const char *verb,
                                const char *const *specs);
 
-/* Why a run failed: the command (shown), its exit status (or 1 for a
- * check that failed after it) and its output. */
+/* Why a run failed: the command (shown), its exit status (-1 for a
+ * check that failed after it exited 0) and its output. */
 typedef struct ds_rpm_failure {
     char *command;
     int status;
@@ -61,8 +61,8 @@ typedef struct ds_rpm_file {
  * transaction file whatever happens.  First the versions asked of the
  * repositories must be there (dnf repoquery --refresh): nothing runs
  * otherwise.  Then the file is written and `dnf shell` runs it as one
- * transaction; any "Error" line dnf prints (a command it refused, a
- * failed scriptlet) fails it; last rpm -qa must show every requested
+ * transaction; an "Error: " or "Error in " line dnf prints (a command it
+ * refused, a failed scriptlet) fails it; last rpm -qa must show every requested
  * version installed and every removed one gone.  A failure fills
  * *failure and returns DS_EGENERIC with a one-line message. */
 int ds_rpm_tx_run(ds_rpm_failure **failure, ds_transport *t,

@@ -8,7 +8,7 @@ e2e_tests = \
 	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
 	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
 	tests/e2e/patches.sh tests/e2e/trial-cache.sh tests/e2e/deb.sh \
-	tests/e2e/diff-patch.sh tests/e2e/faults.sh
+	tests/e2e/diff-patch.sh tests/e2e/faults.sh tests/e2e/rpm.sh
 # faults.sh runs one case per kind of fault; DS_FAULTS_FULL=1 adds a kill
 # at every point of a sync (about three times as long).
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
