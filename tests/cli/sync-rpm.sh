@@ -53,7 +53,7 @@ if ! dsc record rh >"$T/out" 2>"$T/err" &&
     grep -q 'built without librpm' "$T/err"; then
     skip_all "driftsync was built without librpm (configure --with-rpm)"
 fi
-plan 28
+plan 30
 git --git-dir="$T/store" show HEAD:prod/rh.json >"$T/prod.json"
 # lab MANIFEST: the lab root collected as rh's lab
 lab() {
@@ -71,6 +71,8 @@ grep_ok "a downgrade across an epoch" '^ +downgrade ds-e\.noarch 1:0\.5-1 -> 3\.
 grep_ok "the second version of an install-only package installed beside the first" \
     '^ +install ds-kernel\.noarch 6\.2\.0-1$' "$T/out"
 grep_ok "a package prod lacks removed" '^ +remove ds-c\.noarch 1\.0-1$' "$T/out"
+expect_status 1 "plan -v exits 1" dsc plan -v rh
+grep_ok "-v shows the transaction file's lines" '^ +downgrade ds-e-0:3\.0-1\.noarch$' "$T/out"
 expect_status 1 "plan --json exits 1" dsc --json plan rh
 jq_ok "the exact transaction lines, epochs written" \
     '[.actions[] | select(.kind == "packages")][0].requests == ["upgrade ds-a-0:2.0-1.noarch", "downgrade ds-b-0:1.0-1.noarch", "remove ds-c.noarch", "install ds-d-0:1.0-1.noarch", "downgrade ds-e-0:3.0-1.noarch", "install ds-kernel-0:6.2.0-1.noarch"]'

@@ -28,10 +28,11 @@ check "apt downloads dnf for the guests" \
 cp "$T"/apt/*.deb "$T/repo/"
 repo_index
 
-sh "$DATA/rpm/mkrepo.sh" "$T" >"$T/mkrepo.log" 2>&1 ||
+mkdir -p "$T/rpm"
+sh "$DATA/rpm/mkrepo.sh" "$T/rpm" >"$T/mkrepo.log" 2>&1 ||
     { cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo"; exit 1; }
 # rpmguest DOMAIN: a RHEL-like guest with dnf and $T/repo's rpms as its
-# one dnf repository.
+# one dnf repository ($T/rpm/repo).
 rpmguest() {
     local d=$1 f
     setup_guest "$d" || return 1
@@ -39,8 +40,8 @@ rpmguest() {
         --no-install-recommends dnf dnf-plugins-core rpm >/dev/null || return 1
     at "$d" run mkdir -p /srv/ds-rpm/repodata /srv/ds-rpm/noarch \
         /etc/yum.repos.d /etc/rpm /var/lib/rpm || return 1
-    for f in "$T"/repo/noarch/*.rpm "$T"/repo/repodata/*; do
-        at "$d" write "/srv/ds-rpm/${f#"$T"/repo/}" 0644 <"$f" || return 1
+    for f in "$T"/rpm/repo/noarch/*.rpm "$T"/rpm/repo/repodata/*; do
+        at "$d" write "/srv/ds-rpm/${f#"$T"/rpm/repo/}" 0644 <"$f" || return 1
     done
     printf '%%_dbpath /var/lib/rpm\n' | at "$d" write /etc/rpm/macros.dbpath 0644 &&
     printf '[main]\ngpgcheck=0\ninstallonly_limit=3\nskip_if_unavailable=False\n' |
