@@ -369,6 +369,34 @@ typedef struct files_run {
     const char *marker;
 } files_run;
 
+/* The directories find could not list or enter (the denied section):
+ * their files would be missing from the manifest without a word, and a
+ * later diff would call them removed, so the host fails instead. */
+static int refuse_denied(ds_dpkg_ctx *c, GBytes *sec, GError **err)
+{
+    gsize len;
+    const char *p = g_bytes_get_data(sec, &len), *end = p + len;
+    const char *z = memchr(p, '\0', len);
+    const char *path;
+    g_autofree char *show = NULL;
+    g_autofree char *more = NULL;
+    guint n = 0;
+
+    for (const char *q = p; q < end; q++)
+        n += *q == '\0';
+    if (!n || !z)
+        return 0;
+    if (!(path = ds_dpkg_host_path(c, p)))
+        path = p;
+    show = ds_dpkg_show(path, strlen(path));
+    more = n > 1 ? g_strdup_printf(" and %u more", n - 1) : g_strdup("");
+    return ds_error_set(err, DS_EGENERIC,
+                        "%s: cannot read the directory %s%s (permission "
+                        "denied): its files would be missing from the "
+                        "manifest; collect as root or set become = sudo",
+                        c->host, show, more);
+}
+
 static int parse_files(ds_dpkg_ctx *c, GBytes *out, void *payload,
                        GError **err)
 {
@@ -385,6 +413,8 @@ static int parse_files(ds_dpkg_ctx *c, GBytes *out, void *payload,
         rc = ds_dpkg_parse_sums(c, sec, run->sums, err);
     if (rc == 0 && (sec = ds_dpkg_facts_get(f, "keys")))
         rc = parse_grep(c, sec, run->keyed, err);
+    if (rc == 0 && (sec = ds_dpkg_facts_get(f, "denied")))
+        rc = refuse_denied(c, sec, err);
     ds_dpkg_facts_free(f);
     return rc;
 }

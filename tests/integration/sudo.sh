@@ -6,7 +6,8 @@
 # only, a config file with its content) and sync writes one back as
 # root through the same user; without NOPASSWD, one clear error naming
 # the host and saying sudo wants a password, exit non-zero, nothing
-# stored, the lab untouched.
+# stored, the lab untouched.  Without become, a directory the user
+# cannot enter fails the record by name instead of losing its files.
 # The user and its sudoers drop-in (checked with visudo -cf) are removed
 # at exit.
 . "$DS_SRCDIR/tests/setup.sh"
@@ -120,6 +121,28 @@ check "the config file's content is in the store" sh -c \
 # What the user alone may not read (as the files are).
 check "the user alone cannot read the secret" \
     sh -c '! setpriv --reuid="$1" --regid="$1" --clear-groups cat "$2"' - "$U" "$D/token"
+
+# Without become, a directory the user cannot enter fails the record,
+# naming the host and the directory, rather than storing a manifest
+# without its files: one inside a start point the user can read, and
+# one above a start point (the test's own 0700 directory above $D).
+P=$HOME_U/pub
+mkdir -p "$P/locked"
+printf 'a = 1\n' >"$P/open.conf"
+printf 'b = 2\n' >"$P/locked/inner.conf"
+chown "$U:" "$P" "$P/open.conf"
+chmod 0755 "$HOME_U" "$P"
+chmod 0700 "$P/locked"
+sed -i "s|^\[host web\]|[host plain]\nsource = ssh://$U@127.0.0.1:$PORT\nbecome = none\nfiles = $P/\n\n[host plain2]\nsource = ssh://$U@127.0.0.1:$PORT\nbecome = none\nfiles = $D/\n\n&|" "$T/ds.conf"
+HEAD0=$(head_of)
+expect_status 3 "record without become: a directory inside is not readable" dsc record plain
+grep_ok "one clear error naming the host and the directory" \
+    "^driftsync: plain: cannot read the directory '$P/locked' \(permission denied\): its files would be missing from the manifest; collect as root or set become = sudo\$" "$T/err"
+expect_status 3 "record without become: the start point cannot be reached" dsc record plain2
+grep_ok "naming the directory above it" \
+    "^driftsync: plain2: cannot read the directory '$T' \(permission denied\)" "$T/err"
+check "nothing stored for either" test "$(head_of)" = "$HEAD0"
+chmod 0700 "$HOME_U"
 
 # A login as root needs no sudo: none is run, even with become = sudo.
 sed -i "s|^\[host web\]|[host rooted]\nsource = ssh://root@127.0.0.1:$PORT\nfiles = $D/\n\n&|" "$T/ds.conf"
