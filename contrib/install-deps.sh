@@ -18,7 +18,7 @@ set -eu
 what=${1:-build}
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
       libvirt-dev libgit2-dev libjansson-dev libcurl4-openssl-dev libglib2.0-dev
-      librpm-dev libzstd-dev"
+      libssl-dev zlib1g-dev librpm-dev libzstd-dev"
 # What the tests run, by command: sshd (openssh-server); ssh, ssh-keygen
 # (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
@@ -28,7 +28,8 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # (lighttpd, lighttpd-mod-openssl) in front of git-http-backend for the
 # store's https remote; sudo for the non-root ssh user's `become = sudo`;
 # rpm, rpmbuild (rpm) for the rpm roots the rpm platform's tests build;
-# createrepo_c (createrepo-c) for their repositories; dnf and its
+# createrepo_c and modifyrepo_c (createrepo-c) for their repositories and
+# advisories; dnf for the pending updates it reads from them, with its
 # versionlock plugin (dnf, dnf-plugins-core) for the transactions they
 # replay into a root.
 test_pkgs="rpm createrepo-c dnf dnf-plugins-core openssh-server openssh-client openssl dpkg-dev python3 jq

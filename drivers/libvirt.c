@@ -14,7 +14,6 @@
 #include "manifests/util/autoptr.h"
 #include "manifests/util/error.h"
 
-#define DS_LAB_DEFAULT_URI "qemu:///system"
 #define DS_LAB_NAME_MAX 200
 #define DS_LAB_AGENT_DEFAULT_MS (30 * 1000)
 #define DS_LAB_POLL_MS 200
@@ -32,6 +31,37 @@ struct ds_lab {
  * last reference is dropped). */
 static GMutex lab_cache_lock;
 static GHashTable *lab_cache;
+/* URI -> how many connections were opened to it (GUINT_TO_POINTER),
+ * guarded by lab_cache_lock; entries stay for the process's life. */
+static GHashTable *lab_opened;
+
+/* One more connection to uri was opened. */
+static void lab_count_open(const char *uri)
+{
+    gpointer n;
+
+    g_mutex_lock(&lab_cache_lock);
+    if (!lab_opened)
+        lab_opened = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           NULL);
+    n = g_hash_table_lookup(lab_opened, uri);
+    g_hash_table_insert(lab_opened, g_strdup(uri),
+                        GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+    g_mutex_unlock(&lab_cache_lock);
+}
+
+guint ds_lab_opened(const char *uri)
+{
+    guint n = 0;
+
+    if (!uri || !*uri)
+        uri = DS_LAB_DEFAULT_URI;
+    g_mutex_lock(&lab_cache_lock);
+    if (lab_opened)
+        n = GPOINTER_TO_UINT(g_hash_table_lookup(lab_opened, uri));
+    g_mutex_unlock(&lab_cache_lock);
+    return n;
+}
 
 static void lab_silent_error(void *payload, virErrorPtr error)
 {
@@ -93,7 +123,8 @@ static int lab_open_error(GError **err, const char *uri)
     virErrorPtr e = virGetLastError();
     int code = e ? e->code : VIR_ERR_INTERNAL_ERROR;
     int sys = e && e->code == VIR_ERR_SYSTEM_ERROR ? e->int1 : 0;
-    const char *msg = lab_last_message();
+    /* one line: ssh's stderr comes with its \r\n */
+    g_autofree char *msg = ds_error_text(lab_last_message(), -1);
 
     if (code == VIR_ERR_NO_CONNECT &&
         strstr(msg, "no connection driver available"))
@@ -111,11 +142,23 @@ static int lab_open_error(GError **err, const char *uri)
         return ds_error_set(err, DS_EGENERIC,
                             "%s: the libvirt daemon is not running (%s)", uri,
                             msg);
+    /* ssh's own words (it runs as a program): the daemon's host key, or
+     * the user's key or password, refused. */
+    if (strstr(msg, "REMOTE HOST IDENTIFICATION HAS CHANGED"))
+        /* ssh's banner of @s would fill the message */
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: the host key was not accepted (ssh: it is not the key known for this host; Host key verification failed)", uri);
+    if (strstr(msg, "Host key verification failed"))
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: the host key was not accepted (%s)", uri,
+                            msg);
+    if (strstr(msg, "Permission denied (") || code == VIR_ERR_AUTH_FAILED ||
+        code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE)
+        return ds_error_set(err, DS_EGENERIC,
+                            "%s: authentication refused (%s)", uri, msg);
     /* ssh reports a refused port as its own message, not as errno. */
     if (sys == ECONNREFUSED || strstr(msg, "Connection refused") ||
-        strstr(msg, "Permission denied") || code == VIR_ERR_AUTH_FAILED ||
-        code == VIR_ERR_AUTH_CANCELLED || code == VIR_ERR_AUTH_UNAVAILABLE ||
-        sys == EACCES || sys == EPERM)
+        strstr(msg, "Permission denied") || sys == EACCES || sys == EPERM)
         return ds_error_set(err, DS_EGENERIC, "%s: connection refused (%s)",
                             uri, msg);
     return ds_error_set(err, DS_EGENERIC, "%s: cannot connect (%s)", uri,
@@ -156,6 +199,7 @@ int ds_lab_open(ds_lab **out, const char *uri, GError **err)
     conn = virConnectOpen(uri);
     if (!conn)
         return lab_open_error(err, uri);
+    lab_count_open(uri);
 
     lab = g_new0(ds_lab, 1);
     lab->uri = g_strdup(uri);
@@ -214,8 +258,10 @@ static int lab_reopen(ds_lab *lab, int timeout_ms, GError **err)
 
     for (;;) {
         g_clear_error(&why);
-        if ((conn = virConnectOpen(lab->uri)))
+        if ((conn = virConnectOpen(lab->uri))) {
+            lab_count_open(lab->uri);
             break;
+        }
         lab_open_error(&why, lab->uri);
         /* Only a daemon that is not (yet) back is worth waiting for. */
         if (!strstr(why->message, "daemon is not running") &&

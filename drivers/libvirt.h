@@ -9,6 +9,9 @@
 
 typedef struct ds_lab ds_lab; /* a libvirt connection */
 
+/* The URI opened when none is given. */
+#define DS_LAB_DEFAULT_URI "qemu:///system"
+
 /* Open (or reuse, per URI within this process) a connection.  Errors
  * name the URI and the cause: daemon not running, refused, bad URI. */
 int ds_lab_open(ds_lab **out, const char *uri, GError **err);
@@ -16,6 +19,10 @@ void ds_lab_free(ds_lab *lab);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_lab, ds_lab_free)
 
 const char *ds_lab_uri(const ds_lab *lab);
+/* How many libvirt connections this process has opened to uri (NULL: the
+ * default URI) so far, reopened ones included: what "one connection per
+ * daemon" can be checked against. */
+guint ds_lab_opened(const char *uri);
 virConnectPtr ds_lab_conn(ds_lab *lab);
 
 /* How long a lost connection is given to come back (a daemon restart). */

@@ -5,7 +5,7 @@ libdriftsync_la_SOURCES += \
 	drivers/transport.c drivers/transport.h drivers/transport-private.h \
 	drivers/transport-spawn.c drivers/transport-local.c \
 	drivers/transport-ssh.c drivers/transport-ssh-check.c \
-	drivers/transport-https.c \
+	drivers/transport-https.c drivers/curl-lazy.c drivers/libvirt-lazy.c \
 	drivers/transport-agent.c drivers/transport-agent.h \
 	drivers/transport-agent-reply.c drivers/transport-agent-reply.h \
 	drivers/platform.c drivers/platform.h \
@@ -15,6 +15,7 @@ libdriftsync_la_SOURCES += \
 	drivers/platform-dpkg-policy.c drivers/platform-dpkg-select.c \
 	drivers/platform-tar.c \
 	drivers/platform-rpm.h drivers/platform-rpm.c drivers/platform-rpm-parse.c \
+	drivers/platform-rpm-pending.c \
 	drivers/platform-rpm-apply.h drivers/platform-rpm-apply.c \
 	drivers/secret.h drivers/secret.c drivers/secret-content.c \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \

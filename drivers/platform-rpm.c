@@ -2,9 +2,10 @@
 /* drivers/platform-rpm.c: the rpm platform (RHEL, Rocky, Alma, CentOS,
  * Fedora): collect an rpm host's packages (several versions of one name
  * included), enabled repositories, kernel, services, os-release, and the
- * configured and modified %config files into a manifest.  One round-trip
- * for the facts (drivers/scripts/rpm-facts.sh), one for the files (the
- * dpkg platform's files script, shared).  The replay is in
+ * configured and modified %config files, and the pending updates dnf
+ * offers (platform-rpm-pending.c) into a manifest.  One round-trip for
+ * the facts (drivers/scripts/rpm-facts.sh), one for the files (the dpkg
+ * platform's files script, shared).  The replay is in
  * platform-rpm-apply.c (the plan in sync/plan/plan-rpm.c).  Needs librpm
  * for the version order; a build without it refuses rpm hosts by name. */
 #include <config.h>
@@ -243,9 +244,17 @@ static int run_facts(ds_dpkg_facts **out, ds_dpkg_ctx *c, GError **err)
     int rc;
 
     ds_dpkg_marker(marker);
-    const char *argv[] = {"sh",   "-c", ds_script_rpm_facts,
-                          "sh",   marker, c->root ? c->root : "",
-                          DS_RPM_QUERY_FORMAT, NULL};
+    const char *argv[] = {"sh",
+                          "-c",
+                          ds_script_rpm_facts,
+                          "sh",
+                          marker,
+                          c->root ? c->root : "",
+                          DS_RPM_QUERY_FORMAT,
+                          c->opts->refresh_lists ? "refresh" : "",
+                          c->opts->pending_only ? "pending" : "",
+                          DS_RPM_UPGRADES_FORMAT,
+                          NULL};
     rc = ds_dpkg_run_full(&stdout_, &f->err, NULL, c, argv, 0, err);
     if (rc == 0)
         rc = ds_dpkg_facts_split(f, marker, stdout_, c->host, err);
@@ -282,8 +291,6 @@ static int rpm_collect(ds_manifest **out, ds_transport *t,
     c.host = opts->host ? opts->host : "host";
     if (!ds_rpm_vercmp_available())
         return ds_error_set(err, DS_EUNSUPPORTED, "%s: an rpm host (dnf family), but this driftsync was built without librpm (configure --with-rpm; Debian package librpm-dev)", c.host);
-    if (opts->pending_only)
-        return ds_error_set(err, DS_EUNSUPPORTED, "%s: pending updates of rpm hosts are not collected yet (only dpkg hosts)", c.host);
     if (root && *root && strcmp(root, "/") != 0) {
         c.root = g_strdup(root);
         while (g_str_has_suffix(c.root, "/"))
@@ -300,7 +307,16 @@ static int rpm_collect(ds_manifest **out, ds_transport *t,
     d = q ? g_bytes_get_data(q, &len) : "";
     if ((rc = ds_rpm_parse_query(m->packages, c.host, d, len, err)) < 0 ||
         (rc = ds_manifest_normalise(m, err)) < 0 ||
-        (rc = collect_os(m, &c, facts, err)) < 0 ||
+        (rc = ds_rpm_collect_pending(m, &c, facts, err)) < 0)
+        goto done;
+    if (opts->pending_only) {
+        if ((rc = ds_manifest_normalise(m, err)) < 0)
+            ds_dpkg_name_host(err, rc, c.host);
+        else
+            *out = g_steal_pointer(&m);
+        goto done;
+    }
+    if ((rc = collect_os(m, &c, facts, err)) < 0 ||
         (rc = collect_kernel(m, &c, facts, err)) < 0 ||
         (rc = collect_repos(m, &c, facts, err)) < 0 ||
         (rc = ds_systemd_collect_services(m, &c, facts, err)) < 0 ||

@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "drivers/platform-dpkg.h"
 #include "drivers/platform.h"
 
 extern const ds_platform_ops ds_platform_rpm_ops;
@@ -38,6 +39,48 @@ int ds_rpm_parse_verify(GPtrArray *out, const char *host, const char *data,
  * proxy_*) are never kept.  origin names the file in errors. */
 int ds_rpm_parse_repo(GPtrArray *out, const char *origin, const char *data,
                       gsize len, GError **err);
+
+/* Pending updates (platform-rpm-pending.c).  `dnf repoquery --upgrades
+ * --latest-limit=1 --qf DS_RPM_UPGRADES_FORMAT`: NAME, EPOCH (0 when
+ * none), VERSION, RELEASE, ARCH, REPOID, tab-separated, one candidate a
+ * line; into out (ds_pending *, keyed NAME.ARCH, EVR without a 0 epoch,
+ * origin the repository id), the newest per key.  Every field checked;
+ * DS_EINVALID names host and line. */
+#define DS_RPM_UPGRADES_FORMAT                                               \
+    "%{name}\\t%{epoch}\\t%{version}\\t%{release}\\t%{arch}\\t%{repoid}"
+int ds_rpm_parse_upgrades(GPtrArray *out, const char *host, const char *data,
+                          gsize len, GError **err);
+
+/* One line of `dnf updateinfo list --available` (LC_ALL=C): an advisory
+ * naming one package. */
+typedef struct ds_rpm_advisory {
+    char *id;       /* "RHSA-2024:1234" */
+    bool security;  /* of type security */
+    char *severity; /* "Critical" ... "Low", NULL when unknown */
+    char *key;      /* the package's NAME.ARCH */
+    char *evr;      /* its [EPOCH:]VERSION-RELEASE */
+} ds_rpm_advisory;
+void ds_rpm_advisory_free(ds_rpm_advisory *a);
+/* "ID KIND NAME-[EPOCH:]VERSION-RELEASE.ARCH" lines (dnf 4's columns,
+ * KIND one of its labels: "Important/Sec.", "bugfix", ...) into out
+ * (ds_rpm_advisory *); anything else is DS_EINVALID naming host and
+ * line. */
+int ds_rpm_parse_advisories(GPtrArray *out, const char *host,
+                            const char *data, gsize len, GError **err);
+/* m->pending (created when NULL) from the candidates (taken from
+ * upgrades, which keeps NULLs), each a security update when a security
+ * advisory names its NAME.ARCH at a version no newer than the candidate;
+ * its advisories and their highest severity kept.  m sorted. */
+void ds_rpm_pending_apply(ds_manifest *m, GPtrArray *upgrades,
+                          const GPtrArray *advisories);
+
+/* m->pending and m->lists_updated_at (newest mtime of dnf's cached
+ * metadata) from the facts' dnf sections; pending stays NULL (not
+ * collected) when the host has no dnf, or when dnf failed on a full
+ * collection; with opts->pending_only a dnf failure is an error naming
+ * the host, the command and dnf's words, as is a failed refresh. */
+int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
+                           ds_dpkg_facts *facts, GError **err);
 
 /* Whether os-release names a dnf-family system: ID or ID_LIKE has rhel,
  * fedora, centos, rocky or almalinux. */

@@ -6,7 +6,7 @@ libdriftsync_la_SOURCES += \
 	manifests/manifest-check.c manifests/manifest-json.c \
 	manifests/manifest-parse.c manifests/manifest-file.c manifests/manifest-serialise.c \
 	manifests/manifest-private.h manifests/manifest-selection.c \
-	manifests/version.c manifests/version.h manifests/version-rpm.c \
+	manifests/version.c manifests/version.h manifests/version-rpm.c manifests/rpm-lazy.c \
 	manifests/ignore.c manifests/ignore.h \
 	manifests/diff.c manifests/diff.h manifests/diff-private.h \
 	manifests/diff-selection.c manifests/diff-describe.c \

@@ -363,10 +363,9 @@ static int parse_pending_entry(ds_json_reader *r, GPtrArray *list,
                                const char *section, const ds_json_str *name,
                                const char *v)
 {
-    slot s[] = {{"version", NULL},
-                {"origin", NULL},
-                {"suite", NULL},
-                {"security", NULL}};
+    slot s[] = {{"version", NULL},  {"origin", NULL},
+                {"suite", NULL},    {"security", NULL},
+                {"severity", NULL}, {"advisories", NULL}};
     where w = {section, name->s, name->len, NULL};
     ds_pending *p;
     int rc;
@@ -389,8 +388,18 @@ static int parse_pending_entry(ds_json_reader *r, GPtrArray *list,
         (s[2].value && (rc = get_string(r, MEMBER(&w, "suite"), s[2].value,
                                         &p->suite)) < 0) ||
         (rc = get_bool(r, MEMBER(&w, "security"), s[3].value,
-                       &p->security)) < 0)
+                       &p->security)) < 0 ||
+        (s[4].value && (rc = get_string(r, MEMBER(&w, "severity"),
+                                        s[4].value, &p->severity)) < 0))
         return rc;
+    if (s[5].value) {
+        g_autoptr(GString) sec = g_string_new(section);
+        g_string_append_c(sec, '.');
+        ds_manifest_path_key(sec, name->s, name->len);
+        g_string_append(sec, ".advisories");
+        p->advisories = g_ptr_array_new_with_free_func(g_free);
+        return get_string_array(r, sec->str, s[5].value, p->advisories);
+    }
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
+#include "manifests/version.h"
 
 ds_pending *ds_pending_new(const char *name, const char *version,
                            const char *origin, const char *suite, bool security)
@@ -31,7 +32,20 @@ void ds_pending_free(ds_pending *p)
     g_free(p->version);
     g_free(p->origin);
     g_free(p->suite);
+    g_clear_pointer(&p->advisories, g_ptr_array_unref);
+    g_free(p->severity);
     g_free(p);
+}
+
+int ds_pending_severity_rank(const char *severity)
+{
+    static const char *const order[] = {"Low", "Moderate", "Important",
+                                        "Critical"};
+
+    for (gsize i = 0; severity && i < G_N_ELEMENTS(order); i++)
+        if (strcmp(severity, order[i]) == 0)
+            return (int)i + 1;
+    return 0;
 }
 
 void ds_manifest_free_selection(ds_manifest *m)
@@ -51,6 +65,18 @@ int ds_manifest_cmp_pending(gconstpointer a, gconstpointer b)
     return g_strcmp0(pa->name, pb->name);
 }
 
+static bool strv_equal(const GPtrArray *a, const GPtrArray *b)
+{
+    if (!a || !b)
+        return (!a || !a->len) && (!b || !b->len);
+    if (a->len != b->len)
+        return false;
+    for (guint i = 0; i < a->len; i++)
+        if (g_strcmp0(a->pdata[i], b->pdata[i]) != 0)
+            return false;
+    return true;
+}
+
 static bool pending_equal(const void *a, const void *b)
 {
     const ds_pending *pa = a, *pb = b;
@@ -58,7 +84,10 @@ static bool pending_equal(const void *a, const void *b)
     return g_strcmp0(pa->name, pb->name) == 0 &&
            g_strcmp0(pa->version, pb->version) == 0 &&
            g_strcmp0(pa->origin, pb->origin) == 0 &&
-           g_strcmp0(pa->suite, pb->suite) == 0 && pa->security == pb->security;
+           g_strcmp0(pa->suite, pb->suite) == 0 &&
+           pa->security == pb->security &&
+           g_strcmp0(pa->severity, pb->severity) == 0 &&
+           strv_equal(pa->advisories, pb->advisories);
 }
 
 static bool string_equal(const void *a, const void *b)
@@ -182,12 +211,50 @@ bool ds_manifest_is_auto(const ds_manifest *m, const char *name)
 
 /* ---- rules --------------------------------------------------------------- */
 
-static int check_pending(const ds_pending *p, const char *origin,
+/* The rpm members of a pending update: each advisory a token, sorted
+ * and unique; the severity a token; neither in a v1 (dpkg) document. */
+static int check_pending_rpm(const ds_pending *p, bool rpm, const char *origin,
+                             const char *section, GError **err)
+{
+    const char *why;
+
+    if (!rpm && (p->advisories || p->severity))
+        return ds_manifest_bad(err, origin, section, p->name,
+                               p->severity ? "severity" : "advisories",
+                               "only rpm hosts have advisories and severities");
+    if (p->advisories && !p->advisories->len)
+        return ds_manifest_bad(err, origin, section, p->name, "advisories",
+                               "empty (omitted when there is none)");
+    if (p->severity && (why = ds_manifest_token_problem(p->severity)))
+        return ds_manifest_bad(err, origin, section, p->name, "severity", "%s",
+                               why);
+    for (guint i = 0; p->advisories && i < p->advisories->len; i++) {
+        const char *a = p->advisories->pdata[i];
+
+        if (!a || (why = ds_manifest_token_problem(a)))
+            return ds_manifest_bad(err, origin, section, p->name,
+                                   "advisories", "entry %u: %s", i,
+                                   a ? why : "missing");
+        if (i && strcmp(p->advisories->pdata[i - 1], a) >= 0)
+            return ds_manifest_bad(err, origin, section, p->name,
+                                   "advisories",
+                                   "entry %u: not sorted or repeated", i);
+    }
+    return 0;
+}
+
+/* rpm hosts (rpm true) key pending updates NAME.ARCH with EVR versions
+ * as their packages; dpkg hosts by Debian name and version. */
+static int check_pending(const ds_pending *p, bool rpm, const char *origin,
                          const char *section, GError **err)
 {
     const char *why;
 
-    if (!p->name || !ds_name_is_safe_package(p->name))
+    if (rpm && (!p->name || !ds_name_is_safe_rpm_package(p->name)))
+        return ds_manifest_bad(err, origin, section,
+                               p->name ? p->name : "(null)", NULL,
+                               "not a safe rpm package key (NAME.ARCH)");
+    if (!rpm && (!p->name || !ds_name_is_safe_package(p->name)))
         return ds_manifest_bad(err, origin, section,
                                p->name ? p->name : "(null)", NULL,
                                "not a safe package name (Debian package name "
@@ -195,7 +262,10 @@ static int check_pending(const ds_pending *p, const char *origin,
     if (!p->version)
         return ds_manifest_bad(err, origin, section, p->name, "version",
                                "missing");
-    if ((why = ds_manifest_version_problem(p->version)))
+    if (rpm && !ds_rpm_evr_is_valid(p->version))
+        return ds_manifest_bad(err, origin, section, p->name, "version",
+                               "not an rpm version ([EPOCH:]VERSION-RELEASE)");
+    if (!rpm && (why = ds_manifest_version_problem(p->version)))
         return ds_manifest_bad(err, origin, section, p->name, "version", "%s",
                                why);
     if (p->origin && (why = ds_manifest_text_problem(p->origin, 256)))
@@ -204,7 +274,7 @@ static int check_pending(const ds_pending *p, const char *origin,
     if (p->suite && (why = ds_manifest_token_problem(p->suite)))
         return ds_manifest_bad(err, origin, section, p->name, "suite", "%s",
                                why);
-    return 0;
+    return check_pending_rpm(p, rpm, origin, section, err);
 }
 
 static int check_names(GPtrArray *a, const char *origin, const char *section,
@@ -226,6 +296,7 @@ static int check_names(GPtrArray *a, const char *origin, const char *section,
 int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
                                 GError **err)
 {
+    bool rpm = m->platform != NULL;
     int rc;
 
     if (m->lists_updated_at && !ds_manifest_is_rfc3339_utc(m->lists_updated_at))
@@ -234,7 +305,7 @@ int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
             "not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SSZ)");
     for (guint i = 0; m->pending && i < m->pending->len; i++) {
         const ds_pending *p = m->pending->pdata[i];
-        if ((rc = check_pending(p, origin, "pending", err)) < 0)
+        if ((rc = check_pending(p, rpm, origin, "pending", err)) < 0)
             return rc;
         if (m->holds && g_ptr_array_find_with_equal_func(m->holds, p->name,
                                                          g_str_equal, NULL))
@@ -244,8 +315,8 @@ int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
                 "pending)");
     }
     for (guint i = 0; m->held_back && i < m->held_back->len; i++)
-        if ((rc = check_pending(m->held_back->pdata[i], origin, "held_back",
-                                err)) < 0)
+        if ((rc = check_pending(m->held_back->pdata[i], rpm, origin,
+                                "held_back", err)) < 0)
             return rc;
     if ((rc = check_names(m->holds, origin, "holds", err)) < 0 ||
         (rc = check_names(m->auto_marks, origin, "auto", err)) < 0)

@@ -161,9 +161,14 @@ static void put_pending_map(GString *g, int *n, const char *key,
         int e = 0;
         member(g, &k, 4, p->name, true);
         g_string_append_c(g, '{');
+        if (p->advisories && p->advisories->len) {
+            member(g, &e, 6, "advisories", false);
+            put_string_array(g, p->advisories, 6);
+        }
         put_member_str(g, &e, 6, "origin", p->origin);
         member(g, &e, 6, "security", false);
         g_string_append(g, p->security ? "true" : "false");
+        put_member_str(g, &e, 6, "severity", p->severity);
         put_member_str(g, &e, 6, "suite", p->suite);
         put_member_str(g, &e, 6, "version", p->version);
         close_obj(g, e, 4, '}');

@@ -7,6 +7,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/manifest-private.h"
+#include "manifests/version.h"
 
 const char *ds_role_name(ds_role role)
 {
@@ -194,6 +195,13 @@ static bool package_equal(const ds_package *a, const ds_package *b)
 bool ds_manifest_is_rpm(const ds_manifest *m)
 {
     return m && m->platform && strcmp(m->platform, DS_PLATFORM_RPM) == 0;
+}
+
+int ds_manifest_version_compare(const ds_manifest *m, const char *a,
+                                const char *b)
+{
+    return ds_manifest_is_rpm(m) ? ds_rpm_evr_compare(a, b)
+                                 : ds_version_compare(a, b);
 }
 
 static bool file_equal(const ds_file *a, const ds_file *b)

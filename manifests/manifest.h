@@ -56,7 +56,8 @@ typedef struct ds_service {
     char *active;  /* "active" "inactive" "failed" ... "unknown" */
 } ds_service;
 
-/* A pending update (apt's candidate newer than the installed version):
+/* A pending update (apt's candidate newer than the installed version; on
+ * rpm hosts dnf's, keyed NAME.ARCH with an EVR):
  * `pending.NAME`.  Held packages are never pending (see `holds`). */
 typedef struct ds_pending {
     char *name;    /* as in packages: "openssl", "libc6:i386" */
@@ -65,6 +66,12 @@ typedef struct ds_pending {
     char *suite;   /* its Release Codename (else Suite):
                     * "bookworm-security", or NULL */
     bool security; /* a security update by the collector's rule */
+    /* rpm hosts (v2): the repository's updateinfo advisories of kind
+     * "security" that the candidate fixes (char *, sorted, unique; NULL
+     * when none), and the highest of their severities ("Critical",
+     * "Important", "Moderate", "Low"), or NULL when none says. */
+    GPtrArray *advisories;
+    char *severity;
 } ds_pending;
 
 typedef struct ds_manifest {
@@ -120,6 +127,9 @@ ds_pending *ds_pending_new(const char *name, const char *version,
                            const char *origin, const char *suite,
                            bool security);
 void ds_pending_free(ds_pending *p);
+/* An updateinfo severity's rank: Low 1, Moderate 2, Important 3,
+ * Critical 4; 0 for NULL or any other word. */
+int ds_pending_severity_rank(const char *severity);
 
 /* Sort every list and drop exact duplicates, so that serialising gives
  * canonical bytes.  Returns DS_EINVALID when two entries share a key
@@ -173,5 +183,9 @@ bool ds_name_is_safe_package(const char *name); /* Debian package name [:arch] *
 bool ds_name_is_safe_rpm_package(const char *name); /* rpm NAME.ARCH */
 /* Whether m is an rpm host's manifest. */
 bool ds_manifest_is_rpm(const ds_manifest *m);
+/* Two versions of m's packages in its platform's order: rpm's (librpm)
+ * for an rpm host's, dpkg's otherwise; <0, 0, >0. */
+int ds_manifest_version_compare(const ds_manifest *m, const char *a,
+                                const char *b);
 bool ds_name_is_safe_path(const char *path);    /* absolute, no "..", no NUL/control */
 bool ds_name_is_safe_service(const char *name); /* systemd unit name */

@@ -28,7 +28,7 @@ static bool has_version(const ds_manifest *m, const char *name,
 {
     const ds_package *p = ds_manifest_find_package(m, name);
 
-    return p && ds_version_compare(p->version, version) >= 0;
+    return p && ds_manifest_version_compare(m, p->version, version) >= 0;
 }
 
 /* One prod manifest (at time t) into the open events (name -> event). */
@@ -50,7 +50,8 @@ static void step_prod(GPtrArray *out, GHashTable *open, const ds_manifest *m,
             g_ptr_array_add(out, e);
             g_hash_table_insert(open, e->name, e);
         }
-        if (!e->version || ds_version_compare(p->version, e->version) > 0) {
+        if (!e->version ||
+            ds_manifest_version_compare(m, p->version, e->version) > 0) {
             g_free(e->version);
             e->version = g_strdup(p->version);
         }

@@ -5,6 +5,7 @@
  * no libgit2 handle. */
 #include <config.h>
 
+#include <openssl/evp.h>
 #include <string.h>
 
 #include "manifests/store-private.h"
@@ -23,6 +24,23 @@ int ds_store_hash(ds_blob_id *out, const void *data, gsize len)
     }
     memcpy(out->raw, id.id, sizeof(out->raw));
     return 0;
+}
+
+int ds_store_hash_compare(ds_blob_id *out, const void *data, gsize len)
+{
+    char head[64];
+    int hlen = g_snprintf(head, sizeof(head), "blob %" G_GSIZE_FORMAT, len);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned int n = 0;
+    int ok;
+
+    /* A git object's id: SHA-1 of "blob LEN\0" and the bytes. */
+    ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) &&
+         EVP_DigestUpdate(ctx, head, (size_t)hlen + 1) &&
+         EVP_DigestUpdate(ctx, data, len) &&
+         EVP_DigestFinal_ex(ctx, out->raw, &n) && n == sizeof(out->raw);
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : DS_EGENERIC;
 }
 
 int ds_store_writer_new(ds_store_writer **out, ds_store *st, GError **err)
@@ -99,7 +117,7 @@ bool ds_store_txn_same_bytes(ds_store_txn *txn, ds_role role,
 {
     ds_blob_id got;
 
-    return ds_store_hash(&got, data, len) == 0 &&
+    return ds_store_hash_compare(&got, data, len) == 0 &&
            ds_store_txn_holds(txn, role, host, &got);
 }
 

@@ -152,8 +152,17 @@ typedef struct ds_blob_id {
     unsigned char raw[20];
 } ds_blob_id;
 
-/* The id data has as a blob (nothing is written).  Any thread. */
+/* The id data has as a blob (nothing is written), by libgit2's SHA-1
+ * that detects collision attacks (as git's): an id that is kept -- in the
+ * store, in its table of inputs -- is made by this.  Any thread. */
 int ds_store_hash(ds_blob_id *out, const void *data, gsize len);
+
+/* The same id, by the processor's SHA-1 (OpenSSL; ten times faster, no
+ * detection), for comparing new bytes with an id the store keeps and
+ * nothing else: that id was made with detection, so its bytes are not
+ * half of a crafted collision, and other bytes with the same SHA-1 would
+ * take a second preimage.  Never keep an id made by this.  Any thread. */
+int ds_store_hash_compare(ds_blob_id *out, const void *data, gsize len);
 /* Whether the commit the transaction began on has ROLE/HOST.json. */
 bool ds_store_txn_stored(ds_store_txn *txn, ds_role role, const char *host);
 /* Whether ROLE/HOST.json of the commit the transaction began on is the

@@ -11,7 +11,11 @@ EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/webhook.sh \
 # The unit tests' shared helper (tests/unit/testutil.h) comes first.
 check_LIBRARIES = tests/unit/libtestutil.a
 tests_unit_libtestutil_a_SOURCES = tests/unit/testutil.c tests/unit/testutil.h
-ds_test_ldadd = tests/unit/libtestutil.a libdriftsync.la $(DS_LIBS)
+# Tests call libvirt, libcurl, librpm and GIO functions of their own too: they
+# link them (the library's wrappers then load the same copy).
+ds_test_ldadd = tests/unit/libtestutil.a libdriftsync.la $(DS_LIBS) \
+	$(LIBVIRT_LIBS) $(LIBVIRT_QEMU_LIBS) $(LIBCURL_LIBS) $(RPM_LIBS) \
+	$(GIO_LIBS)
 LDADD = $(ds_test_ldadd)
 
 unit_tests =

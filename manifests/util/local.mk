@@ -7,6 +7,7 @@ libdriftsync_la_SOURCES += \
 	manifests/util/file.c manifests/util/file.h \
 	manifests/util/lock.c manifests/util/lock.h \
 	manifests/util/known-hosts.c manifests/util/known-hosts.h \
+	manifests/util/lazylib.c manifests/util/lazylib.h \
 	manifests/util/parallel.c manifests/util/parallel.h \
 	manifests/util/run-id.c manifests/util/run-id.h \
 	manifests/util/shell.c manifests/util/shell.h \

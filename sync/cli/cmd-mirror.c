@@ -270,9 +270,14 @@ static const char mirror_help[] =
     "  2. compare: each host's prod manifest with its stored lab manifest "
     "(after\n"
     "     the [ignore] rules); labs that match are not touched;\n"
-    "  3. sync: the labs that drifted, N at a time, each behind a snapshot "
-    "that is\n"
-    "     reverted on failure, then one commit for the labs that synced.\n"
+    "  3. sync: the labs that drifted, N at a time on each libvirt daemon "
+    "(labs\n"
+    "     on other daemons at the same time, one connection per daemon), "
+    "each\n"
+    "     behind a snapshot that is reverted on failure, then one commit "
+    "for the\n"
+    "     labs that synced; a daemon that cannot be reached fails only its "
+    "labs.\n"
     "One line per lab as it finishes, a summary, and the run's JSON report "
     "in\n"
     "STATE/reports/mirror-RUN.json (and STATE/reports/latest.json).\n"
@@ -318,7 +323,9 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
          "revert to)",
          NULL},
         {"parallel", 'j', 0, G_OPTION_ARG_STRING, &parallel,
-         "sync at most N labs at a time (default: [lab] parallel, 2)", "N"},
+         "sync at most N labs at a time on each libvirt daemon (default: "
+         "[lab] parallel, 2)",
+         "N"},
         {"group", 'g', 0, G_OPTION_ARG_STRING_ARRAY, &groups,
          "only the hosts of group NAME ([host] groups = NAME); repeat it "
          "for several groups",
@@ -409,6 +416,15 @@ static int exec_mirror(ds_cli *cli, int argc, char **argv)
     }
     if (code == DS_EXIT_ERROR && !rep->recorded->len)
         ds_cli_error(cli, "mirror: no host could be recorded; no lab was synced");
+    /* A hypervisor that could not be reached, once (its labs' lines say
+     * it too); the other daemons' labs were synced. */
+    for (guint i = 0; i < rep->daemons->len; i++) {
+        const ds_mirror_daemon *d = rep->daemons->pdata[i];
+
+        if (d->error)
+            ds_cli_error(cli, "mirror: libvirt daemon not reached, its %u lab%s not synced: %s",
+                         d->labs, d->labs == 1 ? "" : "s", d->error);
+    }
     return code;
 }
 

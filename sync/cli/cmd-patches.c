@@ -31,17 +31,29 @@ static void print_patch(ds_cli *cli, const ds_patch *p, bool held,
 {
     g_autofree char *a = age(now - p->since);
     g_autofree char *from = NULL;
+    g_autofree char *adv = NULL;
 
+    if (p->severity || p->advisories) {
+        g_autoptr(GString) g = g_string_new("  [");
+        if (p->severity)
+            g_string_append(g, p->severity);
+        for (guint i = 0; p->advisories && i < p->advisories->len; i++)
+            g_string_append_printf(g, "%s%s", g->len > 3 ? " " : "",
+                                   (char *)p->advisories->pdata[i]);
+        g_string_append_c(g, ']');
+        adv = g_string_free(g_steal_pointer(&g), FALSE);
+    }
     if (p->origin || p->suite)
         from = g_strdup_printf("  %s%s%s", p->origin ? p->origin : "",
                                p->origin && p->suite ? ":" : "",
                                p->suite ? p->suite : "");
-    printf("  %s%-8s%s %s %s -> %s%s", ds_cli_colour(cli, held ? "yellow"
+    printf("  %s%-8s%s %s %s -> %s%s%s", ds_cli_colour(cli, held ? "yellow"
                                                        : p->security ? "red"
                                                                      : "bold"),
            held ? "held" : p->security ? "security" : "update",
            ds_cli_colour(cli, "reset"), p->name,
-           p->installed ? p->installed : "?", p->version, from ? from : "");
+           p->installed ? p->installed : "?", p->version, from ? from : "",
+           adv ? adv : "");
     if (held)
         printf("  (on hold: apt leaves it)\n");
     else
@@ -64,7 +76,7 @@ static void print_host(ds_cli *cli, const ds_patches_host *h,
            ds_cli_colour(cli, "reset"));
     if (!h->known)
         printf("pending updates not known (the manifest has none: recorded "
-               "before they were collected, or apt could not be asked)\n");
+               "before they were collected, or apt or dnf could not be asked)\n");
     else if (!h->pending->len)
         printf("nothing pending");
     else

@@ -387,7 +387,7 @@ static int cmd_record(ds_cli *cli, int argc, char **argv)
          "Collect the hosts' lab VMs (lab-access) instead of production",
          NULL},
         {"refresh-lists", 0, 0, G_OPTION_ARG_NONE, &refresh,
-         "Run apt-get update on each production host before collecting it",
+         "Run apt-get update (dnf makecache) on each production host before collecting it",
          NULL},
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;

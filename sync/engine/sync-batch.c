@@ -133,6 +133,17 @@ const ds_sync_result *ds_sync_batch_run_host(ds_sync_batch *b, guint i)
     return h->r;
 }
 
+void ds_sync_batch_fail_host(ds_sync_batch *b, guint i, const char *reason)
+{
+    ds_sync_result *r;
+
+    g_return_if_fail(i < b->n);
+    r = b->runs[i].r;
+    r->status = DS_SYNC_FAILED;
+    g_free(r->reason);
+    r->reason = g_strdup_printf("%s: %s", r->host, reason);
+}
+
 int ds_sync_batch_finish(GPtrArray **out, char **commit, ds_sync_batch *b,
                          GError **err)
 {

@@ -195,7 +195,7 @@ static bool apply_plan(host_run *h, const ds_manifest *prod)
     g_autoptr(GError) e = NULL;
     ds_transport_options topts;
 
-    ds_collect_transport_options(&topts, h->cfg, h->hc, r->host);
+    ds_collect_transport_options(&topts, h->cfg, h->hc, r->host, DS_ROLE_LAB);
     topts.timeout_ms = ms_or(h->opts->command_timeout_ms, SYNC_COMMAND_MS);
     if (ds_transport_open(&t, source, &topts, &e) < 0) {
         ds_sync_host_fail(

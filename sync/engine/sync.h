@@ -198,6 +198,10 @@ const char *ds_sync_batch_run_id(const ds_sync_batch *b);
  * batch serialises its reads of the store; opts->note is then called
  * from those threads).  The result belongs to the batch. */
 const ds_sync_result *ds_sync_batch_run_host(ds_sync_batch *b, guint i);
+/* Host i is not run: its result says failed, "HOST: reason", and the lab
+ * is not touched (for a caller that found the lab's daemon unreachable).
+ * Instead of ds_sync_batch_run_host, not after it. */
+void ds_sync_batch_fail_host(ds_sync_batch *b, guint i, const char *reason);
 /* After every host: the one store commit (verb "sync") for the labs that
  * synced (on failure they are reverted like failed runs), then each lab's
  * domain metadata, snapshot retention and journal.  *out: the results in

@@ -352,11 +352,11 @@ void ds_audit_check_kernel(GPtrArray *findings, const ds_manifest *m,
     for (guint i = 0; m->kernel.installed && i < m->kernel.installed->len;
          i++) {
         const char *k = m->kernel.installed->pdata[i];
-        if (!newest || ds_version_compare(k, newest) > 0)
+        if (!newest || ds_manifest_version_compare(m, k, newest) > 0)
             newest = k;
     }
     behind = newest && running && strcmp(running, "unknown") != 0 &&
-             ds_version_compare(newest, running) > 0;
+             ds_manifest_version_compare(m, newest, running) > 0;
     if (behind) {
         g_autofree char *d = g_strdup_printf(
             "running kernel %s, newest installed %s", running, newest);
@@ -458,16 +458,27 @@ void ds_audit_check_pending(GPtrArray *findings, const ds_manifest *m,
         g_autofree char *a = ds_audit_format_age(age);
         g_autofree char *limit = overdue ? ds_audit_format_age(sla) : NULL;
         g_autofree char *detail = NULL;
+        g_autofree char *adv = NULL;
         ds_audit_finding *f;
 
         if (!p->security)
             continue;
+        if (p->advisories || p->severity) {
+            /* rpm hosts: ", Important RHSA-2024:1234" */
+            g_autoptr(GString) g = g_string_new(", ");
+            if (p->severity)
+                g_string_append(g, p->severity);
+            for (guint j = 0; p->advisories && j < p->advisories->len; j++)
+                g_string_append_printf(g, "%s%s", g->len > 2 ? " " : "",
+                                       (char *)p->advisories->pdata[j]);
+            adv = g_string_free(g_steal_pointer(&g), FALSE);
+        }
         detail = g_strdup_printf(
-            "%s %s -> %s (%s%s%s) pending %s%s%s%s", p->name,
+            "%s %s -> %s (%s%s%s%s) pending %s%s%s%s", p->name,
             have ? have->version : "(not installed)", p->version,
             p->origin ? p->origin : "?", p->suite ? ":" : "",
-            p->suite ? p->suite : "", e ? "for " : "", e ? a : "since now",
-            overdue ? ", over the security SLA of " : "",
+            p->suite ? p->suite : "", adv ? adv : "", e ? "for " : "",
+            e ? a : "since now", overdue ? ", over the security SLA of " : "",
             overdue ? limit : "");
         f = ds_audit_finding_new(overdue ? DS_AUDIT_OVERDUE : DS_AUDIT_PENDING,
                                  detail);

@@ -113,7 +113,7 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
         g_autoptr(ds_transport) t = NULL;
         g_autoptr(GError) e = NULL;
 
-        ds_collect_transport_options(&topts, cfg, h, host);
+        ds_collect_transport_options(&topts, cfg, h, host, DS_ROLE_PROD);
         topts.max_output = DS_PKGCACHE_DEFAULT_MAX_FILE;
         if (ds_transport_open(&t, source_uri, &topts, &e) < 0)
             host_note = g_strdup_printf("%s's apt cache: %s", host, e->message);

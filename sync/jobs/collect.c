@@ -43,7 +43,8 @@ int ds_collect_local_hostname(char **out, GError **err)
 }
 
 void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
-                                  const ds_host_config *h, const char *name)
+                                  const ds_host_config *h, const char *name,
+                                  ds_role role)
 {
     memset(o, 0, sizeof(*o));
     o->host = name;
@@ -57,7 +58,7 @@ void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
     o->ca_file = h->ca_file;
     o->auth_file = h->auth_file;
     o->allow_http = h->allow_http;
-    if (h->lab_uri)
+    if (h->lab_uri && role == DS_ROLE_LAB)
         o->libvirt_uri = h->lab_uri;
 }
 
@@ -100,7 +101,7 @@ static int collect_with_key(ds_manifest **out, const ds_config *cfg,
     g_autoptr(ds_manifest) m = NULL;
     int rc;
 
-    ds_collect_transport_options(&topts, cfg, h, name);
+    ds_collect_transport_options(&topts, cfg, h, name, role);
     rc = ds_transport_open(&t, uri, &topts, err);
     if (rc < 0)
         return name_host(err, rc, name);

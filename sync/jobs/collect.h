@@ -52,8 +52,11 @@ int ds_collect_one(ds_manifest **out, const ds_config *cfg,
 /* This machine's short host name, validated. */
 int ds_collect_local_hostname(char **out, GError **err);
 
-/* The transport options for host h (NULL: defaults) named name: its ssh
- * identity, known hosts and become, CA and auth files, libvirt URI; the
- * one place a host's keys become transport options. */
+/* The transport options for host h (NULL: defaults) named name, reached
+ * in its role: its ssh identity, known hosts and become, CA and auth
+ * files, libvirt URI (the lab's lab-uri for the lab; [lab] uri for an
+ * agent: prod source, which lab-uri does not move); the one place a
+ * host's keys become transport options. */
 void ds_collect_transport_options(ds_transport_options *o, const ds_config *cfg,
-                                  const ds_host_config *h, const char *name);
+                                  const ds_host_config *h, const char *name,
+                                  ds_role role);

@@ -4,7 +4,7 @@
 libdriftsync_la_SOURCES += \
 	sync/jobs/collect.c sync/jobs/collect.h \
 	sync/jobs/cache.h sync/jobs/cache-fill.c \
-	sync/jobs/mirror.h sync/jobs/mirror.c \
+	sync/jobs/mirror.h sync/jobs/mirror.c sync/jobs/mirror-report.c \
 	sync/jobs/audit.h sync/jobs/audit.c sync/jobs/audit-proc.c \
 	sync/jobs/patches.h sync/jobs/patches.c \
 	sync/jobs/audit-run.h sync/jobs/audit-run.c \

@@ -1,24 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/jobs/mirror.c: the nightly job: record every prod host in one commit,
  * compare each with its stored lab manifest, sync the labs that drifted
- * at most `parallel` at a time through the sync engine (one commit for
- * them), and describe the run in a JSON report. */
+ * through the sync engine (one commit for them) -- each libvirt daemon's
+ * labs by workers of its own, at most `parallel` at a time, through one
+ * connection -- and describe the run in a JSON report. */
 #include <config.h>
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "drivers/libvirt.h"
 #include "manifests/diff.h"
 #include "manifests/util/error.h"
-#include "manifests/util/file.h"
 #include "manifests/util/parallel.h"
 #include "manifests/util/run-id.h"
 #include "snapshots/snapshot.h"
 #include "sync/jobs/cache.h"
 #include "sync/jobs/mirror.h"
 #include "sync/jobs/record-stage.h"
-#include "sync/output/patches-report.h"
 
 #define MIRROR_STORE_LOCK_MS (60 * 1000)
 
@@ -42,10 +42,20 @@ static void lab_free(ds_mirror_lab *l)
         return;
     g_free(l->host);
     g_free(l->domain);
+    g_free(l->uri);
     g_free(l->reason);
     g_free(l->snapshot);
     ds_step_failure_free(l->failure);
     g_free(l);
+}
+
+static void daemon_free(ds_mirror_daemon *d)
+{
+    if (!d)
+        return;
+    g_free(d->uri);
+    g_free(d->error);
+    g_free(d);
 }
 
 static void record_failure_free(ds_mirror_record_failure *f)
@@ -67,6 +77,8 @@ ds_mirror_report *ds_mirror_report_new(void)
     r->record_failed = g_ptr_array_new_with_free_func(
         (GDestroyNotify)record_failure_free);
     r->labs = g_ptr_array_new_with_free_func((GDestroyNotify)lab_free);
+    r->daemons =
+        g_ptr_array_new_with_free_func((GDestroyNotify)daemon_free);
     return r;
 }
 
@@ -91,6 +103,8 @@ void ds_mirror_report_free(ds_mirror_report *r)
     g_free(r->sync_commit);
     if (r->labs)
         g_ptr_array_unref(r->labs);
+    if (r->daemons)
+        g_ptr_array_unref(r->daemons);
     json_decref(r->notify);
     if (r->patches)
         g_ptr_array_unref(r->patches);
@@ -154,8 +168,23 @@ typedef struct mirror_job {
     const ds_mirror_options *opts;
     ds_sync_batch *batch;
     ds_mirror_lab **labs; /* one per batch host */
+    GPtrArray *daemons;   /* mirror_daemon *, one per lab URI */
+    int parallel;         /* labs at a time on one daemon */
     GMutex lock;          /* serialises lab_done */
 } mirror_job;
+
+/* One daemon's share of the job: the batch indexes of its labs. */
+typedef struct mirror_daemon {
+    mirror_job *job;
+    ds_mirror_daemon *rep;
+    GArray *labs; /* guint */
+} mirror_daemon;
+
+static void mirror_daemon_free(mirror_daemon *d)
+{
+    g_array_unref(d->labs);
+    g_free(d);
+}
 
 static void lab_done(mirror_job *job, const ds_mirror_lab *l)
 {
@@ -216,10 +245,12 @@ static void from_result(ds_mirror_lab *l, const ds_sync_result *r)
 
 static void sync_one(guint i, guint worker, void *payload)
 {
-    mirror_job *job = payload;
-    ds_mirror_lab *l = job->labs[i];
+    mirror_daemon *d = payload;
+    mirror_job *job = d->job;
+    guint at = g_array_index(d->labs, guint, i);
+    ds_mirror_lab *l = job->labs[at];
     gint64 t0 = g_get_monotonic_time();
-    const ds_sync_result *r = ds_sync_batch_run_host(job->batch, i);
+    const ds_sync_result *r = ds_sync_batch_run_host(job->batch, at);
 
     (void)worker;
     l->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
@@ -227,7 +258,86 @@ static void sync_one(guint i, guint worker, void *payload)
     lab_done(job, l);
 }
 
-/* Sync the labs in `todo` (ds_mirror_lab *, status not yet known). */
+/* A daemon's labs fail, untouched, with the reason it could not be
+ * reached (the host, the URI and the cause in each lab's line). */
+static void daemon_unreachable(mirror_daemon *d, const GError *e)
+{
+    mirror_job *job = d->job;
+    g_autofree char *why = g_strdup_printf(
+        "the lab's libvirt daemon cannot be reached: %s", e->message);
+
+    d->rep->error = g_strdup(e->message);
+    for (guint i = 0; i < d->labs->len; i++) {
+        guint at = g_array_index(d->labs, guint, i);
+        ds_mirror_lab *l = job->labs[at];
+
+        ds_sync_batch_fail_host(job->batch, at, why);
+        l->status = DS_MIRROR_FAILED;
+        g_free(l->reason);
+        l->reason = g_strdup(why);
+        lab_done(job, l);
+    }
+}
+
+/* One daemon: its connection opened once and held while its labs are
+ * synced, `parallel` at a time (the engine's opens of the same URI share
+ * it); a daemon that cannot be reached fails only its own labs. */
+static void sync_daemon(guint i, guint worker, void *payload)
+{
+    mirror_job *job = payload;
+    mirror_daemon *d = job->daemons->pdata[i];
+    g_autoptr(ds_lab) lab = NULL;
+    g_autoptr(GError) e = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    guint opened = ds_lab_opened(d->rep->uri);
+
+    (void)worker;
+    if (job->opts->cancel && *job->opts->cancel) {
+        /* the engine says "not started: interrupted" */
+        ds_parallel_for(d->labs->len, 1, sync_one, d);
+        return;
+    }
+    if (ds_lab_open(&lab, d->rep->uri, &e) < 0) {
+        daemon_unreachable(d, e);
+    } else {
+        ds_parallel_for(d->labs->len, (guint)MAX(job->parallel, 1), sync_one,
+                        d);
+    }
+    d->rep->connections = ds_lab_opened(d->rep->uri) - opened;
+    d->rep->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
+}
+
+/* The labs of `todo` grouped by their libvirt URI, in the order of each
+ * daemon's first lab. */
+static GPtrArray *group_by_daemon(mirror_job *job, ds_mirror_report *rep,
+                                  GPtrArray *todo)
+{
+    GPtrArray *daemons =
+        g_ptr_array_new_with_free_func((GDestroyNotify)mirror_daemon_free);
+    g_autoptr(GHashTable) by_uri = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < todo->len; i++) {
+        const ds_mirror_lab *l = todo->pdata[i];
+        mirror_daemon *d = g_hash_table_lookup(by_uri, l->uri);
+
+        if (!d) {
+            d = g_new0(mirror_daemon, 1);
+            d->job = job;
+            d->labs = g_array_new(FALSE, FALSE, sizeof(guint));
+            d->rep = g_new0(ds_mirror_daemon, 1);
+            d->rep->uri = g_strdup(l->uri);
+            g_ptr_array_add(rep->daemons, d->rep);
+            g_ptr_array_add(daemons, d);
+            g_hash_table_insert(by_uri, d->rep->uri, d);
+        }
+        g_array_append_val(d->labs, i);
+        d->rep->labs++;
+    }
+    return daemons;
+}
+
+/* Sync the labs in `todo` (ds_mirror_lab *, status not yet known): every
+ * daemon at once, each `parallel` labs at a time. */
 static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
                      const ds_config *cfg, ds_store *st,
                      const ds_mirror_options *opts, GError **err)
@@ -235,8 +345,10 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
     g_autoptr(ds_sync_batch) batch = NULL;
     g_autoptr(GPtrArray) results = NULL;
     g_autoptr(GPtrArray) hosts = g_ptr_array_new();
+    g_autoptr(GPtrArray) daemons = NULL;
     mirror_job job = {.opts = opts,
-                      .labs = (ds_mirror_lab **)todo->pdata};
+                      .labs = (ds_mirror_lab **)todo->pdata,
+                      .parallel = rep->parallel};
     ds_sync_options so = {
         .keep_on_failure = opts->keep_on_failure,
         .run_id = rep->run_id,
@@ -254,10 +366,11 @@ static int sync_labs(ds_mirror_report *rep, GPtrArray *todo,
                                 err)) < 0)
         return rc;
     job.batch = batch;
+    job.daemons = daemons = group_by_daemon(&job, rep, todo);
     g_mutex_init(&job.lock);
     /* Every lab is handed out: a cancelled run starts none of those left
      * (the engine says "not started: interrupted"). */
-    ds_parallel_for(todo->len, (guint)MAX(rep->parallel, 1), sync_one, &job);
+    ds_parallel_for(daemons->len, daemons->len, sync_daemon, &job);
     rc = ds_sync_batch_finish(&results, &rep->sync_commit, batch, err);
     /* The commit may change a lab's fate (a failed commit reverts it). */
     for (guint i = 0; rc == 0 && i < results->len; i++) {
@@ -436,6 +549,11 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
 
         l->host = g_strdup(hc->name);
         l->domain = g_strdup(hc->lab);
+        if (hc->lab) {
+            const char *uri = ds_config_lab_uri(cfg, hc);
+
+            l->uri = g_strdup(uri && *uri ? uri : DS_LAB_DEFAULT_URI);
+        }
         g_ptr_array_add(rep->labs, l);
         decide(l, cfg, st, g_hash_table_lookup(collected, hc->name),
                not_recorded, opts->dry_run);
@@ -445,7 +563,7 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
             opts->lab_done(l, opts->payload);
     }
 
-    /* 3. Sync them, `parallel` at a time. */
+    /* 3. Sync them, `parallel` at a time on each libvirt daemon. */
     if (todo->len &&
         (rc = sync_labs(rep, todo, cfg, st, opts, err)) < 0)
         return rc;
@@ -453,187 +571,5 @@ int ds_mirror_run(ds_mirror_report **out, const ds_config *cfg, ds_store *st,
     rep->finished = now_rfc3339();
     rep->seconds = (double)(g_get_monotonic_time() - t0) / G_USEC_PER_SEC;
     *out = g_steal_pointer(&rep);
-    return 0;
-}
-
-guint ds_mirror_count(const ds_mirror_report *r, ds_mirror_status s)
-{
-    guint n = 0;
-
-    for (guint i = 0; i < r->labs->len; i++)
-        if (((ds_mirror_lab *)r->labs->pdata[i])->status == s)
-            n++;
-    return n;
-}
-
-guint ds_mirror_count_failed(const ds_mirror_report *r)
-{
-    return ds_mirror_count(r, DS_MIRROR_FAILED) +
-           ds_mirror_count(r, DS_MIRROR_REVERTED) +
-           ds_mirror_count(r, DS_MIRROR_KEPT);
-}
-
-int ds_mirror_exit_code(const ds_mirror_report *r)
-{
-    if (!r->recorded->len && r->record_failed->len)
-        return 2;
-    if (r->record_failed->len || ds_mirror_count_failed(r) ||
-        ds_mirror_count(r, DS_MIRROR_PLANNED))
-        return 1;
-    return 0;
-}
-
-static json_t *lab_json(const ds_mirror_lab *l)
-{
-    json_t *drift;
-    json_t *o = json_pack(
-        "{s:s, s:s?, s:s, s:s?, s:s?, s:f, s:i, s:i, s:i}", "host", l->host,
-        "domain", l->domain, "status", ds_mirror_status_name(l->status),
-        "reason", l->reason, "snapshot", l->snapshot, "duration_s",
-        l->seconds, "changes", (int)l->changes, "steps", (int)l->steps,
-        "plan_steps", (int)l->plan_steps);
-
-    if (!l->reason)
-        json_object_set_new(o, "reason", json_null());
-    if (!l->snapshot)
-        json_object_set_new(o, "snapshot", json_null());
-    if (!l->domain)
-        json_object_set_new(o, "domain", json_null());
-    drift = json_object();
-    for (int c = 0; c < DS_CAT_COUNT; c++)
-        json_object_set_new(drift, ds_category_name((ds_category)c),
-                            json_integer(l->drift[c]));
-    json_object_set_new(o, "drift", drift);
-    if (l->failure)
-        json_object_set_new(
-            o, "failed_step",
-            json_pack("{s:i, s:s?, s:s?, s:i, s:s?}", "step",
-                      (int)l->failure->index, "description",
-                      l->failure->description, "command", l->failure->command,
-                      "status", l->failure->status, "output",
-                      l->failure->output));
-    return o;
-}
-
-static json_t *strings_json(const GPtrArray *a)
-{
-    json_t *o = json_array();
-
-    for (guint i = 0; a && i < a->len; i++)
-        json_array_append_new(o, json_string(a->pdata[i]));
-    return o;
-}
-
-/* Which hosts the run covered: every configured host, or those named and
- * those of the groups named (each runner of a shared fleet its own). */
-static json_t *scope_json(const ds_mirror_report *r)
-{
-    json_t *covered = json_array();
-
-    for (guint i = 0; i < r->labs->len; i++)
-        json_array_append_new(
-            covered, json_string(((ds_mirror_lab *)r->labs->pdata[i])->host));
-    return json_pack("{s:b, s:o, s:o, s:o}", "all",
-                     (!r->groups || !r->groups->len) && (!r->named || !r->named->len), "groups",
-                     strings_json(r->groups), "hosts", strings_json(r->named),
-                     "covered", covered);
-}
-
-json_t *ds_mirror_report_json(const ds_mirror_report *r)
-{
-    json_t *hosts = json_array();
-    json_t *failed = json_array();
-    json_t *labs = json_array();
-    json_t *summary = json_object();
-    json_t *doc;
-
-    for (guint i = 0; i < r->recorded->len; i++)
-        json_array_append_new(hosts, json_string(r->recorded->pdata[i]));
-    for (guint i = 0; i < r->record_failed->len; i++) {
-        const ds_mirror_record_failure *f = r->record_failed->pdata[i];
-
-        json_array_append_new(failed, json_pack("{s:s, s:s}", "host",
-                                                f->host, "reason",
-                                                f->reason));
-    }
-    for (guint i = 0; i < r->labs->len; i++)
-        json_array_append_new(labs, lab_json(r->labs->pdata[i]));
-    json_object_set_new(summary, "hosts", json_integer(r->labs->len));
-    json_object_set_new(summary, "recorded",
-                        json_integer(r->recorded->len));
-    json_object_set_new(summary, "record_failed",
-                        json_integer(r->record_failed->len));
-    json_object_set_new(summary, "packages_cached", json_integer(r->cached));
-    if (r->cache_warnings && r->cache_warnings->len) {
-        json_t *w = json_array();
-
-        for (guint i = 0; i < r->cache_warnings->len; i++)
-            json_array_append_new(
-                w, json_string(r->cache_warnings->pdata[i]));
-        json_object_set_new(summary, "cache_warnings", w);
-    }
-    for (int s = 0; s < DS_MIRROR_STATUS_COUNT; s++)
-        json_object_set_new(summary, ds_mirror_status_name(s),
-                            json_integer(ds_mirror_count(r, s)));
-    doc = json_pack("{s:s, s:s, s:s, s:s?, s:f, s:i, s:b, "
-                     "s:{s:o, s:o, s:o}, s:o, s:o, s:o, s:i}",
-                     "format", DS_MIRROR_FORMAT, "run_id", r->run_id,
-                     "started", r->started, "finished", r->finished,
-                     "duration_s", r->seconds, "parallel", r->parallel,
-                     "dry_run", r->dry_run, "recorded", "hosts", hosts,
-                     "commit",
-                     r->record_commit ? json_string(r->record_commit)
-                                      : json_null(),
-                     "failed", failed, "sync_commit",
-                     r->sync_commit ? json_string(r->sync_commit)
-                                    : json_null(),
-                     "labs", labs, "summary", summary, "exit",
-                     ds_mirror_exit_code(r));
-    if (doc)
-        json_object_set_new(doc, "scope", scope_json(r));
-    if (doc && r->notify)
-        json_object_set(doc, "notify", r->notify);
-    if (doc && r->patches)
-        json_object_set_new(
-            doc, "patches",
-            ds_patches_summary_json(r->patches,
-                                    (const char *const *)r->recorded->pdata,
-                                    r->recorded->len, r->patches_now,
-                                    r->patches_sla));
-    return doc;
-}
-
-char *ds_mirror_report_dumps(const ds_mirror_report *r)
-{
-    json_t *doc = ds_mirror_report_json(r);
-    char *dump = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS |
-                                     JSON_REAL_PRECISION(6));
-    char *text = dump ? g_strconcat(dump, "\n", NULL) : NULL;
-
-    free(dump);
-    json_decref(doc);
-    return text;
-}
-
-int ds_mirror_report_write(char **path, const ds_mirror_report *r,
-                           const char *state_dir, GError **err)
-{
-    g_autofree char *name = g_strdup_printf("mirror-%s.json", r->run_id);
-    g_autofree char *file = g_build_filename(state_dir, "reports", name, NULL);
-    g_autofree char *latest =
-        g_build_filename(state_dir, "reports", "latest.json", NULL);
-    g_autofree char *text = ds_mirror_report_dumps(r);
-    int rc;
-
-    *path = NULL;
-    if (!text)
-        return ds_error_set(err, DS_EGENERIC,
-                            "the mirror report could not be serialised");
-    if ((rc = ds_file_write_atomic(file, text, strlen(text), 0600,
-                                   DS_FILE_MKDIR, err)) < 0 ||
-        (rc = ds_file_write_atomic(latest, text, strlen(text), 0600,
-                                   DS_FILE_MKDIR, err)) < 0)
-        return ds_error_prefix(err, rc, "the mirror report: ");
-    *path = g_steal_pointer(&file);
     return 0;
 }

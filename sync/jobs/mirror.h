@@ -35,6 +35,7 @@ const char *ds_mirror_status_name(ds_mirror_status s);
 typedef struct ds_mirror_lab {
     char *host;
     char *domain;   /* the lab domain, or NULL */
+    char *uri;      /* its libvirt URI ([lab] uri or lab-uri), or NULL */
     ds_mirror_status status;
     char *reason;   /* why it failed or was skipped (no "HOST: "), or NULL */
     char *snapshot; /* a snapshot left for this run (kept labs), or NULL */
@@ -46,6 +47,18 @@ typedef struct ds_mirror_lab {
     ds_step_failure *failure; /* the failed step (a copy), or NULL */
 } ds_mirror_lab;
 
+/* One libvirt daemon (one lab URI) of the sync phase: its labs are
+ * synced by workers of its own through one connection opened for them. */
+typedef struct ds_mirror_daemon {
+    char *uri;
+    guint labs;        /* labs to sync on it */
+    guint connections; /* libvirt connections opened to it while its labs
+                          were synced (1, or more after reconnects) */
+    char *error;       /* why it could not be reached (its labs failed, not
+                          touched), or NULL */
+    double seconds;    /* wall time of its labs' syncs */
+} ds_mirror_daemon;
+
 typedef struct ds_mirror_record_failure {
     char *host;
     char *reason;
@@ -56,7 +69,7 @@ typedef struct ds_mirror_report {
     char *started;  /* RFC 3339 UTC */
     char *finished;
     double seconds;
-    int parallel;
+    int parallel;   /* labs at a time on each libvirt daemon */
     bool dry_run;
     GPtrArray *groups;        /* char *: the groups the run was limited to */
     GPtrArray *named;         /* char *: the hosts it was limited to */
@@ -67,6 +80,8 @@ typedef struct ds_mirror_report {
     guint cached;             /* package files in the [packages] cache */
     GPtrArray *cache_warnings; /* char *: versions that could not be cached */
     GPtrArray *labs;          /* ds_mirror_lab *, in configuration order */
+    GPtrArray *daemons;       /* ds_mirror_daemon *: those the sync phase
+                               * used, in the order of their first lab */
     GPtrArray *patches;       /* ds_patch_event *: the store's patch
                                * history after the run (set by the caller),
                                * or NULL */
@@ -94,7 +109,8 @@ typedef struct ds_mirror_options {
     const char *const *groups;
     bool dry_run;         /* collect and plan; commit and touch nothing */
     bool keep_on_failure; /* as sync --keep-on-failure */
-    int parallel;         /* labs at a time; <= 0: [lab] parallel */
+    int parallel;         /* labs at a time per libvirt daemon; <= 0:
+                           * [lab] parallel */
     const char *run_id;   /* the run's id, or NULL: a new one */
     volatile sig_atomic_t *cancel; /* set by a signal handler */
     ds_collect_progress_fn record_progress;

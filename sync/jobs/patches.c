@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/jobs/patches.c: the engine of `driftsync patches`: read or collect
  * the production manifests, and for each the pending and held-back
- * updates (security first), their age from the store's history, and
+ * updates (security first, the most severe first where rpm advisories
+ * say), their age from the store's history, and
  * whether the host's apt lists are older than [patches] max-list-age. */
 #include <config.h>
 
@@ -22,6 +23,8 @@ static void patch_free(ds_patch *p)
     g_free(p->version);
     g_free(p->origin);
     g_free(p->suite);
+    g_clear_pointer(&p->advisories, g_ptr_array_unref);
+    g_free(p->severity);
     g_free(p);
 }
 
@@ -48,9 +51,14 @@ static gint64 parse_time(const char *s)
 static int cmp_patch(gconstpointer a, gconstpointer b)
 {
     const ds_patch *pa = *(ds_patch *const *)a, *pb = *(ds_patch *const *)b;
+    int ra, rb;
 
     if (pa->security != pb->security)
         return pa->security ? -1 : 1;
+    ra = ds_pending_severity_rank(pa->severity);
+    rb = ds_pending_severity_rank(pb->severity);
+    if (ra != rb)
+        return rb - ra; /* the most severe first */
     return strcmp(pa->name, pb->name);
 }
 
@@ -72,6 +80,13 @@ static void add_patches(GPtrArray *out, GPtrArray *list, const ds_manifest *m,
         p->origin = g_strdup(pe->origin);
         p->suite = g_strdup(pe->suite);
         p->security = pe->security;
+        p->severity = g_strdup(pe->severity);
+        if (pe->advisories) {
+            p->advisories = g_ptr_array_new_with_free_func(g_free);
+            for (guint j = 0; j < pe->advisories->len; j++)
+                g_ptr_array_add(p->advisories,
+                                g_strdup(pe->advisories->pdata[j]));
+        }
         p->since = t ? MIN(*t, seen) : seen;
         g_ptr_array_add(out, p);
     }
@@ -222,11 +237,23 @@ static json_t *patch_json(const ds_patch *p, gint64 now)
     g_autofree char *since = t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ")
                                : NULL;
 
-    return json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:b, s:s?, s:I}", "name",
-                     p->name, "installed", p->installed, "version",
-                     p->version, "origin", p->origin, "suite", p->suite,
-                     "security", p->security, "since", since, "age_s",
-                     (json_int_t)MAX(now - p->since, 0));
+    json_t *o = json_pack("{s:s, s:s?, s:s, s:s?, s:s?, s:b, s:s?, s:I}",
+                          "name", p->name, "installed", p->installed,
+                          "version", p->version, "origin", p->origin,
+                          "suite", p->suite, "security", p->security,
+                          "since", since, "age_s",
+                          (json_int_t)MAX(now - p->since, 0));
+
+    /* rpm hosts: what updateinfo says of it */
+    if (p->severity)
+        json_object_set_new(o, "severity", json_string(p->severity));
+    if (p->advisories) {
+        json_t *a = json_array();
+        for (guint i = 0; i < p->advisories->len; i++)
+            json_array_append_new(a, json_string(p->advisories->pdata[i]));
+        json_object_set_new(o, "advisories", a);
+    }
+    return o;
 }
 
 static json_t *host_json(const ds_patches_host *h, gint64 now, guint *counts)

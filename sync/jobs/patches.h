@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/jobs/patches.h: what is pending for each production host (apt's
- * candidates newer than the installed versions, from the host's own
- * lists), security first, with since when each has been pending (the
+ * or dnf's candidates newer than the installed versions, from the host's
+ * own lists or metadata), security first, with since when each has been pending (the
  * store's history), the held-back ones, and the age of the lists. */
 #pragma once
 
@@ -18,6 +18,10 @@ typedef struct ds_patch {
     char *version;   /* the candidate */
     char *origin, *suite;
     bool security;
+    /* rpm hosts: the security advisories the candidate fixes (char *,
+     * or NULL) and their highest severity (or NULL) */
+    GPtrArray *advisories;
+    char *severity;
     gint64 since; /* pending since (seconds since the epoch) */
 } ds_patch;
 
@@ -29,7 +33,8 @@ typedef struct ds_patches_host {
     gint64 lists_age;       /* seconds, -1 when unknown */
     bool lists_stale;       /* older than [patches] max-list-age */
     bool known;             /* the manifest has pending updates at all */
-    GPtrArray *pending;     /* ds_patch *: security first, then by name */
+    GPtrArray *pending;     /* ds_patch *: security first (the most
+                             * severe first), then by name */
     GPtrArray *held_back;   /* ds_patch *, by name */
 } ds_patches_host;
 

@@ -73,7 +73,9 @@ static bool has_contents(const ds_manifest *m)
     return false;
 }
 
-/* The canonical bytes of the job's manifest, and their blob id. */
+/* The canonical bytes of the job's manifest, and their blob id -- made
+ * for comparing with the stored one only: writing the blob makes the id
+ * that is kept. */
 static int canonical_of(record_job *j, GError **err)
 {
     int rc;
@@ -85,8 +87,8 @@ static int canonical_of(record_job *j, GError **err)
     if ((rc = ds_manifest_serialise(&j->bytes, j->m, err)) < 0)
         return ds_error_prefix(err, rc, "%s: ", j->host);
     j->contents = has_contents(j->m);
-    return ds_store_hash(&j->id, g_bytes_get_data(j->bytes, NULL),
-                         g_bytes_get_size(j->bytes));
+    return ds_store_hash_compare(&j->id, g_bytes_get_data(j->bytes, NULL),
+                                 g_bytes_get_size(j->bytes));
 }
 
 /* Against the stored bytes (old): the same bytes, or the same state by

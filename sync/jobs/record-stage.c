@@ -147,13 +147,27 @@ typedef struct {
 /* The value of a top-level string member where canonical bytes put it
  * ("\n  \"KEY\": \"VALUE\",\n"), or NULL.  Only a guess to look the host
  * up with: the store's blob id decides. */
-static char *canonical_member(const char *data, gsize len, const char *key)
+static char *canonical_member(const char *data, gsize len, const char *key,
+                              bool from_end)
 {
     g_autofree char *pat = g_strdup_printf("\n  \"%s\": \"", key);
     gsize plen = strlen(pat);
-    const char *p = memmem(data, len, pat, plen);
+    const char *p = NULL;
     const char *end = data + len, *q;
 
+    if (!from_end) {
+        p = memmem(data, len, pat, plen);
+    } else {
+        /* A member the canonical order puts near the end ("role", after
+         * the packages): line by line from there. */
+        for (q = end; !p && q > data;) {
+            q = memrchr(data, '\n', (gsize)(q - data));
+            if (!q)
+                break;
+            if ((gsize)(end - q) >= plen && !memcmp(q, pat, plen))
+                p = q;
+        }
+    }
     if (!p)
         return NULL;
     p += plen;
@@ -177,9 +191,9 @@ static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
      * bytes are not searched for one. */
     bool looks_canonical = len > 5 && !memcmp(data, "{\n  \"", 5);
     g_autofree char *host =
-        looks_canonical ? canonical_member(data, len, "host") : NULL;
+        looks_canonical ? canonical_member(data, len, "host", false) : NULL;
     g_autofree char *role =
-        looks_canonical ? canonical_member(data, len, "role") : NULL;
+        looks_canonical ? canonical_member(data, len, "role", true) : NULL;
 
     if (host && role && (!strcmp(role, "prod") || !strcmp(role, "lab"))) {
         ds_role r = strcmp(role, "prod") ? DS_ROLE_LAB : DS_ROLE_PROD;
@@ -216,13 +230,17 @@ static void check_canonical(checked_file *c, ds_store_txn *txn,
     /* Canonical bytes were compared by their id already; other bytes'
      * canonical form only when the store has the host. */
     if (c->canonical || !ds_store_txn_stored(txn, c->role, c->host) ||
-        ds_store_hash(&id, g_bytes_get_data(bytes, NULL),
-                      g_bytes_get_size(bytes)) < 0)
+        ds_store_hash_compare(&id, g_bytes_get_data(bytes, NULL),
+                              g_bytes_get_size(bytes)) < 0)
         return;
     if (ds_store_txn_holds(txn, c->role, c->host, &id)) {
+        ds_blob_id kept;
+
         c->same = true;
-        if (inputs)
-            ds_store_inputs_note(inputs, &c->input, c->role, c->host, &id);
+        /* The table keeps the input's id: made with collision detection
+         * (c->input was made for comparing only). */
+        if (inputs && ds_store_hash(&kept, data, len) == 0)
+            ds_store_inputs_note(inputs, &kept, c->role, c->host, &id);
     }
 }
 
@@ -239,7 +257,10 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
 
     if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
         return;
-    if (ds_store_hash(&c->input, data, len) < 0) {
+    /* Only compared with ids the store keeps (ds_store_hash_compare):
+     * hashing every input with collision detection was half of a
+     * nightly record. */
+    if (ds_store_hash_compare(&c->input, data, len) < 0) {
         ds_error_set(&c->err, DS_EGENERIC, "%s: cannot hash it", c->file);
         return;
     }

@@ -119,7 +119,7 @@ static void patch_samples(GString *s, const ds_mirror_report *r)
         "driftsync_patches_pending", "driftsync_patches_oldest_pending_seconds",
         "driftsync_patches_overdue"};
     static const char *const help[] = {
-        "Updates pending on the prod host (apt's candidates), by kind "
+        "Updates pending on the prod host (apt's or dnf's candidates), by kind "
         "(security, other).",
         "Age of the host's oldest pending update (kind security, or all), "
         "from the store's history (0 when none is pending).",

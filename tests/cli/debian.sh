@@ -44,6 +44,10 @@ if [ -f "$DEB" ] && command -v lintian >/dev/null 2>&1; then
     grep_not "nothing under /usr/local" '^/usr/local' "$T/files"
     dpkg-deb -e "$DEB" "$T/ctl"
     grep_ok "depends on adduser" '^Depends:.*adduser' "$T/ctl/control"
+    # loaded on first call, not linked: named in Depends by debian/rules
+    for p in libvirt0 libcurl4; do
+        grep_ok "depends on $p" "^Depends:.*(^|[ ,])$p( |,|\$)" "$T/ctl/control"
+    done
     grep_ok "postinst makes the system user" 'adduser --system --group' "$T/ctl/postinst"
     grep_ok "postinst makes the state directory 0750" 'install -d -o driftsync -g driftsync -m 0750' "$T/ctl/postinst"
     grep_ok "postrm purge removes the user" 'deluser --system' "$T/ctl/postrm"

@@ -22,7 +22,7 @@ export HOME="$T/home"
 mkdir -p "$HOME"
 echo '%_dbpath /var/lib/rpm' >"$HOME/.rpmmacros"
 
-sh "$DATA/rpm/mkrepo.sh" "$T" >"$T/mkrepo.log" 2>&1 || {
+sh "$DATA/rpm/mkrepo.sh" replay "$T" >"$T/mkrepo.log" 2>&1 || {
     cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo failed"; exit 1; }
 dnfr() {
     r=$1; shift

@@ -29,7 +29,7 @@ cp "$T"/apt/*.deb "$T/repo/"
 repo_index
 
 mkdir -p "$T/rpm"
-sh "$DATA/rpm/mkrepo.sh" "$T/rpm" >"$T/mkrepo.log" 2>&1 ||
+sh "$DATA/rpm/mkrepo.sh" replay "$T/rpm" >"$T/mkrepo.log" 2>&1 ||
     { cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo"; exit 1; }
 # rpmguest DOMAIN: a RHEL-like guest with dnf and $T/repo's rpms as its
 # one dnf repository ($T/rpm/repo).

@@ -18,7 +18,8 @@ unit_tests += \
 	tests/unit/test-util \
 	tests/unit/test-bundle \
 	tests/unit/test-textdiff \
-	tests/unit/test-rpm tests/unit/test-pkgcache-rpm tests/unit/test-plan-rpm
+	tests/unit/test-rpm tests/unit/test-rpm-pending \
+	tests/unit/test-pkgcache-rpm tests/unit/test-plan-rpm
 
 # The dpkg collector against scripted answers (a "scripted:" transport,
 # also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).
@@ -40,8 +41,8 @@ EXTRA_DIST += tests/data/version-pairs.txt tests/data/gen-version-pairs.sh \
 	tests/data/dpkg/apt/files.txt tests/data/dpkg/apt/packages.txt \
 	tests/data/dpkg/apt/local-repo.txt \
 	tests/data/rpm/mkroot.sh tests/data/rpm/gen-vercmp-pairs.sh \
-	tests/data/rpm/mkrepo.sh \
-	tests/data/rpm/vercmp-pairs.txt
+	tests/data/rpm/vercmp-pairs.txt tests/data/rpm/mkrepo.sh \
+	tests/data/rpm/dnf-upgrades.txt tests/data/rpm/dnf-updateinfo-list.txt
 EXTRA_DIST += \
 	tests/data/good/db01.json \
 	tests/data/good/web01-lab.json \

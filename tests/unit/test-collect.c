@@ -216,6 +216,37 @@ static void test_one(fixture *fx, gconstpointer data)
     g_assert_null(strchr(name, '.'));
 }
 
+/* A host's lab-uri is its lab's daemon: an agent: prod source stays on
+ * [lab] uri (prod VMs on one hypervisor, labs on others). */
+static void test_libvirt_uri(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_config) cfg = NULL;
+    g_autofree char *dir = ds_test_tmpdir("ds-collect-uri-XXXXXX");
+    g_autofree char *file = ds_test_write_config(
+        dir, "ds.conf",
+        "[store]\npath = @DIR@/store\nstate = @DIR@/state\n\n"
+        "[lab]\nuri = test:///default\n\n"
+        "[host one]\nsource = agent:prod1\nlab = lab1\n"
+        "lab-uri = qemu+ssh://hv2/system\n\n"
+        "[host two]\nsource = agent:prod2\nlab = lab2\n");
+    const ds_host_config *one, *two;
+    ds_transport_options o;
+
+    g_assert_cmpint(ds_config_load(&cfg, file, &err), ==, 0);
+    g_assert_no_error(err);
+    one = ds_config_find_host(cfg, "one");
+    two = ds_config_find_host(cfg, "two");
+    ds_collect_transport_options(&o, cfg, one, "one", DS_ROLE_LAB);
+    g_assert_cmpstr(o.libvirt_uri, ==, "qemu+ssh://hv2/system");
+    ds_collect_transport_options(&o, cfg, one, "one", DS_ROLE_PROD);
+    g_assert_cmpstr(o.libvirt_uri, ==, "test:///default");
+    ds_collect_transport_options(&o, cfg, two, "two", DS_ROLE_LAB);
+    g_assert_cmpstr(o.libvirt_uri, ==, "test:///default");
+    ds_collect_transport_options(&o, cfg, NULL, "three", DS_ROLE_PROD);
+    g_assert_cmpstr(o.libvirt_uri, ==, "test:///default");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -224,5 +255,6 @@ int main(int argc, char **argv)
     ADD("/collect/some-hosts", test_some_hosts);
     ADD("/collect/labs", test_labs);
     ADD("/collect/one", test_one);
+    g_test_add_func("/collect/libvirt-uri", test_libvirt_uri);
     return g_test_run();
 }

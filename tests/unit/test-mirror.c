@@ -223,6 +223,80 @@ static void test_nothing_recorded(fixture *fx, gconstpointer data)
     g_assert_cmpint(ds_mirror_exit_code(r), ==, 2);
 }
 
+/* Labs on two daemons: each daemon's labs through one connection; the
+ * one that cannot be reached fails only its lab, untouched, naming its
+ * URI. */
+static void test_daemons(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_mirror_report) r = NULL;
+    g_autoptr(ds_config) cfg = NULL;
+    g_autofree char *text = NULL;
+    g_autofree char *down = NULL;
+    g_autofree char *lock = NULL;
+    ds_mirror_options o = {.parallel = 1, .lab_done = on_lab, .payload = fx};
+    const ds_mirror_daemon *node, *gone;
+    const ds_mirror_lab *l;
+    json_t *doc;
+
+    (void)data;
+    if (!fx->cfg)
+        return;
+    down = g_strdup_printf("qemu+unix:///system?socket=%s/no-such-socket",
+                           fx->dir);
+    text = g_strdup_printf(
+        "[store]\npath = @DIR@/store\nstate = @DIR@/state\n\n"
+        "[lab]\nuri = test://@DATA@/snapshot-node.xml\n\n"
+        "[host web01]\nsource = local:%s\nlab = lab-web01\n\n"
+        "[host db01]\nsource = local:%s\nlab = lab-db01\nlab-uri = %s\n\n"
+        "[host app01]\nsource = local:%s\nlab = lab-web02\n",
+        fx->root, fx->root, down, fx->root);
+    cfg = load(fx->dir, "daemons.conf", text);
+    g_assert_cmpint(ds_mirror_run(&r, cfg, fx->st, &o, &err), ==, 0);
+    g_assert_no_error(err);
+
+    g_assert_cmpuint(r->daemons->len, ==, 2);
+    node = r->daemons->pdata[0];
+    gone = r->daemons->pdata[1];
+    g_assert_true(g_str_has_prefix(node->uri, "test://"));
+    g_assert_cmpuint(node->labs, ==, 2);
+    g_assert_cmpuint(node->connections, ==, 1);
+    g_assert_null(node->error);
+    g_assert_cmpstr(gone->uri, ==, down);
+    g_assert_cmpuint(gone->labs, ==, 1);
+    g_assert_cmpuint(gone->connections, ==, 0);
+    g_assert_true(g_str_has_prefix(gone->error, down));
+
+    l = r->labs->pdata[1];
+    g_assert_cmpstr(l->host, ==, "db01");
+    g_assert_cmpstr(l->uri, ==, down);
+    g_assert_cmpint(l->status, ==, DS_MIRROR_FAILED);
+    g_assert_true(g_str_has_prefix(
+        l->reason, "the lab's libvirt daemon cannot be reached: "));
+    g_assert_nonnull(strstr(l->reason, down));
+    g_assert_true(lab_reported(fx, "db01 failed"));
+    lock = g_build_filename(fx->dir, "state", "lock", "lab-db01.lock", NULL);
+    g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
+    /* The others reached their daemon (and stop at its missing agent). */
+    l = r->labs->pdata[0];
+    g_assert_true(g_str_has_prefix(l->reason, "before the sync"));
+    l = r->labs->pdata[2];
+    g_assert_true(g_str_has_prefix(l->reason, "before the sync"));
+    g_assert_cmpint(ds_mirror_exit_code(r), ==, 1);
+
+    doc = ds_mirror_report_json(r);
+    g_assert_cmpuint(json_array_size(json_object_get(doc, "daemons")), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(
+                        json_array_get(json_object_get(doc, "daemons"), 1),
+                        "uri")),
+                    ==, down);
+    g_assert_cmpstr(json_string_value(json_object_get(
+                        json_array_get(json_object_get(doc, "labs"), 1),
+                        "uri")),
+                    ==, down);
+    json_decref(doc);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -230,5 +304,6 @@ int main(int argc, char **argv)
     ADD("/mirror/run", test_run);
     ADD("/mirror/dry-run", test_dry_run);
     ADD("/mirror/nothing-recorded", test_nothing_recorded);
+    ADD("/mirror/daemons", test_daemons);
     return g_test_run();
 }

@@ -349,7 +349,7 @@ static void test_fill(void)
     }
     dir = ds_test_tmpdir("ds-rpmcache-XXXXXX");
     {
-        const char *argv[] = {"sh", mkrepo, dir, NULL};
+        const char *argv[] = {"sh", mkrepo, "replay", dir, NULL};
         ds_run_result r = {.status = -1};
 
         g_assert_cmpint(ds_transport_spawn(argv, NULL, NULL, &r, &e), ==, 0);

@@ -398,6 +398,48 @@ static void check_repo_fill(const char *url, const char *work,
     g_assert_cmpuint(missing->len, ==, 0);
 }
 
+/* A Packages.gz cut short or not gzip is refused by name, never read as
+ * a shorter index. */
+static void test_bad_gzip(void)
+{
+    g_autofree char *work = ds_test_tmpdir("ds-pkgcache-XXXXXX");
+    g_autofree char *repo = g_build_filename(work, "repo", NULL);
+    g_autofree char *gz = g_build_filename(repo, "Packages.gz", NULL);
+    g_autofree char *url = g_filename_to_uri(repo, NULL, NULL);
+    g_autofree char *dir = g_build_filename(work, "cache", NULL);
+    g_autoptr(GPtrArray) pkgs =
+        pkg_list((const char *const[]){"hello", "2.0-1", "all", NULL});
+    g_autofree char *data = NULL;
+    gsize len = 0;
+
+    make_repo(repo, work, TRUE, FALSE);
+    g_assert_true(g_file_get_contents(gz, &data, &len, NULL));
+    for (int bad = 0; bad < 2; bad++) {
+        g_autoptr(ds_pkgcache) c = NULL;
+        g_autoptr(GPtrArray) missing = NULL;
+        g_autoptr(GError) e = NULL;
+        int rc;
+
+        if (bad == 0) /* cut short */
+            g_assert_true(g_file_set_contents(gz, data, (gssize)len / 2, NULL));
+        else /* not gzip at all */
+            g_assert_true(g_file_set_contents(gz, "Package: hello\n", -1,
+                                              NULL));
+        ds_test_rm_rf(dir);
+        g_assert_cmpint(ds_pkgcache_open(&c, dir, &e), ==, 0);
+        rc = ds_pkgcache_fill_from_repository(&missing, c, url, pkgs, NULL, &e);
+        if (rc < 0) {
+            g_assert_nonnull(e);
+            g_assert_nonnull(strstr(e->message, "cannot gunzip"));
+        } else {
+            const char *why = miss_reason(missing, "hello");
+
+            g_assert_nonnull(why);
+            g_assert_nonnull(strstr(why, "cannot gunzip"));
+        }
+    }
+}
+
 static void test_file_repo(void)
 {
     g_autofree char *work = ds_test_tmpdir("ds-pkgcache-XXXXXX");
@@ -1096,6 +1138,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pkgcache/refused", test_refused);
     g_test_add_func("/pkgcache/parse-index", test_parse_index);
     g_test_add_func("/pkgcache/file-repository", test_file_repo);
+    g_test_add_func("/pkgcache/bad-gzip", test_bad_gzip);
     g_test_add_func("/pkgcache/https-repository", test_https_repo);
     g_test_add_func("/pkgcache/host-apt-cache", test_host);
     g_test_add_func("/pkgcache/plan-apply", test_plan_apply);

@@ -858,6 +858,34 @@ static void test_pack(fixture *fx, gconstpointer data)
     }
 }
 
+/* The id made for comparing (the processor's SHA-1) is the id the store
+ * keeps (libgit2's, with collision detection): the empty blob's known id,
+ * and the same id on every length around SHA-1's 64-byte blocks. */
+static void test_hash_compare(void)
+{
+    static const unsigned char empty[20] = {
+        0xe6, 0x9d, 0xe2, 0x9b, 0xb2, 0xd1, 0xd6, 0x43, 0x4b, 0x8b,
+        0x29, 0xae, 0x77, 0x5a, 0xd8, 0xc2, 0xe4, 0x8c, 0x53, 0x91};
+    static const gsize lens[] = {0, 1, 52, 53, 55, 56, 63, 64, 65, 1000,
+                                 131072, 200001};
+    g_autofree unsigned char *buf = g_malloc(200001);
+    ds_blob_id a, b;
+
+    for (gsize i = 0; i < 200001; i++)
+        buf[i] = (unsigned char)g_test_rand_int();
+    g_assert_cmpint(ds_store_hash_compare(&a, "", 0), ==, 0);
+    g_assert_cmpmem(a.raw, 20, empty, 20);
+    for (gsize i = 0; i < G_N_ELEMENTS(lens); i++) {
+        g_assert_cmpint(ds_store_hash(&a, buf, lens[i]), ==, 0);
+        g_assert_cmpint(ds_store_hash_compare(&b, buf, lens[i]), ==, 0);
+        g_assert_cmpmem(a.raw, 20, b.raw, 20);
+    }
+    buf[100] ^= 1;
+    g_assert_cmpint(ds_store_hash_compare(&b, buf, 1000), ==, 0);
+    g_assert_cmpint(ds_store_hash(&a, buf, 1000), ==, 0);
+    g_assert_cmpmem(a.raw, 20, b.raw, 20);
+}
+
 /* The shortcut that spares `diff` a parse: prod and lab are the same
  * state when their bytes differ only in role, collected_at and collector;
  * any other difference (a package's version, a pending update) is not. */
@@ -922,6 +950,7 @@ int main(int argc, char **argv)
     ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
     ADD("pack", test_pack);
+    g_test_add_func("/store/hash-compare", test_hash_compare);
     ADD("same-state", test_same_state);
     return g_test_run();
 }
