@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # contrib/install-deps.sh: install what driftsync needs on Debian 12 (root).
-#   build  compiler, autotools and the libraries (librpm-dev is optional
-#          for configure, which then refuses rpm hosts; it is installed)
+#   build  compiler, autotools and the libraries (librpm-dev and
+#          libzstd-dev are optional for configure, which then refuses rpm
+#          hosts or .zst repository metadata; they are installed)
 #   deb    build + what `make deb` runs: dpkg-buildpackage (dpkg-dev),
 #          dh (debhelper), lintian
 #   test   build + the servers and tools the test suite starts (sshd,
@@ -17,7 +18,7 @@ set -eu
 what=${1:-build}
 pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
       libvirt-dev libgit2-dev libjansson-dev libcurl4-openssl-dev libglib2.0-dev
-      libssl-dev zlib1g-dev librpm-dev"
+      libssl-dev zlib1g-dev librpm-dev libzstd-dev"
 # What the tests run, by command: sshd (openssh-server); ssh, ssh-keygen
 # (openssh-client); openssl; python3; jq; git; dpkg-deb, dpkg-query (dpkg,
 # dpkg-dev); libvirtd (libvirt-daemon); virsh (libvirt-clients); groff
@@ -26,10 +27,12 @@ pkgs="build-essential autoconf automake libtool pkg-config git ca-certificates
 # -fsanitize=fuzzer (clang, libclang-rt-14-dev); lighttpd with TLS
 # (lighttpd, lighttpd-mod-openssl) in front of git-http-backend for the
 # store's https remote; sudo for the non-root ssh user's `become = sudo`;
-# rpm, rpmbuild (rpm) for the rpm roots the rpm platform's tests build,
+# rpm, rpmbuild (rpm) for the rpm roots the rpm platform's tests build;
 # createrepo_c and modifyrepo_c (createrepo-c) for their repositories and
-# advisories, dnf for the pending updates it reads from them.
-test_pkgs="rpm createrepo-c dnf openssh-server openssh-client openssl dpkg-dev python3 jq
+# advisories; dnf for the pending updates it reads from them, with its
+# versionlock plugin (dnf, dnf-plugins-core) for the transactions they
+# replay into a root.
+test_pkgs="rpm createrepo-c dnf dnf-plugins-core openssh-server openssh-client openssl dpkg-dev python3 jq
       clang libclang-rt-14-dev
       libvirt-daemon libvirt-clients valgrind groff-base tar libc-bin
       util-linux coreutils diffutils curl apt bash chromium libxml2-utils

@@ -16,9 +16,10 @@ libdriftsync_la_SOURCES += \
 	drivers/platform-tar.c \
 	drivers/platform-rpm.h drivers/platform-rpm.c drivers/platform-rpm-parse.c \
 	drivers/platform-rpm-pending.c \
+	drivers/platform-rpm-apply.h drivers/platform-rpm-apply.c \
 	drivers/secret.h drivers/secret.c drivers/secret-content.c \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \
-	drivers/pkgcache-fill.c \
+	drivers/pkgcache-fill.c drivers/pkgcache-rpm.c \
 	drivers/libvirt.c drivers/libvirt.h
 
 # The scripts the drivers run on hosts (see drivers/scripts.h).

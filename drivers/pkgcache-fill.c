@@ -60,15 +60,7 @@ static int read_local(GBytes **out, const char *path, gsize max,
     return rc;
 }
 
-/* The repository: where it is and how it is read. */
-typedef struct repo {
-    const char *url; /* as configured */
-    char *base;      /* https: the URL without a trailing '/' */
-    char *dir;       /* file://: the directory */
-    const ds_pkgcache_options *opts;
-} repo;
-
-static int repo_init(repo *r, const char *url, const ds_pkgcache_options *o,
+int ds_pkgcache_repo_init(ds_pkgcache_repo *r, const char *url, const ds_pkgcache_options *o,
                      GError **err)
 {
     r->url = url;
@@ -97,14 +89,14 @@ static int repo_init(repo *r, const char *url, const ds_pkgcache_options *o,
     return 0;
 }
 
-static void repo_clear(repo *r)
+void ds_pkgcache_repo_clear(ds_pkgcache_repo *r)
 {
     g_free(r->base);
     g_free(r->dir);
 }
 
 /* The URL of a repository file, for messages. */
-static char *repo_shown(const repo *r, const char *file)
+char *ds_pkgcache_repo_shown(const ds_pkgcache_repo *r, const char *file)
 {
     if (r->dir)
         return g_strdup_printf("%s/%s", r->dir, file);
@@ -113,10 +105,10 @@ static char *repo_shown(const repo *r, const char *file)
 
 /* Read the repository-relative file (already checked safe), at most max
  * bytes. */
-static int repo_get(GBytes **out, const repo *r, const char *file, gsize max,
+int ds_pkgcache_repo_get(GBytes **out, const ds_pkgcache_repo *r, const char *file, gsize max,
                     GError **err)
 {
-    g_autofree char *shown = repo_shown(r, file);
+    g_autofree char *shown = ds_pkgcache_repo_shown(r, file);
     g_autofree char *escaped = NULL;
     g_autofree char *url = NULL;
     g_autoptr(ds_transport) t = NULL;
@@ -142,11 +134,11 @@ static int repo_get(GBytes **out, const repo *r, const char *file, gsize max,
     return ds_transport_fetch(t, out, err);
 }
 
-/* The gzip file gz uncompressed (zlib itself: GIO's converter streams
- * were the program's only use of GIO, and loading GIO and the libraries
- * behind it cost every run a fifth of its start-up). */
-static int gunzip(GBytes **out, GBytes *gz, gsize max, const char *shown,
-                  GError **err)
+/* zlib itself: GIO's converter streams were the program's only use of
+ * GIO, and loading GIO and the libraries behind it cost every run a fifth
+ * of its start-up. */
+int ds_pkgcache_gunzip(GBytes **out, GBytes *gz, gsize max, const char *shown,
+                       GError **err)
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
     z_stream z = {0};
@@ -188,7 +180,7 @@ static int gunzip(GBytes **out, GBytes *gz, gsize max, const char *shown,
 
 /* The repository's Packages index, or Packages.gz when there is no
  * Packages. */
-static int repo_index(GPtrArray **out, char **shown, const repo *r,
+static int repo_index(GPtrArray **out, char **shown, const ds_pkgcache_repo *r,
                       GError **err)
 {
     gsize max = r->opts && r->opts->max_index ? r->opts->max_index
@@ -197,16 +189,16 @@ static int repo_index(GPtrArray **out, char **shown, const repo *r,
     g_autoptr(GError) e = NULL;
     int rc;
 
-    *shown = repo_shown(r, "Packages");
-    rc = repo_get(&data, r, "Packages", max, &e);
+    *shown = ds_pkgcache_repo_shown(r, "Packages");
+    rc = ds_pkgcache_repo_get(&data, r, "Packages", max, &e);
     if (rc == DS_ENOTFOUND) {
         g_autoptr(GBytes) gz = NULL;
 
         g_clear_error(&e);
         g_free(*shown);
-        *shown = repo_shown(r, "Packages.gz");
-        if ((rc = repo_get(&gz, r, "Packages.gz", max, &e)) == 0)
-            rc = gunzip(&data, gz, max, *shown, &e);
+        *shown = ds_pkgcache_repo_shown(r, "Packages.gz");
+        if ((rc = ds_pkgcache_repo_get(&gz, r, "Packages.gz", max, &e)) == 0)
+            rc = ds_pkgcache_gunzip(&data, gz, max, *shown, &e);
     }
     if (rc < 0) {
         g_propagate_error(err, g_steal_pointer(&e));
@@ -281,10 +273,10 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
     g_autofree char *index = NULL;
     gsize max_file =
         opts && opts->max_file ? opts->max_file : DS_PKGCACHE_DEFAULT_MAX_FILE;
-    repo r = {0};
+    ds_pkgcache_repo r = {0};
     int rc;
 
-    if ((rc = repo_init(&r, url, opts, err)) < 0)
+    if ((rc = ds_pkgcache_repo_init(&r, url, opts, err)) < 0)
         goto done;
     if (todo->len && !(entries = ds_pkgcache_kept_index(c, url, &index)) &&
         repo_index(&entries, &index, &r, &e) < 0) {
@@ -324,14 +316,14 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
                                      l, index, ent->size, max_file));
             continue;
         }
-        shown = repo_shown(&r, ent->filename);
-        if (repo_get(&data, &r, ent->filename, (gsize)ent->size, &fe) < 0 ||
+        shown = ds_pkgcache_repo_shown(&r, ent->filename);
+        if (ds_pkgcache_repo_get(&data, &r, ent->filename, (gsize)ent->size, &fe) < 0 ||
             ds_pkgcache_store(c, p->name, p->version, p->arch, data,
                               ent->sha256, (gint64)ent->size, shown, &fe) < 0)
             add_miss(miss, p, g_strdup_printf("%s: %s", l, fe->message));
     }
 done:
-    repo_clear(&r);
+    ds_pkgcache_repo_clear(&r);
     if (rc == 0 && missing)
         *missing = g_steal_pointer(&miss);
     return rc;

@@ -163,7 +163,7 @@ char *ds_pkgcache_file_stem(const char *name, const char *version,
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
-static bool is_sha256_hex(const char *s)
+bool ds_pkgcache_is_sha256_hex(const char *s)
 {
     gsize n = 0;
 
@@ -177,17 +177,46 @@ static bool is_sha256_hex(const char *s)
 
 /* ---- look-ups ---- */
 
-int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
-                       const char *name, const char *version, const char *arch,
-                       GError **err)
+int ds_pkgcache_lookup_stem(char **path, char **sha256, ds_pkgcache *c,
+                            const char *stem, const char *label, GError **err)
 {
-    g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
-    g_autofree char *entry = NULL;
+    g_autofree char *entry = g_build_filename(c->index, stem, NULL);
     g_autofree char *file = NULL;
     char buf[INDEX_ENTRY_MAX + 1];
     struct stat st;
     ssize_t n;
     int fd;
+
+    fd = open(entry, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
+                            "package cache: %s: %s", label,
+                            errno == ENOENT ? "not cached" : g_strerror(errno));
+    n = read(fd, buf, INDEX_ENTRY_MAX);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    g_strchomp(buf);
+    if (!ds_pkgcache_is_sha256_hex(buf))
+        return ds_error_set(err, DS_EINVALID,
+                            "package cache: %s: a damaged index entry", entry);
+    file = g_build_filename(c->files, buf, NULL);
+    if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
+        return ds_error_set(err, DS_ENOTFOUND,
+                            "package cache: %s: indexed but %s is missing",
+                            label, file);
+    if (path)
+        *path = g_steal_pointer(&file);
+    if (sha256)
+        *sha256 = g_strdup(buf);
+    return 0;
+}
+
+int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
+                       const char *name, const char *version, const char *arch,
+                       GError **err)
+{
+    g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
+    g_autofree char *label = NULL;
 
     if (!stem) {
         g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
@@ -196,38 +225,23 @@ int ds_pkgcache_lookup(char **path, char **sha256, ds_pkgcache *c,
                             "package cache: refusing package '%s' (version or architecture not safe)",
                             shown);
     }
-    entry = g_build_filename(c->index, stem, NULL);
-    fd = open(entry, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return ds_error_set(err, errno == ENOENT ? DS_ENOTFOUND : DS_EGENERIC,
-                            "package cache: %s %s %s: %s", name, version, arch,
-                            errno == ENOENT ? "not cached" : g_strerror(errno));
-    n = read(fd, buf, INDEX_ENTRY_MAX);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    g_strchomp(buf);
-    if (!is_sha256_hex(buf))
-        return ds_error_set(err, DS_EINVALID,
-                            "package cache: %s: a damaged index entry", entry);
-    file = g_build_filename(c->files, buf, NULL);
-    if (lstat(file, &st) < 0 || !S_ISREG(st.st_mode))
-        return ds_error_set(err, DS_ENOTFOUND,
-                            "package cache: %s %s %s: indexed but %s is missing",
-                            name, version, arch, file);
-    if (path)
-        *path = g_steal_pointer(&file);
-    if (sha256)
-        *sha256 = g_strdup(buf);
-    return 0;
+    label = g_strdup_printf("%s %s %s", name, version, arch);
+    return ds_pkgcache_lookup_stem(path, sha256, c, stem, label, err);
 }
 
 /* ---- storing ---- */
 
 /* The control fields Package, Version and Architecture of the .deb at
  * path must be name's, version and arch. */
-static int check_deb(const char *path, const char *name, const char *version,
-                     const char *arch, const char *origin, GError **err)
+typedef struct deb_want {
+    const char *name, *version, *arch;
+} deb_want;
+
+static int check_deb(const char *path, const char *origin, void *payload,
+                     GError **err)
 {
+    const deb_want *w = payload;
+    const char *name = w->name, *version = w->version, *arch = w->arch;
     const char *argv[] = {"dpkg-deb", "--field",      path, "Package",
                           "Version",  "Architecture", NULL};
     ds_transport_options o = {.host = "package cache",
@@ -270,11 +284,11 @@ char *ds_pkgcache_sha256(GBytes *data)
                                        len);
 }
 
-int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
-                      const char *arch, GBytes *data, const char *expect_sha256,
-                      gint64 expect_size, const char *origin, GError **err)
+int ds_pkgcache_store_stem(ds_pkgcache *c, const char *stem, GBytes *data,
+                           const char *expect_sha256, gint64 expect_size,
+                           const char *origin, ds_pkgcache_check_fn check,
+                           void *payload, GError **err)
 {
-    g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
     g_autofree char *sum = NULL;
     g_autofree char *tmp = NULL;
     g_autofree char *final = NULL;
@@ -284,13 +298,6 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
     const void *d;
     int rc;
 
-    if (!stem) {
-        g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
-
-        return ds_error_set(err, DS_EINVALID,
-                            "%s: refusing package '%s' (name, version or architecture not safe)",
-                            origin, shown);
-    }
     d = g_bytes_get_data(data, &len);
     if (expect_size >= 0 && (guint64)expect_size != (guint64)len)
         return ds_error_set(err, DS_EINVALID,
@@ -305,7 +312,7 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
     final = g_build_filename(c->files, sum, NULL);
     if ((rc = ds_file_write_temp(&tmp, final, d ? d : "", len, 0644, err)) < 0)
         return ds_error_prefix(err, rc, "package cache: ");
-    if ((rc = check_deb(tmp, name, version, arch, origin, err)) < 0) {
+    if ((rc = check(tmp, origin, payload, err)) < 0) {
         unlink(tmp);
         return rc;
     }
@@ -317,6 +324,24 @@ int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
                                    err)) < 0)
         return ds_error_prefix(err, rc, "package cache: ");
     return 0;
+}
+
+int ds_pkgcache_store(ds_pkgcache *c, const char *name, const char *version,
+                      const char *arch, GBytes *data, const char *expect_sha256,
+                      gint64 expect_size, const char *origin, GError **err)
+{
+    g_autofree char *stem = ds_pkgcache_file_stem(name, version, arch);
+    deb_want w = {name, version, arch};
+
+    if (!stem) {
+        g_autofree char *shown = g_strescape(name ? name : "(null)", NULL);
+
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: refusing package '%s' (name, version or architecture not safe)",
+                            origin, shown);
+    }
+    return ds_pkgcache_store_stem(c, stem, data, expect_sha256, expect_size,
+                                  origin, check_deb, &w, err);
 }
 
 /* ---- the Packages index ---- */
@@ -353,7 +378,7 @@ static ds_pkgcache_entry *stanza_entry(GHashTable *fields)
 
     if (!name || strchr(name, ':') || !ds_name_is_safe_package(name) ||
         !ds_pkgcache_version_is_safe(version) ||
-        !ds_pkgcache_arch_is_safe(arch) || !file || !is_sha256_hex(lower) ||
+        !ds_pkgcache_arch_is_safe(arch) || !file || !ds_pkgcache_is_sha256_hex(lower) ||
         !size || !g_ascii_string_to_unsigned(size, 10, 0, G_MAXINT64, &n, NULL))
         return NULL;
     e = g_new0(ds_pkgcache_entry, 1);

@@ -98,3 +98,54 @@ int ds_pkgcache_fill_from_repository(GPtrArray **missing, ds_pkgcache *c,
 int ds_pkgcache_fill_from_host(GPtrArray **missing, ds_pkgcache *c,
                                ds_transport *t, const char *host,
                                GPtrArray *pkgs, GError **err);
+
+/* ---- rpm hosts (pkgcache-rpm.c) ----
+ * Packages keyed NAME.ARCH with EVR versions ("[EPOCH:]VERSION-RELEASE");
+ * indexed as DIR/index/NAME-EVR.ARCH.rpm (the epoch colon "%3a"). */
+
+/* That index name; NULL when the key, EVR or architecture is not safe
+ * or the key's architecture is not arch. */
+char *ds_pkgcache_rpm_stem(const char *key, const char *evr, const char *arch);
+/* ds_pkgcache_lookup for an rpm package. */
+int ds_pkgcache_lookup_rpm(char **path, char **sha256, ds_pkgcache *c,
+                           const char *key, const char *evr, const char *arch,
+                           GError **err);
+/* ds_pkgcache_store for an rpm package: the file must be an rpm whose
+ * name, epoch, version, release and architecture (rpm -qp) are the
+ * package's (a zero epoch and none are the same). */
+int ds_pkgcache_store_rpm(ds_pkgcache *c, const char *key, const char *evr,
+                          const char *arch, GBytes *data,
+                          const char *expect_sha256, gint64 expect_size,
+                          const char *origin, GError **err);
+
+/* What repodata/repomd.xml says of the primary metadata. */
+typedef struct ds_pkgcache_repomd {
+    char *href;          /* relative to the repository: "repodata/...gz" */
+    char *checksum_type; /* "sha256", "sha384" or "sha512" */
+    char *checksum;      /* lowercase hex of the (compressed) file */
+} ds_pkgcache_repomd;
+void ds_pkgcache_repomd_free(ds_pkgcache_repomd *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_pkgcache_repomd, ds_pkgcache_repomd_free)
+
+/* Parse repomd.xml: DS_EINVALID (naming origin) for what is not XML,
+ * has no primary entry, a location that is absolute, has "..", or is
+ * elsewhere (xml:base), or a checksum that is not a SHA-2 digest. */
+int ds_pkgcache_parse_repomd(ds_pkgcache_repomd **out, const char *data,
+                             gsize len, const char *origin, GError **err);
+/* Parse primary metadata into ds_pkgcache_entry * (name = NAME.ARCH,
+ * version = EVR without a zero epoch, sha256 NULL unless the package's
+ * checksum is a SHA-256, filename NULL when its location is not a safe
+ * relative path); packages with a missing or invalid field, and source
+ * packages, are skipped.  DS_EINVALID for what is not XML. */
+int ds_pkgcache_parse_primary(GPtrArray **out, const char *data, gsize len,
+                              const char *origin, GError **err);
+
+/* ds_pkgcache_fill_from_repository for an rpm host's packages from an
+ * rpm repository: URL/repodata/repomd.xml names the primary metadata
+ * (.xml, .xml.gz, or .xml.zst with libzstd), whose digest must be the
+ * one repomd.xml gives; each package's file is read from its location,
+ * its size and SHA-256 checked against primary, then rpm -qp. */
+int ds_pkgcache_fill_from_rpm_repository(GPtrArray **missing, ds_pkgcache *c,
+                                         const char *url, GPtrArray *pkgs,
+                                         const ds_pkgcache_options *opts,
+                                         GError **err);

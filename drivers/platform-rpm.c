@@ -5,9 +5,9 @@
  * configured and modified %config files, and the pending updates dnf
  * offers (platform-rpm-pending.c) into a manifest.  One round-trip for
  * the facts (drivers/scripts/rpm-facts.sh), one for the files (the dpkg
- * platform's files script, shared).  Collection only: plans and syncs
- * refuse rpm hosts (sync/plan).  Needs librpm for the version
- * order; a build without it refuses rpm hosts by name. */
+ * platform's files script, shared).  The replay is in
+ * platform-rpm-apply.c (the plan in sync/plan/plan-rpm.c).  Needs librpm
+ * for the version order; a build without it refuses rpm hosts by name. */
 #include <config.h>
 
 #include <string.h>

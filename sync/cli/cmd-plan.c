@@ -72,7 +72,11 @@ static void print_plan(ds_cli *cli, const ds_plan *plan)
             ds_cli_printf(cli, "         $ %s%s\n", cmd,
                           a->data ? " <DATA" : "");
         }
-        if (cli->verbosity >= 1 && a->kind == DS_ACTION_SOURCES_WRITE)
+        /* the repositories written, an rpm host's transaction lines */
+        if (cli->verbosity >= 1 &&
+            (a->kind == DS_ACTION_SOURCES_WRITE ||
+             (a->kind == DS_ACTION_PACKAGES && a->argv &&
+              !strcmp(a->argv[0], "dnf"))))
             for (guint j = 0; a->items && a->items[j]; j++)
                 ds_cli_printf(cli, "           %s\n", a->items[j]);
     }

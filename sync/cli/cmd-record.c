@@ -133,7 +133,7 @@ static json_t *record_fill_cache(ds_cli *cli, const ds_config *cfg,
         else if (manifests && hc)
             source = hc->source;
         ds_cache_fill(&warnings, &cached, cache, cfg, hc, h->host, source,
-                      pkgs);
+                      ds_manifest_is_rpm(m), pkgs);
         total += cached;
         ds_cli_verbose(cli, "%s: %u package file%s in the cache", h->host,
                        cached, cached == 1 ? "" : "s");

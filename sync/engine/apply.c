@@ -9,7 +9,7 @@
 
 #include "manifests/util/error.h"
 #include "manifests/util/shell.h"
-#include "sync/engine/sync.h"
+#include "sync/engine/apply-private.h"
 
 #define TAIL_LINES 10
 
@@ -200,6 +200,8 @@ static int validate(const ds_action *a, guint index, GError **err)
             what = "command for", bad = a->path;
         break;
     case DS_ACTION_PACKAGES:
+        if (ds_sync_action_is_rpm(a))
+            return ds_sync_validate_rpm(a, index, err);
         if (argc < 4 || g_strcmp0(a0, "env") ||
             g_strcmp0(a->argv[1], "DEBIAN_FRONTEND=noninteractive") ||
             g_strcmp0(a->argv[2], "apt-get"))
@@ -235,6 +237,8 @@ static int validate(const ds_action *a, guint index, GError **err)
             if (!ds_name_is_safe_package(a->argv[i]))
                 what = "package name", bad = a->argv[i];
         break;
+    case DS_ACTION_VERSIONLOCK:
+        return ds_sync_validate_rpm(a, index, err);
     case DS_ACTION_REBOOT:
         break;
     case DS_ACTION_MANUAL:
@@ -387,7 +391,11 @@ int ds_sync_apply_action(ds_step_failure **failure, ds_transport *t,
             return ds_error_prefix(err, rc, "step %u (%s): ", index,
                                    a->description);
         return 0;
+    case DS_ACTION_VERSIONLOCK:
+        return ds_sync_apply_rpm(failure, t, a, index, err);
     case DS_ACTION_PACKAGES:
+        if (ds_sync_action_is_rpm(a))
+            return ds_sync_apply_rpm(failure, t, a, index, err);
         if (a->debs && a->debs->len)
             return install_with_debs(failure, t, a, index, err);
         /* fall through */

@@ -58,7 +58,8 @@ static GHashTable *reasons_by_name(GPtrArray *missing)
 
 void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
                    const ds_config *cfg, const ds_host_config *h,
-                   const char *host, const char *source_uri, GPtrArray *pkgs)
+                   const char *host, const char *source_uri, bool rpm,
+                   GPtrArray *pkgs)
 {
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) from_repo = NULL;
@@ -73,8 +74,14 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
     if (cfg->package_repository) {
         g_autoptr(GError) e = NULL;
 
-        if (ds_pkgcache_fill_from_repository(
-                &from_repo, c, cfg->package_repository, pkgs, &popts, &e) < 0) {
+        int rc = rpm ? ds_pkgcache_fill_from_rpm_repository(
+                           &from_repo, c, cfg->package_repository, pkgs,
+                           &popts, &e)
+                     : ds_pkgcache_fill_from_repository(
+                           &from_repo, c, cfg->package_repository, pkgs,
+                           &popts, &e);
+
+        if (rc < 0) {
             /* Every package is then missing, for this reason. */
             from_repo = g_ptr_array_new_with_free_func(
                 (GDestroyNotify)ds_pkgcache_miss_free);
@@ -97,7 +104,11 @@ void ds_cache_fill(GPtrArray **warnings, guint *cached, ds_pkgcache *c,
         g_ptr_array_extend(left, pkgs, NULL, NULL);
     }
 
-    if (left->len && source_uri) {
+    if (left->len && rpm) {
+        /* dnf keeps no package files unless told to (keepcache) */
+        host_note = g_strdup_printf("%s's own packages: not read for rpm hosts",
+                                    host);
+    } else if (left->len && source_uri) {
         ds_transport_options topts;
         g_autoptr(ds_transport) t = NULL;
         g_autoptr(GError) e = NULL;
@@ -177,7 +188,8 @@ void ds_cache_fill_commit(GPtrArray **warnings, guint *cached,
         pkgs = ds_cache_changed_packages(m, changes, cfg->ignore);
         if (!pkgs->len)
             continue;
-        ds_cache_fill(&w, &n, c, cfg, h, m->host, h ? h->source : NULL, pkgs);
+        ds_cache_fill(&w, &n, c, cfg, h, m->host, h ? h->source : NULL,
+                      ds_manifest_is_rpm(m), pkgs);
         *cached += n;
         for (guint j = 0; j < w->len; j++)
             g_ptr_array_add(out, g_strdup(w->pdata[j]));

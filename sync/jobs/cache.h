@@ -23,13 +23,15 @@ struct ds_pkgcache;
  * opened [packages] cache; one for a whole run, so that the repository's
  * index is read once): the [packages] repository first, then the host's
  * apt cache read through source_uri (NULL: not asked; h gives its
- * transport options, may be NULL).  *cached counts the packages the
+ * transport options, may be NULL).  rpm: the packages are an rpm
+ * host's, read from the repository's rpm metadata (repodata/repomd.xml)
+ * and never from the host.  *cached counts the packages the
  * cache now holds; *warnings gets one line (char *) per package that
  * could not be cached, naming it and where it was looked for. */
 void ds_cache_fill(GPtrArray **warnings, guint *cached,
                    struct ds_pkgcache *cache, const ds_config *cfg,
                    const ds_host_config *h, const char *host,
-                   const char *source_uri, GPtrArray *pkgs);
+                   const char *source_uri, bool rpm, GPtrArray *pkgs);
 
 /* After a commit that recorded the collected prod manifests (ds_manifest
  * *, as `mirror` does): fill the [packages] cache with what each changed

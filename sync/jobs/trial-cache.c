@@ -86,7 +86,7 @@ int ds_trial_cache_debs(GPtrArray **out, ds_trial *tr, GError **err)
     ds_log_info(&tr->log, "%s: filling the package cache %s with the %u candidate version%s", tr->host, tr->cfg->package_cache,
                 pkgs->len, pkgs->len == 1 ? "" : "s");
     ds_cache_fill(&warnings, &cached, c, tr->cfg, tr->hc, tr->host,
-                  tr->hc->source, pkgs);
+                  tr->hc->source, false, pkgs);
     for (guint i = 0; i < warnings->len; i++)
         g_string_append_printf(missing, "%s%s", i ? "; " : "",
                                (const char *)warnings->pdata[i]);

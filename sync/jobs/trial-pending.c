@@ -59,7 +59,7 @@ int ds_trial_pending_prepare(ds_trial_pending *p, GPtrArray *installs,
     g_clear_error(err);
     /* its pending set is dnf's: apt cannot try it on the lab */
     if (ds_manifest_is_rpm(p->prod))
-        return ds_error_set(err, DS_EUNSUPPORTED, "%s: an rpm host: trial --pending tries pending updates on dpkg hosts only (rpm hosts are not replayed onto yet)", host);
+        return ds_error_set(err, DS_EUNSUPPORTED, "%s: an rpm host: trial --pending tries pending updates on dpkg hosts only (it installs them with apt and dpkg)", host);
     if (!p->prod->pending)
         return ds_error_set(err, DS_ENOTFOUND,
                             "prod's manifest at %.12s lists no pending "

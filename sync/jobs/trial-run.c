@@ -578,6 +578,11 @@ int ds_trial_run(ds_trial *tr, char **runs, char **checks)
         set_error(tr, g_strdup_printf("before the trial (nothing changed): %s", err->message));
         return rc;
     }
+    /* its package steps are apt's and dpkg's */
+    if (ds_manifest_is_rpm(before)) {
+        set_error(tr, g_strdup_printf("lab %s is an rpm host: trial installs packages with apt and dpkg only (nothing changed)", tr->hc->lab));
+        return DS_EUNSUPPORTED;
+    }
     if (tr->must_match && (rc = check_match(tr, before, &err)) < 0)
         return rc;
     if (ds_signals_caught > tr->signals_seen) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "drivers/pkgcache.h"
+#include "drivers/platform-rpm-apply.h"
 #include "manifests/util/error.h"
 #include "sync/plan/plan-private.h"
 
@@ -44,6 +45,74 @@ static const ds_package *request_package(const ds_manifest *prod,
     return p;
 }
 
+static const char *evr_plain(const char *evr)
+{
+    return g_str_has_prefix(evr, "0:") ? evr + 2 : evr;
+}
+
+/* prod's spelling of the version an rpm request "VERB NEVRA" installs
+ * (its version or one of other_versions), or NULL; *p its package. */
+static const char *rpm_request_version(const ds_package **p,
+                                       const ds_manifest *prod,
+                                       const char *req)
+{
+    const char *sp = strchr(req, ' ');
+    g_autofree char *key = NULL;
+    g_autofree char *evr = NULL;
+
+    if (!sp || g_str_has_prefix(req, "remove ") ||
+        !ds_rpm_nevra_split(sp + 1, &key, &evr) ||
+        !(*p = ds_manifest_find_package(prod, key)))
+        return NULL;
+    if (!strcmp(evr_plain((*p)->version), evr_plain(evr)))
+        return (*p)->version;
+    for (guint i = 0; (*p)->other_versions && i < (*p)->other_versions->len;
+         i++) {
+        const char *v = (*p)->other_versions->pdata[i];
+
+        if (!strcmp(evr_plain(v), evr_plain(evr)))
+            return v;
+    }
+    return NULL;
+}
+
+/* An rpm host's transaction: the requests the cache holds get a file
+ * copied to DS_RPM_FILE_DIR (the dnf command itself does not change). */
+static guint use_rpm_cache(ds_action *pkgs, const ds_manifest *prod,
+                           ds_pkgcache *cache)
+{
+    guint cached = 0;
+
+    for (guint i = 0; pkgs->items[i]; i++) {
+        const ds_package *p = NULL;
+        const char *version = rpm_request_version(&p, prod, pkgs->items[i]);
+        g_autofree char *path = NULL;
+        g_autofree char *sha = NULL;
+        g_autofree char *stem = NULL;
+        ds_plan_deb *d;
+
+        if (!version ||
+            !(stem = ds_pkgcache_rpm_stem(p->name, version, p->arch)) ||
+            ds_pkgcache_lookup_rpm(&path, &sha, cache, p->name, version,
+                                   p->arch, NULL) < 0)
+            continue;
+        d = g_new0(ds_plan_deb, 1);
+        d->request = g_strdup(pkgs->items[i]);
+        d->cache_path = g_steal_pointer(&path);
+        d->sha256 = g_steal_pointer(&sha);
+        d->target = g_strdup_printf(DS_RPM_FILE_DIR "/%s", stem);
+        if (pkgs->details && i < g_strv_length(pkgs->details)) {
+            char *line = g_strconcat(pkgs->details[i], " (from cache)", NULL);
+
+            g_free(pkgs->details[i]);
+            pkgs->details[i] = line;
+        }
+        g_ptr_array_add(pkgs->debs, d);
+        cached++;
+    }
+    return cached;
+}
+
 int ds_plan_use_package_cache(ds_plan *plan, const ds_manifest *prod,
                               const char *cache_dir, GError **err)
 {
@@ -71,7 +140,9 @@ int ds_plan_use_package_cache(ds_plan *plan, const ds_manifest *prod,
         return ds_error_prefix(err, DS_EGENERIC, "%s: ", plan->host);
     pkgs->debs =
         g_ptr_array_new_with_free_func((GDestroyNotify)ds_plan_deb_free);
-    for (guint i = 0; pkgs->items[i]; i++) {
+    if (ds_manifest_is_rpm(prod))
+        installs = cached = use_rpm_cache(pkgs, prod, cache);
+    for (guint i = 0; !ds_manifest_is_rpm(prod) && pkgs->items[i]; i++) {
         const char *req = pkgs->items[i];
         g_autofree char *version = NULL;
         g_autofree char *path = NULL;

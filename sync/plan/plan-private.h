@@ -30,3 +30,14 @@ int ds_plan_service(plan_ctx *ctx, const ds_change *c);
 int ds_plan_selection_before(plan_ctx *ctx, GPtrArray *changes);
 int ds_plan_selection_after(plan_ctx *ctx, GPtrArray *changes);
 gint ds_plan_cmp_str(gconstpointer a, gconstpointer b);
+
+/* The steps after the package transaction, shared by both platforms:
+ * files (but those `early` put in the sources phase), the reload of
+ * systemd's units, services, the reboot. */
+int ds_plan_tail(plan_ctx *ctx, GPtrArray *changes, GHashTable *early);
+/* The OS change that is not replayed: a MANUAL step. */
+void ds_plan_os_manual(plan_ctx *ctx, GPtrArray *changes);
+
+/* An rpm host's plan (plan-rpm.c): .repo files, versionlock, one dnf
+ * transaction, then ds_plan_tail. */
+int ds_plan_rpm_walk(plan_ctx *ctx, GPtrArray *changes);

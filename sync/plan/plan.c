@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sync/plan/plan.c: turn the semantic diff lab -> prod into ordered actions:
- * apt sources, one package transaction, files, services, reboot.
+ * apt sources, one package transaction, files, services, reboot (an rpm
+ * host's sources and packages: plan-rpm.c).
  *
  * Choices made here (see also doc/driftsync.1, PLAN):
  * - Sources: the manifest keeps source lines, not the files that hold
@@ -56,6 +57,7 @@ static const char *const kind_names[] = {
     [DS_ACTION_REBOOT] = "reboot",
     [DS_ACTION_MANUAL] = "manual",
     [DS_ACTION_APT_MARK] = "apt-mark",
+    [DS_ACTION_VERSIONLOCK] = "versionlock",
 };
 
 const char *ds_plan_phase_name(ds_plan_phase phase)
@@ -447,35 +449,8 @@ static GHashTable *signed_by_paths(const ds_manifest *m)
     return keys;
 }
 
-static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
+void ds_plan_os_manual(plan_ctx *ctx, GPtrArray *changes)
 {
-    g_autoptr(GHashTable) keys = NULL;
-    bool need_update = false, reload = false;
-    int rc;
-
-    for (guint i = 0; i < changes->len; i++) {
-        ds_change_kind k = ((ds_change *)changes->pdata[i])->kind;
-
-        need_update |= k == DS_CHANGE_PACKAGE_INSTALLED ||
-                       k == DS_CHANGE_PACKAGE_UPGRADED ||
-                       k == DS_CHANGE_PACKAGE_DOWNGRADED;
-    }
-    /* Keyrings prod's sources name (signed-by=) go before the sources,
-     * so that apt-get update can check the new repositories. */
-    keys = signed_by_paths(ctx->prod);
-    ctx->file_phase = DS_PHASE_SOURCES;
-    for (guint i = 0; i < changes->len; i++) {
-        const ds_change *c = changes->pdata[i];
-
-        if (c->category == DS_CAT_FILES &&
-            g_hash_table_contains(keys, c->name) &&
-            c->kind != DS_CHANGE_FILE_REMOVED &&
-            (rc = ds_plan_file(ctx, c)) < 0)
-            return rc;
-    }
-    ctx->file_phase = DS_PHASE_FILES;
-    if ((rc = plan_sources(ctx, changes, need_update)) < 0)
-        return rc;
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
@@ -487,15 +462,18 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
                                 c->new_value ? c->new_value : "unknown"),
                 NULL);
     }
-    if ((rc = ds_plan_selection_before(ctx, changes)) < 0 ||
-        (rc = plan_packages(ctx, changes)) < 0 ||
-        (rc = ds_plan_selection_after(ctx, changes)) < 0)
-        return rc;
+}
+
+int ds_plan_tail(plan_ctx *ctx, GPtrArray *changes, GHashTable *early)
+{
+    bool reload = false;
+    int rc;
+
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = changes->pdata[i];
 
         if (c->category == DS_CAT_FILES &&
-            !(g_hash_table_contains(keys, c->name) &&
+            !(g_hash_table_contains(early, c->name) &&
               c->kind != DS_CHANGE_FILE_REMOVED) &&
             (rc = ds_plan_file(ctx, c)) < 0)
             return rc;
@@ -527,6 +505,43 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
     return 0;
 }
 
+static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
+{
+    g_autoptr(GHashTable) keys = NULL;
+    bool need_update = false;
+    int rc;
+
+    for (guint i = 0; i < changes->len; i++) {
+        ds_change_kind k = ((ds_change *)changes->pdata[i])->kind;
+
+        need_update |= k == DS_CHANGE_PACKAGE_INSTALLED ||
+                       k == DS_CHANGE_PACKAGE_UPGRADED ||
+                       k == DS_CHANGE_PACKAGE_DOWNGRADED;
+    }
+    /* Keyrings prod's sources name (signed-by=) go before the sources,
+     * so that apt-get update can check the new repositories. */
+    keys = signed_by_paths(ctx->prod);
+    ctx->file_phase = DS_PHASE_SOURCES;
+    for (guint i = 0; i < changes->len; i++) {
+        const ds_change *c = changes->pdata[i];
+
+        if (c->category == DS_CAT_FILES &&
+            g_hash_table_contains(keys, c->name) &&
+            c->kind != DS_CHANGE_FILE_REMOVED &&
+            (rc = ds_plan_file(ctx, c)) < 0)
+            return rc;
+    }
+    ctx->file_phase = DS_PHASE_FILES;
+    if ((rc = plan_sources(ctx, changes, need_update)) < 0)
+        return rc;
+    ds_plan_os_manual(ctx, changes);
+    if ((rc = ds_plan_selection_before(ctx, changes)) < 0 ||
+        (rc = plan_packages(ctx, changes)) < 0 ||
+        (rc = ds_plan_selection_after(ctx, changes)) < 0)
+        return rc;
+    return ds_plan_tail(ctx, changes, keys);
+}
+
 int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                   const ds_manifest *prod, const ds_plan_options *opts,
                   GError **err)
@@ -554,10 +569,11 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
         return ds_error_set(err, DS_EINVALID,
                             "%s: the lab manifest is for host '%s'", prod->host,
                             lab->host ? lab->host : "(null)");
-    /* rpm hosts are recorded and diffed; replaying onto them is not
-     * built yet, and a dpkg plan must never be run on one. */
-    if (ds_manifest_is_rpm(prod) || ds_manifest_is_rpm(lab))
-        return ds_error_set(err, DS_EUNSUPPORTED, "%s: an rpm host: driftsync records and diffs rpm hosts but cannot replay onto them yet (no plan or sync)", prod->host);
+    /* A dpkg plan must never run on an rpm host, nor the reverse. */
+    if (ds_manifest_is_rpm(prod) != ds_manifest_is_rpm(lab))
+        return ds_error_set(err, DS_EINVALID, "%s: the lab is %s host and prod %s one: a plan needs both of one platform", prod->host,
+                            ds_manifest_is_rpm(lab) ? "an rpm" : "a dpkg",
+                            ds_manifest_is_rpm(prod) ? "an rpm" : "a dpkg");
     plan = g_new0(ds_plan, 1);
     plan->host = g_strdup(prod->host);
     plan->actions =
@@ -570,7 +586,9 @@ int ds_plan_build(ds_plan **out, const ds_manifest *lab,
                      .ignore = ignore,
                      .err = err,
                      .file_phase = DS_PHASE_FILES};
-    if ((rc = plan_walk(&ctx, changes)) < 0)
+    rc = ds_manifest_is_rpm(prod) ? ds_plan_rpm_walk(&ctx, changes)
+                                   : plan_walk(&ctx, changes);
+    if (rc < 0)
         return rc;
     if (opts->package_cache &&
         (rc = ds_plan_use_package_cache(plan, prod, opts->package_cache,

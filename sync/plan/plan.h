@@ -33,12 +33,16 @@ typedef enum {
     DS_ACTION_REBOOT,          /* systemctl reboot: the executor reconnects */
     DS_ACTION_MANUAL,          /* drift that cannot be replayed: no argv */
     DS_ACTION_APT_MARK,        /* apt-mark hold|unhold|auto|manual -- PKG.. */
+    DS_ACTION_VERSIONLOCK,     /* rpm: dnf -y versionlock add|delete -- .. */
 } ds_action_kind;
 
 /* The managed apt sources file: the whole desired set of prod lines. */
 #define DS_PLAN_SOURCES_FILE "/etc/apt/sources.list.d/driftsync.list"
 /* Suffix given to the lab's other sources files when they are set aside. */
 #define DS_PLAN_SOURCES_OFF ".driftsync-off"
+/* rpm hosts: the managed repository file, the whole desired set of
+ * prod's enabled repositories (see plan-rpm.c). */
+#define DS_PLAN_REPOS_FILE "/etc/yum.repos.d/driftsync.repo"
 /* Where package files from the package cache are copied in the lab for
  * the package transaction (root only, removed after it). */
 #define DS_PLAN_DEB_DIR "/var/cache/driftsync/debs"
@@ -49,7 +53,8 @@ typedef struct ds_plan_deb {
     char *request;    /* the "name=version" it replaces in argv */
     char *cache_path; /* the file in the cache, on this machine */
     char *sha256;     /* its digest, checked again before the copy */
-    char *target;     /* its path in the lab: DS_PLAN_DEB_DIR/STEM.deb */
+    char *target;     /* its path in the lab: DS_PLAN_DEB_DIR/STEM.deb
+                       * (rpm: DS_RPM_FILE_DIR/STEM.rpm) */
 } ds_plan_deb;
 void ds_plan_deb_free(ds_plan_deb *d);
 
@@ -70,7 +75,9 @@ typedef struct ds_action {
     char *content_ref; /* FILE_WRITE: git blob id of prod's content */
     char *store_path;  /* FILE_WRITE: "files/prod/HOST/PATH" in the store */
     /* SOURCES_WRITE: the full desired set of lines; PACKAGES: the
-     * requests ("name=version", "name-"); NULL-terminated. */
+     * requests ("name=version", "name-"; on an rpm host the lines of the
+     * dnf transaction: "install NAME-E:V-R.ARCH", "remove NAME.ARCH",
+     * ...); NULL-terminated. */
     char **items;
     char **details; /* PACKAGES: one human line per request */
     GPtrArray *debs; /* PACKAGES: ds_plan_deb * from the cache, or NULL */
@@ -87,7 +94,8 @@ void ds_plan_free(ds_plan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_plan, ds_plan_free)
 
 /* Build the plan that takes `lab` to `prod` (both normalised manifests of
- * the same host).  Every name that reaches an argv is validated again;
+ * the same host, both dpkg or both rpm: an rpm host's plan is built by
+ * plan-rpm.c, with a dnf transaction and .repo files).  Every name that reaches an argv is validated again;
  * a hostile package, path, service, version, owner or link target fails
  * the whole plan with DS_EINVALID ("HOST: ...: NAME") before anything can
  * run.  Secret files and files without stored content that differ

@@ -3,7 +3,7 @@
 # tests/cli/patches-rpm.sh: pending updates of an rpm host, from its own
 # dnf: a RHEL-like root (tests/data/rpm/mkroot.sh) with older packages
 # installed and newer ones in an rpm repository whose updateinfo
-# classifies them (tests/data/rpm/mkrepo.sh: createrepo_c, modifyrepo_c),
+# classifies them (tests/data/rpm/mkrepo.sh pending: createrepo_c, modifyrepo_c),
 # collected as local:ROOT and with record --local --root.  `patches` lists
 # the security updates first, the most severe first, with their advisories,
 # and the others as updates; `audit` finds the security ones (`trial
@@ -16,7 +16,7 @@ for c in rpm rpmbuild createrepo_c modifyrepo_c dnf jq; do
 done
 
 mk() {
-    { sh "$DATA/rpm/mkroot.sh" "$T/r" && sh "$DATA/rpm/mkrepo.sh" "$T/r"; } \
+    { sh "$DATA/rpm/mkroot.sh" "$T/r" && sh "$DATA/rpm/mkrepo.sh" pending "$T/r"; } \
         >"$T/mkroot.log" 2>&1
 }
 mk || { cat "$T/mkroot.log" >&2; echo "1..1"; echo "not ok 1 - mkroot"; exit 1; }

@@ -7,8 +7,9 @@
 # the modified %config file and the configured files are captured, the
 # enabled repositories are normalised and no credential of a .repo file
 # reaches any git object; an upgrade is diffed with rpm's order; plan
-# refuses the rpm host (recorded and diffed, not yet replayed); audit
-# checks it.
+# upgrades a lab as first recorded in one dnf transaction and refuses a
+# lab of the other platform (the replay itself: tests/cli/sync-rpm.sh);
+# audit checks it.
 . "$DS_SRCDIR/tests/setup.sh"
 for c in rpm rpmbuild; do
     command -v "$c" >/dev/null || skip_all "$c is not installed (contrib/install-deps.sh test)"
@@ -100,15 +101,25 @@ grep_not "no repository credential reaches the git objects" \
     'SECRETREPOPASS|SECRETKEYPATH|SECRETPROXYPASS|repouser' "$T/objects"
 check "git fsck --strict is clean" git --git-dir="$S" fsck --strict
 
-# Recorded and diffed, not replayed: plan refuses the rpm host.
+# A lab as first recorded: one dnf transaction; a dpkg lab: refused.
 python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1])); m["role"] = "lab"
 json.dump(m, open(sys.argv[2], "w"))' "$T/rh1.json" "$T/lab.json"
 expect_status 0 "an rpm lab manifest can be imported" dsc record --from "$T/lab.json"
-expect_status 2 "plan refuses an rpm host" dsc plan rh1
+expect_status 1 "plan of an rpm host whose lab is behind exits 1" dsc plan rh1
+grep_ok "with the upgrade in one dnf transaction" \
+    '^ +1\. one dnf transaction: 1 upgrade$' "$T/out"
+python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+for k in ("platform",): m.pop(k, None)
+m["schema"] = "driftsync/manifest/v1"; m["packages"] = {}
+json.dump(m, open(sys.argv[2], "w"))' "$T/lab.json" "$T/dpkg-lab.json"
+expect_status 0 "a dpkg lab manifest for it can be imported" dsc record --from "$T/dpkg-lab.json"
+expect_status 2 "plan refuses a lab of the other platform" dsc plan rh1
 grep_ok "and says why, naming the host" \
-    '^driftsync: rh1: an rpm host: driftsync records and diffs rpm hosts but cannot replay onto them yet' "$T/err"
+    '^driftsync: rh1: the lab is a dpkg host and prod an rpm one: a plan needs both of one platform' "$T/err"
 
 # Its pending updates come from its own dnf (tests/cli/patches-rpm.sh):
 # here its repositories cannot be read (or dnf is missing), which patches

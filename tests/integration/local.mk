@@ -8,4 +8,5 @@ shell_tests += \
 	tests/integration/audit-ssh.sh tests/integration/report-browser.sh \
 	tests/integration/secrets.sh tests/integration/ssh-stall.sh \
 	tests/integration/remote-ssh.sh tests/integration/remote-https.sh \
-	tests/integration/sudo.sh tests/integration/mirror-daemons.sh
+	tests/integration/sudo.sh tests/integration/mirror-daemons.sh \
+	tests/integration/rpm-cache.sh

@@ -18,7 +18,8 @@ unit_tests += \
 	tests/unit/test-util \
 	tests/unit/test-bundle \
 	tests/unit/test-textdiff \
-	tests/unit/test-rpm tests/unit/test-rpm-pending
+	tests/unit/test-rpm tests/unit/test-rpm-pending \
+	tests/unit/test-pkgcache-rpm tests/unit/test-plan-rpm
 
 # The dpkg collector against scripted answers (a "scripted:" transport,
 # also used by the fuzz target tests/fuzz/fuzz-dpkg-collect).

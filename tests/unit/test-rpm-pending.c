@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/unit/test-rpm-pending.c: an rpm host's pending updates: the
  * parsers of dnf's answers on real output (tests/data/rpm/dnf-*.txt, dnf
- * about the root of tests/data/rpm/mkrepo.sh) and on hostile output, the
+ * about the root of tests/data/rpm/mkrepo.sh pending) and on hostile output, the
  * security classification from the advisories, and the manifest members
  * that carry it (v2 only). */
 #include <config.h>
