@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/image.sh: build the end-to-end guest image once: Debian
-# bookworm minbase + qemu-guest-agent + a kernel + systemd's tools, a tiny
-# PID 1 (systemd installed but not running, no udev) that keeps qemu-ga on
+# bookworm minbase + qemu-guest-agent + a kernel + systemd's tools + rpm
+# and dnf (for the rpm guests of rpm.sh), a tiny PID 1 (systemd installed but not running, no udev) that keeps qemu-ga on
 # its virtio port, as an ext4 qcow2 base image with the kernel and initrd
 # beside it.  systemctl works on the unit files without a manager, so
 # services can be enabled and disabled.  Prints the directory holding
@@ -20,8 +20,12 @@ set -euo pipefail
 DIR=${DS_E2E_DIR:-/var/lib/driftsync-e2e}
 CACHE=${DS_E2E_CACHE:-/var/cache/driftsync-e2e}
 SUITE=bookworm
-# Guest packages on top of debootstrap's minbase.
-GUEST_PACKAGES="qemu-guest-agent linux-image-amd64 initramfs-tools kmod systemd"
+# Guest packages on top of debootstrap's minbase.  rpm, dnf and
+# dnf-plugins-core (versionlock) turn a guest into an rpm host for
+# rpm.sh: installed here they cost seconds once, while apt in a guest
+# under TCG takes longer than five minutes for them (about 80 packages).
+GUEST_PACKAGES="qemu-guest-agent linux-image-amd64 initramfs-tools kmod systemd
+    rpm dnf dnf-plugins-core"
 SELF=$(readlink -f "$0")
 
 T0=$(date +%s.%N)
@@ -159,7 +163,7 @@ guest_image() {
             # debootstrap fetches with wget, which takes the proxy from
             # the environment; one already there stays when apt names none
             [ -z "$proxy" ] || export http_proxy=$proxy https_proxy=$proxy
-            say "debootstrap $SUITE minbase + $GUEST_PACKAGES ($(mirror) from $(mirror_from)${proxy:+, proxy $proxy})"
+            say "debootstrap $SUITE minbase + $(echo $GUEST_PACKAGES) ($(mirror) from $(mirror_from)${proxy:+, proxy $proxy})"
             build_rootfs "$store/rootfs-$rkey"
             say "debootstrap done in $(elapsed "$t")s"
         fi

@@ -1,43 +1,32 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/e2e/rpm.sh: `driftsync sync` onto rpm guests: the bed's Debian
-# guests made RHEL-like (rpm, dnf and its versionlock plugin installed by
-# apt from the debs this machine's apt downloads for them, os-release of
-# Rocky, rpm's database in /var/lib/rpm, dpkg's set aside), packages
-# built here with rpmbuild in a createrepo_c repository copied into both
-# (tests/data/rpm/mkrepo.sh).  prod upgrades, downgrades across an epoch,
-# removes, installs a second version of an install-only package; one sync
-# leaves the lab equal as `rpm -qa` reports it; a failing %post reverts
-# the lab.  Both guests go back to their baselines at the end.  Runs only
-# with DS_E2E=1.
+# guests made RHEL-like (rpm, dnf and its versionlock plugin come with the
+# bed's image, tests/e2e/image.sh; os-release of Rocky, rpm's database in
+# /var/lib/rpm, dpkg's set aside), packages built here with rpmbuild in a
+# createrepo_c repository copied into both (tests/data/rpm/mkrepo.sh).
+# prod upgrades, downgrades across an epoch, removes, installs a second
+# version of an install-only package; one sync leaves the lab equal as
+# `rpm -qa` reports it; a failing %post reverts the lab.  Both guests go
+# back to their baselines at the end.  Runs only with DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
-require_cmds rpmbuild createrepo_c dpkg-scanpackages apt-get git
+require_cmds rpmbuild createrepo_c git
 baselines e2e-rpm-baseline $PROD $LAB
-
-# dnf and what it needs that the guests lack: apt resolves against the
-# guest's own dpkg status, downloads into $T/repo.
-vexec $PROD /bin/cat /var/lib/dpkg/status >"$T/guest-status"
-mkdir -p "$T/repo" "$T/apt/partial"
-check "apt downloads dnf for the guests" \
-    apt-get install -y -q --download-only --no-install-recommends \
-    -o Dir::State::status="$T/guest-status" \
-    -o Dir::Cache::archives="$T/apt" -o Debug::NoLocking=1 \
-    dnf dnf-plugins-core rpm
-cp "$T"/apt/*.deb "$T/repo/"
-repo_index
+for d in $PROD $LAB; do
+    check "$d: the image carries rpm, dnf and versionlock" \
+        vexec $d /usr/bin/test -x /usr/bin/rpm -a -x /usr/bin/dnf -a \
+        -f /usr/lib/python3/dist-packages/dnf-plugins/versionlock.py
+done
 
 mkdir -p "$T/rpm"
 sh "$DATA/rpm/mkrepo.sh" replay "$T/rpm" >"$T/mkrepo.log" 2>&1 ||
     { cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo"; exit 1; }
-# rpmguest DOMAIN: a RHEL-like guest with dnf and $T/repo's rpms as its
-# one dnf repository ($T/rpm/repo).
+# rpmguest DOMAIN: a RHEL-like guest with $T/rpm/repo's rpms as its one
+# dnf repository.
 rpmguest() {
     local d=$1 f
-    setup_guest "$d" || return 1
-    at "$d" run env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends dnf dnf-plugins-core rpm >/dev/null || return 1
     at "$d" run mkdir -p /srv/ds-rpm/repodata /srv/ds-rpm/noarch \
         /etc/yum.repos.d /etc/rpm /var/lib/rpm || return 1
     for f in "$T"/rpm/repo/noarch/*.rpm "$T"/rpm/repo/repodata/*; do
