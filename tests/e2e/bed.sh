@@ -93,14 +93,26 @@ dynamic_ownership = 0
 security_driver = "none"
 EOF
     fi
-    # The daemons must not inherit the bed's lock (fd 9): they would hold
-    # it for as long as they run, and the next bed.sh would wait forever.
-    pidof_alive /run/virtlogd.pid || virtlogd -d 8>&- 9>&-
-    pidof_alive /run/libvirtd.pid || libvirtd -d 8>&- 9>&-
+    pidof_alive /run/virtlogd.pid || spawn_daemon virtlogd -d
+    pidof_alive /run/libvirtd.pid || spawn_daemon libvirtd -d
     local i
     for i in $(seq 300); do daemon_up && break; sleep 0.1; done
     daemon_up || die "libvirtd did not start (see /var/log/libvirt)"
     say "libvirtd started"
+}
+# spawn_daemon CMD...: CMD with no descriptor open but 0, 1 and 2.  A
+# daemon must inherit no lock: not the bed's (fd 9), not the one of
+# `flock /var/tmp/ds-e2e.lock make check-e2e` (flock(1) passes its fd to
+# the command), or it holds it for as long as it runs and every later run
+# waits for ever.
+spawn_daemon() {
+    (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd=${fd##*/}
+            [ "$fd" -le 2 ] || exec {fd}>&-
+        done
+        exec "$@"
+    )
 }
 # The processes that hold the bed's lock file open, for the error message.
 lock_holders() {

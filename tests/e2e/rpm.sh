@@ -59,18 +59,32 @@ check "prod is recorded as an rpm host" jq -e '.platform == "rpm" and .packages[
 expect_status 0 "record the lab" dsc record --lab e2e
 expect_status 0 "prod and lab start equal" dsc diff e2e
 
-# ---- prod changes in every way -----------------------------------------
+# ---- prod changes in every way; one mirror brings the lab along ---------
 printf 'upgrade ds-a-0:2.0-1.noarch\ndowngrade ds-b-0:1.0-1.noarch\ndowngrade ds-e-0:3.0-1.noarch\nremove ds-c.noarch\ninstall ds-d-0:1.0-1.noarch ds-kernel-0:6.2.0-1.noarch\nrun\n' |
     at $PROD write /root/tx 0600
-check "prod: one dnf transaction" at $PROD run dnf -y -q --releasever=9 shell /root/tx
-expect_status 0 "record the change" dsc record e2e
-expect_status 0 "sync --dry-run" dsc sync --dry-run e2e
-grep_ok "the plan is one dnf transaction" \
-    'one dnf transaction: 2 installs, 1 upgrade, 2 downgrades, 1 removal' "$T/out"
 t=$(now_ms)
-expect_status 0 "sync" dsc --json sync e2e
-diag "sync took $(($(now_ms) - t)) ms"
-check "synced" jq -e '.hosts[0].status == "synced" and .exit == 0' "$T/out"
+check "prod: one dnf transaction" at $PROD run dnf -y -q --releasever=9 shell /root/tx
+diag "the same transaction run on prod by dnf alone: $(($(now_ms) - t)) ms"
+expect_status 0 "mirror --dry-run" dsc mirror --dry-run e2e
+grep_ok "the lab would be synced" \
+    '^mirror \(host e2e\): 1 host recorded, 1 would be synced, 0 in sync, 0 failed' "$T/out"
+# stamp CMD...: CMD with each line of its standard error prefixed by the
+# milliseconds since it started (the sync's progress, timed, in the log)
+stamp() {
+    local t0
+    t0=$(now_ms)
+    { "$@" 2>&1 >&3 3>&- | while IFS= read -r l; do
+        printf '%6d ms %s\n' $(($(now_ms) - t0)) "$l"; done >&2; } 3>&1
+    return "${PIPESTATUS[0]}"
+}
+t=$(now_ms)
+expect_status 0 "mirror: prod recorded, the lab synced" stamp dsc -v --json mirror e2e
+diag "mirror took $(($(now_ms) - t)) ms; its progress:" "$(cat "$T/err")"
+check "the report: a record commit, the lab synced" jq -e \
+    '.recorded.commit != null and .labs[0].status == "synced" and .summary.synced == 1 and .summary.failed == 0' "$T/out"
+check "the lab's packages in one dnf transaction" test \
+    "$(journal '[.steps[] | select(.kind == "packages") | .description] | tojson')" = \
+    '["one dnf transaction: 2 installs, 1 upgrade, 2 downgrades, 1 removal"]'
 qa $PROD >"$T/prod.qa"
 qa $LAB >"$T/lab.qa"
 if cmp -s "$T/prod.qa" "$T/lab.qa" && grep -q '^ds-e-3.0-1.noarch$' "$T/lab.qa" &&
