@@ -79,9 +79,19 @@ stamp() {
         printf '%6d ms %s\n' $(($(now_ms) - t0)) "$l"; done >&2; } 3>&1
     return "${PIPESTATUS[0]}"
 }
+# cpu_ms: CPU, the CPU time (user + system) in ms of this shell's
+# finished children (not in a subshell: those are its own)
+cpu_ms() {
+    times >"$T/times"
+    CPU=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/)
+        printf "%d\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * 1000 }' "$T/times")
+}
 t=$(now_ms)
+cpu_ms
+c=$CPU
 expect_status 0 "mirror: prod recorded, the lab synced" stamp dsc -v --json mirror e2e
-diag "mirror took $(($(now_ms) - t)) ms; its progress:" "$(cat "$T/err")"
+cpu_ms
+diag "mirror took $(($(now_ms) - t)) ms, driftsync's CPU $((CPU - c)) ms; its progress:" "$(cat "$T/err")"
 check "the report: a record commit, the lab synced" jq -e \
     '.recorded.commit != null and .labs[0].status == "synced" and .summary.synced == 1 and .summary.failed == 0' "$T/out"
 check "the lab's packages in one dnf transaction" test \
