@@ -97,6 +97,7 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
     const char *p = ds_json_ws(data, end) + 1;
     ds_json_str key = {NULL, 0, NULL};
     bool first = true;
+    gsize mark;
 
     for (;;) {
         const char *start, *value;
@@ -121,10 +122,15 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
             continue;
         g_string_append(doc, first ? "\n  " : ",\n  ");
         first = false;
+        mark = doc->len;
         if (use == MEMBER_EMPTY)
             g_string_append_len(doc, start, value - start);
         g_string_append_len(doc, use == MEMBER_EMPTY ? "{}" : start,
                             use == MEMBER_EMPTY ? 2 : p - start);
+        /* One member a line (no string holds a newline), for doc_trim. */
+        for (gsize i = mark; i < doc->len; i++)
+            if (doc->str[i] == '\n')
+                doc->str[i] = ' ';
     }
     g_free(key.owned);
     g_string_append(doc, "\n}\n");
@@ -176,7 +182,7 @@ static bool entry_parse(cache_entry *e, const git_oid *id, char *data,
     g_strlcpy(e->state, f[1], sizeof(e->state));
     g_strlcpy(e->sel, f[2], sizeof(e->sel));
     e->len = (gsize)n;
-    e->doc = g_memdup2(nl + 1, e->len);
+    e->doc = g_strndup(nl + 1, e->len);
     return true;
 }
 
@@ -240,12 +246,60 @@ static char *pair_origin(const pair_ctx *c, ds_role role)
                            c->rev ? c->rev : "HEAD");
 }
 
+/* A member line of a small document ("  \"files\": {...}," without
+ * its comma) that the other document has alike is left out of both, as
+ * empty, when the semantic diff reads nothing else from it: equal
+ * files, services or sources make no change.  The others are kept. */
+static const struct {
+    const char *line; /* the line's start */
+    const char *empty;
+} trimmed[] = {
+    {"  \"files\": ", "{}"},
+    {"  \"services\": ", "{}"},
+    {"  \"sources\": ", "[]"},
+};
+
+static gsize line_len(const char *l)
+{
+    gsize n = strlen(l);
+
+    return n && l[n - 1] == ',' ? n - 1 : n;
+}
+
+static char *doc_trim(char *const *mine, char *const *theirs)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; mine[i]; i++) {
+        const char *l = mine[i];
+        gsize n = line_len(l);
+        gsize t = 0;
+        bool alike = false;
+
+        while (t < G_N_ELEMENTS(trimmed) &&
+               strncmp(l, trimmed[t].line, strlen(trimmed[t].line)))
+            t++;
+        for (guint j = 0; t < G_N_ELEMENTS(trimmed) && theirs[j] && !alike;
+             j++)
+            alike = line_len(theirs[j]) == n && !memcmp(theirs[j], l, n);
+        if (alike)
+            g_string_append_printf(out, "%s%s%s\n", trimmed[t].line,
+                                   trimmed[t].empty, l[n] == ',' ? "," : "");
+        else
+            g_string_append_printf(out, "%s\n", l);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* The pair from both blobs' entries: *same when their states agree, else
  * both small documents when their left-out members agree and they parse;
  * false when the entries cannot say (nothing set). */
 static bool pair_from_cache(ds_manifest **out, bool *same, ds_store *st,
                             const pair_ctx *c, cache_entry *e)
 {
+    g_auto(GStrv) prod = NULL;
+    g_auto(GStrv) lab = NULL;
+    char **lines[2];
     if (!entry_load(&e[0], st, c->id[0]) || !entry_load(&e[1], st, c->id[1]))
         return false;
     if (!strcmp(e[0].state, e[1].state)) {
@@ -254,10 +308,13 @@ static bool pair_from_cache(ds_manifest **out, bool *same, ds_store *st,
     }
     if (strcmp(e[0].sel, e[1].sel))
         return false;
+    lines[0] = prod = g_strsplit(e[0].doc, "\n", 0);
+    lines[1] = lab = g_strsplit(e[1].doc, "\n", 0);
     for (int r = 0; r < 2; r++) {
         g_autofree char *origin = pair_origin(c, (ds_role)r);
+        g_autofree char *doc = doc_trim(lines[r], lines[1 - r]);
 
-        if (ds_manifest_parse(&out[r], e[r].doc, e[r].len, origin, NULL) < 0) {
+        if (ds_manifest_parse(&out[r], doc, strlen(doc), origin, NULL) < 0) {
             g_clear_pointer(&out[0], ds_manifest_free);
             return false;
         }
