@@ -3,7 +3,9 @@
  * written straight into the object database).  Layout:
  *   prod/HOST.json  lab/HOST.json  files/{prod,lab}/HOST/PATH
  *   bundles/NAME.json  trials/HOST/RUN.json  (manifests/store-bundle.h)
- * One commit per run, only when something changed. */
+ * One commit per run, only when something changed.  Beside the git
+ * repository, caches that may be deleted: driftsync-inputs
+ * (store-inputs.c) and driftsync-diff-cache/ (store-diffcache.c). */
 #pragma once
 
 #include <glib.h>
