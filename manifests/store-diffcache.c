@@ -36,6 +36,7 @@
 /* What the small document does with a top-level member. */
 typedef enum {
     MEMBER_KEEP,  /* copied */
+    MEMBER_LIST,  /* copied an entry a line, for doc_trim */
     MEMBER_EMPTY, /* digested, and given as {} (a required member) */
     MEMBER_SEL,   /* digested, left out */
     MEMBER_DROP,  /* left out: ds_manifest_diff never reads it */
@@ -52,7 +53,8 @@ static member_use member_kind(const ds_json_str *key)
     } table[] = {
         {"packages", MEMBER_EMPTY}, {"holds", MEMBER_SEL},
         {"auto", MEMBER_SEL},       {"pending", MEMBER_DROP},
-        {"held_back", MEMBER_DROP},
+        {"held_back", MEMBER_DROP}, {"files", MEMBER_LIST},
+        {"services", MEMBER_LIST},  {"sources", MEMBER_LIST},
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
@@ -87,6 +89,50 @@ static void entry_clear(cache_entry *e)
     g_clear_pointer(&e->doc, g_free);
 }
 
+/* Append p .. end on one line (no JSON string holds a newline). */
+static void append_line(GString *doc, const char *p, const char *end)
+{
+    gsize mark = doc->len;
+
+    g_string_append_len(doc, p, end - p);
+    for (gsize i = mark; i < doc->len; i++)
+        if (doc->str[i] == '\n' || doc->str[i] == '\r')
+            doc->str[i] = ' ';
+}
+
+/* A list member (an object or an array: files, services, sources): its
+ * key and opening bracket on a line, each entry on a line of its own
+ * ("    ENTRY", no comma), the closing bracket on a line ("  }"). */
+static void append_list(GString *doc, const char *start, const char *value)
+{
+    bool object = *value == '{';
+    const char *p = value + 1;
+
+    append_line(doc, start, value + 1);
+    for (;;) {
+        const char *entry;
+
+        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' ||
+               *p == ',')
+            p++;
+        if (*p == '}' || *p == ']')
+            break;
+        entry = p;
+        if (object) {
+            p = ds_json_skip(p); /* the key */
+            while (*p != ':')
+                p++;
+            p++;
+            while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+                p++;
+        }
+        p = ds_json_skip(p);
+        g_string_append(doc, "\n    ");
+        append_line(doc, entry, p);
+    }
+    g_string_append(doc, object ? "\n  }" : "\n  ]");
+}
+
 /* The entry of a manifest whose bytes data parsed (so are checked JSON). */
 static void entry_make(cache_entry *e, const char *data, gsize len)
 {
@@ -97,7 +143,6 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
     const char *p = ds_json_ws(data, end) + 1;
     ds_json_str key = {NULL, 0, NULL};
     bool first = true;
-    gsize mark;
 
     for (;;) {
         const char *start, *value;
@@ -122,15 +167,14 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
             continue;
         g_string_append(doc, first ? "\n  " : ",\n  ");
         first = false;
-        mark = doc->len;
-        if (use == MEMBER_EMPTY)
-            g_string_append_len(doc, start, value - start);
-        g_string_append_len(doc, use == MEMBER_EMPTY ? "{}" : start,
-                            use == MEMBER_EMPTY ? 2 : p - start);
-        /* One member a line (no string holds a newline), for doc_trim. */
-        for (gsize i = mark; i < doc->len; i++)
-            if (doc->str[i] == '\n')
-                doc->str[i] = ' ';
+        if (use == MEMBER_EMPTY) {
+            append_line(doc, start, value);
+            g_string_append(doc, "{}");
+        } else if (use == MEMBER_LIST && (*value == '{' || *value == '[')) {
+            append_list(doc, start, value);
+        } else {
+            append_line(doc, start, p);
+        }
     }
     g_free(key.owned);
     g_string_append(doc, "\n}\n");
@@ -246,24 +290,30 @@ static char *pair_origin(const pair_ctx *c, ds_role role)
                            c->rev ? c->rev : "HEAD");
 }
 
-/* A member line of a small document ("  \"files\": {...}," without
- * its comma) that the other document has alike is left out of both, as
- * empty, when the semantic diff reads nothing else from it: equal
- * files, services or sources make no change.  The others are kept. */
-static const struct {
-    const char *line; /* the line's start */
-    const char *empty;
-} trimmed[] = {
-    {"  \"files\": ", "{}"},
-    {"  \"services\": ", "{}"},
-    {"  \"sources\": ", "[]"},
-};
+/* A small document with what the other has alike left out: the entries
+ * of its lists (files, services, sources) that the other's same list has
+ * byte for byte.  The semantic diff reports nothing of an entry that is
+ * the same on both sides, and reads nothing else of these lists. */
+static GHashTable *list_entries(char *const *lines, const char *open)
+{
+    GHashTable *set = g_hash_table_new(g_str_hash, g_str_equal);
 
-static gsize line_len(const char *l)
+    for (guint i = 0; lines[i]; i++) {
+        if (strcmp(lines[i], open))
+            continue;
+        for (i++; lines[i] && !strncmp(lines[i], "    ", 4); i++)
+            g_hash_table_add(set, lines[i]);
+        break;
+    }
+    return set;
+}
+
+static bool is_list_open(const char *l)
 {
     gsize n = strlen(l);
 
-    return n && l[n - 1] == ',' ? n - 1 : n;
+    return n > 4 && !strncmp(l, "  \"", 3) &&
+           (l[n - 1] == '{' || l[n - 1] == '[');
 }
 
 static char *doc_trim(char *const *mine, char *const *theirs)
@@ -271,22 +321,23 @@ static char *doc_trim(char *const *mine, char *const *theirs)
     GString *out = g_string_new(NULL);
 
     for (guint i = 0; mine[i]; i++) {
-        const char *l = mine[i];
-        gsize n = line_len(l);
-        gsize t = 0;
-        bool alike = false;
+        g_autoptr(GHashTable) other = NULL;
+        bool first = true;
 
-        while (t < G_N_ELEMENTS(trimmed) &&
-               strncmp(l, trimmed[t].line, strlen(trimmed[t].line)))
-            t++;
-        for (guint j = 0; t < G_N_ELEMENTS(trimmed) && theirs[j] && !alike;
-             j++)
-            alike = line_len(theirs[j]) == n && !memcmp(theirs[j], l, n);
-        if (alike)
-            g_string_append_printf(out, "%s%s%s\n", trimmed[t].line,
-                                   trimmed[t].empty, l[n] == ',' ? "," : "");
-        else
-            g_string_append_printf(out, "%s\n", l);
+        g_string_append(out, mine[i]);
+        if (!is_list_open(mine[i])) {
+            g_string_append_c(out, '\n');
+            continue;
+        }
+        other = list_entries(theirs, mine[i]);
+        for (; mine[i + 1] && !strncmp(mine[i + 1], "    ", 4); i++) {
+            if (g_hash_table_contains(other, mine[i + 1]))
+                continue;
+            g_string_append(out, first ? "\n" : ",\n");
+            g_string_append(out, mine[i + 1]);
+            first = false;
+        }
+        g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
 }
