@@ -6,11 +6,12 @@
  * stale) and made only once the blob has parsed, a digest of its state
  * (every member but role, collected_at and collector), a digest of the
  * members the package comparison reads (packages, holds, auto marks) and
- * the rest of the document with those members left out -- a valid
- * manifest of a few kilobytes.  Two blobs of one state are then the same
- * without being read; two whose package digests agree are compared
- * through their small documents, whose semantic diff is theirs.  Neither
- * blob is inflated or parsed.  The cache
+ * the rest of the document with those members left out, a few kilobytes
+ * (each entry of files, services and sources on a line of its own).  Two
+ * blobs of one state are then the same without being read; two whose
+ * package digests agree are compared through their small documents, less
+ * the list entries both have alike, whose semantic diff is theirs.
+ * Neither blob is inflated, and little is parsed.  The cache
  * lives in STORE/driftsync-diff-cache/XX/ID (like loose objects); a file
  * is written, whole, by the first comparison that parsed its blob, only by
  * the store's owner, and checked (format, version, blob id, length, its
