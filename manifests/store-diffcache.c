@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "manifests/manifest-private.h"
 #include "manifests/store-private.h"
 #include "manifests/util/file.h"
@@ -136,16 +138,32 @@ static void append_list(GString *doc, const char *start, const char *value)
     g_string_append(doc, object ? "\n  }" : "\n  ]");
 }
 
-/* The entry of a manifest whose bytes data parsed (so are checked JSON). */
+/* hex (SEL_HEX + 1 bytes) of the SHA-256 ctx has taken in. */
+static bool digest_end(char *hex, EVP_MD_CTX *ctx)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+
+    if (!EVP_DigestFinal_ex(ctx, md, &n) || n * 2 != SEL_HEX)
+        return false;
+    for (unsigned int i = 0; i < n; i++)
+        g_snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return true;
+}
+
+/* The entry of a manifest whose bytes data parsed (so are checked JSON);
+ * no doc when a digest could not be made. */
 static void entry_make(cache_entry *e, const char *data, gsize len)
 {
-    g_autoptr(GChecksum) ck = g_checksum_new(G_CHECKSUM_SHA256);
-    g_autoptr(GChecksum) sk = g_checksum_new(G_CHECKSUM_SHA256);
+    EVP_MD_CTX *ck = EVP_MD_CTX_new();
+    EVP_MD_CTX *sk = EVP_MD_CTX_new();
     GString *doc = g_string_new("{");
     const char *end = data + len;
     const char *p = ds_json_ws(data, end) + 1;
     ds_json_str key = {NULL, 0, NULL};
     bool first = true;
+    bool ok = ck && sk && EVP_DigestInit_ex(ck, EVP_sha256(), NULL) &&
+              EVP_DigestInit_ex(sk, EVP_sha256(), NULL);
 
     for (;;) {
         const char *start, *value;
@@ -158,14 +176,14 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
         if (*p == '}' || !ds_json_member(&p, &key, &value))
             break;
         use = member_kind(&key);
-        if (!member_is_free(&key)) {
-            g_checksum_update(sk, (const guchar *)start, p - start);
-            g_checksum_update(sk, (const guchar *)"\n", 1);
-        }
-        if (use == MEMBER_EMPTY || use == MEMBER_SEL) {
-            g_checksum_update(ck, (const guchar *)start, p - start);
-            g_checksum_update(ck, (const guchar *)"\n", 1);
-        }
+        /* Each byte is digested once: the state's digest takes the
+         * package members' digest in. */
+        if (use == MEMBER_EMPTY || use == MEMBER_SEL)
+            ok = ok && EVP_DigestUpdate(ck, start, (size_t)(p - start)) &&
+                 EVP_DigestUpdate(ck, "\n", 1);
+        else if (!member_is_free(&key))
+            ok = ok && EVP_DigestUpdate(sk, start, (size_t)(p - start)) &&
+                 EVP_DigestUpdate(sk, "\n", 1);
         if (use == MEMBER_SEL || use == MEMBER_DROP)
             continue;
         g_string_append(doc, first ? "\n  " : ",\n  ");
@@ -181,10 +199,14 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
     }
     g_free(key.owned);
     g_string_append(doc, "\n}\n");
-    g_strlcpy(e->state, g_checksum_get_string(sk), sizeof(e->state));
-    g_strlcpy(e->sel, g_checksum_get_string(ck), sizeof(e->sel));
+    ok = ok && digest_end(e->sel, ck) &&
+         EVP_DigestUpdate(sk, e->sel, SEL_HEX) && digest_end(e->state, sk);
+    EVP_MD_CTX_free(ck);
+    EVP_MD_CTX_free(sk);
     e->len = doc->len;
     e->doc = g_string_free(doc, FALSE);
+    if (!ok)
+        entry_clear(e); /* not kept */
 }
 
 static char *entry_path(ds_store *st, const git_oid *id)
@@ -276,17 +298,20 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
     char hex[GIT_OID_HEXSZ + 1];
     ds_blob_id docid;
     git_oid doid;
+    guint mode, dmode;
     struct stat sb;
-    bool shared;
 
-    if (stat(st->path, &sb) < 0 || sb.st_uid != geteuid() ||
+    /* Whether and how, found once per handle. */
+    if (!st->diffcache_mode && (stat(st->path, &sb) < 0 ||
+                                sb.st_uid != geteuid()))
+        st->diffcache_mode = -1;
+    else if (!st->diffcache_mode)
+        st->diffcache_mode = (sb.st_mode & 0070) ? 0640 : 0600;
+    if (!e->doc || st->diffcache_mode < 0 ||
         ds_store_hash(&docid, e->doc, e->len) < 0)
         return;
-    shared = (sb.st_mode & 0070) != 0;
-    if (mkdir(top, 0700) == 0)
-        chmod(top, shared ? 02750 : 0700);
-    if (mkdir(dir, 0700) == 0)
-        chmod(dir, shared ? 02750 : 0700);
+    mode = (guint)st->diffcache_mode;
+    dmode = mode == 0640 ? 02750 : 0700;
     git_oid_tostr(hex, sizeof(hex), id);
     memcpy(doid.id, docid.raw, sizeof(docid.raw));
     g_string_append_printf(out, "%s %s %s %" G_GSIZE_FORMAT " ", hex,
@@ -294,8 +319,16 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
     git_oid_tostr(hex, sizeof(hex), &doid);
     g_string_append_printf(out, "%s\n", hex);
     g_string_append_len(out, e->doc, (gssize)e->len);
-    ds_file_write_atomic(path, out->str, out->len, shared ? 0640 : 0600,
-                         DS_FILE_NO_SYNC, NULL);
+    if (ds_file_write_atomic(path, out->str, out->len, mode, DS_FILE_NO_SYNC,
+                             NULL) != DS_ENOTFOUND)
+        return;
+    /* The first entry of its directory. */
+    if (mkdir(top, 0700) == 0)
+        chmod(top, dmode);
+    if (mkdir(dir, 0700) == 0)
+        chmod(dir, dmode);
+    ds_file_write_atomic(path, out->str, out->len, mode, DS_FILE_NO_SYNC,
+                         NULL);
 }
 
 typedef struct {
