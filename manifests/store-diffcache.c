@@ -36,7 +36,7 @@
 /* The first line: the format and the version whose parser wrote it. */
 #define CACHE_HEADER "driftsync-diff-cache 1 " PACKAGE_VERSION "\n"
 #define CACHE_MAX_BYTES (4 * 1024 * 1024) /* a bigger file is not read */
-#define SEL_HEX 64 /* hex digits of a digest (SHA-256) */
+#define SEL_HEX 64                        /* hex digits of a digest (SHA-256) */
 
 /* What the small document does with a top-level member. */
 typedef enum {
@@ -117,8 +117,7 @@ static void append_list(GString *doc, const char *start, const char *value)
     for (;;) {
         const char *entry;
 
-        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' ||
-               *p == ',')
+        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
             p++;
         if (*p == '}' || *p == ']')
             break;
@@ -169,8 +168,7 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
         const char *start, *value;
         member_use use;
 
-        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' ||
-               *p == ',')
+        while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
             p++;
         start = p;
         if (*p == '}' || !ds_json_member(&p, &key, &value))
@@ -214,8 +212,7 @@ static char *entry_path(ds_store *st, const git_oid *id)
     char hex[GIT_OID_HEXSZ + 1];
 
     git_oid_tostr(hex, sizeof(hex), id);
-    return g_strdup_printf("%s/" CACHE_DIR "/%.2s/%s", st->path, hex,
-                           hex + 2);
+    return g_strdup_printf("%s/" CACHE_DIR "/%.2s/%s", st->path, hex, hex + 2);
 }
 
 /* "HEADER" "BLOB STATE SEL LEN DOCID\n" DOC */
@@ -229,8 +226,8 @@ static bool entry_parse(cache_entry *e, const git_oid *id, char *data,
     ds_blob_id got;
     guint64 n;
 
-    if (len < strlen(CACHE_HEADER) || memcmp(data, CACHE_HEADER,
-                                             strlen(CACHE_HEADER)) ||
+    if (len < strlen(CACHE_HEADER) ||
+        memcmp(data, CACHE_HEADER, strlen(CACHE_HEADER)) ||
         !(nl = memchr(p, '\n', (gsize)(data + len - p))))
         return false;
     *nl = '\0';
@@ -302,8 +299,8 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
     struct stat sb;
 
     /* Whether and how, found once per handle. */
-    if (!st->diffcache_mode && (stat(st->path, &sb) < 0 ||
-                                sb.st_uid != geteuid()))
+    if (!st->diffcache_mode &&
+        (stat(st->path, &sb) < 0 || sb.st_uid != geteuid()))
         st->diffcache_mode = -1;
     else if (!st->diffcache_mode)
         st->diffcache_mode = (sb.st_mode & 0070) ? 0640 : 0600;
@@ -314,8 +311,8 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
     dmode = mode == 0640 ? 02750 : 0700;
     git_oid_tostr(hex, sizeof(hex), id);
     memcpy(doid.id, docid.raw, sizeof(docid.raw));
-    g_string_append_printf(out, "%s %s %s %" G_GSIZE_FORMAT " ", hex,
-                           e->state, e->sel, e->len);
+    g_string_append_printf(out, "%s %s %s %" G_GSIZE_FORMAT " ", hex, e->state,
+                           e->sel, e->len);
     git_oid_tostr(hex, sizeof(hex), &doid);
     g_string_append_printf(out, "%s\n", hex);
     g_string_append_len(out, e->doc, (gssize)e->len);
@@ -327,8 +324,7 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
         chmod(top, dmode);
     if (mkdir(dir, 0700) == 0)
         chmod(dir, dmode);
-    ds_file_write_atomic(path, out->str, out->len, mode, DS_FILE_NO_SYNC,
-                         NULL);
+    ds_file_write_atomic(path, out->str, out->len, mode, DS_FILE_NO_SYNC, NULL);
 }
 
 typedef struct {
@@ -474,8 +470,7 @@ static int pair_from_blobs(ds_manifest **out, bool *same, ds_store *st,
         origin = pair_origin(c, (ds_role)r);
         data = git_blob_rawcontent(blob[r]);
         len = (gsize)git_blob_rawsize(blob[r]);
-        prc = ds_manifest_parse(&out[r], data, len, origin,
-                                *same ? NULL : err);
+        prc = ds_manifest_parse(&out[r], data, len, origin, *same ? NULL : err);
         if (prc < 0 && !*same)
             rc = prc;
         if (prc == 0 && fill) {
@@ -517,11 +512,11 @@ int ds_store_read_pair(ds_manifest **prod, ds_manifest **lab, bool *same,
         return rc;
     ppath = g_strdup_printf("prod/%s.json", host);
     lpath = g_strdup_printf("lab/%s.json", host);
-    if (tree && ds_store_tree_blob_id(&id[0], tree, ppath, GIT_OBJECT_BLOB) ==
-                    0)
+    if (tree &&
+        ds_store_tree_blob_id(&id[0], tree, ppath, GIT_OBJECT_BLOB) == 0)
         c.id[0] = &id[0];
-    if (tree && ds_store_tree_blob_id(&id[1], tree, lpath, GIT_OBJECT_BLOB) ==
-                    0)
+    if (tree &&
+        ds_store_tree_blob_id(&id[1], tree, lpath, GIT_OBJECT_BLOB) == 0)
         c.id[1] = &id[1];
     git_tree_free(tree);
     git_error_clear();

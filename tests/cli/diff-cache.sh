@@ -4,11 +4,12 @@
 # `diff` (text, --json, -p) gives the same output from it as without it; it
 # is filled by the first diff, one file per manifest blob, and really read
 # (a doctored entry shows); a damaged, truncated, empty or foreign entry is
-# not believed (the output is the full parse's) and is written again; the
-# store stays clean for `git fsck`.
+# not believed (the output is the full parse's) and is written again;
+# another user's store is not written to; the store stays clean for
+# `git fsck`.
 . "$DS_SRCDIR/tests/setup.sh"
 require_cmds jq python3 git
-plan 20
+plan 21
 
 use_store
 dsc init >/dev/null || { echo "Bail out! init failed"; exit 1; }
@@ -102,6 +103,18 @@ check "the damaged entry was written again, sound" cmp -s "$T/good-entry" "$LE"
 rm -f "$PE"
 dsc diff >"$T/half" 2>&1
 check "one side without an entry: the same output" cmp -s "$T/plain.miss" "$T/half"
+
+# Another user's store (root reading the store of nobody) is not written to.
+if [ "$(id -u)" = 0 ]; then
+    rm -rf "$C"
+    chown 65534 "$T/store"
+    dsc diff >"$T/other" 2>&1
+    chown 0 "$T/store"
+    check "another owner's store: the same output, no cache written" \
+        sh -c "cmp -s '$T/plain.miss' '$T/other' && [ ! -e '$C' ]"
+else
+    skip "another owner's store: needs root to give the store away"
+fi
 
 st fsck --strict --no-progress >"$T/fsck" 2>&1
 check "git fsck of the store passes" [ $? = 0 ]
