@@ -202,6 +202,46 @@ static void test_versionlock_hostile(void)
     }
 }
 
+/* On the host itself the lock list comes from the facts script's
+ * sections: used only while the plugin is enabled. */
+static void test_versionlock_facts(void)
+{
+    static const struct {
+        const char *conf, *held;
+    } cases[] = {
+        {"[main]\nenabled = 1\nlocklist = /etc/dnf/plugins/versionlock.list\n", "bash.x86_64"},
+        {"[main]\nenabled=0\nlocklist=/etc/dnf/plugins/versionlock.list\n", ""},
+        {"[main]\nenabled=1\n", ""},
+        {NULL, ""},
+    };
+
+    need_librpm();
+    if (!ds_rpm_vercmp_available())
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(ds_manifest) m = ds_manifest_new("h", DS_ROLE_PROD);
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = NULL;
+        ds_dpkg_facts *f = ds_dpkg_facts_new();
+        ds_dpkg_ctx c = {.host = "h"};
+
+        if (cases[i].conf)
+            g_hash_table_replace(f->sections, g_strdup("versionlock-conf"),
+                                 g_bytes_new_static(cases[i].conf, strlen(cases[i].conf)));
+        g_hash_table_replace(f->sections, g_strdup("versionlock"),
+                             g_bytes_new_static("bash\n", 5));
+        g_assert_cmpint(ds_rpm_parse_query(m->packages, "h", qa, strlen(qa), NULL), ==, 0);
+        g_assert_cmpint(ds_rpm_collect_holds(m, &c, f, &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_nonnull(m->holds);
+        g_ptr_array_add(m->holds, NULL);
+        got = g_strjoinv(" ", (char **)m->holds->pdata);
+        g_ptr_array_remove_index(m->holds, m->holds->len - 1);
+        g_assert_cmpstr(got, ==, cases[i].held);
+        ds_dpkg_facts_free(f);
+    }
+}
+
 static void test_parse_query_hostile(void)
 {
     static const char *const bad[] = {
@@ -506,6 +546,7 @@ int main(int argc, char **argv)
     g_test_add_func("/rpm/parse-query-hostile", test_parse_query_hostile);
     g_test_add_func("/rpm/versionlock", test_versionlock);
     g_test_add_func("/rpm/versionlock-hostile", test_versionlock_hostile);
+    g_test_add_func("/rpm/versionlock-facts", test_versionlock_facts);
     g_test_add_func("/rpm/parse-verify", test_parse_verify);
     g_test_add_func("/rpm/parse-verify-hostile", test_parse_verify_hostile);
     g_test_add_func("/rpm/parse-repo", test_parse_repo);
