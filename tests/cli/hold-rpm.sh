@@ -4,9 +4,10 @@
 # packages built with rpmbuild in a createrepo_c repository
 # (tests/data/rpm/mkrepo.sh replay), a prod and a lab root made with dnf
 # --installroot.  A lock made with `dnf versionlock add` on prod (and one
-# written by hand, by name) is recorded as a hold, an exclude rule is
-# not; the held package's update is held back, not pending; plan holds
-# the lab's package as prod's with `dnf versionlock add`, which the
+# written by hand, by name) is recorded as a hold (as local:ROOT and with
+# record --local --root), an exclude rule is not; the held package's
+# update is held back, not pending; diff shows the holds as drift; plan
+# holds the lab's package as prod's with `dnf versionlock add`, which the
 # package step runs on the lab root (tests/tools/apply-tool), after which
 # the lab records the same holds and nothing is left to do.  A hostile
 # line in prod's list fails the record naming the host, the file and the
@@ -65,6 +66,11 @@ cp "$T/prod.json" "$T/out"
 jq_ok "prod's locks are its holds, the exclude rule is none" \
     '.holds == ["ds-a.noarch", "ds-b.noarch"]'
 
+expect_status 0 "record --local --root sees the same locks" \
+    dsc record --local --root "$T/prod" --host rh-local
+git --git-dir="$T/store" show HEAD:prod/rh-local.json >"$T/out"
+jq_ok "as the same holds" '.holds == ["ds-a.noarch", "ds-b.noarch"]'
+
 # The held package's update is held back, not pending.
 expect_status 0 "record --refresh-lists asks dnf for updates" \
     dsc record --refresh-lists rh
@@ -83,6 +89,8 @@ lab "$T/lab.json"
 cp "$T/lab.json" "$T/out"
 jq_ok "the lab, whose list is empty, holds nothing" '.holds == []'
 expect_status 0 "the lab's manifest is recorded" dsc record --from "$T/lab.json"
+expect_status 1 "diff shows the holds as drift" dsc diff rh
+grep_ok "naming the held package" 'ds-a\.noarch.*held' "$T/out"
 expect_status 1 "plan shows the holds as drift" dsc plan rh
 grep_ok "one versionlock step with prod's exact versions" \
     'hold as on prod \(versionlock\): ds-a-0:2\.0-1\.noarch ds-b-0:1\.0-1\.noarch$' "$T/out"
