@@ -134,10 +134,10 @@ static bool evr_matches(const lock_form *f, const char *evr)
     const char *colon = strchr(evr, ':');
     const char *v = colon ? colon + 1 : evr;
     const char *dash = strrchr(v, '-');
-    g_autofree char *epoch = colon ? g_strndup(evr, (gsize)(colon - evr))
-                                   : g_strdup("0");
-    g_autofree char *version = dash ? g_strndup(v, (gsize)(dash - v))
-                                    : g_strdup(v);
+    g_autofree char *epoch =
+        colon ? g_strndup(evr, (gsize)(colon - evr)) : g_strdup("0");
+    g_autofree char *version =
+        dash ? g_strndup(v, (gsize)(dash - v)) : g_strdup(v);
 
     return glob_ok(f->epoch, epoch) && glob_ok(f->version, version) &&
            glob_ok(f->release, dash ? dash + 1 : "");
@@ -161,8 +161,7 @@ static guint form_hits(GPtrArray *hits, const ds_manifest *m,
             continue;
         if (!v)
             v = evr_matches(f, p->version);
-        for (guint j = 0; !v && p->other_versions &&
-                          j < p->other_versions->len;
+        for (guint j = 0; !v && p->other_versions && j < p->other_versions->len;
              j++)
             v = evr_matches(f, p->other_versions->pdata[j]);
         if (v) {
@@ -204,7 +203,9 @@ int ds_rpm_parse_versionlock(GPtrArray *holds, const ds_manifest *m,
     guint lineno = 0;
 
     if (len > LOCK_LIST_MAX)
-        return ds_error_set(err, DS_EINVALID, "%s: over %u bytes: not a versionlock list", origin, LOCK_LIST_MAX);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: over %u bytes: not a versionlock list", origin,
+                            LOCK_LIST_MAX);
     while (p < end) {
         const char *nl = memchr(p, '\n', (gsize)(end - p));
         const char *a = p, *b = nl ? nl : end;
@@ -228,7 +229,10 @@ int ds_rpm_parse_versionlock(GPtrArray *holds, const ds_manifest *m,
         if (!entry_is_safe(a, (gsize)(b - a))) {
             g_autofree char *show = ds_dpkg_show(a, (gsize)(b - a));
 
-            return ds_error_set(err, DS_EINVALID, "%s line %u: %s is not a versionlock entry (NAME-[EPOCH:]VERSION-RELEASE.ARCH as `dnf versionlock add` writes, or a glob of rpm names and versions)", origin, lineno, show);
+            return ds_error_set(
+                err, DS_EINVALID,
+                "%s line %u: %s is not a versionlock entry (NAME-[EPOCH:]VERSION-RELEASE.ARCH as `dnf versionlock add` writes, or a glob of rpm names and versions)",
+                origin, lineno, show);
         }
         /* an exclude rule refuses that version: no hold */
         if (exclude)
@@ -285,7 +289,8 @@ static int read_conf(char **list, ds_dpkg_ctx *c, GBytes *conf, GError **err)
 
     *list = NULL;
     if (!g_key_file_load_from_data(kf, d, len, G_KEY_FILE_NONE, &local))
-        return ds_error_set(err, DS_EINVALID, "%s: %s: not an INI file: %s", c->host, DS_RPM_VERSIONLOCK_CONF, local->message);
+        return ds_error_set(err, DS_EINVALID, "%s: %s: not an INI file: %s",
+                            c->host, DS_RPM_VERSIONLOCK_CONF, local->message);
     enabled = g_key_file_get_value(kf, "main", "enabled", NULL);
     if (!enabled || !(g_ascii_strcasecmp(enabled, "1") == 0 ||
                       g_ascii_strcasecmp(enabled, "yes") == 0 ||
@@ -302,7 +307,9 @@ static int read_conf(char **list, ds_dpkg_ctx *c, GBytes *conf, GError **err)
     if (!ds_name_is_safe_path(path)) {
         g_autofree char *show = ds_dpkg_show(path, strlen(path));
 
-        return ds_error_set(err, DS_EINVALID, "%s: %s: locklist %s is not a safe absolute path", c->host, DS_RPM_VERSIONLOCK_CONF, show);
+        return ds_error_set(err, DS_EINVALID,
+                            "%s: %s: locklist %s is not a safe absolute path",
+                            c->host, DS_RPM_VERSIONLOCK_CONF, show);
     }
     *list = g_steal_pointer(&path);
     return 0;
