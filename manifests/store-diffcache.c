@@ -532,3 +532,70 @@ int ds_store_read_pair(ds_manifest **prod, ds_manifest **lab, bool *same,
     *lab = out[1];
     return rc;
 }
+
+/* The ids of the manifests HEAD holds, as hex (the cache's keys). */
+static GHashTable *head_blobs(ds_store *st)
+{
+    static const ds_role roles[] = {DS_ROLE_PROD, DS_ROLE_LAB};
+    GHashTable *keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             NULL);
+
+    for (guint r = 0; r < G_N_ELEMENTS(roles); r++) {
+        g_autofree char *spec = g_strdup_printf("HEAD:%s",
+                                                ds_role_name(roles[r]));
+        git_object *o = NULL;
+        const git_tree *t;
+
+        if (git_revparse_single(&o, st->repo, spec) < 0 ||
+            git_object_type(o) != GIT_OBJECT_TREE) {
+            git_object_free(o);
+            git_error_clear();
+            continue;
+        }
+        t = (const git_tree *)o;
+        for (size_t i = 0; i < git_tree_entrycount(t); i++) {
+            const git_tree_entry *e = git_tree_entry_byindex(t, i);
+            char hex[GIT_OID_HEXSZ + 1];
+
+            git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+            g_hash_table_add(keep, g_strdup(hex));
+        }
+        git_object_free(o);
+    }
+    return keep;
+}
+
+guint ds_store_diffcache_prune(ds_store *st)
+{
+    g_autofree char *top = g_build_filename(st->path, CACHE_DIR, NULL);
+    g_autoptr(GHashTable) keep = NULL;
+    g_autoptr(GDir) d = g_dir_open(top, 0, NULL);
+    const char *sub;
+    guint removed = 0;
+
+    if (!d)
+        return 0;
+    keep = head_blobs(st);
+    while ((sub = g_dir_read_name(d))) {
+        g_autofree char *dir = g_build_filename(top, sub, NULL);
+        g_autoptr(GDir) sd = NULL;
+        const char *name;
+
+        if (strlen(sub) != 2 || !(sd = g_dir_open(dir, 0, NULL)))
+            continue;
+        while ((name = g_dir_read_name(sd))) {
+            g_autofree char *hex = g_strconcat(sub, name, NULL);
+            g_autofree char *path = NULL;
+
+            /* an entry of a blob HEAD does not hold, or a file left
+             * half-written by a comparison that was killed */
+            if (strlen(hex) == GIT_OID_HEXSZ &&
+                g_hash_table_contains(keep, hex))
+                continue;
+            path = g_build_filename(dir, name, NULL);
+            if (unlink(path) == 0)
+                removed++;
+        }
+    }
+    return removed;
+}

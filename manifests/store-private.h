@@ -109,6 +109,11 @@ int ds_store_init_full(const char *path,
 /* Drop group and other bits the pack files a fetch wrote may carry. */
 void ds_store_tighten_packs(ds_store *st);
 
+/* Remove the diff cache's files but those of the manifests HEAD holds (and
+ * files a killed comparison left half-written); under the store lock.
+ * Returns how many went (store-diffcache.c). */
+guint ds_store_diffcache_prune(ds_store *st);
+
 /* Forget the remote (store-remote.c). */
 void ds_store_remote_clear(ds_store *st);
 
