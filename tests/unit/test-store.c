@@ -796,6 +796,72 @@ static bool has_pack(const char *path)
     return false;
 }
 
+/* Files in the store's diff cache. */
+static guint count_cached(const char *path)
+{
+    g_autofree char *top = g_build_filename(path, "driftsync-diff-cache", NULL);
+    g_autoptr(GDir) d = g_dir_open(top, 0, NULL);
+    const char *sub;
+    guint n = 0;
+
+    while (d && (sub = g_dir_read_name(d))) {
+        g_autofree char *dir = g_build_filename(top, sub, NULL);
+        g_autoptr(GDir) sd = g_dir_open(dir, 0, NULL);
+
+        while (sd && g_dir_read_name(sd))
+            n++;
+    }
+    return n;
+}
+
+/* Fill the diff cache with web01's pair at HEAD; its diff is the
+ * package the first version lacks. */
+static void read_web01_pair(ds_store *st, guint want_changes)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_manifest) prod = NULL;
+    g_autoptr(ds_manifest) lab = NULL;
+    g_autoptr(GPtrArray) changes = NULL;
+    bool same = false;
+
+    g_assert_cmpint(ds_store_read_pair(&prod, &lab, &same, st, "HEAD",
+                                       "web01", &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_false(same);
+    g_assert_cmpint(ds_manifest_diff(&changes, lab, prod, NULL, &err), ==, 0);
+    g_assert_cmpuint(changes->len, ==, want_changes);
+}
+
+/* Packing prunes the diff cache to the manifests HEAD holds: the entry
+ * of a manifest a newer one replaced goes, the others stay and still
+ * answer. */
+static void test_pack_diffcache(fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(ds_store) st = NULL;
+    g_autoptr(ds_manifest) lab = make_manifest("web01", 3, false);
+    guint packed = 0;
+
+    g_assert_cmpint(ds_store_open(&st, fx->path, &err), ==, 0);
+    lab->role = DS_ROLE_LAB;
+    for (guint i = 0; i < 2; i++) {
+        g_autoptr(ds_manifest) w = make_manifest("web01", 4 + i, false);
+        ds_manifest *ms[] = {w, lab};
+        g_autofree char *c = commit_all(st, ms, i == 0 ? 2 : 1);
+
+        read_web01_pair(st, 1 + i);
+    }
+    /* prod's two versions and the lab's */
+    g_assert_cmpuint(count_cached(fx->path), ==, 3);
+    g_assert_cmpint(ds_store_lock(st, 1000, &err), ==, 0);
+    g_assert_cmpint(ds_store_pack(&packed, st, &err), ==, 0);
+    g_assert_no_error(err);
+    ds_store_unlock(st);
+    g_assert_cmpuint(count_cached(fx->path), ==, 2);
+    read_web01_pair(st, 2);
+    g_assert_cmpuint(count_cached(fx->path), ==, 2);
+}
+
 /* Packing moves every loose object into a pack: history, reads and
  * `git fsck --strict` are as before, and writing goes on. */
 static void test_pack(fixture *fx, gconstpointer data)
@@ -950,6 +1016,7 @@ int main(int argc, char **argv)
     ADD("txn-status", test_txn_status);
     ADD("lock", test_lock);
     ADD("pack", test_pack);
+    ADD("pack-diffcache", test_pack_diffcache);
     g_test_add_func("/store/hash-compare", test_hash_compare);
     ADD("same-state", test_same_state);
     return g_test_run();
