@@ -10,6 +10,8 @@
 # `rpm -qa` reports it; a failing %post reverts the lab.  Both guests go
 # back to their baselines at the end.  Runs only with DS_E2E=1.
 . "$DS_SRCDIR/tests/setup.sh"
+grep -q '^#define HAVE_RPM 1' "$DS_BUILDDIR/config.h" ||
+    skip_all "driftsync was built without librpm (configure --with-rpm)"
 . "$DS_SRCDIR/tests/e2e/lib.sh"
 
 require_cmds rpmbuild createrepo_c git
