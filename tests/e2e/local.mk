@@ -17,7 +17,7 @@ e2e_tests = \
 # DS_HV_COMPARE=1): run it on its own, `make check-e2e
 # e2e_tests=tests/e2e/mirror-daemons.sh`.  rpm.sh turns the two guests
 # into rpm hosts with the rpm and dnf the bed's image carries (image.sh):
-# about 5 minutes after the bed is up on a loaded two-core machine.
+# 4 to 5 minutes after the bed is up on a loaded two-core machine.
 EXTRA_DIST += $(e2e_tests) tests/e2e/lib.sh tests/e2e/bed.sh \
 	tests/e2e/image.sh tests/e2e/run.sh tests/e2e/own-lab.sh \
 	tests/e2e/host-mirror.sh tests/e2e/mirror-daemons.sh
