@@ -75,12 +75,39 @@ static int hex4(const char *p, const char *end)
     return v;
 }
 
+/* Bytes of a string that need a look: the quote, the backslash, control
+ * characters (NUL among them) and bytes of UTF-8 sequences.  Any other
+ * byte stands for itself. */
+enum { STR_PLAIN, STR_SPECIAL, STR_HIGH };
+static const unsigned char string_class[256] = {
+    [0x00 ... 0x1f] = STR_SPECIAL, ['"'] = STR_SPECIAL,
+    ['\\'] = STR_SPECIAL,        [0x80 ... 0xff] = STR_HIGH,
+};
+
+/* A string's bytes with some of 0x80..0xff: the first invalid UTF-8 in
+ * the document is kept, to be reported once the syntax is known good (as
+ * a check of the whole document would find it: outside strings, a
+ * checked document has only ASCII). */
+static void note_utf8(ds_json_reader *r, const char *s, const char *e)
+{
+    const char *bad;
+
+    if (!r->bad_utf8 && !g_utf8_validate_len(s, (gsize)(e - s), &bad))
+        r->bad_utf8 = bad;
+}
+
 static int check_string(ds_json_reader *r, const char **pp)
 {
     const char *p = *pp + 1;
+    bool high = false;
 
     for (;;) {
-        unsigned char c;
+        unsigned char c, k;
+        while (p < r->end &&
+               (k = string_class[(unsigned char)*p]) != STR_SPECIAL) {
+            high |= k == STR_HIGH;
+            p++;
+        }
         if (p >= r->end)
             return SYNTAX(r, *pp, "unterminated string");
         c = (unsigned char)*p;
@@ -93,10 +120,6 @@ static int check_string(ds_json_reader *r, const char **pp)
                           "control character 0x%02x in a string "
                           "(write it as an escape)",
                           c);
-        if (c != '\\') {
-            p++;
-            continue;
-        }
         if (p + 1 >= r->end)
             return SYNTAX(r, *pp, "unterminated string");
         switch (p[1]) {
@@ -136,6 +159,8 @@ static int check_string(ds_json_reader *r, const char **pp)
                           (unsigned char)p[1]);
         }
     }
+    if (high)
+        note_utf8(r, *pp + 1, p);
     *pp = p + 1;
     return 0;
 }
@@ -274,21 +299,15 @@ static const bool structural[256] = {
     ['"'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
 };
 
+/* A checked string ends at the first quote not escaped; an escape is a
+ * backslash and the byte after it, whatever follows.  (A NUL cannot occur
+ * in checked input; stopping there keeps this in bounds regardless.) */
 static const char *skip_string(const char *p)
 {
-    for (p++;; p++) {
-        /* a string ends at a quote not preceded by an odd number of
-         * backslashes; the syntax pass guaranteed it exists */
-        const char *q = strchr(p, '"');
-        const char *b = q;
-        if (!q) /* cannot happen on checked input; stay in bounds */
-            return p + strlen(p);
-        while (b > p && b[-1] == '\\')
-            b--;
-        p = q;
-        if ((q - b) % 2 == 0)
-            return q + 1;
-    }
+    for (p++; *p != '"' && *p; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
 }
 
 const char *ds_json_skip(const char *p)
@@ -441,8 +460,9 @@ int ds_json_check(ds_json_reader *r, const char *value)
         return ds_json_error_at(r, q, "NUL byte in the document");
     if (q != r->end)
         return SYNTAX(r, q, "data after the end of the document");
-    /* no NUL byte is left, so this reports only encoding errors */
-    if (!g_utf8_validate_len(r->start, (gsize)(r->end - r->start), &bad))
+    /* Only strings may hold bytes outside ASCII, and each was validated
+     * as it was checked: the first invalid one is the document's. */
+    if ((bad = r->bad_utf8))
         return ds_json_error_at(r, bad, "not valid UTF-8 (byte 0x%02x)",
                                 (unsigned char)*bad);
     return 0;

@@ -143,7 +143,8 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
     while (ds_json_member(&p, &key, &v)) {
         gsize i;
         for (i = 0; i < nslots; i++)
-            if (strlen(slots[i].name) == key.len &&
+            if (key.len && slots[i].name[0] == key.s[0] &&
+                strlen(slots[i].name) == key.len &&
                 memcmp(slots[i].name, key.s, key.len) == 0)
                 break;
         if (i < nslots && !slots[i].value) {
@@ -774,4 +775,21 @@ int ds_manifest_parse_packages(ds_manifest **out, const char *data, gsize len,
                                const char *origin, GError **err)
 {
     return parse_doc(out, data, len, origin, true, err);
+}
+
+int ds_manifest_parse_canonical(ds_manifest **out, GBytes **canonical,
+                                const char *data, gsize len,
+                                const char *origin, GError **err)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    int rc;
+
+    *out = NULL;
+    *canonical = NULL;
+    /* parse_doc checked and normalised it */
+    if ((rc = parse_doc(&m, data, len, origin, false, err)) < 0 ||
+        (rc = ds_manifest_serialise_checked(canonical, m, err)) < 0)
+        return rc;
+    *out = g_steal_pointer(&m);
+    return 0;
 }

@@ -17,6 +17,11 @@
  * "ORIGIN: PATH.TO.FIELD: what is wrong". */
 int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err);
 
+/* ds_manifest_serialise of a manifest ds_manifest_check has passed (and
+ * nothing changed since): the check is not made again. */
+int ds_manifest_serialise_checked(GBytes **out, const ds_manifest *m,
+                                  GError **err);
+
 /* Append a JSON path step for a user-supplied key to `path`: ".key" when
  * the key is a plain word, otherwise ."escaped" (control characters
  * escaped, long keys shortened), so that messages stay on one line. */
@@ -69,6 +74,7 @@ typedef struct {
     GError **err;
     const char *start; /* the document, not NUL-terminated */
     const char *end;
+    const char *bad_utf8; /* the first invalid UTF-8 found in a string */
 } ds_json_reader;
 
 /* A decoded string: pointing into the document when it has no escapes,
