@@ -214,6 +214,10 @@ static int check_container(ds_json_reader *r, const char **pp, int depth)
     if (depth >= DS_MANIFEST_MAX_DEPTH)
         return ds_json_error_at(r, *pp, "nested deeper than %d levels",
                                 DS_MANIFEST_MAX_DEPTH);
+    if (depth == 0 && object) {
+        r->root_object = *pp;
+        r->nroot_ends = 0;
+    }
     if (p < r->end && *p == close) {
         *pp = p + 1;
         return 0;
@@ -237,6 +241,12 @@ static int check_container(ds_json_reader *r, const char **pp, int depth)
         }
         if ((rc = check_value(r, &p, depth + 1)) < 0)
             return rc;
+        if (depth == 0 && object) {
+            if (r->nroot_ends < DS_JSON_ROOT_ENDS)
+                r->root_ends[r->nroot_ends++] = p;
+            else
+                r->root_object = NULL; /* too many: skipped again */
+        }
         p = ds_json_ws(p, r->end);
         if (p < r->end && *p == ',') {
             p = ds_json_ws(p + 1, r->end);
@@ -427,15 +437,18 @@ const char *ds_json_string(const char *p, ds_json_str *out)
     return q + 1;
 }
 
-/* Object members one by one: *pp after '{' or after the last value. */
+/* Object members one by one: *pp after '{' or, once the caller set it
+ * there, after the last value. */
 bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
 {
     const char *p = *pp;
 
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
         p++;
-    if (*p == '}')
+    if (*p == '}') {
+        *pp = p;
         return false;
+    }
     g_free(key->owned);
     p = ds_json_string(p, key);
     while (*p != ':')
@@ -444,7 +457,7 @@ bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
         p++;
     *value = p;
-    *pp = ds_json_skip(p);
+    *pp = p;
     return true;
 }
 

@@ -136,12 +136,16 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
 {
     const char *p = obj + 1, *v;
     ds_json_str key = {NULL, 0, NULL};
+    bool root = obj == r->root_object;
+    guint nth = 0;
     int rc = 0;
 
     for (gsize i = 0; i < nslots; i++)
         slots[i].value = NULL;
     while (ds_json_member(&p, &key, &v)) {
         gsize i;
+        /* the top level's value ends are known from the check */
+        p = root ? r->root_ends[nth++] : ds_json_skip(v);
         for (i = 0; i < nslots; i++)
             if (key.len && slots[i].name[0] == key.s[0] &&
                 strlen(slots[i].name) == key.len &&
@@ -163,6 +167,10 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
         }
     }
     g_free(key.owned);
+    if (rc == 0) {
+        r->filled_object = obj;
+        r->filled_end = p + 1; /* after its '}' */
+    }
     return rc;
 }
 
@@ -432,9 +440,12 @@ static int parse_map(ds_json_reader *r, ds_manifest *m, const char *section,
 
     if ((rc = get_object(r, &w, v)) < 0)
         return rc;
-    while (ds_json_member(&p, &key, &value))
+    while (ds_json_member(&p, &key, &value)) {
         if ((rc = fn(r, m, &key, value)) < 0)
             break;
+        /* an entry's members were read to its end */
+        p = r->filled_object == value ? r->filled_end : ds_json_skip(value);
+    }
     g_free(key.owned);
     if (rc < 0)
         return rc;

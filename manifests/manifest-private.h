@@ -69,12 +69,24 @@ void ds_manifest_free_selection(ds_manifest *m);
 /* The strict JSON reader (manifest-json.c).  A document is checked once
  * with ds_json_check; the other functions then walk the checked bytes
  * without bounds checks of their own. */
+/* Top-level members whose value ends the check keeps (the schema has
+ * eighteen). */
+#define DS_JSON_ROOT_ENDS 24
+
 typedef struct {
     const char *origin; /* names the document in errors */
     GError **err;
     const char *start; /* the document, not NUL-terminated */
     const char *end;
     const char *bad_utf8; /* the first invalid UTF-8 found in a string */
+    /* Found by the check, so that the walk need not skip them again: the
+     * ends of the top-level object's member values, in document order
+     * (root_object NULL when it had more than DS_JSON_ROOT_ENDS)... */
+    const char *root_object;
+    const char *root_ends[DS_JSON_ROOT_ENDS];
+    guint nroot_ends;
+    /* ...and by the walk: the end of the object it last read members of */
+    const char *filled_object, *filled_end;
 } ds_json_reader;
 
 /* A decoded string: pointing into the document when it has no escapes,
@@ -100,8 +112,9 @@ int ds_json_check(ds_json_reader *r, const char *value);
 /* On checked bytes: the end of the value at p; its kind for messages
  * ("a string", "an integer", ...; a number may end the document at
  * end); the string at p decoded (returns the
- * end); the next member of the object being read (*pp starts after '{';
- * false at its end). */
+ * end); the next member of the object being read (*pp starts after '{',
+ * then the caller sets it to the end of the value before the next call;
+ * false at the object's '}', where *pp is left). */
 const char *ds_json_skip(const char *p);
 const char *ds_json_kind(const char *p, const char *end);
 const char *ds_json_string(const char *p, ds_json_str *out);
