@@ -31,6 +31,7 @@ static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
                      guint npackages, guint nsources, guint nfiles,
                      guint nservices, GError **err)
 {
+    ds_store_counts counts;
     gsize len;
     const void *data;
 
@@ -60,9 +61,12 @@ static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
     if (j->same)
         return 0;
     data = g_bytes_get_data(j->bytes, &len);
+    counts.npackages = h->npackages;
+    counts.nfiles = h->nfiles;
+    counts.nservices = h->nservices;
     return ds_store_txn_put_blob(txn, j->role, j->host, &j->id,
                                  j->contents ? j->m : NULL, data, len,
-                                 j->changes, err);
+                                 j->changes, &counts, err);
 }
 
 /* The stored bytes of the job's host, or none for a new host. */
@@ -187,9 +191,10 @@ static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
                             ds_store_inputs *inputs, const char *data,
                             gsize len)
 {
+    g_autofree char *base = ds_store_txn_base(txn);
     /* Canonical bytes open with a member at two spaces of indent; other
-     * bytes are not searched for one. */
-    bool looks_canonical = len > 5 && !memcmp(data, "{\n  \"", 5);
+     * bytes are not searched for one, nor any in an empty store. */
+    bool looks_canonical = base && len > 5 && !memcmp(data, "{\n  \"", 5);
     g_autofree char *host =
         looks_canonical ? canonical_member(data, len, "host", false) : NULL;
     g_autofree char *role =
