@@ -3,4 +3,4 @@
 EXTRA_DIST += bench/store bench/genmanifests.py bench/collect bench/sync \
 	bench/diffpatch \
 	bench/patches bench/ssh-hosts.sh \
-	bench/report bench/remote bench/scale
+	bench/report bench/remote bench/scale bench/rpm-collect

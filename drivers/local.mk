@@ -15,7 +15,7 @@ libdriftsync_la_SOURCES += \
 	drivers/platform-dpkg-policy.c drivers/platform-dpkg-select.c \
 	drivers/platform-tar.c \
 	drivers/platform-rpm.h drivers/platform-rpm.c drivers/platform-rpm-parse.c \
-	drivers/platform-rpm-pending.c \
+	drivers/platform-rpm-pending.c drivers/platform-rpm-lock.c \
 	drivers/platform-rpm-apply.h drivers/platform-rpm-apply.c \
 	drivers/secret.h drivers/secret.c drivers/secret-content.c \
 	drivers/pkgcache.h drivers/pkgcache.c drivers/pkgcache-private.h \

@@ -319,6 +319,15 @@ void ds_rpm_pending_apply(ds_manifest *m, GPtrArray *upgrades,
         if (have && ds_rpm_evr_compare(p->version, have->version) <= 0)
             continue;
         classify(p, advisories);
+        /* a held package's candidate is held back, as on dpkg hosts */
+        if (ds_manifest_is_held(m, p->name)) {
+            if (!m->held_back)
+                m->held_back = g_ptr_array_new_with_free_func(
+                    (GDestroyNotify)ds_pending_free);
+            g_ptr_array_add(m->held_back,
+                            g_steal_pointer(&upgrades->pdata[i]));
+            continue;
+        }
         g_ptr_array_add(m->pending, g_steal_pointer(&upgrades->pdata[i]));
     }
 }

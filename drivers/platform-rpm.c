@@ -3,7 +3,8 @@
  * Fedora): collect an rpm host's packages (several versions of one name
  * included), enabled repositories, kernel, services, os-release, and the
  * configured and modified %config files, and the pending updates dnf
- * offers (platform-rpm-pending.c) into a manifest.  One round-trip for
+ * offers (platform-rpm-pending.c) and its holds (dnf's versionlock,
+ * platform-rpm-lock.c) into a manifest.  One round-trip for
  * the facts (drivers/scripts/rpm-facts.sh), one for the files (the dpkg
  * platform's files script, shared).  The replay is in
  * platform-rpm-apply.c (the plan in sync/plan/plan-rpm.c).  Needs librpm
@@ -307,6 +308,7 @@ static int rpm_collect(ds_manifest **out, ds_transport *t,
     d = q ? g_bytes_get_data(q, &len) : "";
     if ((rc = ds_rpm_parse_query(m->packages, c.host, d, len, err)) < 0 ||
         (rc = ds_manifest_normalise(m, err)) < 0 ||
+        (rc = ds_rpm_collect_holds(m, &c, facts, err)) < 0 ||
         (rc = ds_rpm_collect_pending(m, &c, facts, err)) < 0)
         goto done;
     if (opts->pending_only) {

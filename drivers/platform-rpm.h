@@ -70,7 +70,8 @@ int ds_rpm_parse_advisories(GPtrArray *out, const char *host,
 /* m->pending (created when NULL) from the candidates (taken from
  * upgrades, which keeps NULLs), each a security update when a security
  * advisory names its NAME.ARCH at a version no newer than the candidate;
- * its advisories and their highest severity kept.  m sorted. */
+ * its advisories and their highest severity kept; a held package's
+ * (m->holds, sorted) goes into m->held_back instead.  m sorted. */
 void ds_rpm_pending_apply(ds_manifest *m, GPtrArray *upgrades,
                           const GPtrArray *advisories);
 
@@ -81,6 +82,26 @@ void ds_rpm_pending_apply(ds_manifest *m, GPtrArray *upgrades,
  * the host, the command and dnf's words, as is a failed refresh. */
 int ds_rpm_collect_pending(ds_manifest *m, ds_dpkg_ctx *c,
                            ds_dpkg_facts *facts, GError **err);
+
+/* Holds (platform-rpm-lock.c): dnf 4's versionlock plugin, configured in
+ * DS_RPM_VERSIONLOCK_CONF ([main] enabled, locklist), its list one entry
+ * a line ('#' comments, "!" excludes, which hold nothing).  Each entry
+ * is read as the plugin reads it, in hawkey's forms NEVRA, NEVR, NEV, NA,
+ * NAME (globs allowed): the installed packages of m the first form names
+ * at an installed version, else (a lock on a version not installed) the
+ * first versioned form names, are held; their NAME.ARCH keys go into
+ * holds (unsorted, each once).  A line that is not an entry (characters
+ * no rpm name, version or glob has; too long) is DS_EINVALID naming
+ * origin and line. */
+#define DS_RPM_VERSIONLOCK_CONF "/etc/dnf/plugins/versionlock.conf"
+int ds_rpm_parse_versionlock(GPtrArray *holds, const ds_manifest *m,
+                             const char *origin, const char *data, gsize len,
+                             GError **err);
+/* m->holds (sorted, empty when the plugin is absent or disabled) from
+ * the facts' versionlock-conf and versionlock sections, or under a root
+ * the files themselves through the transport.  m->packages normalised. */
+int ds_rpm_collect_holds(ds_manifest *m, ds_dpkg_ctx *c, ds_dpkg_facts *facts,
+                         GError **err);
 
 /* Whether os-release names a dnf-family system: ID or ID_LIKE has rhel,
  * fedora, centos, rocky or almalinux. */

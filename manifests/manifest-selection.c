@@ -277,12 +277,18 @@ static int check_pending(const ds_pending *p, bool rpm, const char *origin,
     return check_pending_rpm(p, rpm, origin, section, err);
 }
 
-static int check_names(GPtrArray *a, const char *origin, const char *section,
-                       GError **err)
+/* rpm hosts (rpm true) name packages by their NAME.ARCH keys. */
+static int check_names(GPtrArray *a, bool rpm, const char *origin,
+                       const char *section, GError **err)
 {
     for (guint i = 0; a && i < a->len; i++) {
         const char *n = a->pdata[i];
-        if (!n || !ds_name_is_safe_package(n)) {
+        if (rpm && (!n || !ds_name_is_safe_rpm_package(n))) {
+            g_autofree char *sec = g_strdup_printf("%s[%u]", section, i);
+            return ds_manifest_bad(err, origin, sec, NULL, NULL,
+                                   "not a safe rpm package key (NAME.ARCH)");
+        }
+        if (!rpm && (!n || !ds_name_is_safe_package(n))) {
             g_autofree char *sec = g_strdup_printf("%s[%u]", section, i);
             return ds_manifest_bad(
                 err, origin, sec, NULL, NULL,
@@ -318,8 +324,8 @@ int ds_manifest_check_selection(const ds_manifest *m, const char *origin,
         if ((rc = check_pending(m->held_back->pdata[i], rpm, origin,
                                 "held_back", err)) < 0)
             return rc;
-    if ((rc = check_names(m->holds, origin, "holds", err)) < 0 ||
-        (rc = check_names(m->auto_marks, origin, "auto", err)) < 0)
+    if ((rc = check_names(m->holds, rpm, origin, "holds", err)) < 0 ||
+        (rc = check_names(m->auto_marks, rpm, origin, "auto", err)) < 0)
         return rc;
     return 0;
 }

@@ -11,7 +11,8 @@
 # %config files); where dnf is installed, its answers from the metadata
 # it has cached (-C: the network only with "refresh"): dnf-upgrades,
 # dnf-advisories, "dnf-status A B", dnf-error (their stderr, when one
-# failed), dnf-cache (mtimes of the cached metadata).  Under a root only commands run here: rpm reads the
+# failed), dnf-cache (mtimes of the cached metadata); versionlock-conf
+# and versionlock (the plugin's settings and lock list).  Under a root only commands run here: rpm reads the
 # root's database (/usr/lib/sysimage/rpm, else /var/lib/rpm), and the
 # .repo files are read by the transport, which keeps symlinks inside it.
 # The library embeds what follows these opening comments (drivers/local.mk).
@@ -55,6 +56,14 @@ if [ ! -d "$r/run/systemd/system" ] || [ -n "$r" ]; then
   s install
   find "$r/etc/systemd/system" "$r/lib/systemd/system" "$r/usr/lib/systemd/system" -maxdepth 1 -type f -name '*.service' -exec grep -HZE '^[[:space:]]*(WantedBy|RequiredBy|UpheldBy|Alias|Also|DefaultInstance)[[:space:]]*=' -- {} + 2>/dev/null
 fi
+fi
+# dnf 4's versionlock plugin: its settings and the list they name (under
+# a root both are read through the transport instead).
+vc=/etc/dnf/plugins/versionlock.conf
+if [ -z "$r" ] && [ -f "$vc" ]; then
+  s versionlock-conf; cat -- "$vc"
+  ll=$(sed -n 's/^[[:space:]]*locklist[[:space:]]*=[[:space:]]*//p' "$vc" | tail -n 1 | sed 's/[[:space:]]*$//')
+  if [ -n "$ll" ] && [ -f "$ll" ]; then s versionlock; head -c 1048577 -- "$ll"; fi
 fi
 # dnf's own answers: the candidates and the advisories of its cached
 # metadata, every repository required (an unreadable one is a failure,

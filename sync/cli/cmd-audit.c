@@ -133,6 +133,7 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         {NULL}};
     g_autoptr(ds_config) cfg = NULL;
     g_autoptr(ds_audit_expect) expect = NULL;
+    g_autoptr(ds_audit_expect) expect_rpm = NULL;
     g_autoptr(ds_store) st = NULL;
     g_autoptr(ds_audit_run) r = NULL;
     g_autoptr(GError) err = NULL;
@@ -185,8 +186,10 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         ds_cli_error_gerror(cli, err);
         return DS_EXIT_ERROR;
     }
-    if (like)
-        expect = ds_audit_run_newest(r, like);
+    if (like) { /* each platform's newest, by its own order */
+        expect = ds_audit_run_newest(r, like, false);
+        expect_rpm = ds_audit_run_newest(r, like, true);
+    }
     for (guint i = 0; i < r->hosts->len; i++) {
         ds_audit_host *h = r->hosts->pdata[i];
 
@@ -199,7 +202,10 @@ static int cmd_audit(ds_cli *cli, int argc, char **argv)
         if (!h->audited)
             continue;
         if (h->manifest)
-            ds_audit_run_host(r, h, expect);
+            ds_audit_run_host(r, h,
+                              expect_rpm && ds_manifest_is_rpm(h->manifest)
+                                  ? expect_rpm
+                                  : expect);
         if (h->error) {
             ds_cli_error_gerror(cli, h->error);
             failed = true;

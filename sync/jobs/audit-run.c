@@ -214,16 +214,18 @@ void ds_audit_run_host(ds_audit_run *r, ds_audit_host *h,
                      !g_str_has_prefix(uri, "http:");
     int rc = 0;
 
-    /* An expectation holds Debian versions (bundles are tried on dpkg
-     * labs, --like's newest are dpkg's order): an rpm host is not
-     * checked against one rather than given a wrong verdict. */
-    if (expect && ds_manifest_is_rpm(h->manifest)) {
-        g_clear_error(&h->error);
-        ds_error_set(&h->error, DS_EUNSUPPORTED, "%s: an rpm host: audit --expect, --bundle and --like do not check rpm hosts yet (audit without them does: pending security updates, kernel, restarts, drift)", h->hc->name);
-        return;
+    /* Versions by the host's own order; an expectation that does not fit
+     * the host is its error, and nothing else is checked. */
+    if (expect) {
+        GError *local = NULL;
+
+        if (ds_audit_check_missing(h->findings, h->manifest, expect,
+                                   &local) < 0) {
+            g_clear_error(&h->error);
+            g_propagate_error(&h->error, local);
+            return;
+        }
     }
-    if (expect)
-        ds_audit_check_missing(h->findings, h->manifest, expect);
     if (r->role == DS_ROLE_PROD)
         check_pending(r, h);
     ds_audit_check_kernel(h->findings, h->manifest, flag_read);
@@ -374,19 +376,22 @@ bool ds_audit_run_needs_store(const ds_audit_run *r)
     return false;
 }
 
-ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like)
+ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like,
+                                     bool rpm)
 {
     g_autoptr(GPtrArray) ms = g_ptr_array_new();
+    ds_audit_expect *e;
 
     for (guint i = 0; i < r->hosts->len; i++) {
         const ds_audit_host *h = r->hosts->pdata[i];
 
-        /* rpm hosts' versions are not dpkg's: they are refused with an
-         * expectation and give none */
-        if (h->manifest && !ds_manifest_is_rpm(h->manifest) &&
+        /* each platform's versions by its own order, for its hosts */
+        if (h->manifest && ds_manifest_is_rpm(h->manifest) == rpm &&
             ds_host_in_group(h->hc, like))
             g_ptr_array_add(ms, h->manifest);
     }
-    return ds_audit_expect_newest((const ds_manifest *const *)ms->pdata,
-                                  ms->len, r->cfg->ignore);
+    e = ds_audit_expect_newest((const ds_manifest *const *)ms->pdata,
+                               ms->len, r->cfg->ignore);
+    e->platform = rpm ? "rpm" : "dpkg";
+    return e;
 }

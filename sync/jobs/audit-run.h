@@ -52,8 +52,10 @@ bool ds_audit_run_needs_store(const ds_audit_run *r);
 /* Every host's manifest, collected live in parallel or read from the
  * store's HEAD; a host that fails keeps its error. */
 int ds_audit_run_read(ds_audit_run *r, GError **err);
-/* The newest versions among the hosts of group `like` that were read. */
-ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like);
+/* The newest versions among the hosts of group `like` that were read,
+ * those of rpm hosts (rpm true) or of dpkg hosts. */
+ds_audit_expect *ds_audit_run_newest(const ds_audit_run *r, const char *like,
+                                     bool rpm);
 /* Audit one host read: expected versions (expect may be NULL), kernel,
  * and when live the reboot flag and processes, for prod with a lab its
  * drift.  A failure goes to h->error. */

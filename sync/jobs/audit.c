@@ -87,6 +87,30 @@ static char *show(const char *s, gsize len)
     return g_string_free(o, FALSE);
 }
 
+/* An rpm package name, with or without its ".ARCH". */
+static bool rpm_name_ok(const char *n)
+{
+    if (!*n || n[0] == '-' || n[0] == '.' || strlen(n) > 256)
+        return false;
+    for (const char *p = n; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("._+-", *p))
+            return false;
+    return true;
+}
+
+/* An rpm "[EPOCH:]VERSION-RELEASE", or "[EPOCH:]VERSION" (no release). */
+static bool rpm_version_ok(const char *v)
+{
+    g_autofree char *evr = NULL;
+
+    if (ds_rpm_evr_is_valid(v))
+        return true;
+    if (strchr(v, '-') || strlen(v) > 256)
+        return false;
+    evr = g_strconcat(v, "-0", NULL);
+    return ds_rpm_evr_is_valid(evr);
+}
+
 static int expect_add(ds_audit_expect *e, const char *name, gsize nlen,
                       const char *version, gsize vlen, const char *where,
                       GError **err)
@@ -98,15 +122,17 @@ static int expect_add(ds_audit_expect *e, const char *name, gsize nlen,
         name++, nlen--;
     n = g_strndup(name, nlen);
     v = g_strndup(version, vlen);
-    if (strlen(n) != nlen || !ds_name_is_safe_package(n)) {
+    if (strlen(n) != nlen ||
+        !(ds_name_is_safe_package(n) || rpm_name_ok(n))) {
         g_autofree char *s = show(name, nlen);
         return ds_error_set(err, DS_EINVALID, "%s: %s is not a package name",
                             where, s);
     }
-    if (strlen(v) != vlen || !ds_version_is_valid(v)) {
+    if (strlen(v) != vlen ||
+        !(ds_version_is_valid(v) || rpm_version_ok(v))) {
         g_autofree char *s = show(version, vlen);
         return ds_error_set(err, DS_EINVALID,
-                            "%s: %s: %s is not a Debian version", where, n, s);
+                            "%s: %s: %s is not a Debian or rpm version", where, n, s);
     }
     if (g_hash_table_contains(e->want, n))
         return ds_error_set(err, DS_EINVALID, "%s: %s is given twice", where,
@@ -136,6 +162,7 @@ int ds_audit_expect_from_bundle(ds_audit_expect **out, const ds_bundle *b,
     g_hash_table_iter_init(&it, b->packages);
     while (g_hash_table_iter_next(&it, &k, &v))
         g_hash_table_insert(e->want, g_strdup(k), g_strdup(v));
+    e->platform = "dpkg";
     *out = g_steal_pointer(&e);
     return 0;
 }
@@ -293,7 +320,7 @@ ds_audit_expect *ds_audit_expect_newest(const ds_manifest *const *manifests,
 
             if (ignore && ds_ignore_match(ignore, DS_CAT_PACKAGES, p->name))
                 continue;
-            if (!cur || ds_version_compare(p->version, cur) > 0)
+            if (!cur || ds_manifest_version_compare(m, p->version, cur) > 0)
                 g_hash_table_insert(e->want, g_strdup(p->name),
                                     g_strdup(p->version));
         }
@@ -306,13 +333,91 @@ static gint cmp_str(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
-                            const ds_audit_expect *expect)
+static void add_missing(GPtrArray *findings, const char *name,
+                        const char *have, const char *want)
+{
+    g_autofree char *d =
+        have ? g_strdup_printf("%s %s is older than %s", name, have, want)
+             : g_strdup_printf("%s is not installed (%s expected)", name,
+                               want);
+    ds_audit_finding *f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
+
+    f->package = g_strdup(name);
+    f->have = g_strdup(have);
+    f->want = g_strdup(want);
+    g_ptr_array_add(findings, f);
+}
+
+/* <0, 0, >0 as an installed EVR is older than, as new as or newer than
+ * an expected one; without a release in want, releases are not
+ * compared. */
+static int rpm_expect_compare(const char *have, const char *want)
+{
+    const char *dash = strrchr(have, '-');
+    g_autofree char *h = NULL;
+    g_autofree char *w = NULL;
+
+    if (strchr(want, '-') || !dash)
+        return ds_rpm_evr_compare(have, want);
+    h = g_strdup_printf("%.*s-0", (int)(dash - have), have);
+    w = g_strconcat(want, "-0", NULL);
+    return ds_rpm_evr_compare(h, w);
+}
+
+/* The packages of an rpm host an expected name designates: its NAME.ARCH
+ * key, else every NAME.ARCH of that NAME (not owned). */
+static GPtrArray *rpm_packages_named(const ds_manifest *m, const char *name)
+{
+    GPtrArray *a = g_ptr_array_new();
+    const ds_package *p = ds_manifest_find_package(m, name);
+    gsize n = strlen(name);
+
+    if (p) {
+        g_ptr_array_add(a, (gpointer)p);
+        return a;
+    }
+    for (guint i = 0; i < m->packages->len; i++) {
+        p = m->packages->pdata[i];
+        if (strncmp(p->name, name, n) == 0 && p->name[n] == '.' &&
+            !strchr(p->name + n + 1, '.'))
+            g_ptr_array_add(a, (gpointer)p);
+    }
+    return a;
+}
+
+static int check_missing_rpm(GPtrArray *findings, const ds_manifest *m,
+                             const ds_audit_expect *expect, const char *name,
+                             const char *want, GError **err)
+{
+    g_autoptr(GPtrArray) have = NULL;
+
+    if (!rpm_version_ok(want)) {
+        g_autofree char *s = show(want, strlen(want));
+        return ds_error_set(err, DS_EINVALID, "%s: an rpm host, and the version expected of %s, %s, is not an rpm version ([EPOCH:]VERSION[-RELEASE])", m->host, name, s);
+    }
+    have = rpm_packages_named(m, name);
+    if (!have->len && g_hash_table_contains(expect->required, name))
+        add_missing(findings, name, NULL, want);
+    for (guint i = 0; i < have->len; i++) {
+        const ds_package *p = have->pdata[i];
+
+        if (rpm_expect_compare(p->version, want) < 0)
+            add_missing(findings, p->name, p->version, want);
+    }
+    return 0;
+}
+
+int ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
+                           const ds_audit_expect *expect, GError **err)
 {
     g_autoptr(GPtrArray) names = g_ptr_array_new();
+    const char *platform = ds_manifest_is_rpm(m) ? "rpm" : "dpkg";
     GHashTableIter it;
     gpointer key;
+    int rc;
 
+    if (expect->platform && strcmp(expect->platform, platform) != 0)
+        return ds_error_set(err, DS_EUNSUPPORTED, "%s: %s host, and the versions expected are %s host's (a bundle holds what trial --pending tried on one): not checked against them", m->host, ds_manifest_is_rpm(m) ? "an rpm" : "a dpkg", strcmp(expect->platform, "rpm") == 0 ? "an rpm" : "a dpkg");
     g_hash_table_iter_init(&it, expect->want);
     while (g_hash_table_iter_next(&it, &key, NULL))
         g_ptr_array_add(names, key);
@@ -320,27 +425,26 @@ void ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
     for (guint i = 0; i < names->len; i++) {
         const char *name = names->pdata[i];
         const char *want = g_hash_table_lookup(expect->want, name);
-        const ds_package *p = ds_manifest_find_package(m, name);
-        ds_audit_finding *f;
+        const ds_package *p;
 
+        if (ds_manifest_is_rpm(m)) {
+            if ((rc = check_missing_rpm(findings, m, expect, name, want,
+                                        err)) < 0)
+                return rc;
+            continue;
+        }
+        if (!ds_version_is_valid(want)) {
+            g_autofree char *s = show(want, strlen(want));
+            return ds_error_set(err, DS_EINVALID, "%s: a dpkg host, and the version expected of %s, %s, is not a Debian version", m->host, name, s);
+        }
+        p = ds_manifest_find_package(m, name);
         if (p && ds_version_compare(p->version, want) >= 0)
             continue;
         if (!p && !g_hash_table_contains(expect->required, name))
             continue;
-        if (p) {
-            g_autofree char *d = g_strdup_printf("%s %s is older than %s", name,
-                                                 p->version, want);
-            f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
-            f->have = g_strdup(p->version);
-        } else {
-            g_autofree char *d = g_strdup_printf(
-                "%s is not installed (%s expected)", name, want);
-            f = ds_audit_finding_new(DS_AUDIT_MISSING, d);
-        }
-        f->package = g_strdup(name);
-        f->want = g_strdup(want);
-        g_ptr_array_add(findings, f);
+        add_missing(findings, name, p ? p->version : NULL, want);
     }
+    return 0;
 }
 
 void ds_audit_check_kernel(GPtrArray *findings, const ds_manifest *m,

@@ -48,10 +48,15 @@ void ds_audit_finding_free(ds_audit_finding *f);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_audit_finding, ds_audit_finding_free)
 
 /* An expectation (a patch bundle, or the newest versions of a group):
- * package name -> version, and the names that must be installed. */
+ * package name -> version, and the names that must be installed.  On an
+ * rpm host a name is a NAME.ARCH key, or a NAME standing for each
+ * installed NAME.ARCH, and a version an EVR ("[EPOCH:]VERSION-RELEASE",
+ * or "[EPOCH:]VERSION": the release is not compared) ordered by rpm. */
 typedef struct ds_audit_expect {
     GHashTable *want;     /* char *name -> char *version */
     GHashTable *required; /* char *name set: absent means a finding */
+    const char *platform; /* only hosts of this platform ("dpkg", "rpm")
+                           * are checked against it; NULL: any */
 } ds_audit_expect;
 
 ds_audit_expect *ds_audit_expect_new(void);
@@ -62,28 +67,35 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_audit_expect, ds_audit_expect_free)
  * a JSON object {"name": "version"} or lines
  * "name=version" (blank lines and '#' comments allowed).  A name written
  * "+name" must be installed: a host without it has a finding; other
- * names only concern hosts that have the package.  Names and versions are
- * validated; errors (DS_EINVALID) name origin and line or key. */
+ * names only concern hosts that have the package.  Names (Debian's, or
+ * rpm's with or without ".ARCH") and versions (Debian's or rpm's) are
+ * validated; errors (DS_EINVALID) name origin and line or key.  Whether
+ * a version suits a host's platform is checked with the host. */
 int ds_audit_expect_parse(ds_audit_expect **out, const char *data, gsize len,
                           const char *origin, GError **err);
 int ds_audit_expect_load(ds_audit_expect **out, const char *filename,
                          GError **err);
 /* A tested bundle (as stored by a trial, or a file of that schema, which
  * ds_audit_expect_parse recognises by its "schema" member): its exact
- * versions, none required.  A bundle of a failed trial is refused. */
+ * versions, none required; Debian's (trial --pending tries dpkg hosts),
+ * so platform "dpkg".  A bundle of a failed trial is refused. */
 struct ds_bundle;
 int ds_audit_expect_from_bundle(ds_audit_expect **out,
                                 const struct ds_bundle *b, const char *origin,
                                 GError **err);
 
-/* The newest version of every package among the manifests (packages
- * matched by the ignore rules left out); nothing is required. */
+/* The newest version of every package among the manifests, all of one
+ * platform and compared by its order (packages matched by the ignore
+ * rules left out); nothing is required. */
 ds_audit_expect *ds_audit_expect_newest(const ds_manifest *const *manifests,
                                         guint n, const ds_ignore *ignore);
 
-/* Findings of each kind, appended to findings (ds_audit_finding *). */
-void ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
-                            const ds_audit_expect *expect);
+/* Findings of each kind, appended to findings (ds_audit_finding *).
+ * Missing: by the host's own version order; an expected version that is
+ * not one of the host's platform is DS_EINVALID naming host and package,
+ * as is an expectation of another platform. */
+int ds_audit_check_missing(GPtrArray *findings, const ds_manifest *m,
+                           const ds_audit_expect *expect, GError **err);
 /* Running kernel older than the newest installed one; with
  * flag_known false, also the manifest's reboot_required flag when the
  * kernel does not explain it (a stored manifest). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "manifests/util/error.h"
+#include "manifests/version.h"
 #include "sync/jobs/audit-run.h"
 #include "sync/jobs/audit.h"
 #include "tests/unit/testutil.h"
@@ -57,7 +58,7 @@ static void test_expect_bad(void)
         {"{\"ok\": \"1;rm -rf /\"}", "b: ok: '1;rm -rf /' is not a Debian"},
         {"ok=1.0\nbad line\n", "b:2: 'bad line' is not name=version"},
         {"ok=1.0\nok=2.0\n", "b:2: ok is given twice"},
-        {"xy=$(reboot)\n", "b:1: xy: '$(reboot)' is not a Debian version"},
+        {"xy=$(reboot)\n", "b:1: xy: '$(reboot)' is not a Debian or rpm version"},
         {"# nothing\n", "b: no package in the bundle"},
         {"{\"a\": \"1", "b:1: not valid JSON"},
         /* found by fuzzing: jansson's message quotes the raw bytes */
@@ -171,7 +172,7 @@ static void test_missing_and_kernel(void)
     g_ptr_array_add(m->kernel.installed, g_strdup("6.1.0-26-amd64"));
     g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
     g_assert_cmpint(ds_audit_expect_parse(&e, b, strlen(b), "b", &err), ==, 0);
-    ds_audit_check_missing(f, m, e);
+    g_assert_cmpint(ds_audit_check_missing(f, m, e, &err), ==, 0);
     g_assert_cmpuint(f->len, ==, 2); /* curl (required), openssl */
     x = f->pdata[0];
     g_assert_cmpstr(x->package, ==, "curl");
@@ -189,6 +190,63 @@ static void test_missing_and_kernel(void)
     m->kernel.running = g_strdup("6.1.0-26-amd64");
     ds_audit_check_kernel(f, m, true);
     g_assert_cmpuint(f->len, ==, 3);
+}
+
+/* An rpm host: NAME.ARCH keys or NAMEs, EVRs by rpm's order (epochs,
+ * releases), a version without a release; Debian-only versions and a
+ * bundle of a dpkg host are refused naming the host. */
+static void test_missing_rpm(void)
+{
+    g_autoptr(ds_manifest) m = ds_manifest_new("rh1", DS_ROLE_PROD);
+    g_autoptr(ds_audit_expect) e = NULL;
+    g_autoptr(GPtrArray) f = new_findings();
+    g_autoptr(GError) err = NULL;
+    const char *b = "openssl=1:3.0.7-25.el9\n"  /* both arches older */
+                    "bash.x86_64=5.1.8-6.el9\n" /* equal */
+                    "kernel-core=5.14.0-427.el9\n" /* 5.14.0-70 < 427 */
+                    "zlib=1.2.11\n"             /* no release: equal */
+                    "+NetworkManager=1:1.46.0-1.el9\n" /* required, absent */
+                    "nginx=1:1.20-1.el9\n";     /* absent, not required */
+    ds_audit_finding *x;
+
+    if (!ds_rpm_vercmp_available()) {
+        g_test_skip("built without librpm (configure --with-rpm)");
+        return;
+    }
+    m->platform = g_strdup(DS_PLATFORM_RPM);
+    g_ptr_array_add(m->packages, ds_package_new("openssl.x86_64", "1:3.0.7-24.el9", "x86_64", NULL));
+    g_ptr_array_add(m->packages, ds_package_new("openssl.i686", "1:3.0.7-24.el9", "i686", NULL));
+    g_ptr_array_add(m->packages, ds_package_new("bash.x86_64", "5.1.8-6.el9", "x86_64", NULL));
+    g_ptr_array_add(m->packages, ds_package_new("kernel-core.x86_64", "5.14.0-70.13.1.el9_0", "x86_64", NULL));
+    g_ptr_array_add(m->packages, ds_package_new("zlib.x86_64", "1.2.11-40.el9", "x86_64", NULL));
+    g_assert_cmpint(ds_manifest_normalise(m, &err), ==, 0);
+    g_assert_cmpint(ds_audit_expect_parse(&e, b, strlen(b), "b", &err), ==, 0);
+    g_assert_cmpint(ds_audit_check_missing(f, m, e, &err), ==, 0);
+    g_assert_no_error(err);
+    g_assert_cmpuint(f->len, ==, 4);
+    x = f->pdata[0];
+    g_assert_cmpstr(x->package, ==, "NetworkManager");
+    g_assert_null(x->have);
+    x = f->pdata[1];
+    g_assert_cmpstr(x->package, ==, "kernel-core.x86_64");
+    g_assert_cmpstr(x->detail, ==, "kernel-core.x86_64 5.14.0-70.13.1.el9_0 is older than 5.14.0-427.el9");
+    g_assert_cmpstr(((ds_audit_finding *)f->pdata[2])->package, ==, "openssl.i686");
+    g_assert_cmpstr(((ds_audit_finding *)f->pdata[3])->package, ==, "openssl.x86_64");
+
+    /* a Debian-only version names the host and the package */
+    g_clear_pointer(&e, ds_audit_expect_free);
+    b = "openssl=1.2-3-4\n"; /* Debian's: upstream 1.2-3, revision 4 */
+    g_assert_cmpint(ds_audit_expect_parse(&e, b, strlen(b), "b", &err), ==, 0);
+    g_assert_cmpint(ds_audit_check_missing(f, m, e, &err), ==, DS_EINVALID);
+    g_assert_true(g_str_has_prefix(err->message, "rh1: an rpm host, and the version expected of openssl, '1.2-3-4', is not an rpm version"));
+    g_clear_error(&err);
+    /* an expectation of the other platform */
+    g_clear_pointer(&e, ds_audit_expect_free);
+    b = "openssl=1:3.0.7-25.el9\n";
+    g_assert_cmpint(ds_audit_expect_parse(&e, b, strlen(b), "b", &err), ==, 0);
+    e->platform = "dpkg";
+    g_assert_cmpint(ds_audit_check_missing(f, m, e, &err), ==, DS_EUNSUPPORTED);
+    g_assert_true(g_str_has_prefix(err->message, "rh1: an rpm host, and the versions expected are a dpkg host's"));
 }
 
 /* An audit run over the store's manifests (sync/jobs/audit-run.c): the
@@ -263,7 +321,7 @@ static void test_run_stored(void)
     g_assert_nonnull(h->manifest);
 
     /* The newest versions of the group are web01's own: nothing missing. */
-    expect = ds_audit_run_newest(r, "web");
+    expect = ds_audit_run_newest(r, "web", false);
     ds_audit_run_host(r, r->hosts->pdata[1], expect);
     for (guint i = 0; i < h->findings->len; i++)
         g_assert_cmpint(((ds_audit_finding *)h->findings->pdata[i])->kind, !=,
@@ -291,6 +349,7 @@ int main(int argc, char **argv)
     g_test_add_func("/audit/restart/parse", test_restart_parse);
     g_test_add_func("/audit/restart/bad", test_restart_bad);
     g_test_add_func("/audit/missing-kernel", test_missing_and_kernel);
+    g_test_add_func("/audit/missing-rpm", test_missing_rpm);
     g_test_add_func("/audit/run-stored", test_run_stored);
     return g_test_run();
 }

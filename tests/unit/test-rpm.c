@@ -111,6 +111,137 @@ static void test_parse_query(void)
     g_assert_cmpuint(k->other_versions->len, ==, 2);
 }
 
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* holds of the versionlock list lines given, over the packages of qa,
+ * joined by spaces; NULL and *err set when the list is refused */
+static char *locks(const char *list, GError **err)
+{
+    g_autoptr(ds_manifest) m = ds_manifest_new("h", DS_ROLE_PROD);
+    g_autoptr(GPtrArray) holds = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    g_assert_cmpint(ds_rpm_parse_query(m->packages, "h", qa, strlen(qa), NULL), ==, 0);
+    if (ds_rpm_parse_versionlock(holds, m, "h: /etc/dnf/plugins/versionlock.list", list, strlen(list), err) < 0)
+        return NULL;
+    g_ptr_array_sort(holds, cmp_str);
+    for (guint i = 0; i < holds->len; i++)
+        g_string_append_printf(s, "%s%s", i ? " " : "", (char *)holds->pdata[i]);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* dnf's versionlock list: the forms the plugin reads, comments, excludes */
+static void test_versionlock(void)
+{
+    static const struct {
+        const char *list, *held;
+    } cases[] = {
+        /* as `dnf versionlock add` writes: NAME-EPOCH:VERSION-RELEASE.* */
+        {"# Added lock on Thu Dec  3 10:00:00 2026\nbash-0:5.1.8-6.el9.*\n", "bash.x86_64"},
+        /* every arch of a name; one arch */
+        {"glibc-0:2.34-83.el9.*\n", "glibc.i686 glibc.x86_64"},
+        {"glibc-2.34-83.el9.i686\n", "glibc.i686"},
+        {"glibc.i686\n", "glibc.i686"},
+        /* a plain name, a glob, an epoch, surrounding blanks */
+        {"  bash  \n\n", "bash.x86_64"},
+        {"perl-*\n", "perl-Data-Dumper.noarch"},
+        {"perl-Data-Dumper-1:2.174-462.el9.noarch\n", "perl-Data-Dumper.noarch"},
+        /* one of several installed versions; a version not installed
+         * still holds the name (the lock pins it) */
+        {"kernel-core-0:5.14.0-362.el9.*\n", "kernel-core.x86_64"},
+        {"bash-0:5.2-1.el9.*\n", "bash.x86_64"},
+        /* excludes and packages not installed hold nothing */
+        {"!bash-0:5.1.8-6.el9.*\nnginx-0:1.20-1.el9.*\n", ""},
+    };
+
+    need_librpm();
+    if (!ds_rpm_vercmp_available())
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = locks(cases[i].list, &err);
+
+        g_assert_no_error(err);
+        g_assert_cmpstr(got, ==, cases[i].held);
+    }
+}
+
+static void test_versionlock_hostile(void)
+{
+    static const char *const bad[] = {
+        "bash;touch /tmp/x\n",   /* shell */
+        "bash $(id)\n",          /* a space inside */
+        "bash\x01-1.0-1.*\n",   /* control character */
+        "bash-1.0-1.\xc3\xa9\n", /* not ASCII */
+        "!\n",                   /* an empty exclude */
+        "  # indented comment\n",/* the plugin reads it as an entry */
+    };
+
+    need_librpm();
+    if (!ds_rpm_vercmp_available())
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = locks(bad[i], &err);
+
+        g_assert_null(got);
+        g_assert_error(err, DS_ERROR, -DS_EINVALID);
+        g_assert_true(g_str_has_prefix(err->message, "h: /etc/dnf/plugins/versionlock.list line 1: "));
+        g_assert_nonnull(strstr(err->message, "is not a versionlock entry"));
+    }
+    {
+        g_autofree char *big = g_strnfill(600, 'a');
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = locks(big, &err);
+
+        g_assert_null(got);
+        g_assert_error(err, DS_ERROR, -DS_EINVALID);
+    }
+}
+
+/* On the host itself the lock list comes from the facts script's
+ * sections: used only while the plugin is enabled. */
+static void test_versionlock_facts(void)
+{
+    static const struct {
+        const char *conf, *held;
+    } cases[] = {
+        {"[main]\nenabled = 1\nlocklist = /etc/dnf/plugins/versionlock.list\n", "bash.x86_64"},
+        {"[main]\nenabled=0\nlocklist=/etc/dnf/plugins/versionlock.list\n", ""},
+        {"[main]\nenabled=1\n", ""},
+        {NULL, ""},
+    };
+
+    need_librpm();
+    if (!ds_rpm_vercmp_available())
+        return;
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(ds_manifest) m = ds_manifest_new("h", DS_ROLE_PROD);
+        g_autoptr(GError) err = NULL;
+        g_autofree char *got = NULL;
+        ds_dpkg_facts *f = ds_dpkg_facts_new();
+        ds_dpkg_ctx c = {.host = "h"};
+
+        if (cases[i].conf)
+            g_hash_table_replace(f->sections, g_strdup("versionlock-conf"),
+                                 g_bytes_new_static(cases[i].conf, strlen(cases[i].conf)));
+        g_hash_table_replace(f->sections, g_strdup("versionlock"),
+                             g_bytes_new_static("bash\n", 5));
+        g_assert_cmpint(ds_rpm_parse_query(m->packages, "h", qa, strlen(qa), NULL), ==, 0);
+        g_assert_cmpint(ds_rpm_collect_holds(m, &c, f, &err), ==, 0);
+        g_assert_no_error(err);
+        g_assert_nonnull(m->holds);
+        g_ptr_array_add(m->holds, NULL);
+        got = g_strjoinv(" ", (char **)m->holds->pdata);
+        g_ptr_array_remove_index(m->holds, m->holds->len - 1);
+        g_assert_cmpstr(got, ==, cases[i].held);
+        ds_dpkg_facts_free(f);
+    }
+}
+
 static void test_parse_query_hostile(void)
 {
     static const char *const bad[] = {
@@ -413,6 +544,9 @@ int main(int argc, char **argv)
     g_test_add_func("/rpm/evr", test_evr);
     g_test_add_func("/rpm/parse-query", test_parse_query);
     g_test_add_func("/rpm/parse-query-hostile", test_parse_query_hostile);
+    g_test_add_func("/rpm/versionlock", test_versionlock);
+    g_test_add_func("/rpm/versionlock-hostile", test_versionlock_hostile);
+    g_test_add_func("/rpm/versionlock-facts", test_versionlock_facts);
     g_test_add_func("/rpm/parse-verify", test_parse_verify);
     g_test_add_func("/rpm/parse-verify-hostile", test_parse_verify_hostile);
     g_test_add_func("/rpm/parse-repo", test_parse_repo);
