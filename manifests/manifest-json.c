@@ -80,8 +80,10 @@ static int hex4(const char *p, const char *end)
  * byte stands for itself. */
 enum { STR_PLAIN, STR_SPECIAL, STR_HIGH };
 static const unsigned char string_class[256] = {
-    [0x00 ... 0x1f] = STR_SPECIAL, ['"'] = STR_SPECIAL,
-    ['\\'] = STR_SPECIAL,        [0x80 ... 0xff] = STR_HIGH,
+    [0x00 ... 0x1f] = STR_SPECIAL,
+    ['"'] = STR_SPECIAL,
+    ['\\'] = STR_SPECIAL,
+    [0x80 ... 0xff] = STR_HIGH,
 };
 
 /* A string's bytes with some of 0x80..0xff: the first invalid UTF-8 in

@@ -213,8 +213,7 @@ static void put_pending_map(out_buf *g, int *n, const char *key,
     close_obj(g, k, 2, '}');
 }
 
-static void put_name_list(out_buf *g, int *n, const char *key,
-                          GPtrArray *list)
+static void put_name_list(out_buf *g, int *n, const char *key, GPtrArray *list)
 {
     if (!list)
         return;

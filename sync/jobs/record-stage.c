@@ -272,8 +272,8 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
         return;
     }
     /* Parsed, checked and normalised, with its canonical bytes. */
-    if (ds_manifest_parse_canonical(&m, &bytes, data, len, c->file,
-                                    &c->err) < 0)
+    if (ds_manifest_parse_canonical(&m, &bytes, data, len, c->file, &c->err) <
+        0)
         return;
     if (!ds_name_is_safe_host(m->host)) {
         ds_error_set(&c->err, DS_EINVALID,
