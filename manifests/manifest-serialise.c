@@ -412,7 +412,10 @@ static int serialise(GBytes **out, const ds_manifest *m, bool check,
     g.len = 0;
     g.cap = hint;
     write_manifest(&g, m, pkgs, srcs, files, svcs, kern, &sel);
-    *out = g_bytes_new_take(g.p, g.len);
+    /* NUL-terminated past its size, as GString's bytes were: readers may
+     * take them as a string */
+    out_c(&g, '\0');
+    *out = g_bytes_new_take(g.p, g.len - 1);
     rc = 0;
 done:
     unref_if_copy(pkgs, a_pkgs);
