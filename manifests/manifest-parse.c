@@ -4,9 +4,11 @@
  *
  * The document is read without building a JSON tree (with jansson's tree,
  * parsing took three times as long): a strict RFC 8259 syntax check that
- * also bounds nesting and refuses NUL bytes, a UTF-8 check, then the
- * schema walk, which fills the model and reports wrong types, missing,
- * unknown and duplicate members. */
+ * also bounds nesting, refuses NUL bytes and checks the UTF-8 of strings
+ * (reported once the syntax is known good), then the schema walk, which
+ * fills the model and reports wrong types, missing, unknown and duplicate
+ * members, and steps over no value twice where the check or an entry's
+ * own members found its end. */
 #include <config.h>
 
 #include <stdarg.h>
