@@ -32,22 +32,18 @@ static void drift_one(ds_store *st, const drift_work *w, ds_drift *r)
     g_autoptr(ds_manifest) prod = NULL;
     g_autoptr(ds_manifest) lab = NULL;
     GError *err = NULL;
-    int rp, rl;
+    bool same = false;
 
-    /* The bytes first: an identical pair is not parsed. */
-    if (ds_store_roles_same_bytes(st, w->oid, r->host)) {
+    /* An identical pair (the same bytes but for the role) is not parsed;
+     * the others are read through the store's diff cache. */
+    if (ds_store_read_pair(&prod, &lab, &same, st, w->oid, r->host, &err) <
+        0)
+        goto fail;
+    if (same) {
         r->status = DS_DRIFT_SAME;
         r->changes = g_ptr_array_new();
         return;
     }
-    rp = ds_store_read(&prod, st, w->oid, DS_ROLE_PROD, r->host, &err);
-    if (rp < 0 && rp != DS_ENOTFOUND)
-        goto fail;
-    g_clear_error(&err);
-    rl = ds_store_read(&lab, st, w->oid, DS_ROLE_LAB, r->host, &err);
-    if (rl < 0 && rl != DS_ENOTFOUND)
-        goto fail;
-    g_clear_error(&err);
     if (!prod && !lab) {
         ds_error_set(&err, DS_ENOTFOUND, "%s: no such host in the store",
                      r->host);

@@ -13,7 +13,7 @@ libdriftsync_la_SOURCES += \
 	manifests/store.c manifests/store.h manifests/store-private.h \
 	manifests/store-txn.c manifests/store-writer.c manifests/store-inputs.c manifests/store-pack.c manifests/store-history.c manifests/store-lock.c \
 	manifests/store-mode.c manifests/store-remote.c manifests/store-remote.h \
-	manifests/store-pending.c manifests/store-walk.c \
+	manifests/store-pending.c manifests/store-walk.c manifests/store-diffcache.c \
 	manifests/bundle.c manifests/bundle.h \
 	manifests/store-bundle.c manifests/store-bundle.h \
 	manifests/patch-history.c manifests/patch-history.h \

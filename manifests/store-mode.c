@@ -141,6 +141,14 @@ int ds_store_mode_objects(git_repository *repo, const char *path, GError **err)
      * goes to the first backend that can write. */
     if ((rc = ds_store_loose_backend(&loose, path, err)) < 0)
         return rc;
+    /* It only writes: reads go to the packs first, then to libgit2's
+     * loose backend (the same directory), rather than look for a loose
+     * file of every packed object first. */
+    loose->read = NULL;
+    loose->read_prefix = NULL;
+    loose->read_header = NULL;
+    loose->exists = NULL;
+    loose->exists_prefix = NULL;
     if (git_repository_odb(&odb, repo) < 0 ||
         git_odb_add_backend(odb, loose, 10) < 0) {
         loose->free(loose);

@@ -25,6 +25,9 @@ struct ds_store {
     bool push_failed; /* said once; no more pushes through this handle */
     ds_log log;       /* where a failed push is said */
     guint pack_threshold; /* loose objects a commit packs past (0: never) */
+    int diffcache_mode; /* store-diffcache.c: 0 not known yet, -1 not
+                         * written (another owner's store), else the
+                         * mode of its files */
 };
 
 /* A transaction (store-txn.c; read by store-writer.c). */
@@ -55,6 +58,16 @@ int ds_store_tree_blob_id(git_oid *out, const git_tree *tree,
 /* Parse the manifest stored in blob id; origin names it in errors. */
 int ds_store_parse_blob(ds_manifest **out, ds_store *st, const git_oid *id,
                         const char *origin, GError **err);
+
+/* The tree of the commit rev names (NULL = HEAD); *out NULL with 0 for
+ * HEAD on a store without commits. */
+int ds_store_rev_tree(git_tree **out, ds_store *st, const char *rev,
+                      GError **err);
+
+/* Whether two canonical manifests (prod's, lab's) are the same bytes but
+ * for role, collected_at and collector (ds_store_roles_same_bytes). */
+bool ds_store_same_state_bytes(const char *p, gsize plen, const char *l,
+                               gsize llen);
 
 /* Whether every component of a relative tree path is one git accepts and
  * `git fsck --strict` does not flag (no "", ".", "..", ".git"...). */

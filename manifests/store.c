@@ -13,8 +13,8 @@
 
 #include "manifests/store-private.h"
 
-/* The biggest tree libgit2 keeps in its object cache: the host trees of
- * some 100,000 hosts. */
+/* The biggest tree or commit libgit2 keeps in its object cache: the host
+ * trees of some 100,000 hosts. */
 #define TREE_CACHE_LIMIT (4 * 1024 * 1024)
 
 int ds_store_git_error(GError **err, int code, const char *fmt, ...)
@@ -44,6 +44,11 @@ static void store_libgit2_init(void)
      * thousand hosts (40 KiB each) were read and inflated again for every
      * host looked up, a fifth of a nightly record. */
     git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+                     (size_t)TREE_CACHE_LIMIT);
+    /* Nor any commit over 4 KiB: a run's commit message names every host
+     * it changed (70 KiB for a thousand), and the commit was inflated
+     * again for each host `diff` compared at it, and each file. */
+    git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT,
                      (size_t)TREE_CACHE_LIMIT);
 }
 
@@ -437,6 +442,12 @@ static int rev_tree(git_tree **out, ds_store *st, const char *rev,
     return 0;
 }
 
+int ds_store_rev_tree(git_tree **out, ds_store *st, const char *rev,
+                      GError **err)
+{
+    return rev_tree(out, st, rev, err);
+}
+
 int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
                   ds_role role, const char *host, GError **err)
 {
@@ -492,12 +503,11 @@ static const char *skip_collector(const char *p, const char *end)
  * bytes line by line but for the top-level members no comparison looks
  * at (role, collected_at, collector).  Conservative: any other
  * difference, even one the semantic diff would not report, says no. */
-static bool same_state_bytes(const git_blob *prod, const git_blob *lab)
+bool ds_store_same_state_bytes(const char *p, gsize plen, const char *l,
+                               gsize llen)
 {
-    const char *p = git_blob_rawcontent(prod);
-    const char *l = git_blob_rawcontent(lab);
-    const char *pend = p + git_blob_rawsize(prod);
-    const char *lend = l + git_blob_rawsize(lab);
+    const char *pend = p + plen;
+    const char *lend = l + llen;
     static const char *const free_lines[] = {"  \"role\": ",
                                              "  \"collected_at\": "};
 
@@ -541,7 +551,9 @@ bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
         same = git_oid_equal(&pid, &lid) ||
                (git_blob_lookup(&prod, st->repo, &pid) == 0 &&
                 git_blob_lookup(&lab, st->repo, &lid) == 0 &&
-                same_state_bytes(prod, lab));
+                ds_store_same_state_bytes(
+                    git_blob_rawcontent(prod), (gsize)git_blob_rawsize(prod),
+                    git_blob_rawcontent(lab), (gsize)git_blob_rawsize(lab)));
     }
     git_error_clear();
     git_blob_free(prod);

@@ -3,7 +3,9 @@
  * written straight into the object database).  Layout:
  *   prod/HOST.json  lab/HOST.json  files/{prod,lab}/HOST/PATH
  *   bundles/NAME.json  trials/HOST/RUN.json  (manifests/store-bundle.h)
- * One commit per run, only when something changed. */
+ * One commit per run, only when something changed.  Beside the git
+ * repository, caches that may be deleted: driftsync-inputs
+ * (store-inputs.c) and driftsync-diff-cache/ (store-diffcache.c). */
 #pragma once
 
 #include <glib.h>
@@ -63,6 +65,20 @@ int ds_store_read(ds_manifest **out, ds_store *st, const char *rev,
  * or when they differ anywhere else (a semantic diff then says how). */
 bool ds_store_roles_same_bytes(ds_store *st, const char *rev,
                                const char *host);
+
+/* A host's prod and lab manifests at rev (NULL = HEAD), read to be
+ * compared (ds_manifest_diff): *same when they are one blob or the same
+ * bytes but for role, collected_at and collector (nothing is parsed,
+ * *prod and *lab stay NULL); else each side as ds_store_read gives it,
+ * NULL when absent -- except that a pair whose packages, holds and auto
+ * marks are the same bytes may come from the store's diff cache
+ * (manifests/store-diffcache.c) as manifests without packages, holds,
+ * auto marks and pending or held-back updates, whose ds_manifest_diff
+ * is the full pair's.  Errors as ds_store_read's (prod's first); neither
+ * side present is not one. */
+int ds_store_read_pair(ds_manifest **prod, ds_manifest **lab, bool *same,
+                       ds_store *st, const char *rev, const char *host,
+                       GError **err);
 
 /* Read the stored content of a captured file. */
 int ds_store_read_file(GBytes **out, ds_store *st, const char *rev,

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/local.mk: the harness every test tier shares -- the TAP wrapper,
-# the shell helpers (setup, sshd, webhook) and the lists the tiers fill.
+# the shell helpers (setup, sshd, webhook, rpm) and the lists the tiers fill.
 LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh
 SH_LOG_COMPILER = $(SHELL) $(top_srcdir)/tests/tap-wrap.sh $(SHELL)
 EXTRA_DIST += tests/tap-wrap.sh tests/setup.sh tests/sshd.sh tests/webhook.sh \
-	tests/run-all.sh
+	tests/rpm.sh tests/run-all.sh
 
 # Every test program links the internal library (programs named after
 # their one source file: tests/unit/test-foo is tests/unit/test-foo.c).

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,8 +59,8 @@ static int fsync_dir(const char *dir)
     return rc;
 }
 
-int ds_file_write_temp(char **tmp, const char *path, const void *data,
-                       gsize len, guint mode, GError **err)
+static int write_temp(char **tmp, const char *path, const void *data,
+                      gsize len, guint mode, bool sync, GError **err)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *base = g_path_get_basename(path);
@@ -73,7 +74,7 @@ int ds_file_write_temp(char **tmp, const char *path, const void *data,
         return fail(err, errno, "create a file in", dir);
     /* mkstemp's mode went through the umask */
     if (fchmod(fd, mode & 07777) < 0 || write_all(fd, data, len) < 0 ||
-        fsync(fd) < 0)
+        (sync && fsync(fd) < 0))
         goto fail;
     if (close(fd) < 0) {
         fd = -1;
@@ -87,6 +88,12 @@ fail:
         close(fd);
     unlink(t);
     return fail(err, errsv, "write", path);
+}
+
+int ds_file_write_temp(char **tmp, const char *path, const void *data,
+                       gsize len, guint mode, GError **err)
+{
+    return write_temp(tmp, path, data, len, mode, true, err);
 }
 
 int ds_file_commit_temp(const char *tmp, const char *path, ds_file_flags flags,
@@ -110,7 +117,7 @@ int ds_file_commit_temp(const char *tmp, const char *path, ds_file_flags flags,
         unlink(tmp);
         return fail(err, errsv, "write", path);
     }
-    if (fsync_dir(dir) < 0)
+    if (!(flags & DS_FILE_NO_SYNC) && fsync_dir(dir) < 0)
         return fail(err, errno, "sync", dir);
     return 0;
 }
@@ -127,7 +134,8 @@ int ds_file_write_atomic(const char *path, const void *data, gsize len,
         if (g_mkdir_with_parents(dir, 0700) < 0)
             return fail(err, errno, "create", dir);
     }
-    if ((rc = ds_file_write_temp(&tmp, path, data, len, mode, err)) < 0)
+    if ((rc = write_temp(&tmp, path, data, len, mode,
+                         !(flags & DS_FILE_NO_SYNC), err)) < 0)
         return rc;
     return ds_file_commit_temp(tmp, path, flags, err);
 }

@@ -12,6 +12,9 @@ typedef enum {
     DS_FILE_NO_REPLACE = 1 << 1, /* an existing file stays: link(2), not
                                   * rename(2); losing that race is not an
                                   * error (the caller reads the winner) */
+    DS_FILE_NO_SYNC = 1 << 2,    /* neither the file nor its directory is
+                                  * synced: a cache, whose reader checks
+                                  * it and can do without it */
 } ds_file_flags;
 
 /* Write data to path atomically with the given mode (not subject to the

@@ -20,6 +20,10 @@ ds_action *ds_plan_add(plan_ctx *ctx, ds_plan_phase phase, ds_action_kind kind,
                        char *description, const char *const *argv);
 /* DS_EINVALID "HOST: refusing WHAT 'NAME': not a safe name". */
 int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
+/* The source lines a lab gets, sorted: prod's but the ignored ones, and
+ * the lab's ignored ones; a line is_safe refuses is refused as WHAT. */
+int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
+                         bool (*is_safe)(const char *line), const char *what);
 
 /* The steps of one file or service change. */
 int ds_plan_file(plan_ctx *ctx, const ds_change *c);

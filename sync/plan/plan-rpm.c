@@ -82,6 +82,7 @@ static int plan_repos(plan_ctx *ctx, GPtrArray *changes)
     g_autoptr(GPtrArray) lines = g_ptr_array_new();
     g_autoptr(GString) text = NULL;
     guint added = 0, removed = 0;
+    int rc;
     ds_action *a;
 
     for (guint i = 0; i < changes->len; i++) {
@@ -92,22 +93,10 @@ static int plan_repos(plan_ctx *ctx, GPtrArray *changes)
     }
     if (!added && !removed)
         return 0;
-    {
-        const GPtrArray *src[2] = {ctx->prod->sources, ctx->lab->sources};
-
-        for (int s = 0; s < 2; s++)
-            for (guint i = 0; src[s] && i < src[s]->len; i++) {
-                char *line = g_ptr_array_index(src[s], i);
-                bool ig = ds_ignore_match(ctx->ignore, DS_CAT_SOURCES, line);
-
-                if (ig != (s == 1))
-                    continue;
-                if (!repo_line_is_safe(line))
-                    return ds_plan_refuse(ctx, "repository line", line);
-                g_ptr_array_add(lines, line);
-            }
-    }
-    g_ptr_array_sort(lines, ds_plan_cmp_str);
+    rc = ds_plan_source_lines(ctx, lines, repo_line_is_safe,
+                              "repository line");
+    if (rc < 0)
+        return rc;
     text = g_string_new("# Managed by driftsync: the enabled repositories of "
                         "the production host.\n");
     for (guint i = 0; i < lines->len; i++)

@@ -163,6 +163,29 @@ gint ds_plan_cmp_str(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
+                         bool (*is_safe)(const char *line), const char *what)
+{
+    /* prod's lines (those not ignored), and the lab's ignored ones: ignore
+     * rules mean "leave the lab's alone". */
+    const GPtrArray *src[2] = {ctx->prod->sources, ctx->lab->sources};
+
+    for (int s = 0; s < 2; s++) {
+        for (guint i = 0; src[s] && i < src[s]->len; i++) {
+            char *line = g_ptr_array_index(src[s], i);
+            bool ig = ds_ignore_match(ctx->ignore, DS_CAT_SOURCES, line);
+
+            if (ig != (s == 1))
+                continue;
+            if (!is_safe(line))
+                return ds_plan_refuse(ctx, what, line);
+            g_ptr_array_add(lines, line);
+        }
+    }
+    g_ptr_array_sort(lines, ds_plan_cmp_str);
+    return 0;
+}
+
 static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
 {
     g_autoptr(GPtrArray) lines = g_ptr_array_new();
@@ -181,23 +204,11 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
     }
     changed = added || removed;
     if (changed) {
-        /* prod's lines (those not ignored), and the lab's ignored ones:
-         * ignore rules mean "leave the lab's alone". */
-        const GPtrArray *src[2] = {ctx->prod->sources, ctx->lab->sources};
+        int rc = ds_plan_source_lines(ctx, lines, source_line_is_safe,
+                                      "apt source line");
 
-        for (int s = 0; s < 2; s++) {
-            for (guint i = 0; src[s] && i < src[s]->len; i++) {
-                char *line = g_ptr_array_index(src[s], i);
-                bool ig = ds_ignore_match(ctx->ignore, DS_CAT_SOURCES, line);
-
-                if (ig != (s == 1))
-                    continue;
-                if (!source_line_is_safe(line))
-                    return ds_plan_refuse(ctx, "apt source line", line);
-                g_ptr_array_add(lines, line);
-            }
-        }
-        g_ptr_array_sort(lines, ds_plan_cmp_str);
+        if (rc < 0)
+            return rc;
         text = g_string_new("# Managed by driftsync: the apt sources of "
                             "the production host.\n");
         for (guint i = 0; i < lines->len; i++)

@@ -11,24 +11,12 @@
 # lack changes nothing; a failing %post fails the step; a hold becomes a
 # versionlock, refused by name where the plugin is missing.
 . "$DS_SRCDIR/tests/setup.sh"
-for c in rpm rpmbuild createrepo_c dnf jq; do
-    command -v "$c" >/dev/null ||
-        skip_all "$c is not installed (contrib/install-deps.sh test)"
-done
+. "$DS_SRCDIR/tests/rpm.sh"
+rpm_setup rpm rpmbuild createrepo_c dnf jq
 APPLY=$DS_BUILDDIR/tests/tools/apply-tool
 COLLECT=$DS_BUILDDIR/tests/tools/collect-tool
-# Debian's rpm keeps its database in ~/.rpmdb; RHEL's in /var/lib/rpm.
-export HOME="$T/home"
-mkdir -p "$HOME"
-echo '%_dbpath /var/lib/rpm' >"$HOME/.rpmmacros"
 
-sh "$DATA/rpm/mkrepo.sh" replay "$T" >"$T/mkrepo.log" 2>&1 || {
-    cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo failed"; exit 1; }
-dnfr() {
-    r=$1; shift
-    dnf -y --installroot="$r" --releasever=9 "$@" >"$T/dnf.log" 2>&1 || {
-        cat "$T/dnf.log" >&2; echo "Bail out! dnf $*"; exit 1; }
-}
+rpm_replay_repo
 "$T/mkroot" "$T/prod"
 "$T/mkroot" "$T/lab"
 dnfr "$T/prod" install ds-a-2.0-1.noarch ds-b-1.0-1.noarch ds-d-1.0-1.noarch \

@@ -9,19 +9,12 @@
 # repository is disabled (so only the cached files can serve), leaving
 # `rpm --root -qa` equal to prod's.
 . "$DS_SRCDIR/tests/setup.sh"
-for c in openssl python3 rpm rpmbuild createrepo_c dnf jq; do
-    command -v "$c" >/dev/null ||
-        skip_all "$c is not installed (contrib/install-deps.sh test)"
-done
+. "$DS_SRCDIR/tests/rpm.sh"
+rpm_setup openssl python3 rpm rpmbuild createrepo_c dnf jq
 APPLY=$DS_BUILDDIR/tests/tools/apply-tool
 COLLECT=$DS_BUILDDIR/tests/tools/collect-tool
-# Debian's rpm keeps its database in ~/.rpmdb; RHEL's in /var/lib/rpm.
-export HOME="$T/home"
-mkdir -p "$HOME"
-echo '%_dbpath /var/lib/rpm' >"$HOME/.rpmmacros"
 
-sh "$DATA/rpm/mkrepo.sh" replay "$T" >"$T/mkrepo.log" 2>&1 || {
-    cat "$T/mkrepo.log" >&2; echo "Bail out! mkrepo failed"; exit 1; }
+rpm_replay_repo
 # What the server serves: the repository without ds-fail.
 cp -r "$T/repo" "$T/www"
 rm -f "$T"/www/noarch/ds-fail-* && createrepo_c -q --update "$T/www"
@@ -64,11 +57,6 @@ wait_for "the server's port" test -e "$T/port"
 read -r PORT <"$T/port"
 URL="https://127.0.0.1:$PORT"
 
-dnfr() {
-    r=$1; shift
-    dnf -y --installroot="$r" --releasever=9 "$@" >"$T/dnf.log" 2>&1 || {
-        cat "$T/dnf.log" >&2; echo "Bail out! dnf $*"; exit 1; }
-}
 # prod and the lab start equal
 for r in prod lab; do
     "$T/mkroot" "$T/$r"
