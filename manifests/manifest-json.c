@@ -439,9 +439,8 @@ const char *ds_json_string(const char *p, ds_json_str *out)
     return q + 1;
 }
 
-/* Object members one by one: *pp after '{' or, once the caller set it
- * there, after the last value. */
-bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
+bool ds_json_member_key(const char **pp, ds_json_str *key,
+                        const char **value)
 {
     const char *p = *pp;
 
@@ -460,6 +459,15 @@ bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
         p++;
     *value = p;
     *pp = p;
+    return true;
+}
+
+/* Object members one by one: *pp after '{' or after the last value. */
+bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
+{
+    if (!ds_json_member_key(pp, key, value))
+        return false;
+    *pp = ds_json_skip(*value);
     return true;
 }
 

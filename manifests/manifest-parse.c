@@ -144,7 +144,7 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
 
     for (gsize i = 0; i < nslots; i++)
         slots[i].value = NULL;
-    while (ds_json_member(&p, &key, &v)) {
+    while (ds_json_member_key(&p, &key, &v)) {
         gsize i;
         /* the top level's value ends are known from the check */
         p = root ? r->root_ends[nth++] : ds_json_skip(v);
@@ -442,7 +442,7 @@ static int parse_map(ds_json_reader *r, ds_manifest *m, const char *section,
 
     if ((rc = get_object(r, &w, v)) < 0)
         return rc;
-    while (ds_json_member(&p, &key, &value)) {
+    while (ds_json_member_key(&p, &key, &value)) {
         if ((rc = fn(r, m, &key, value)) < 0)
             break;
         /* an entry's members were read to its end */

@@ -112,10 +112,13 @@ int ds_json_check(ds_json_reader *r, const char *value);
 /* On checked bytes: the end of the value at p; its kind for messages
  * ("a string", "an integer", ...; a number may end the document at
  * end); the string at p decoded (returns the
- * end); the next member of the object being read (*pp starts after '{',
- * then the caller sets it to the end of the value before the next call;
- * false at the object's '}', where *pp is left). */
+ * end); the next member of the object being read (*pp starts after '{';
+ * false at its end, *pp left at its '}'). */
 const char *ds_json_skip(const char *p);
 const char *ds_json_kind(const char *p, const char *end);
 const char *ds_json_string(const char *p, ds_json_str *out);
 bool ds_json_member(const char **pp, ds_json_str *key, const char **value);
+/* The same without finding the value's end (*pp is left at the value): the
+ * caller sets *pp to that end before the next call. */
+bool ds_json_member_key(const char **pp, ds_json_str *key,
+                        const char **value);
