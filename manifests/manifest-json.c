@@ -75,12 +75,41 @@ static int hex4(const char *p, const char *end)
     return v;
 }
 
+/* Bytes of a string that need a look: the quote, the backslash, control
+ * characters (NUL among them) and bytes of UTF-8 sequences.  Any other
+ * byte stands for itself. */
+enum { STR_PLAIN, STR_SPECIAL, STR_HIGH };
+static const unsigned char string_class[256] = {
+    [0x00 ... 0x1f] = STR_SPECIAL,
+    ['"'] = STR_SPECIAL,
+    ['\\'] = STR_SPECIAL,
+    [0x80 ... 0xff] = STR_HIGH,
+};
+
+/* A string's bytes with some of 0x80..0xff: the first invalid UTF-8 in
+ * the document is kept, to be reported once the syntax is known good (as
+ * a check of the whole document would find it: outside strings, a
+ * checked document has only ASCII). */
+static void note_utf8(ds_json_reader *r, const char *s, const char *e)
+{
+    const char *bad;
+
+    if (!r->bad_utf8 && !g_utf8_validate_len(s, (gsize)(e - s), &bad))
+        r->bad_utf8 = bad;
+}
+
 static int check_string(ds_json_reader *r, const char **pp)
 {
     const char *p = *pp + 1;
+    bool high = false;
 
     for (;;) {
-        unsigned char c;
+        unsigned char c, k;
+        while (p < r->end &&
+               (k = string_class[(unsigned char)*p]) != STR_SPECIAL) {
+            high |= k == STR_HIGH;
+            p++;
+        }
         if (p >= r->end)
             return SYNTAX(r, *pp, "unterminated string");
         c = (unsigned char)*p;
@@ -93,10 +122,6 @@ static int check_string(ds_json_reader *r, const char **pp)
                           "control character 0x%02x in a string "
                           "(write it as an escape)",
                           c);
-        if (c != '\\') {
-            p++;
-            continue;
-        }
         if (p + 1 >= r->end)
             return SYNTAX(r, *pp, "unterminated string");
         switch (p[1]) {
@@ -136,6 +161,8 @@ static int check_string(ds_json_reader *r, const char **pp)
                           (unsigned char)p[1]);
         }
     }
+    if (high)
+        note_utf8(r, *pp + 1, p);
     *pp = p + 1;
     return 0;
 }
@@ -189,6 +216,10 @@ static int check_container(ds_json_reader *r, const char **pp, int depth)
     if (depth >= DS_MANIFEST_MAX_DEPTH)
         return ds_json_error_at(r, *pp, "nested deeper than %d levels",
                                 DS_MANIFEST_MAX_DEPTH);
+    if (depth == 0 && object) {
+        r->root_object = *pp;
+        r->nroot_ends = 0;
+    }
     if (p < r->end && *p == close) {
         *pp = p + 1;
         return 0;
@@ -212,6 +243,12 @@ static int check_container(ds_json_reader *r, const char **pp, int depth)
         }
         if ((rc = check_value(r, &p, depth + 1)) < 0)
             return rc;
+        if (depth == 0 && object) {
+            if (r->nroot_ends < DS_JSON_ROOT_ENDS)
+                r->root_ends[r->nroot_ends++] = p;
+            else
+                r->root_object = NULL; /* too many: skipped again */
+        }
         p = ds_json_ws(p, r->end);
         if (p < r->end && *p == ',') {
             p = ds_json_ws(p + 1, r->end);
@@ -274,21 +311,15 @@ static const bool structural[256] = {
     ['"'] = true, ['{'] = true, ['}'] = true, ['['] = true, [']'] = true,
 };
 
+/* A checked string ends at the first quote not escaped; an escape is a
+ * backslash and the byte after it, whatever follows.  (A NUL cannot occur
+ * in checked input; stopping there keeps this in bounds regardless.) */
 static const char *skip_string(const char *p)
 {
-    for (p++;; p++) {
-        /* a string ends at a quote not preceded by an odd number of
-         * backslashes; the syntax pass guaranteed it exists */
-        const char *q = strchr(p, '"');
-        const char *b = q;
-        if (!q) /* cannot happen on checked input; stay in bounds */
-            return p + strlen(p);
-        while (b > p && b[-1] == '\\')
-            b--;
-        p = q;
-        if ((q - b) % 2 == 0)
-            return q + 1;
-    }
+    for (p++; *p != '"' && *p; p++)
+        if (*p == '\\' && p[1])
+            p++;
+    return *p ? p + 1 : p;
 }
 
 const char *ds_json_skip(const char *p)
@@ -408,15 +439,17 @@ const char *ds_json_string(const char *p, ds_json_str *out)
     return q + 1;
 }
 
-/* Object members one by one: *pp after '{' or after the last value. */
-bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
+bool ds_json_member_key(const char **pp, ds_json_str *key,
+                        const char **value)
 {
     const char *p = *pp;
 
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t' || *p == ',')
         p++;
-    if (*p == '}')
+    if (*p == '}') {
+        *pp = p;
         return false;
+    }
     g_free(key->owned);
     p = ds_json_string(p, key);
     while (*p != ':')
@@ -425,7 +458,16 @@ bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
     while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
         p++;
     *value = p;
-    *pp = ds_json_skip(p);
+    *pp = p;
+    return true;
+}
+
+/* Object members one by one: *pp after '{' or after the last value. */
+bool ds_json_member(const char **pp, ds_json_str *key, const char **value)
+{
+    if (!ds_json_member_key(pp, key, value))
+        return false;
+    *pp = ds_json_skip(*value);
     return true;
 }
 
@@ -441,8 +483,9 @@ int ds_json_check(ds_json_reader *r, const char *value)
         return ds_json_error_at(r, q, "NUL byte in the document");
     if (q != r->end)
         return SYNTAX(r, q, "data after the end of the document");
-    /* no NUL byte is left, so this reports only encoding errors */
-    if (!g_utf8_validate_len(r->start, (gsize)(r->end - r->start), &bad))
+    /* Only strings may hold bytes outside ASCII, and each was validated
+     * as it was checked: the first invalid one is the document's. */
+    if ((bad = r->bad_utf8))
         return ds_json_error_at(r, bad, "not valid UTF-8 (byte 0x%02x)",
                                 (unsigned char)*bad);
     return 0;

@@ -4,9 +4,11 @@
  *
  * The document is read without building a JSON tree (with jansson's tree,
  * parsing took three times as long): a strict RFC 8259 syntax check that
- * also bounds nesting and refuses NUL bytes, a UTF-8 check, then the
- * schema walk, which fills the model and reports wrong types, missing,
- * unknown and duplicate members. */
+ * also bounds nesting, refuses NUL bytes and checks the UTF-8 of strings
+ * (reported once the syntax is known good), then the schema walk, which
+ * fills the model and reports wrong types, missing, unknown and duplicate
+ * members, and steps over no value twice where the check or an entry's
+ * own members found its end. */
 #include <config.h>
 
 #include <stdarg.h>
@@ -136,14 +138,19 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
 {
     const char *p = obj + 1, *v;
     ds_json_str key = {NULL, 0, NULL};
+    bool root = obj == r->root_object;
+    guint nth = 0;
     int rc = 0;
 
     for (gsize i = 0; i < nslots; i++)
         slots[i].value = NULL;
-    while (ds_json_member(&p, &key, &v)) {
+    while (ds_json_member_key(&p, &key, &v)) {
         gsize i;
+        /* the top level's value ends are known from the check */
+        p = root ? r->root_ends[nth++] : ds_json_skip(v);
         for (i = 0; i < nslots; i++)
-            if (strlen(slots[i].name) == key.len &&
+            if (key.len && slots[i].name[0] == key.s[0] &&
+                strlen(slots[i].name) == key.len &&
                 memcmp(slots[i].name, key.s, key.len) == 0)
                 break;
         if (i < nslots && !slots[i].value) {
@@ -162,6 +169,10 @@ static int fill_slots_deferred(ds_json_reader *r, const where *w,
         }
     }
     g_free(key.owned);
+    if (rc == 0) {
+        r->filled_object = obj;
+        r->filled_end = p + 1; /* after its '}' */
+    }
     return rc;
 }
 
@@ -431,9 +442,12 @@ static int parse_map(ds_json_reader *r, ds_manifest *m, const char *section,
 
     if ((rc = get_object(r, &w, v)) < 0)
         return rc;
-    while (ds_json_member(&p, &key, &value))
+    while (ds_json_member_key(&p, &key, &value)) {
         if ((rc = fn(r, m, &key, value)) < 0)
             break;
+        /* an entry's members were read to its end */
+        p = r->filled_object == value ? r->filled_end : ds_json_skip(value);
+    }
     g_free(key.owned);
     if (rc < 0)
         return rc;
@@ -774,4 +788,21 @@ int ds_manifest_parse_packages(ds_manifest **out, const char *data, gsize len,
                                const char *origin, GError **err)
 {
     return parse_doc(out, data, len, origin, true, err);
+}
+
+int ds_manifest_parse_canonical(ds_manifest **out, GBytes **canonical,
+                                const char *data, gsize len,
+                                const char *origin, GError **err)
+{
+    g_autoptr(ds_manifest) m = NULL;
+    int rc;
+
+    *out = NULL;
+    *canonical = NULL;
+    /* parse_doc checked and normalised it */
+    if ((rc = parse_doc(&m, data, len, origin, false, err)) < 0 ||
+        (rc = ds_manifest_serialise_checked(canonical, m, err)) < 0)
+        return rc;
+    *out = g_steal_pointer(&m);
+    return 0;
 }

@@ -17,6 +17,11 @@
  * "ORIGIN: PATH.TO.FIELD: what is wrong". */
 int ds_manifest_check(const ds_manifest *m, const char *origin, GError **err);
 
+/* ds_manifest_serialise of a manifest ds_manifest_check has passed (and
+ * nothing changed since): the check is not made again. */
+int ds_manifest_serialise_checked(GBytes **out, const ds_manifest *m,
+                                  GError **err);
+
 /* Append a JSON path step for a user-supplied key to `path`: ".key" when
  * the key is a plain word, otherwise ."escaped" (control characters
  * escaped, long keys shortened), so that messages stay on one line. */
@@ -64,11 +69,24 @@ void ds_manifest_free_selection(ds_manifest *m);
 /* The strict JSON reader (manifest-json.c).  A document is checked once
  * with ds_json_check; the other functions then walk the checked bytes
  * without bounds checks of their own. */
+/* Top-level members whose value ends the check keeps (the schema has
+ * eighteen). */
+#define DS_JSON_ROOT_ENDS 24
+
 typedef struct {
     const char *origin; /* names the document in errors */
     GError **err;
     const char *start; /* the document, not NUL-terminated */
     const char *end;
+    const char *bad_utf8; /* the first invalid UTF-8 found in a string */
+    /* Found by the check, so that the walk need not skip them again: the
+     * ends of the top-level object's member values, in document order
+     * (root_object NULL when it had more than DS_JSON_ROOT_ENDS)... */
+    const char *root_object;
+    const char *root_ends[DS_JSON_ROOT_ENDS];
+    guint nroot_ends;
+    /* ...and by the walk: the end of the object it last read members of */
+    const char *filled_object, *filled_end;
 } ds_json_reader;
 
 /* A decoded string: pointing into the document when it has no escapes,
@@ -95,8 +113,12 @@ int ds_json_check(ds_json_reader *r, const char *value);
  * ("a string", "an integer", ...; a number may end the document at
  * end); the string at p decoded (returns the
  * end); the next member of the object being read (*pp starts after '{';
- * false at its end). */
+ * false at its end, *pp left at its '}'). */
 const char *ds_json_skip(const char *p);
 const char *ds_json_kind(const char *p, const char *end);
 const char *ds_json_string(const char *p, ds_json_str *out);
 bool ds_json_member(const char **pp, ds_json_str *key, const char **value);
+/* The same without finding the value's end (*pp is left at the value): the
+ * caller sets *pp to that end before the next call. */
+bool ds_json_member_key(const char **pp, ds_json_str *key,
+                        const char **value);

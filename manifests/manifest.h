@@ -167,6 +167,13 @@ int ds_manifest_parse(ds_manifest **out, const char *data, gsize len,
  * marks and held-back updates are not read (left empty or NULL). */
 int ds_manifest_parse_packages(ds_manifest **out, const char *data, gsize len,
                                const char *origin, GError **err);
+/* ds_manifest_parse, and the manifest's canonical bytes
+ * (ds_manifest_serialise's) as well: a reader that keeps a document in
+ * canonical form learns whether the bytes it read are already that form,
+ * without checking the manifest twice. */
+int ds_manifest_parse_canonical(ds_manifest **out, GBytes **canonical,
+                                const char *data, gsize len,
+                                const char *origin, GError **err);
 int ds_manifest_load(ds_manifest **out, const char *filename, GError **err);
 /* The bytes of a manifest file, refused (DS_EINVALID) above
  * DS_MANIFEST_MAX_BYTES without reading more than one byte past it, and

@@ -230,7 +230,8 @@ static guint canonical_count(const char *data, gsize len, const char *name)
 static void txn_stage(ds_store_txn *txn, ds_role role, const char *host,
                       const ds_manifest *m, const git_oid *files_id,
                       bool has_files, const git_oid *manifest_id,
-                      const void *data, gsize len, GPtrArray *changes);
+                      const void *data, gsize len, GPtrArray *changes,
+                      const ds_store_counts *counts);
 
 /* Write the manifest blob `data` (canonical bytes) of role/host and stage
  * it (txn_stage). */
@@ -249,7 +250,8 @@ static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
     git_odb_free(odb);
     if (rc < 0)
         return ds_store_git_error(err, DS_EGENERIC, "%s: manifest", host);
-    txn_stage(txn, role, host, m, files_id, has_files, &id, data, len, NULL);
+    txn_stage(txn, role, host, m, files_id, has_files, &id, data, len, NULL,
+              NULL);
     return 0;
 }
 
@@ -258,11 +260,13 @@ static int txn_put(ds_store_txn *txn, ds_role role, const char *host,
  * has_files.  changes, when given, are the semantic changes from the base
  * commit's manifest as the caller found them (taken); otherwise `m`,
  * parsed from data when NULL, is compared with it, only if the host had
- * another manifest (for the message). */
+ * another manifest (for the message).  A new host's entries are m's, or
+ * counts, or else counted in data. */
 static void txn_stage(ds_store_txn *txn, ds_role role, const char *host,
                       const ds_manifest *m, const git_oid *files_id,
                       bool has_files, const git_oid *manifest_id,
-                      const void *data, gsize len, GPtrArray *changes)
+                      const void *data, gsize len, GPtrArray *changes,
+                      const ds_store_counts *counts)
 {
     ds_store *st = txn->st;
     g_autofree char *mpath = NULL;
@@ -294,6 +298,10 @@ static void txn_stage(ds_store_txn *txn, ds_role role, const char *host,
             s->npackages = m->packages ? m->packages->len : 0;
             s->nfiles = m->files ? m->files->len : 0;
             s->nservices = m->services ? m->services->len : 0;
+        } else if (counts) {
+            s->npackages = counts->npackages;
+            s->nfiles = counts->nfiles;
+            s->nservices = counts->nservices;
         } else {
             s->npackages = canonical_count(data, len, "packages");
             s->nfiles = canonical_count(data, len, "files");
@@ -725,7 +733,7 @@ int ds_store_txn_host_status(ds_store_txn *txn, ds_role role,
 int ds_store_txn_put_blob(ds_store_txn *txn, ds_role role, const char *host,
                           const ds_blob_id *id, const ds_manifest *m,
                           const void *data, gsize len, GPtrArray *changes,
-                          GError **err)
+                          const ds_store_counts *counts, GError **err)
 {
     git_odb *odb = NULL;
     git_oid files_id, mid;
@@ -745,6 +753,6 @@ int ds_store_txn_put_blob(ds_store_txn *txn, ds_role role, const char *host,
     }
     memcpy(mid.id, id->raw, sizeof(id->raw));
     txn_stage(txn, role, host, m, &files_id, has_files, &mid, data, len,
-              changes);
+              changes, counts);
     return 0;
 }

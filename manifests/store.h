@@ -201,17 +201,23 @@ int ds_store_writer_put(ds_blob_id *out, ds_store_writer *w,
 void ds_store_writer_free(ds_store_writer *w);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_writer, ds_store_writer_free)
 
+/* A manifest's entries, as a first record's commit message counts them. */
+typedef struct ds_store_counts {
+    guint npackages, nfiles, nservices;
+} ds_store_counts;
+
 /* Stage blob id (written by a writer: the canonical bytes data of a valid
  * manifest of role/host) as ROLE/HOST.json.  m, when given, is that
  * manifest: the contents of its files are stored as ds_store_txn_put
  * stores them; without it the manifest must carry none.  changes, when
  * given, are its semantic changes from the manifest at the transaction's
  * base (ds_change *, referenced): the commit message then needs no
- * comparison of its own. */
+ * comparison of its own.  counts, when given (and m is not), are the
+ * manifest's entries, which are otherwise counted in data. */
 int ds_store_txn_put_blob(ds_store_txn *txn, ds_role role, const char *host,
                           const ds_blob_id *id, const ds_manifest *m,
                           const void *data, gsize len, GPtrArray *changes,
-                          GError **err);
+                          const ds_store_counts *counts, GError **err);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(ds_store_txn, ds_store_txn_free)
 
 /* What input files became in the store (manifests/store-inputs.c): for

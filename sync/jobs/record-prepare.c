@@ -49,8 +49,8 @@ static int read_again(record_job *j, GError **err)
         j->input = input;
         j->have_input = true;
     }
-    if ((rc = ds_manifest_parse(&j->parsed, data, len, j->file, err)) < 0 ||
-        (rc = ds_manifest_normalise(j->parsed, err)) < 0)
+    /* parsed is normalised */
+    if ((rc = ds_manifest_parse(&j->parsed, data, len, j->file, err)) < 0)
         return rc;
     if (g_strcmp0(j->parsed->host, j->host) || j->parsed->role != j->role)
         return ds_error_set(err, DS_ECONFLICT,

@@ -31,6 +31,7 @@ static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
                      guint npackages, guint nsources, guint nfiles,
                      guint nservices, GError **err)
 {
+    ds_store_counts counts;
     gsize len;
     const void *data;
 
@@ -60,9 +61,12 @@ static int stage_job(record_host *h, ds_store_txn *txn, record_job *j,
     if (j->same)
         return 0;
     data = g_bytes_get_data(j->bytes, &len);
+    counts.npackages = h->npackages;
+    counts.nfiles = h->nfiles;
+    counts.nservices = h->nservices;
     return ds_store_txn_put_blob(txn, j->role, j->host, &j->id,
                                  j->contents ? j->m : NULL, data, len,
-                                 j->changes, err);
+                                 j->changes, &counts, err);
 }
 
 /* The stored bytes of the job's host, or none for a new host. */
@@ -187,9 +191,10 @@ static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
                             ds_store_inputs *inputs, const char *data,
                             gsize len)
 {
+    g_autofree char *base = ds_store_txn_base(txn);
     /* Canonical bytes open with a member at two spaces of indent; other
-     * bytes are not searched for one. */
-    bool looks_canonical = len > 5 && !memcmp(data, "{\n  \"", 5);
+     * bytes are not searched for one, nor any in an empty store. */
+    bool looks_canonical = base && len > 5 && !memcmp(data, "{\n  \"", 5);
     g_autofree char *host =
         looks_canonical ? canonical_member(data, len, "host", false) : NULL;
     g_autofree char *role =
@@ -212,9 +217,8 @@ static bool stored_unparsed(checked_file *c, ds_store_txn *txn,
  * state), or whether the file's bytes are canonical. */
 static void check_canonical(checked_file *c, ds_store_txn *txn,
                             ds_store_inputs *inputs, const ds_manifest *m,
-                            const char *data, gsize len)
+                            GBytes *bytes, const char *data, gsize len)
 {
-    g_autoptr(GBytes) bytes = NULL;
     ds_blob_id id;
 
     for (guint i = 0; i < m->files->len; i++) {
@@ -223,8 +227,6 @@ static void check_canonical(checked_file *c, ds_store_txn *txn,
         if (f->content || f->content_ref)
             return; /* stored with its files: staging compares them */
     }
-    if (ds_manifest_serialise(&bytes, m, NULL) < 0)
-        return;
     c->canonical = g_bytes_get_size(bytes) == len &&
                    !memcmp(g_bytes_get_data(bytes, NULL), data, len);
     /* Canonical bytes were compared by their id already; other bytes'
@@ -253,6 +255,7 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
 {
     g_autofree char *data = NULL;
     g_autoptr(ds_manifest) m = NULL;
+    g_autoptr(GBytes) bytes = NULL;
     gsize len = 0;
 
     if (ds_manifest_read_file(&data, &len, c->file, &c->err) < 0)
@@ -268,8 +271,9 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
         c->same = true;
         return;
     }
-    if (ds_manifest_parse(&m, data, len, c->file, &c->err) < 0 ||
-        ds_manifest_normalise(m, &c->err) < 0)
+    /* Parsed, checked and normalised, with its canonical bytes. */
+    if (ds_manifest_parse_canonical(&m, &bytes, data, len, c->file, &c->err) <
+        0)
         return;
     if (!ds_name_is_safe_host(m->host)) {
         ds_error_set(&c->err, DS_EINVALID,
@@ -284,9 +288,13 @@ static void check_file(ds_store_txn *txn, ds_store_inputs *inputs,
     c->nfiles = m->files->len;
     c->nservices = m->services->len;
     /* As staging stores it. */
-    if (!m->collector.transport)
+    if (!m->collector.transport) {
         m->collector.transport = g_strdup("import");
-    check_canonical(c, txn, inputs, m, data, len);
+        g_clear_pointer(&bytes, g_bytes_unref);
+        if (ds_manifest_serialise(&bytes, m, NULL) < 0)
+            return;
+    }
+    check_canonical(c, txn, inputs, m, bytes, data, len);
 }
 
 static void check_one(guint i, guint worker, void *payload)

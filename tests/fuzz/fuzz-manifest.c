@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tests/fuzz/fuzz-manifest.c: manifest JSON (ds_manifest_parse); what it
- * accepts must serialise to bytes it accepts again, unchanged. */
+ * accepts must serialise to bytes it accepts again, unchanged, and
+ * ds_manifest_parse_canonical must give those bytes. */
 #include <config.h>
 
 #include "manifests/manifest.h"
@@ -8,8 +9,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    g_autoptr(ds_manifest) m = NULL, again = NULL;
-    g_autoptr(GBytes) bytes = NULL, bytes2 = NULL;
+    g_autoptr(ds_manifest) m = NULL, again = NULL, m3 = NULL;
+    g_autoptr(GBytes) bytes = NULL, bytes2 = NULL, canon = NULL;
     g_autoptr(GError) err = NULL;
     const char *d;
     gsize len;
@@ -30,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!ds_manifest_equal(m, again) ||
         ds_manifest_serialise(&bytes2, again, &err) < 0 ||
         !g_bytes_equal(bytes, bytes2))
+        abort();
+    if (ds_manifest_parse_canonical(&m3, &canon, (const char *)data, size,
+                                    "fuzz.json", NULL) < 0 ||
+        !g_bytes_equal(canon, bytes))
         abort();
     return 0;
 }

@@ -1224,6 +1224,80 @@ static void test_differential(void)
     g_assert_cmpuint(accepted, >, 0);
 }
 
+/* The canonical bytes the parse gives with the manifest are
+ * ds_manifest_serialise's: the input itself when it is canonical, and
+ * not when only its layout or key order differs. */
+static void test_parse_canonical(void)
+{
+    const char *names[] = {"web01.json", "db01.json", "web01-lab.json"};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *path = good_path(names[i]);
+        g_autofree char *data = NULL;
+        g_autoptr(GError) err = NULL;
+        g_autoptr(ds_manifest) m = NULL, m2 = NULL;
+        g_autoptr(GBytes) canon = NULL, canon2 = NULL, ser = NULL;
+        json_t *j;
+        char *other;
+        gsize len;
+
+        g_assert_true(g_file_get_contents(path, &data, &len, NULL));
+        g_assert_cmpint(ds_manifest_parse_canonical(&m, &canon, data, len,
+                                                    names[i], &err),
+                        ==, 0);
+        g_assert_no_error(err);
+        g_assert_cmpmem(g_bytes_get_data(canon, NULL),
+                        g_bytes_get_size(canon), data, len);
+
+        /* the same document, compact and in the order it was read */
+        j = json_loadb(data, len, 0, NULL);
+        g_assert_nonnull(j);
+        other = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        json_decref(j);
+        g_assert_cmpint(ds_manifest_parse_canonical(&m2, &canon2, other,
+                                                    strlen(other), "compact",
+                                                    &err),
+                        ==, 0);
+        g_assert_no_error(err);
+        g_assert_false(g_bytes_get_size(canon2) == strlen(other) &&
+                       !memcmp(g_bytes_get_data(canon2, NULL), other,
+                               strlen(other)));
+        ser = serialise_ok(m2);
+        g_assert_true(g_bytes_equal(canon2, ser));
+        g_assert_true(g_bytes_equal(canon2, canon));
+        g_assert_true(ds_manifest_equal(m, m2));
+        free(other);
+    }
+}
+
+/* Invalid UTF-8 is reported after the syntax is known good, at the first
+ * bad byte, in a key as in a value. */
+static void test_utf8_order(void)
+{
+    static const struct {
+        const char *doc, *expect;
+    } cases[] = {
+        {"{\"a\": \"x\xff\", \"b\" 1}",
+         "line 1, column 17: invalid JSON: expected ':'"},
+        {"{\"a\": \"x\xc3\", \"b\": \"\xe2\x82\"}",
+         "line 1, column 9: not valid UTF-8 (byte 0xc3)"},
+        {"{\"ok\xc3\xa9\": 1,\n \"k\xe2\x82\": 2}",
+         "line 2, column 4: not valid UTF-8 (byte 0xe2)"},
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        ds_manifest *m = NULL;
+
+        g_assert_cmpint(ds_manifest_parse(&m, cases[i].doc,
+                                          strlen(cases[i].doc), "t", &err),
+                        ==, DS_EINVALID);
+        if (!strstr(err->message, cases[i].expect))
+            g_error("case %" G_GSIZE_FORMAT ": got \"%s\", expected \"%s\"",
+                    i, err->message, cases[i].expect);
+    }
+}
+
 /* ---- the hostile corpus -------------------------------------------------- */
 
 static void test_bad_corpus(void)
@@ -1492,6 +1566,8 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/normalise", test_normalise);
     g_test_add_func("/manifest/serialise-checks", test_serialise_checks);
     g_test_add_func("/manifest/differential", test_differential);
+    g_test_add_func("/manifest/parse-canonical", test_parse_canonical);
+    g_test_add_func("/manifest/utf8-order", test_utf8_order);
     g_test_add_func("/manifest/bad-corpus", test_bad_corpus);
     g_test_add_func("/manifest/bad-corpus-messages", test_bad_corpus_messages);
     g_test_add_func("/manifest/limits", test_limits);
