@@ -24,6 +24,11 @@ int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
  * the lab's ignored ones; a line is_safe refuses is refused as WHAT. */
 int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
                          bool (*is_safe)(const char *line), const char *what);
+/* The step that writes the source lines (text, their file's bytes) to
+ * path, root's, 0644 (takes description). */
+ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
+                                 const char *path, GPtrArray *lines,
+                                 const GString *text);
 
 /* The steps of one file or service change. */
 int ds_plan_file(plan_ctx *ctx, const ds_change *c);

@@ -83,7 +83,6 @@ static int plan_repos(plan_ctx *ctx, GPtrArray *changes)
     g_autoptr(GString) text = NULL;
     guint added = 0, removed = 0;
     int rc;
-    ds_action *a;
 
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = g_ptr_array_index(changes, i);
@@ -102,21 +101,13 @@ static int plan_repos(plan_ctx *ctx, GPtrArray *changes)
     for (guint i = 0; i < lines->len; i++)
         if (i == 0 || strcmp(lines->pdata[i], lines->pdata[i - 1]))
             render_repo(text, lines->pdata[i]);
-    a = ds_plan_add(
-        ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-        g_strdup_printf("write prod's %u repositor%s to %s (%u added, %u removed)",
-                        lines->len, lines->len == 1 ? "y" : "ies",
-                        DS_PLAN_REPOS_FILE, added, removed),
-        (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
-                              "-g", "root", "-T", "--", "/dev/stdin",
-                              DS_PLAN_REPOS_FILE, NULL});
-    a->path = g_strdup(DS_PLAN_REPOS_FILE);
-    a->mode = 0644;
-    a->owner = g_strdup("root");
-    a->group = g_strdup("root");
-    g_ptr_array_add(lines, NULL);
-    a->items = g_strdupv((char **)lines->pdata);
-    a->data = g_bytes_new(text->str, text->len);
+    ds_plan_sources_write(
+        ctx,
+        g_strdup_printf(
+            "write prod's %u repositor%s to %s (%u added, %u removed)",
+            lines->len, lines->len == 1 ? "y" : "ies", DS_PLAN_REPOS_FILE,
+            added, removed),
+        DS_PLAN_REPOS_FILE, lines, text);
     ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
                 g_strdup("set the lab's other repository files aside (renamed *" DS_PLAN_SOURCES_OFF ")"),
                 (const char *const[]){"find", "/etc/yum.repos.d", "-maxdepth",

@@ -186,13 +186,32 @@ int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
     return 0;
 }
 
+ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
+                                 const char *path, GPtrArray *lines,
+                                 const GString *text)
+{
+    ds_action *a = ds_plan_add(
+        ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE, description,
+        (const char *const[]){"install", "-D", "-m", "0644", "-o", "root", "-g",
+                              "root", "-T", "--", "/dev/stdin", path, NULL});
+
+    a->path = g_strdup(path);
+    a->mode = 0644;
+    a->owner = g_strdup("root");
+    a->group = g_strdup("root");
+    g_ptr_array_add(lines, NULL);
+    a->items = g_strdupv((char **)lines->pdata);
+    g_ptr_array_remove_index(lines, lines->len - 1);
+    a->data = g_bytes_new(text->str, text->len);
+    return a;
+}
+
 static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
 {
     g_autoptr(GPtrArray) lines = g_ptr_array_new();
     g_autoptr(GString) text = NULL;
     bool changed = false;
     guint added = 0, removed = 0;
-    ds_action *a;
 
     for (guint i = 0; i < changes->len; i++) {
         const ds_change *c = g_ptr_array_index(changes, i);
@@ -215,22 +234,13 @@ static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
             if (i == 0 || strcmp(lines->pdata[i], lines->pdata[i - 1]))
                 g_string_append_printf(text, "%s\n", (char *)lines->pdata[i]);
 
-        a = ds_plan_add(
-            ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE,
-            g_strdup_printf("write prod's %u apt source line%s to %s (%u added, %u removed)",
-                            lines->len, lines->len == 1 ? "" : "s",
-                            DS_PLAN_SOURCES_FILE, added, removed),
-            (const char *const[]){"install", "-D", "-m", "0644", "-o", "root",
-                                  "-g", "root", "-T", "--", "/dev/stdin",
-                                  DS_PLAN_SOURCES_FILE, NULL});
-        a->path = g_strdup(DS_PLAN_SOURCES_FILE);
-        a->mode = 0644;
-        a->owner = g_strdup("root");
-        a->group = g_strdup("root");
-        g_ptr_array_add(lines, NULL);
-        a->items = g_strdupv((char **)lines->pdata);
-        g_ptr_array_remove_index(lines, lines->len - 1);
-        a->data = g_bytes_new(text->str, text->len);
+        ds_plan_sources_write(
+            ctx,
+            g_strdup_printf(
+                "write prod's %u apt source line%s to %s (%u added, %u removed)",
+                lines->len, lines->len == 1 ? "" : "s", DS_PLAN_SOURCES_FILE,
+                added, removed),
+            DS_PLAN_SOURCES_FILE, lines, text);
 
         ds_plan_add(ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_DISABLE,
                     g_strdup("set the lab's other apt sources files aside (renamed *" DS_PLAN_SOURCES_OFF ")"),
