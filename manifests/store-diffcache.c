@@ -537,12 +537,12 @@ int ds_store_read_pair(ds_manifest **prod, ds_manifest **lab, bool *same,
 static GHashTable *head_blobs(ds_store *st)
 {
     static const ds_role roles[] = {DS_ROLE_PROD, DS_ROLE_LAB};
-    GHashTable *keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                             NULL);
+    GHashTable *keep =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint r = 0; r < G_N_ELEMENTS(roles); r++) {
-        g_autofree char *spec = g_strdup_printf("HEAD:%s",
-                                                ds_role_name(roles[r]));
+        g_autofree char *spec =
+            g_strdup_printf("HEAD:%s", ds_role_name(roles[r]));
         git_object *o = NULL;
         const git_tree *t;
 

@@ -25,9 +25,9 @@ struct ds_store {
     bool push_failed; /* said once; no more pushes through this handle */
     ds_log log;       /* where a failed push is said */
     guint pack_threshold; /* loose objects a commit packs past (0: never) */
-    int diffcache_mode; /* store-diffcache.c: 0 not known yet, -1 not
-                         * written (another owner's store), else the
-                         * mode of its files */
+    int diffcache_mode;   /* store-diffcache.c: 0 not known yet, -1 not
+                           * written (another owner's store), else the
+                           * mode of its files */
 };
 
 /* A transaction (store-txn.c; read by store-writer.c). */

@@ -46,8 +46,9 @@ static void test_repomd(void)
     g_assert_cmpstr(md->href, ==, "repodata/0123-primary.xml.gz");
     g_assert_cmpstr(md->checksum_type, ==, "sha256");
     /* the open-checksum (of the uncompressed file) is not the one kept */
-    g_assert_cmpstr(md->checksum, ==,
-                    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    g_assert_cmpstr(
+        md->checksum, ==,
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
 }
 
 /* repomd_good with FROM replaced by TO must be refused with WHY. */
@@ -65,14 +66,17 @@ static void repomd_bad(const char *from, const char *to, const char *why)
     g_assert_null(md);
     g_assert_nonnull(e);
     g_test_message("%s", e->message);
-    g_assert_true(g_str_has_prefix(e->message, "https://r/repodata/repomd.xml: "));
+    g_assert_true(
+        g_str_has_prefix(e->message, "https://r/repodata/repomd.xml: "));
     g_assert_nonnull(strstr(e->message, why));
 }
 
 static void test_repomd_hostile(void)
 {
     static const char *const garbage[] = {
-        "", "not xml", "<repomd><data type=\"primary\">",
+        "",
+        "not xml",
+        "<repomd><data type=\"primary\">",
         "<repomd>\0<data/></repomd>",
         "<!DOCTYPE r [<!ENTITY x \"yyyyyyyy\">]><repomd>&x;</repomd>",
     };
@@ -91,8 +95,8 @@ static void test_repomd_hostile(void)
                "checksum type 'md5' is not read");
     repomd_bad("<checksum type=\"sha256\">0123", "<checksum type=\"sha1\">0123",
                "checksum type 'sha1' is not read");
-    repomd_bad("<checksum type=\"sha256\">0123", "<checksum type=\"sha256\">zz23",
-               "is not 64 hex digits");
+    repomd_bad("<checksum type=\"sha256\">0123",
+               "<checksum type=\"sha256\">zz23", "is not 64 hex digits");
     repomd_bad("</repomd>", "", "not repomd.xml");
     for (gsize i = 0; i < G_N_ELEMENTS(garbage); i++) {
         g_autoptr(ds_pkgcache_repomd) md = NULL;
@@ -105,43 +109,49 @@ static void test_repomd_hostile(void)
     }
 }
 
-#define PKG(NAME, ARCH, EPOCH, VER, REL, SUMTYPE, SUM, SIZE, HREF)            \
-    "<package type=\"rpm\">\n"                                              \
-    "  <name>" NAME "</name>\n  <arch>" ARCH "</arch>\n"                      \
-    "  <version epoch=\"" EPOCH "\" ver=\"" VER "\" rel=\"" REL "\"/>\n"      \
-    "  <checksum type=\"" SUMTYPE "\" pkgid=\"YES\">" SUM "</checksum>\n"     \
-    "  <summary>a &lt;test&gt;</summary>\n"                                   \
+#define PKG(NAME, ARCH, EPOCH, VER, REL, SUMTYPE, SUM, SIZE, HREF)             \
+    "<package type=\"rpm\">\n"                                                 \
+    "  <name>" NAME "</name>\n  <arch>" ARCH "</arch>\n"                       \
+    "  <version epoch=\"" EPOCH "\" ver=\"" VER "\" rel=\"" REL "\"/>\n"       \
+    "  <checksum type=\"" SUMTYPE "\" pkgid=\"YES\">" SUM "</checksum>\n"      \
+    "  <summary>a &lt;test&gt;</summary>\n"                                    \
     "  <size package=\"" SIZE "\" installed=\"10\" archive=\"20\"/>\n"         \
-    "  <location href=\"" HREF "\"/>\n"                                       \
-    "  <format><rpm:provides><rpm:entry name=\"evil\" ver=\"9\"/>"            \
-    "</rpm:provides><file>/usr/bin/x</file></format>\n"                       \
+    "  <location href=\"" HREF "\"/>\n"                                        \
+    "  <format><rpm:provides><rpm:entry name=\"evil\" ver=\"9\"/>"             \
+    "</rpm:provides><file>/usr/bin/x</file></format>\n"                        \
     "</package>\n"
 
 static const char primary[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"9\">\n"
-    PKG("bash", "x86_64", "0", "5.1.8", "9.el9", "sha256", SHA_A, "1700",
+    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"9\">\n" PKG(
+        "bash", "x86_64", "0", "5.1.8", "9.el9", "sha256", SHA_A, "1700",
         "Packages/b/bash-5.1.8-9.el9.x86_64.rpm")
-    PKG("ds-e", "noarch", "1", "0.5", "1", "sha256", SHA_A, "300",
-        "noarch/ds-e-0.5-1.noarch.rpm")
-    PKG("src-pkg", "src", "0", "1", "1", "sha256", SHA_A, "1", "s.src.rpm")
-    PKG("ds-up", "noarch", "0", "1", "1", "sha256", "ABCDEF", "1", "up.rpm")
-    PKG("ds-old", "noarch", "0", "1", "1", "sha1",
-        "0123456789012345678901234567890123456789", "1", "old.rpm")
-    PKG("ds-escape", "noarch", "0", "1", "1", "sha256", SHA_A, "1",
-        "../../../etc/shadow")
-    PKG("bad name", "noarch", "0", "1", "1", "sha256", SHA_A, "1", "n.rpm")
-    PKG("ds-epoch", "noarch", "x1", "1", "1", "sha256", SHA_A, "1", "e.rpm")
-    PKG("ds-ver", "noarch", "0", "1/../2", "1", "sha256", SHA_A, "1", "v.rpm")
-    PKG("ds-size", "noarch", "0", "1", "1", "sha256", SHA_A, "-5", "s.rpm")
-    "<package type=\"rpm\"><name>ds-elsewhere</name><arch>noarch</arch>"
-    "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><checksum type=\"sha256\">"
-    SHA_A "</checksum><size package=\"1\"/>"
-    "<location xml:base=\"https://evil/\" href=\"x.rpm\"/></package>\n"
-    "<package type=\"rpm\"><name>ds-nosize</name><arch>noarch</arch>"
-    "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
-    "</metadata>\n";
+        PKG("ds-e", "noarch", "1", "0.5", "1", "sha256", SHA_A, "300",
+            "noarch/ds-e-0.5-1.noarch.rpm") PKG("src-pkg", "src", "0", "1", "1",
+                                                "sha256", SHA_A, "1",
+                                                "s.src.rpm")
+            PKG("ds-up", "noarch", "0", "1", "1", "sha256", "ABCDEF", "1",
+                "up.rpm") PKG("ds-old", "noarch", "0", "1", "1", "sha1",
+                              "0123456789012345678901234567890123456789", "1",
+                              "old.rpm") PKG("ds-escape", "noarch", "0", "1",
+                                             "1", "sha256", SHA_A, "1",
+                                             "../../../etc/shadow")
+                PKG("bad name", "noarch", "0", "1", "1", "sha256", SHA_A, "1",
+                    "n.rpm") PKG("ds-epoch", "noarch", "x1", "1", "1", "sha256",
+                                 SHA_A, "1", "e.rpm") PKG("ds-ver", "noarch",
+                                                          "0", "1/../2", "1",
+                                                          "sha256", SHA_A, "1",
+                                                          "v.rpm")
+                    PKG("ds-size", "noarch", "0", "1", "1", "sha256", SHA_A,
+                        "-5",
+                        "s.rpm") "<package type=\"rpm\"><name>ds-elsewhere</name><arch>noarch</arch>"
+                                 "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><checksum type=\"sha256\">" SHA_A
+                                 "</checksum><size package=\"1\"/>"
+                                 "<location xml:base=\"https://evil/\" href=\"x.rpm\"/></package>\n"
+                                 "<package type=\"rpm\"><name>ds-nosize</name><arch>noarch</arch>"
+                                 "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
+                                 "</metadata>\n";
 
 static const ds_pkgcache_entry *entry(GPtrArray *a, const char *name)
 {
@@ -157,9 +167,9 @@ static void test_primary(void)
     g_autoptr(GError) e = NULL;
     const ds_pkgcache_entry *x;
 
-    g_assert_cmpint(ds_pkgcache_parse_primary(&a, primary, strlen(primary),
-                                              "p", &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_parse_primary(&a, primary, strlen(primary), "p", &e), ==,
+        0);
     g_assert_no_error(e);
     x = entry(a, "bash.x86_64");
     g_assert_nonnull(x);
@@ -197,7 +207,8 @@ static void test_primary_hostile(void)
         "<metadata>&unknown;</metadata>",
         "\xff\xfe<metadata/>",
     };
-    g_autoptr(GString) big = g_string_new("<metadata><package type=\"rpm\"><name>");
+    g_autoptr(GString) big =
+        g_string_new("<metadata><package type=\"rpm\"><name>");
 
     for (gsize i = 0; i < G_N_ELEMENTS(docs); i++) {
         g_autoptr(GPtrArray) a = NULL;
@@ -207,7 +218,8 @@ static void test_primary_hostile(void)
                                                   "https://r/p.xml", &e),
                         ==, DS_EINVALID);
         g_assert_null(a);
-        g_assert_true(g_str_has_prefix(e->message, "https://r/p.xml: not primary metadata"));
+        g_assert_true(g_str_has_prefix(
+            e->message, "https://r/p.xml: not primary metadata"));
     }
     /* an over-long name is cut to a bounded buffer, then refused */
     for (int i = 0; i < 100000; i++)
@@ -219,19 +231,18 @@ static void test_primary_hostile(void)
         g_autoptr(GPtrArray) a = NULL;
         g_autoptr(GError) e = NULL;
 
-        g_assert_cmpint(ds_pkgcache_parse_primary(&a, big->str, big->len, "p",
-                                                  &e),
-                        ==, 0);
+        g_assert_cmpint(
+            ds_pkgcache_parse_primary(&a, big->str, big->len, "p", &e), ==, 0);
         g_assert_cmpuint(a->len, ==, 0);
     }
 }
 
 static void test_stem(void)
 {
-    g_autofree char *s1 = ds_pkgcache_rpm_stem("bash.x86_64", "1:5.1-2.el9",
-                                               "x86_64");
-    g_autofree char *s2 = ds_pkgcache_rpm_stem("ds-doc.noarch", "1.0-1",
-                                               "noarch");
+    g_autofree char *s1 =
+        ds_pkgcache_rpm_stem("bash.x86_64", "1:5.1-2.el9", "x86_64");
+    g_autofree char *s2 =
+        ds_pkgcache_rpm_stem("ds-doc.noarch", "1.0-1", "noarch");
 
     g_assert_cmpstr(s1, ==, "bash-1%3a5.1-2.el9.x86_64.rpm");
     g_assert_cmpstr(s2, ==, "ds-doc-1.0-1.noarch.rpm");
@@ -319,10 +330,13 @@ static void run_sh(const char *script, const char *arg)
 
 static GPtrArray *wanted(void)
 {
-    GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
+    GPtrArray *a =
+        g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
 
-    g_ptr_array_add(a, ds_package_new("ds-e.noarch", "1:0.5-1", "noarch", NULL));
-    g_ptr_array_add(a, ds_package_new("ds-a.noarch", "0:2.0-1", "noarch", NULL));
+    g_ptr_array_add(a,
+                    ds_package_new("ds-e.noarch", "1:0.5-1", "noarch", NULL));
+    g_ptr_array_add(a,
+                    ds_package_new("ds-a.noarch", "0:2.0-1", "noarch", NULL));
     g_ptr_array_add(a, ds_package_new("ds-zz.noarch", "1.0-1", "noarch", NULL));
     return a;
 }
@@ -362,9 +376,9 @@ static void test_fill(void)
     repo = g_build_filename(dir, "repo", NULL);
     cache_dir = g_build_filename(dir, "cache", NULL);
     g_assert_cmpint(ds_pkgcache_open(&c, cache_dir, &e), ==, 0);
-    g_assert_cmpint(ds_pkgcache_fill_from_rpm_repository(&miss, c, repo, pkgs,
-                                                         NULL, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_rpm_repository(&miss, c, repo, pkgs, NULL, &e),
+        ==, 0);
     g_assert_no_error(e);
     /* ds-zz is in no repository */
     g_assert_cmpuint(miss->len, ==, 1);
@@ -377,8 +391,8 @@ static void test_fill(void)
                     ==, 0);
     file = g_build_filename(repo, "noarch", "ds-e-0.5-1.noarch.rpm", NULL);
     g_assert_true(g_file_get_contents(file, &data, &len, NULL));
-    want_sha = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data,
-                                           len);
+    want_sha =
+        g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
     g_free(data);
     g_assert_cmpstr(sha, ==, want_sha);
     g_assert_cmpint(ds_pkgcache_lookup_rpm(NULL, NULL, c, "ds-a.noarch",
@@ -386,9 +400,9 @@ static void test_fill(void)
                     ==, 0);
     /* a second fill has nothing to do but the missing one */
     g_clear_pointer(&miss, g_ptr_array_unref);
-    g_assert_cmpint(ds_pkgcache_fill_from_rpm_repository(&miss, c, repo, pkgs,
-                                                         NULL, &e),
-                    ==, 0);
+    g_assert_cmpint(
+        ds_pkgcache_fill_from_rpm_repository(&miss, c, repo, pkgs, NULL, &e),
+        ==, 0);
     g_assert_cmpuint(miss->len, ==, 1);
 
     /* A repository whose package is not what primary says: nothing is
@@ -402,13 +416,13 @@ static void test_fill(void)
             g_ptr_array_new_with_free_func((GDestroyNotify)ds_package_free);
         ds_pkgcache_miss *m;
 
-        g_ptr_array_add(p2, ds_package_new("ds-b.noarch", "1.0-1", "noarch",
-                                           NULL));
+        g_ptr_array_add(p2,
+                        ds_package_new("ds-b.noarch", "1.0-1", "noarch", NULL));
         g_assert_cmpint(ds_pkgcache_open(&c2, cache2, &e), ==, 0);
         g_clear_pointer(&miss, g_ptr_array_unref);
-        g_assert_cmpint(ds_pkgcache_fill_from_rpm_repository(&miss, c2, repo,
-                                                             p2, NULL, &e),
-                        ==, 0);
+        g_assert_cmpint(
+            ds_pkgcache_fill_from_rpm_repository(&miss, c2, repo, p2, NULL, &e),
+            ==, 0);
         g_assert_cmpuint(miss->len, ==, 1);
         m = miss->pdata[0];
         g_test_message("%s", m->reason);
@@ -421,16 +435,17 @@ static void test_fill(void)
                                                "1.0-1", "noarch", NULL),
                         ==, DS_ENOTFOUND);
         /* a primary file that is not the one repomd.xml names */
-        run_sh("cd \"$1/repo/repodata\" && for f in *-primary.xml.gz; do "
-               "gzip -dc \"$f\" | sed 's/ds-b/ds-x/' | gzip >t && mv t \"$f\"; done",
-               dir);
+        run_sh(
+            "cd \"$1/repo/repodata\" && for f in *-primary.xml.gz; do "
+            "gzip -dc \"$f\" | sed 's/ds-b/ds-x/' | gzip >t && mv t \"$f\"; done",
+            dir);
         /* (a new cache object: one keeps the metadata it read) */
         g_clear_pointer(&c2, ds_pkgcache_free);
         g_assert_cmpint(ds_pkgcache_open(&c2, cache2, &e), ==, 0);
         g_clear_pointer(&miss, g_ptr_array_unref);
-        g_assert_cmpint(ds_pkgcache_fill_from_rpm_repository(&miss, c2, repo,
-                                                             p2, NULL, &e),
-                        ==, 0);
+        g_assert_cmpint(
+            ds_pkgcache_fill_from_rpm_repository(&miss, c2, repo, p2, NULL, &e),
+            ==, 0);
         m = miss->pdata[0];
         g_test_message("%s", m->reason);
         g_assert_nonnull(strstr(m->reason, "repository metadata unreadable"));

@@ -824,8 +824,9 @@ static void read_web01_pair(ds_store *st, guint want_changes)
     g_autoptr(GPtrArray) changes = NULL;
     bool same = false;
 
-    g_assert_cmpint(ds_store_read_pair(&prod, &lab, &same, st, "HEAD",
-                                       "web01", &err), ==, 0);
+    g_assert_cmpint(
+        ds_store_read_pair(&prod, &lab, &same, st, "HEAD", "web01", &err), ==,
+        0);
     g_assert_no_error(err);
     g_assert_false(same);
     g_assert_cmpint(ds_manifest_diff(&changes, lab, prod, NULL, &err), ==, 0);
