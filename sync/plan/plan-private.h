@@ -24,6 +24,10 @@ int ds_plan_refuse(plan_ctx *ctx, const char *what, const char *name);
  * the lab's ignored ones; a line is_safe refuses is refused as WHAT. */
 int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
                          bool (*is_safe)(const char *line), const char *what);
+/* The steps of the changed files among keys (the keyrings or gpg keys
+ * prod's sources name), in the sources phase, before the sources are
+ * written; file steps after it go to the files phase. */
+int ds_plan_key_files(plan_ctx *ctx, GPtrArray *changes, GHashTable *keys);
 /* The step that writes the source lines (text, their file's bytes) to
  * path, root's, 0644 (takes description). */
 ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,

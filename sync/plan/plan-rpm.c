@@ -364,18 +364,8 @@ int ds_plan_rpm_walk(plan_ctx *ctx, GPtrArray *changes)
     int rc;
 
     /* Keys prod's repositories name go before the repositories. */
-    ctx->file_phase = DS_PHASE_SOURCES;
-    for (guint i = 0; i < changes->len; i++) {
-        const ds_change *c = changes->pdata[i];
-
-        if (c->category == DS_CAT_FILES &&
-            g_hash_table_contains(keys, c->name) &&
-            c->kind != DS_CHANGE_FILE_REMOVED &&
-            (rc = ds_plan_file(ctx, c)) < 0)
-            return rc;
-    }
-    ctx->file_phase = DS_PHASE_FILES;
-    if ((rc = plan_repos(ctx, changes)) < 0)
+    if ((rc = ds_plan_key_files(ctx, changes, keys)) < 0 ||
+        (rc = plan_repos(ctx, changes)) < 0)
         return rc;
     ds_plan_os_manual(ctx, changes);
     if ((rc = plan_locks(ctx, changes, false)) < 0 ||

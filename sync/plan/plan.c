@@ -186,6 +186,24 @@ int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
     return 0;
 }
 
+int ds_plan_key_files(plan_ctx *ctx, GPtrArray *changes, GHashTable *keys)
+{
+    int rc;
+
+    ctx->file_phase = DS_PHASE_SOURCES;
+    for (guint i = 0; i < changes->len; i++) {
+        const ds_change *c = changes->pdata[i];
+
+        if (c->category == DS_CAT_FILES &&
+            g_hash_table_contains(keys, c->name) &&
+            c->kind != DS_CHANGE_FILE_REMOVED &&
+            (rc = ds_plan_file(ctx, c)) < 0)
+            return rc;
+    }
+    ctx->file_phase = DS_PHASE_FILES;
+    return 0;
+}
+
 ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
                                  const char *path, GPtrArray *lines,
                                  const GString *text)
@@ -542,18 +560,8 @@ static int plan_walk(plan_ctx *ctx, GPtrArray *changes)
     /* Keyrings prod's sources name (signed-by=) go before the sources,
      * so that apt-get update can check the new repositories. */
     keys = signed_by_paths(ctx->prod);
-    ctx->file_phase = DS_PHASE_SOURCES;
-    for (guint i = 0; i < changes->len; i++) {
-        const ds_change *c = changes->pdata[i];
-
-        if (c->category == DS_CAT_FILES &&
-            g_hash_table_contains(keys, c->name) &&
-            c->kind != DS_CHANGE_FILE_REMOVED &&
-            (rc = ds_plan_file(ctx, c)) < 0)
-            return rc;
-    }
-    ctx->file_phase = DS_PHASE_FILES;
-    if ((rc = plan_sources(ctx, changes, need_update)) < 0)
+    if ((rc = ds_plan_key_files(ctx, changes, keys)) < 0 ||
+        (rc = plan_sources(ctx, changes, need_update)) < 0)
         return rc;
     ds_plan_os_manual(ctx, changes);
     if ((rc = ds_plan_selection_before(ctx, changes)) < 0 ||
