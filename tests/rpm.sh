@@ -33,3 +33,13 @@ dnfr() {
     dnf -y --installroot="$r" --releasever=9 "$@" >"$T/dnf.log" 2>&1 || {
         cat "$T/dnf.log" >&2; echo "Bail out! dnf $*"; exit 1; }
 }
+
+# rpm_first_record COMMAND...: the first record of an rpm host (its stdout
+# in $T/out, its stderr in $T/err, for the checks that follow); skips the
+# test when driftsync was built without librpm.
+rpm_first_record() {
+    if ! "$@" >"$T/out" 2>"$T/err" &&
+        grep -q 'built without librpm' "$T/err"; then
+        skip_all "driftsync was built without librpm (configure --with-rpm)"
+    fi
+}

@@ -37,10 +37,7 @@ groups = el
 CONF
 dsc() { ds --config "$T/c.conf" "$@"; }
 dsc init >/dev/null
-if ! dsc record rh1 >"$T/out" 2>"$T/err" &&
-    grep -q 'built without librpm' "$T/err"; then
-    skip_all "driftsync was built without librpm (configure --with-rpm)"
-fi
+rpm_first_record dsc record rh1
 
 # --like: the newest of the group's rpm hosts, by rpm's order.
 expect_status 1 "audit --like finds the rpm host behind" \

@@ -11,6 +11,7 @@
 # dnf cannot read, metadata never fetched and hostile dnf output are each
 # one error naming the host.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/rpm.sh"
 for c in rpm rpmbuild createrepo_c modifyrepo_c dnf jq; do
     command -v "$c" >/dev/null || skip_all "$c is not installed (contrib/install-deps.sh test)"
 done
@@ -39,10 +40,7 @@ CONF
 dsc() { ds --config "$T/c.conf" "$@"; }
 dsc init >/dev/null
 
-if ! dsc record rh1 >"$T/out" 2>"$T/err" &&
-    grep -q 'built without librpm' "$T/err"; then
-    skip_all "driftsync was built without librpm (configure --with-rpm)"
-fi
+rpm_first_record dsc record rh1
 git --git-dir="$S" show HEAD:prod/rh1.json >"$T/rh1.json"
 if jq -e 'has("pending")' "$T/rh1.json" >/dev/null; then
     not_ok "no pending updates recorded while dnf cannot answer"

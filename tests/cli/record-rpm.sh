@@ -11,6 +11,7 @@
 # lab of the other platform (the replay itself: tests/cli/sync-rpm.sh);
 # audit checks it.
 . "$DS_SRCDIR/tests/setup.sh"
+. "$DS_SRCDIR/tests/rpm.sh"
 for c in rpm rpmbuild; do
     command -v "$c" >/dev/null || skip_all "$c is not installed (contrib/install-deps.sh test)"
 done
@@ -36,10 +37,7 @@ jf() {
 }
 dsc init >/dev/null
 
-if ! dsc record rh1 >"$T/out" 2>"$T/err" &&
-    grep -q 'built without librpm' "$T/err"; then
-    skip_all "driftsync was built without librpm (configure --with-rpm)"
-fi
+rpm_first_record dsc record rh1
 expect_status 0 "recording it again changes nothing" dsc record rh1
 git --git-dir="$S" show HEAD:prod/rh1.json >"$T/rh1.json"
 jf "a v2 manifest of platform rpm" \

@@ -37,10 +37,7 @@ lab = lab-rh
 CONF
 dsc() { ds --config "$T/c.conf" "$@"; }
 dsc init >/dev/null
-if ! dsc record rh >"$T/out" 2>"$T/err" &&
-    grep -q 'built without librpm' "$T/err"; then
-    skip_all "driftsync was built without librpm (configure --with-rpm)"
-fi
+rpm_first_record dsc record rh
 plan 30
 git --git-dir="$T/store" show HEAD:prod/rh.json >"$T/prod.json"
 # lab MANIFEST: the lab root collected as rh's lab
