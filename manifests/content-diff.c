@@ -74,23 +74,33 @@ static int side_tree(git_tree **out, cd_ctx *ctx, int which,
     return 0;
 }
 
-/* The blob holding f's content on side s: its content_ref when the store
- * has that blob, else files/ROLE/HOST/PATH in the side's commit.
- * *found is false when neither exists. */
-static int find_blob(git_oid *id, bool *found, cd_ctx *ctx, int which,
-                     const ds_content_side *s, const ds_file *f, GError **err)
+/* The blob holding f's content on side s, and its size: its content_ref
+ * when the store has that blob, else files/ROLE/HOST/PATH in the side's
+ * commit.  *found is false when neither exists. */
+static int find_blob(git_oid *id, size_t *size, bool *found, cd_ctx *ctx,
+                     int which, const ds_content_side *s, const ds_file *f,
+                     GError **err)
 {
     g_autoptr(git_odb) odb = NULL;
     g_autofree char *tpath = NULL;
     git_tree *tree = NULL;
+    git_object_t type;
     int rc;
 
     *found = false;
-    if (f->content_ref && git_oid_fromstr(id, f->content_ref) == 0 &&
-        git_repository_odb(&odb, ctx->st->repo) == 0 &&
-        git_odb_exists(odb, id)) {
-        *found = true;
-        return 0;
+    if (git_repository_odb(&odb, ctx->st->repo) < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "%s", s->m->host);
+    /* One read of the object's header says both whether the store has
+     * it and how big it is. */
+    if (f->content_ref && git_oid_fromstr(id, f->content_ref) == 0) {
+        rc = git_odb_read_header(size, &type, odb, id);
+        if (rc == 0) {
+            *found = true;
+            return 0;
+        }
+        if (rc != GIT_ENOTFOUND)
+            return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host,
+                                      f->path);
     }
     git_error_clear();
     if (!ds_name_is_safe_path(f->path) ||
@@ -100,7 +110,12 @@ static int find_blob(git_oid *id, bool *found, cd_ctx *ctx, int which,
         return rc;
     tpath = g_strdup_printf("files/%s/%s%s", ds_role_name(s->m->role),
                             s->m->host, f->path);
-    *found = ds_store_tree_blob_id(id, tree, tpath, GIT_OBJECT_BLOB) == 0;
+    if (ds_store_tree_blob_id(id, tree, tpath, GIT_OBJECT_BLOB) != 0)
+        return 0;
+    if (git_odb_read_header(size, &type, odb, id) < 0)
+        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host,
+                                  f->path);
+    *found = true;
     return 0;
 }
 
@@ -115,11 +130,9 @@ static int read_side(side_content *c, cd_ctx *ctx, int which,
                      const ds_content_side *s, const char *path, GError **err)
 {
     const ds_file *f = s->m ? ds_manifest_find_file(s->m, path) : NULL;
-    g_autoptr(git_odb) odb = NULL;
     git_blob *blob = NULL;
-    git_object_t type;
     git_oid id;
-    size_t size;
+    size_t size = 0;
     bool found;
     int rc;
 
@@ -132,15 +145,12 @@ static int read_side(side_content *c, cd_ctx *ctx, int which,
         c->secret = true;
         return 0;
     }
-    if ((rc = find_blob(&id, &found, ctx, which, s, f, err)) < 0)
+    if ((rc = find_blob(&id, &size, &found, ctx, which, s, f, err)) < 0)
         return rc;
     if (!found) {
         c->not_stored = true;
         return 0;
     }
-    if (git_repository_odb(&odb, ctx->st->repo) < 0 ||
-        git_odb_read_header(&size, &type, odb, &id) < 0)
-        return ds_store_git_error(err, DS_EGENERIC, "%s: %s", s->m->host, path);
     c->size = (gint64)size;
     if (size > ctx->opts->max_bytes)
         return 0;

@@ -1,22 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/drift.c: the lab against prod of many hosts at one revision,
  * on a few threads, each with its own handle on the store (a libgit2
- * repository is not shared between threads). */
+ * repository is not shared between threads), handed to the caller in
+ * order while the next are computed. */
 #include <config.h>
 
 #include "manifests/drift.h"
 #include "manifests/util/error.h"
-#include "manifests/util/parallel.h"
 
 #define DRIFT_THREADS 2
+/* How far the workers may run ahead of the caller, in rows: output
+ * starts early and memory stays bounded. */
+#define DRIFT_AHEAD 64
 
 typedef struct {
-    ds_store *st; /* the caller's, for worker 0 */
+    ds_store *st; /* the caller's: its path */
     const char *oid;
     const ds_drift_options *opts;
     ds_drift *rows;
-    ds_store **stores;  /* workers 1..: their own handles, opened lazily */
-    GError **open_errs; /* why a worker's handle could not be opened */
+    bool *done; /* rows[i] is computed */
+    guint n;
+    GMutex lock; /* guards next, taken and done */
+    GCond cond;  /* a row computed, or one handed to the caller */
+    guint next;  /* the next row a worker takes */
+    guint taken; /* rows handed to the caller */
 } drift_work;
 
 const char *ds_drift_status_name(ds_drift_status s)
@@ -25,6 +32,13 @@ const char *ds_drift_status_name(ds_drift_status s)
                                         "error"};
 
     return (guint)s < G_N_ELEMENTS(names) ? names[s] : "error";
+}
+
+static void drift_clear(ds_drift *r)
+{
+    g_clear_pointer(&r->changes, g_ptr_array_unref);
+    g_clear_pointer(&r->patches, g_hash_table_unref);
+    g_clear_error(&r->error);
 }
 
 static void drift_one(ds_store *st, const drift_work *w, ds_drift *r)
@@ -79,53 +93,75 @@ fail:
                                  r->host);
 }
 
-static void drift_at(guint i, guint worker, void *payload)
+/* One worker thread: rows taken in order, never more than DRIFT_AHEAD
+ * ahead of the caller, on its own handle on the store. */
+static gpointer drift_worker(gpointer data)
 {
-    drift_work *w = payload;
-    ds_store *st = w->st;
+    drift_work *w = data;
+    ds_store *st = NULL;
+    GError *open_err = NULL;
 
-    if (worker > 0) {
-        if (!w->stores[worker] && !w->open_errs[worker])
-            ds_store_open(&w->stores[worker], ds_store_path(w->st),
-                          &w->open_errs[worker]);
-        if (w->open_errs[worker]) {
+    ds_store_open(&st, ds_store_path(w->st), &open_err);
+    for (;;) {
+        guint i;
+
+        g_mutex_lock(&w->lock);
+        while (w->next < w->n && w->next >= w->taken + DRIFT_AHEAD)
+            g_cond_wait(&w->cond, &w->lock);
+        i = w->next < w->n ? w->next++ : w->n;
+        g_mutex_unlock(&w->lock);
+        if (i >= w->n)
+            break;
+        if (open_err) {
             w->rows[i].status = DS_DRIFT_ERROR;
-            w->rows[i].error = g_error_copy(w->open_errs[worker]);
-            return;
+            w->rows[i].error = g_error_copy(open_err);
+        } else {
+            drift_one(st, w, &w->rows[i]);
         }
-        st = w->stores[worker];
+        g_mutex_lock(&w->lock);
+        w->done[i] = true;
+        g_cond_broadcast(&w->cond);
+        g_mutex_unlock(&w->lock);
     }
-    drift_one(st, w, &w->rows[i]);
+    ds_store_free(st);
+    g_clear_error(&open_err);
+    return NULL;
 }
 
-ds_drift *ds_drift_hosts(ds_store *st, const char *oid, char *const *hosts,
-                         guint n, const ds_drift_options *opts)
+void ds_drift_each(ds_store *st, const char *oid, char *const *hosts, guint n,
+                   const ds_drift_options *opts, ds_drift_fn fn, void *data)
 {
-    guint workers = ds_parallel_workers(n, DRIFT_THREADS);
-    drift_work w = {st, oid, opts, g_new0(ds_drift, MAX(n, 1)),
-                    g_new0(ds_store *, MAX(workers, 1)),
-                    g_new0(GError *, MAX(workers, 1))};
+    guint workers = MAX(1u, MIN(n, (guint)DRIFT_THREADS));
+    drift_work w = {.st = st,
+                    .oid = oid,
+                    .opts = opts,
+                    .n = n,
+                    .rows = g_new0(ds_drift, MAX(n, 1)),
+                    .done = g_new0(bool, MAX(n, 1))};
+    GThread *threads[DRIFT_THREADS] = {NULL};
 
+    g_mutex_init(&w.lock);
+    g_cond_init(&w.cond);
     for (guint i = 0; i < n; i++)
         w.rows[i].host = hosts[i];
-    ds_parallel_for(n, DRIFT_THREADS, drift_at, &w);
-    for (guint t = 0; t < workers; t++) {
-        ds_store_free(w.stores[t]);
-        g_clear_error(&w.open_errs[t]);
+    for (guint t = 0; t < workers && n; t++)
+        threads[t] = g_thread_new("ds-drift", drift_worker, &w);
+    for (guint i = 0; i < n; i++) {
+        g_mutex_lock(&w.lock);
+        while (!w.done[i])
+            g_cond_wait(&w.cond, &w.lock);
+        g_mutex_unlock(&w.lock);
+        fn(&w.rows[i], data);
+        drift_clear(&w.rows[i]);
+        g_mutex_lock(&w.lock);
+        w.taken = i + 1;
+        g_cond_broadcast(&w.cond);
+        g_mutex_unlock(&w.lock);
     }
-    g_free(w.stores);
-    g_free(w.open_errs);
-    return w.rows;
-}
-
-void ds_drift_free_all(ds_drift *rows, guint n)
-{
-    for (guint i = 0; rows && i < n; i++) {
-        if (rows[i].changes)
-            g_ptr_array_unref(rows[i].changes);
-        if (rows[i].patches)
-            g_hash_table_unref(rows[i].patches);
-        g_clear_error(&rows[i].error);
-    }
-    g_free(rows);
+    for (guint t = 0; t < workers && n; t++)
+        g_thread_join(threads[t]);
+    g_mutex_clear(&w.lock);
+    g_cond_clear(&w.cond);
+    g_free(w.rows);
+    g_free(w.done);
 }

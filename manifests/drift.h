@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* manifests/drift.h: how each host's lab differs from its production
  * manifest at one revision of the store, for many hosts at once on a few
- * threads: what `diff` prints and the report shows. */
+ * threads, in order: what `diff` prints and the report shows. */
 #pragma once
 
 #include <glib.h>
@@ -38,15 +38,17 @@ typedef struct ds_drift_options {
     bool content_required;
 } ds_drift_options;
 
-/* The drift of hosts[0 .. n) at the commit `oid` (a full id), computed on up to two threads (each
- * with its own handle on the store at st's path; the calling thread uses
- * st).  An identical pair (the same bytes but for the role) is not
- * parsed.  Returns n rows in the order of hosts; free with
- * ds_drift_free_all. */
-ds_drift *ds_drift_hosts(ds_store *st, const char *oid, char *const *hosts,
-                         guint n, const ds_drift_options *opts);
+/* Called with each host's drift, on the calling thread, in the order of
+ * hosts; r and what it holds are freed when fn returns. */
+typedef void (*ds_drift_fn)(const ds_drift *r, void *data);
 
-void ds_drift_free_all(ds_drift *rows, guint n);
+/* The drift of hosts[0 .. n) at the commit `oid` (a full id), computed on
+ * up to two threads, each with its own handle on the store at st's path
+ * (st itself is not used by them), a few dozen rows ahead of fn, which is
+ * called for each in order as it is ready.  An identical pair (the same
+ * bytes but for the role) is not parsed. */
+void ds_drift_each(ds_store *st, const char *oid, char *const *hosts, guint n,
+                   const ds_drift_options *opts, ds_drift_fn fn, void *data);
 
 /* "same", "drift", "no-lab", "no-prod", "error": the status
  * names of `diff --json` and the report. */

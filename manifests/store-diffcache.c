@@ -15,7 +15,7 @@
  * lives in STORE/driftsync-diff-cache/XX/ID (like loose objects); a file
  * is written, whole, by the first comparison that parsed its blob, only by
  * the store's owner, and checked (format, version, blob id, length, its
- * document's id) when read: a missing, damaged or foreign file is not
+ * document's CRC-32) when read: a missing, damaged or foreign file is not
  * believed, and the blob is parsed as without the cache.  Deleting the
  * directory costs the next comparison its parse, no more. */
 #include <config.h>
@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "manifests/manifest-private.h"
 #include "manifests/store-private.h"
@@ -34,7 +35,7 @@
 
 #define CACHE_DIR "driftsync-diff-cache"
 /* The first line: the format and the version whose parser wrote it. */
-#define CACHE_HEADER "driftsync-diff-cache 1 " PACKAGE_VERSION "\n"
+#define CACHE_HEADER "driftsync-diff-cache 2 " PACKAGE_VERSION "\n"
 #define CACHE_MAX_BYTES (4 * 1024 * 1024) /* a bigger file is not read */
 #define SEL_HEX 64                        /* hex digits of a digest (SHA-256) */
 
@@ -85,13 +86,15 @@ static bool member_is_free(const ds_json_str *key)
 typedef struct {
     char state[SEL_HEX + 1];
     char sel[SEL_HEX + 1];
-    char *doc;
+    char *buf; /* what doc lies in, freed with the entry */
+    char *doc; /* NUL-terminated */
     gsize len;
 } cache_entry;
 
 static void entry_clear(cache_entry *e)
 {
-    g_clear_pointer(&e->doc, g_free);
+    g_clear_pointer(&e->buf, g_free);
+    e->doc = NULL;
 }
 
 /* Append p .. end on one line (no JSON string holds a newline). */
@@ -202,7 +205,7 @@ static void entry_make(cache_entry *e, const char *data, gsize len)
     EVP_MD_CTX_free(ck);
     EVP_MD_CTX_free(sk);
     e->len = doc->len;
-    e->doc = g_string_free(doc, FALSE);
+    e->buf = e->doc = g_string_free(doc, FALSE);
     if (!ok)
         entry_clear(e); /* not kept */
 }
@@ -215,40 +218,71 @@ static char *entry_path(ds_store *st, const git_oid *id)
     return g_strdup_printf("%s/" CACHE_DIR "/%.2s/%s", st->path, hex, hex + 2);
 }
 
-/* "HEADER" "BLOB STATE SEL LEN DOCID\n" DOC */
+/* The check of a document: its CRC-32, which catches a damaged file
+ * (anyone who could forge one could write the store itself). */
+static guint32 doc_crc(const char *doc, gsize len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+
+    while (len > 0) {
+        uInt n = (uInt)MIN(len, (gsize)G_MAXUINT32);
+
+        crc = crc32(crc, (const Bytef *)doc, n);
+        doc += n;
+        len -= n;
+    }
+    return (guint32)crc;
+}
+
+/* The next space-separated field of the header line at *p, which must be
+ * want bytes long (0: any length but none); *p moves past it. */
+static const char *header_field(char **p, gsize want)
+{
+    char *f = *p;
+    char *end = strchr(f, ' ');
+    gsize n = end ? (gsize)(end - f) : strlen(f);
+
+    if (want ? n != want : n == 0)
+        return NULL;
+    if (end)
+        *end++ = '\0';
+    *p = end ? end : f + n;
+    return f;
+}
+
+/* "HEADER" "BLOB STATE SEL LEN CRC\n" DOC; data (len bytes and a NUL)
+ * becomes the entry's on success. */
 static bool entry_parse(cache_entry *e, const git_oid *id, char *data,
                         gsize len)
 {
-    char want[GIT_OID_HEXSZ + 1], docid[GIT_OID_HEXSZ + 1];
-    const char *p = data + strlen(CACHE_HEADER);
-    char *nl, *lenend;
-    g_auto(GStrv) f = NULL;
-    ds_blob_id got;
-    guint64 n;
+    char want[GIT_OID_HEXSZ + 1];
+    char *p = data + strlen(CACHE_HEADER);
+    const char *blob, *state, *sel, *nstr, *cstr;
+    char *nl, *end;
+    guint64 n, crc;
 
     if (len < strlen(CACHE_HEADER) ||
         memcmp(data, CACHE_HEADER, strlen(CACHE_HEADER)) ||
         !(nl = memchr(p, '\n', (gsize)(data + len - p))))
         return false;
     *nl = '\0';
-    f = g_strsplit(p, " ", 0);
     git_oid_tostr(want, sizeof(want), id);
-    if (g_strv_length(f) != 5 || strcmp(f[0], want) ||
-        strlen(f[1]) != SEL_HEX || strlen(f[2]) != SEL_HEX ||
-        strlen(f[4]) != GIT_OID_HEXSZ)
+    if (!(blob = header_field(&p, GIT_OID_HEXSZ)) || strcmp(blob, want) ||
+        !(state = header_field(&p, SEL_HEX)) ||
+        !(sel = header_field(&p, SEL_HEX)) || !(nstr = header_field(&p, 0)) ||
+        !(cstr = header_field(&p, 8)) || *p)
         return false;
-    n = g_ascii_strtoull(f[3], &lenend, 10);
-    if (*lenend || !*f[3] || n != (guint64)(data + len - (nl + 1)) ||
-        ds_store_hash_compare(&got, nl + 1, (gsize)n) < 0)
+    n = g_ascii_strtoull(nstr, &end, 10);
+    if (*end || n != (guint64)(data + len - (nl + 1)))
         return false;
-    for (gsize i = 0; i < sizeof(got.raw); i++)
-        g_snprintf(docid + 2 * i, 3, "%02x", got.raw[i]);
-    if (strcmp(docid, f[4]))
+    crc = g_ascii_strtoull(cstr, &end, 16);
+    if (*end || crc != doc_crc(nl + 1, (gsize)n))
         return false;
-    g_strlcpy(e->state, f[1], sizeof(e->state));
-    g_strlcpy(e->sel, f[2], sizeof(e->sel));
+    memcpy(e->state, state, SEL_HEX + 1);
+    memcpy(e->sel, sel, SEL_HEX + 1);
+    e->buf = data;
+    e->doc = nl + 1;
     e->len = (gsize)n;
-    e->doc = g_strndup(nl + 1, e->len);
     return true;
 }
 
@@ -256,7 +290,7 @@ static bool entry_parse(cache_entry *e, const git_oid *id, char *data,
 static bool entry_load(cache_entry *e, ds_store *st, const git_oid *id)
 {
     g_autofree char *path = entry_path(st, id);
-    g_autofree char *data = NULL;
+    char *data = NULL;
     gsize len = 0;
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -281,7 +315,10 @@ static bool entry_load(cache_entry *e, ds_store *st, const git_oid *id)
         data[len] = '\0';
     }
     close(fd);
-    return ok && entry_parse(e, id, data, len);
+    if (ok && entry_parse(e, id, data, len))
+        return true;
+    g_free(data);
+    return false;
 }
 
 /* Keep e for blob id; a store we do not own is not written to (nor is
@@ -293,8 +330,6 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
     g_autofree char *top = g_path_get_dirname(dir);
     g_autoptr(GString) out = g_string_new(CACHE_HEADER);
     char hex[GIT_OID_HEXSZ + 1];
-    ds_blob_id docid;
-    git_oid doid;
     guint mode, dmode;
     struct stat sb;
 
@@ -304,17 +339,14 @@ static void entry_save(ds_store *st, const git_oid *id, const cache_entry *e)
         st->diffcache_mode = -1;
     else if (!st->diffcache_mode)
         st->diffcache_mode = (sb.st_mode & 0070) ? 0640 : 0600;
-    if (!e->doc || st->diffcache_mode < 0 ||
-        ds_store_hash(&docid, e->doc, e->len) < 0)
+    if (!e->doc || st->diffcache_mode < 0)
         return;
     mode = (guint)st->diffcache_mode;
     dmode = mode == 0640 ? 02750 : 0700;
     git_oid_tostr(hex, sizeof(hex), id);
-    memcpy(doid.id, docid.raw, sizeof(docid.raw));
-    g_string_append_printf(out, "%s %s %s %" G_GSIZE_FORMAT " ", hex, e->state,
-                           e->sel, e->len);
-    git_oid_tostr(hex, sizeof(hex), &doid);
-    g_string_append_printf(out, "%s\n", hex);
+    g_string_append_printf(out, "%s %s %s %" G_GSIZE_FORMAT " %08x\n", hex,
+                           e->state, e->sel, e->len,
+                           (unsigned)doc_crc(e->doc, e->len));
     g_string_append_len(out, e->doc, (gssize)e->len);
     if (ds_file_write_atomic(path, out->str, out->len, mode, DS_FILE_NO_SYNC,
                              NULL) != DS_ENOTFOUND)
@@ -343,6 +375,44 @@ static char *pair_origin(const pair_ctx *c, ds_role role)
  * of its lists (files, services, sources) that the other's same list has
  * byte for byte.  The semantic diff reports nothing of an entry that is
  * the same on both sides, and reads nothing else of these lists. */
+
+/* The lines of a document, split in place (doc is changed). */
+typedef struct {
+    char **line;
+    guint n;
+} doc_lines;
+
+static void lines_split(doc_lines *d, char *doc)
+{
+    GPtrArray *a = g_ptr_array_sized_new(128);
+    char *p = doc;
+
+    for (;;) {
+        char *nl = strchr(p, '\n');
+
+        g_ptr_array_add(a, p);
+        if (!nl)
+            break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    d->n = a->len;
+    d->line = (char **)g_ptr_array_free(a, FALSE);
+}
+
+static bool is_entry(const char *l)
+{
+    return !strncmp(l, "    ", 4);
+}
+
+static bool is_list_open(const char *l)
+{
+    gsize n = strlen(l);
+
+    return n > 4 && !strncmp(l, "  \"", 3) &&
+           (l[n - 1] == '{' || l[n - 1] == '[');
+}
+
 /* Entries of one list differ in their ends (a file's digest) more than
  * in their starts: the length and the last bytes make their hash. */
 static guint line_hash(gconstpointer p)
@@ -356,47 +426,58 @@ static guint line_hash(gconstpointer p)
     return h;
 }
 
-static GHashTable *list_entries(char *const *lines, const char *open)
+/* The entries of d's list from line `from` on, as a set. */
+static GHashTable *list_entries(const doc_lines *d, guint from)
 {
     GHashTable *set = g_hash_table_new(line_hash, g_str_equal);
 
-    for (guint i = 0; lines[i]; i++) {
-        if (strcmp(lines[i], open))
-            continue;
-        for (i++; lines[i] && !strncmp(lines[i], "    ", 4); i++)
-            g_hash_table_add(set, lines[i]);
-        break;
-    }
+    for (guint i = from; i < d->n && is_entry(d->line[i]); i++)
+        g_hash_table_add(set, d->line[i]);
     return set;
 }
 
-static bool is_list_open(const char *l)
+/* Whether entry k of a list (line l) is in theirs, whose entries of the
+ * same list start at line `from` (G_MAXUINT: they have no such list).
+ * Lists mostly agree entry for entry, so the entry at the same place is
+ * tried first; *set is made only when that fails. */
+static bool entry_alike(const doc_lines *theirs, guint from, guint k,
+                        const char *l, GHashTable **set)
 {
-    gsize n = strlen(l);
-
-    return n > 4 && !strncmp(l, "  \"", 3) &&
-           (l[n - 1] == '{' || l[n - 1] == '[');
+    if (from == G_MAXUINT)
+        return false;
+    if (from + k < theirs->n && is_entry(theirs->line[from + k]) &&
+        !strcmp(theirs->line[from + k], l))
+        return true;
+    if (!*set)
+        *set = list_entries(theirs, from);
+    return g_hash_table_contains(*set, l);
 }
 
-static char *doc_trim(char *const *mine, char *const *theirs)
+static char *doc_trim(const doc_lines *mine, const doc_lines *theirs)
 {
     GString *out = g_string_new(NULL);
 
-    for (guint i = 0; mine[i]; i++) {
-        g_autoptr(GHashTable) other = NULL;
+    for (guint i = 0; i < mine->n; i++) {
+        g_autoptr(GHashTable) set = NULL;
+        guint from = G_MAXUINT;
         bool first = true;
 
-        g_string_append(out, mine[i]);
-        if (!is_list_open(mine[i])) {
+        g_string_append(out, mine->line[i]);
+        if (!is_list_open(mine->line[i])) {
             g_string_append_c(out, '\n');
             continue;
         }
-        other = list_entries(theirs, mine[i]);
-        for (; mine[i + 1] && !strncmp(mine[i + 1], "    ", 4); i++) {
-            if (g_hash_table_contains(other, mine[i + 1]))
+        for (guint j = 0; j < theirs->n; j++)
+            if (!strcmp(theirs->line[j], mine->line[i])) {
+                from = j + 1;
+                break;
+            }
+        for (guint k = 0; i + 1 < mine->n && is_entry(mine->line[i + 1]);
+             i++, k++) {
+            if (entry_alike(theirs, from, k, mine->line[i + 1], &set))
                 continue;
             g_string_append(out, first ? "\n" : ",\n");
-            g_string_append(out, mine[i + 1]);
+            g_string_append(out, mine->line[i + 1]);
             first = false;
         }
         g_string_append_c(out, '\n');
@@ -406,13 +487,14 @@ static char *doc_trim(char *const *mine, char *const *theirs)
 
 /* The pair from both blobs' entries: *same when their states agree, else
  * both small documents when their left-out members agree and they parse;
- * false when the entries cannot say (nothing set). */
+ * false when the entries cannot say (nothing set).  The entries' documents
+ * are split up in the doing. */
 static bool pair_from_cache(ds_manifest **out, bool *same, ds_store *st,
                             const pair_ctx *c, cache_entry *e)
 {
-    g_auto(GStrv) prod = NULL;
-    g_auto(GStrv) lab = NULL;
-    char **lines[2];
+    doc_lines lines[2] = {{NULL, 0}, {NULL, 0}};
+    bool ok = true;
+
     if (!entry_load(&e[0], st, c->id[0]) || !entry_load(&e[1], st, c->id[1]))
         return false;
     if (!strcmp(e[0].state, e[1].state)) {
@@ -421,18 +503,20 @@ static bool pair_from_cache(ds_manifest **out, bool *same, ds_store *st,
     }
     if (strcmp(e[0].sel, e[1].sel))
         return false;
-    lines[0] = prod = g_strsplit(e[0].doc, "\n", 0);
-    lines[1] = lab = g_strsplit(e[1].doc, "\n", 0);
-    for (int r = 0; r < 2; r++) {
+    lines_split(&lines[0], e[0].doc);
+    lines_split(&lines[1], e[1].doc);
+    for (int r = 0; r < 2 && ok; r++) {
         g_autofree char *origin = pair_origin(c, (ds_role)r);
-        g_autofree char *doc = doc_trim(lines[r], lines[1 - r]);
+        g_autofree char *doc = doc_trim(&lines[r], &lines[1 - r]);
 
         if (ds_manifest_parse(&out[r], doc, strlen(doc), origin, NULL) < 0) {
             g_clear_pointer(&out[0], ds_manifest_free);
-            return false;
+            ok = false;
         }
     }
-    return true;
+    g_free(lines[0].line);
+    g_free(lines[1].line);
+    return ok;
 }
 
 /* Each present side from its blob, inflated once; *same as

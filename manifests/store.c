@@ -247,9 +247,13 @@ const char *ds_store_path(const ds_store *st)
 }
 
 /* "YYYY-MM-DD": the last commit at or before the end of that local day. */
+/* YYYY-MM-DD */
 static bool rev_is_date(const char *rev)
 {
-    return g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}$", rev, 0, 0);
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? rev[i] != '-' : !g_ascii_isdigit(rev[i]))
+            return false;
+    return rev[10] == '\0';
 }
 
 static int resolve_date(git_oid *out, ds_store *st, const char *rev,

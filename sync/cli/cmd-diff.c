@@ -347,32 +347,38 @@ static int diff_host(ds_cli *cli, const char *oid, const ds_drift *d,
     return n ? DS_EXIT_DIFF : DS_EXIT_OK;
 }
 
-/* Every host of `hosts`, HOSTS_AT_ONCE at a time (so that output starts
- * early and memory stays bounded): their drift, printed in order. */
+typedef struct {
+    ds_cli *cli;
+    const char *oid;
+    const diff_opts *opts;
+    diff_tally *tally;
+    json_t *out;
+    bool *drift;
+    int code;
+} hosts_ctx;
+
+static void host_done(const ds_drift *r, void *data)
+{
+    hosts_ctx *c = data;
+    int code = diff_host(c->cli, c->oid, r, c->opts, c->tally, c->out);
+
+    *c->drift |= code == DS_EXIT_DIFF;
+    c->code = MAX(c->code, code);
+}
+
+/* Every host of `hosts`: their drift, printed in order as it comes. */
 static int diff_hosts(ds_cli *cli, const ds_config *cfg, ds_store *st,
                       const char *oid, GPtrArray *hosts, const diff_opts *opts,
                       diff_tally *tally, json_t *out, bool *drift)
 {
-    enum { HOSTS_AT_ONCE = 64 };
     ds_content_diff_options content = ds_cli_patch_options(opts->patch);
     ds_drift_options dopts = {cfg->ignore,
                               opts->patch->patch ? &content : NULL, true};
-    int code = DS_EXIT_OK;
+    hosts_ctx c = {cli, oid, opts, tally, out, drift, DS_EXIT_OK};
 
-    for (guint at = 0; at < hosts->len; at += HOSTS_AT_ONCE) {
-        guint n = MIN((guint)HOSTS_AT_ONCE, hosts->len - at);
-        ds_drift *rows = ds_drift_hosts(
-            st, oid, (char *const *)hosts->pdata + at, n, &dopts);
-
-        for (guint i = 0; i < n; i++) {
-            int c = diff_host(cli, oid, &rows[i], opts, tally, out);
-
-            *drift |= c == DS_EXIT_DIFF;
-            code = MAX(code, c);
-        }
-        ds_drift_free_all(rows, n);
-    }
-    return code;
+    ds_drift_each(st, oid, (char *const *)hosts->pdata, hosts->len, &dopts,
+                  host_done, &c);
+    return c.code;
 }
 
 /* The closing line of `diff` over every host: "4 hosts: 2 drifted (7

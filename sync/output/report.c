@@ -365,13 +365,47 @@ static json_t *trials_json(const char *state_dir)
     return ds_report_trials_json(docs);
 }
 
+typedef struct {
+    GHashTable *history; /* host -> its commits, for the timeline */
+    gint64 start;
+    guint days;
+    json_t *hosts;  /* the rows made */
+    guint *totals;  /* changes by category, over every host */
+    guint *drifted; /* hosts with a change */
+} rows_ctx;
+
+/* One host's row of the report, as its drift comes. */
+static void host_row(const ds_drift *r, void *data)
+{
+    const rows_ctx *c = data;
+    guint n = r->changes ? r->changes->len : 0;
+    guint counts[DS_CAT_COUNT] = {0};
+    json_t *h;
+
+    count_changes(counts, r->changes);
+    for (int k = 0; k < DS_CAT_COUNT; k++)
+        c->totals[k] += counts[k];
+    *c->drifted += n > 0;
+    h = json_pack("{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host,
+                  "status", ds_drift_status_name(r->status), "drift",
+                  counts_json(counts), "drift_total", (int)n, "differences",
+                  changes_json(r->changes, r->patches, DS_REPORT_MAX_DIFFS),
+                  "differences_not_listed",
+                  n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS) : 0,
+                  "history",
+                  timeline_json(g_hash_table_lookup(c->history, r->host),
+                                c->start, c->days));
+    if (r->error)
+        json_object_set_new(h, "error", json_string(r->error->message));
+    json_array_append_new(c->hosts, h);
+}
+
 int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
                     guint days, gint64 now, GError **err)
 {
     g_autoptr(GPtrArray) hosts = NULL;
     g_autoptr(GHashTable) history = NULL;
     g_autofree char *oid = NULL;
-    ds_drift *rows;
     g_autofree char *generated = iso_utc(now);
     g_autofree char *first_day = NULL;
     json_t *jhosts, *cats, *doc, *patches = NULL;
@@ -397,36 +431,13 @@ int ds_report_build(json_t **out, ds_store *st, const ds_config *cfg,
                                    cfg->ignore, err)) < 0)
         return ds_error_prefix(err, rc, "report: history: ");
 
-    rows = ds_drift_hosts(st, oid, (char *const *)hosts->pdata, hosts->len,
-                          &(ds_drift_options){cfg->ignore,
-                                              &(ds_content_diff_options){
-                                                  DS_TEXTDIFF_CONTEXT, 0},
-                                              false});
     jhosts = json_array();
-    for (guint i = 0; i < hosts->len; i++) {
-        const ds_drift *r = &rows[i];
-        guint n = r->changes ? r->changes->len : 0;
-        guint counts[DS_CAT_COUNT] = {0};
-        json_t *h;
-
-        count_changes(counts, r->changes);
-        for (int c = 0; c < DS_CAT_COUNT; c++)
-            totals[c] += counts[c];
-        drifted += n > 0;
-        h = json_pack(
-            "{s:s, s:s, s:o, s:i, s:o, s:i, s:o}", "host", r->host, "status",
-            ds_drift_status_name(r->status), "drift", counts_json(counts),
-            "drift_total", (int)n, "differences",
-            changes_json(r->changes, r->patches, DS_REPORT_MAX_DIFFS),
-            "differences_not_listed",
-            n > DS_REPORT_MAX_DIFFS ? (int)(n - DS_REPORT_MAX_DIFFS) : 0,
-            "history",
-            timeline_json(g_hash_table_lookup(history, r->host), start, days));
-        if (r->error)
-            json_object_set_new(h, "error", json_string(r->error->message));
-        json_array_append_new(jhosts, h);
-    }
-    ds_drift_free_all(rows, hosts->len);
+    ds_drift_each(
+        st, oid, (char *const *)hosts->pdata, hosts->len,
+        &(ds_drift_options){cfg->ignore,
+                            &(ds_content_diff_options){DS_TEXTDIFF_CONTEXT, 0},
+                            false},
+        host_row, &(rows_ctx){history, start, days, jhosts, totals, &drifted});
     cats = json_array();
     for (int c = 0; c < DS_CAT_COUNT; c++)
         json_array_append_new(cats, json_string(ds_category_name(c)));

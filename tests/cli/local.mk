@@ -15,6 +15,6 @@ shell_tests += \
 	tests/cli/bundle.sh tests/cli/trial-pending.sh tests/cli/patch-history.sh \
 	tests/cli/store-modes.sh tests/cli/host-mirror.sh \
 	tests/cli/debian.sh tests/cli/remote-file.sh tests/cli/record-fast.sh tests/cli/lazy-libs.sh \
-	tests/cli/diff-patch.sh tests/cli/diff-cache.sh tests/cli/record-rpm.sh tests/cli/patches-rpm.sh \
+	tests/cli/diff-patch.sh tests/cli/diff-cache.sh tests/cli/diff-many.sh tests/cli/record-rpm.sh tests/cli/patches-rpm.sh \
 	tests/cli/sync-rpm.sh tests/cli/hold-rpm.sh tests/cli/audit-rpm.sh
 EXTRA_DIST += tests/cli/edit-manifest.py
