@@ -82,10 +82,20 @@ char *ds_cli_escape(const char *text, int flags)
     const char *p = text ? text : "";
 
     while (*p) {
-        unsigned char c = (unsigned char)*p;
+        const char *run = p;
+        unsigned char c;
         gunichar u;
         gsize n;
 
+        /* printable ASCII (most text) is copied a run at a time */
+        while ((*p >= 0x20 && *p < 0x7f) || *p == '\t' ||
+               (*p == '\n' && (flags & DS_CLI_KEEP_NEWLINES)))
+            p++;
+        if (p > run) {
+            g_string_append_len(out, run, p - run);
+            continue;
+        }
+        c = (unsigned char)*p;
         if (c == 0x1b && (flags & DS_CLI_KEEP_COLOUR) && (n = colour_at(p))) {
             g_string_append_len(out, p, (gssize)n);
             p += n;
