@@ -121,37 +121,34 @@ static void test_repomd_hostile(void)
     "</rpm:provides><file>/usr/bin/x</file></format>\n"                        \
     "</package>\n"
 
+/* The metadata of a repository, with hostile entries among the good. */
+/* clang-format off */
 static const char primary[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     "<metadata xmlns=\"http://linux.duke.edu/metadata/common\" "
-    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"9\">\n" PKG(
-        "bash", "x86_64", "0", "5.1.8", "9.el9", "sha256", SHA_A, "1700",
+    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\" packages=\"9\">\n"
+    PKG("bash", "x86_64", "0", "5.1.8", "9.el9", "sha256", SHA_A, "1700",
         "Packages/b/bash-5.1.8-9.el9.x86_64.rpm")
-        PKG("ds-e", "noarch", "1", "0.5", "1", "sha256", SHA_A, "300",
-            "noarch/ds-e-0.5-1.noarch.rpm") PKG("src-pkg", "src", "0", "1", "1",
-                                                "sha256", SHA_A, "1",
-                                                "s.src.rpm")
-            PKG("ds-up", "noarch", "0", "1", "1", "sha256", "ABCDEF", "1",
-                "up.rpm") PKG("ds-old", "noarch", "0", "1", "1", "sha1",
-                              "0123456789012345678901234567890123456789", "1",
-                              "old.rpm") PKG("ds-escape", "noarch", "0", "1",
-                                             "1", "sha256", SHA_A, "1",
-                                             "../../../etc/shadow")
-                PKG("bad name", "noarch", "0", "1", "1", "sha256", SHA_A, "1",
-                    "n.rpm") PKG("ds-epoch", "noarch", "x1", "1", "1", "sha256",
-                                 SHA_A, "1", "e.rpm") PKG("ds-ver", "noarch",
-                                                          "0", "1/../2", "1",
-                                                          "sha256", SHA_A, "1",
-                                                          "v.rpm")
-                    PKG("ds-size", "noarch", "0", "1", "1", "sha256", SHA_A,
-                        "-5",
-                        "s.rpm") "<package type=\"rpm\"><name>ds-elsewhere</name><arch>noarch</arch>"
-                                 "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><checksum type=\"sha256\">" SHA_A
-                                 "</checksum><size package=\"1\"/>"
-                                 "<location xml:base=\"https://evil/\" href=\"x.rpm\"/></package>\n"
-                                 "<package type=\"rpm\"><name>ds-nosize</name><arch>noarch</arch>"
-                                 "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
-                                 "</metadata>\n";
+    PKG("ds-e", "noarch", "1", "0.5", "1", "sha256", SHA_A, "300",
+        "noarch/ds-e-0.5-1.noarch.rpm")
+    PKG("src-pkg", "src", "0", "1", "1", "sha256", SHA_A, "1", "s.src.rpm")
+    PKG("ds-up", "noarch", "0", "1", "1", "sha256", "ABCDEF", "1", "up.rpm")
+    PKG("ds-old", "noarch", "0", "1", "1", "sha1",
+        "0123456789012345678901234567890123456789", "1", "old.rpm")
+    PKG("ds-escape", "noarch", "0", "1", "1", "sha256", SHA_A, "1",
+        "../../../etc/shadow")
+    PKG("bad name", "noarch", "0", "1", "1", "sha256", SHA_A, "1", "n.rpm")
+    PKG("ds-epoch", "noarch", "x1", "1", "1", "sha256", SHA_A, "1", "e.rpm")
+    PKG("ds-ver", "noarch", "0", "1/../2", "1", "sha256", SHA_A, "1", "v.rpm")
+    PKG("ds-size", "noarch", "0", "1", "1", "sha256", SHA_A, "-5", "s.rpm")
+    "<package type=\"rpm\"><name>ds-elsewhere</name><arch>noarch</arch>"
+    "<version epoch=\"0\" ver=\"1\" rel=\"1\"/><checksum type=\"sha256\">"
+    SHA_A "</checksum><size package=\"1\"/>"
+    "<location xml:base=\"https://evil/\" href=\"x.rpm\"/></package>\n"
+    "<package type=\"rpm\"><name>ds-nosize</name><arch>noarch</arch>"
+    "<version epoch=\"0\" ver=\"1\" rel=\"1\"/></package>\n"
+    "</metadata>\n";
+/* clang-format on */
 
 static const ds_pkgcache_entry *entry(GPtrArray *a, const char *name)
 {
