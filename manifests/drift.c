@@ -7,6 +7,7 @@
 
 #include "manifests/drift.h"
 #include "manifests/util/error.h"
+#include "manifests/util/parallel.h"
 
 #define DRIFT_THREADS 2
 /* How far the workers may run ahead of the caller, in rows: output
@@ -131,7 +132,7 @@ static gpointer drift_worker(gpointer data)
 void ds_drift_each(ds_store *st, const char *oid, char *const *hosts, guint n,
                    const ds_drift_options *opts, ds_drift_fn fn, void *data)
 {
-    guint workers = MAX(1u, MIN(n, (guint)DRIFT_THREADS));
+    guint workers = n ? ds_parallel_workers(n, DRIFT_THREADS) : 0;
     drift_work w = {.st = st,
                     .oid = oid,
                     .opts = opts,
@@ -144,7 +145,7 @@ void ds_drift_each(ds_store *st, const char *oid, char *const *hosts, guint n,
     g_cond_init(&w.cond);
     for (guint i = 0; i < n; i++)
         w.rows[i].host = hosts[i];
-    for (guint t = 0; t < workers && n; t++)
+    for (guint t = 0; t < workers; t++)
         threads[t] = g_thread_new("ds-drift", drift_worker, &w);
     for (guint i = 0; i < n; i++) {
         g_mutex_lock(&w.lock);
@@ -158,7 +159,7 @@ void ds_drift_each(ds_store *st, const char *oid, char *const *hosts, guint n,
         g_cond_broadcast(&w.cond);
         g_mutex_unlock(&w.lock);
     }
-    for (guint t = 0; t < workers && n; t++)
+    for (guint t = 0; t < workers; t++)
         g_thread_join(threads[t]);
     g_mutex_clear(&w.lock);
     g_cond_clear(&w.cond);

@@ -371,11 +371,6 @@ static char *pair_origin(const pair_ctx *c, ds_role role)
                            c->rev ? c->rev : "HEAD");
 }
 
-/* A small document with what the other has alike left out: the entries
- * of its lists (files, services, sources) that the other's same list has
- * byte for byte.  The semantic diff reports nothing of an entry that is
- * the same on both sides, and reads nothing else of these lists. */
-
 /* The lines of a document, split in place (doc is changed). */
 typedef struct {
     char **line;
@@ -453,6 +448,10 @@ static bool entry_alike(const doc_lines *theirs, guint from, guint k,
     return g_hash_table_contains(*set, l);
 }
 
+/* A small document with what the other has alike left out: the entries
+ * of its lists (files, services, sources) that the other's same list has
+ * byte for byte.  The semantic diff reports nothing of an entry that is
+ * the same on both sides, and reads nothing else of these lists. */
 static char *doc_trim(const doc_lines *mine, const doc_lines *theirs)
 {
     GString *out = g_string_new(NULL);

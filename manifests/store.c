@@ -247,7 +247,6 @@ const char *ds_store_path(const ds_store *st)
 }
 
 /* "YYYY-MM-DD": the last commit at or before the end of that local day. */
-/* YYYY-MM-DD */
 static bool rev_is_date(const char *rev)
 {
     for (int i = 0; i < 10; i++)

@@ -30,9 +30,8 @@ int ds_plan_source_lines(plan_ctx *ctx, GPtrArray *lines,
 int ds_plan_key_files(plan_ctx *ctx, GPtrArray *changes, GHashTable *keys);
 /* The step that writes the source lines (text, their file's bytes) to
  * path, root's, 0644 (takes description). */
-ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
-                                 const char *path, GPtrArray *lines,
-                                 const GString *text);
+void ds_plan_sources_write(plan_ctx *ctx, char *description, const char *path,
+                           GPtrArray *lines, const GString *text);
 
 /* The steps of one file or service change. */
 int ds_plan_file(plan_ctx *ctx, const ds_change *c);

@@ -204,9 +204,8 @@ int ds_plan_key_files(plan_ctx *ctx, GPtrArray *changes, GHashTable *keys)
     return 0;
 }
 
-ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
-                                 const char *path, GPtrArray *lines,
-                                 const GString *text)
+void ds_plan_sources_write(plan_ctx *ctx, char *description, const char *path,
+                           GPtrArray *lines, const GString *text)
 {
     ds_action *a = ds_plan_add(
         ctx, DS_PHASE_SOURCES, DS_ACTION_SOURCES_WRITE, description,
@@ -221,7 +220,6 @@ ds_action *ds_plan_sources_write(plan_ctx *ctx, char *description,
     a->items = g_strdupv((char **)lines->pdata);
     g_ptr_array_remove_index(lines, lines->len - 1);
     a->data = g_bytes_new(text->str, text->len);
-    return a;
 }
 
 static int plan_sources(plan_ctx *ctx, GPtrArray *changes, bool need_update)
